@@ -1,1 +1,191 @@
-fn main() {}
+//! The `vigil` command: every building block reached from one binary.
+//!
+//! Owns: argument parsing (clap), the global `--data-dir` and `--json` options, progress bars, and
+//! rendering reports as text or JSON. Must not: hold logic a library crate should own; each
+//! subcommand is a thin call into `vigil-pipeline`, `vigil-query`, `vigil-store` or `vigil-sim`.
+
+mod bench;
+mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use vigil_pipeline::{DataDir, IngestOptions, Progress};
+use vigil_store::{QuarantineQuery, StateStore};
+
+#[derive(Parser)]
+#[command(name = "vigil", version, about = "Vigil: an open-source AI SOC in one binary", propagate_version = true)]
+struct Cli {
+    /// Where Vigil keeps its lake and state.
+    #[arg(long, global = true, env = "VIGIL_DATA_DIR", default_value = "vigil-data")]
+    data_dir: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// No progress bars.
+    #[arg(long, global = true)]
+    no_progress: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest log files and directories (gzip, zip and tar opened) into the lake.
+    Ingest {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Decoder to use instead of content sniffing: auto, cloudtrail, okta, evtx, windows-json, zeek, json.
+        #[arg(long, default_value = "auto")]
+        format: vigil_decode::Format,
+        /// Decode workers (1 = everything on one thread).
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Records larger than this many bytes are quarantined.
+        #[arg(long, default_value_t = 4 << 20)]
+        max_record_bytes: usize,
+    },
+    /// Run SQL over the lake (tables: events, and one per OCSF class; see `vigil tables`).
+    Query { sql: String },
+    /// The tables `vigil query` knows, with their columns.
+    Tables,
+    /// Records that could not be decoded.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
+    /// Ingested sources and their checkpoints.
+    Sources,
+    /// What the data directory holds.
+    Status,
+    /// Measure ingest throughput against the parse-only floor.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuarantineCommand {
+    /// List quarantined records with the reason and where they were.
+    List {
+        /// Only records whose source contains this text.
+        #[arg(long)]
+        source: Option<String>,
+        /// Only records of this ingest run.
+        #[arg(long)]
+        run: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let dir = DataDir::new(&cli.data_dir);
+    let show_progress = !cli.no_progress && !cli.json && std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Ingest { paths, format, threads, max_record_bytes } => {
+            if threads == 0 {
+                bail!("--threads must be at least 1");
+            }
+            let progress = Arc::new(Progress::default());
+            let opts = IngestOptions {
+                format,
+                threads,
+                max_record_bytes,
+                progress: Some(progress.clone()),
+                args: std::env::args().collect::<Vec<_>>().join(" "),
+                ..IngestOptions::default()
+            };
+            let bar = show_progress.then(|| output::progress_bar(progress.clone()));
+            let report = vigil_pipeline::ingest(&dir, &paths, &opts);
+            if let Some((bar, stop)) = bar {
+                stop.store(true, Ordering::Relaxed);
+                let _ = bar.join();
+            }
+            let report = report.context("ingest failed")?;
+            output::ingest_report(&report, cli.json)
+        }
+        Command::Query { sql } => {
+            let engine = vigil_query::QueryEngine::open(&dir.lake()).context("opening the lake")?;
+            let result = engine.run(&sql)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&result.to_json_rows()?)?);
+            } else {
+                println!("{}", result.to_table()?);
+            }
+            Ok(())
+        }
+        Command::Tables => {
+            let schema = vigil_lake::schema();
+            let cols: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+            if cli.json {
+                let tables: Vec<_> = vigil_query::QueryEngine::tables()
+                    .into_iter()
+                    .map(|t| serde_json::json!({"table": t, "columns": cols}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&tables)?);
+            } else {
+                println!("tables: {}", vigil_query::QueryEngine::tables().join(", "));
+                println!("columns (every table): {}", cols.join(", "));
+            }
+            Ok(())
+        }
+        Command::Quarantine { command: QuarantineCommand::List { source, run, limit, offset } } => {
+            let store = dir.open_store()?;
+            let rows = store.quarantine(&QuarantineQuery { source, run_id: run, limit, offset })?;
+            let total = store.quarantine_count()?;
+            output::quarantine(&rows, total, cli.json)
+        }
+        Command::Sources => {
+            let store = dir.open_store()?;
+            output::sources(&store.sources()?, cli.json)
+        }
+        Command::Status => {
+            let store = dir.open_store()?;
+            let files = store.lake_files()?;
+            let status = serde_json::json!({
+                "data_dir": dir.root().display().to_string(),
+                "events": store.event_count()?,
+                "lake_files": files.len(),
+                "lake_bytes": files.iter().map(|f| f.bytes).sum::<u64>(),
+                "quarantined": store.quarantine_count()?,
+                "sources": store.sources()?.len(),
+                "runs": store.runs()?.len(),
+                "schema_version": store.schema_version()?,
+            });
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else if let Some(m) = status.as_object() {
+                for (k, v) in m {
+                    println!("{k:>15}  {v}");
+                }
+            }
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(command, cli.json),
+    }
+}

@@ -1,1 +1,448 @@
-//! placeholder
+//! Vendor decoders: bytes in, normalized OCSF events (or quarantine records) out.
+//!
+//! Owns: recognising what a payload is by its content (EVTX magic, CloudTrail's `Records`
+//! envelope, JSON arrays, JSON lines, Zeek TSV) and each record's vendor by its keys; decoding AWS
+//! CloudTrail, Okta System Log, Windows EVTX (through the `evtx` crate), Windows Security/Sysmon
+//! JSON (evtx-rendered, NXLog/OTRF and Winlogbeat shapes), Zeek and generic JSON into
+//! [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot decode into
+//! a [`vigil_model::QuarantineRecord`] naming where and why.
+//!
+//! Must not: read files or archives (that is `vigil-source`), keep state between payloads, or drop a
+//! record without either an event or a quarantine record for it. Every framed record yields exactly
+//! one of the two.
+
+pub mod cloudtrail;
+mod evtx_bin;
+pub mod framing;
+pub mod generic;
+pub mod json;
+pub mod okta;
+pub mod windows;
+pub mod zeek;
+
+use serde_json::Value;
+use vigil_model::{Event, EventId, Metadata, OcsfClass, QuarantineRecord};
+
+/// The decoders, as named on the command line (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// Recognise each payload and record by content.
+    Auto,
+    CloudTrail,
+    Okta,
+    Evtx,
+    WindowsJson,
+    Zeek,
+    Json,
+}
+
+impl Format {
+    pub const NAMES: [&'static str; 7] = ["auto", "cloudtrail", "okta", "evtx", "windows-json", "zeek", "json"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::CloudTrail => "cloudtrail",
+            Format::Okta => "okta",
+            Format::Evtx => "evtx",
+            Format::WindowsJson => "windows-json",
+            Format::Zeek => "zeek",
+            Format::Json => "json",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "auto" => Format::Auto,
+            "cloudtrail" | "aws-cloudtrail" => Format::CloudTrail,
+            "okta" | "okta-systemlog" => Format::Okta,
+            "evtx" => Format::Evtx,
+            "windows-json" | "windows" | "sysmon" | "winlogbeat" => Format::WindowsJson,
+            "zeek" => Format::Zeek,
+            "json" | "jsonl" | "generic" => Format::Json,
+            other => return Err(format!("unknown format {other:?}; expected one of {}", Format::NAMES.join(", "))),
+        })
+    }
+}
+
+/// Why one record could not be decoded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("not valid UTF-8 at byte {0} of the record")]
+    NotUtf8(usize),
+    #[error("record of {size} bytes exceeds the {max}-byte limit")]
+    TooLarge { size: usize, max: usize },
+    #[error("missing required field '{0}'")]
+    Missing(String),
+    #[error("field '{field}' has an unusable value {value:?}")]
+    Bad { field: String, value: String },
+    #[error("no usable timestamp (looked for {0})")]
+    NoTime(String),
+    #[error("{0}")]
+    Unrecognized(String),
+    #[error("EVTX: {0}")]
+    Evtx(String),
+}
+
+impl DecodeError {
+    pub fn missing(field: &str) -> DecodeError {
+        DecodeError::Missing(field.to_string())
+    }
+    pub fn bad(field: &str, value: &str) -> DecodeError {
+        let mut v = value.to_string();
+        v.truncate(80);
+        DecodeError::Bad { field: field.to_string(), value: v }
+    }
+}
+
+/// Decoding options.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub format: Format,
+    /// A record larger than this is quarantined (its excerpt kept), not decoded.
+    pub max_record_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { format: Format::Auto, max_record_bytes: 4 << 20 }
+    }
+}
+
+/// What a decoder hands back, one per framed record.
+#[derive(Debug)]
+pub enum Decoded {
+    Event(Box<Event>),
+    Quarantine(QuarantineRecord),
+}
+
+/// The event being built for one record: knows its source, place and raw bytes.
+pub struct Draft<'a> {
+    source: &'a str,
+    locator: String,
+    format: &'static str,
+    raw: &'a [u8],
+    id: EventId,
+    event: Option<Event>,
+}
+
+impl<'a> Draft<'a> {
+    fn new(source: &'a str, locator: String, format: &'static str, raw: &'a [u8], id: EventId) -> Draft<'a> {
+        Draft { source, locator, format, raw, id, event: None }
+    }
+
+    /// The first of `keys` (dotted paths) that holds a parseable time.
+    pub fn time_from(&self, v: &Value, keys: &[&str]) -> Result<i64, DecodeError> {
+        let mut seen_bad = None;
+        for k in keys {
+            if let Some(x) = json::get(v, k) {
+                match vigil_model::parse_time_value(x) {
+                    Some(t) => return Ok(t),
+                    None if seen_bad.is_none() => seen_bad = Some((*k, x.to_string())),
+                    None => {}
+                }
+            }
+        }
+        match seen_bad {
+            Some((k, x)) => Err(DecodeError::bad(k, &x)),
+            None => Err(DecodeError::NoTime(keys.join(", "))),
+        }
+    }
+
+    /// Starts the event with its class and time; returns it for the decoder to fill.
+    pub fn start(&mut self, class: OcsfClass, activity: u32, time: i64, product: &str, vendor: &str) -> &mut Event {
+        let metadata = Metadata {
+            product: product.to_string(),
+            vendor: vendor.to_string(),
+            format: self.format.to_string(),
+            source: self.source.to_string(),
+            locator: self.locator.clone(),
+            ..Metadata::default()
+        };
+        // Records are accepted only as valid UTF-8 JSON, so this conversion is lossless.
+        let raw = String::from_utf8_lossy(self.raw).into_owned();
+        self.event.insert(Event::new(self.id.clone(), class, activity, time, metadata, raw))
+    }
+}
+
+/// Counts for one payload.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UnitStats {
+    pub events: u64,
+    pub quarantined: u64,
+}
+
+/// Decodes one payload (`name` is its display name, used in every quarantine record), calling
+/// `sink` once per record.
+pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut(Decoded)) -> UnitStats {
+    let mut stats = UnitStats::default();
+    let mut emit = |d: Decoded| {
+        match &d {
+            Decoded::Event(_) => stats.events += 1,
+            Decoded::Quarantine(_) => stats.quarantined += 1,
+        }
+        sink(d)
+    };
+    if data.is_empty() {
+        return stats;
+    }
+    let is_evtx = data.starts_with(b"ElfFile\0");
+    if opts.format == Format::Evtx || (opts.format == Format::Auto && is_evtx) {
+        evtx_bin::decode(name, data, &mut emit);
+        return stats;
+    }
+    if is_evtx {
+        emit(quarantine_unit(name, data, opts.format.name(), "an EVTX file, but --format names another decoder"));
+        return stats;
+    }
+    if let Some(why) = binary_reason(data) {
+        emit(quarantine_unit(name, data, "detect", &why));
+        return stats;
+    }
+    let start = framing::skip_ws(data, 0);
+    if start >= data.len() {
+        return stats;
+    }
+    if let Some(open) = framing::records_envelope(data) {
+        let fmt = if opts.format == Format::Auto { Format::CloudTrail } else { opts.format };
+        decode_array(name, data, open, fmt, opts, &mut emit);
+    } else if data.get(start) == Some(&b'[') {
+        decode_array(name, data, start, opts.format, opts, &mut emit);
+    } else if (data[start..].starts_with(b"#separator") || data[start..].starts_with(b"#fields"))
+        && matches!(opts.format, Format::Auto | Format::Zeek)
+    {
+        decode_zeek_tsv(name, data, opts, &mut emit);
+    } else if opts.format == Format::Auto && data.get(start) != Some(&b'{') {
+        // Text that does not open with a JSON record is not a log format Vigil knows (a README, a
+        // web server log …): one quarantine record for the whole payload, not one per line. Name a
+        // decoder with --format to read it line by line anyway.
+        let first: String =
+            String::from_utf8_lossy(&data[start..data.len().min(start + 60)]).lines().next().unwrap_or("").to_string();
+        emit(quarantine_unit(
+            name,
+            data,
+            "detect",
+            &format!("not a recognised log format: the content does not start with a JSON record (starts {first:?})"),
+        ));
+    } else {
+        for f in framing::lines(data) {
+            let locator = format!("line {} (byte {})", f.line, f.offset);
+            decode_record(name, locator, f.bytes, opts.format, opts, &mut emit);
+        }
+    }
+    stats
+}
+
+fn quarantine_unit(name: &str, data: &[u8], format: &str, why: &str) -> Decoded {
+    Decoded::Quarantine(QuarantineRecord::new(name, "whole file".into(), format, why.to_string(), data))
+}
+
+/// Recognises content that is not text at all, with a reason that names what it is when known.
+fn binary_reason(data: &[u8]) -> Option<String> {
+    let head = &data[..data.len().min(4096)];
+    let known = [
+        (
+            &[0xd4u8, 0xc3, 0xb2, 0xa1][..],
+            "a pcap packet capture; packet captures are not decoded (run Zeek on it and ingest its logs)",
+        ),
+        (
+            &[0xa1, 0xb2, 0xc3, 0xd4][..],
+            "a pcap packet capture; packet captures are not decoded (run Zeek on it and ingest its logs)",
+        ),
+        (
+            &[0x0a, 0x0d, 0x0d, 0x0a][..],
+            "a pcapng packet capture; packet captures are not decoded (run Zeek on it and ingest its logs)",
+        ),
+        (&[0x00, 0x05, 0x16, 0x07][..], "a macOS AppleDouble resource fork (archive metadata), not a log"),
+        (&[0x7f, b'E', b'L', b'F'][..], "an ELF executable, not a log"),
+        (&b"MZ"[..], "a Windows executable, not a log"),
+        (&b"%PDF"[..], "a PDF document, not a log"),
+        (&b"PAR1"[..], "a Parquet file; ingest reads logs, not lake files"),
+    ];
+    for (magic, why) in known {
+        if head.starts_with(magic) {
+            return Some(why.to_string());
+        }
+    }
+    // A stray NUL in a text log is a bad record, not a binary file: only call the whole payload
+    // binary when control bytes are common in its head.
+    let ctrl = head.iter().filter(|&&b| b == 0 || (b < 0x09) || (0x0e..0x20).contains(&b)).count();
+    (ctrl * 8 > head.len()).then(|| {
+        format!("binary content ({ctrl} control bytes in the first {} bytes), not a recognised log format", head.len())
+    })
+}
+
+fn decode_array(name: &str, data: &[u8], open: usize, fmt: Format, opts: &Options, emit: &mut dyn FnMut(Decoded)) {
+    for (i, el) in framing::array_elements(data, open).into_iter().enumerate() {
+        match el {
+            framing::Element::Item(f) => {
+                let locator = format!("element {} (line {}, byte {})", i, f.line, f.offset);
+                decode_record(name, locator, f.bytes, fmt, opts, emit);
+            }
+            framing::Element::Truncated { offset, line, reason } => {
+                let q = QuarantineRecord::new(
+                    name,
+                    format!("element {i} (line {line}, byte {offset})"),
+                    fmt.name(),
+                    format!("truncated: {reason}"),
+                    &data[offset.min(data.len())..],
+                );
+                emit(Decoded::Quarantine(q));
+            }
+        }
+    }
+}
+
+fn decode_zeek_tsv(name: &str, data: &[u8], opts: &Options, emit: &mut dyn FnMut(Decoded)) {
+    let mut tsv = zeek::Tsv::new();
+    for f in framing::lines(data) {
+        let locator = format!("line {} (byte {})", f.line, f.offset);
+        let quarantine =
+            |why: String| Decoded::Quarantine(QuarantineRecord::new(name, locator.clone(), "zeek", why, f.bytes));
+        let text = match std::str::from_utf8(f.bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                emit(quarantine(DecodeError::NotUtf8(e.valid_up_to()).to_string()));
+                continue;
+            }
+        };
+        if text.starts_with('#') {
+            if let Err(why) = tsv.header(text) {
+                emit(quarantine(format!("Zeek TSV header: {why}")));
+            }
+            continue;
+        }
+        if f.bytes.len() > opts.max_record_bytes {
+            emit(quarantine(DecodeError::TooLarge { size: f.bytes.len(), max: opts.max_record_bytes }.to_string()));
+            continue;
+        }
+        if !tsv.has_fields() {
+            emit(quarantine("Zeek TSV data line before any #fields header".into()));
+            continue;
+        }
+        match tsv.row(text) {
+            Ok(v) => {
+                let id = EventId::of_json(zeek::FAMILY, &v);
+                let mut d = Draft::new(name, locator.clone(), "zeek", f.bytes, id);
+                match zeek::decode(&v, &mut d, None) {
+                    Ok(()) => finish(d, emit),
+                    Err(e) => emit(quarantine(e.to_string())),
+                }
+            }
+            Err(why) => emit(quarantine(format!("Zeek TSV: {why}"))),
+        }
+    }
+}
+
+/// Decodes one JSON record, always emitting exactly one event or one quarantine record.
+fn decode_record(
+    name: &str,
+    locator: String,
+    bytes: &[u8],
+    fmt: Format,
+    opts: &Options,
+    emit: &mut dyn FnMut(Decoded),
+) {
+    let fail = |format: &str, e: DecodeError, locator: String| {
+        Decoded::Quarantine(QuarantineRecord::new(name, locator, format, e.to_string(), bytes))
+    };
+    if bytes.len() > opts.max_record_bytes {
+        emit(fail(fmt.name(), DecodeError::TooLarge { size: bytes.len(), max: opts.max_record_bytes }, locator));
+        return;
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        emit(fail(fmt.name(), DecodeError::NotUtf8(e.valid_up_to()), locator));
+        return;
+    }
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            emit(fail(fmt.name(), DecodeError::InvalidJson(e.to_string()), locator));
+            return;
+        }
+    };
+    // Panther-style test fixtures wrap the vendor record: {"log": {...}, "log_types": [...]}.
+    let (value, path_hint) = match unwrap_envelope(value) {
+        (v, hint) => (v, hint.or_else(|| zeek_hint(name))),
+    };
+    let fmt = if fmt == Format::Auto { detect(&value) } else { fmt };
+    let (family, fmt_name) = match fmt {
+        Format::CloudTrail => (cloudtrail::FAMILY, "cloudtrail"),
+        Format::Okta => (okta::FAMILY, "okta"),
+        Format::WindowsJson | Format::Evtx => (windows::FAMILY, "windows-json"),
+        Format::Zeek => (zeek::FAMILY, "zeek"),
+        Format::Json | Format::Auto => (generic::FAMILY, "json"),
+    };
+    let id = EventId::of_json(family, &value);
+    let mut d = Draft::new(name, locator.clone(), fmt_name, bytes, id);
+    let result = match fmt {
+        Format::CloudTrail => cloudtrail::decode(&value, &mut d),
+        Format::Okta => okta::decode(&value, &mut d),
+        Format::WindowsJson | Format::Evtx => windows::decode(&value, &mut d),
+        Format::Zeek => zeek::decode(&value, &mut d, path_hint.as_deref()),
+        Format::Json | Format::Auto => generic::decode(&value, &mut d),
+    };
+    match result {
+        Ok(()) => finish(d, emit),
+        Err(e) => emit(fail(fmt_name, e, locator)),
+    }
+}
+
+fn finish(d: Draft<'_>, emit: &mut dyn FnMut(Decoded)) {
+    match d.event {
+        Some(e) => emit(Decoded::Event(Box::new(e))),
+        None => emit(Decoded::Quarantine(QuarantineRecord::new(
+            d.source,
+            d.locator,
+            d.format,
+            "decoder produced no event".into(),
+            d.raw,
+        ))),
+    }
+}
+
+/// The vendor of one JSON record, by its keys.
+pub fn detect(v: &Value) -> Format {
+    if cloudtrail::looks_like(v) {
+        Format::CloudTrail
+    } else if okta::looks_like(v) {
+        Format::Okta
+    } else if windows::looks_like(v) {
+        Format::WindowsJson
+    } else if zeek::looks_like(v) {
+        Format::Zeek
+    } else {
+        Format::Json
+    }
+}
+
+/// Unwraps `{"log": {...}, "log_types"|"p_log_type": ...}` test-fixture envelopes.
+fn unwrap_envelope(v: Value) -> (Value, Option<String>) {
+    let is_env =
+        v.get("log").is_some_and(Value::is_object) && (v.get("log_types").is_some() || v.get("rule_id").is_some());
+    if !is_env {
+        return (v, None);
+    }
+    match v {
+        Value::Object(mut m) => match m.remove("log") {
+            Some(inner) => (inner, None),
+            None => (Value::Object(m), None),
+        },
+        other => (other, None),
+    }
+}
+
+/// Zeek log name from a file name such as `.../dns.json` or `conn.log`.
+fn zeek_hint(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\', '!']).next()?;
+    let stem = base.split('.').next()?;
+    (!stem.is_empty()).then(|| stem.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,160 @@
-//! placeholder
+//! The lake: normalized events as Parquet, partitioned by class and day.
+//!
+//! Owns: the lake's Arrow schema (one flat column per normalized field, plus the raw record), the
+//! directory layout `class_uid=<uid>/event_day=<YYYY-MM-DD>/part-<run>-<seq>.parquet` (a layout
+//! Amazon Security Lake users recognise), and the writer that buffers events per partition and
+//! publishes each file atomically (write to a temporary name, fsync, rename), returning what it
+//! wrote so the state store can commit it. Also removing orphan files a crash left behind.
+//!
+//! Must not: decide what is a duplicate (the pipeline does, with the state store), or run queries
+//! (that is `vigil-query`, which keeps DataFusion at the edge).
+
+mod schema;
+
+pub use schema::{COLUMNS, schema};
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use sha2::{Digest, Sha256};
+use vigil_model::Event;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    #[error("lake file {path}: {message}")]
+    Io { path: String, message: String },
+    #[error("lake: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+    #[error("lake: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> LakeError {
+    LakeError::Io { path: path.display().to_string(), message: e.to_string() }
+}
+
+/// A file the writer published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenFile {
+    /// Path relative to the lake root, with `/` separators.
+    pub path: String,
+    pub class_uid: u32,
+    pub day: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// Buffers events per partition and writes them out as Parquet files.
+pub struct LakeWriter {
+    root: PathBuf,
+    run: i64,
+    seq: u64,
+    buffered: usize,
+    parts: BTreeMap<(u32, String), Vec<Event>>,
+}
+
+impl LakeWriter {
+    pub fn new(root: &Path, run: i64) -> LakeWriter {
+        LakeWriter { root: root.to_path_buf(), run, seq: 0, buffered: 0, parts: BTreeMap::new() }
+    }
+
+    pub fn add(&mut self, e: Event) {
+        self.buffered += 1;
+        self.parts.entry((e.class_uid(), e.day())).or_default().push(e);
+    }
+
+    /// Events buffered and not yet written.
+    pub fn buffered(&self) -> usize {
+        self.buffered
+    }
+
+    /// Writes every buffered partition to a new file and clears the buffer.
+    pub fn flush(&mut self) -> Result<Vec<WrittenFile>, LakeError> {
+        let parts = std::mem::take(&mut self.parts);
+        self.buffered = 0;
+        let mut out = Vec::with_capacity(parts.len());
+        for ((class_uid, day), mut events) in parts {
+            events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+            self.seq += 1;
+            let rel = format!("class_uid={class_uid}/event_day={day}/part-{:06}-{:06}.parquet", self.run, self.seq);
+            let written = write_file(&self.root, &rel, &events)?;
+            out.push(WrittenFile {
+                path: rel,
+                class_uid,
+                day,
+                rows: events.len() as u64,
+                bytes: written.0,
+                sha256: written.1,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Writes one Parquet file atomically; returns its size and SHA-256.
+fn write_file(root: &Path, rel: &str, events: &[Event]) -> Result<(u64, String), LakeError> {
+    let path = root.join(rel);
+    let dir = path.parent().unwrap_or(root);
+    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    let tmp = path.with_extension("parquet.tmp");
+    let batch = schema::to_batch(events)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+        .set_max_row_group_row_count(Some(64 * 1024))
+        .build();
+    let mut buf = Vec::new();
+    {
+        let mut w = ArrowWriter::try_new(&mut buf, Arc::new(schema::schema()), Some(props))?;
+        w.write(&batch)?;
+        w.close()?;
+    }
+    let mut f = File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+    f.write_all(&buf).map_err(|e| io_err(&tmp, e))?;
+    f.sync_all().map_err(|e| io_err(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))?;
+    Ok((buf.len() as u64, hex::encode(Sha256::digest(&buf))))
+}
+
+/// Every `.parquet` file under the lake root, relative, sorted.
+pub fn list_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// Removes files the state store does not know: the leftovers of a run that crashed between
+/// writing a file and committing it. Returns what was removed.
+pub fn remove_orphans(root: &Path, committed: &HashSet<String>) -> Result<Vec<String>, LakeError> {
+    let mut removed = Vec::new();
+    for rel in list_files(root) {
+        let is_ours = rel.ends_with(".parquet") || rel.ends_with(".parquet.tmp");
+        if is_ours && !committed.contains(&rel) {
+            let p = root.join(&rel);
+            std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
+            removed.push(rel);
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests;

@@ -454,7 +454,8 @@ mod tests {
     #[test]
     fn type_uid_and_day() {
         let md = Metadata { source: "s".into(), locator: "line 1".into(), ..Default::default() };
-        let e = Event::new(EventId::of_bytes("x", b"{}"), OcsfClass::Authentication, 1, 1_700_000_000_000, md, "{}".into());
+        let e =
+            Event::new(EventId::of_bytes("x", b"{}"), OcsfClass::Authentication, 1, 1_700_000_000_000, md, "{}".into());
         assert_eq!(e.type_uid(), 300201);
         assert_eq!(e.category_uid(), 3);
         assert_eq!(e.day(), "2023-11-14");

@@ -32,7 +32,8 @@ impl EventId {
 
     /// Accepts a 32-hex-character id as produced by this type.
     pub fn parse(s: &str) -> Option<EventId> {
-        (s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))).then(|| EventId(s.to_string()))
+        (s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| EventId(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,1 +1,409 @@
-//! placeholder
+//! The ingest pipeline: sources → decode → dedupe → lake + state store.
+//!
+//! Owns: the data directory layout ([`DataDir`]), running an ingest over paths with N decode
+//! workers and one writer, deduplicating by event id against the state store, committing lake
+//! files, quarantine and source checkpoints together, cleaning up after a crash, and the
+//! [`IngestReport`] whose totals always add up (`records = events + quarantined + duplicates`).
+//!
+//! Must not: know vendor formats (that is `vigil-decode`), run SQL, or reach back into later stages
+//! (detection, triage …), which consume what this crate writes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use vigil_decode::{Decoded, Format, Options};
+use vigil_lake::LakeWriter;
+use vigil_model::{Event, QuarantineRecord};
+use vigil_source::{Limits, Unit};
+use vigil_store::{Commit, LakeFileRow, SourceCheckpoint, SqliteStore, StateStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Source(#[from] vigil_source::SourceError),
+    #[error(transparent)]
+    Store(#[from] vigil_store::StoreError),
+    #[error(transparent)]
+    Lake(#[from] vigil_lake::LakeError),
+    #[error("data directory {path}: {message}")]
+    DataDir { path: String, message: String },
+    #[error("decode worker failed: {0}")]
+    Worker(String),
+}
+
+/// Where Vigil keeps everything: `lake/` (Parquet) and `state.db` (SQLite).
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn lake(&self) -> PathBuf {
+        self.root.join("lake")
+    }
+    pub fn state_db(&self) -> PathBuf {
+        self.root.join("state.db")
+    }
+    /// Creates the directory and opens the embedded state store.
+    pub fn open_store(&self) -> Result<SqliteStore, PipelineError> {
+        std::fs::create_dir_all(&self.root)
+            .map_err(|e| PipelineError::DataDir { path: self.root.display().to_string(), message: e.to_string() })?;
+        Ok(SqliteStore::open(&self.state_db())?)
+    }
+}
+
+/// Progress, as seen by a progress bar.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub bytes_total: AtomicU64,
+    pub bytes_done: AtomicU64,
+    pub files_done: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct IngestOptions {
+    pub format: Format,
+    /// Decode workers; 1 runs everything on the calling thread.
+    pub threads: usize,
+    pub max_record_bytes: usize,
+    pub limits: Limits,
+    /// Events buffered before the lake writes files and the store commits.
+    pub flush_every: usize,
+    pub progress: Option<Arc<Progress>>,
+    /// Recorded with the run (the command line, typically).
+    pub args: String,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            format: Format::Auto,
+            threads: 2,
+            max_record_bytes: Options::default().max_record_bytes,
+            limits: Limits::default(),
+            flush_every: 200_000,
+            progress: None,
+            args: String::new(),
+        }
+    }
+}
+
+/// What one ingest did. `records == events + quarantined + duplicates` always.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub run_id: i64,
+    /// New events written to the lake.
+    pub events: u64,
+    pub quarantined: u64,
+    /// Records whose event was already stored (or seen earlier in this run).
+    pub duplicates: u64,
+    /// Records read: events + quarantined + duplicates.
+    pub records: u64,
+    pub files: u64,
+    /// Payloads decoded (files, and entries inside archives).
+    pub units: u64,
+    pub bytes: u64,
+    /// New events per decoder.
+    pub by_format: BTreeMap<String, u64>,
+    /// New events per OCSF class table (`authentication`, `api_activity` …).
+    pub by_class: BTreeMap<String, u64>,
+    /// Quarantined records per decoder.
+    pub quarantined_by_format: BTreeMap<String, u64>,
+    pub lake_files_written: u64,
+    /// Lake files a previous crashed run left uncommitted, removed before this run.
+    pub orphans_removed: u64,
+    pub elapsed_ms: u64,
+}
+
+enum Msg {
+    Events(usize, Vec<Event>),
+    Quarantine(usize, Vec<QuarantineRecord>),
+    FileDone(usize, FileInfo),
+}
+
+struct FileInfo {
+    path: String,
+    size: u64,
+    modified_ms: Option<i64>,
+    sha256: String,
+    units: u64,
+}
+
+#[derive(Default, Clone)]
+struct FileTally {
+    records: u64,
+    events: u64,
+    quarantined: u64,
+    duplicates: u64,
+    formats: BTreeMap<String, u64>,
+}
+
+/// Ingests files and directories (gzip, zip and tar opened) into the data directory.
+pub fn ingest(dir: &DataDir, paths: &[PathBuf], opts: &IngestOptions) -> Result<IngestReport, PipelineError> {
+    let mut store = dir.open_store()?;
+    ingest_with_store(dir, &mut store, paths, opts)
+}
+
+/// As [`ingest`], with a state store the caller opened (any [`StateStore`] implementation).
+pub fn ingest_with_store(
+    dir: &DataDir,
+    store: &mut dyn StateStore,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+) -> Result<IngestReport, PipelineError> {
+    let started = Instant::now();
+    let files = vigil_source::collect_files(paths)?;
+    let lake_root = dir.lake();
+    std::fs::create_dir_all(&lake_root)
+        .map_err(|e| PipelineError::DataDir { path: lake_root.display().to_string(), message: e.to_string() })?;
+    let committed: HashSet<String> = store.lake_files()?.into_iter().map(|f| f.path).collect();
+    let orphans = vigil_lake::remove_orphans(&lake_root, &committed)?;
+    for o in &orphans {
+        tracing::warn!(file = %o, "removed a lake file left uncommitted by an interrupted run");
+    }
+
+    let run_id = store.begin_run(now_ms(), &opts.args)?;
+    let mut report = IngestReport { run_id, orphans_removed: orphans.len() as u64, ..IngestReport::default() };
+    if let Some(p) = &opts.progress {
+        let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        p.bytes_total.store(total, Ordering::Relaxed);
+    }
+    let mut writer = Writer {
+        store,
+        lake: LakeWriter::new(&lake_root, run_id),
+        seen: HashSet::new(),
+        pending_ids: Vec::new(),
+        pending_q: Vec::new(),
+        pending_sources: Vec::new(),
+        tallies: HashMap::new(),
+        report: &mut report,
+        flush_every: opts.flush_every,
+        run_id,
+    };
+    let dopts = Options { format: opts.format, max_record_bytes: opts.max_record_bytes };
+
+    if opts.threads <= 1 {
+        for (i, f) in files.iter().enumerate() {
+            let mut err = None;
+            read_one(i, f, &dopts, opts, &mut |m| {
+                if err.is_none()
+                    && let Err(e) = writer.handle(m)
+                {
+                    err = Some(e);
+                }
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+        }
+    } else {
+        let (tx, rx) = crossbeam_channel::bounded::<Msg>(64);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .build()
+            .map_err(|e| PipelineError::Worker(e.to_string()))?;
+        let result = std::thread::scope(|s| {
+            let files = &files;
+            let producer = s.spawn(move || {
+                pool.install(|| {
+                    use rayon::prelude::*;
+                    files.par_iter().enumerate().for_each_with(tx, |tx, (i, f)| {
+                        read_one(i, f, &dopts, opts, &mut |m| {
+                            // The writer only goes away after an error it reports itself.
+                            let _ = tx.send(m);
+                        });
+                    });
+                });
+            });
+            let mut first_err = None;
+            for m in rx.iter() {
+                if first_err.is_none()
+                    && let Err(e) = writer.handle(m)
+                {
+                    first_err = Some(e);
+                }
+            }
+            producer.join().map_err(|_| PipelineError::Worker("a decode worker panicked".into()))?;
+            first_err.map_or(Ok(()), Err)
+        });
+        result?;
+    }
+    writer.commit()?;
+    drop(writer);
+    report.files = files.len() as u64;
+    report.records = report.events + report.quarantined + report.duplicates;
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    let json = serde_json::to_value(&report).unwrap_or_default();
+    store.finish_run(run_id, now_ms(), &json)?;
+    Ok(report)
+}
+
+/// Reads one file: units → decoded records → messages, in batches.
+fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send: &mut dyn FnMut(Msg)) {
+    const BATCH: usize = 4096;
+    let display = path.display().to_string();
+    let md = std::fs::metadata(path).ok();
+    let size = md.as_ref().map(|m| m.len()).unwrap_or(0);
+    let modified_ms = md
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as i64);
+    let mut units = 0u64;
+    let mut events = Vec::with_capacity(BATCH);
+    let mut quarantine = Vec::new();
+    vigil_source::read_file_units(path, opts.limits, &mut |unit: Unit| {
+        units += 1;
+        let mut sink = |d: Decoded| match d {
+            Decoded::Event(e) => {
+                events.push(*e);
+                if events.len() >= BATCH {
+                    send(Msg::Events(idx, std::mem::replace(&mut events, Vec::with_capacity(BATCH))));
+                }
+            }
+            Decoded::Quarantine(q) => quarantine.push(q),
+        };
+        vigil_decode::decode_unit(&unit.name, &unit.data, dopts, &mut sink);
+        if let Some(err) = unit.error {
+            // The readable prefix was decoded above; the unreadable rest is quarantined, named.
+            let tail = &unit.data[unit.data.len().saturating_sub(256)..];
+            quarantine.push(QuarantineRecord::new(
+                &unit.name,
+                format!("byte {} (end of readable data)", unit.data.len()),
+                "source",
+                err,
+                tail,
+            ));
+        }
+    });
+    if !events.is_empty() {
+        send(Msg::Events(idx, events));
+    }
+    if !quarantine.is_empty() {
+        send(Msg::Quarantine(idx, quarantine));
+    }
+    let sha256 = std::fs::read(path).map(|b| hex::encode(Sha256::digest(&b))).unwrap_or_default();
+    if let Some(p) = &opts.progress {
+        p.bytes_done.fetch_add(size, Ordering::Relaxed);
+        p.files_done.fetch_add(1, Ordering::Relaxed);
+    }
+    send(Msg::FileDone(idx, FileInfo { path: display, size, modified_ms, sha256, units }));
+}
+
+struct Writer<'a> {
+    store: &'a mut dyn StateStore,
+    lake: LakeWriter,
+    /// Ids stored by this run, not yet visible in the store until commit.
+    seen: HashSet<[u8; 16]>,
+    pending_ids: Vec<vigil_model::EventId>,
+    pending_q: Vec<QuarantineRecord>,
+    pending_sources: Vec<SourceCheckpoint>,
+    tallies: HashMap<usize, FileTally>,
+    report: &'a mut IngestReport,
+    flush_every: usize,
+    run_id: i64,
+}
+
+impl Writer<'_> {
+    fn handle(&mut self, m: Msg) -> Result<(), PipelineError> {
+        match m {
+            Msg::Events(idx, events) => {
+                let ids: Vec<_> = events.iter().map(|e| e.id.clone()).collect();
+                let unseen = self.store.unseen(&ids)?;
+                let tally = self.tallies.entry(idx).or_default();
+                for (e, new_in_store) in events.into_iter().zip(unseen) {
+                    tally.records += 1;
+                    *tally.formats.entry(e.metadata.format.clone()).or_default() += 1;
+                    if new_in_store && self.seen.insert(e.id.to_bytes()) {
+                        tally.events += 1;
+                        self.report.events += 1;
+                        *self.report.by_format.entry(e.metadata.format.clone()).or_default() += 1;
+                        *self.report.by_class.entry(e.class.table().to_string()).or_default() += 1;
+                        self.pending_ids.push(e.id.clone());
+                        self.lake.add(e);
+                    } else {
+                        tally.duplicates += 1;
+                        self.report.duplicates += 1;
+                    }
+                }
+                if self.lake.buffered() >= self.flush_every {
+                    self.commit()?;
+                }
+            }
+            Msg::Quarantine(idx, q) => {
+                let tally = self.tallies.entry(idx).or_default();
+                for r in &q {
+                    tally.records += 1;
+                    tally.quarantined += 1;
+                    *tally.formats.entry(r.format.clone()).or_default() += 1;
+                    *self.report.quarantined_by_format.entry(r.format.clone()).or_default() += 1;
+                }
+                self.report.quarantined += q.len() as u64;
+                self.pending_q.extend(q);
+            }
+            Msg::FileDone(idx, info) => {
+                let t = self.tallies.remove(&idx).unwrap_or_default();
+                self.report.units += info.units;
+                self.report.bytes += info.size;
+                self.pending_sources.push(SourceCheckpoint {
+                    path: info.path,
+                    size: info.size,
+                    modified_ms: info.modified_ms,
+                    sha256: info.sha256,
+                    offset: info.size,
+                    records: t.records,
+                    events: t.events,
+                    quarantined: t.quarantined,
+                    duplicates: t.duplicates,
+                    formats: t.formats,
+                    ingested_at: now_ms(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes buffered events to the lake, then commits ids, files, quarantine and checkpoints
+    /// in one store transaction. A crash between the two leaves only orphan files, removed on
+    /// the next run; the records are then ingested again, not lost.
+    fn commit(&mut self) -> Result<(), PipelineError> {
+        let written = self.lake.flush()?;
+        self.report.lake_files_written += written.len() as u64;
+        let batch = Commit {
+            event_ids: std::mem::take(&mut self.pending_ids),
+            lake_files: written
+                .into_iter()
+                .map(|w| LakeFileRow {
+                    path: w.path,
+                    class_uid: w.class_uid,
+                    day: w.day,
+                    rows: w.rows,
+                    bytes: w.bytes,
+                    sha256: w.sha256,
+                })
+                .collect(),
+            quarantine: std::mem::take(&mut self.pending_q),
+            sources: std::mem::take(&mut self.pending_sources),
+        };
+        self.store.commit(self.run_id, now_ms(), &batch)?;
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,114 @@
-//! placeholder
+//! The state store: what Vigil remembers between runs, outside the lake.
+//!
+//! Owns: the [`StateStore`] trait every caller uses (runs, the event-id dedupe set, committed lake
+//! files, source checkpoints, the quarantine), its versioned migrations, and [`SqliteStore`], the
+//! embedded default. The trait speaks only in plain types so a PostgreSQL implementation can
+//! follow without touching callers.
+//!
+//! Must not: decode records, write Parquet, or decide policy (what is a duplicate is the event
+//! id's business; the store only remembers ids).
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use serde::{Deserialize, Serialize};
+use vigil_model::{EventId, QuarantineRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("state store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("state store migration {version}: {message}")]
+    Migration { version: u32, message: String },
+    #[error("state store at {path}: {message}")]
+    Open { path: String, message: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A Parquet file the lake committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LakeFileRow {
+    pub path: String,
+    pub class_uid: u32,
+    pub day: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// How far one source was read, and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceCheckpoint {
+    pub path: String,
+    pub size: u64,
+    pub modified_ms: Option<i64>,
+    pub sha256: String,
+    pub offset: u64,
+    pub records: u64,
+    pub events: u64,
+    pub quarantined: u64,
+    pub duplicates: u64,
+    /// Decoder name → records.
+    pub formats: std::collections::BTreeMap<String, u64>,
+    pub ingested_at: i64,
+}
+
+/// One batch made durable at once: ids, the lake files holding their events, and quarantine.
+#[derive(Debug, Default)]
+pub struct Commit {
+    pub event_ids: Vec<EventId>,
+    pub lake_files: Vec<LakeFileRow>,
+    pub quarantine: Vec<QuarantineRecord>,
+    pub sources: Vec<SourceCheckpoint>,
+}
+
+/// A quarantine record as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredQuarantine {
+    pub id: i64,
+    pub run_id: i64,
+    pub at: i64,
+    #[serde(flatten)]
+    pub record: QuarantineRecord,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub args: String,
+    pub report: Option<serde_json::Value>,
+}
+
+/// Filter for listing the quarantine.
+#[derive(Debug, Clone, Default)]
+pub struct QuarantineQuery {
+    /// Substring of the source name.
+    pub source: Option<String>,
+    pub run_id: Option<i64>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// What Vigil keeps between runs. Implementations must make [`StateStore::commit`] atomic.
+pub trait StateStore: Send {
+    /// Opens a run and returns its id.
+    fn begin_run(&mut self, started_at: i64, args: &str) -> Result<i64>;
+    /// Closes a run with its report.
+    fn finish_run(&mut self, run_id: i64, finished_at: i64, report: &serde_json::Value) -> Result<()>;
+    /// For each id, whether it is not yet stored.
+    fn unseen(&mut self, ids: &[EventId]) -> Result<Vec<bool>>;
+    /// Makes a batch durable, all or nothing.
+    fn commit(&mut self, run_id: i64, now: i64, batch: &Commit) -> Result<()>;
+    fn quarantine(&self, q: &QuarantineQuery) -> Result<Vec<StoredQuarantine>>;
+    fn quarantine_count(&self) -> Result<u64>;
+    fn sources(&self) -> Result<Vec<SourceCheckpoint>>;
+    fn lake_files(&self) -> Result<Vec<LakeFileRow>>;
+    fn event_count(&self) -> Result<u64>;
+    fn runs(&self) -> Result<Vec<RunRecord>>;
+    /// The schema version after migrations.
+    fn schema_version(&self) -> Result<u32>;
+}

@@ -1,0 +1,55 @@
+//! Any other JSON record: kept whole as an OCSF Base Event, with its time and the few common
+//! fields (host, user, source address, message) found under their usual names.
+
+use serde_json::Value;
+use vigil_model::OcsfClass;
+
+use crate::json::text;
+use crate::{DecodeError, Draft};
+
+pub const FAMILY: &str = "json";
+
+/// Keys tried, in order, for a record's time.
+pub const TIME_KEYS: &[&str] = &[
+    "@timestamp",
+    "timestamp",
+    "time",
+    "eventTime",
+    "event_time",
+    "ts",
+    "date",
+    "datetime",
+    "published",
+    "created_at",
+];
+
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    if !v.is_object() {
+        return Err(DecodeError::Unrecognized(format!("a JSON {} is not an event record", kind(v))));
+    }
+    let time = d.time_from(v, TIME_KEYS)?;
+    let e = d.start(OcsfClass::BaseEvent, 0, time, "JSON", "Unknown");
+    e.message = text(v, "message").or_else(|| text(v, "msg"));
+    if let Some(h) = text(v, "host.name").or_else(|| text(v, "hostname")).or_else(|| text(v, "host")) {
+        e.device_mut().hostname = Some(h);
+    }
+    if let Some(u) = text(v, "user.name").or_else(|| text(v, "user")).or_else(|| text(v, "username")) {
+        e.actor_user_mut().name = Some(u);
+    }
+    if let Some(ip) = text(v, "source.ip").or_else(|| text(v, "src_ip")).or_else(|| text(v, "client_ip")) {
+        e.src_mut().ip = Some(ip);
+    }
+    e.metadata.log_name = text(v, "log_type").or_else(|| text(v, "p_log_type"));
+    Ok(())
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

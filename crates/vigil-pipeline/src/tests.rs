@@ -1,0 +1,121 @@
+use super::*;
+use std::io::Write;
+
+const CT: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a","userName":"a"},"eventTime":"2023-07-10T12:20:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","eventID":"E1"}"#;
+
+fn corpus(dir: &Path) {
+    let lines: Vec<String> = (0..50).map(|i| CT.replace("E1", &format!("E{i}"))).collect();
+    std::fs::write(dir.join("a.jsonl"), lines.join("\n")).unwrap();
+    // The same records again in a CloudTrail envelope: all duplicates.
+    std::fs::write(dir.join("b.json"), format!("{{\"Records\":[{}]}}", lines[..10].join(","))).unwrap();
+    // Bad input: malformed, binary, empty.
+    std::fs::write(dir.join("c.jsonl"), format!("{}\n{{broken\n{}\n", CT.replace("E1", "X1"), CT.replace("E1", "X2")))
+        .unwrap();
+    std::fs::write(dir.join("d.bin"), [0u8, 1, 2, 3, 4, 5, 0, 0, 9, 9]).unwrap();
+    std::fs::write(dir.join("e.json"), b"").unwrap();
+    let mut gz = flate2_like_gzip(format!("{}\n", CT.replace("E1", "G1")).as_bytes());
+    let n = gz.len();
+    gz.truncate(n); // whole
+    std::fs::write(dir.join("f.json.gz"), gz).unwrap();
+}
+
+fn flate2_like_gzip(data: &[u8]) -> Vec<u8> {
+    // Stored (uncompressed) deflate blocks keep this test free of a compression dependency.
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    let mut chunks = data.chunks(65535).peekable();
+    if data.is_empty() {
+        out.extend([1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(c) = chunks.next() {
+        let last = chunks.peek().is_none();
+        out.push(u8::from(last));
+        let len = c.len() as u16;
+        out.extend(len.to_le_bytes());
+        out.extend((!len).to_le_bytes());
+        out.extend(c);
+    }
+    let crc = crc32(data);
+    out.write_all(&crc.to_le_bytes()).unwrap();
+    out.write_all(&(data.len() as u32).to_le_bytes()).unwrap();
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn totals_add_up_and_reingest_adds_nothing() {
+    let src = tempfile::tempdir().unwrap();
+    corpus(src.path());
+    for threads in [1, 2] {
+        let data = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(data.path());
+        let opts = IngestOptions { threads, flush_every: 7, ..IngestOptions::default() };
+        let r = ingest(&dd, &[src.path().to_path_buf()], &opts).unwrap();
+        assert_eq!(r.events, 53, "{r:#?}");
+        assert_eq!(r.duplicates, 10);
+        assert_eq!(r.quarantined, 2, "{r:#?}");
+        assert_eq!(r.records, r.events + r.quarantined + r.duplicates);
+        assert_eq!(r.files, 6);
+        assert_eq!(r.by_class.get("api_activity"), Some(&53));
+        assert_eq!(r.by_format.get("cloudtrail"), Some(&53));
+
+        let store = dd.open_store().unwrap();
+        assert_eq!(store.event_count().unwrap(), 53);
+        let rows: u64 = store.lake_files().unwrap().iter().map(|f| f.rows).sum();
+        assert_eq!(rows, 53, "every new event is in exactly one committed lake file");
+        let q = store.quarantine(&Default::default()).unwrap();
+        assert!(q.iter().any(|q| q.record.source.ends_with("c.jsonl") && q.record.locator.starts_with("line 2")));
+        assert!(q.iter().any(|q| q.record.source.ends_with("d.bin") && q.record.reason.contains("binary")));
+        let sources = store.sources().unwrap();
+        assert_eq!(sources.len(), 6);
+        let c = sources.iter().find(|s| s.path.ends_with("c.jsonl")).unwrap();
+        assert_eq!((c.records, c.events, c.quarantined), (3, 2, 1));
+
+        let again = ingest(&dd, &[src.path().to_path_buf()], &opts).unwrap();
+        assert_eq!(again.events, 0);
+        assert_eq!(again.duplicates, 63);
+        assert_eq!(again.records, r.records);
+        assert_eq!(dd.open_store().unwrap().event_count().unwrap(), 53);
+    }
+}
+
+#[test]
+fn orphan_lake_files_from_a_crash_are_removed() {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("a.jsonl"), CT).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let dd = DataDir::new(data.path());
+    // Simulate a crash after the lake wrote but before the store committed.
+    let mut w = LakeWriter::new(&dd.lake(), 99);
+    let mut events = Vec::new();
+    vigil_decode::decode_unit("x", CT.as_bytes(), &Options::default(), &mut |d| {
+        if let Decoded::Event(e) = d {
+            events.push(*e)
+        }
+    });
+    for e in events {
+        w.add(e);
+    }
+    w.flush().unwrap();
+    let r = ingest(&dd, &[src.path().to_path_buf()], &IngestOptions::default()).unwrap();
+    assert_eq!(r.orphans_removed, 1);
+    assert_eq!(r.events, 1, "the record is ingested again, not lost");
+    assert_eq!(vigil_lake::list_files(&dd.lake()).len(), 1);
+}
+
+#[test]
+fn a_missing_path_is_a_clear_error() {
+    let data = tempfile::tempdir().unwrap();
+    let err = ingest(&DataDir::new(data.path()), &[PathBuf::from("/definitely/not/here")], &IngestOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("not found"), "{err}");
+}

@@ -1,0 +1,313 @@
+//! SQLite implementation of the state store: one file, WAL journal, versioned migrations.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use vigil_model::{EventId, QuarantineRecord};
+
+use crate::{
+    Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine,
+};
+
+/// Migrations in order; each runs once, inside a transaction, and is recorded in
+/// `schema_migrations`.
+const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Open { path: path.display().to_string(), message: e.to_string() })?;
+        }
+        let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn in_memory() -> Result<SqliteStore> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<SqliteStore> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut s = SqliteStore { conn };
+        s.migrate()?;
+        Ok(s)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )?;
+        for (version, name, sql) in MIGRATIONS {
+            let done: Option<u32> = self
+                .conn
+                .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))
+                .optional()?;
+            if done.is_some() {
+                continue;
+            }
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql).map_err(|e| StoreError::Migration { version: *version, message: e.to_string() })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, strftime('%s','now') * 1000)",
+                params![version, name],
+            )?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl StateStore for SqliteStore {
+    fn begin_run(&mut self, started_at: i64, args: &str) -> Result<i64> {
+        self.conn.execute("INSERT INTO runs (started_at, args) VALUES (?1, ?2)", params![started_at, args])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn finish_run(&mut self, run_id: i64, finished_at: i64, report: &serde_json::Value) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?1, report = ?2 WHERE id = ?3",
+            params![finished_at, report.to_string(), run_id],
+        )?;
+        Ok(())
+    }
+
+    fn unseen(&mut self, ids: &[EventId]) -> Result<Vec<bool>> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM event_ids WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found = stmt.exists([&id.to_bytes()[..]])?;
+            out.push(!found);
+        }
+        Ok(out)
+    }
+
+    fn commit(&mut self, run_id: i64, now: i64, batch: &Commit) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO event_ids (id, run_id) VALUES (?1, ?2)")?;
+            for id in &batch.event_ids {
+                ins.execute(params![&id.to_bytes()[..], run_id])?;
+            }
+            let mut lf = tx.prepare_cached(
+                "INSERT OR REPLACE INTO lake_files (path, class_uid, day, rows, bytes, sha256, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for f in &batch.lake_files {
+                lf.execute(params![f.path, f.class_uid, f.day, f.rows as i64, f.bytes as i64, f.sha256, run_id])?;
+            }
+            let mut q = tx.prepare_cached(
+                "INSERT OR IGNORE INTO quarantine (run_id, at, source, locator, format, reason, size, sha256, excerpt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for r in &batch.quarantine {
+                q.execute(params![
+                    run_id,
+                    now,
+                    r.source,
+                    r.locator,
+                    r.format,
+                    r.reason,
+                    r.size as i64,
+                    r.sha256,
+                    r.excerpt
+                ])?;
+            }
+            let mut s = tx.prepare_cached(
+                "INSERT OR REPLACE INTO sources (path, size, modified_ms, sha256, offset, records, events, quarantined, duplicates, formats, run_id, ingested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for c in &batch.sources {
+                let formats = serde_json::to_string(&c.formats).unwrap_or_else(|_| "{}".into());
+                s.execute(params![
+                    c.path,
+                    c.size as i64,
+                    c.modified_ms,
+                    c.sha256,
+                    c.offset as i64,
+                    c.records as i64,
+                    c.events as i64,
+                    c.quarantined as i64,
+                    c.duplicates as i64,
+                    formats,
+                    run_id,
+                    c.ingested_at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn quarantine(&self, q: &QuarantineQuery) -> Result<Vec<StoredQuarantine>> {
+        let limit = if q.limit == 0 { i64::MAX } else { q.limit as i64 };
+        let mut stmt = self.conn.prepare(
+            "SELECT id, run_id, at, source, locator, format, reason, size, sha256, excerpt FROM quarantine
+             WHERE (?1 IS NULL OR instr(source, ?1) > 0) AND (?2 IS NULL OR run_id = ?2)
+             ORDER BY id LIMIT ?3 OFFSET ?4",
+        )?;
+        let rows = stmt.query_map(params![q.source, q.run_id, limit, q.offset as i64], |r| {
+            Ok(StoredQuarantine {
+                id: r.get(0)?,
+                run_id: r.get(1)?,
+                at: r.get(2)?,
+                record: QuarantineRecord {
+                    source: r.get(3)?,
+                    locator: r.get(4)?,
+                    format: r.get(5)?,
+                    reason: r.get(6)?,
+                    size: r.get::<_, i64>(7)? as u64,
+                    sha256: r.get(8)?,
+                    excerpt: r.get(9)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn quarantine_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM quarantine", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    fn sources(&self) -> Result<Vec<SourceCheckpoint>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT path, size, modified_ms, sha256, offset, records, events, quarantined, duplicates, formats, ingested_at FROM sources ORDER BY path",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let formats: String = r.get(9)?;
+            Ok(SourceCheckpoint {
+                path: r.get(0)?,
+                size: r.get::<_, i64>(1)? as u64,
+                modified_ms: r.get(2)?,
+                sha256: r.get(3)?,
+                offset: r.get::<_, i64>(4)? as u64,
+                records: r.get::<_, i64>(5)? as u64,
+                events: r.get::<_, i64>(6)? as u64,
+                quarantined: r.get::<_, i64>(7)? as u64,
+                duplicates: r.get::<_, i64>(8)? as u64,
+                formats: serde_json::from_str(&formats).unwrap_or_default(),
+                ingested_at: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn lake_files(&self) -> Result<Vec<LakeFileRow>> {
+        let mut stmt =
+            self.conn.prepare("SELECT path, class_uid, day, rows, bytes, sha256 FROM lake_files ORDER BY path")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(LakeFileRow {
+                path: r.get(0)?,
+                class_uid: r.get(1)?,
+                day: r.get(2)?,
+                rows: r.get::<_, i64>(3)? as u64,
+                bytes: r.get::<_, i64>(4)? as u64,
+                sha256: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn event_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM event_ids", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    fn runs(&self) -> Result<Vec<RunRecord>> {
+        let mut stmt = self.conn.prepare("SELECT id, started_at, finished_at, args, report FROM runs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            let report: Option<String> = r.get(4)?;
+            Ok(RunRecord {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                args: r.get(3)?,
+                report: report.and_then(|s| serde_json::from_str(&s).ok()),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn schema_version(&self) -> Result<u32> {
+        Ok(self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u32) -> EventId {
+        EventId::of_bytes("t", &n.to_le_bytes())
+    }
+
+    #[test]
+    fn migrations_apply_once_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        let mut s = SqliteStore::open(&p).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+        let run = s.begin_run(1, "test").unwrap();
+        s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
+        drop(s);
+        let mut s = SqliteStore::open(&p).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.event_count().unwrap(), 2);
+        assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
+    }
+
+    #[test]
+    fn commit_records_everything_and_quarantine_filters() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        let run = s.begin_run(1, "test").unwrap();
+        let q1 = QuarantineRecord::new("a.json", "line 2".into(), "json", "invalid JSON".into(), b"{");
+        let q2 = QuarantineRecord::new("b.json", "line 9".into(), "json", "invalid JSON".into(), b"[");
+        let cp = SourceCheckpoint {
+            path: "a.json".into(),
+            size: 10,
+            modified_ms: None,
+            sha256: "x".into(),
+            offset: 10,
+            records: 3,
+            events: 2,
+            quarantined: 1,
+            duplicates: 0,
+            formats: [("json".to_string(), 3)].into_iter().collect(),
+            ingested_at: 5,
+        };
+        let lf = LakeFileRow {
+            path: "p".into(),
+            class_uid: 0,
+            day: "2024-01-01".into(),
+            rows: 2,
+            bytes: 9,
+            sha256: "h".into(),
+        };
+        s.commit(
+            run,
+            3,
+            &Commit {
+                event_ids: vec![id(1)],
+                lake_files: vec![lf.clone()],
+                quarantine: vec![q1, q2],
+                sources: vec![cp.clone()],
+            },
+        )
+        .unwrap();
+        assert_eq!(s.quarantine_count().unwrap(), 2);
+        let only_b = s.quarantine(&QuarantineQuery { source: Some("b.json".into()), ..Default::default() }).unwrap();
+        assert_eq!(only_b.len(), 1);
+        assert_eq!(only_b[0].record.locator, "line 9");
+        assert_eq!(s.sources().unwrap(), vec![cp]);
+        assert_eq!(s.lake_files().unwrap(), vec![lf]);
+        s.finish_run(run, 9, &serde_json::json!({"events": 1})).unwrap();
+        assert_eq!(s.runs().unwrap()[0].report.as_ref().unwrap()["events"], 1);
+    }
+}
