@@ -3,13 +3,13 @@
 use serde_json::Value;
 use vigil_model::{OcsfClass, Status, account_change, api, authentication};
 
-use crate::json::{boolean, compact, text};
+use crate::json::{boolean, compact, get, text};
 use crate::{DecodeError, Draft};
 
 pub const FAMILY: &str = "cloudtrail";
 
 pub fn looks_like(v: &Value) -> bool {
-    v.get("eventVersion").is_some() && v.get("eventSource").is_some() && v.get("eventName").is_some()
+    get(v, "eventVersion").is_some() && get(v, "eventSource").is_some() && get(v, "eventName").is_some()
 }
 
 pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
@@ -23,7 +23,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     e.metadata.log_name = text(v, "eventCategory").or_else(|| text(v, "eventType"));
 
     // Actor: who made the call.
-    let it = v.get("userIdentity").unwrap_or(&Value::Null);
+    let it = get(v, "userIdentity").unwrap_or(&Value::Null);
     let id_type = text(it, "type");
     let user_name = text(it, "userName")
         .or_else(|| text(it, "sessionContext.sessionIssuer.userName"))

@@ -3,16 +3,22 @@
 use serde_json::Value;
 
 /// Follows a dotted path of object keys (`"userIdentity.arn"`). Keys that themselves contain dots
-/// (Zeek's `id.orig_h`) are looked up whole first.
+/// (Zeek's `id.orig_h`) are looked up whole first. A key not found as written is matched without
+/// regard to ASCII case, since some shippers lowercase vendor field names (`eventtype`).
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    if let Some(x) = v.get(path) {
+    if let Some(x) = key(v, path) {
         return Some(x);
     }
     let mut cur = v;
     for part in path.split('.') {
-        cur = cur.get(part)?;
+        cur = key(cur, part)?;
     }
     Some(cur)
+}
+
+fn key<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
+    let m = v.as_object()?;
+    m.get(k).or_else(|| m.iter().find(|(name, _)| name.eq_ignore_ascii_case(k)).map(|(_, x)| x))
 }
 
 /// A field as text: strings as they are, numbers and booleans printed; empty, `-` and null are none.
@@ -109,6 +115,7 @@ mod tests {
         assert_eq!(text(&v, "id.orig_h").as_deref(), Some("1.2.3.4"));
         assert_eq!(int(&v, "t"), Some(5));
         assert_eq!(port(&v, "a.n"), Some(26));
+        assert_eq!(text(&json!({"eventtype":"x"}), "eventType").as_deref(), Some("x"));
         assert_eq!(basename("C:\\Windows\\System32\\cmd.exe"), "cmd.exe");
     }
 }

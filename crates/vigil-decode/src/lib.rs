@@ -181,9 +181,19 @@ pub struct UnitStats {
 /// `sink` once per record.
 pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut(Decoded)) -> UnitStats {
     let mut stats = UnitStats::default();
-    let mut emit = |d: Decoded| {
-        match &d {
-            Decoded::Event(_) => stats.events += 1,
+    // Content-identical records within one payload are distinct occurrences; see
+    // `EventId::nth_occurrence`.
+    let mut occurrences: std::collections::HashMap<EventId, u32> = std::collections::HashMap::new();
+    let mut emit = |mut d: Decoded| {
+        match &mut d {
+            Decoded::Event(e) => {
+                stats.events += 1;
+                let n = occurrences.entry(e.id.clone()).or_insert(0);
+                if *n > 0 {
+                    e.id = e.id.nth_occurrence(*n);
+                }
+                *n += 1;
+            }
             Decoded::Quarantine(_) => stats.quarantined += 1,
         }
         sink(d)
@@ -367,10 +377,13 @@ fn decode_record(
         }
     };
     // Panther-style test fixtures wrap the vendor record: {"log": {...}, "log_types": [...]}.
-    let (value, path_hint) = match unwrap_envelope(value) {
-        (v, hint) => (v, hint.or_else(|| zeek_hint(name))),
+    let (value, declared) = unwrap_envelope(value);
+    let path_hint = zeek_hint(name);
+    let fmt = match (fmt, declared) {
+        (Format::Auto, Some(d)) => d,
+        (Format::Auto, None) => detect(&value),
+        (f, _) => f,
     };
-    let fmt = if fmt == Format::Auto { detect(&value) } else { fmt };
     let (family, fmt_name) = match fmt {
         Format::CloudTrail => (cloudtrail::FAMILY, "cloudtrail"),
         Format::Okta => (okta::FAMILY, "okta"),
@@ -421,16 +434,28 @@ pub fn detect(v: &Value) -> Format {
     }
 }
 
-/// Unwraps `{"log": {...}, "log_types"|"p_log_type": ...}` test-fixture envelopes.
-fn unwrap_envelope(v: Value) -> (Value, Option<String>) {
+/// Unwraps `{"log": {...}, "log_types": [...]}` test-fixture envelopes (Panther's rule tests),
+/// returning the vendor record and the format the envelope declares for it, if Vigil knows it.
+fn unwrap_envelope(v: Value) -> (Value, Option<Format>) {
     let is_env =
         v.get("log").is_some_and(Value::is_object) && (v.get("log_types").is_some() || v.get("rule_id").is_some());
     if !is_env {
         return (v, None);
     }
+    let declared = v
+        .get("log_types")
+        .and_then(|t| t.get(0))
+        .and_then(Value::as_str)
+        .or_else(|| v.get("log").and_then(|l| l.get("p_log_type")).and_then(Value::as_str))
+        .and_then(|t| match t {
+            "AWS.CloudTrail" => Some(Format::CloudTrail),
+            "Okta.SystemLog" => Some(Format::Okta),
+            t if t.starts_with("Zeek.") => Some(Format::Zeek),
+            _ => None,
+        });
     match v {
         Value::Object(mut m) => match m.remove("log") {
-            Some(inner) => (inner, None),
+            Some(inner) => (inner, declared),
             None => (Value::Object(m), None),
         },
         other => (other, None),

@@ -3,15 +3,15 @@
 use serde_json::Value;
 use vigil_model::{Geo, OcsfClass, Severity, Status, account_change, api, authentication, group};
 
-use crate::json::{float, text};
+use crate::json::{float, get, text};
 use crate::{DecodeError, Draft};
 
 pub const FAMILY: &str = "okta";
 
 pub fn looks_like(v: &Value) -> bool {
-    v.get("eventType").is_some()
-        && v.get("published").is_some()
-        && (v.get("uuid").is_some() || v.get("actor").is_some())
+    get(v, "eventType").is_some()
+        && get(v, "published").is_some()
+        && (get(v, "uuid").is_some() || get(v, "actor").is_some())
 }
 
 pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
@@ -74,7 +74,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     };
 
     // The user acted upon: the first target of a user type, else the actor for authentications.
-    let targets = v.get("target").and_then(Value::as_array).cloned().unwrap_or_default();
+    let targets = get(v, "target").and_then(Value::as_array).cloned().unwrap_or_default();
     let target_user = targets.iter().find(|t| text(t, "type").is_some_and(|ty| ty.eq_ignore_ascii_case("user")));
     if let Some(t) = target_user {
         let tu = e.user_mut();

@@ -42,6 +42,19 @@ fn cloudtrail_envelope_and_line_give_the_same_event_id() {
 }
 
 #[test]
+fn identical_records_in_one_payload_are_distinct_occurrences() {
+    let data = format!("{CT}\n{CT}\n{CT}\n");
+    let (ev, _) = auto(data.as_bytes());
+    let ids: std::collections::HashSet<_> = ev.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids.len(), 3);
+    let (again, _) = auto(data.as_bytes());
+    assert_eq!(again.iter().map(|e| &e.id).collect::<Vec<_>>(), ev.iter().map(|e| &e.id).collect::<Vec<_>>());
+    // The first occurrence keeps the record's own id, so a copy in another file deduplicates.
+    let (single, _) = auto(CT.as_bytes());
+    assert_eq!(single[0].id, ev[0].id);
+}
+
+#[test]
 fn console_login_is_authentication_with_mfa() {
     let rec = r##"{"eventVersion":"1.08","userIdentity":{"type":"Root","arn":"arn:aws:iam::1:root","accountId":"1"},"eventTime":"2023-07-10T12:20:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"No"},"eventID":"x"}"##;
     let (ev, _) = auto(rec.as_bytes());
@@ -77,7 +90,8 @@ fn windows_shapes_map_to_the_same_fields() {
     let evtx_json = r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4624,"TimeCreated":{"#attributes":{"SystemTime":"2019-03-19T23:34:25.523718Z"}},"EventRecordID":1,"Channel":"Security","Computer":"WS1"},"EventData":{"TargetUserName":"alice","TargetDomainName":"CORP","LogonType":3,"IpAddress":"10.0.0.5","IpPort":"5050","AuthenticationPackageName":"NTLM","WorkstationName":"WS2"}}}"##;
     let nxlog = r##"{"EventID":4624,"Channel":"Security","Hostname":"WS1","SourceName":"Microsoft-Windows-Security-Auditing","@timestamp":"2019-03-19T23:34:25.523Z","TargetUserName":"alice","TargetDomainName":"CORP","LogonType":"3","IpAddress":"10.0.0.5","IpPort":"5050","AuthenticationPackageName":"NTLM","WorkstationName":"WS2"}"##;
     let beat = r##"{"@timestamp":"2019-03-19T23:34:25.523Z","winlog":{"event_id":"4624","channel":"Security","computer_name":"WS1","provider_name":"Microsoft-Windows-Security-Auditing","record_id":1,"event_data":{"TargetUserName":"alice","TargetDomainName":"CORP","LogonType":"3","IpAddress":"10.0.0.5","IpPort":"5050","AuthenticationPackageName":"NTLM","WorkstationName":"WS2"}}}"##;
-    for raw in [evtx_json, nxlog, beat] {
+    let beat6 = r##"{"@timestamp":"2019-03-19T23:34:25.523Z","@metadata":{"beat":"winlogbeat","version":"6.7.0"},"event_id":4624,"log_name":"Security","computer_name":"WS1","source_name":"Microsoft-Windows-Security-Auditing","record_number":"1","event_data":{"TargetUserName":"alice","TargetDomainName":"CORP","LogonType":"3","IpAddress":"10.0.0.5","IpPort":"5050","AuthenticationPackageName":"NTLM","WorkstationName":"WS2"}}"##;
+    for raw in [evtx_json, nxlog, beat, beat6] {
         let (ev, q) = auto(raw.as_bytes());
         assert!(q.is_empty(), "{q:?}");
         let e = &ev[0];

@@ -27,6 +27,8 @@ pub struct WinRecord {
 pub fn looks_like(v: &Value) -> bool {
     v.get("Event").and_then(|e| e.get("System")).is_some()
         || v.get("winlog").is_some_and(Value::is_object)
+        || (v.get("event_id").is_some()
+            && (v.get("log_name").is_some() || v.get("computer_name").is_some() || v.get("source_name").is_some()))
         || (v.get("EventID").is_some()
             && (v.get("Channel").is_some() || v.get("SourceName").is_some() || v.get("Hostname").is_some()))
 }
@@ -70,6 +72,27 @@ pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
             provider: text(w, "provider_name"),
             computer: text(w, "computer_name").or_else(|| text(v, "host.name")),
             record_id: get(w, "record_id").and_then(as_int),
+            time,
+            level: None,
+            data,
+        });
+    }
+    // Winlogbeat 6.x put the fields at the top level.
+    if let Some(id) = v.get("event_id").filter(|_| v.get("log_name").is_some() || v.get("computer_name").is_some()) {
+        let event_id = as_int(id).ok_or(DecodeError::bad("event_id", &id.to_string()))?;
+        let time = d.time_from(v, &["@timestamp"])?;
+        let mut data = BTreeMap::new();
+        for section in ["event_data", "user_data"] {
+            if let Some(s) = v.get(section) {
+                flatten_data(s, &mut data, 0);
+            }
+        }
+        return Ok(WinRecord {
+            event_id: u32::try_from(event_id).map_err(|_| DecodeError::bad("event_id", &event_id.to_string()))?,
+            channel: text(v, "log_name"),
+            provider: text(v, "source_name"),
+            computer: text(v, "computer_name"),
+            record_id: get(v, "record_number").and_then(as_int),
             time,
             level: None,
             data,
@@ -359,7 +382,7 @@ fn classify_security(id: u32) -> (OcsfClass, u32) {
         4700 => (ScheduledJobActivity, 3),
         4701 => (ScheduledJobActivity, 4),
         4702 => (ScheduledJobActivity, 5),
-        5156 | 5157 | 5158 => (NetworkActivity, 6),
+        5156..=5158 => (NetworkActivity, 6),
         5140 | 5145 => (SmbActivity, 99),
         _ => (BaseEvent, 0),
     }

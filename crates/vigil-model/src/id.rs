@@ -30,6 +30,18 @@ impl EventId {
         EventId::of_bytes(family, canonical_json(value).as_bytes())
     }
 
+    /// The id of the `n`-th (from 1) repetition of this record within one source payload.
+    ///
+    /// A payload may hold content-identical records that are distinct occurrences (logs without a
+    /// record number, second-precision timestamps). They are kept apart, while the same payload
+    /// read again — or a copy of it — yields the same ids, so re-ingesting stays idempotent.
+    pub fn nth_occurrence(&self, n: u32) -> EventId {
+        if n == 0 {
+            return self.clone();
+        }
+        EventId::of_bytes("occurrence", format!("{}#{n}", self.0).as_bytes())
+    }
+
     /// Accepts a 32-hex-character id as produced by this type.
     pub fn parse(s: &str) -> Option<EventId> {
         (s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
@@ -119,6 +131,15 @@ mod tests {
     }
 
     #[test]
+    fn occurrences_are_distinct_and_stable() {
+        let id = EventId::of_bytes("x", b"y");
+        assert_eq!(id.nth_occurrence(0), id);
+        assert_ne!(id.nth_occurrence(1), id);
+        assert_ne!(id.nth_occurrence(1), id.nth_occurrence(2));
+        assert_eq!(id.nth_occurrence(1), id.nth_occurrence(1));
+    }
+
+    #[test]
     fn parse_round_trips() {
         let id = EventId::of_bytes("x", b"y");
         assert_eq!(EventId::parse(id.as_str()), Some(id.clone()));
@@ -130,7 +151,7 @@ mod tests {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| Value::from(n)),
+            any::<i64>().prop_map(Value::from),
             ".{0,8}".prop_map(Value::String),
         ];
         leaf.prop_recursive(4, 32, 6, |inner| {

@@ -132,7 +132,7 @@ mod tests {
             md,
             "{}".into(),
         );
-        e.actor_user_mut().name = Some(if n % 2 == 0 { "alice".into() } else { "bob".into() });
+        e.actor_user_mut().name = Some(if n.is_multiple_of(2) { "alice".into() } else { "bob".into() });
         e
     }
 

@@ -1,0 +1,134 @@
+//! End-to-end tests of the `vigil` binary: ingest, query, quarantine, sources, status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn vigil(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("VIGIL_DATA_DIR")
+        .output()
+        .expect("run vigil")
+}
+
+fn ok_json(data: &Path, args: &[&str]) -> serde_json::Value {
+    let out = vigil(data, args);
+    assert!(out.status.success(), "vigil {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+const CT: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/alice","userName":"alice","accessKeyId":"AKIA1"},"eventTime":"2023-07-10T12:20:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","requestParameters":{"userName":"bob"},"eventID":"E1"}"#;
+const OKTA: &str = r#"{"uuid":"u-1","published":"2024-01-02T03:04:05.678Z","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"bob@example.com"},"client":{"ipAddress":"203.0.113.5"},"outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"}}"#;
+
+fn write_inputs(dir: &Path) {
+    std::fs::write(dir.join("cloudtrail.json"), format!("{{\"Records\":[{CT},{}]}}", CT.replace("E1", "E2"))).unwrap();
+    std::fs::write(dir.join("okta.jsonl"), format!("{OKTA}\n{{\"uuid\": truncated\n{}\n", OKTA.replace("u-1", "u-2")))
+        .unwrap();
+    std::fs::write(dir.join("garbage.bin"), [0u8, 159, 146, 150, 0, 0, 1, 2, 3]).unwrap();
+    std::fs::write(dir.join("empty.json"), b"").unwrap();
+    let mut invalid_utf8 = OKTA.replace("u-1", "u-3").into_bytes();
+    invalid_utf8.extend_from_slice(b"\n{\"uuid\":\"\xff\xfe\"}\n");
+    std::fs::write(dir.join("utf8.jsonl"), invalid_utf8).unwrap();
+}
+
+#[test]
+fn ingest_query_quarantine_and_idempotence() {
+    let input = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write_inputs(input.path());
+    let r = ok_json(data.path(), &["--json", "ingest", input.path().to_str().unwrap()]);
+    assert_eq!(r["events"], 5, "{r}");
+    assert_eq!(r["quarantined"], 3, "{r}");
+    assert_eq!(r["duplicates"], 0);
+    assert_eq!(r["records"], 8);
+    assert_eq!(r["by_format"]["cloudtrail"], 2);
+    assert_eq!(r["by_format"]["okta"], 3);
+    assert_eq!(
+        r["by_class"]["account_change"].as_u64().unwrap_or(0) + r["by_class"]["api_activity"].as_u64().unwrap_or(0),
+        2
+    );
+    assert_eq!(r["by_class"]["authentication"], 3);
+
+    // A second ingest of the same input adds nothing.
+    let again = ok_json(data.path(), &["--json", "ingest", input.path().to_str().unwrap()]);
+    assert_eq!(again["events"], 0);
+    assert_eq!(again["duplicates"], 5);
+    assert_eq!(again["records"], 8);
+
+    // SQL over the lake.
+    let rows = ok_json(
+        data.path(),
+        &["--json", "query", "SELECT user_name, status_id, src_ip FROM authentication ORDER BY metadata_original_uid"],
+    );
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["user_name"], "bob@example.com");
+    assert_eq!(rows[0]["status_id"], 2);
+    let n = ok_json(data.path(), &["--json", "query", "SELECT count(*) AS n FROM events"]);
+    assert_eq!(n[0]["n"], 5);
+    let table = vigil(data.path(), &["query", "SELECT api_operation FROM events WHERE class_uid <> 3002 ORDER BY 1"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("CreateAccessKey") && text.contains("(2 rows)"), "{text}");
+
+    // The quarantine names file, place and reason.
+    let q = ok_json(data.path(), &["--json", "quarantine", "list"]);
+    assert_eq!(q["total"], 3);
+    let recs = q["records"].as_array().unwrap();
+    let okta = recs.iter().find(|r| r["source"].as_str().unwrap().ends_with("okta.jsonl")).unwrap();
+    assert!(okta["locator"].as_str().unwrap().starts_with("line 2"), "{okta}");
+    assert!(okta["reason"].as_str().unwrap().contains("invalid JSON"));
+    let bin = recs.iter().find(|r| r["source"].as_str().unwrap().ends_with("garbage.bin")).unwrap();
+    assert!(bin["reason"].as_str().unwrap().contains("binary"), "{bin}");
+    let utf = recs.iter().find(|r| r["source"].as_str().unwrap().ends_with("utf8.jsonl")).unwrap();
+    assert!(utf["reason"].as_str().unwrap().contains("UTF-8"), "{utf}");
+    let filtered = ok_json(data.path(), &["--json", "quarantine", "list", "--source", "garbage"]);
+    assert_eq!(filtered["records"].as_array().unwrap().len(), 1);
+
+    let sources = ok_json(data.path(), &["--json", "sources"]);
+    assert_eq!(sources.as_array().unwrap().len(), 5);
+    let status = ok_json(data.path(), &["--json", "status"]);
+    assert_eq!(status["events"], 5);
+    assert_eq!(status["runs"], 2);
+}
+
+#[test]
+fn forced_format_and_errors_are_clear() {
+    let input = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write_inputs(input.path());
+    let okta = input.path().join("okta.jsonl");
+    let r = ok_json(data.path(), &["--json", "ingest", "--format", "cloudtrail", okta.to_str().unwrap()]);
+    assert_eq!(r["events"], 0);
+    assert_eq!(r["quarantined"], 3);
+
+    let out = vigil(data.path(), &["ingest", "--format", "nonsense", okta.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format"));
+
+    let out = vigil(data.path(), &["ingest", "/no/such/path"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+
+    let out = vigil(data.path(), &["query", "SELECT nope FROM events"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
+}
+
+#[test]
+fn data_dir_from_the_environment_and_text_output() {
+    let input = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write_inputs(input.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["ingest", input.path().to_str().unwrap()])
+        .env("VIGIL_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("new events") && text.contains("quarantined"), "{text}");
+    assert!(data.path().join("state.db").exists());
+    assert!(data.path().join("lake").is_dir());
+}
