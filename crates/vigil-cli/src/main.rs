@@ -5,6 +5,7 @@
 //! subcommand is a thin call into `vigil-pipeline`, `vigil-query`, `vigil-store` or `vigil-sim`.
 
 mod bench;
+mod demo;
 mod output;
 
 use std::io::IsTerminal;
@@ -63,6 +64,37 @@ enum Command {
     Sources,
     /// What the data directory holds.
     Status,
+    /// Generate a simulated company's logs (Okta, CloudTrail, Windows, Zeek) with labeled attacks.
+    Simulate {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        #[arg(long, default_value_t = 200)]
+        users: u32,
+        /// First simulated day (YYYY-MM-DD).
+        #[arg(long)]
+        start: Option<chrono::NaiveDate>,
+        /// Only these scenarios (comma separated); default all.
+        #[arg(long, value_delimiter = ',')]
+        scenarios: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The pilot in one command: simulate a company, ingest it, hunt, and say where to look.
+    Demo {
+        /// Everything the demo writes stays under this directory.
+        #[arg(long, default_value = "vigil-demo")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        #[arg(long, default_value_t = 200)]
+        users: u32,
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+    },
     /// Measure ingest throughput against the parse-only floor.
     Bench {
         #[command(subcommand)]
@@ -187,5 +219,16 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench { command } => bench::run(command, cli.json),
+        Command::Simulate { seed, days, users, start, scenarios, out } => {
+            demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
+        }
+        Command::Demo { dir, seed, days, users, threads } => {
+            let args = demo::DemoArgs {
+                dir,
+                sim: demo::SimArgs { seed, days, users, start: None, scenarios: Vec::new() },
+                threads: threads.max(1),
+            };
+            demo::demo(&args, cli.json, show_progress)
+        }
     }
 }

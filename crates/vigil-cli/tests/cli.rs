@@ -132,3 +132,75 @@ fn data_dir_from_the_environment_and_text_output() {
     assert!(data.path().join("state.db").exists());
     assert!(data.path().join("lake").is_dir());
 }
+
+#[test]
+fn demo_runs_end_to_end_and_stays_in_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let cwd_data = dir.path().join("elsewhere");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--json", "demo", "--users", "30", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .env("VIGIL_DATA_DIR", &cwd_data)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ingest"]["quarantined"], 0);
+    assert_eq!(v["ingest"]["events"], v["simulation"]["events"]);
+    assert_eq!(v["labels"]["labeled_events"], v["labels"]["labeled_events_in_lake"]);
+    assert_eq!(v["labels"]["by_scenario"].as_object().unwrap().len(), 11);
+    assert!(v["hunts"].as_array().unwrap().len() >= 3);
+    // Everything it wrote is under --dir.
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("demo")]);
+    assert!(demo.join("data/state.db").exists() && demo.join("sim/labels.jsonl").exists());
+
+    // A second run replaces the demo's data directory rather than piling duplicates on it.
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--json", "demo", "--users", "30", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["ingest"]["events"], v["ingest"]["events"]);
+    assert_eq!(again["ingest"]["duplicates"], 0);
+}
+
+#[test]
+fn simulate_is_deterministic_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args([
+                "--json",
+                "simulate",
+                "--seed",
+                "9",
+                "--users",
+                "20",
+                "--days",
+                "3",
+                "--scenarios",
+                "mfa_fatigue,ransomware",
+                "--out",
+            ])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let a = run("a");
+    let b = run("b");
+    assert_eq!(a["events"], b["events"]);
+    assert_eq!(a["scenarios"].as_object().unwrap().keys().collect::<Vec<_>>(), ["mfa_fatigue", "ransomware"]);
+    let okta_a = std::fs::read(dir.path().join("a/okta/system_log.jsonl")).unwrap();
+    let okta_b = std::fs::read(dir.path().join("b/okta/system_log.jsonl")).unwrap();
+    assert_eq!(okta_a, okta_b);
+    let bad = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["simulate", "--scenarios", "nope", "--out"])
+        .arg(dir.path().join("c"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}

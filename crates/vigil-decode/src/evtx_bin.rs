@@ -25,8 +25,10 @@ pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
         match rec {
             Ok(r) => {
                 let locator = format!("record {}", r.event_record_id);
-                let raw = r.data.to_string();
-                let id = EventId::of_json(windows::FAMILY, &r.data);
+                // The canonical rendering (sorted keys) is both the raw form kept and what the id
+                // hashes, so the record is serialized once.
+                let raw = vigil_model::canonical_json(&r.data);
+                let id = EventId::of_bytes(windows::FAMILY, raw.as_bytes());
                 let mut d = Draft::new(name, locator.clone(), "evtx", raw.as_bytes(), id);
                 match windows::decode(&r.data, &mut d) {
                     Ok(()) => {

@@ -75,26 +75,55 @@ impl LakeWriter {
         self.buffered
     }
 
-    /// Writes every buffered partition to a new file and clears the buffer.
+    /// Writes every buffered partition to a new file and clears the buffer. Partitions are
+    /// written (and fsynced) by several threads at once: with many small partitions the time is
+    /// mostly waiting on the disk.
     pub fn flush(&mut self) -> Result<Vec<WrittenFile>, LakeError> {
         let parts = std::mem::take(&mut self.parts);
         self.buffered = 0;
-        let mut out = Vec::with_capacity(parts.len());
+        let mut jobs = Vec::with_capacity(parts.len());
         for ((class_uid, day), mut events) in parts {
             events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
             self.seq += 1;
             let rel = format!("class_uid={class_uid}/event_day={day}/part-{:06}-{:06}.parquet", self.run, self.seq);
-            let written = write_file(&self.root, &rel, &events)?;
-            out.push(WrittenFile {
-                path: rel,
-                class_uid,
-                day,
-                rows: events.len() as u64,
-                bytes: written.0,
-                sha256: written.1,
+            jobs.push((rel, class_uid, day, events));
+        }
+        let workers = jobs.len().clamp(1, 8);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let root = &self.root;
+        let results: Vec<Vec<(usize, Result<WrittenFile, LakeError>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((rel, class_uid, day, events)) = jobs.get(i) else { break };
+                            let r = write_file(root, rel, events).map(|(bytes, sha256)| WrittenFile {
+                                path: rel.clone(),
+                                class_uid: *class_uid,
+                                day: day.clone(),
+                                rows: events.len() as u64,
+                                bytes,
+                                sha256,
+                            });
+                            done.push((i, r));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+        let mut all: Vec<(usize, Result<WrittenFile, LakeError>)> = results.into_iter().flatten().collect();
+        if all.len() != jobs.len() {
+            return Err(LakeError::Io {
+                path: root.display().to_string(),
+                message: "a lake writer thread panicked".into(),
             });
         }
-        Ok(out)
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, r)| r).collect()
     }
 }
 

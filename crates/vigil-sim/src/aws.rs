@@ -6,12 +6,30 @@ use crate::json::{J, obj};
 use crate::util::{R, Ts, fmt_ts, hex_up, upper_alnum, uuid};
 
 pub(crate) enum Who<'a> {
-    IamUser { user: &'a IamUser, key: &'a str },
+    IamUser {
+        user: &'a IamUser,
+        key: &'a str,
+    },
     /// An IAM user signed in to the console (temporary `ASIA` key, MFA flag).
-    ConsoleUser { user: &'a IamUser, key: &'a str, created: i64, mfa: bool },
-    Role { role: &'a IamRole, session: &'a str, key: &'a str, created: i64, mfa: bool },
-    Saml { email: &'a str },
-    Root { key: Option<&'a str> },
+    ConsoleUser {
+        user: &'a IamUser,
+        key: &'a str,
+        created: i64,
+        mfa: bool,
+    },
+    Role {
+        role: &'a IamRole,
+        session: &'a str,
+        key: &'a str,
+        created: i64,
+        mfa: bool,
+    },
+    Saml {
+        email: &'a str,
+    },
+    Root {
+        key: Option<&'a str>,
+    },
     Service(&'static str),
     Anonymous,
 }
@@ -19,14 +37,15 @@ pub(crate) enum Who<'a> {
 impl<'a> Who<'a> {
     fn json(&self, acct: &'a AwsAccount) -> J<'a> {
         match self {
-            Who::IamUser { user, key } => obj! {
-                "type": "IAMUser",
-                "principalId": &user.id,
-                "arn": &user.arn,
-                "accountId": &acct.id,
-                "accessKeyId": *key,
-                "userName": &user.name,
-            },
+            Who::IamUser { user, key } => J::Obj(vec![
+                ("type", J::Str("IAMUser")),
+                ("principalId", J::Str(&user.id)),
+                ("arn", J::Str(&user.arn)),
+                ("accountId", J::Str(&acct.id)),
+                ("accessKeyId", if key.is_empty() { J::Null } else { J::Str(key) }),
+                ("userName", J::Str(&user.name)),
+            ])
+            .without_nulls(),
             Who::ConsoleUser { user, key, created, mfa } => obj! {
                 "type": "IAMUser",
                 "principalId": &user.id,
@@ -49,20 +68,23 @@ impl<'a> Who<'a> {
                 ("arn", J::Own(format!("arn:aws:sts::{}:assumed-role/{}/{}", acct.id, role.name, session))),
                 ("accountId", J::Str(&acct.id)),
                 ("accessKeyId", if key.is_empty() { J::Null } else { J::Str(key) }),
-                ("sessionContext", obj!{
-                    "sessionIssuer": obj!{
-                        "type": "Role",
-                        "principalId": &role.id,
-                        "arn": &role.arn,
-                        "accountId": &acct.id,
-                        "userName": &role.name,
+                (
+                    "sessionContext",
+                    obj! {
+                        "sessionIssuer": obj!{
+                            "type": "Role",
+                            "principalId": &role.id,
+                            "arn": &role.arn,
+                            "accountId": &acct.id,
+                            "userName": &role.name,
+                        },
+                        "webIdFederationData": obj!{},
+                        "attributes": obj!{
+                            "creationDate": fmt_ts(*created, Ts::Secs),
+                            "mfaAuthenticated": if *mfa { "true" } else { "false" },
+                        },
                     },
-                    "webIdFederationData": obj!{},
-                    "attributes": obj!{
-                        "creationDate": fmt_ts(*created, Ts::Secs),
-                        "mfaAuthenticated": if *mfa { "true" } else { "false" },
-                    },
-                }),
+                ),
             ])
             .without_nulls(),
             Who::Saml { email } => obj! {
@@ -116,11 +138,12 @@ pub(crate) struct Ct<'a> {
 
 /// Whether an API name is read-only, by CloudTrail's convention.
 fn read_only_name(name: &str) -> bool {
-    ["Get", "List", "Describe", "Head", "Lookup", "Search", "Decrypt", "GenerateDataKey"].iter().any(|p| name.starts_with(p))
+    ["Get", "List", "Describe", "Head", "Lookup", "Search", "Decrypt", "GenerateDataKey"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 impl<'a> Ct<'a> {
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         ts: i64,
         acct: usize,
@@ -173,7 +196,14 @@ impl<'a> Ct<'a> {
     }
 
     /// Marks an S3 object-level data event on `bucket/key`.
-    pub(crate) fn s3_object(mut self, acct: &'a AwsAccount, bucket: &'a str, key: String, bytes_out: u64, bytes_in: u64) -> Self {
+    pub(crate) fn s3_object(
+        mut self,
+        acct: &'a AwsAccount,
+        bucket: &'a str,
+        key: String,
+        bytes_out: u64,
+        bytes_in: u64,
+    ) -> Self {
         let host = format!("{bucket}.s3.{}.amazonaws.com", self.region);
         self.data = true;
         self.resources = Some(J::Arr(vec![
@@ -196,8 +226,9 @@ impl<'a> Ct<'a> {
     pub(crate) fn s3_bucket_data(mut self, acct: &'a AwsAccount, bucket: &'a str, prefix: String) -> Self {
         let host = format!("{bucket}.s3.{}.amazonaws.com", self.region);
         self.data = true;
-        self.resources =
-            Some(J::Arr(vec![obj! {"accountId": &acct.id, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")}]));
+        self.resources = Some(J::Arr(vec![
+            obj! {"accountId": &acct.id, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")},
+        ]));
         self.req = obj! {"bucketName": bucket, "Host": host, "prefix": prefix, "list-type": "2", "max-keys": "1000"};
         self.additional = Some(obj! {
             "SignatureVersion": "SigV4",
@@ -209,7 +240,7 @@ impl<'a> Ct<'a> {
         self
     }
 
-    pub(crate) fn emit(self, rng: &mut R, em: &mut Emitter, accounts: &'a [AwsAccount]) {
+    pub(crate) fn emit(self, rng: &R, em: &mut Emitter, accounts: &'a [AwsAccount]) {
         let acct = &accounts[self.acct];
         let s3 = self.source == "s3.amazonaws.com";
         let request_id = if s3 { hex_up(rng, 16) } else { uuid(rng) };
@@ -232,7 +263,9 @@ impl<'a> Ct<'a> {
             "userAgent": self.ua,
         };
         if let Some((code, msg)) = self.error {
-            ev.push("errorCode", code);
+            if !code.is_empty() {
+                ev.push("errorCode", code);
+            }
             ev.push("errorMessage", msg);
         }
         ev.push("requestParameters", self.req);
@@ -268,7 +301,7 @@ impl<'a> Ct<'a> {
 
 /// `responseElements` of an STS call that hands out temporary credentials.
 pub(crate) fn creds_response<'a>(
-    rng: &mut R,
+    rng: &R,
     key: &'a str,
     expires: i64,
     assumed_arn: String,

@@ -6,8 +6,7 @@
 use crate::geo::{self, CITIES, HOME_CITIES, Net};
 use crate::json::{J, obj};
 use crate::util::{
-    DAY, R, akia, aws_uid, b62, between, chance, hash_str, hex, ip, ip_str, normal, pick, shuffle, stream, upper_alnum,
-    uuid, weighted,
+    DAY, R, akia, aws_uid, b62, between, chance, ip, ip_str, normal, pick, shuffle, stream, upper_alnum, uuid, weighted,
 };
 
 pub(crate) const EMAIL_DOMAIN: &str = "example.com";
@@ -40,8 +39,6 @@ pub(crate) const ENGINEERING: usize = 0;
 pub(crate) const FINANCE: usize = 3;
 pub(crate) const DATA: usize = 9;
 pub(crate) const EXEC: usize = 11;
-pub(crate) const MARKETING: usize = 2;
-pub(crate) const PEOPLE: usize = 4;
 
 // Okta app indices.
 pub(crate) const APP_O365: usize = 0;
@@ -173,20 +170,85 @@ pub(crate) static DEPTS: &[Dept] = &[
 static FIRST: &[&str] = &[
     "Alice", "Bob", "Carol", "David", "Emma", "Frank", "Grace", "Henry", "Isabel", "Jack", "Karen", "Liam", "Maria",
     "Noah", "Olivia", "Peter", "Quinn", "Rachel", "Samuel", "Tara", "Umar", "Victoria", "William", "Xin", "Yusuf",
-    "Zoe", "Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Deepa", "Lukas", "Hannah", "Felix", "Lena", "Jonas",
-    "Mia", "Oliver", "Amelia", "Harry", "Isla", "George", "Sophie", "Mateo", "Sofia", "Diego", "Camila", "Wei",
-    "Mei", "Kenji", "Yuki", "Omar", "Layla", "Ethan", "Chloe", "Lucas", "Ava", "Mason", "Ella", "Daniel", "Nora",
-    "James", "Ruth", "Arjun", "Kavya", "Tobias", "Clara", "Malik", "Imani",
+    "Zoe", "Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Deepa", "Lukas", "Hannah", "Felix", "Lena", "Jonas", "Mia",
+    "Oliver", "Amelia", "Harry", "Isla", "George", "Sophie", "Mateo", "Sofia", "Diego", "Camila", "Wei", "Mei",
+    "Kenji", "Yuki", "Omar", "Layla", "Ethan", "Chloe", "Lucas", "Ava", "Mason", "Ella", "Daniel", "Nora", "James",
+    "Ruth", "Arjun", "Kavya", "Tobias", "Clara", "Malik", "Imani",
 ];
 
 static LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez",
-    "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Thompson", "White",
-    "Harris", "Clark", "Lewis", "Walker", "Hall", "Young", "King", "Wright", "Scott", "Green", "Baker", "Adams",
-    "Nelson", "Patel", "Sharma", "Iyer", "Reddy", "Nair", "Gupta", "Mueller", "Schmidt", "Schneider", "Fischer",
-    "Weber", "Becker", "Wagner", "Evans", "Hughes", "Edwards", "Collins", "Murphy", "Chen", "Wang", "Liu", "Zhang",
-    "Kim", "Park", "Nguyen", "Tanaka", "Sato", "Cohen", "Rossi", "Silva", "Okafor", "Mensah", "Novak", "Kowalski",
-    "Larsen", "Dubois", "Costa",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Patel",
+    "Sharma",
+    "Iyer",
+    "Reddy",
+    "Nair",
+    "Gupta",
+    "Mueller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Becker",
+    "Wagner",
+    "Evans",
+    "Hughes",
+    "Edwards",
+    "Collins",
+    "Murphy",
+    "Chen",
+    "Wang",
+    "Liu",
+    "Zhang",
+    "Kim",
+    "Park",
+    "Nguyen",
+    "Tanaka",
+    "Sato",
+    "Cohen",
+    "Rossi",
+    "Silva",
+    "Okafor",
+    "Mensah",
+    "Novak",
+    "Kowalski",
+    "Larsen",
+    "Dubois",
+    "Costa",
 ];
 
 /// A browser/user agent with Okta's parsed `os` and `browser`.
@@ -240,7 +302,6 @@ pub(crate) static UAS: &[Ua] = &[
 
 pub(crate) const UA_LINUX_CHROME: usize = 5;
 pub(crate) const UA_PY_REQUESTS: usize = 6;
-pub(crate) const UA_GO: usize = 8;
 pub(crate) const UA_OKTA_SDK: usize = 9;
 
 pub(crate) struct User {
@@ -283,9 +344,6 @@ impl User {
     }
     pub(crate) fn active(&self) -> bool {
         self.status == "ACTIVE" && !self.is_service
-    }
-    pub(crate) fn ad_user(&self) -> String {
-        format!("{AD_DOMAIN}\\{}", self.login)
     }
 }
 
@@ -431,7 +489,6 @@ pub(crate) struct Company {
     pub employees: usize,
     pub dormant_admins: Vec<usize>,
     pub svc_backup: usize,
-    pub svc_ci: usize,
     pub start_day: i64,
     pub ci_runner_nets: Vec<Net>,
     /// Where the on-premises reporting job calls AWS from.
@@ -472,19 +529,20 @@ impl Company {
     }
 
     pub(crate) fn generate(seed: u64, employees: usize, start_day: i64) -> Company {
-        let mut rng = stream(seed, 1, 0);
-        let rng = &mut rng;
+        let rng_owned = stream(seed, 1, 0);
+        let rng = &rng_owned;
         let domain_sid = format!(
             "S-1-5-21-{}-{}-{}",
             between(rng, 1_000_000_000, 4_000_000_000),
             between(rng, 1_000_000_000, 4_000_000_000),
             between(rng, 1_000_000_000, 4_000_000_000)
         );
-        let groups: Vec<Group> = group_names().into_iter().map(|name| Group { id: format!("00g{}", b62(rng, 17)), name }).collect();
+        let groups: Vec<Group> =
+            group_names().into_iter().map(|name| Group { id: format!("00g{}", b62(rng, 17)), name }).collect();
         let app_ids: Vec<String> = APPS.iter().map(|_| format!("0oa{}", b62(rng, 17))).collect();
         let offices: Vec<(usize, Net)> =
-            HOME_CITIES.iter().map(|&(c, _)| (c, Net::gen(rng, c, geo::business_isp(c)))).collect();
-        let vpn = vec![Net::gen(rng, geo::AMSTERDAM, geo::ZSCALER), Net::gen(rng, geo::FRANKFURT, geo::ZSCALER)];
+            HOME_CITIES.iter().map(|&(c, _)| (c, Net::draw(rng, c, geo::business_isp(c)))).collect();
+        let vpn = vec![Net::draw(rng, geo::AMSTERDAM, geo::ZSCALER), Net::draw(rng, geo::FRANKFURT, geo::ZSCALER)];
 
         // Departments: IT gets the admins (about 3%, at least two), the rest by weight.
         let n_admins = ((employees as f64 * 0.03).round() as usize).max(2);
@@ -503,25 +561,20 @@ impl Company {
         let mut logins = std::collections::BTreeSet::new();
         let city_w: Vec<u32> = HOME_CITIES.iter().map(|&(_, w)| w).collect();
         for (i, &dept) in depts.iter().enumerate() {
-            let city = if dept == IT && chance(rng, 0.7) {
-                geo::BOSTON
-            } else {
-                HOME_CITIES[weighted(rng, &city_w)].0
-            };
+            let city = if dept == IT && chance(rng, 0.7) { geo::BOSTON } else { HOME_CITIES[weighted(rng, &city_w)].0 };
             let u = person(rng, &mut logins, dept, city, i as u32, &domain_sid, start_day);
             users.push(u);
         }
         // Managers: the first person of each department reports to the first executive.
         let exec = users.iter().position(|u| u.dept == EXEC);
         let mut dept_head: Vec<Option<usize>> = vec![None; DEPTS.len()];
-        for i in 0..users.len() {
-            let d = users[i].dept;
-            match dept_head[d] {
+        for (i, u) in users.iter_mut().enumerate() {
+            match dept_head[u.dept] {
                 None => {
-                    dept_head[d] = Some(i);
-                    users[i].manager = if Some(i) == exec { None } else { exec };
+                    dept_head[u.dept] = Some(i);
+                    u.manager = if Some(i) == exec { None } else { exec };
                 }
-                Some(h) => users[i].manager = Some(h),
+                Some(h) => u.manager = Some(h),
             }
         }
 
@@ -542,10 +595,19 @@ impl Company {
             users.push(u);
         }
 
+        // New hires created in Okta but not yet activated.
+        for _ in 0..(1 + employees / 150) {
+            let dept = weighted(rng, &weights);
+            let city = HOME_CITIES[weighted(rng, &city_w)].0;
+            let mut u = person(rng, &mut logins, dept, city, users.len() as u32, &domain_sid, start_day);
+            u.status = "STAGED";
+            u.last_active = i64::MIN;
+            users.push(u);
+        }
+
         // Service accounts.
         let svc_backup = users.len();
         users.push(service(rng, "svc-backup", "Backup Service", &domain_sid, users.len() as u32, start_day));
-        let svc_ci = users.len();
         users.push(service(rng, "ci-bot", "CI Bot", &domain_sid, users.len() as u32, start_day));
         let n = users.len() as u32;
         users.push(service(rng, "svc-sql", "SQL Server Service", &domain_sid, n, start_day));
@@ -571,12 +633,12 @@ impl Company {
                 windows,
                 criticality: if u.is_admin || u.dept == EXEC || u.dept == FINANCE { "high" } else { "medium" },
                 role: "workstation",
-                lsass: between(rng, 600, 900) as u32,
-                sysmon: between(rng, 2000, 4200) as u32,
-                services: between(rng, 560, 760) as u32,
+                lsass: between(rng, 600, 900) as u32 & !3,
+                sysmon: between(rng, 2000, 4200) as u32 & !3,
+                services: between(rng, 560, 760) as u32 & !3,
             });
         }
-        let mut server = |rng: &mut R, name: &str, last: u8, os: &'static str, crit: &'static str, role: &'static str| {
+        let mut server = |rng: &R, name: &str, last: u8, os: &'static str, crit: &'static str, role: &'static str| {
             let windows = os.starts_with("Windows");
             hosts.push(Host {
                 name: name.to_string(),
@@ -588,9 +650,9 @@ impl Company {
                 windows,
                 criticality: crit,
                 role,
-                lsass: between(rng, 600, 900) as u32,
-                sysmon: between(rng, 2000, 4200) as u32,
-                services: between(rng, 560, 760) as u32,
+                lsass: between(rng, 600, 900) as u32 & !3,
+                sysmon: between(rng, 2000, 4200) as u32 & !3,
+                services: between(rng, 560, 760) as u32 & !3,
             });
             hosts.len() - 1
         };
@@ -618,7 +680,7 @@ impl Company {
         let reporting_net = offices[0].1;
         let accounts = aws_accounts(rng, &mut users, employees, start_day);
         let vendors = vendors(rng, &groups);
-        let ci_runner_nets = (0..12).map(|_| Net::gen(rng, geo::BOYDTON, geo::AZURE)).collect();
+        let ci_runner_nets = (0..12).map(|_| Net::draw(rng, geo::BOYDTON, geo::AZURE)).collect();
 
         // Okta group and app membership.
         let gidx = |name: &str| groups.iter().position(|g| g.name == name).unwrap_or(0);
@@ -658,7 +720,6 @@ impl Company {
             employees,
             dormant_admins,
             svc_backup,
-            svc_ci,
             start_day,
             ci_runner_nets,
             reporting_net,
@@ -695,7 +756,7 @@ impl Company {
                     "is_service": u.is_service,
                     "admin_account": u.adm.as_deref(),
                     "status": u.status,
-                    "last_active": crate::util::fmt_ts(u.last_active, crate::util::Ts::Secs),
+                    "last_active": (u.last_active != i64::MIN).then(|| crate::util::fmt_ts(u.last_active, crate::util::Ts::Secs)),
                     "laptop": u.host.map(|h| self.hosts[h].name.as_str()),
                     "aws_access": format!("{:?}", u.aws).to_lowercase(),
                     "okta_groups": J::Arr(u.groups.iter().map(|&g| J::Str(&self.groups[g].name)).collect()),
@@ -835,7 +896,7 @@ fn role_name(u: &User) -> &'static str {
 }
 
 fn person(
-    rng: &mut R,
+    rng: &R,
     logins: &mut std::collections::BTreeSet<String>,
     dept: usize,
     city: usize,
@@ -856,7 +917,7 @@ fn person(
     let is_admin = dept == IT;
     let c = &CITIES[city];
     let isps = geo::home_isps(c.cc);
-    let home = Net::gen(rng, city, *pick(rng, isps));
+    let home = Net::draw(rng, city, *pick(rng, isps));
     let engineer = dept == ENGINEERING || dept == IT;
     let work_start = (normal(rng, if engineer { 9.2 } else { 8.5 }, 0.6)).clamp(6.5, 11.0);
     let work_end = (work_start + normal(rng, 8.8, 0.5)).clamp(work_start + 6.0, 20.5);
@@ -874,7 +935,7 @@ fn person(
         email: format!("{login}@{EMAIL_DOMAIN}"),
         name: format!("{first} {last}"),
         dept,
-        title: *pick(rng, DEPTS[dept].titles),
+        title: pick::<&str>(rng, DEPTS[dept].titles),
         manager: None,
         city,
         work_start,
@@ -902,7 +963,7 @@ fn person(
     }
 }
 
-fn service(rng: &mut R, login: &str, name: &str, domain_sid: &str, idx: u32, start_day: i64) -> User {
+fn service(rng: &R, login: &str, name: &str, domain_sid: &str, idx: u32, start_day: i64) -> User {
     let mut u = person(rng, &mut std::collections::BTreeSet::new(), IT, geo::BOSTON, idx, domain_sid, start_day);
     u.login = login.to_string();
     u.email = format!("{login}@{EMAIL_DOMAIN}");
@@ -919,8 +980,8 @@ fn service(rng: &mut R, login: &str, name: &str, domain_sid: &str, idx: u32, sta
     u
 }
 
-fn aws_accounts(rng: &mut R, users: &mut [User], employees: usize, start_day: i64) -> Vec<AwsAccount> {
-    let mut account_id = || format!("{:012}", between(rng, 100_000_000_000, 999_999_999_999));
+fn aws_accounts(rng: &R, users: &mut [User], employees: usize, start_day: i64) -> Vec<AwsAccount> {
+    let account_id = || format!("{:012}", between(rng, 100_000_000_000, 999_999_999_999));
     let prod_id = account_id();
     let dev_id = account_id();
     let mut accounts = Vec::new();
@@ -951,7 +1012,7 @@ fn aws_accounts(rng: &mut R, users: &mut [User], employees: usize, start_day: i6
             ]
         };
         let mut iam_users = Vec::new();
-        let mut add_user = |rng: &mut R,
+        let mut add_user = |rng: &R,
                             name: &str,
                             owner: &str,
                             purpose: &'static str,
@@ -1015,7 +1076,7 @@ fn aws_accounts(rng: &mut R, users: &mut [User], employees: usize, start_day: i6
                 );
             }
         }
-        let mut role = |rng: &mut R, name: &str, trust: &'static str| IamRole {
+        let role = |rng: &R, name: &str, trust: &'static str| IamRole {
             name: name.to_string(),
             id: aws_uid(rng, "AROA"),
             arn: format!("arn:aws:iam::{id}:role/{name}"),
@@ -1057,10 +1118,10 @@ fn aws_accounts(rng: &mut R, users: &mut [User], employees: usize, start_day: i6
     accounts
 }
 
-fn vendors(rng: &mut R, groups: &[Group]) -> Vec<Vendor> {
+fn vendors(rng: &R, groups: &[Group]) -> Vec<Vendor> {
     let g = |name: &str| groups.iter().position(|x| x.name == name).unwrap_or(0);
     let mut v = Vec::new();
-    let mut mk = |rng: &mut R,
+    let mut mk = |rng: &R,
                   name: &'static str,
                   domain: &'static str,
                   kind: &'static str,
@@ -1090,7 +1151,7 @@ fn vendors(rng: &mut R, groups: &[Group]) -> Vec<Vendor> {
             login_rate,
         });
     };
-    let payflow_net = Net::gen(rng, geo::ASHBURN, geo::AWS);
+    let payflow_net = Net::draw(rng, geo::ASHBURN, geo::AWS);
     mk(
         rng,
         "PayFlow",
@@ -1108,7 +1169,7 @@ fn vendors(rng: &mut R, groups: &[Group]) -> Vec<Vendor> {
         10,
         0.1,
     );
-    let summit_net = Net::gen(rng, geo::CHICAGO, geo::COMCAST);
+    let summit_net = Net::draw(rng, geo::CHICAGO, geo::COMCAST);
     mk(
         rng,
         "Summit IT Services",
@@ -1126,7 +1187,7 @@ fn vendors(rng: &mut R, groups: &[Group]) -> Vec<Vendor> {
         14,
         0.6,
     );
-    let bright_net = Net::gen(rng, geo::COUNCIL_BLUFFS, geo::GCP);
+    let bright_net = Net::draw(rng, geo::COUNCIL_BLUFFS, geo::GCP);
     mk(
         rng,
         "BrightReach",
@@ -1148,15 +1209,6 @@ fn vendors(rng: &mut R, groups: &[Group]) -> Vec<Vendor> {
 }
 
 /// An okta transaction / request id.
-pub(crate) fn okta_request_id(rng: &mut R) -> String {
+pub(crate) fn okta_request_id(rng: &R) -> String {
     format!("{}AAA{}", b62(rng, 20), upper_alnum(rng, 4))
-}
-
-/// A stable pseudo-random hex digest for a name (file hashes, `dtHash`).
-pub(crate) fn digest_hex(name: &str, n: usize) -> String {
-    crate::util::hash_chars(hash_str(name), b"0123456789abcdef", n)
-}
-
-pub(crate) fn random_hex(rng: &mut R, n: usize) -> String {
-    hex(rng, n)
 }

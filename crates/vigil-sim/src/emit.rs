@@ -3,8 +3,16 @@
 use crate::json::J;
 
 /// CloudTrail regions records may be delivered from (index in [`Sink::Ct`]).
-pub(crate) static REGIONS: &[&str] =
-    &["us-east-1", "eu-west-1", "us-west-2", "eu-central-1", "ap-southeast-1", "sa-east-1", "ap-northeast-1", "us-east-2"];
+pub(crate) static REGIONS: &[&str] = &[
+    "us-east-1",
+    "eu-west-1",
+    "us-west-2",
+    "eu-central-1",
+    "ap-southeast-1",
+    "sa-east-1",
+    "ap-northeast-1",
+    "us-east-2",
+];
 
 pub(crate) fn region_idx(name: &str) -> u8 {
     REGIONS.iter().position(|r| *r == name).unwrap_or(0) as u8

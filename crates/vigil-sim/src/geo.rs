@@ -93,8 +93,20 @@ pub(crate) const HOME_CITIES: [(usize, u32); 6] =
 
 /// Where people travel for business.
 pub(crate) const TRAVEL_CITIES: [usize; 14] = [
-    BOSTON, CHICAGO, AUSTIN, LONDON, BERLIN, BANGALORE, NEW_YORK, SAN_FRANCISCO, SEATTLE, TORONTO, PARIS, AMSTERDAM,
-    DUBLIN, SINGAPORE,
+    BOSTON,
+    CHICAGO,
+    AUSTIN,
+    LONDON,
+    BERLIN,
+    BANGALORE,
+    NEW_YORK,
+    SAN_FRANCISCO,
+    SEATTLE,
+    TORONTO,
+    PARIS,
+    AMSTERDAM,
+    DUBLIN,
+    SINGAPORE,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -145,7 +157,6 @@ pub(crate) const JIO: usize = 9;
 pub(crate) const COGENT: usize = 10;
 pub(crate) const LUMEN: usize = 11;
 pub(crate) const COLT: usize = 12;
-pub(crate) const TMOBILE: usize = 13;
 pub(crate) const ROGERS: usize = 14;
 pub(crate) const ORANGE: usize = 15;
 pub(crate) const KPN: usize = 16;
@@ -196,7 +207,15 @@ pub(crate) static ISPS: &[Isp] = &[
     isp(9009, "m247 europe srl", "m247", "m247.com", 185, (156, 159), Hosting),
     isp(20473, "the constant company, llc", "vultr", "vultr.com", 45, (76, 77), Hosting),
     isp(24940, "hetzner online gmbh", "hetzner", "your-server.de", 95, (216, 217), Hosting),
-    isp(44477, "stark industries solutions ltd", "stark industries", "stark-industries.solutions", 45, (134, 134), Hosting),
+    isp(
+        44477,
+        "stark industries solutions ltd",
+        "stark industries",
+        "stark-industries.solutions",
+        45,
+        (134, 134),
+        Hosting,
+    ),
     isp(29465, "mtn nigeria", "mtn nigeria", "mtnonline.com", 102, (89, 91), Mobile),
     isp(28573, "claro nxt telecomunicacoes ltda", "claro", "claro.com.br", 177, (32, 63), Residential),
     isp(8708, "rcs & rds", "digi", "digi.ro", 86, (120, 127), Residential),
@@ -217,7 +236,7 @@ pub(crate) struct Net {
 }
 
 impl Net {
-    pub(crate) fn gen(rng: &mut R, city: usize, isp_idx: usize) -> Net {
+    pub(crate) fn draw(rng: &R, city: usize, isp_idx: usize) -> Net {
         let n = &ISPS[isp_idx];
         let b = between(rng, i64::from(n.b.0), i64::from(n.b.1)) as u8;
         let c = between(rng, 0, 255) as u8;
@@ -298,7 +317,7 @@ pub(crate) fn home_isps(cc: &str) -> &'static [usize] {
 pub(crate) fn business_isp(city: usize) -> usize {
     match CITIES[city].cc {
         "US" => {
-            if hash_str(CITIES[city].name) % 2 == 0 {
+            if hash_str(CITIES[city].name).is_multiple_of(2) {
                 COGENT
             } else {
                 LUMEN
@@ -337,8 +356,14 @@ pub(crate) const FAR_NETS: [(usize, usize); 6] = [
 ];
 
 /// Hosting providers for scripted attacks.
-pub(crate) const HOSTING_NETS: [(usize, usize); 6] =
-    [(AMSTERDAM, DIGITALOCEAN), (FRANKFURT, HETZNER), (BUCHAREST, M247), (CLIFTON, VULTR), (AMSTERDAM, STARK), (PARIS, OVH)];
+pub(crate) const HOSTING_NETS: [(usize, usize); 6] = [
+    (AMSTERDAM, DIGITALOCEAN),
+    (FRANKFURT, HETZNER),
+    (BUCHAREST, M247),
+    (CLIFTON, VULTR),
+    (AMSTERDAM, STARK),
+    (PARIS, OVH),
+];
 
 pub(crate) fn net_json(n: &Net) -> J<'static> {
     obj! {"ip": n.ip_s(), "geographicalContext": n.okta_geo(), "version": "V4", "source": J::Null}

@@ -30,13 +30,14 @@ macro_rules! obj {
 }
 
 /// `arr![a, b]`: an array; values go through `J::from`.
+#[cfg(test)]
 macro_rules! arr {
     ($($v:expr),* $(,)?) => {
         $crate::json::J::Arr(vec![$($crate::json::J::from($v)),*])
     };
 }
 
-pub(crate) use {arr, obj};
+pub(crate) use obj;
 
 impl<'a> From<&'a str> for J<'a> {
     fn from(s: &'a str) -> Self {
@@ -116,10 +117,45 @@ impl<'a> J<'a> {
         at
     }
 
-    pub(crate) fn to_text(&self) -> String {
-        let mut s = String::with_capacity(512);
-        self.write(&mut s);
-        s
+    /// Writes indented JSON (two spaces), for files people read.
+    pub(crate) fn write_pretty(&self, out: &mut String, depth: usize) {
+        let pad = |out: &mut String, d: usize| {
+            out.push('\n');
+            for _ in 0..d {
+                out.push_str("  ");
+            }
+        };
+        match self {
+            J::Arr(items) if !items.is_empty() => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pad(out, depth + 1);
+                    v.write_pretty(out, depth + 1);
+                }
+                pad(out, depth);
+                out.push(']');
+            }
+            J::Obj(fields) if !fields.is_empty() => {
+                out.push('{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pad(out, depth + 1);
+                    escape(k, out);
+                    out.push_str(": ");
+                    v.write_pretty(out, depth + 1);
+                }
+                pad(out, depth);
+                out.push('}');
+            }
+            other => {
+                other.write(out);
+            }
+        }
     }
 
     fn write_into(&self, out: &mut String, at: &mut Option<usize>) {

@@ -64,7 +64,7 @@ pub(crate) fn t_app(co: &Company, app: usize) -> J<'_> {
     }
 }
 
-pub(crate) fn t_app_user<'a>(rng: &mut R, email: &'a str, name: &'a str) -> J<'a> {
+pub(crate) fn t_app_user<'a>(rng: &R, email: &'a str, name: &'a str) -> J<'a> {
     obj! {"id": format!("0ua{}", b62(rng, 17)), "type": "AppUser", "alternateId": email, "displayName": name, "detailEntry": J::Null}
 }
 
@@ -99,14 +99,14 @@ fn meta(etype: &str, result: &str) -> (&'static str, Option<&'static str>, &'sta
         "user.lifecycle.activate" => ("Activate Okta user", Some("core.user.config.user_activated"), "INFO"),
         "user.lifecycle.deactivate" => ("Deactivate Okta user", Some("core.user.config.user_deactivated"), "INFO"),
         "user.lifecycle.suspend" => ("Suspend Okta user", Some("core.user.config.user_status.suspended"), "INFO"),
-        "user.lifecycle.unsuspend" => {
-            ("Unsuspend Okta user", Some("core.user.config.user_status.unsuspended"), "INFO")
-        }
+        "user.lifecycle.unsuspend" => ("Unsuspend Okta user", Some("core.user.config.user_status.unsuspended"), "INFO"),
         "user.account.update_password" => {
             ("User update password for Okta", Some("core.user.config.password_update.success"), "INFO")
         }
         "user.mfa.factor.activate" => ("Activate factor for user", Some("core.user.factor.activate"), "INFO"),
-        "group.user_membership.add" => ("Add user to group membership", Some("core.user_group_member.user_add"), "INFO"),
+        "group.user_membership.add" => {
+            ("Add user to group membership", Some("core.user_group_member.user_add"), "INFO")
+        }
         "application.user_membership.add" => {
             ("Add user to application membership", Some("app.generic.provision.assign_user_to_app"), "INFO")
         }
@@ -137,9 +137,12 @@ pub(crate) struct OktaEv<'a> {
 impl<'a> OktaEv<'a> {
     pub(crate) fn new(ts: i64, etype: &'static str, actor: Actor<'a>, client: Client<'a>) -> OktaEv<'a> {
         let (auth_provider, cred_provider, cred_type, uri) = match etype {
-            "user.session.start" => {
-                (Some("OKTA_AUTHENTICATION_PROVIDER"), Some("OKTA_CREDENTIAL_PROVIDER"), Some("PASSWORD"), "/idp/idx/identify")
-            }
+            "user.session.start" => (
+                Some("OKTA_AUTHENTICATION_PROVIDER"),
+                Some("OKTA_CREDENTIAL_PROVIDER"),
+                Some("PASSWORD"),
+                "/idp/idx/identify",
+            ),
             "user.authentication.verify" => (
                 Some("OKTA_AUTHENTICATION_PROVIDER"),
                 Some("OKTA_CREDENTIAL_PROVIDER"),
@@ -178,7 +181,12 @@ impl<'a> OktaEv<'a> {
         }
     }
 
-    pub(crate) fn emit(self, rng: &mut R, em: &mut Emitter) {
+    /// Adds a `debugContext.debugData` field.
+    pub(crate) fn dbg(&mut self, key: &'static str, v: impl Into<J<'a>>) {
+        self.debug.push((key, v.into()));
+    }
+
+    pub(crate) fn emit(self, rng: &R, em: &mut Emitter) {
         let (display, legacy, mut severity) = meta(self.etype, self.result);
         if self.result == "FAILURE" || self.result == "DENY" {
             severity = "WARN";
@@ -249,11 +257,11 @@ pub(crate) fn behaviors(new_geo: bool, new_device: bool, new_ip: bool, velocity:
 }
 
 /// A fresh Okta session id (`externalSessionId`).
-pub(crate) fn session_id(rng: &mut R) -> String {
+pub(crate) fn session_id(rng: &R) -> String {
     format!("102{}", b62(rng, 22))
 }
 
 /// Device-trust hash Okta puts in `debugData.dtHash`.
-pub(crate) fn dt_hash(rng: &mut R) -> String {
+pub(crate) fn dt_hash(rng: &R) -> String {
     crate::util::hex(rng, 64)
 }

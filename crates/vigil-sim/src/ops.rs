@@ -39,7 +39,7 @@ pub(crate) struct Sess<'a> {
 
 impl<'a> Sess<'a> {
     /// The SYSTEM context on a host (services.exe as the parent).
-    pub(crate) fn system(rng: &mut R, co: &'a Company, hi: usize) -> Sess<'a> {
+    pub(crate) fn system(rng: &R, co: &'a Company, hi: usize) -> Sess<'a> {
         let host = &co.hosts[hi];
         let shell = Proc {
             guid: process_guid(rng, host, co.start_day * crate::util::DAY - 3 * crate::util::DAY),
@@ -63,7 +63,15 @@ impl<'a> Sess<'a> {
     }
 
     /// An interactive user session whose shell is explorer.exe (no events are written).
-    pub(crate) fn user(rng: &mut R, co: &'a Company, hi: usize, account: &str, sid: &str, ts: i64, admin: bool) -> Sess<'a> {
+    pub(crate) fn user(
+        rng: &R,
+        co: &'a Company,
+        hi: usize,
+        account: &str,
+        sid: &str,
+        ts: i64,
+        admin: bool,
+    ) -> Sess<'a> {
         let host = &co.hosts[hi];
         let shell = Proc {
             guid: process_guid(rng, host, ts),
@@ -87,15 +95,19 @@ impl<'a> Sess<'a> {
     }
 
     pub(crate) fn qualified(&self) -> String {
-        if self.sid == "S-1-5-18" { "NT AUTHORITY\\SYSTEM".to_string() } else { format!("{}\\{}", self.domain, self.account) }
+        if self.sid == "S-1-5-18" {
+            "NT AUTHORITY\\SYSTEM".to_string()
+        } else {
+            format!("{}\\{}", self.domain, self.account)
+        }
     }
 }
 
-fn expand(template: &str, exe: &Exe, account: &str, rng: &mut R) -> String {
+fn expand(template: &str, exe: &Exe, account: &str, rng: &R) -> String {
     let path = exe.path.replace("{user}", account);
     let mut s = template.replace("{path}", &format!("\"{path}\"")).replace("{user}", account);
     if s.contains("{doc}") {
-        s = s.replace("{doc}", crate::util::pick(rng, crate::catalog::DOCS));
+        s = s.replace("{doc}", crate::util::pick::<&str>(rng, crate::catalog::DOCS));
     }
     if s.contains("{num}") {
         s = s.replace("{num}", &between(rng, 81_000_000_000, 99_999_999_999).to_string());
@@ -105,7 +117,7 @@ fn expand(template: &str, exe: &Exe, account: &str, rng: &mut R) -> String {
 
 /// Starts a process: Security 4688 and Sysmon 1. `cmd` overrides the catalog command line.
 pub(crate) fn spawn(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     s: &Sess,
@@ -119,20 +131,34 @@ pub(crate) fn spawn(
         Some(c) => c,
         None => expand(exe.cmd, exe, &s.account, rng),
     };
+    spawn_image(rng, em, ts, s, parent, exe, image, cmd)
+}
+
+/// Metadata Sysmon reports for an unsigned binary without version information.
+pub(crate) static UNKNOWN_EXE: Exe =
+    Exe { path: "", desc: "-", product: "-", company: "-", orig: "-", ver: "-", cmd: "" };
+
+/// Starts a process from an explicit image path with the given version metadata.
+pub(crate) fn spawn_image(
+    rng: &R,
+    em: &mut Emitter,
+    ts: i64,
+    s: &Sess,
+    parent: &Proc,
+    exe: &Exe,
+    image: String,
+    cmd: String,
+) -> Proc {
     let pid = between(rng, 1000, 30000) as u32 & !3;
     let guid = process_guid(rng, s.host, ts);
     let user = s.qualified();
-    let cwd = if s.sid == "S-1-5-18" {
-        "C:\\Windows\\system32\\".to_string()
-    } else {
-        format!("C:\\Users\\{}\\", s.account)
-    };
+    let cwd =
+        if s.sid == "S-1-5-18" { "C:\\Windows\\system32\\".to_string() } else { format!("C:\\Users\\{}\\", s.account) };
     let label = match s.integrity {
         "System" => "S-1-16-16384",
         "High" => "S-1-16-12288",
         _ => "S-1-16-8192",
     };
-    let image_name = image.rsplit('\\').next().unwrap_or(&image).to_string();
     win::security(
         rng,
         em,
@@ -158,7 +184,6 @@ pub(crate) fn spawn(
             "MandatoryLabel": label,
         },
     );
-    let _ = image_name;
     win::sysmon(
         rng,
         em,
@@ -184,7 +209,7 @@ pub(crate) fn spawn(
             "LogonId": &s.logon_id,
             "TerminalSessionId": s.term,
             "IntegrityLevel": s.integrity,
-            "Hashes": hashes(&format!("{}{}", exe.orig, exe.ver)),
+            "Hashes": hashes(&format!("{}{}{}", exe.orig, exe.ver, if exe.orig == "-" { image.as_str() } else { "" })),
             "ParentProcessGuid": &parent.guid,
             "ParentProcessId": parent.pid,
             "ParentImage": &parent.image,
@@ -196,7 +221,7 @@ pub(crate) fn spawn(
 }
 
 /// Sysmon 11.
-pub(crate) fn file_create(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, path: &str) {
+pub(crate) fn file_create(rng: &R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, path: &str) {
     win::sysmon(
         rng,
         em,
@@ -218,7 +243,7 @@ pub(crate) fn file_create(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &
 }
 
 /// Sysmon 23.
-pub(crate) fn file_delete(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, path: &str) {
+pub(crate) fn file_delete(rng: &R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, path: &str) {
     win::sysmon(
         rng,
         em,
@@ -242,7 +267,7 @@ pub(crate) fn file_delete(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &
 }
 
 /// Sysmon 13.
-pub(crate) fn reg_set(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, rule: &str, key: &str, details: &str) {
+pub(crate) fn reg_set(rng: &R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, rule: &str, key: &str, details: &str) {
     win::sysmon(
         rng,
         em,
@@ -265,9 +290,8 @@ pub(crate) fn reg_set(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc
 }
 
 /// Sysmon 3 for an outbound connection.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn net_conn(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     s: &Sess,
@@ -316,7 +340,7 @@ pub(crate) fn net_conn(
 }
 
 /// Sysmon 22.
-pub(crate) fn dns_query(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, site: &Site) {
+pub(crate) fn dns_query(rng: &R, em: &mut Emitter, ts: i64, s: &Sess, p: &Proc, site: &Site) {
     let mut results = String::new();
     if let Some(c) = site.cname {
         results.push_str(&format!("type:  5 {c};"));
@@ -345,9 +369,8 @@ pub(crate) fn dns_query(rng: &mut R, em: &mut Emitter, ts: i64, s: &Sess, p: &Pr
 
 /// A visit to a web site: Zeek DNS + conn, and (on Windows) Sysmon 22 + 3 from `proc`.
 /// `scale` multiplies the bytes moved.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn visit(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     co: &Company,
     ts: i64,
@@ -378,14 +401,13 @@ pub(crate) fn visit(
 }
 
 /// Bytes for an ordinary visit to `site`.
-pub(crate) fn visit_bytes(rng: &mut R, site: &Site) -> (u64, u64) {
+pub(crate) fn visit_bytes(rng: &R, site: &Site) -> (u64, u64) {
     (lognorm(rng, site.up as f64, 0.6), lognorm(rng, site.down as f64, 0.9))
 }
 
 /// Security 4624 (and 4672 when `privileged`). Returns the new logon id.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn logon(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     hi: usize,
@@ -401,7 +423,13 @@ pub(crate) fn logon(
 ) -> String {
     let lid = logon_id_override.map(str::to_string).unwrap_or_else(|| logon_id(rng));
     let (proc_name, proc_id, subj_sid, subj_name, subj_lid) = match logon_type {
-        2 | 7 | 10 | 11 => ("C:\\Windows\\System32\\svchost.exe", format!("0x{:x}", between(rng, 900, 1600)), "S-1-5-18", format!("{}$", host.name), "0x3e7"),
+        2 | 7 | 10 | 11 => (
+            "C:\\Windows\\System32\\svchost.exe",
+            format!("0x{:x}", between(rng, 900, 1600)),
+            "S-1-5-18",
+            format!("{}$", host.name),
+            "0x3e7",
+        ),
         _ => ("-", "0x0".to_string(), "S-1-0-0", "-".to_string(), "0x0"),
     };
     let (pkg, lproc) = match (logon_type, kerberos) {
@@ -464,9 +492,8 @@ pub(crate) fn logon(
 }
 
 /// Security 4672.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn special_privileges(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     hi: usize,
@@ -493,9 +520,8 @@ pub(crate) fn special_privileges(
 }
 
 /// Security 4634.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn logoff(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     hi: usize,
@@ -523,9 +549,8 @@ pub(crate) fn logoff(
 }
 
 /// Security 4648: a logon was attempted using explicit credentials.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn explicit_creds(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     s: &Sess,
@@ -561,9 +586,8 @@ pub(crate) fn explicit_creds(
 }
 
 /// Security 4625.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn failed_logon(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     hi: usize,
@@ -610,6 +634,8 @@ pub(crate) fn failed_logon(
 #[derive(Default, Clone, Copy)]
 pub(crate) struct SignIn {
     pub fail_first: bool,
+    /// Several wrong passwords first, the account locks, the sign-in succeeds after it unlocks.
+    pub lockout: bool,
     pub deny_once: bool,
     pub new_geo: bool,
     pub new_device: bool,
@@ -619,9 +645,8 @@ pub(crate) struct SignIn {
 }
 
 /// A sign-in: password verify, Okta Verify push, MFA success, session start. Returns the session id.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn okta_signin<'a>(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     actor: Actor<'a>,
     factor_id: &'a str,
@@ -633,18 +658,32 @@ pub(crate) fn okta_signin<'a>(
     let sid = session_id(rng);
     let client = Client::browser(ua, net);
     let mut t = ts;
+    if o.lockout {
+        let mut tf = t - between(rng, 20, 35) * crate::util::MIN;
+        for _ in 0..5 {
+            let mut e = OktaEv::new(tf, "user.session.start", actor, client);
+            e.result = "FAILURE";
+            e.reason = Some("INVALID_CREDENTIALS");
+            e.emit(rng, em);
+            tf += between(rng, 8, 40) * SEC;
+        }
+        let mut e = OktaEv::new(tf, "user.account.lock", actor, client);
+        e.result = "FAILURE";
+        e.reason = Some("LOCKED_OUT");
+        e.emit(rng, em);
+    }
     if o.fail_first {
         let mut e = OktaEv::new(t - between(rng, 20, 90) * SEC, "user.session.start", actor, client);
         e.result = "FAILURE";
         e.reason = Some("INVALID_CREDENTIALS");
-        e.debug.push("behaviors", J::Own(behaviors(o.new_geo, o.new_device, o.new_ip, o.velocity)));
+        e.dbg("behaviors", J::Own(behaviors(o.new_geo, o.new_device, o.new_ip, o.velocity)));
         e.emit(rng, em);
     }
     let mut e = OktaEv::new(t, "user.authentication.verify", actor, client);
     e.session = Some(&sid);
     e.step = 0;
     e.emit(rng, em);
-    let enrollment = |_: &mut R| {
+    let enrollment = || {
         vec![obj! {
             "id": factor_id,
             "type": "AuthenticatorEnrollment",
@@ -662,7 +701,7 @@ pub(crate) fn okta_signin<'a>(
         let mut e = OktaEv::new(t, "system.push.send_factor_verify_push", actor, client);
         e.session = Some(&sid);
         e.step = 1;
-        e.targets = Some(enrollment(rng));
+        e.targets = Some(enrollment());
         e.emit(rng, em);
         t += between(rng, 4, 25) * SEC;
         if k + 1 < pushes {
@@ -671,32 +710,31 @@ pub(crate) fn okta_signin<'a>(
             e.step = 1;
             e.result = "FAILURE";
             e.reason = Some("User rejected Okta push verify");
-            e.targets = Some(enrollment(rng));
+            e.targets = Some(enrollment());
             e.emit(rng, em);
         }
     }
     let mut e = OktaEv::new(t, "user.authentication.auth_via_mfa", actor, client);
     e.session = Some(&sid);
     e.step = 1;
-    e.targets = Some(enrollment(rng));
-    e.debug.push("factor", "OKTA_VERIFY_PUSH");
-    e.debug.push("factorIntent", "AUTHENTICATION");
+    e.targets = Some(enrollment());
+    e.dbg("factor", "OKTA_VERIFY_PUSH");
+    e.dbg("factorIntent", "AUTHENTICATION");
     e.emit(rng, em);
     t += between(rng, 200_000, 1_500_000);
     let mut e = OktaEv::new(t, "user.session.start", actor, client);
     e.session = Some(&sid);
-    e.debug.push("behaviors", J::Own(behaviors(o.new_geo, o.new_device, o.new_ip, o.velocity)));
-    e.debug.push("risk", if o.risk_high { "{reasons=Anomalous Location, level=HIGH}" } else { "{level=LOW}" });
-    e.debug.push("dtHash", J::Own(dt_hash(rng)));
-    e.debug.push("deviceFingerprint", J::Own(b62(rng, 32)));
+    e.dbg("behaviors", J::Own(behaviors(o.new_geo, o.new_device, o.new_ip, o.velocity)));
+    e.dbg("risk", if o.risk_high { "{reasons=Anomalous Location, level=HIGH}" } else { "{level=LOW}" });
+    e.dbg("dtHash", J::Own(dt_hash(rng)));
+    e.dbg("deviceFingerprint", J::Own(b62(rng, 32)));
     e.emit(rng, em);
     sid
 }
 
 /// Okta SSO into an app.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn okta_sso<'a>(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     co: &'a Company,
     actor: Actor<'a>,
@@ -710,8 +748,8 @@ pub(crate) fn okta_sso<'a>(
     e.session = Some(session);
     e.targets = Some(vec![t_app(co, app), t_app_user(rng, actor.alt, actor.display)]);
     e.request_uri = format!("/app/{}/{}/sso/saml", APPS[app].1, co.app_ids[app]);
-    e.debug.push("initiationType", if unit(rng) < 0.6 { "IDP_INITIATED" } else { "SP_INITIATED" });
-    e.debug.push("signOnMode", "SAML 2.0");
+    e.dbg("initiationType", if unit(rng) < 0.6 { "IDP_INITIATED" } else { "SP_INITIATED" });
+    e.dbg("signOnMode", "SAML 2.0");
     e.emit(rng, em);
 }
 
@@ -724,12 +762,12 @@ pub(crate) struct RoleSession {
     pub created: i64,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn aws_federate(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     co: &Company,
     u: &User,
+    ua: usize,
     session: Option<&str>,
     acct: usize,
     role_name: &str,
@@ -740,7 +778,7 @@ pub(crate) fn aws_federate(
     let a = &co.accounts[acct];
     let role = a.role(role_name)?;
     if let Some(sid) = session {
-        okta_sso(rng, em, co, Actor::user(u), APP_AWS, u.ua, net, ts, sid);
+        okta_sso(rng, em, co, Actor::user(u), APP_AWS, ua, net, ts, sid);
     }
     let t = ts + between(rng, 1, 3) * SEC;
     let key = asia(rng);
@@ -758,14 +796,22 @@ pub(crate) fn aws_federate(
     resp.push("audience", "https://signin.aws.amazon.com/saml");
     resp.push("nameQualifier", crate::util::hash_b62(crate::util::hash_str(&a.saml_provider), 27) + "=");
     resp.push("subject", &u.email);
-    let mut ct = Ct::new(t, acct, Who::Saml { email: &u.email }, net.ip_s(), "aws-internal/3 aws-sdk-java/1.12.750", "sts.amazonaws.com", "AssumeRoleWithSAML")
-        .req(obj! {"roleArn": &r.arn, "principalArn": &a.saml_provider, "durationSeconds": 3600})
-        .resp(resp);
+    let mut ct = Ct::new(
+        t,
+        acct,
+        Who::Saml { email: &u.email },
+        net.ip_s(),
+        "aws-internal/3 aws-sdk-java/1.12.750",
+        "sts.amazonaws.com",
+        "AssumeRoleWithSAML",
+    )
+    .req(obj! {"roleArn": &r.arn, "principalArn": &a.saml_provider, "durationSeconds": 3600})
+    .resp(resp);
     ct.read_only = true;
     ct.emit(rng, em, &co.accounts);
     if console {
         let who = Who::Role { role: r, session: &u.email, key: "", created: t, mfa: false };
-        let mut ct = Ct::new(t + between(rng, 1, 4) * SEC, acct, who, net.ip_s(), UAS[u.ua].raw, "signin.amazonaws.com", "ConsoleLogin")
+        let mut ct = Ct::new(t + between(rng, 1, 4) * SEC, acct, who, net.ip_s(), UAS[ua].raw, "signin.amazonaws.com", "ConsoleLogin")
             .resp(obj! {"ConsoleLogin": "Success"})
             .add(obj! {
                 "LoginTo": "https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1",

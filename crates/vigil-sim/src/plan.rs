@@ -39,7 +39,7 @@ impl DayPlan {
     }
 
     /// A random instant inside one of the windows, with its window index.
-    pub(crate) fn random_ts(&self, rng: &mut R) -> (i64, usize) {
+    pub(crate) fn random_ts(&self, rng: &R) -> (i64, usize) {
         let total: i64 = self.windows.iter().map(|w| (w.to - w.from).max(1)).sum();
         let mut x = between(rng, 0, total.max(1) - 1);
         for (i, w) in self.windows.iter().enumerate() {
@@ -49,7 +49,7 @@ impl DayPlan {
             }
             x -= len;
         }
-        (self.windows[0].from, 0)
+        (self.windows.first().map_or(0, |w| w.from), 0)
     }
 
     /// Plain: working from the home city, no VPN, no travel.
@@ -66,8 +66,12 @@ impl DayPlan {
 pub(crate) enum Lifecycle {
     /// Leaves the company: deactivated, no activity afterwards.
     Leaver,
+    /// Goes on leave: suspended, no activity afterwards.
+    Leave,
     /// Back from leave: unsuspended, active afterwards.
     Returner,
+    /// Starts: a staged account is activated, active afterwards.
+    NewHire,
 }
 
 pub(crate) struct Plans {
@@ -84,30 +88,38 @@ pub(crate) fn local(dayn: i64, hour: f64, tz: f64) -> i64 {
 impl Plans {
     pub(crate) fn generate(seed: u64, co: &Company, days: usize) -> Plans {
         let mut lifecycle = Vec::new();
-        let mut rng = stream(seed, 2, 0);
+        let rng_owned = stream(seed, 2, 0);
         // Leavers and returners: about one each per 150 people per month.
         let expected = (co.employees as f64 / 150.0) * (days as f64 / 30.0);
-        let n_leavers = (expected.floor() as usize) + usize::from(unit(&mut rng) < expected.fract());
-        let n_return = (expected.floor() as usize) + usize::from(unit(&mut rng) < expected.fract());
+        let n_leavers = (expected.floor() as usize) + usize::from(unit(&rng_owned) < expected.fract());
+        let n_return = (expected.floor() as usize) + usize::from(unit(&rng_owned) < expected.fract());
+        let n_leave = usize::from(unit(&rng_owned) < expected / 2.0);
         if days > 2 {
-            for _ in 0..n_leavers {
-                let u = between(&mut rng, 0, co.employees as i64 - 1) as usize;
+            for k in 0..n_leavers + n_leave {
+                let u = between(&rng_owned, 0, co.employees as i64 - 1) as usize;
                 if co.users[u].is_admin || lifecycle.iter().any(|&(x, _, _)| x == u) {
                     continue;
                 }
-                lifecycle.push((u, between(&mut rng, 1, days as i64 - 1) as usize, Lifecycle::Leaver));
+                let kind = if k < n_leavers { Lifecycle::Leaver } else { Lifecycle::Leave };
+                lifecycle.push((u, between(&rng_owned, 1, days as i64 - 1) as usize, kind));
+            }
+            let staged: Vec<usize> =
+                (co.employees..co.users.len()).filter(|&i| co.users[i].status == "STAGED").collect();
+            let n_hire = ((co.employees as f64 / 150.0) * (days as f64 / 20.0)).ceil() as usize;
+            for &s in staged.iter().take(n_hire) {
+                lifecycle.push((s, between(&rng_owned, 1, days as i64 - 1) as usize, Lifecycle::NewHire));
             }
             let dormant: Vec<usize> = (co.employees..co.users.len())
                 .filter(|&i| co.users[i].status == "SUSPENDED" && !co.users[i].is_admin && !co.users[i].is_service)
                 .collect();
-            for k in 0..n_return.min(dormant.len()) {
-                lifecycle.push((dormant[k], between(&mut rng, 1, days as i64 - 1) as usize, Lifecycle::Returner));
+            for &k in dormant.iter().take(n_return) {
+                lifecycle.push((k, between(&rng_owned, 1, days as i64 - 1) as usize, Lifecycle::Returner));
             }
         }
 
         let mut all = Vec::with_capacity(co.users.len());
         for (ui, u) in co.users.iter().enumerate() {
-            let mut rng = stream(seed, 3, ui as u64);
+            let rng_owned = stream(seed, 3, ui as u64);
             let mut plans: Vec<DayPlan> = vec![DayPlan::default(); days];
             if u.is_service {
                 all.push(plans);
@@ -117,8 +129,8 @@ impl Plans {
             let mut active_to = days;
             let returning = lifecycle.iter().find(|&&(x, _, _)| x == ui);
             match returning {
-                Some(&(_, d, Lifecycle::Returner)) => active_from = d,
-                Some(&(_, d, Lifecycle::Leaver)) => active_to = d,
+                Some(&(_, d, Lifecycle::Returner | Lifecycle::NewHire)) => active_from = d,
+                Some(&(_, d, Lifecycle::Leaver | Lifecycle::Leave)) => active_to = d,
                 None if !u.active() => active_to = 0,
                 None => {}
             }
@@ -127,20 +139,20 @@ impl Plans {
                 let dayn = co.start_day + d as i64;
                 let wd = weekday(dayn);
                 // Business trips start early in the week and last two to four days.
-                let trip_p = if u.dept == EXEC || u.dept == 1 { 0.05 } else { 0.012 };
-                if wd <= 2 && d + 2 < active_to && u.host.is_some() && chance(&mut rng, trip_p) {
-                    let len = (between(&mut rng, 2, 4) as usize).min(active_to - d);
+                let trip_p = if u.dept == EXEC || u.dept == 1 { 0.03 } else { 0.006 };
+                if wd <= 2 && d + 2 < active_to && u.host.is_some() && chance(&rng_owned, trip_p) {
+                    let len = (between(&rng_owned, 2, 4) as usize).min(active_to - d);
                     let dest = loop {
-                        let c = *pick(&mut rng, &TRAVEL_CITIES);
+                        let c = *pick(&rng_owned, &TRAVEL_CITIES);
                         if c != u.city {
                             break c;
                         }
                     };
-                    trip(co, u_idx_plans(&mut plans, d, len), &mut rng, ui, dayn, dest);
+                    trip(co, &mut plans[d..d + len], &rng_owned, ui, dayn, dest);
                     d += len;
                     continue;
                 }
-                plans[d] = ordinary_day(co, &mut rng, ui, dayn, wd);
+                plans[d] = ordinary_day(co, &rng_owned, ui, dayn, wd, false);
                 d += 1;
             }
             all.push(plans);
@@ -151,9 +163,9 @@ impl Plans {
     /// Makes `user` work a plain day at home or in the office on `day` (used by scenarios that
     /// need a victim who is around).
     pub(crate) fn pin_plain(&mut self, seed: u64, co: &Company, user: usize, day: usize) {
-        let mut rng = stream(seed, 4, (user as u64) << 20 | day as u64);
+        let rng_owned = stream(seed, 4, (user as u64) << 20 | day as u64);
         let dayn = co.start_day + day as i64;
-        let mut p = ordinary_day(co, &mut rng, user, dayn, 1);
+        let mut p = ordinary_day(co, &rng_owned, user, dayn, weekday(dayn), true);
         let home = co.users[user].city;
         for w in p.windows.iter_mut() {
             if w.net.city as usize != home || w.net.isp().kind == geo::NetKind::Vpn {
@@ -166,16 +178,12 @@ impl Plans {
     }
 }
 
-fn u_idx_plans(plans: &mut [DayPlan], d: usize, len: usize) -> &mut [DayPlan] {
-    &mut plans[d..d + len]
-}
-
-fn ordinary_day(co: &Company, rng: &mut R, ui: usize, dayn: i64, wd: u32) -> DayPlan {
+fn ordinary_day(co: &Company, rng: &R, ui: usize, dayn: i64, wd: u32, force: bool) -> DayPlan {
     let u = &co.users[ui];
     let tz = u.tz();
     let mut plan = DayPlan::default();
     let weekend = wd >= 5;
-    if weekend {
+    if weekend && !force {
         if !chance(rng, u.weekend) {
             return plan;
         }
@@ -190,7 +198,7 @@ fn ordinary_day(co: &Company, rng: &mut R, ui: usize, dayn: i64, wd: u32) -> Day
         });
         return plan;
     }
-    if chance(rng, 0.045) {
+    if chance(rng, 0.045) && !force {
         return plan; // vacation or sick day
     }
     let start = (u.work_start + normal(rng, 0.0, 0.35)).clamp(5.5, 12.0);
@@ -237,14 +245,14 @@ fn ordinary_day(co: &Company, rng: &mut R, ui: usize, dayn: i64, wd: u32) -> Day
 }
 
 /// A trip: fly out on the first day, work at the destination, fly back on the last day.
-fn trip(co: &Company, plans: &mut [DayPlan], rng: &mut R, ui: usize, dayn: i64, dest: usize) {
+fn trip(co: &Company, plans: &mut [DayPlan], rng: &R, ui: usize, dayn: i64, dest: usize) {
     let u = &co.users[ui];
     let home = u.city;
     let (hc, dc) = (&CITIES[home], &CITIES[dest]);
     let km = haversine_km(hc.lat, hc.lon, dc.lat, dc.lon);
     let flight = ((km / 820.0 + 1.2) * HOUR as f64) as i64;
     let hotel_isp = *pick(rng, geo::home_isps(dc.cc));
-    let hotel = Net::gen(rng, dest, hotel_isp);
+    let hotel = Net::draw(rng, dest, hotel_isp);
     let dest_office = co.offices.iter().find(|(c, _)| *c == dest).map(|(_, n)| *n);
     let n = plans.len();
     for (k, plan) in plans.iter_mut().enumerate() {
@@ -255,7 +263,13 @@ fn trip(co: &Company, plans: &mut [DayPlan], rng: &mut R, ui: usize, dayn: i64, 
             let depart = local(day, normal(rng, 9.5, 1.5).clamp(6.0, 14.0), hc.tz);
             let first = depart - 4 * HOUR;
             if chance(rng, 0.8) {
-                plan.windows.push(Window { from: first, to: depart - 2 * HOUR, net: u.home, office: false, fresh: true });
+                plan.windows.push(Window {
+                    from: first,
+                    to: depart - 2 * HOUR,
+                    net: u.home,
+                    office: false,
+                    fresh: true,
+                });
             }
             let arrive = depart + flight;
             plan.windows.push(Window {

@@ -3,10 +3,20 @@
 //! Times are microseconds since the Unix epoch, UTC. All randomness comes from ChaCha8 streams
 //! derived from the seed, so the same seed gives the same bytes on every run.
 
+use std::cell::RefCell;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-pub(crate) type R = ChaCha8Rng;
+/// A random stream. Shared (`&R`) so a draw can appear among the arguments of a call that also
+/// takes the stream; draws happen in argument order, which is fixed.
+pub(crate) struct R(RefCell<ChaCha8Rng>);
+
+impl R {
+    fn with<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+        f(&mut self.0.borrow_mut())
+    }
+}
 
 pub(crate) const SEC: i64 = 1_000_000;
 pub(crate) const MIN: i64 = 60 * SEC;
@@ -38,49 +48,45 @@ pub(crate) fn hash_str(s: &str) -> u64 {
 
 /// An independent random stream for `(seed, stream, index)`.
 pub(crate) fn stream(seed: u64, stream: u64, index: u64) -> R {
-    R::seed_from_u64(mix(seed ^ mix(stream.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ mix(index))))
+    R(RefCell::new(ChaCha8Rng::seed_from_u64(mix(seed ^ mix(stream.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ mix(index))))))
 }
 
-pub(crate) fn chance(rng: &mut R, p: f64) -> bool {
-    rng.gen_bool(p.clamp(0.0, 1.0))
+pub(crate) fn chance(rng: &R, p: f64) -> bool {
+    rng.with(|r| r.gen_bool(p.clamp(0.0, 1.0)))
 }
 
 /// Uniform integer in `[lo, hi]` (inclusive); `lo` when the range is empty.
-pub(crate) fn between(rng: &mut R, lo: i64, hi: i64) -> i64 {
-    if hi <= lo { lo } else { rng.gen_range(lo..=hi) }
+pub(crate) fn between(rng: &R, lo: i64, hi: i64) -> i64 {
+    if hi <= lo { lo } else { rng.with(|r| r.gen_range(lo..=hi)) }
 }
 
-pub(crate) fn betweenu(rng: &mut R, lo: u64, hi: u64) -> u64 {
-    if hi <= lo { lo } else { rng.gen_range(lo..=hi) }
-}
-
-pub(crate) fn unit(rng: &mut R) -> f64 {
-    rng.r#gen::<f64>()
+pub(crate) fn unit(rng: &R) -> f64 {
+    rng.with(|r| r.r#gen::<f64>())
 }
 
 /// A normal sample (Box-Muller).
-pub(crate) fn normal(rng: &mut R, mean: f64, sd: f64) -> f64 {
+pub(crate) fn normal(rng: &R, mean: f64, sd: f64) -> f64 {
     let u1 = unit(rng).max(1e-12);
     let u2 = unit(rng);
     mean + sd * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// A log-normal-ish positive size around `median`.
-pub(crate) fn lognorm(rng: &mut R, median: f64, spread: f64) -> u64 {
+pub(crate) fn lognorm(rng: &R, median: f64, spread: f64) -> u64 {
     (median * normal(rng, 0.0, spread).exp()).max(1.0) as u64
 }
 
-pub(crate) fn pick<'a, T>(rng: &mut R, items: &'a [T]) -> &'a T {
-    &items[rng.gen_range(0..items.len())]
+pub(crate) fn pick<'a, T>(rng: &R, items: &'a [T]) -> &'a T {
+    &items[rng.with(|r| r.gen_range(0..items.len()))]
 }
 
 /// Index drawn with the given weights (all weights zero: index 0).
-pub(crate) fn weighted(rng: &mut R, weights: &[u32]) -> usize {
+pub(crate) fn weighted(rng: &R, weights: &[u32]) -> usize {
     let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
     if total == 0 {
         return 0;
     }
-    let mut x = rng.gen_range(0..total);
+    let mut x = rng.with(|r| r.gen_range(0..total));
     for (i, &w) in weights.iter().enumerate() {
         if x < u64::from(w) {
             return i;
@@ -90,30 +96,30 @@ pub(crate) fn weighted(rng: &mut R, weights: &[u32]) -> usize {
     weights.len() - 1
 }
 
-pub(crate) fn shuffle<T>(rng: &mut R, items: &mut [T]) {
+pub(crate) fn shuffle<T>(rng: &R, items: &mut [T]) {
     for i in (1..items.len()).rev() {
-        let j = rng.gen_range(0..=i);
+        let j = rng.with(|r| r.gen_range(0..=i));
         items.swap(i, j);
     }
 }
 
-fn chars(rng: &mut R, alphabet: &[u8], n: usize) -> String {
-    (0..n).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect()
+fn chars(rng: &R, alphabet: &[u8], n: usize) -> String {
+    rng.with(|r| (0..n).map(|_| alphabet[r.gen_range(0..alphabet.len())] as char).collect())
 }
 
-pub(crate) fn b62(rng: &mut R, n: usize) -> String {
+pub(crate) fn b62(rng: &R, n: usize) -> String {
     chars(rng, B62, n)
 }
 
-pub(crate) fn hex(rng: &mut R, n: usize) -> String {
+pub(crate) fn hex(rng: &R, n: usize) -> String {
     chars(rng, HEX_LO, n)
 }
 
-pub(crate) fn hex_up(rng: &mut R, n: usize) -> String {
+pub(crate) fn hex_up(rng: &R, n: usize) -> String {
     chars(rng, HEX_UP, n)
 }
 
-pub(crate) fn upper_alnum(rng: &mut R, n: usize) -> String {
+pub(crate) fn upper_alnum(rng: &R, n: usize) -> String {
     chars(rng, &B62[..36], n)
 }
 
@@ -131,25 +137,19 @@ pub(crate) fn hash_chars(key: u64, alphabet: &[u8], n: usize) -> String {
     out
 }
 
-pub(crate) fn hash_hex_up(key: &str, n: usize) -> String {
-    hash_chars(hash_str(key), HEX_UP, n)
-}
-
 pub(crate) fn hash_b62(key: u64, n: usize) -> String {
     hash_chars(key, B62, n)
 }
 
 /// A random (v4-shaped) UUID, lowercase.
-pub(crate) fn uuid(rng: &mut R) -> String {
-    let a: u64 = rng.r#gen();
-    let b: u64 = rng.r#gen();
+pub(crate) fn uuid(rng: &R) -> String {
+    let (a, b): (u64, u64) = rng.with(|r| (r.r#gen(), r.r#gen()));
     format_uuid(a, b, false)
 }
 
 /// A Windows GUID in braces, uppercase.
-pub(crate) fn guid(rng: &mut R) -> String {
-    let a: u64 = rng.r#gen();
-    let b: u64 = rng.r#gen();
+pub(crate) fn guid(rng: &R) -> String {
+    let (a, b): (u64, u64) = rng.with(|r| (r.r#gen(), r.r#gen()));
     format!("{{{}}}", format_uuid(a, b, true))
 }
 
@@ -168,22 +168,22 @@ fn format_uuid(a: u64, b: u64, upper: bool) -> String {
 }
 
 /// An AWS long-term access key id (`AKIA…`).
-pub(crate) fn akia(rng: &mut R) -> String {
+pub(crate) fn akia(rng: &R) -> String {
     format!("AKIA{}", chars(rng, B32, 16))
 }
 
 /// An AWS temporary access key id (`ASIA…`).
-pub(crate) fn asia(rng: &mut R) -> String {
+pub(crate) fn asia(rng: &R) -> String {
     format!("ASIA{}", chars(rng, B32, 16))
 }
 
 /// An AWS unique id with the given prefix (`AIDA`, `AROA`).
-pub(crate) fn aws_uid(rng: &mut R, prefix: &str) -> String {
+pub(crate) fn aws_uid(rng: &R, prefix: &str) -> String {
     format!("{prefix}{}", chars(rng, B32, 17))
 }
 
 /// A Zeek connection uid.
-pub(crate) fn zeek_uid(rng: &mut R) -> String {
+pub(crate) fn zeek_uid(rng: &R) -> String {
     format!("C{}", b62(rng, 17))
 }
 
@@ -334,11 +334,11 @@ mod tests {
 
     #[test]
     fn uuids_are_shaped() {
-        let mut r = stream(1, 2, 3);
-        let u = uuid(&mut r);
+        let r = stream(1, 2, 3);
+        let u = uuid(&r);
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
-        assert!(guid(&mut r).starts_with('{'));
-        assert_eq!(akia(&mut r).len(), 20);
+        assert!(guid(&r).starts_with('{'));
+        assert_eq!(akia(&r).len(), 20);
     }
 }

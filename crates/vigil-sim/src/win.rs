@@ -3,7 +3,7 @@
 use crate::company::{AD_DOMAIN, Host};
 use crate::emit::{Chan, Emitter, Sink};
 use crate::json::{J, obj};
-use crate::util::{R, Ts, between, fmt_ts, guid, hash_str, hash_chars};
+use crate::util::{R, Ts, between, fmt_ts, guid, hash_chars, hash_str};
 
 const XMLNS: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
 const SECURITY_GUID: &str = "{54849625-5478-4994-A5BA-3E3B0328C30D}";
@@ -39,9 +39,8 @@ fn sysmon_version(eid: u32) -> u32 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn event<'a>(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     host_idx: usize,
@@ -90,7 +89,7 @@ fn event<'a>(
 }
 
 /// A Security-channel event.
-pub(crate) fn security(rng: &mut R, em: &mut Emitter, ts: i64, host_idx: usize, host: &Host, eid: u32, data: J) {
+pub(crate) fn security(rng: &R, em: &mut Emitter, ts: i64, host_idx: usize, host: &Host, eid: u32, data: J) {
     let (version, task, kw) = security_meta(eid);
     let correlation = if matches!(eid, 4624 | 4625 | 4648 | 4634) {
         obj! {"#attributes": obj!{"ActivityID": guid(rng)}}
@@ -119,7 +118,7 @@ pub(crate) fn security(rng: &mut R, em: &mut Emitter, ts: i64, host_idx: usize, 
 }
 
 /// A Sysmon event.
-pub(crate) fn sysmon(rng: &mut R, em: &mut Emitter, ts: i64, host_idx: usize, host: &Host, eid: u32, data: J) {
+pub(crate) fn sysmon(rng: &R, em: &mut Emitter, ts: i64, host_idx: usize, host: &Host, eid: u32, data: J) {
     event(
         rng,
         em,
@@ -142,9 +141,8 @@ pub(crate) fn sysmon(rng: &mut R, em: &mut Emitter, ts: i64, host_idx: usize, ho
 }
 
 /// System channel 7045: a service was installed.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn service_installed(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     host_idx: usize,
@@ -184,7 +182,7 @@ pub(crate) fn service_installed(
 }
 
 /// Security 1102: the audit log was cleared (rendered with `UserData`).
-pub(crate) fn log_cleared(rng: &mut R, em: &mut Emitter, ts: i64, host_idx: usize, host: &Host, sid: &str, user: &str) {
+pub(crate) fn log_cleared(rng: &R, em: &mut Emitter, ts: i64, host_idx: usize, host: &Host, sid: &str, user: &str) {
     let body = obj! {"LogFileCleared": obj!{
         "#attributes": obj!{"xmlns": "http://manifests.microsoft.com/win/2004/08/windows/eventlog"},
         "SubjectUserSid": sid.to_string(),
@@ -213,12 +211,12 @@ pub(crate) fn log_cleared(rng: &mut R, em: &mut Emitter, ts: i64, host_idx: usiz
     );
 }
 
-pub(crate) fn logon_id(rng: &mut R) -> String {
+pub(crate) fn logon_id(rng: &R) -> String {
     format!("0x{:x}", between(rng, 0x10_0000, 0x7FF_FFFF))
 }
 
 /// The logon GUID Kerberos logons carry.
-pub(crate) fn logon_guid(rng: &mut R) -> String {
+pub(crate) fn logon_guid(rng: &R) -> String {
     guid(rng)
 }
 
@@ -238,7 +236,7 @@ pub(crate) fn hashes(name: &str) -> String {
 }
 
 /// A Sysmon process GUID: Sysmon packs the machine id and the process start time into it.
-pub(crate) fn process_guid(rng: &mut R, host: &Host, ts: i64) -> String {
+pub(crate) fn process_guid(rng: &R, host: &Host, ts: i64) -> String {
     let machine = hash_str(&host.name) as u32;
     let secs = (ts / 1_000_000) as u32;
     format!(

@@ -40,7 +40,7 @@ impl Conn {
     }
 
     /// Writes the record and returns its uid.
-    pub(crate) fn emit(self, rng: &mut R, em: &mut Emitter) -> String {
+    pub(crate) fn emit(self, rng: &R, em: &mut Emitter) -> String {
         let uid = zeek_uid(rng);
         let orig_p = if self.orig_p == 0 { between(rng, 49152, 65535) as u16 } else { self.orig_p };
         let history = match (self.proto, self.state) {
@@ -99,9 +99,8 @@ impl Conn {
 
 /// A DNS lookup from `orig` to the resolver `resp`, with its UDP conn record. Returns the answer
 /// records as written.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn lookup(
-    rng: &mut R,
+    rng: &R,
     em: &mut Emitter,
     ts: i64,
     orig: u32,
@@ -162,9 +161,13 @@ pub(crate) fn lookup(
         "RD": true,
         "RA": true,
         "Z": 0,
-        "answers": if nx { J::Null } else { J::Arr(answers) },
-        "TTLs": if nx { J::Null } else { J::Arr(ttls) },
-        "rejected": false,
     };
+    // Zeek leaves unset fields out.
+    let mut j = j;
+    if !nx {
+        j.push("answers", J::Arr(answers));
+        j.push("TTLs", J::Arr(ttls));
+    }
+    j.push("rejected", false);
     em.emit(ts, Sink::Dns, &j);
 }

@@ -1,0 +1,287 @@
+//! `vigil simulate` and `vigil demo`: the pilot on a simulated company, in one command.
+//!
+//! The demo runs every stage Vigil has, in pipeline order, on data it generates itself, and says
+//! where to look. Each stage added to Vigil adds its step here.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use vigil_model::EventId;
+use vigil_pipeline::{DataDir, IngestOptions, IngestReport, Progress};
+use vigil_sim::{ScenarioKind, SimConfig, SimSummary};
+use vigil_store::StateStore;
+
+use crate::output;
+
+/// Parameters of `vigil simulate` and the simulation step of `vigil demo`.
+pub struct SimArgs {
+    pub seed: u64,
+    pub days: u32,
+    pub users: u32,
+    pub start: Option<chrono::NaiveDate>,
+    pub scenarios: Vec<String>,
+}
+
+impl SimArgs {
+    fn config(&self) -> Result<SimConfig> {
+        let mut cfg = SimConfig { seed: self.seed, days: self.days, users: self.users, ..SimConfig::default() };
+        if let Some(s) = self.start {
+            cfg.start = s;
+        }
+        cfg.scenarios = self
+            .scenarios
+            .iter()
+            .map(|s| s.parse::<ScenarioKind>().map_err(|e| anyhow::anyhow!("--scenarios: {e}")))
+            .collect::<Result<_>>()?;
+        Ok(cfg)
+    }
+}
+
+fn sim_json(s: &SimSummary) -> Value {
+    let by_source = source_totals(s);
+    json!({
+        "events": s.events,
+        "bytes": s.bytes,
+        "files": s.files.len(),
+        "by_source": by_source,
+        "scenarios": s.scenarios.iter().map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>(),
+        "labels_file": s.labels_path,
+    })
+}
+
+/// Records per top folder (okta, aws, windows, zeek).
+fn source_totals(s: &SimSummary) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for (path, records, _) in &s.files {
+        // Log folders only: labels.jsonl and inventory.json at the top are not logs.
+        if let Some((top, _)) = path.split_once(['/', '\\'])
+            && *records > 0
+        {
+            *m.entry(top.to_string()).or_default() += records;
+        }
+    }
+    m
+}
+
+pub fn simulate(args: &SimArgs, out: &Path, json_out: bool) -> Result<()> {
+    let cfg = args.config()?;
+    let started = Instant::now();
+    let s = vigil_sim::simulate(&cfg, out).with_context(|| format!("simulating into {}", out.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    if json_out {
+        let mut v = sim_json(&s);
+        v["seconds"] = json!(secs);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "simulated {} users × {} days (seed {}) into {} in {secs:.1}s",
+            cfg.users,
+            cfg.days,
+            cfg.seed,
+            out.display()
+        );
+        println!("  {} records, {:.1} MB in {} files", s.events, s.bytes as f64 / 1e6, s.files.len());
+        for (k, v) in source_totals(&s) {
+            println!("    {k:<10} {v:>10}");
+        }
+        println!("  attack scenarios (ground truth in {}):", s.labels_path);
+        for (k, v) in &s.scenarios {
+            println!("    {k:<22} {v:>3}");
+        }
+    }
+    Ok(())
+}
+
+/// What the labels say, and whether every labeled event reached the lake.
+fn check_labels(labels: &Path, store: &mut dyn StateStore) -> Result<Value> {
+    let f = std::fs::File::open(labels).with_context(|| labels.display().to_string())?;
+    let mut instances = 0u64;
+    let mut ids = Vec::new();
+    let mut by_scenario: BTreeMap<String, u64> = BTreeMap::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line).with_context(|| format!("{} line {}", labels.display(), i + 1))?;
+        instances += 1;
+        *by_scenario.entry(v["scenario"].as_str().unwrap_or("?").to_string()).or_default() += 1;
+        for id in v["event_ids"].as_array().into_iter().flatten() {
+            let parsed = id.as_str().and_then(EventId::parse);
+            match parsed {
+                Some(id) => ids.push(id),
+                None => bail!("{} line {}: bad event id {id}", labels.display(), i + 1),
+            }
+        }
+    }
+    let unseen = store.unseen(&ids)?;
+    let missing = unseen.iter().filter(|u| **u).count();
+    Ok(json!({
+        "instances": instances,
+        "by_scenario": by_scenario,
+        "labeled_events": ids.len(),
+        "labeled_events_in_lake": ids.len() - missing,
+    }))
+}
+
+/// Hunting queries the demo runs to show the lake; each is a plain SQL statement a user can rerun.
+const HUNTS: &[(&str, &str)] = &[
+    ("events per OCSF class", "SELECT class_name, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC"),
+    (
+        "most MFA push denials per user (push bombing shows up here)",
+        "SELECT actor_user_name AS user, count(*) AS denials FROM events \
+         WHERE metadata_event_code = 'user.mfa.okta_verify.deny_push' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+    ),
+    (
+        "sign-ins from the most countries per user",
+        "SELECT user_name AS user, count(DISTINCT src_country) AS countries FROM authentication \
+         WHERE src_country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+    ),
+    (
+        "shadow-copy deletion and recovery tampering (ransomware precursor)",
+        "SELECT device_hostname AS host, process_cmd_line AS command FROM process_activity \
+         WHERE lower(process_cmd_line) LIKE '%shadow%delete%' OR lower(process_cmd_line) LIKE '%delete%shadow%' \
+         OR lower(process_cmd_line) LIKE '%recoveryenabled%' ORDER BY time LIMIT 5",
+    ),
+    (
+        "AWS calls by the root user",
+        "SELECT cloud_account_uid AS account, api_operation AS operation, count(*) AS calls FROM events \
+         WHERE actor_user_type = 'Root' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5",
+    ),
+];
+
+pub struct DemoArgs {
+    pub dir: PathBuf,
+    pub sim: SimArgs,
+    pub threads: usize,
+}
+
+pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> {
+    let started = Instant::now();
+    let dir = &args.dir;
+    let sim_dir = dir.join("sim");
+    let data_dir = dir.join("data");
+    // The demo owns DIR: a previous demo's data directory is replaced, nothing else is touched.
+    if data_dir.exists() {
+        if !data_dir.join("state.db").exists() && std::fs::read_dir(&data_dir)?.next().is_some() {
+            bail!("{} exists and is not a Vigil data directory; choose another --dir", data_dir.display());
+        }
+        std::fs::remove_dir_all(&data_dir).with_context(|| format!("clearing {}", data_dir.display()))?;
+    }
+    let say = |s: &str| {
+        if !json_out {
+            eprintln!("{s}");
+        }
+    };
+
+    // 1. Simulate the company.
+    let cfg = args.sim.config()?;
+    say(&format!("[1/3] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
+    let t = Instant::now();
+    let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
+    let sim_secs = t.elapsed().as_secs_f64();
+
+    // 2. Ingest its logs: decode, normalize to OCSF, write the lake and the state store.
+    say(&format!("[2/3] ingesting {} records …", sim.events));
+    let dd = DataDir::new(&data_dir);
+    let progress = Arc::new(Progress::default());
+    let opts = IngestOptions {
+        threads: args.threads,
+        progress: Some(progress.clone()),
+        args: "vigil demo".into(),
+        ..IngestOptions::default()
+    };
+    let bar = show_progress.then(|| output::progress_bar(progress.clone()));
+    // The vendor logs only: labels.jsonl and inventory.json are ground truth and context, not logs.
+    let logs: Vec<PathBuf> =
+        ["okta", "aws", "windows", "zeek"].iter().map(|d| sim_dir.join(d)).filter(|p| p.exists()).collect();
+    let report = vigil_pipeline::ingest(&dd, &logs, &opts);
+    if let Some((bar, stop)) = bar {
+        stop.store(true, Ordering::Relaxed);
+        let _ = bar.join();
+    }
+    let report: IngestReport = report.context("ingesting the simulated logs")?;
+    let mut store = dd.open_store()?;
+    let labels_path = sim_dir.join(&sim.labels_path);
+    let labels = check_labels(&labels_path, &mut store)?;
+
+    // 3. Hunt over the lake.
+    say("[3/3] hunting over the lake …");
+    let engine = vigil_query::QueryEngine::open(&dd.lake())?;
+    let mut hunts = Vec::new();
+    for (title, sql) in HUNTS {
+        let r = engine.run(sql).with_context(|| format!("hunt {title:?}"))?;
+        hunts.push((title, sql, r));
+    }
+
+    let not_yet = ["detect", "triage", "cases", "playbooks", "incident packet", "scorecard"];
+    let elapsed = started.elapsed().as_secs_f64();
+    let data_arg = data_dir.display().to_string();
+    if json_out {
+        let mut hunt_json = Vec::new();
+        for (title, sql, r) in &hunts {
+            hunt_json.push(json!({"title": title, "sql": sql, "rows": r.to_json_rows()?}));
+        }
+        let v = json!({
+            "dir": dir.display().to_string(),
+            "data_dir": data_arg,
+            "simulation": sim_json(&sim),
+            "simulation_seconds": sim_secs,
+            "ingest": report,
+            "labels": labels,
+            "hunts": hunt_json,
+            "stages_not_built_yet": not_yet,
+            "seconds": elapsed,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!();
+    println!("Vigil demo — {} users × {} days, seed {} ({elapsed:.1}s)", cfg.users, cfg.days, cfg.seed);
+    println!();
+    println!("Simulated company → {}", sim_dir.display());
+    for (k, v) in source_totals(&sim) {
+        println!("  {k:<10} {v:>9} records");
+    }
+    println!(
+        "  {} labeled attack instances across {} scenarios; {} of {} labeled events are in the lake",
+        labels["instances"],
+        sim.scenarios.len(),
+        labels["labeled_events_in_lake"],
+        labels["labeled_events"]
+    );
+    println!();
+    println!("Ingest → {data_arg}");
+    println!(
+        "  {} events, {} quarantined, {} duplicates in {:.1}s",
+        report.events,
+        report.quarantined,
+        report.duplicates,
+        report.elapsed_ms as f64 / 1000.0
+    );
+    for (k, v) in &report.by_class {
+        println!("    {k:<26} {v:>9}");
+    }
+    for (title, _, r) in &hunts {
+        println!();
+        println!("Hunt: {title}");
+        for line in r.to_table()?.lines() {
+            println!("  {line}");
+        }
+    }
+    println!();
+    println!("Not in this build yet: {}.", not_yet.join(", "));
+    println!();
+    println!("Where to look:");
+    println!("  vigil --data-dir {data_arg} tables");
+    println!("  vigil --data-dir {data_arg} query \"SELECT * FROM authentication LIMIT 10\"");
+    println!("  vigil --data-dir {data_arg} quarantine list");
+    println!("  ground truth: {}", labels_path.display());
+    Ok(())
+}

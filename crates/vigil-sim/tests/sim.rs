@@ -1,0 +1,372 @@
+//! End-to-end checks of the simulator's output: determinism, shapes, labels, scenario filtering,
+//! volume scaling.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+use vigil_model::EventId;
+use vigil_sim::{ScenarioKind, SimConfig, SimSummary, simulate};
+
+fn cfg(seed: u64, users: u32, days: u32) -> SimConfig {
+    SimConfig { seed, users, days, ..SimConfig::default() }
+}
+
+fn run(c: &SimConfig) -> (tempfile::TempDir, SimSummary) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = simulate(c, dir.path()).expect("simulate");
+    (dir, s)
+}
+
+/// Every file under `dir`, relative path -> bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+/// A record as the decoders will see it.
+struct Record {
+    family: &'static str,
+    file: String,
+    value: Value,
+}
+
+fn records(dir: &Path) -> Vec<Record> {
+    let mut out = Vec::new();
+    for (rel, bytes) in files(dir) {
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let family = if rel.starts_with("okta/") {
+            "okta"
+        } else if rel.starts_with("zeek/") {
+            "zeek"
+        } else if rel.starts_with("windows/") {
+            "windows"
+        } else if rel.starts_with("aws/cloudtrail/") {
+            "cloudtrail"
+        } else {
+            continue;
+        };
+        if family == "cloudtrail" {
+            let v: Value = serde_json::from_str(&text).expect("cloudtrail file is JSON");
+            let recs = v.get("Records").and_then(Value::as_array).expect("Records array");
+            assert!(!recs.is_empty(), "{rel}: empty Records");
+            for r in recs {
+                // Reparse each element from its own text, as a decoder splitting the array would.
+                let t = serde_json::to_string(r).expect("to_string");
+                out.push(Record { family, file: rel.clone(), value: serde_json::from_str(&t).expect("reparse") });
+            }
+        } else {
+            for line in text.lines() {
+                let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{rel}: bad JSON line: {e}"));
+                out.push(Record { family, file: rel.clone(), value: v });
+            }
+        }
+    }
+    out
+}
+
+fn labels(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("labels.jsonl")).expect("labels");
+    text.lines().map(|l| serde_json::from_str(l).expect("label JSON")).collect()
+}
+
+fn s<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+fn has_str(v: &Value, path: &str) -> bool {
+    s(v, path).and_then(Value::as_str).is_some_and(|x| !x.is_empty())
+}
+
+#[test]
+fn same_seed_gives_identical_files_and_another_seed_differs() {
+    let c = cfg(42, 30, 7);
+    let (a, sa) = run(&c);
+    let (b, sb) = run(&c);
+    assert_eq!(sa, sb);
+    let (fa, fb) = (files(a.path()), files(b.path()));
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (k, v) in &fa {
+        assert!(v == &fb[k], "{k} differs between two runs with the same seed");
+    }
+    // Running again into the same directory replaces everything (no stale files).
+    let again = simulate(&c, a.path()).expect("rerun");
+    assert_eq!(again, sa);
+    assert_eq!(files(a.path()), fa);
+
+    let (d, _) = run(&cfg(43, 30, 7));
+    let fd = files(d.path());
+    assert_ne!(fa.get("okta/system_log.jsonl"), fd.get("okta/system_log.jsonl"));
+    assert_ne!(fa.get("zeek/conn.jsonl"), fd.get("zeek/conn.jsonl"));
+}
+
+#[test]
+fn records_have_vendor_shapes_unique_ids_and_labels_point_at_them() {
+    let (dir, summary) = run(&cfg(7, 30, 7));
+    let recs = records(dir.path());
+    assert_eq!(recs.len() as u64, summary.events);
+    let mut ids = BTreeSet::new();
+    let mut by_family: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut rid: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for r in &recs {
+        *by_family.entry(r.family).or_default() += 1;
+        let v = &r.value;
+        match r.family {
+            "okta" => {
+                for f in [
+                    "uuid",
+                    "published",
+                    "eventType",
+                    "version",
+                    "severity",
+                    "displayMessage",
+                    "outcome.result",
+                    "client.ipAddress",
+                    "actor.id",
+                    "actor.type",
+                    "actor.alternateId",
+                    "transaction.id",
+                    "securityContext.isp",
+                ] {
+                    assert!(has_str(v, f), "okta record without {f}: {v}");
+                }
+                assert!(s(v, "published").and_then(Value::as_str).is_some_and(|p| p.ends_with('Z') && p.len() == 24));
+                assert!(s(v, "client.geographicalContext.geolocation.lat").is_some_and(Value::is_f64));
+                assert!(s(v, "securityContext.asNumber").is_some_and(Value::is_u64));
+                assert!(s(v, "request.ipChain").is_some_and(Value::is_array));
+                assert!(v.get("target").is_some());
+            }
+            "cloudtrail" => {
+                for f in [
+                    "eventVersion",
+                    "eventTime",
+                    "eventSource",
+                    "eventName",
+                    "awsRegion",
+                    "sourceIPAddress",
+                    "userAgent",
+                    "eventID",
+                    "eventType",
+                    "recipientAccountId",
+                    "eventCategory",
+                    "userIdentity.type",
+                ] {
+                    assert!(has_str(v, f), "cloudtrail record without {f}: {v}");
+                }
+                assert!(v.get("readOnly").is_some_and(Value::is_boolean));
+                assert!(v.get("managementEvent").is_some_and(Value::is_boolean));
+                assert_eq!(s(v, "eventTime").and_then(Value::as_str).map(str::len), Some(20));
+                if s(v, "eventCategory").and_then(Value::as_str) == Some("Data") {
+                    assert!(v.get("resources").is_some_and(Value::is_array), "data event without resources: {v}");
+                }
+                if s(v, "eventName").and_then(Value::as_str) == Some("ConsoleLogin") {
+                    assert!(has_str(v, "responseElements.ConsoleLogin"));
+                    assert!(has_str(v, "additionalEventData.MFAUsed"));
+                }
+            }
+            "windows" => {
+                let sys = s(v, "Event.System").expect("Event.System");
+                for f in ["Channel", "Computer", "TimeCreated.#attributes.SystemTime", "Provider.#attributes.Name"] {
+                    assert!(has_str(sys, f), "windows record without System.{f}: {v}");
+                }
+                assert!(s(v, "Event.#attributes.xmlns").is_some());
+                let eid =
+                    sys.get("EventID").and_then(|e| e.as_i64().or_else(|| e.get("#text").and_then(Value::as_i64)));
+                assert!(eid.is_some(), "no EventID: {v}");
+                assert!(s(v, "Event.EventData").is_some() || s(v, "Event.UserData").is_some());
+                let n = sys.get("EventRecordID").and_then(Value::as_i64).expect("EventRecordID");
+                let channel = sys["Channel"].as_str().unwrap_or_default().to_string();
+                let prev = rid.insert((r.file.clone(), channel.clone()), n).unwrap_or(0);
+                assert_eq!(n, prev + 1, "{}: {channel} record numbers must count up by one", r.file);
+                let computer = sys["Computer"].as_str().unwrap_or_default();
+                let host = r.file.trim_start_matches("windows/").trim_end_matches(".jsonl");
+                assert!(computer.starts_with(host), "{computer} in {}", r.file);
+                if channel == "Microsoft-Windows-Sysmon/Operational" && eid == Some(1) {
+                    for f in ["ProcessGuid", "Image", "CommandLine", "ParentImage", "User", "Hashes", "UtcTime"] {
+                        assert!(has_str(&v["Event"]["EventData"], f), "sysmon 1 without {f}");
+                    }
+                }
+            }
+            "zeek" => {
+                for f in ["_path", "_write_ts", "ts", "uid", "id.orig_h", "id.resp_h", "proto"] {
+                    assert!(v.get(f).and_then(Value::as_str).is_some(), "zeek record without {f}: {v}");
+                }
+                assert!(v.get("id.resp_p").is_some_and(Value::is_u64));
+                match v["_path"].as_str() {
+                    Some("conn") => assert!(v.get("conn_state").is_some() && v.get("local_orig").is_some()),
+                    Some("dns") => assert!(
+                        v.get("query").is_some() && v.get("qtype_name").is_some() && v.get("rcode_name").is_some()
+                    ),
+                    other => panic!("unexpected zeek path {other:?}"),
+                }
+            }
+            _ => unreachable!(),
+        }
+        let id = EventId::of_json(r.family, v);
+        assert!(ids.insert(id.to_string()), "duplicate record in {}: {v}", r.file);
+    }
+    for fam in ["okta", "cloudtrail", "windows", "zeek"] {
+        assert!(by_family.get(fam).copied().unwrap_or(0) > 100, "too few {fam} records: {by_family:?}");
+    }
+
+    let ls = labels(dir.path());
+    let mut kinds = BTreeSet::new();
+    let mut labeled = BTreeSet::new();
+    for l in &ls {
+        let name = l["scenario"].as_str().expect("scenario");
+        kinds.insert(name.to_string());
+        assert!(l["instance"].as_str().is_some_and(|i| i.starts_with(name)));
+        assert!(
+            l["techniques"]
+                .as_array()
+                .is_some_and(|t| !t.is_empty() && t.iter().all(|x| x.as_str().is_some_and(|s| s.starts_with('T'))))
+        );
+        assert!(has_str(l, "start") && has_str(l, "end") && has_str(l, "description"));
+        for e in ["users", "hosts", "keys", "buckets", "ips"] {
+            assert!(l["entities"][e].is_array(), "entities.{e}");
+        }
+        let eids = l["event_ids"].as_array().expect("event_ids");
+        assert!(!eids.is_empty(), "{name}: no events");
+        for id in eids {
+            let id = id.as_str().expect("id string");
+            assert!(ids.contains(id), "{name}: label references an id no record has: {id}");
+            assert!(labeled.insert(id.to_string()), "{id} labeled twice");
+        }
+    }
+    let all: BTreeSet<String> = ScenarioKind::all().iter().map(|k| k.name().to_string()).collect();
+    assert_eq!(kinds, all);
+    assert_eq!(summary.scenarios.len(), all.len());
+    assert!(summary.scenarios.iter().all(|(_, n)| *n >= 1));
+    assert_eq!(summary.labels_path, "labels.jsonl");
+    // Attacks are a small part of the data.
+    assert!(labeled.len() * 5 < recs.len(), "{} labeled of {}", labeled.len(), recs.len());
+}
+
+#[test]
+fn scenario_filter_and_scenario_content() {
+    let mut c = cfg(11, 30, 7);
+    c.scenarios = vec![ScenarioKind::Ransomware, ScenarioKind::MfaFatigue, ScenarioKind::ExposedAccessKey];
+    let (dir, summary) = run(&c);
+    let names: Vec<&str> = summary.scenarios.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["mfa_fatigue", "exposed_access_key", "ransomware"]);
+    let ls = labels(dir.path());
+    let kinds: BTreeSet<&str> = ls.iter().filter_map(|l| l["scenario"].as_str()).collect();
+    assert_eq!(kinds, BTreeSet::from(["mfa_fatigue", "exposed_access_key", "ransomware"]));
+
+    let recs = records(dir.path());
+    let by_id: BTreeMap<String, &Record> =
+        recs.iter().map(|r| (EventId::of_json(r.family, &r.value).to_string(), r)).collect();
+    let of = |scenario: &str| -> Vec<&Record> {
+        ls.iter()
+            .filter(|l| l["scenario"] == scenario)
+            .flat_map(|l| l["event_ids"].as_array().cloned().unwrap_or_default())
+            .filter_map(|id| id.as_str().and_then(|i| by_id.get(i).copied()))
+            .collect()
+    };
+
+    let mfa = of("mfa_fatigue");
+    let pushes = mfa.iter().filter(|r| r.value["eventType"] == "system.push.send_factor_verify_push").count();
+    let denies = mfa.iter().filter(|r| r.value["eventType"] == "user.mfa.okta_verify.deny_push").count();
+    assert!(pushes >= 10, "{pushes} pushes");
+    assert!(denies >= 1);
+    assert!(
+        mfa.iter().any(|r| r.value["eventType"] == "user.session.start" && r.value["outcome"]["result"] == "SUCCESS")
+    );
+
+    let rw = of("ransomware");
+    let cmd =
+        |r: &&Record| s(&r.value, "Event.EventData.CommandLine").and_then(Value::as_str).unwrap_or("").to_lowercase();
+    assert!(rw.iter().any(|r| cmd(r).contains("vssadmin") && cmd(r).contains("delete shadows")));
+    assert!(rw.iter().any(|r| cmd(r).contains("bcdedit") && cmd(r).contains("recoveryenabled no")));
+    let eid = |r: &&Record| s(&r.value, "Event.System.EventID").and_then(Value::as_i64);
+    let creates = rw.iter().filter(|r| eid(r) == Some(11)).count();
+    let deletes = rw.iter().filter(|r| eid(r) == Some(23)).count();
+    assert!(creates >= 100 && deletes >= 100, "{creates} creates, {deletes} deletes");
+    assert!(rw.iter().any(|r| eid(r) == Some(1102)));
+
+    let key = of("exposed_access_key");
+    assert!(key.iter().any(|r| r.value["eventName"] == "GetCallerIdentity"));
+    assert!(key.iter().any(|r| r.value["userIdentity"]["type"] == "Root"));
+    assert!(key.iter().all(|r| r.family == "cloudtrail"));
+
+    // Nothing from unselected scenarios: no pushes denied in bursts, no PSEXESVC, no public grants.
+    let all_text: String = std::fs::read_dir(dir.path().join("windows"))
+        .expect("windows dir")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read"))
+        .collect();
+    assert!(!all_text.contains("PSEXESVC"));
+    assert!(recs.iter().all(|r| r.value.get("eventName").is_none_or(|n| n != "PutBucketAcl")));
+}
+
+#[test]
+fn volume_scales_with_people() {
+    let one = |users| {
+        let mut c = cfg(5, users, 7);
+        c.scenarios = vec![ScenarioKind::ImpossibleTravel];
+        run(&c).1.events as f64
+    };
+    let (a, b) = (one(30), one(60));
+    let ratio = b / a;
+    assert!((1.6..=2.4).contains(&ratio), "30 users: {a}, 60 users: {b}, ratio {ratio}");
+    let per = a / (30.0 * 7.0);
+    assert!((40.0..=160.0).contains(&per), "{per} events per user-day");
+}
+
+#[test]
+fn inventory_describes_the_company() {
+    let (dir, _) = run(&cfg(3, 40, 3));
+    let inv: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("inventory.json")).expect("read")).expect("json");
+    let users = inv["users"].as_array().expect("users");
+    assert!(users.len() >= 40);
+    assert!(users.iter().any(|u| u["is_admin"] == true && u["status"] == "ACTIVE"));
+    assert!(users.iter().any(|u| u["is_service"] == true));
+    assert!(users.iter().any(|u| u["is_admin"] == true
+        && u["status"] == "SUSPENDED"
+        && u["last_active"].as_str() < Some("2026-08-06")));
+    assert_eq!(inv["aws_accounts"].as_array().map(Vec::len), Some(2));
+    assert_eq!(inv["vendors"].as_array().map(Vec::len), Some(3));
+    assert!(inv["hosts"].as_array().is_some_and(|h| h.iter().any(|h| h["hostname"] == "SRV-DC01")));
+    for u in users {
+        for f in [
+            "id",
+            "email",
+            "name",
+            "department",
+            "role",
+            "title",
+            "city",
+            "country",
+            "timezone_offset_hours",
+            "work_hours",
+            "status",
+            "last_active",
+        ] {
+            assert!(u.get(f).is_some(), "user without {f}");
+        }
+    }
+}
+
+#[test]
+fn rejects_bad_configs_and_parses_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(simulate(&cfg(1, 3, 7), dir.path()).is_err());
+    assert!(simulate(&cfg(1, 30, 0), dir.path()).is_err());
+    for k in ScenarioKind::all() {
+        assert_eq!(k.name().parse::<ScenarioKind>().ok(), Some(k));
+    }
+    assert_eq!("mfa-fatigue".parse::<ScenarioKind>().ok(), Some(ScenarioKind::MfaFatigue));
+    assert!("nope".parse::<ScenarioKind>().is_err());
+}
