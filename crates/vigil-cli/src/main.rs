@@ -124,6 +124,13 @@ fn default_threads() -> usize {
 }
 
 fn main() {
+    // Behave like other Unix tools when the reader of our output goes away (`vigil … | head`):
+    // end quietly instead of failing on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)

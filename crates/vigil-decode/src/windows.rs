@@ -39,12 +39,7 @@ pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
         let sys = &ev["System"];
         let event_id = get(sys, "EventID").and_then(as_int).ok_or(DecodeError::missing("Event.System.EventID"))?;
         let time = d.time_from(sys, &["TimeCreated.#attributes.SystemTime", "TimeCreated.SystemTime"])?;
-        let mut data = BTreeMap::new();
-        for section in ["EventData", "UserData"] {
-            if let Some(s) = ev.get(section) {
-                flatten_data(s, &mut data, 0);
-            }
-        }
+        let data = sections(ev, &["EventData", "UserData"]);
         return Ok(WinRecord {
             event_id: u32::try_from(event_id).map_err(|_| DecodeError::bad("EventID", &event_id.to_string()))?,
             channel: text(sys, "Channel"),
@@ -59,12 +54,7 @@ pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
     if let Some(w) = v.get("winlog").filter(|w| w.is_object()) {
         let event_id = get(w, "event_id").and_then(as_int).ok_or(DecodeError::missing("winlog.event_id"))?;
         let time = d.time_from(v, &["@timestamp"])?;
-        let mut data = BTreeMap::new();
-        for section in ["event_data", "user_data"] {
-            if let Some(s) = w.get(section) {
-                flatten_data(s, &mut data, 0);
-            }
-        }
+        let data = sections(w, &["event_data", "user_data"]);
         return Ok(WinRecord {
             event_id: u32::try_from(event_id)
                 .map_err(|_| DecodeError::bad("winlog.event_id", &event_id.to_string()))?,
@@ -81,12 +71,7 @@ pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
     if let Some(id) = v.get("event_id").filter(|_| v.get("log_name").is_some() || v.get("computer_name").is_some()) {
         let event_id = as_int(id).ok_or(DecodeError::bad("event_id", &id.to_string()))?;
         let time = d.time_from(v, &["@timestamp"])?;
-        let mut data = BTreeMap::new();
-        for section in ["event_data", "user_data"] {
-            if let Some(s) = v.get(section) {
-                flatten_data(s, &mut data, 0);
-            }
-        }
+        let data = sections(v, &["event_data", "user_data"]);
         return Ok(WinRecord {
             event_id: u32::try_from(event_id).map_err(|_| DecodeError::bad("event_id", &event_id.to_string()))?,
             channel: text(v, "log_name"),
@@ -141,6 +126,17 @@ const NXLOG_META: &[&str] = &[
     "port",
     "Message",
 ];
+
+/// The named data sections of a record, flattened into one map.
+fn sections(v: &Value, names: &[&str]) -> BTreeMap<String, String> {
+    let mut data = BTreeMap::new();
+    for section in names {
+        if let Some(s) = v.get(*section) {
+            flatten_data(s, &mut data, 0);
+        }
+    }
+    data
+}
 
 /// Flattens EventData/UserData: named values, `Data` arrays of `{"#attributes":{"Name"}}`, and one
 /// level of UserData wrapper objects.

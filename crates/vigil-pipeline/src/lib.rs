@@ -208,7 +208,9 @@ pub fn ingest_with_store(
             }
         }
     } else {
-        let (tx, rx) = crossbeam_channel::bounded::<Msg>(64);
+        // A few batches in flight per worker: enough to keep the writer busy, small enough that
+        // memory stays bounded by the flush size rather than by how far decoding runs ahead.
+        let (tx, rx) = crossbeam_channel::bounded::<Msg>(2 * opts.threads);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.threads)
             .build()

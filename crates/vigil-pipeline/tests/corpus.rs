@@ -167,3 +167,37 @@ fn zeek_json_logs() {
     .collect();
     assert_eq!(classes(&r), expected);
 }
+
+/// A real EVTX file cut inside its fourth chunk, and the same file with one chunk corrupted: the
+/// intact chunks are ingested, the damage is quarantined with the chunk and record ids it held.
+#[test]
+fn truncated_and_corrupted_evtx() {
+    let Some(root) = corpus() else { return };
+    let src = std::fs::read(need(&root, "EVTX-ATTACK-SAMPLES/Command and Control/bits_openvpn.evtx")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.evtx");
+    std::fs::write(&truncated, &src[..4096 + 3 * 65536 + 20_000]).unwrap();
+    let mut bad = src.clone();
+    for b in &mut bad[4096 + 65536 + 600..4096 + 65536 + 664] {
+        *b ^= 0xff;
+    }
+    let corrupted = dir.path().join("corrupted.evtx");
+    std::fs::write(&corrupted, &bad).unwrap();
+
+    let (_, whole) = run(&[need(&root, "EVTX-ATTACK-SAMPLES/Command and Control/bits_openvpn.evtx")]);
+    assert_eq!(whole.events, 1537);
+
+    let (data, r) = run(std::slice::from_ref(&truncated));
+    assert_eq!((r.events, r.quarantined), (287, 1), "{r:#?}");
+    let store = DataDir::new(data.path()).open_store().unwrap();
+    use vigil_store::StateStore;
+    let q = &store.quarantine(&Default::default()).unwrap()[0].record;
+    assert!(q.reason.contains("truncated EVTX") && q.reason.contains("chunk 3 (record ids 288–379"), "{}", q.reason);
+    assert_eq!(q.locator, "chunk 3 (byte 200704)");
+
+    let (data, r) = run(std::slice::from_ref(&corrupted));
+    assert_eq!((r.events, r.quarantined), (1439, 1), "{r:#?}");
+    let store = DataDir::new(data.path()).open_store().unwrap();
+    let q = &store.quarantine(&Default::default()).unwrap()[0].record;
+    assert!(q.reason.contains("chunk 1 (record ids 99–196, 98 records) cannot be parsed"), "{}", q.reason);
+}
