@@ -134,6 +134,12 @@ fn zeek_json_and_tsv() {
     assert_eq!(ev[0].class, OcsfClass::NetworkActivity);
     assert_eq!(ev[0].traffic.as_ref().unwrap().bytes_out, Some(100));
     assert_eq!(ev[0].traffic.as_ref().unwrap().bytes_in, None);
+    // Logs without a ts column take the #open time.
+    let tsv = "#separator \\x09\n#path\tloaded_scripts\n#open\t2018-03-24-17-15-20\n#fields\tname\n#types\tstring\n/opt/zeek/base.zeek\n";
+    let (ev, q) = auto(tsv.as_bytes());
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(ev[0].time, 1_521_911_720_000);
+    assert_eq!(ev[0].metadata.log_name.as_deref(), Some("loaded_scripts"));
 }
 
 #[test]

@@ -131,6 +131,8 @@ pub struct Tsv {
     sep: u8,
     unset: String,
     empty: String,
+    /// The log's `#open` time (RFC 3339), given to rows that have no `ts` of their own.
+    open: Option<String>,
 }
 
 impl Tsv {
@@ -142,6 +144,7 @@ impl Tsv {
             sep: b'\t',
             unset: "-".into(),
             empty: "(empty)".into(),
+            open: None,
         }
     }
 
@@ -161,6 +164,11 @@ impl Tsv {
                 };
             }
             "#path" => self.path = Some(rest.trim().to_string()),
+            "#open" => {
+                self.open = chrono::NaiveDateTime::parse_from_str(rest.trim(), "%Y-%m-%d-%H-%M-%S")
+                    .ok()
+                    .map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            }
             "#unset_field" => self.unset = rest.trim().to_string(),
             "#empty_field" => self.empty = rest.trim().to_string(),
             "#fields" => self.fields = split(rest, self.sep),
@@ -212,6 +220,11 @@ impl Tsv {
                 }
             };
             m.insert(k.clone(), v);
+        }
+        if !m.contains_key("ts")
+            && let Some(open) = &self.open
+        {
+            m.insert("_write_ts".into(), Value::String(open.clone()));
         }
         Ok(Value::Object(m))
     }

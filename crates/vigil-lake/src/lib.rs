@@ -57,16 +57,19 @@ pub struct LakeWriter {
     run: i64,
     seq: u64,
     buffered: usize,
+    buffered_bytes: usize,
     parts: BTreeMap<(u32, String), Vec<Event>>,
 }
 
 impl LakeWriter {
     pub fn new(root: &Path, run: i64) -> LakeWriter {
-        LakeWriter { root: root.to_path_buf(), run, seq: 0, buffered: 0, parts: BTreeMap::new() }
+        LakeWriter { root: root.to_path_buf(), run, seq: 0, buffered: 0, buffered_bytes: 0, parts: BTreeMap::new() }
     }
 
     pub fn add(&mut self, e: Event) {
         self.buffered += 1;
+        // The raw record dominates an event's size; the normalized fields are a fraction more.
+        self.buffered_bytes += e.raw.len() + 512;
         self.parts.entry((e.class_uid(), e.day())).or_default().push(e);
     }
 
@@ -75,12 +78,18 @@ impl LakeWriter {
         self.buffered
     }
 
+    /// An estimate of the memory the buffered events hold.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered_bytes
+    }
+
     /// Writes every buffered partition to a new file and clears the buffer. Partitions are
     /// written (and fsynced) by several threads at once: with many small partitions the time is
     /// mostly waiting on the disk.
     pub fn flush(&mut self) -> Result<Vec<WrittenFile>, LakeError> {
         let parts = std::mem::take(&mut self.parts);
         self.buffered = 0;
+        self.buffered_bytes = 0;
         let mut jobs = Vec::with_capacity(parts.len());
         for ((class_uid, day), mut events) in parts {
             events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));

@@ -80,6 +80,9 @@ pub struct IngestOptions {
     pub limits: Limits,
     /// Events buffered before the lake writes files and the store commits.
     pub flush_every: usize,
+    /// Or this many bytes of buffered events, whichever comes first: bounds memory on large
+    /// records.
+    pub flush_bytes: usize,
     pub progress: Option<Arc<Progress>>,
     /// Recorded with the run (the command line, typically).
     pub args: String,
@@ -93,6 +96,7 @@ impl Default for IngestOptions {
             max_record_bytes: Options::default().max_record_bytes,
             limits: Limits::default(),
             flush_every: 200_000,
+            flush_bytes: 256 << 20,
             progress: None,
             args: String::new(),
         }
@@ -189,6 +193,7 @@ pub fn ingest_with_store(
         tallies: HashMap::new(),
         report: &mut report,
         flush_every: opts.flush_every,
+        flush_bytes: opts.flush_bytes,
         run_id,
     };
     let dopts = Options { format: opts.format, max_record_bytes: opts.max_record_bytes };
@@ -314,6 +319,7 @@ struct Writer<'a> {
     tallies: HashMap<usize, FileTally>,
     report: &'a mut IngestReport,
     flush_every: usize,
+    flush_bytes: usize,
     run_id: i64,
 }
 
@@ -339,7 +345,7 @@ impl Writer<'_> {
                         self.report.duplicates += 1;
                     }
                 }
-                if self.lake.buffered() >= self.flush_every {
+                if self.lake.buffered() >= self.flush_every || self.lake.buffered_bytes() >= self.flush_bytes {
                     self.commit()?;
                 }
             }

@@ -147,10 +147,17 @@ fn security_datasets_atomic_windows() {
 
 const OTRF: (u64, u64, u64) = (668_071, 68, 12_278);
 
+/// The same Zeek logs in JSON and in Zeek's default TSV format normalize to the same classes.
 #[test]
-fn zeek_json_logs() {
+fn zeek_json_and_tsv_logs() {
     let Some(root) = corpus() else { return };
-    let (_, r) = run(&[need(&root, "zed-sample-data/zeek-json")]);
+    for dir in ["zed-sample-data/zeek-json", "zed-sample-data/zeek-default"] {
+        zeek_logs(&need(&root, dir));
+    }
+}
+
+fn zeek_logs(dir: &Path) {
+    let (_, r) = run(&[dir.to_path_buf()]);
     assert_eq!(r.files, 32);
     assert_eq!((r.events, r.quarantined, r.duplicates), (158_439, 0, 0), "{r:#?}");
     let expected: BTreeMap<&str, u64> = [
