@@ -195,8 +195,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Quarantine { command: QuarantineCommand::List { source, run, limit, offset } } => {
             let store = dir.open_store()?;
-            let rows = store.quarantine(&QuarantineQuery { source, run_id: run, limit, offset })?;
-            let total = store.quarantine_count()?;
+            let query = QuarantineQuery { source, run_id: run, limit, offset };
+            let rows = store.quarantine(&query)?;
+            let total = store.quarantine_count_matching(&query)?;
             output::quarantine(&rows, total, cli.json)
         }
         Command::Sources => {

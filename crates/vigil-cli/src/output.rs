@@ -71,6 +71,12 @@ pub fn ingest_report(r: &IngestReport, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// Text from outside (file names inside archives, reasons quoting records) with control
+/// characters replaced, so it cannot move the cursor or recolour a terminal.
+fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '·' } else { c }).collect()
+}
+
 pub fn quarantine(rows: &[StoredQuarantine], total: u64, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({"total": total, "records": rows}))?);
@@ -81,10 +87,15 @@ pub fn quarantine(rows: &[StoredQuarantine], total: u64, json: bool) -> Result<(
         let r = &q.record;
         println!(
             "#{} [{}] {} @ {}\n    reason: {}\n    size: {} bytes, sha256 {}",
-            q.id, r.format, r.source, r.locator, r.reason, r.size, r.sha256
+            q.id,
+            clean(&r.format),
+            clean(&r.source),
+            clean(&r.locator),
+            clean(&r.reason),
+            r.size,
+            r.sha256
         );
-        let mut ex: String = r.excerpt.chars().take(120).collect();
-        ex = ex.replace(|c: char| c.is_control(), "·");
+        let ex = clean(&r.excerpt.chars().take(120).collect::<String>());
         if !ex.is_empty() {
             println!("    excerpt: {ex}");
         }
@@ -99,7 +110,7 @@ pub fn sources(rows: &[SourceCheckpoint], json: bool) -> Result<()> {
     }
     println!("{:>9} {:>8} {:>6} {:>6}  path", "records", "events", "quar", "dups");
     for s in rows {
-        println!("{:>9} {:>8} {:>6} {:>6}  {}", s.records, s.events, s.quarantined, s.duplicates, s.path);
+        println!("{:>9} {:>8} {:>6} {:>6}  {}", s.records, s.events, s.quarantined, s.duplicates, clean(&s.path));
     }
     Ok(())
 }

@@ -25,7 +25,14 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     // Actor: who made the call.
     let it = get(v, "userIdentity").unwrap_or(&Value::Null);
     let id_type = text(it, "type");
+    // For an assumed role the person (or workload) is the session name, the last part of
+    // arn:aws:sts::<account>:assumed-role/<role>/<session>; the role is the session's issuer.
+    let session_name = (id_type.as_deref() == Some("AssumedRole"))
+        .then(|| text(it, "arn"))
+        .flatten()
+        .and_then(|a| a.rsplit('/').next().map(str::to_string));
     let user_name = text(it, "userName")
+        .or(session_name)
         .or_else(|| text(it, "sessionContext.sessionIssuer.userName"))
         .or_else(|| text(it, "arn").map(|a| a.rsplit('/').next().unwrap_or(&a).to_string()))
         .or_else(|| text(it, "invokedBy"))
@@ -123,6 +130,8 @@ fn classify(name: &str, source: &str) -> (OcsfClass, u32) {
     let verb = &name[..verb_end];
     let activity = match verb {
         "Create" | "Run" | "Import" | "Allocate" | "Register" | "Issue" => api::CREATE,
+        "Batch" if name.contains("Delete") || name.contains("Remove") => api::DELETE,
+        "Batch" if name.contains("Write") || name.contains("Put") || name.contains("Update") => api::UPDATE,
         "Get" | "Describe" | "List" | "Head" | "Lookup" | "Search" | "Select" | "Batch" | "Scan" | "Query" => api::READ,
         "Update" | "Modify" | "Attach" | "Set" | "Put" | "Add" | "Enable" | "Associate" | "Start" | "Stop"
         | "Change" | "Replace" | "Tag" | "Upload" | "Copy" | "Restore" | "Authorize" | "Assume" => api::UPDATE,
@@ -147,5 +156,7 @@ mod tests {
         assert_eq!(classify("PutObject", "s3.amazonaws.com"), (OcsfClass::ApiActivity, api::UPDATE));
         assert_eq!(classify("RunInstances", "ec2.amazonaws.com"), (OcsfClass::ApiActivity, api::CREATE));
         assert_eq!(classify("X", "ec2.amazonaws.com"), (OcsfClass::ApiActivity, api::OTHER));
+        assert_eq!(classify("BatchDeleteImage", "ecr.amazonaws.com"), (OcsfClass::ApiActivity, api::DELETE));
+        assert_eq!(classify("BatchGetImage", "ecr.amazonaws.com"), (OcsfClass::ApiActivity, api::READ));
     }
 }

@@ -55,7 +55,12 @@ pub fn skip_ws(data: &[u8], mut i: usize) -> usize {
 
 /// If the payload is `{"Records": [ ... ]}` (CloudTrail's file shape), the offset of the `[`.
 pub fn records_envelope(data: &[u8]) -> Option<usize> {
-    let mut i = skip_ws(data, 0);
+    records_envelope_at(data, 0)
+}
+
+/// As [`records_envelope`], for an envelope starting at or after `from` (white space skipped).
+pub fn records_envelope_at(data: &[u8], from: usize) -> Option<usize> {
+    let mut i = skip_ws(data, from);
     if data.get(i) != Some(&b'{') {
         return None;
     }
@@ -84,6 +89,12 @@ pub enum Element<'a> {
 /// and bracket depth. Stops at the matching `]`; a payload that ends first yields `Truncated`.
 /// Depth is bounded so hostile nesting cannot exhaust the stack of the later parse.
 pub fn array_elements(data: &[u8], open: usize) -> Vec<Element<'_>> {
+    array_elements_end(data, open).0
+}
+
+/// As [`array_elements`], also returning the offset just past the closing `]` (none when the
+/// array was cut short), so the caller can go on with what follows it.
+pub fn array_elements_end(data: &[u8], open: usize) -> (Vec<Element<'_>>, Option<usize>) {
     const MAX_DEPTH: usize = 512;
     let mut out = Vec::new();
     let mut i = open + 1;
@@ -98,10 +109,10 @@ pub fn array_elements(data: &[u8], open: usize) -> Vec<Element<'_>> {
         }
         if i >= data.len() {
             out.push(Element::Truncated { offset: i, line, reason: "array not closed: input ends early".into() });
-            return out;
+            return (out, None);
         }
         if data[i] == b']' {
-            return out;
+            return (out, Some(i + 1));
         }
         let start = i;
         let start_line = line;
@@ -133,7 +144,7 @@ pub fn array_elements(data: &[u8], open: usize) -> Vec<Element<'_>> {
                                 line: start_line,
                                 reason: format!("element nested deeper than {MAX_DEPTH} levels"),
                             });
-                            return out;
+                            return (out, None);
                         }
                     }
                     b'}' | b']' => {
@@ -144,7 +155,7 @@ pub fn array_elements(data: &[u8], open: usize) -> Vec<Element<'_>> {
                                     line,
                                     reason: format!("unexpected '{}' at byte {i}", b as char),
                                 });
-                                return out;
+                                return (out, None);
                             }
                             // End of the enclosing array right after a scalar element.
                             ended = true;
@@ -172,7 +183,7 @@ pub fn array_elements(data: &[u8], open: usize) -> Vec<Element<'_>> {
                 line: start_line,
                 reason: format!("element starting at byte {start} is cut off: input ends inside it"),
             });
-            return out;
+            return (out, None);
         }
         let mut end = i;
         while end > start && data[end - 1].is_ascii_whitespace() {

@@ -94,8 +94,8 @@ impl DecodeError {
         DecodeError::Missing(field.to_string())
     }
     pub fn bad(field: &str, value: &str) -> DecodeError {
-        let mut v = value.to_string();
-        v.truncate(80);
+        // At most 80 characters, cut on a character boundary.
+        let v: String = value.chars().take(80).collect();
         DecodeError::Bad { field: field.to_string(), value: v }
     }
 }
@@ -218,34 +218,72 @@ pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut
     if start >= data.len() {
         return stats;
     }
-    if let Some(open) = framing::records_envelope(data) {
-        let fmt = if opts.format == Format::Auto { Format::CloudTrail } else { opts.format };
-        decode_array(name, data, open, fmt, opts, &mut emit);
-    } else if data.get(start) == Some(&b'[') {
-        decode_array(name, data, start, opts.format, opts, &mut emit);
-    } else if (data[start..].starts_with(b"#separator") || data[start..].starts_with(b"#fields"))
-        && matches!(opts.format, Format::Auto | Format::Zeek)
-    {
-        decode_zeek_tsv(name, data, opts, &mut emit);
-    } else if opts.format == Format::Auto && data.get(start) != Some(&b'{') {
-        // Text that does not open with a JSON record is not a log format Vigil knows (a README, a
-        // web server log …): one quarantine record for the whole payload, not one per line. Name a
-        // decoder with --format to read it line by line anyway.
-        let first: String =
-            String::from_utf8_lossy(&data[start..data.len().min(start + 60)]).lines().next().unwrap_or("").to_string();
-        emit(quarantine_unit(
-            name,
-            data,
-            "detect",
-            &format!("not a recognised log format: the content does not start with a JSON record (starts {first:?})"),
-        ));
-    } else {
-        for f in framing::lines(data) {
-            let locator = format!("line {} (byte {})", f.line, f.offset);
-            decode_record(name, locator, f.bytes, opts.format, opts, &mut emit);
+    // A payload may hold several JSON documents one after another (CloudTrail files concatenated
+    // by a shipper, arrays then lines): frame each in turn until the bytes run out.
+    let mut pos = start;
+    loop {
+        pos = framing::skip_ws(data, pos);
+        if pos >= data.len() {
+            break;
+        }
+        if let Some(open) = framing::records_envelope_at(data, pos) {
+            let fmt = if opts.format == Format::Auto { Format::CloudTrail } else { opts.format };
+            let Some(end) = decode_array(name, data, open, fmt, opts, &mut emit) else { break };
+            // Past the array: the envelope's closing brace.
+            let close = framing::skip_ws(data, end);
+            if data.get(close) == Some(&b'}') {
+                pos = close + 1;
+                continue;
+            }
+            emit(quarantine_rest(name, data, close, fmt.name(), "the Records envelope is not closed after its array"));
+            break;
+        } else if data[pos] == b'[' {
+            let Some(end) = decode_array(name, data, pos, opts.format, opts, &mut emit) else { break };
+            pos = end;
+        } else if pos == start
+            && (data[pos..].starts_with(b"#separator") || data[pos..].starts_with(b"#fields"))
+            && matches!(opts.format, Format::Auto | Format::Zeek)
+        {
+            decode_zeek_tsv(name, data, opts, &mut emit);
+            break;
+        } else if pos == start && opts.format == Format::Auto && data[pos] != b'{' {
+            // Text that does not open with a JSON record is not a log format Vigil knows (a README,
+            // a web server log …): one quarantine record for the whole payload, not one per line.
+            // Name a decoder with --format to read it line by line anyway.
+            let first: String = String::from_utf8_lossy(&data[start..data.len().min(start + 60)])
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            emit(quarantine_unit(
+                name,
+                data,
+                "detect",
+                &format!(
+                    "not a recognised log format: the content does not start with a JSON record (starts {first:?})"
+                ),
+            ));
+            break;
+        } else {
+            let base_line = data[..pos].iter().filter(|&&b| b == b'\n').count();
+            for f in framing::lines(&data[pos..]) {
+                let locator = format!("line {} (byte {})", base_line + f.line, pos + f.offset);
+                decode_record(name, locator, f.bytes, opts.format, opts, &mut emit);
+            }
+            break;
         }
     }
     stats
+}
+
+fn quarantine_rest(name: &str, data: &[u8], at: usize, format: &str, why: &str) -> Decoded {
+    Decoded::Quarantine(QuarantineRecord::new(
+        name,
+        format!("byte {at}"),
+        format,
+        why.to_string(),
+        &data[at.min(data.len())..],
+    ))
 }
 
 fn quarantine_unit(name: &str, data: &[u8], format: &str, why: &str) -> Decoded {
@@ -287,8 +325,18 @@ fn binary_reason(data: &[u8]) -> Option<String> {
     })
 }
 
-fn decode_array(name: &str, data: &[u8], open: usize, fmt: Format, opts: &Options, emit: &mut dyn FnMut(Decoded)) {
-    for (i, el) in framing::array_elements(data, open).into_iter().enumerate() {
+/// Decodes the elements of the array at `open`; returns the offset past its `]`, or none when
+/// the array was cut short (the cut is quarantined).
+fn decode_array(
+    name: &str,
+    data: &[u8],
+    open: usize,
+    fmt: Format,
+    opts: &Options,
+    emit: &mut dyn FnMut(Decoded),
+) -> Option<usize> {
+    let (elements, end) = framing::array_elements_end(data, open);
+    for (i, el) in elements.into_iter().enumerate() {
         match el {
             framing::Element::Item(f) => {
                 let locator = format!("element {} (line {}, byte {})", i, f.line, f.offset);
@@ -306,6 +354,7 @@ fn decode_array(name: &str, data: &[u8], open: usize, fmt: Format, opts: &Option
             }
         }
     }
+    end
 }
 
 fn decode_zeek_tsv(name: &str, data: &[u8], opts: &Options, emit: &mut dyn FnMut(Decoded)) {

@@ -287,3 +287,59 @@ proptest! {
         let _ = auto(&env.as_bytes()[..cut]);
     }
 }
+
+#[test]
+fn concatenated_documents_are_all_read() {
+    let two = format!("{{\"Records\":[{CT}]}}\n{{\"Records\":[{}]}}\n", CT.replace("E1", "E2"));
+    let (ev, q) = auto(two.as_bytes());
+    assert_eq!((ev.len(), q.len()), (2, 0), "{q:?}");
+    let arrays = format!("[{OKTA}]\n[{}]\n{}\n", OKTA.replace("u-1", "u-2"), OKTA.replace("u-1", "u-3"));
+    let (ev, q) = auto(arrays.as_bytes());
+    assert_eq!((ev.len(), q.len()), (3, 0), "{q:?}");
+    assert!(ev[2].metadata.locator.starts_with("line 3"), "{}", ev[2].metadata.locator);
+    let junk_after = format!("[{OKTA}] trailing words\n");
+    let (ev, q) = auto(junk_after.as_bytes());
+    assert_eq!((ev.len(), q.len()), (1, 1), "{q:?}");
+}
+
+#[test]
+fn multibyte_values_in_errors_do_not_panic() {
+    let rec = format!(r#"{{"eventVersion":"1","eventSource":"x","eventName":"y","eventTime":"{}"}}"#, "é".repeat(50));
+    let (ev, q) = auto(rec.as_bytes());
+    assert_eq!((ev.len(), q.len()), (0, 1));
+    assert!(q[0].reason.contains("eventTime"));
+}
+
+#[test]
+fn group_membership_names_the_member_and_the_group() {
+    let raw = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4728,"TimeCreated":{"#attributes":{"SystemTime":"2019-03-19T23:34:25Z"}},"EventRecordID":3,"Channel":"Security","Computer":"DC1"},"EventData":{"MemberName":"CN=Bob Smith,OU=Staff,DC=corp,DC=local","MemberSid":"S-1-5-21-1-1105","TargetUserName":"Domain Admins","TargetDomainName":"CORP","TargetSid":"S-1-5-21-1-512","SubjectUserName":"alice","SubjectLogonId":"0x1"}}}"##;
+    let (ev, _) = auto(raw.as_bytes());
+    let e = &ev[0];
+    assert_eq!(e.class, OcsfClass::GroupManagement);
+    assert_eq!(e.user.as_ref().unwrap().name.as_deref(), Some("Bob Smith"));
+    assert_eq!(e.user.as_ref().unwrap().uid.as_deref(), Some("S-1-5-21-1-1105"));
+    assert_eq!(e.group.as_ref().unwrap().name.as_deref(), Some("Domain Admins"));
+    assert_eq!(e.actor.user.as_ref().unwrap().name.as_deref(), Some("alice"));
+}
+
+#[test]
+fn kerberos_service_is_not_a_process_and_logons_carry_their_new_session() {
+    let tgs = r##"{"EventID":4769,"Channel":"Security","Hostname":"DC1","SourceName":"Microsoft-Windows-Security-Auditing","@timestamp":"2019-03-19T23:34:25.523Z","SeverityValue":2,"TargetUserName":"bob@CORP","ServiceName":"MSSQLSvc","Status":"0x0"}"##;
+    let (ev, _) = auto(tgs.as_bytes());
+    assert!(ev[0].process.is_none());
+    assert_eq!(ev[0].severity, vigil_model::Severity::Informational, "NXLog SeverityValue 2 is INFO");
+    let logon = r##"{"EventID":4624,"Channel":"Security","Hostname":"WS1","@timestamp":"2019-03-19T23:34:25.523Z","SubjectLogonId":"0x3e7","TargetLogonId":"0xabc","TargetUserName":"bob","LogonType":"2"}"##;
+    let (ev, _) = auto(logon.as_bytes());
+    assert_eq!(ev[0].actor.session.as_ref().unwrap().uid.as_deref(), Some("0xabc"));
+    let blocked = r##"{"EventID":5157,"Channel":"Security","Hostname":"WS1","@timestamp":"2019-03-19T23:34:25.523Z","SourceAddress":"10.0.0.1","DestAddress":"10.0.0.2","DestPort":"445"}"##;
+    let (ev, _) = auto(blocked.as_bytes());
+    assert_eq!(ev[0].status, Some(vigil_model::Status::Failure));
+}
+
+#[test]
+fn assumed_role_actor_is_the_session_name() {
+    let rec = r#"{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/Admin/alice@corp.com","sessionContext":{"sessionIssuer":{"userName":"Admin","arn":"arn:aws:iam::1:role/Admin"}}},"eventTime":"2023-07-10T12:20:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"z"}"#;
+    let (ev, _) = auto(rec.as_bytes());
+    assert_eq!(ev[0].actor.user.as_ref().unwrap().name.as_deref(), Some("alice@corp.com"));
+    assert_eq!(ev[0].actor.session.as_ref().unwrap().issuer.as_deref(), Some("arn:aws:iam::1:role/Admin"));
+}

@@ -20,8 +20,16 @@ pub struct WinRecord {
     pub computer: Option<String>,
     pub record_id: Option<i64>,
     pub time: i64,
-    pub level: Option<i64>,
+    pub level: Option<Level>,
     pub data: BTreeMap<String, String>,
+}
+
+/// A record's severity as its shape states it: the Windows Level (1 critical … 4 information) or
+/// NXLog's SeverityValue (1 debug, 2 info, 3 warning, 4 error, 5 critical).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Windows(i64),
+    Nxlog(i64),
 }
 
 pub fn looks_like(v: &Value) -> bool {
@@ -47,7 +55,7 @@ pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
             computer: text(sys, "Computer"),
             record_id: get(sys, "EventRecordID").and_then(as_int),
             time,
-            level: get(sys, "Level").and_then(as_int),
+            level: get(sys, "Level").and_then(as_int).map(Level::Windows),
             data,
         });
     }
@@ -103,7 +111,7 @@ pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
         computer: text(v, "Hostname").or_else(|| text(v, "Computer")),
         record_id: get(v, "RecordNumber").and_then(as_int),
         time,
-        level: get(v, "SeverityValue").and_then(as_int),
+        level: get(v, "SeverityValue").and_then(as_int).map(Level::Nxlog),
         data,
     })
 }
@@ -191,11 +199,18 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     e.metadata.log_name = r.channel.clone();
     e.metadata.original_uid = r.record_id.map(|id| id.to_string());
     e.severity = match r.level {
-        Some(1) => Severity::Critical,
-        Some(2) => Severity::High,
-        Some(3) => Severity::Medium,
+        Some(Level::Windows(1)) | Some(Level::Nxlog(5)) => Severity::Critical,
+        Some(Level::Windows(2)) | Some(Level::Nxlog(4)) => Severity::High,
+        Some(Level::Windows(3)) | Some(Level::Nxlog(3)) => Severity::Medium,
         _ => Severity::Informational,
     };
+    if matches!(r.event_id, 5157 | 5152) && !sysmon {
+        // The Windows Filtering Platform blocked the connection or packet.
+        e.status = Some(Status::Failure);
+        e.status_detail = Some("blocked by Windows Filtering Platform".into());
+    } else if matches!(r.event_id, 5156) && !sysmon {
+        e.status = Some(Status::Success);
+    }
     if let Some(c) = &r.computer {
         e.device_mut().hostname = Some(c.clone());
         e.device_mut().os = Some("Windows".into());
@@ -218,15 +233,32 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
             None => u.name = Some(user),
         }
     }
-    if let Some(lid) = f("SubjectLogonId").or_else(|| f("LogonId")) {
+    // The session: for a logon the new one (TargetLogonId), so it joins the processes it starts
+    // and its logoff; otherwise the subject's.
+    let session = if class == OcsfClass::Authentication { f("TargetLogonId") } else { None };
+    if let Some(lid) = session.or_else(|| f("SubjectLogonId")).or_else(|| f("LogonId")) {
         e.actor_session_mut().uid = Some(lid);
     }
-    // The user acted upon.
-    if let Some(name) = f("TargetUserName").or_else(|| f("MemberName")) {
+    // The user acted upon. In group events (4727–4757) Target* names the group and Member* the
+    // user added or removed.
+    if class == OcsfClass::GroupManagement {
+        let g = e.group_mut();
+        g.name = f("TargetUserName");
+        g.domain = f("TargetDomainName");
+        g.uid = f("TargetSid").or_else(|| f("TargetUserSid"));
+        let member = f("MemberName").filter(|m| m != "-");
+        if member.is_some() || f("MemberSid").is_some() {
+            let u = e.user_mut();
+            // MemberName is a distinguished name: CN=Bob Smith,OU=…
+            u.name = member
+                .map(|m| m.strip_prefix("CN=").map(|r| r.split(',').next().unwrap_or(r).to_string()).unwrap_or(m));
+            u.uid = f("MemberSid");
+        }
+    } else if let Some(name) = f("TargetUserName") {
         let u = e.user_mut();
         u.name = Some(name);
         u.domain = f("TargetDomainName");
-        u.uid = f("TargetUserSid").or_else(|| f("TargetSid")).or_else(|| f("MemberSid"));
+        u.uid = f("TargetUserSid").or_else(|| f("TargetSid"));
     }
     // Endpoints.
     if let Some(ip) = f("IpAddress").or_else(|| f("SourceIp")).or_else(|| f("SourceAddress")) {
@@ -285,8 +317,9 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         p.pid = f("SourceProcessId").and_then(|s| parse_int(&s));
         p.target_path = f("TargetImage");
     }
-    // Services (System 7045, Security 4697).
-    if let Some(svc) = f("ServiceName") {
+    // Services (System 7045, Security 4697). Kerberos events also carry a ServiceName (the SPN's
+    // service), which is not a process.
+    if let Some(svc) = f("ServiceName").filter(|_| class == OcsfClass::WindowsServiceActivity) {
         let p = e.process_mut();
         p.name = Some(svc);
         p.cmd_line = f("ImagePath").or_else(|| f("ServiceFileName"));

@@ -157,7 +157,26 @@ fn write_file(root: &Path, rel: &str, events: &[Event]) -> Result<(u64, String),
     f.write_all(&buf).map_err(|e| io_err(&tmp, e))?;
     f.sync_all().map_err(|e| io_err(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))?;
+    // Make the rename, and any directory just created, durable before the store commits them:
+    // the partition directory, its class directory and the lake root.
+    let mut d = Some(dir);
+    for _ in 0..3 {
+        let Some(cur) = d else { break };
+        sync_dir(cur)?;
+        if cur == root {
+            break;
+        }
+        d = cur.parent();
+    }
     Ok((buf.len() as u64, hex::encode(Sha256::digest(&buf))))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), LakeError> {
+    #[cfg(unix)]
+    File::open(dir).and_then(|f| f.sync_all()).map_err(|e| io_err(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Every `.parquet` file under the lake root, relative, sorted.

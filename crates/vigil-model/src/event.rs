@@ -48,6 +48,17 @@ pub struct User {
     pub credential_uid: Option<String>,
 }
 
+/// A group acted upon (Group Management): the group a member was added to or removed from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -292,6 +303,9 @@ pub struct Event {
     /// The user acted upon (target of an account change, the user authenticating).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<User>,
+    /// The group acted upon (Group Management).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub src_endpoint: Option<Endpoint>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,6 +347,7 @@ impl Event {
             message: None,
             actor: Actor::default(),
             user: None,
+            group: None,
             src_endpoint: None,
             dst_endpoint: None,
             device: None,
@@ -375,6 +390,9 @@ impl Event {
     }
     pub fn user_mut(&mut self) -> &mut User {
         self.user.get_or_insert_with(User::default)
+    }
+    pub fn group_mut(&mut self) -> &mut Group {
+        self.group.get_or_insert_with(Group::default)
     }
     pub fn src_mut(&mut self) -> &mut Endpoint {
         self.src_endpoint.get_or_insert_with(Endpoint::default)

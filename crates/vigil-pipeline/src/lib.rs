@@ -34,6 +34,31 @@ pub enum PipelineError {
     DataDir { path: String, message: String },
     #[error("decode worker failed: {0}")]
     Worker(String),
+    #[error("data directory {path} is in use by another ingest (lock file {lock}); wait for it to finish")]
+    Busy { path: String, lock: String },
+}
+
+/// Takes the data directory's exclusive ingest lock, held until the guard drops. The operating
+/// system releases it if the process dies, so a crash never leaves a stale lock.
+fn lock_data_dir(dir: &DataDir) -> Result<std::fs::File, PipelineError> {
+    std::fs::create_dir_all(dir.root())
+        .map_err(|e| PipelineError::DataDir { path: dir.root().display().to_string(), message: e.to_string() })?;
+    let path = dir.root().join("ingest.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| PipelineError::DataDir { path: path.display().to_string(), message: e.to_string() })?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(PipelineError::Busy { path: dir.root().display().to_string(), lock: path.display().to_string() })
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(PipelineError::DataDir { path: path.display().to_string(), message: e.to_string() })
+        }
+    }
 }
 
 /// Where Vigil keeps everything: `lake/` (Parquet) and `state.db` (SQLite).
@@ -167,6 +192,9 @@ pub fn ingest_with_store(
     opts: &IngestOptions,
 ) -> Result<IngestReport, PipelineError> {
     let started = Instant::now();
+    // One writer per data directory: a second ingest would see this one's uncommitted lake files
+    // as orphans of a crash and remove them.
+    let _lock = lock_data_dir(dir)?;
     let files = vigil_source::collect_files(paths)?;
     let lake_root = dir.lake();
     std::fs::create_dir_all(&lake_root)
@@ -279,7 +307,12 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
                     send(Msg::Events(idx, std::mem::replace(&mut events, Vec::with_capacity(BATCH))));
                 }
             }
-            Decoded::Quarantine(q) => quarantine.push(q),
+            Decoded::Quarantine(q) => {
+                quarantine.push(q);
+                if quarantine.len() >= BATCH {
+                    send(Msg::Quarantine(idx, std::mem::take(&mut quarantine)));
+                }
+            }
         };
         vigil_decode::decode_unit(&unit.name, &unit.data, dopts, &mut sink);
         if let Some(err) = unit.error {
@@ -300,12 +333,20 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
     if !quarantine.is_empty() {
         send(Msg::Quarantine(idx, quarantine));
     }
-    let sha256 = std::fs::read(path).map(|b| hex::encode(Sha256::digest(&b))).unwrap_or_default();
+    let sha256 = hash_file(path).unwrap_or_default();
     if let Some(p) = &opts.progress {
         p.bytes_done.fetch_add(size, Ordering::Relaxed);
         p.files_done.fetch_add(1, Ordering::Relaxed);
     }
     send(Msg::FileDone(idx, FileInfo { path: display, size, modified_ms, sha256, units }));
+}
+
+/// SHA-256 of a file, streamed.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
 }
 
 struct Writer<'a> {
@@ -329,7 +370,7 @@ impl Writer<'_> {
             Msg::Events(idx, events) => {
                 let ids: Vec<_> = events.iter().map(|e| e.id.clone()).collect();
                 let unseen = self.store.unseen(&ids)?;
-                let tally = self.tallies.entry(idx).or_default();
+                let mut tally = self.tallies.remove(&idx).unwrap_or_default();
                 for (e, new_in_store) in events.into_iter().zip(unseen) {
                     tally.records += 1;
                     *tally.formats.entry(e.metadata.format.clone()).or_default() += 1;
@@ -344,10 +385,12 @@ impl Writer<'_> {
                         tally.duplicates += 1;
                         self.report.duplicates += 1;
                     }
+                    // Checked per event, so no lake file's columns outgrow the flush size.
+                    if self.lake.buffered() >= self.flush_every || self.lake.buffered_bytes() >= self.flush_bytes {
+                        self.commit()?;
+                    }
                 }
-                if self.lake.buffered() >= self.flush_every || self.lake.buffered_bytes() >= self.flush_bytes {
-                    self.commit()?;
-                }
+                self.tallies.insert(idx, tally);
             }
             Msg::Quarantine(idx, q) => {
                 let tally = self.tallies.entry(idx).or_default();
@@ -359,6 +402,9 @@ impl Writer<'_> {
                 }
                 self.report.quarantined += q.len() as u64;
                 self.pending_q.extend(q);
+                if self.pending_q.len() >= 50_000 {
+                    self.commit()?;
+                }
             }
             Msg::FileDone(idx, info) => {
                 let t = self.tallies.remove(&idx).unwrap_or_default();

@@ -119,3 +119,34 @@ fn a_missing_path_is_a_clear_error() {
         .unwrap_err();
     assert!(err.to_string().contains("not found"), "{err}");
 }
+
+#[test]
+fn a_second_ingest_on_the_same_data_directory_is_refused_while_one_runs() {
+    let data = tempfile::tempdir().unwrap();
+    let dd = DataDir::new(data.path());
+    let held = lock_data_dir(&dd).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("a.jsonl"), CT).unwrap();
+    let err = ingest(&dd, &[src.path().to_path_buf()], &IngestOptions::default()).unwrap_err();
+    assert!(matches!(err, PipelineError::Busy { .. }), "{err}");
+    drop(held);
+    let r = ingest(&dd, &[src.path().to_path_buf()], &IngestOptions::default()).unwrap();
+    assert_eq!(r.events, 1);
+}
+
+#[test]
+fn a_file_of_nothing_but_bad_records_is_committed_in_bounded_batches() {
+    let src = tempfile::tempdir().unwrap();
+    let mut data = String::from("{}\n");
+    for _ in 0..120_000 {
+        data.push_str("{x\n");
+    }
+    std::fs::write(src.path().join("bad.jsonl"), data).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dd = DataDir::new(out.path());
+    let r =
+        ingest(&dd, &[src.path().to_path_buf()], &IngestOptions { threads: 2, ..IngestOptions::default() }).unwrap();
+    assert_eq!(r.quarantined, 120_001);
+    assert_eq!(r.records, 120_001);
+    assert_eq!(dd.open_store().unwrap().quarantine_count().unwrap(), 120_001);
+}

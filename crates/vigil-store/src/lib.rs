@@ -105,6 +105,8 @@ pub trait StateStore: Send {
     fn commit(&mut self, run_id: i64, now: i64, batch: &Commit) -> Result<()>;
     fn quarantine(&self, q: &QuarantineQuery) -> Result<Vec<StoredQuarantine>>;
     fn quarantine_count(&self) -> Result<u64>;
+    /// How many quarantine records match the filter (its limit and offset ignored).
+    fn quarantine_count_matching(&self, q: &QuarantineQuery) -> Result<u64>;
     fn sources(&self) -> Result<Vec<SourceCheckpoint>>;
     fn lake_files(&self) -> Result<Vec<LakeFileRow>>;
     fn event_count(&self) -> Result<u64>;

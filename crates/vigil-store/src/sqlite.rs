@@ -177,6 +177,14 @@ impl StateStore for SqliteStore {
         Ok(self.conn.query_row("SELECT count(*) FROM quarantine", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
+    fn quarantine_count_matching(&self, q: &QuarantineQuery) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM quarantine WHERE (?1 IS NULL OR instr(source, ?1) > 0) AND (?2 IS NULL OR run_id = ?2)",
+            params![q.source, q.run_id],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     fn sources(&self) -> Result<Vec<SourceCheckpoint>> {
         let mut stmt = self.conn.prepare(
             "SELECT path, size, modified_ms, sha256, offset, records, events, quarantined, duplicates, formats, ingested_at FROM sources ORDER BY path",
@@ -305,6 +313,8 @@ mod tests {
         let only_b = s.quarantine(&QuarantineQuery { source: Some("b.json".into()), ..Default::default() }).unwrap();
         assert_eq!(only_b.len(), 1);
         assert_eq!(only_b[0].record.locator, "line 9");
+        let q = QuarantineQuery { source: Some("b.json".into()), limit: 0, ..Default::default() };
+        assert_eq!(s.quarantine_count_matching(&q).unwrap(), 1);
         assert_eq!(s.sources().unwrap(), vec![cp]);
         assert_eq!(s.lake_files().unwrap(), vec![lf]);
         s.finish_run(run, 9, &serde_json::json!({"events": 1})).unwrap();
