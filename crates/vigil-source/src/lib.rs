@@ -59,7 +59,8 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SourceError> {
             }
         })?;
         if md.is_dir() {
-            walk(p, &mut out)?;
+            let mut visited = std::collections::HashSet::new();
+            walk(p, &mut out, &mut visited)?;
         } else {
             out.push(p.clone());
         }
@@ -69,15 +70,26 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SourceError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+/// Walks a directory, following symbolic links to directories once each (a link cycle is not
+/// followed twice).
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), SourceError> {
     let io_err = |e| SourceError::Io { path: dir.display().to_string(), source: e };
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && !visited.insert(real)
+    {
+        return Ok(());
+    }
     let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io_err)?.collect::<Result<_, _>>().map_err(io_err)?;
     entries.sort_by_key(|e| e.path());
     for e in entries {
         let path = e.path();
         let ft = e.file_type().map_err(io_err)?;
-        if ft.is_dir() {
-            walk(&path, out)?;
+        if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
+            walk(&path, out, visited)?;
         } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
             out.push(path);
         }
@@ -242,7 +254,19 @@ fn expand_tar(
                 break;
             }
         };
-        if !entry.header().entry_type().is_file() {
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            // Links, devices, sparse files: named, not silently skipped.
+            let entry_name =
+                entry.path().map(|p| format!("{name}!{}", p.display())).unwrap_or_else(|_| format!("{name}!#{i}"));
+            emit(Unit {
+                name: entry_name,
+                data: Vec::new(),
+                error: Some(format!("tar entry of type {kind:?} is not read")),
+            });
             continue;
         }
         let entry_name = match entry.path() {
@@ -344,6 +368,19 @@ mod tests {
         assert!(u[0].error.as_deref().unwrap().contains("zip"));
         let missing = collect_files(&[dir.path().join("nope")]);
         assert!(matches!(missing, Err(SourceError::NotFound { .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_directories_are_followed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("a.json"), b"{}").unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), real.join("loop")).unwrap();
+        let files = collect_files(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(files.len(), 1, "{files:?}");
     }
 
     #[test]
