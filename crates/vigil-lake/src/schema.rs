@@ -150,7 +150,7 @@ pub fn schema() -> Schema {
     Schema::new(fields)
 }
 
-pub(crate) fn to_batch(events: &[Event]) -> Result<RecordBatch, ArrowError> {
+pub(crate) fn to_batch(events: &[Box<Event>]) -> Result<RecordBatch, ArrowError> {
     let n = events.len();
     let mut id = StringBuilder::with_capacity(n, n * 32);
     let mut time = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");

@@ -156,7 +156,9 @@ pub struct IngestReport {
 }
 
 enum Msg {
-    Events(usize, Vec<Event>),
+    // Boxed as the decoders hand them over; the lake sorts and moves them as pointers.
+    #[allow(clippy::vec_box)]
+    Events(usize, Vec<Box<Event>>),
     Quarantine(usize, Vec<QuarantineRecord>),
     FileDone(usize, FileInfo),
 }
@@ -302,7 +304,7 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
         units += 1;
         let mut sink = |d: Decoded| match d {
             Decoded::Event(e) => {
-                events.push(*e);
+                events.push(e);
                 if events.len() >= BATCH {
                     send(Msg::Events(idx, std::mem::replace(&mut events, Vec::with_capacity(BATCH))));
                 }
@@ -380,7 +382,7 @@ impl Writer<'_> {
                         *self.report.by_format.entry(e.metadata.format.clone()).or_default() += 1;
                         *self.report.by_class.entry(e.class.table().to_string()).or_default() += 1;
                         self.pending_ids.push(e.id.clone());
-                        self.lake.add(e);
+                        self.lake.add_boxed(e);
                     } else {
                         tally.duplicates += 1;
                         self.report.duplicates += 1;
