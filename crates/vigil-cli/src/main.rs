@@ -60,7 +60,7 @@ enum Command {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
-    /// Ingested sources and their checkpoints.
+    /// Ingested files and their checkpoints (size, SHA-256, counts of the latest ingest of each).
     Sources,
     /// What the data directory holds.
     Status,

@@ -108,7 +108,8 @@ pub fn sources(rows: &[SourceCheckpoint], json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(rows)?);
         return Ok(());
     }
-    println!("{:>9} {:>8} {:>6} {:>6}  path", "records", "events", "quar", "dups");
+    println!("counts are from the latest ingest of each file (new events, quarantined, duplicates of stored events)");
+    println!("{:>9} {:>8} {:>6} {:>6}  path", "records", "new", "quar", "dups");
     for s in rows {
         println!("{:>9} {:>8} {:>6} {:>6}  {}", s.records, s.events, s.quarantined, s.duplicates, clean(&s.path));
     }
