@@ -34,7 +34,8 @@ fn describe_chunk(data: &[u8], chunk: usize) -> String {
 
 pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
     let settings = ParserSettings::new().separate_json_attributes(false);
-    let mut parser = match EvtxParser::from_buffer(data.to_vec()) {
+    // Read in place: the payload is already in memory, so no copy of the whole file.
+    let mut parser = match EvtxParser::from_read_seek(std::io::Cursor::new(data)) {
         Ok(p) => p.with_configuration(settings),
         Err(e) => {
             let q = QuarantineRecord::new(
@@ -59,11 +60,7 @@ pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
                 let id = EventId::of_bytes(windows::FAMILY, raw.as_bytes());
                 let mut d = Draft::new(name, locator.clone(), "evtx", raw.as_bytes(), id);
                 match windows::decode(&r.data, &mut d) {
-                    Ok(()) => {
-                        if let Some(e) = d.event {
-                            emit(Decoded::Event(Box::new(e)));
-                        }
-                    }
+                    Ok(()) => crate::finish(d, emit),
                     Err(err) => {
                         let q = QuarantineRecord::new(name, locator, "evtx", err.to_string(), raw.as_bytes());
                         emit(Decoded::Quarantine(q));

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use vigil_model::{OcsfClass, Severity, Status, account_change, authentication, file, group, process};
 
 use crate::json::{as_int, as_text, basename, get, parse_int, text};
@@ -415,9 +415,4 @@ fn classify_security(id: u32) -> (OcsfClass, u32) {
         5140 | 5145 => (SmbActivity, 99),
         _ => (BaseEvent, 0),
     }
-}
-
-/// A JSON object for tests and callers that want the flattened data as a map.
-pub fn data_object(r: &WinRecord) -> Map<String, Value> {
-    r.data.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()
 }

@@ -37,8 +37,7 @@ pub fn decode(v: &Value, d: &mut Draft, path_hint: Option<&str>) -> Result<(), D
     e.metadata.log_name = Some(path.clone());
     e.metadata.original_uid = text(v, "uid").or_else(|| text(v, "fuid"));
 
-    let orig = text(v, "id.orig_h").or_else(|| text(v, "id.orig_h"));
-    if let Some(ip) = orig {
+    if let Some(ip) = text(v, "id.orig_h") {
         let s = e.src_mut();
         s.ip = Some(ip);
         s.port = port(v, "id.orig_p");

@@ -104,9 +104,11 @@ pub trait StateStore: Send {
     /// Makes a batch durable, all or nothing.
     fn commit(&mut self, run_id: i64, now: i64, batch: &Commit) -> Result<()>;
     fn quarantine(&self, q: &QuarantineQuery) -> Result<Vec<StoredQuarantine>>;
-    fn quarantine_count(&self) -> Result<u64>;
     /// How many quarantine records match the filter (its limit and offset ignored).
     fn quarantine_count_matching(&self, q: &QuarantineQuery) -> Result<u64>;
+    fn quarantine_count(&self) -> Result<u64> {
+        self.quarantine_count_matching(&QuarantineQuery::default())
+    }
     fn sources(&self) -> Result<Vec<SourceCheckpoint>>;
     fn lake_files(&self) -> Result<Vec<LakeFileRow>>;
     fn event_count(&self) -> Result<u64>;

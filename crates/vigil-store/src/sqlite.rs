@@ -173,10 +173,6 @@ impl StateStore for SqliteStore {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    fn quarantine_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM quarantine", [], |r| r.get::<_, i64>(0))? as u64)
-    }
-
     fn quarantine_count_matching(&self, q: &QuarantineQuery) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM quarantine WHERE (?1 IS NULL OR instr(source, ?1) > 0) AND (?2 IS NULL OR run_id = ?2)",
