@@ -6,6 +6,7 @@
 
 mod bench;
 mod demo;
+mod detect;
 mod output;
 
 use std::io::IsTerminal;
@@ -50,6 +51,41 @@ enum Command {
         /// Records larger than this many bytes are quarantined.
         #[arg(long, default_value_t = 4 << 20)]
         max_record_bytes: usize,
+        /// Evaluate rules on new events as they arrive and store the alerts (Vigil's built-in
+        /// rules are on by default; --rules adds Sigma rule files or directories).
+        #[command(flatten)]
+        rules: detect::RuleArgs,
+        /// Ingest without evaluating any rule.
+        #[arg(long)]
+        no_detect: bool,
+    },
+    /// Scan event files offline with Sigma rules; print alerts, store nothing.
+    Detect {
+        #[command(flatten)]
+        rules: detect::RuleArgs,
+        /// Event files or directories (any format `vigil ingest` reads).
+        #[arg(required = true)]
+        events: Vec<PathBuf>,
+        #[arg(long, default_value = "auto")]
+        format: vigil_decode::Format,
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+        /// Alerts as OCSF Detection Findings (class 2004), one JSON object per line.
+        #[arg(long)]
+        ocsf: bool,
+        /// Most alerts shown in the table (all of them go out with --json).
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
+    /// Sigma rule packs.
+    Rules {
+        #[command(subcommand)]
+        command: detect::RulesCommand,
+    },
+    /// Alerts stored by ingest.
+    Alerts {
+        #[command(subcommand)]
+        command: detect::AlertsCommand,
     },
     /// Run SQL over the lake (tables: events, and one per OCSF class; see `vigil tables`).
     Query { sql: String },
@@ -146,10 +182,11 @@ fn run(cli: Cli) -> Result<()> {
     let dir = DataDir::new(&cli.data_dir);
     let show_progress = !cli.no_progress && !cli.json && std::io::stderr().is_terminal();
     match cli.command {
-        Command::Ingest { paths, format, threads, max_record_bytes } => {
+        Command::Ingest { paths, format, threads, max_record_bytes, rules, no_detect } => {
             if threads == 0 {
                 bail!("--threads must be at least 1");
             }
+            let detector = if no_detect { None } else { Some(Arc::new(rules.detector()?.0)) };
             let progress = Arc::new(Progress::default());
             let opts = IngestOptions {
                 format,
@@ -157,6 +194,7 @@ fn run(cli: Cli) -> Result<()> {
                 max_record_bytes,
                 progress: Some(progress.clone()),
                 args: std::env::args().collect::<Vec<_>>().join(" "),
+                detector,
                 ..IngestOptions::default()
             };
             let bar = show_progress.then(|| output::progress_bar(progress.clone()));
@@ -227,6 +265,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench { command } => bench::run(command, cli.json),
+        Command::Detect { rules, events, format, threads, ocsf, limit } => detect::detect(
+            detect::DetectArgs { rules, events, format, threads, ocsf, limit_table: limit },
+            cli.json,
+            show_progress,
+        ),
+        Command::Rules { command } => detect::rules(command, cli.json),
+        Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
         }

@@ -6,9 +6,9 @@
 
 use evtx::err::EvtxError;
 use evtx::{EvtxParser, ParserSettings};
-use vigil_model::{EventId, QuarantineRecord};
+use vigil_model::QuarantineRecord;
 
-use crate::{Decoded, Draft, windows};
+use crate::{Format, Record, Scanned};
 
 const FILE_HEADER: usize = 4096;
 const CHUNK: usize = 65536;
@@ -32,7 +32,7 @@ fn describe_chunk(data: &[u8], chunk: usize) -> String {
     }
 }
 
-pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
+pub fn scan<'a>(name: &'a str, data: &'a [u8], emit: &mut dyn FnMut(Scanned<'a>)) {
     let settings = ParserSettings::new().separate_json_attributes(false);
     // Read in place: the payload is already in memory, so no copy of the whole file.
     let mut parser = match EvtxParser::from_read_seek(std::io::Cursor::new(data)) {
@@ -45,28 +45,22 @@ pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
                 format!("EVTX file header: {e}"),
                 &data[..data.len().min(4096)],
             );
-            emit(Decoded::Quarantine(q));
+            emit(Scanned::Quarantine(q));
             return;
         }
     };
     let declared_chunks = usize::from(parser.header().chunk_count);
     for (i, rec) in parser.records_json_value().enumerate() {
         match rec {
-            Ok(r) => {
-                let locator = format!("record {}", r.event_record_id);
-                // The canonical rendering (sorted keys) is both the raw form kept and what the id
-                // hashes, so the record is serialized once.
-                let raw = vigil_model::canonical_json(&r.data);
-                let id = EventId::of_bytes(windows::FAMILY, raw.as_bytes());
-                let mut d = Draft::new(name, locator.clone(), "evtx", raw.as_bytes(), id);
-                match windows::decode(&r.data, &mut d) {
-                    Ok(()) => crate::finish(d, emit),
-                    Err(err) => {
-                        let q = QuarantineRecord::new(name, locator, "evtx", err.to_string(), raw.as_bytes());
-                        emit(Decoded::Quarantine(q));
-                    }
-                }
-            }
+            Ok(r) => emit(Scanned::Record(Record {
+                source: name,
+                locator: format!("record {}", r.event_record_id),
+                format: Format::Evtx,
+                fmt_name: "evtx",
+                raw: None,
+                zeek_hint: None,
+                value: r.data,
+            })),
             Err(EvtxError::FailedToParseChunk { chunk_id, source }) => {
                 let chunk = usize::try_from(chunk_id).unwrap_or(usize::MAX);
                 let off = FILE_HEADER.saturating_add(chunk.saturating_mul(CHUNK));
@@ -78,11 +72,11 @@ pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
                     format!("EVTX: {} cannot be parsed: {source}", describe_chunk(data, chunk)),
                     bytes,
                 );
-                emit(Decoded::Quarantine(q));
+                emit(Scanned::Quarantine(q));
             }
             Err(e) => {
                 let q = QuarantineRecord::new(name, format!("item {i}"), "evtx", format!("EVTX: {e}"), &[]);
-                emit(Decoded::Quarantine(q));
+                emit(Scanned::Quarantine(q));
             }
         }
     }
@@ -103,6 +97,6 @@ pub fn decode(name: &str, data: &[u8], emit: &mut dyn FnMut(Decoded)) {
             ),
             data.get(off..).unwrap_or(&[]),
         );
-        emit(Decoded::Quarantine(q));
+        emit(Scanned::Quarantine(q));
     }
 }

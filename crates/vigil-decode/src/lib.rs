@@ -177,46 +177,151 @@ pub struct UnitStats {
     pub quarantined: u64,
 }
 
+/// Numbers content-identical events within one payload as distinct occurrences; see
+/// `EventId::nth_occurrence`. Whoever normalizes the records of one payload keeps one of these.
+#[derive(Debug, Default)]
+pub struct Occurrences(std::collections::HashMap<EventId, u32>);
+
+impl Occurrences {
+    pub fn number(&mut self, e: &mut Event) {
+        let n = self.0.entry(e.id.clone()).or_insert(0);
+        if *n > 0 {
+            e.id = e.id.nth_occurrence(*n);
+        }
+        *n += 1;
+    }
+}
+
+/// One framed and parsed vendor record, before normalization: the vendor's own fields (what
+/// Sigma rules are written against) and everything needed to normalize it later. Detection reads
+/// records and normalizes only the ones a rule matched; ingest normalizes all of them.
+pub struct Record<'a> {
+    source: &'a str,
+    locator: String,
+    format: Format,
+    fmt_name: &'static str,
+    /// The record's bytes as read; `None` for EVTX, whose kept form is the canonical rendering.
+    raw: Option<&'a [u8]>,
+    zeek_hint: Option<String>,
+    value: Value,
+}
+
+impl<'a> Record<'a> {
+    /// The vendor record (a test-fixture envelope already unwrapped).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+    /// The decoder that reads it (never `Auto`).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+    /// The decoder family, as in [`EventId`]: `cloudtrail`, `okta`, `windows`, `zeek`, `json`.
+    pub fn family(&self) -> &'static str {
+        match self.format {
+            Format::CloudTrail => cloudtrail::FAMILY,
+            Format::Okta => okta::FAMILY,
+            Format::WindowsJson | Format::Evtx => windows::FAMILY,
+            Format::Zeek => zeek::FAMILY,
+            Format::Json | Format::Auto => generic::FAMILY,
+        }
+    }
+    pub fn source(&self) -> &str {
+        self.source
+    }
+    pub fn locator(&self) -> &str {
+        &self.locator
+    }
+    /// For Zeek records, the log name (`conn`, `dns` …) from `_path` or the file name.
+    pub fn zeek_log(&self) -> Option<&str> {
+        if self.format != Format::Zeek {
+            return None;
+        }
+        self.value.get("_path").and_then(Value::as_str).or(self.zeek_hint.as_deref())
+    }
+
+    /// Normalizes the record to an OCSF event, or says why it cannot be.
+    pub fn normalize(&self) -> Decoded {
+        let canonical;
+        let (raw, id) = match self.raw {
+            Some(raw) => (raw, EventId::of_json(self.family(), &self.value)),
+            None => {
+                // The canonical rendering (sorted keys) is both the raw form kept and what the id
+                // hashes, so the record is serialized once.
+                canonical = vigil_model::canonical_json(&self.value);
+                (canonical.as_bytes(), EventId::of_bytes(self.family(), canonical.as_bytes()))
+            }
+        };
+        let mut d = Draft::new(self.source, self.locator.clone(), self.fmt_name, raw, id);
+        let result = match self.format {
+            Format::CloudTrail => cloudtrail::decode(&self.value, &mut d),
+            Format::Okta => okta::decode(&self.value, &mut d),
+            Format::WindowsJson | Format::Evtx => windows::decode(&self.value, &mut d),
+            Format::Zeek => zeek::decode(&self.value, &mut d, self.zeek_hint.as_deref()),
+            Format::Json | Format::Auto => generic::decode(&self.value, &mut d),
+        };
+        match result {
+            Ok(()) => finish(d),
+            Err(e) => Decoded::Quarantine(QuarantineRecord::new(
+                self.source,
+                self.locator.clone(),
+                self.fmt_name,
+                e.to_string(),
+                raw,
+            )),
+        }
+    }
+}
+
+/// What [`scan_unit`] hands back, one per framed record.
+pub enum Scanned<'a> {
+    Record(Record<'a>),
+    Quarantine(QuarantineRecord),
+}
+
 /// Decodes one payload (`name` is its display name, used in every quarantine record), calling
 /// `sink` once per record.
 pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut(Decoded)) -> UnitStats {
     let mut stats = UnitStats::default();
-    // Content-identical records within one payload are distinct occurrences; see
-    // `EventId::nth_occurrence`.
-    let mut occurrences: std::collections::HashMap<EventId, u32> = std::collections::HashMap::new();
-    let mut emit = |mut d: Decoded| {
+    let mut occurrences = Occurrences::default();
+    scan_unit(name, data, opts, &mut |s| {
+        let mut d = match s {
+            Scanned::Record(r) => r.normalize(),
+            Scanned::Quarantine(q) => Decoded::Quarantine(q),
+        };
         match &mut d {
             Decoded::Event(e) => {
                 stats.events += 1;
-                let n = occurrences.entry(e.id.clone()).or_insert(0);
-                if *n > 0 {
-                    e.id = e.id.nth_occurrence(*n);
-                }
-                *n += 1;
+                occurrences.number(e);
             }
             Decoded::Quarantine(_) => stats.quarantined += 1,
         }
         sink(d)
-    };
+    });
+    stats
+}
+
+/// Frames and parses one payload without normalizing: `sink` gets every record (as a [`Record`])
+/// or its quarantine record, exactly one per framed record.
+pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut dyn FnMut(Scanned<'a>)) {
     if data.is_empty() {
-        return stats;
+        return;
     }
     let is_evtx = data.starts_with(b"ElfFile\0");
     if opts.format == Format::Evtx || (opts.format == Format::Auto && is_evtx) {
-        evtx_bin::decode(name, data, &mut emit);
-        return stats;
+        evtx_bin::scan(name, data, emit);
+        return;
     }
     if is_evtx {
         emit(quarantine_unit(name, data, opts.format.name(), "an EVTX file, but --format names another decoder"));
-        return stats;
+        return;
     }
     if let Some(why) = binary_reason(data) {
         emit(quarantine_unit(name, data, "detect", &why));
-        return stats;
+        return;
     }
     let start = framing::skip_ws(data, 0);
     if start >= data.len() {
-        return stats;
+        return;
     }
     // A payload may hold several JSON documents one after another (CloudTrail files concatenated
     // by a shipper, arrays then lines): frame each in turn until the bytes run out.
@@ -228,7 +333,7 @@ pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut
         }
         if let Some(open) = framing::records_envelope_at(data, pos) {
             let fmt = if opts.format == Format::Auto { Format::CloudTrail } else { opts.format };
-            let Some(end) = decode_array(name, data, open, fmt, opts, &mut emit) else { break };
+            let Some(end) = decode_array(name, data, open, fmt, opts, emit) else { break };
             // Past the array: the envelope's closing brace.
             let close = framing::skip_ws(data, end);
             if data.get(close) == Some(&b'}') {
@@ -238,13 +343,13 @@ pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut
             emit(quarantine_rest(name, data, close, fmt.name(), "the Records envelope is not closed after its array"));
             break;
         } else if data[pos] == b'[' {
-            let Some(end) = decode_array(name, data, pos, opts.format, opts, &mut emit) else { break };
+            let Some(end) = decode_array(name, data, pos, opts.format, opts, emit) else { break };
             pos = end;
         } else if pos == start
             && (data[pos..].starts_with(b"#separator") || data[pos..].starts_with(b"#fields"))
             && matches!(opts.format, Format::Auto | Format::Zeek)
         {
-            decode_zeek_tsv(name, data, opts, &mut emit);
+            decode_zeek_tsv(name, data, opts, emit);
             break;
         } else if pos == start && opts.format == Format::Auto && data[pos] != b'{' {
             // Text that does not open with a JSON record is not a log format Vigil knows (a README,
@@ -264,20 +369,23 @@ pub fn decode_unit(name: &str, data: &[u8], opts: &Options, sink: &mut dyn FnMut
                 ),
             ));
             break;
+        } else if data[pos] == b'{' && is_pretty_json(&data[pos..]) {
+            // Pretty-printed JSON: documents that span lines, one after another.
+            decode_documents(name, data, pos, opts, emit);
+            break;
         } else {
             let base_line = data[..pos].iter().filter(|&&b| b == b'\n').count();
             for f in framing::lines(&data[pos..]) {
                 let locator = format!("line {} (byte {})", base_line + f.line, pos + f.offset);
-                decode_record(name, locator, f.bytes, opts.format, opts, &mut emit);
+                decode_record(name, locator, f.bytes, opts.format, opts, emit);
             }
             break;
         }
     }
-    stats
 }
 
-fn quarantine_rest(name: &str, data: &[u8], at: usize, format: &str, why: &str) -> Decoded {
-    Decoded::Quarantine(QuarantineRecord::new(
+fn quarantine_rest(name: &str, data: &[u8], at: usize, format: &str, why: &str) -> Scanned<'static> {
+    Scanned::Quarantine(QuarantineRecord::new(
         name,
         format!("byte {at}"),
         format,
@@ -286,8 +394,8 @@ fn quarantine_rest(name: &str, data: &[u8], at: usize, format: &str, why: &str) 
     ))
 }
 
-fn quarantine_unit(name: &str, data: &[u8], format: &str, why: &str) -> Decoded {
-    Decoded::Quarantine(QuarantineRecord::new(name, "whole file".into(), format, why.to_string(), data))
+fn quarantine_unit(name: &str, data: &[u8], format: &str, why: &str) -> Scanned<'static> {
+    Scanned::Quarantine(QuarantineRecord::new(name, "whole file".into(), format, why.to_string(), data))
 }
 
 /// Recognises content that is not text at all, with a reason that names what it is when known.
@@ -327,13 +435,13 @@ fn binary_reason(data: &[u8]) -> Option<String> {
 
 /// Decodes the elements of the array at `open`; returns the offset past its `]`, or none when
 /// the array was cut short (the cut is quarantined).
-fn decode_array(
-    name: &str,
-    data: &[u8],
+fn decode_array<'a>(
+    name: &'a str,
+    data: &'a [u8],
     open: usize,
     fmt: Format,
     opts: &Options,
-    emit: &mut dyn FnMut(Decoded),
+    emit: &mut dyn FnMut(Scanned<'a>),
 ) -> Option<usize> {
     let (elements, end) = framing::array_elements_end(data, open);
     for (i, el) in elements.into_iter().enumerate() {
@@ -350,19 +458,19 @@ fn decode_array(
                     format!("truncated: {reason}"),
                     &data[offset.min(data.len())..],
                 );
-                emit(Decoded::Quarantine(q));
+                emit(Scanned::Quarantine(q));
             }
         }
     }
     end
 }
 
-fn decode_zeek_tsv(name: &str, data: &[u8], opts: &Options, emit: &mut dyn FnMut(Decoded)) {
+fn decode_zeek_tsv<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut dyn FnMut(Scanned<'a>)) {
     let mut tsv = zeek::Tsv::new();
     for f in framing::lines(data) {
         let locator = format!("line {} (byte {})", f.line, f.offset);
         let quarantine =
-            |why: String| Decoded::Quarantine(QuarantineRecord::new(name, locator.clone(), "zeek", why, f.bytes));
+            |why: String| Scanned::Quarantine(QuarantineRecord::new(name, locator.clone(), "zeek", why, f.bytes));
         let text = match std::str::from_utf8(f.bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -385,30 +493,89 @@ fn decode_zeek_tsv(name: &str, data: &[u8], opts: &Options, emit: &mut dyn FnMut
             continue;
         }
         match tsv.row(text) {
-            Ok(v) => {
-                let id = EventId::of_json(zeek::FAMILY, &v);
-                let mut d = Draft::new(name, locator.clone(), "zeek", f.bytes, id);
-                match zeek::decode(&v, &mut d, None) {
-                    Ok(()) => finish(d, emit),
-                    Err(e) => emit(quarantine(e.to_string())),
-                }
-            }
+            Ok(value) => emit(Scanned::Record(Record {
+                source: name,
+                locator,
+                format: Format::Zeek,
+                fmt_name: "zeek",
+                raw: Some(f.bytes),
+                zeek_hint: None,
+                value,
+            })),
             Err(why) => emit(quarantine(format!("Zeek TSV: {why}"))),
         }
     }
 }
 
-/// Decodes one JSON record, always emitting exactly one event or one quarantine record.
-fn decode_record(
-    name: &str,
+/// Whether `data` opens with a JSON document that spans lines (pretty-printed JSON) rather than
+/// one JSON value per line: the first line alone is not a value, but the first document is.
+fn is_pretty_json(data: &[u8]) -> bool {
+    let line = data.split(|&b| b == b'\n').next().unwrap_or(data);
+    if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
+        return false;
+    }
+    let mut stream = serde_json::Deserializer::from_slice(data).into_iter::<serde::de::IgnoredAny>();
+    matches!(stream.next(), Some(Ok(_)))
+}
+
+/// Frames JSON documents that follow one another with any white space between them (each may
+/// span many lines). A document that does not parse is quarantined up to the next line that
+/// opens a document, and framing goes on from there.
+fn decode_documents<'a>(name: &'a str, data: &'a [u8], pos: usize, opts: &Options, emit: &mut dyn FnMut(Scanned<'a>)) {
+    let mut start = pos;
+    let mut i = 0usize;
+    'outer: while start < data.len() {
+        let body = &data[start..];
+        let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<serde::de::IgnoredAny>();
+        let mut offset = 0usize;
+        loop {
+            let first = framing::skip_ws(body, offset);
+            let at = start + first;
+            let line = data[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            let locator = format!("document {i} (line {line}, byte {at})");
+            match stream.next() {
+                None => break 'outer,
+                Some(Ok(_)) => {
+                    let end = stream.byte_offset();
+                    decode_record(name, locator, &body[first..end], opts.format, opts, emit);
+                    offset = end;
+                    i += 1;
+                }
+                Some(Err(e)) => {
+                    // Resume at the next line that opens a document.
+                    let next = body[first..]
+                        .windows(2)
+                        .position(|w| w == b"\n{")
+                        .map(|p| first + p + 1)
+                        .unwrap_or(body.len());
+                    let q = QuarantineRecord::new(
+                        name,
+                        locator,
+                        opts.format.name(),
+                        format!("invalid JSON: {e}"),
+                        &body[first..next],
+                    );
+                    emit(Scanned::Quarantine(q));
+                    i += 1;
+                    start += next;
+                    continue 'outer;
+                }
+            }
+        }
+    }
+}
+
+/// Frames one JSON record, always emitting exactly one record or one quarantine record.
+fn decode_record<'a>(
+    name: &'a str,
     locator: String,
-    bytes: &[u8],
+    bytes: &'a [u8],
     fmt: Format,
     opts: &Options,
-    emit: &mut dyn FnMut(Decoded),
+    emit: &mut dyn FnMut(Scanned<'a>),
 ) {
     let fail = |format: &str, e: DecodeError, locator: String| {
-        Decoded::Quarantine(QuarantineRecord::new(name, locator, format, e.to_string(), bytes))
+        Scanned::Quarantine(QuarantineRecord::new(name, locator, format, e.to_string(), bytes))
     };
     if bytes.len() > opts.max_record_bytes {
         emit(fail(fmt.name(), DecodeError::TooLarge { size: bytes.len(), max: opts.max_record_bytes }, locator));
@@ -427,44 +594,33 @@ fn decode_record(
     };
     // Panther-style test fixtures wrap the vendor record: {"log": {...}, "log_types": [...]}.
     let (value, declared) = unwrap_envelope(value);
-    let path_hint = zeek_hint(name);
-    let fmt = match (fmt, declared) {
+    let format = match (fmt, declared) {
         (Format::Auto, Some(d)) => d,
         (Format::Auto, None) => detect(&value),
+        (Format::Evtx, _) => Format::WindowsJson,
         (f, _) => f,
     };
-    let (family, fmt_name) = match fmt {
-        Format::CloudTrail => (cloudtrail::FAMILY, "cloudtrail"),
-        Format::Okta => (okta::FAMILY, "okta"),
-        Format::WindowsJson | Format::Evtx => (windows::FAMILY, "windows-json"),
-        Format::Zeek => (zeek::FAMILY, "zeek"),
-        Format::Json | Format::Auto => (generic::FAMILY, "json"),
+    let fmt_name = match format {
+        Format::CloudTrail => "cloudtrail",
+        Format::Okta => "okta",
+        Format::WindowsJson | Format::Evtx => "windows-json",
+        Format::Zeek => "zeek",
+        Format::Json | Format::Auto => "json",
     };
-    let id = EventId::of_json(family, &value);
-    let mut d = Draft::new(name, locator.clone(), fmt_name, bytes, id);
-    let result = match fmt {
-        Format::CloudTrail => cloudtrail::decode(&value, &mut d),
-        Format::Okta => okta::decode(&value, &mut d),
-        Format::WindowsJson | Format::Evtx => windows::decode(&value, &mut d),
-        Format::Zeek => zeek::decode(&value, &mut d, path_hint.as_deref()),
-        Format::Json | Format::Auto => generic::decode(&value, &mut d),
-    };
-    match result {
-        Ok(()) => finish(d, emit),
-        Err(e) => emit(fail(fmt_name, e, locator)),
-    }
+    let zeek_hint = if format == Format::Zeek { zeek_hint(name) } else { None };
+    emit(Scanned::Record(Record { source: name, locator, format, fmt_name, raw: Some(bytes), zeek_hint, value }));
 }
 
-fn finish(d: Draft<'_>, emit: &mut dyn FnMut(Decoded)) {
+fn finish(d: Draft<'_>) -> Decoded {
     match d.event {
-        Some(e) => emit(Decoded::Event(Box::new(e))),
-        None => emit(Decoded::Quarantine(QuarantineRecord::new(
+        Some(e) => Decoded::Event(Box::new(e)),
+        None => Decoded::Quarantine(QuarantineRecord::new(
             d.source,
             d.locator,
             d.format,
             "decoder produced no event".into(),
             d.raw,
-        ))),
+        )),
     }
 }
 

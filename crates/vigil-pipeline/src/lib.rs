@@ -16,11 +16,14 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use vigil_decode::{Decoded, Format, Options};
+use vigil_decode::{Decoded, Format, Occurrences, Options, Scanned};
+use vigil_detect::{Alert, Correlator, Detector, Hits, Pending};
 use vigil_lake::LakeWriter;
 use vigil_model::{Event, QuarantineRecord};
 use vigil_source::{Limits, Unit};
-use vigil_store::{Commit, LakeFileRow, SourceCheckpoint, SqliteStore, StateStore};
+use vigil_store::{AlertRow, Commit, LakeFileRow, SourceCheckpoint, SqliteStore, StateStore};
+
+pub mod detect;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -111,6 +114,8 @@ pub struct IngestOptions {
     pub progress: Option<Arc<Progress>>,
     /// Recorded with the run (the command line, typically).
     pub args: String,
+    /// Rules evaluated on every new event as it arrives; their alerts are stored with the events.
+    pub detector: Option<Arc<Detector>>,
 }
 
 impl Default for IngestOptions {
@@ -124,6 +129,7 @@ impl Default for IngestOptions {
             flush_bytes: 256 << 20,
             progress: None,
             args: String::new(),
+            detector: None,
         }
     }
 }
@@ -152,13 +158,21 @@ pub struct IngestReport {
     pub lake_files_written: u64,
     /// Lake files a previous crashed run left uncommitted, removed before this run.
     pub orphans_removed: u64,
+    /// Alerts raised on this run's new events (stored; see `vigil alerts`).
+    #[serde(default)]
+    pub alerts: u64,
+    #[serde(default)]
+    pub alerts_by_level: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub alerts_by_rule: BTreeMap<String, u64>,
     pub elapsed_ms: u64,
 }
 
 enum Msg {
     // Boxed as the decoders hand them over; the lake sorts and moves them as pointers.
+    // Hits carry the index of their event in the batch, or none when the record was quarantined.
     #[allow(clippy::vec_box)]
-    Events(usize, Vec<Box<Event>>),
+    Events(usize, Vec<Box<Event>>, Vec<(Option<usize>, Hits)>),
     Quarantine(usize, Vec<QuarantineRecord>),
     FileDone(usize, FileInfo),
 }
@@ -225,6 +239,10 @@ pub fn ingest_with_store(
         flush_every: opts.flush_every,
         flush_bytes: opts.flush_bytes,
         run_id,
+        alerts: Vec::new(),
+        alert_ids: HashSet::new(),
+        pending_corr: Vec::new(),
+        correlator: opts.detector.as_ref().filter(|d| d.has_correlations()).map(|d| d.correlator()),
     };
     let dopts = Options { format: opts.format, max_record_bytes: opts.max_record_bytes };
 
@@ -299,24 +317,48 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
         .map(|d| d.as_millis() as i64);
     let mut units = 0u64;
     let mut events = Vec::with_capacity(BATCH);
+    let mut hits: Vec<(Option<usize>, Hits)> = Vec::new();
     let mut quarantine = Vec::new();
     vigil_source::read_file_units(path, opts.limits, &mut |unit: Unit| {
         units += 1;
-        let mut sink = |d: Decoded| match d {
+        let mut sink = |d: Decoded, h: Option<Hits>| match d {
             Decoded::Event(e) => {
+                if let Some(h) = h {
+                    hits.push((Some(events.len()), h));
+                }
                 events.push(e);
                 if events.len() >= BATCH {
-                    send(Msg::Events(idx, std::mem::replace(&mut events, Vec::with_capacity(BATCH))));
+                    let batch = std::mem::replace(&mut events, Vec::with_capacity(BATCH));
+                    send(Msg::Events(idx, batch, std::mem::take(&mut hits)));
                 }
             }
             Decoded::Quarantine(q) => {
+                if let Some(h) = h {
+                    hits.push((None, h));
+                }
                 quarantine.push(q);
                 if quarantine.len() >= BATCH {
                     send(Msg::Quarantine(idx, std::mem::take(&mut quarantine)));
                 }
             }
         };
-        vigil_decode::decode_unit(&unit.name, &unit.data, dopts, &mut sink);
+        match &opts.detector {
+            None => {
+                vigil_decode::decode_unit(&unit.name, &unit.data, dopts, &mut |d| sink(d, None));
+            }
+            Some(det) => {
+                let mut occ = Occurrences::default();
+                vigil_decode::scan_unit(&unit.name, &unit.data, dopts, &mut |s| match s {
+                    Scanned::Record(rec) => {
+                        let c = det.check(&rec, &mut occ, true);
+                        if let Some(d) = c.decoded {
+                            sink(d, c.hits);
+                        }
+                    }
+                    Scanned::Quarantine(q) => sink(Decoded::Quarantine(q), None),
+                });
+            }
+        }
         if let Some(err) = unit.error {
             // The readable prefix was decoded above; the unreadable rest is quarantined, named.
             let tail = &unit.data[unit.data.len().saturating_sub(256)..];
@@ -329,8 +371,8 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
             ));
         }
     });
-    if !events.is_empty() {
-        send(Msg::Events(idx, events));
+    if !events.is_empty() || !hits.is_empty() {
+        send(Msg::Events(idx, events, hits));
     }
     if !quarantine.is_empty() {
         send(Msg::Quarantine(idx, quarantine));
@@ -364,19 +406,25 @@ struct Writer<'a> {
     flush_every: usize,
     flush_bytes: usize,
     run_id: i64,
+    alerts: Vec<Alert>,
+    alert_ids: HashSet<String>,
+    pending_corr: Vec<Pending>,
+    correlator: Option<Correlator>,
 }
 
 impl Writer<'_> {
     fn handle(&mut self, m: Msg) -> Result<(), PipelineError> {
         match m {
-            Msg::Events(idx, events) => {
+            Msg::Events(idx, events, hits) => {
                 let ids: Vec<_> = events.iter().map(|e| e.id.clone()).collect();
                 let unseen = self.store.unseen(&ids)?;
                 let mut tally = self.tallies.remove(&idx).unwrap_or_default();
-                for (e, new_in_store) in events.into_iter().zip(unseen) {
+                let mut new = vec![false; events.len()];
+                for (i, (e, new_in_store)) in events.into_iter().zip(unseen).enumerate() {
                     tally.records += 1;
                     *tally.formats.entry(e.metadata.format.clone()).or_default() += 1;
                     if new_in_store && self.seen.insert(e.id.to_bytes()) {
+                        new[i] = true;
                         tally.events += 1;
                         self.report.events += 1;
                         *self.report.by_format.entry(e.metadata.format.clone()).or_default() += 1;
@@ -390,6 +438,15 @@ impl Writer<'_> {
                     // Checked per event, so no lake file's columns outgrow the flush size.
                     if self.lake.buffered() >= self.flush_every || self.lake.buffered_bytes() >= self.flush_bytes {
                         self.commit()?;
+                    }
+                }
+                // Rules run on new events only: a record ingested again raises nothing again.
+                for (i, h) in hits {
+                    if i.is_none_or(|i| new[i]) {
+                        for a in h.alerts {
+                            self.add_alert(a);
+                        }
+                        self.pending_corr.extend(h.pending);
                     }
                 }
                 self.tallies.insert(idx, tally);
@@ -433,7 +490,41 @@ impl Writer<'_> {
     /// Writes buffered events to the lake, then commits ids, files, quarantine and checkpoints
     /// in one store transaction. A crash between the two leaves only orphan files, removed on
     /// the next run; the records are then ingested again, not lost.
+    fn add_alert(&mut self, a: Alert) {
+        if self.alert_ids.insert(a.id.clone()) {
+            self.report.alerts += 1;
+            *self.report.alerts_by_level.entry(a.rule.level.as_str().to_string()).or_default() += 1;
+            *self.report.alerts_by_rule.entry(a.rule.title.clone()).or_default() += 1;
+            self.alerts.push(a);
+        }
+    }
+
     fn commit(&mut self) -> Result<(), PipelineError> {
+        // Correlations see this batch's matches in time order; their state carries over to the
+        // next batch of the run, bounded and expiring.
+        let mut pending = std::mem::take(&mut self.pending_corr);
+        pending.sort_by_key(|p| p.time_ms);
+        for p in pending {
+            let fired = match self.correlator.as_mut() {
+                Some(c) => c.feed(p),
+                None => p.alerts,
+            };
+            for a in fired {
+                self.add_alert(a);
+            }
+        }
+        let alerts: Vec<AlertRow> = std::mem::take(&mut self.alerts)
+            .into_iter()
+            .map(|a| AlertRow {
+                id: a.id.clone(),
+                rule_id: a.rule.id.clone(),
+                rule_title: a.rule.title.clone(),
+                level: a.rule.level.as_str().to_string(),
+                kind: a.kind.clone(),
+                time_ms: a.time,
+                json: serde_json::to_string(&a).unwrap_or_default(),
+            })
+            .collect();
         let written = self.lake.flush()?;
         self.report.lake_files_written += written.len() as u64;
         let batch = Commit {
@@ -451,6 +542,7 @@ impl Writer<'_> {
                 .collect(),
             quarantine: std::mem::take(&mut self.pending_q),
             sources: std::mem::take(&mut self.pending_sources),
+            alerts,
         };
         self.store.commit(self.run_id, now_ms(), &batch)?;
         Ok(())

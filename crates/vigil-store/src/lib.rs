@@ -62,6 +62,29 @@ pub struct Commit {
     pub lake_files: Vec<LakeFileRow>,
     pub quarantine: Vec<QuarantineRecord>,
     pub sources: Vec<SourceCheckpoint>,
+    pub alerts: Vec<AlertRow>,
+}
+
+/// An alert as stored: the columns it is found by, and the whole record as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRow {
+    pub id: String,
+    pub rule_id: String,
+    pub rule_title: String,
+    pub level: String,
+    pub kind: String,
+    pub time_ms: Option<i64>,
+    pub json: String,
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    /// A rule id or title.
+    pub rule: Option<String>,
+    /// Levels to include; all when empty.
+    pub levels: Vec<String>,
+    pub limit: u64,
 }
 
 /// A quarantine record as stored.
@@ -104,6 +127,9 @@ pub trait StateStore: Send {
     /// Makes a batch durable, all or nothing.
     fn commit(&mut self, run_id: i64, now: i64, batch: &Commit) -> Result<()>;
     fn quarantine(&self, q: &QuarantineQuery) -> Result<Vec<StoredQuarantine>>;
+    /// Stored alerts, oldest first.
+    fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>>;
+    fn alert_count(&self) -> Result<u64>;
     /// How many quarantine records match the filter (its limit and offset ignored).
     fn quarantine_count_matching(&self, q: &QuarantineQuery) -> Result<u64>;
     fn quarantine_count(&self) -> Result<u64> {

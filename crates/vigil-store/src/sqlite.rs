@@ -5,13 +5,16 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
-use crate::{
+use crate::{AlertQuery, AlertRow, 
     Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
 /// `schema_migrations`.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "alerts", include_str!("../migrations/sqlite/0002_alerts.sql")),
+];
 
 pub struct SqliteStore {
     conn: Connection,
@@ -142,9 +145,53 @@ impl StateStore for SqliteStore {
                     c.ingested_at
                 ])?;
             }
+            let mut a = tx.prepare_cached(
+                "INSERT OR IGNORE INTO alerts (id, run_id, rule_id, rule_title, level, kind, time_ms, created_ms, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for r in &batch.alerts {
+                a.execute(params![r.id, run_id, r.rule_id, r.rule_title, r.level, r.kind, r.time_ms, now, r.json])?;
+            }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>> {
+        let mut sql = String::from(
+            "SELECT id, rule_id, rule_title, level, kind, time_ms, json FROM alerts WHERE 1 = 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(r) = &q.rule {
+            sql.push_str(" AND (rule_id = ? OR rule_title = ?)");
+            args.push(r.clone().into());
+            args.push(r.clone().into());
+        }
+        if !q.levels.is_empty() {
+            sql.push_str(&format!(" AND level IN ({})", vec!["?"; q.levels.len()].join(", ")));
+            for l in &q.levels {
+                args.push(l.clone().into());
+            }
+        }
+        sql.push_str(" ORDER BY time_ms, id LIMIT ?");
+        args.push((q.limit.min(i64::MAX as u64) as i64).into());
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(AlertRow {
+                id: r.get(0)?,
+                rule_id: r.get(1)?,
+                rule_title: r.get(2)?,
+                level: r.get(3)?,
+                kind: r.get(4)?,
+                time_ms: r.get(5)?,
+                json: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn alert_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
     fn quarantine(&self, q: &QuarantineQuery) -> Result<Vec<StoredQuarantine>> {
@@ -257,12 +304,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), 2);
         let run = s.begin_run(1, "test").unwrap();
         s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
         drop(s);
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), 2);
         assert_eq!(s.event_count().unwrap(), 2);
         assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
     }

@@ -1,0 +1,303 @@
+//! `vigil rules check`, `vigil detect` and `vigil alerts`: loading rule packs, scanning files
+//! offline, and reading the alerts ingest stored.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use vigil_detect::{Alert, Detector, DetectorOptions, Level, RulePack};
+use vigil_pipeline::detect::{DetectOptions, DetectReport};
+use vigil_pipeline::{DataDir, Progress};
+use vigil_store::{AlertQuery, StateStore};
+
+use crate::output;
+
+/// Where rules come from, shared by `detect`, `ingest` and `rules check`.
+#[derive(Args, Clone)]
+pub struct RuleArgs {
+    /// Sigma rule files or directories (SigmaHQ layout); repeat for several.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Vigil exceptions (Sigma filter documents with a reason, an owner and an optional expiry).
+    #[arg(long = "exceptions", value_name = "PATH")]
+    pub exceptions: Vec<PathBuf>,
+    /// Leave out Vigil's built-in rules (correlations for identity, cloud and endpoint attacks).
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Raise no alert below this level: informational, low, medium, high, critical.
+    #[arg(long, default_value = "informational")]
+    pub min_level: Level,
+}
+
+impl RuleArgs {
+    pub fn any(&self) -> bool {
+        !self.rules.is_empty()
+    }
+
+    /// Loads the pack: built-in rules (unless left out), the given paths, and exceptions.
+    pub fn load(&self) -> Result<(RulePack, Vec<vigil_detect::exceptions::Expired>)> {
+        let mut pack = RulePack::default();
+        if !self.no_builtin {
+            vigil_detect::builtin::add_to(&mut pack);
+        }
+        let loaded = RulePack::load(&self.rules);
+        pack.merge(loaded);
+        let mut expired = Vec::new();
+        let today = vigil_detect::exceptions::today();
+        for p in &self.exceptions {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading exceptions {}", p.display()))?;
+            expired.extend(vigil_detect::exceptions::add_exceptions(&mut pack, &p.display().to_string(), &text, &today));
+        }
+        pack.finish();
+        Ok((pack, expired))
+    }
+
+    pub fn detector(&self) -> Result<(Detector, RulePack)> {
+        let (pack, expired) = self.load()?;
+        for e in &expired {
+            eprintln!("note: exception \"{}\" ({}) expired on {} and is not applied", e.title, e.file, e.expires);
+        }
+        if !pack.rejected.is_empty() {
+            eprintln!(
+                "note: {} rule document(s) rejected; `vigil rules check` lists them with the reasons",
+                pack.rejected.len()
+            );
+        }
+        let det = Detector::new(&pack, DetectorOptions { min_level: self.min_level, ..DetectorOptions::default() });
+        Ok((det, pack))
+    }
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// Load rule files and directories; report what loaded, what is idle and what was rejected, and why.
+    Check {
+        /// Rule files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also check these exceptions files.
+        #[arg(long = "exceptions", value_name = "PATH")]
+        exceptions: Vec<PathBuf>,
+        /// List every idle rule, not just the reasons.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+pub fn rules(cmd: RulesCommand, json: bool) -> Result<()> {
+    let RulesCommand::Check { paths, exceptions, verbose } = cmd;
+    let args = RuleArgs { rules: paths, exceptions, no_builtin: true, min_level: Level::Informational };
+    let (pack, expired) = args.load()?;
+    let s = pack.summary();
+    if json {
+        let v = serde_json::json!({
+            "summary": s,
+            "rejected": pack.rejected,
+            "idle": pack.rules.iter().filter_map(|r| r.idle.as_ref().map(|why| serde_json::json!({
+                "file": r.info.file, "rule_id": r.info.id, "title": r.info.title, "logsource": r.info.logsource, "reason": why}))).collect::<Vec<_>>(),
+            "idle_reasons": pack.idle_reasons().into_iter().map(|(r, n)| serde_json::json!({"reason": r, "rules": n})).collect::<Vec<_>>(),
+            "warnings": pack.warnings.iter().map(|(f, w)| serde_json::json!({"file": f, "warning": w})).collect::<Vec<_>>(),
+            "expired_exceptions": expired,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{} files: {} rules loaded ({} active, {} idle), {} correlations, {} filters; {} rejected",
+        s.files, s.rules, s.active, s.idle, s.correlations, s.filters, s.rejected
+    );
+    if !pack.rejected.is_empty() {
+        println!("\nrejected:");
+        for r in &pack.rejected {
+            let id = r.rule_id.as_deref().unwrap_or("-");
+            println!("  {}  [{}]  {}", r.file, id, r.reason);
+        }
+    }
+    let reasons = pack.idle_reasons();
+    if !reasons.is_empty() {
+        println!("\nidle (loaded, but no Vigil decoder produces their logsource):");
+        for (why, n) in &reasons {
+            println!("  {n:>5}  {why}");
+        }
+        if verbose {
+            for r in pack.rules.iter().filter(|r| r.idle.is_some()) {
+                println!("  {}  [{}]  {}", r.info.file, r.info.id, r.info.logsource);
+            }
+        }
+    }
+    if !pack.warnings.is_empty() {
+        println!("\n{} parser warning(s); --json lists them", pack.warnings.len());
+    }
+    for e in &expired {
+        println!("exception \"{}\" ({}) expired on {}: not applied", e.title, e.file, e.expires);
+    }
+    Ok(())
+}
+
+pub struct DetectArgs {
+    pub rules: RuleArgs,
+    pub events: Vec<PathBuf>,
+    pub format: vigil_decode::Format,
+    pub threads: usize,
+    pub ocsf: bool,
+    pub limit_table: usize,
+}
+
+pub fn detect(a: DetectArgs, json: bool, show_progress: bool) -> Result<()> {
+    if !a.rules.any() && a.rules.no_builtin {
+        bail!("no rules: give --rules PATH (or drop --no-builtin)");
+    }
+    let (det, _pack) = a.rules.detector()?;
+    let progress = Arc::new(Progress::default());
+    let opts = DetectOptions {
+        format: a.format,
+        threads: a.threads.max(1),
+        progress: Some(progress.clone()),
+        ..DetectOptions::default()
+    };
+    let bar = show_progress.then(|| output::progress_bar(progress.clone()));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut shown = 0usize;
+    let mut write_err = None;
+    if !json && !a.ocsf {
+        let _ = writeln!(out, "{:<24} {:<8} {:<58} {:<28} source", "time", "level", "rule", "entities");
+    }
+    let report = vigil_pipeline::detect::detect(&a.events, &det, &opts, &mut |al: &Alert| {
+        let r = if a.ocsf {
+            serde_json::to_string(&al.to_ocsf()).map_err(std::io::Error::other).and_then(|s| writeln!(out, "{s}"))
+        } else if json {
+            serde_json::to_string(al).map_err(std::io::Error::other).and_then(|s| writeln!(out, "{s}"))
+        } else if shown < a.limit_table {
+            shown += 1;
+            writeln!(out, "{}", table_row(al))
+        } else {
+            Ok(())
+        };
+        if let Err(e) = r
+            && write_err.is_none()
+        {
+            write_err = Some(e);
+        }
+    });
+    if let Some((bar, stop)) = bar {
+        stop.store(true, Ordering::Relaxed);
+        let _ = bar.join();
+    }
+    let report = report.context("detect failed")?;
+    out.flush().ok();
+    drop(out);
+    if let Some(e) = write_err {
+        return Err(e).context("writing alerts");
+    }
+    if !json && !a.ocsf && (report.alerts as usize) > shown {
+        println!("… {} more alerts (use --json for all)", report.alerts as usize - shown);
+    }
+    summary(&report, json);
+    Ok(())
+}
+
+fn table_row(a: &Alert) -> String {
+    let time = a
+        .time
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into());
+    let mut ents: Vec<String> = a.entities.users.iter().take(1).cloned().collect();
+    ents.extend(a.entities.hosts.iter().take(1).cloned());
+    ents.extend(a.entities.ips.iter().take(1).cloned());
+    let mut ents = ents.join(" ");
+    if ents.chars().count() > 28 {
+        ents = ents.chars().take(27).collect::<String>() + "…";
+    }
+    let mut title = a.rule.title.clone();
+    if title.chars().count() > 58 {
+        title = title.chars().take(57).collect::<String>() + "…";
+    }
+    format!("{time:<24} {:<8} {title:<58} {ents:<28} {}", a.rule.level.as_str(), a.source.as_deref().unwrap_or("(correlation)"))
+}
+
+/// The per-rule and per-level summary, on stderr when alerts went to stdout as JSON.
+fn summary(r: &DetectReport, json: bool) {
+    let mut lines = Vec::new();
+    lines.push(format!(
+        "scanned {} records ({} files, {:.1} MB) with {} active rules in {:.1}s: {} alerts on {} records; {} records quarantined{}",
+        r.scanned,
+        r.files,
+        r.bytes as f64 / 1e6,
+        r.active_rules,
+        r.elapsed_ms as f64 / 1000.0,
+        r.alerts,
+        r.matched_records,
+        r.quarantined,
+        if r.repeated_alerts > 0 { format!("; {} repeated alerts (same rule, same event) left out", r.repeated_alerts) } else { String::new() }
+    ));
+    if !r.by_level.is_empty() {
+        let order = ["critical", "high", "medium", "low", "informational"];
+        let lv: Vec<String> =
+            order.iter().filter_map(|l| r.by_level.get(*l).map(|n| format!("{l} {n}"))).collect();
+        lines.push(format!("by level: {}", lv.join(", ")));
+        lines.push("by rule:".into());
+        for c in &r.by_rule {
+            lines.push(format!("  {:>6}  {:<13} {}  [{}]", c.alerts, c.level, c.title, c.id));
+        }
+    }
+    for l in lines {
+        if json {
+            eprintln!("{l}");
+        } else {
+            println!("{l}");
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum AlertsCommand {
+    /// Alerts stored by ingest, oldest first.
+    List {
+        /// Only this rule (id or title).
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only this level or above.
+        #[arg(long)]
+        min_level: Option<Level>,
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        /// As OCSF Detection Findings (class 2004), one JSON object per line.
+        #[arg(long)]
+        ocsf: bool,
+    },
+}
+
+pub fn alerts(dir: &DataDir, cmd: AlertsCommand, json: bool) -> Result<()> {
+    let AlertsCommand::List { rule, min_level, limit, ocsf } = cmd;
+    let store = dir.open_store()?;
+    let levels: Vec<String> = match min_level {
+        None => Vec::new(),
+        Some(m) => [Level::Informational, Level::Low, Level::Medium, Level::High, Level::Critical]
+            .into_iter()
+            .filter(|l| *l >= m)
+            .map(|l| l.as_str().to_string())
+            .collect(),
+    };
+    let rows = store.alerts(&AlertQuery { rule, levels, limit })?;
+    let total = store.alert_count()?;
+    let mut out = std::io::stdout().lock();
+    for row in &rows {
+        let a: Alert = serde_json::from_str(&row.json).with_context(|| format!("alert {} is not readable", row.id))?;
+        if ocsf {
+            writeln!(out, "{}", serde_json::to_string(&a.to_ocsf())?)?;
+        } else if json {
+            writeln!(out, "{}", row.json)?;
+        } else {
+            writeln!(out, "{}", table_row(&a))?;
+        }
+    }
+    if !json && !ocsf {
+        writeln!(out, "{} of {} stored alerts", rows.len(), total)?;
+    }
+    Ok(())
+}

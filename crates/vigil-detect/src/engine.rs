@@ -1,0 +1,529 @@
+//! The detector: rules grouped by logsource into `rsigma` engines, records routed to the engines
+//! of the logsources they satisfy, alerts built from the matches; and the correlator, which feeds
+//! matches of the rules correlations refer to through `rsigma`'s correlation engine, in time order,
+//! with bounded and expiring state.
+
+use std::collections::{HashMap, HashSet};
+
+use rsigma_eval::{
+    CorrelationAction, CorrelationConfig, CorrelationEngine, CorrelationEventMode, Engine, EvaluationResult,
+    MatchDetailLevel, ResultBody, TimestampFallback,
+};
+use rsigma_parser::{CorrelationRule, SigmaCollection, SigmaRule};
+use serde_json::Value;
+use vigil_decode::{Decoded, Occurrences, Record};
+use vigil_model::Event;
+
+use crate::alert::{Alert, AlertRule, Confidence, CorrelationInfo, Entities, Matched, alert_id};
+use crate::rules::{Level, RuleInfo, RulePack};
+use crate::view::{CorrEvent, View};
+
+/// Detector settings.
+#[derive(Debug, Clone)]
+pub struct DetectorOptions {
+    /// Alerts below this level are not raised (rules below it still feed correlations).
+    pub min_level: Level,
+    /// Most correlation state entries kept (groups × windows) before the stalest are dropped.
+    pub max_correlation_state: usize,
+    /// Member event ids kept per correlation window.
+    pub max_correlation_members: usize,
+}
+
+impl Default for DetectorOptions {
+    fn default() -> Self {
+        DetectorOptions { min_level: Level::Informational, max_correlation_state: 100_000, max_correlation_members: 50 }
+    }
+}
+
+/// Compiled rules, ready to evaluate records from any number of threads.
+pub struct Detector {
+    engines: Vec<Engine>,
+    names: HashMap<String, u16>,
+    routes: HashMap<(u16, u16, u16), usize>,
+    info: HashMap<String, RuleInfo>,
+    /// Ids of the rules that correlations refer to (by id or by name).
+    corr_refs: HashSet<String>,
+    corr_fields: Vec<String>,
+    correlations: Vec<CorrelationRule>,
+    corr_rules: Vec<SigmaRule>,
+    corr_info: HashMap<String, RuleInfo>,
+    /// Rules whose own detections are not raised (referenced only by non-generating correlations).
+    silent: HashSet<String>,
+    opts: DetectorOptions,
+    active: usize,
+}
+
+/// What one record's evaluation produced: its normalized form (when asked for, or when a rule
+/// matched) and its matches.
+pub struct Checked {
+    pub decoded: Option<Decoded>,
+    pub hits: Option<Hits>,
+}
+
+/// The matches on one record.
+pub struct Hits {
+    /// Alerts from rules no correlation refers to.
+    pub alerts: Vec<Alert>,
+    /// Matches that correlations refer to, for [`Correlator::feed`].
+    pub pending: Option<Pending>,
+}
+
+/// Matches waiting for the correlator, with what it needs of their event.
+pub struct Pending {
+    pub time_ms: i64,
+    pub event: CorrEvent,
+    pub detections: Vec<EvaluationResult>,
+    pub entities: Entities,
+    pub source: String,
+    pub alerts: Vec<Alert>,
+}
+
+impl Detector {
+    pub fn new(pack: &RulePack, opts: DetectorOptions) -> Detector {
+        let mut corr_refs = HashSet::new();
+        for c in &pack.correlations {
+            corr_refs.extend(c.rule.rules.iter().cloned());
+        }
+        let mut names: HashMap<String, u16> = HashMap::new();
+        let mut intern = |s: &Option<String>| -> u16 {
+            match s {
+                None => 0,
+                Some(s) => {
+                    let next = names.len() as u16 + 1;
+                    *names.entry(s.clone()).or_insert(next)
+                }
+            }
+        };
+        let mut grouped: HashMap<(u16, u16, u16), Vec<rsigma_eval::CompiledRule>> = HashMap::new();
+        let mut info = HashMap::new();
+        let mut corr_rules = Vec::new();
+        let mut referenced_ids = HashSet::new();
+        // Sigma's `generate`: a rule referred to only by correlations that do not generate is
+        // not raised on its own. rsigma filters this by rule id only, so a reference by rule
+        // name would slip through; Vigil resolves names to ids and filters itself.
+        let mut generating = HashSet::new();
+        let mut silent = HashSet::new();
+        for c in &pack.correlations {
+            for r in &pack.rules {
+                let hit = c.rule.rules.iter().any(|x| *x == r.info.id || r.sigma.name.as_deref() == Some(x.as_str()));
+                if hit {
+                    if c.rule.generate {
+                        generating.insert(r.info.id.clone());
+                    } else {
+                        silent.insert(r.info.id.clone());
+                    }
+                }
+            }
+        }
+        let silent: HashSet<String> = silent.difference(&generating).cloned().collect();
+        let mut active = 0;
+        for r in &pack.rules {
+            let referenced =
+                corr_refs.contains(&r.info.id) || r.sigma.name.as_ref().is_some_and(|n| corr_refs.contains(n));
+            if referenced {
+                corr_rules.push(r.sigma.clone());
+                referenced_ids.insert(r.info.id.clone());
+            }
+            if r.idle.is_some() || (r.info.level < opts.min_level && !referenced) {
+                continue;
+            }
+            let key = (intern(&r.route.product), intern(&r.route.service), intern(&r.route.category));
+            grouped.entry(key).or_default().push(r.compiled.clone());
+            info.insert(r.info.id.clone(), r.info.clone());
+            if r.sigma.id.is_none() {
+                info.insert(r.info.title.clone(), r.info.clone());
+            }
+            active += 1;
+        }
+        let mut engines = Vec::new();
+        let mut routes = HashMap::new();
+        let mut keys: Vec<_> = grouped.into_iter().collect();
+        keys.sort_by_key(|(k, _)| *k);
+        for (key, rules) in keys {
+            let mut e = Engine::new();
+            e.set_match_detail(MatchDetailLevel::Summary);
+            e.extend_compiled_rules(rules);
+            for (file, f) in &pack.filters {
+                if let Err(err) = e.apply_filter(f) {
+                    tracing::warn!("filter {} in {file}: {err}", f.title);
+                }
+            }
+            routes.insert(key, engines.len());
+            engines.push(e);
+        }
+        let corr_info = pack.correlations.iter().map(|c| (c.info.id.clone(), c.info.clone())).collect();
+        Detector {
+            engines,
+            names,
+            routes,
+            info,
+            corr_fields: pack.correlation_fields(),
+            correlations: pack.correlations.iter().map(|c| c.rule.clone()).collect(),
+            corr_rules,
+            corr_info,
+            corr_refs: referenced_ids,
+            silent,
+            opts,
+            active,
+        }
+    }
+
+    /// Rules that can fire (loaded, routable, at or above the minimum level or feeding a
+    /// correlation).
+    pub fn active_rules(&self) -> usize {
+        self.active
+    }
+
+    pub fn has_correlations(&self) -> bool {
+        !self.correlations.is_empty()
+    }
+
+    /// A new correlator for these rules' correlations.
+    pub fn correlator(&self) -> Correlator {
+        Correlator::new(self)
+    }
+
+    fn name_id(&self, s: Option<&str>) -> Option<u16> {
+        match s {
+            None => Some(0),
+            Some(s) => self.names.get(s).copied(),
+        }
+    }
+
+    /// Evaluates a record view against every engine its logsource routes to.
+    pub fn evaluate(&self, view: &View<'_>, src: &crate::route::EventSource<'_>) -> Vec<EvaluationResult> {
+        let mut out = Vec::new();
+        for (p, s, c) in src.keys() {
+            let (Some(p), Some(s), Some(c)) = (self.name_id(p), self.name_id(s), self.name_id(c)) else { continue };
+            if let Some(&i) = self.routes.get(&(p, s, c)) {
+                out.extend(self.engines[i].evaluate(view));
+            }
+        }
+        out
+    }
+
+    /// Evaluates one record. It is normalized when `normalize` is set or a rule matched; the
+    /// caller numbers repeated records of one payload through `occ`.
+    pub fn check(&self, rec: &Record<'_>, occ: &mut Occurrences, normalize: bool) -> Checked {
+        let (view, src) = View::new(rec.family(), rec.value(), rec.zeek_log());
+        let results = self.evaluate(&view, &src);
+        if results.is_empty() {
+            let decoded = normalize.then(|| numbered(rec.normalize(), occ));
+            return Checked { decoded, hits: None };
+        }
+        let decoded = numbered(rec.normalize(), occ);
+        let (event, why_not) = match &decoded {
+            Decoded::Event(e) => (Some(&**e), None),
+            Decoded::Quarantine(q) => (None, Some(q.reason.clone())),
+        };
+        let mut entities = event.map(entities_of).unwrap_or_default();
+        if rec.family() == "cloudtrail" {
+            entities.add_bucket(rec.value().pointer("/requestParameters/bucketName").and_then(Value::as_str));
+        }
+        let source = format!("{} {}", rec.source(), rec.locator());
+        let event_ids: Vec<String> = event.map(|e| vec![e.id.to_string()]).unwrap_or_default();
+        let time = event.map(|e| e.time);
+        let mut alerts = Vec::new();
+        let mut for_corr = Vec::new();
+        for r in results {
+            let Some(info) = self.rule_info(&r) else { continue };
+            let referenced = self.corr_refs.contains(&info.id);
+            let alert = detection_alert(info, &r, time, &event_ids, &source, &entities, why_not.as_deref());
+            if referenced {
+                for_corr.push(r);
+                // Whether this detection is raised too is the correlation's `generate` setting;
+                // the correlator decides.
+                continue;
+            }
+            if info.level >= self.opts.min_level {
+                alerts.push(alert);
+            }
+        }
+        let pending = (!for_corr.is_empty()).then(|| {
+            let id = event_ids.first().cloned().unwrap_or_default();
+            let alerts = for_corr
+                .iter()
+                .filter_map(|r| {
+                    let info = self.rule_info(r)?;
+                    Some(detection_alert(info, r, time, &event_ids, &source, &entities, why_not.as_deref()))
+                })
+                .collect();
+            Pending {
+                time_ms: time.unwrap_or(0),
+                event: CorrEvent::capture(&view, &self.corr_fields, id),
+                detections: for_corr,
+                entities: entities.clone(),
+                source: source.clone(),
+                alerts,
+            }
+        });
+        Checked { decoded: Some(decoded), hits: Some(Hits { alerts, pending }) }
+    }
+
+    fn rule_info(&self, r: &EvaluationResult) -> Option<&RuleInfo> {
+        r.header.rule_id.as_ref().and_then(|id| self.info.get(id)).or_else(|| self.info.get(&r.header.rule_title))
+    }
+}
+
+fn numbered(mut d: Decoded, occ: &mut Occurrences) -> Decoded {
+    if let Decoded::Event(e) = &mut d {
+        occ.number(e);
+    }
+    d
+}
+
+/// The users, hosts, addresses and keys an event names.
+pub fn entities_of(e: &Event) -> Entities {
+    let mut x = Entities::default();
+    if let Some(u) = &e.actor.user {
+        x.add_user(u.name.as_deref().or(u.email.as_deref()));
+        x.add_key(u.credential_uid.as_deref());
+    }
+    if let Some(u) = &e.user {
+        x.add_user(u.name.as_deref());
+    }
+    if let Some(d) = &e.device {
+        x.add_host(d.hostname.as_deref());
+        x.add_ip(d.ip.as_deref());
+    }
+    for ep in [&e.src_endpoint, &e.dst_endpoint].into_iter().flatten() {
+        x.add_ip(ep.ip.as_deref());
+        x.add_host(ep.hostname.as_deref());
+    }
+    x
+}
+
+fn detection_alert(
+    info: &RuleInfo,
+    r: &EvaluationResult,
+    time: Option<i64>,
+    event_ids: &[String],
+    source: &str,
+    entities: &Entities,
+    why_not: Option<&str>,
+) -> Alert {
+    let matched: Vec<Matched> = match &r.body {
+        ResultBody::Detection(d) => d
+            .matched_fields
+            .iter()
+            .map(|m| Matched {
+                field: m.field.clone(),
+                value: m.value.clone(),
+                selection: m.selection.clone(),
+                matcher: m.matcher.as_ref().and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(str::to_string)),
+            })
+            .collect(),
+        ResultBody::Correlation(_) => Vec::new(),
+    };
+    let selections = match &r.body {
+        ResultBody::Detection(d) => d.matched_selections.join(", "),
+        ResultBody::Correlation(_) => String::new(),
+    };
+    let fields: Vec<String> = matched
+        .iter()
+        .filter(|m| !m.value.is_null())
+        .take(4)
+        .map(|m| format!("{}={}", m.field, short(&m.value)))
+        .collect();
+    let mut explanation = format!("Sigma rule \"{}\" matched: {}", info.title, if selections.is_empty() { "condition" } else { &selections });
+    if !fields.is_empty() {
+        explanation.push_str(&format!(" ({})", fields.join(", ")));
+    }
+    if let Some(w) = why_not {
+        explanation.push_str(&format!("; the record could not be normalized ({w}), so no event id"));
+    }
+    Alert {
+        id: alert_id(&info.id, event_ids, if event_ids.is_empty() { source } else { "" }),
+        kind: "detection".into(),
+        rule: AlertRule::of(info),
+        time,
+        event_ids: event_ids.to_vec(),
+        source: Some(source.to_string()),
+        matched,
+        explanation,
+        confidence: Confidence::of_rule(info.status.as_deref(), &info.falsepositives),
+        entities: entities.clone(),
+        correlation: None,
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        o => o.to_string(),
+    };
+    if s.chars().count() > 80 { format!("{}…", s.chars().take(80).collect::<String>()) } else { s }
+}
+
+/// Correlation state over time-ordered matches: bounded (a cap on state entries, with the
+/// stalest dropped first) and expiring (entries leave their window as time moves on).
+pub struct Correlator {
+    engine: CorrelationEngine,
+    info: HashMap<String, RuleInfo>,
+    refs: HashMap<String, Vec<String>>,
+    min_level: Level,
+    silent: HashSet<String>,
+    /// Entities of recent member events, so a correlation alert names who it is about.
+    recent: std::collections::VecDeque<(String, Entities)>,
+    recent_cap: usize,
+    /// Errors loading correlations into the engine (file, rule, why).
+    pub errors: Vec<String>,
+}
+
+impl Correlator {
+    fn new(d: &Detector) -> Correlator {
+        let config = CorrelationConfig {
+            timestamp_fallback: TimestampFallback::Skip,
+            max_state_entries: d.opts.max_correlation_state,
+            max_group_entries: Some(10_000),
+            action_on_match: CorrelationAction::Reset,
+            emit_detections: true,
+            correlation_event_mode: CorrelationEventMode::Refs,
+            max_correlation_events: d.opts.max_correlation_members,
+            ..CorrelationConfig::default()
+        };
+        let mut engine = CorrelationEngine::new(config);
+        let mut errors = Vec::new();
+        let coll = SigmaCollection {
+            rules: d.corr_rules.clone(),
+            correlations: Vec::new(),
+            filters: Vec::new(),
+            errors: Vec::new(),
+        };
+        if let Err(e) = engine.add_collection(&coll) {
+            errors.push(format!("rules referred to by correlations: {e}"));
+        }
+        for c in &d.correlations {
+            if let Err(e) = engine.add_correlation(c) {
+                errors.push(format!("{}: {e}", c.title));
+            }
+        }
+        let refs = d
+            .correlations
+            .iter()
+            .map(|c| (c.id.clone().unwrap_or_else(|| format!("title:{}", c.title)), c.rules.clone()))
+            .collect();
+        Correlator {
+            engine,
+            info: d.corr_info.clone(),
+            refs,
+            min_level: d.opts.min_level,
+            silent: d.silent.clone(),
+            recent: Default::default(),
+            recent_cap: 100_000,
+            errors,
+        }
+    }
+
+    /// Feeds one record's matches (call in time order); returns the alerts they raise: the
+    /// correlations that fire, and the detections the correlations let through (`generate`).
+    pub fn feed(&mut self, p: Pending) -> Vec<Alert> {
+        if !p.event.id.is_empty() {
+            self.recent.push_back((p.event.id.clone(), p.entities.clone()));
+            if self.recent.len() > self.recent_cap {
+                self.recent.pop_front();
+            }
+        }
+        let out = self.engine.process_with_detections(&p.event, p.detections, p.time_ms.div_euclid(1000));
+        let mut alerts = Vec::new();
+        for r in out {
+            match &r.body {
+                ResultBody::Detection(_) => {
+                    let same = |a: &&Alert| {
+                        r.header.rule_id.as_deref() == Some(a.rule.id.as_str()) || a.rule.title == r.header.rule_title
+                    };
+                    if let Some(a) = p.alerts.iter().find(same)
+                        && a.rule.level >= self.min_level
+                        && !self.silent.contains(&a.rule.id)
+                    {
+                        alerts.push(a.clone());
+                    }
+                }
+                ResultBody::Correlation(c) => {
+                    let key = r.header.rule_id.clone().unwrap_or_else(|| format!("title:{}", r.header.rule_title));
+                    let info = self.info.get(&key).cloned().unwrap_or_else(|| RuleInfo {
+                        id: key.clone(),
+                        title: r.header.rule_title.clone(),
+                        level: Level::from_sigma(r.header.level.as_ref()),
+                        status: None,
+                        tags: r.header.tags.clone(),
+                        description: None,
+                        falsepositives: Vec::new(),
+                        file: String::new(),
+                        logsource: "correlation".into(),
+                    });
+                    if info.level < self.min_level {
+                        continue;
+                    }
+                    let members: Vec<String> =
+                        c.event_refs.iter().flatten().filter_map(|e| e.id.clone()).filter(|s| !s.is_empty()).collect();
+                    let mut entities = Entities::default();
+                    for (k, v) in &c.group_key {
+                        let k = k.to_ascii_lowercase();
+                        if k.contains("user") || k.contains("account") {
+                            entities.add_user(Some(v));
+                        } else if k.contains("computer") || k.contains("host") || k.contains("workstation") {
+                            entities.add_host(Some(v));
+                        } else if k.contains("ip") || k.contains("address") {
+                            entities.add_ip(Some(v));
+                        } else if k.contains("accesskey") {
+                            entities.add_key(Some(v));
+                        }
+                    }
+                    for m in &members {
+                        if let Some((_, e)) = self.recent.iter().rev().find(|(id, _)| id == m) {
+                            entities.merge(e);
+                        }
+                    }
+                    let groups: Vec<String> = c.group_key.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let explanation = format!(
+                        "Correlation \"{}\" ({}) fired: value {} within {}s{}; {} member event{} kept",
+                        info.title,
+                        c.correlation_type.as_str(),
+                        c.aggregated_value,
+                        c.timespan_secs,
+                        if groups.is_empty() { String::new() } else { format!(" for {}", groups.join(", ")) },
+                        members.len(),
+                        if members.len() == 1 { "" } else { "s" },
+                    );
+                    let window_end = p.time_ms.to_string();
+                    alerts.push(Alert {
+                        id: alert_id(&info.id, &members, &format!("{}|{window_end}", groups.join(","))),
+                        kind: "correlation".into(),
+                        rule: AlertRule::of(&info),
+                        time: Some(p.time_ms),
+                        event_ids: members.clone(),
+                        source: None,
+                        matched: c
+                            .group_key
+                            .iter()
+                            .map(|(k, v)| Matched {
+                                field: k.clone(),
+                                value: Value::String(v.clone()),
+                                selection: Some("group-by".into()),
+                                matcher: None,
+                            })
+                            .collect(),
+                        explanation,
+                        confidence: Confidence::of_rule(info.status.as_deref(), &info.falsepositives),
+                        entities,
+                        correlation: Some(CorrelationInfo {
+                            kind: c.correlation_type.as_str().to_string(),
+                            group_by: c.group_key.clone(),
+                            value: c.aggregated_value,
+                            timespan_secs: c.timespan_secs,
+                            members,
+                            rules: self.refs.get(&key).cloned().unwrap_or_default(),
+                        }),
+                    });
+                }
+            }
+        }
+        alerts
+    }
+
+    /// Correlation state entries held now.
+    pub fn state_entries(&self) -> usize {
+        self.engine.state_count()
+    }
+}

@@ -1,0 +1,322 @@
+//! Logsource routing: which Sigma `product`/`service`/`category` each decoded record satisfies,
+//! and whether Vigil has any decoder that can satisfy a rule's logsource at all.
+//!
+//! The Windows tables follow the SigmaHQ conventions (the `windows` product, services by event
+//! channel, categories by Sysmon/Security/PowerShell event ids). Field names that differ between
+//! the sources of one category (Security 4688 names the new process `NewProcessName` where Sysmon
+//! says `Image`) are mapped on the event side, in [`crate::view`].
+
+use rsigma_parser::LogSource;
+
+/// A rule's logsource, lower-cased, as the key rules are grouped by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RouteKey {
+    pub product: Option<String>,
+    pub service: Option<String>,
+    pub category: Option<String>,
+}
+
+impl RouteKey {
+    pub fn of(ls: &LogSource) -> RouteKey {
+        let norm = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty());
+        RouteKey { product: norm(&ls.product), service: norm(&ls.service), category: norm(&ls.category) }
+    }
+}
+
+impl std::fmt::Display for RouteKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = [("product", &self.product), ("service", &self.service), ("category", &self.category)]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+            .collect();
+        if parts.is_empty() { write!(f, "(any)") } else { write!(f, "{}", parts.join(" ")) }
+    }
+}
+
+/// Windows services and the event channels that carry them.
+pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
+    ("security", &["Security"]),
+    ("system", &["System"]),
+    ("application", &["Application"]),
+    ("sysmon", &["Microsoft-Windows-Sysmon/Operational"]),
+    ("powershell", &["Microsoft-Windows-PowerShell/Operational", "PowerShellCore/Operational"]),
+    ("powershell-classic", &["Windows PowerShell"]),
+    ("taskscheduler", &["Microsoft-Windows-TaskScheduler/Operational"]),
+    ("wmi", &["Microsoft-Windows-WMI-Activity/Operational"]),
+    ("ntlm", &["Microsoft-Windows-NTLM/Operational"]),
+    ("dhcp", &["Microsoft-Windows-DHCP-Server/Operational"]),
+    ("dns-server", &["DNS Server"]),
+    ("driver-framework", &["Microsoft-Windows-DriverFrameworks-UserMode/Operational"]),
+    ("printservice-admin", &["Microsoft-Windows-PrintService/Admin"]),
+    ("printservice-operational", &["Microsoft-Windows-PrintService/Operational"]),
+    ("smbclient-security", &["Microsoft-Windows-SmbClient/Security"]),
+    ("smbclient-connectivity", &["Microsoft-Windows-SmbClient/Connectivity"]),
+    ("smbserver-connectivity", &["Microsoft-Windows-SMBServer/Connectivity"]),
+    ("terminalservices-localsessionmanager", &["Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"]),
+    ("codeintegrity-operational", &["Microsoft-Windows-CodeIntegrity/Operational"]),
+    (
+        "applocker",
+        &[
+            "Microsoft-Windows-AppLocker/MSI and Script",
+            "Microsoft-Windows-AppLocker/EXE and DLL",
+            "Microsoft-Windows-AppLocker/Packaged app-Deployment",
+            "Microsoft-Windows-AppLocker/Packaged app-Execution",
+        ],
+    ),
+    ("msexchange-management", &["MSExchange Management"]),
+    ("windefend", &["Microsoft-Windows-Windows Defender/Operational"]),
+    ("firewall-as", &["Microsoft-Windows-Windows Firewall With Advanced Security/Firewall"]),
+    ("bits-client", &["Microsoft-Windows-Bits-Client/Operational"]),
+    (
+        "security-mitigations",
+        &["Microsoft-Windows-Security-Mitigations/Kernel Mode", "Microsoft-Windows-Security-Mitigations/User Mode"],
+    ),
+    ("diagnosis-scripted", &["Microsoft-Windows-Diagnosis-Scripted/Operational"]),
+    ("shell-core", &["Microsoft-Windows-Shell-Core/Operational"]),
+    ("openssh", &["OpenSSH/Operational"]),
+    ("ldap", &["Microsoft-Windows-LDAP-Client/Debug"]),
+    ("bitlocker", &["Microsoft-Windows-BitLocker/BitLocker Management"]),
+    ("vhdmp", &["Microsoft-Windows-VHDMP/Operational"]),
+    ("appxdeployment-server", &["Microsoft-Windows-AppXDeploymentServer/Operational"]),
+    ("lsa-server", &["Microsoft-Windows-LSA/Operational"]),
+    ("appxpackaging-om", &["Microsoft-Windows-AppxPackaging/Operational"]),
+    ("dns-client", &["Microsoft-Windows-DNS Client Events/Operational"]),
+    ("appmodel-runtime", &["Microsoft-Windows-AppModel-Runtime/Admin"]),
+    ("capi2", &["Microsoft-Windows-CAPI2/Operational"]),
+    (
+        "certificateservicesclient-lifecycle-system",
+        &["Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational"],
+    ),
+    (
+        "kernel-shimengine",
+        &["Microsoft-Windows-Kernel-ShimEngine/Operational", "Microsoft-Windows-Kernel-ShimEngine/Diagnostic"],
+    ),
+    (
+        "application-experience",
+        &[
+            "Microsoft-Windows-Application-Experience/Program-Telemetry",
+            "Microsoft-Windows-Application-Experience/Program-Compatibility-Assistant",
+        ],
+    ),
+    ("ntfs", &["Microsoft-Windows-Ntfs/Operational"]),
+    ("hyper-v-worker", &["Microsoft-Windows-Hyper-V-Worker"]),
+    ("kernel-event-tracing", &["Microsoft-Windows-Kernel-EventTracing"]),
+    ("sense", &["Microsoft-Windows-SENSE/Operational"]),
+    (
+        "servicebus-client",
+        &["Microsoft-ServiceBus-Client/Admin", "Microsoft-ServiceBus-Client/Operational"],
+    ),
+    (
+        "microsoft-servicebus-client",
+        &["Microsoft-ServiceBus-Client/Admin", "Microsoft-ServiceBus-Client/Operational"],
+    ),
+    ("iis-configuration", &["Microsoft-IIS-Configuration/Operational"]),
+];
+
+const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
+
+/// Windows categories: the category, the service whose channel carries it, and its event ids.
+pub const WINDOWS_CATEGORIES: &[(&str, &str, &[u32])] = &[
+    ("process_creation", "sysmon", &[1]),
+    ("process_creation", "security", &[4688]),
+    ("file_change", "sysmon", &[2]),
+    ("network_connection", "sysmon", &[3]),
+    ("sysmon_status", "sysmon", &[4, 16]),
+    ("process_termination", "sysmon", &[5]),
+    ("driver_load", "sysmon", &[6]),
+    ("image_load", "sysmon", &[7]),
+    ("create_remote_thread", "sysmon", &[8]),
+    ("raw_access_thread", "sysmon", &[9]),
+    ("process_access", "sysmon", &[10]),
+    ("file_event", "sysmon", &[11]),
+    ("registry_event", "sysmon", &[12, 13, 14]),
+    ("registry_set", "sysmon", &[13]),
+    ("registry_rename", "sysmon", &[14]),
+    ("create_stream_hash", "sysmon", &[15]),
+    ("pipe_created", "sysmon", &[17, 18]),
+    ("wmi_event", "sysmon", &[19, 20, 21]),
+    ("dns_query", "sysmon", &[22]),
+    ("file_delete", "sysmon", &[23]),
+    ("clipboard_change", "sysmon", &[24]),
+    ("process_tampering", "sysmon", &[25]),
+    ("file_delete_detected", "sysmon", &[26]),
+    ("file_block_executable", "sysmon", &[27]),
+    ("file_block_shredding", "sysmon", &[28]),
+    ("file_executable_detected", "sysmon", &[29]),
+    ("sysmon_error", "sysmon", &[255]),
+    ("ps_module", "powershell", &[4103]),
+    ("ps_script", "powershell", &[4104]),
+    ("ps_classic_start", "powershell-classic", &[400]),
+    ("ps_classic_provider_start", "powershell-classic", &[600]),
+    ("ps_classic_script", "powershell-classic", &[800]),
+    ("antivirus", "windefend", &[1006, 1007, 1008, 1009, 1010, 1011, 1012, 1017, 1018, 1019, 1115, 1116]),
+    // Sysmon 12 splits by EventType; see `windows_categories`.
+    ("registry_add", "sysmon", &[12]),
+    ("registry_delete", "sysmon", &[12]),
+];
+
+/// The service of a Windows channel (case-insensitive).
+pub fn windows_service(channel: &str) -> Option<&'static str> {
+    WINDOWS_SERVICES
+        .iter()
+        .find(|(_, chans)| chans.iter().any(|c| c.eq_ignore_ascii_case(channel)))
+        .map(|(s, _)| *s)
+}
+
+/// The categories a Windows event belongs to. `event_type` is Sysmon's EventType (registry events).
+pub fn windows_categories(service: Option<&str>, event_id: u32, event_type: Option<&str>) -> Vec<&'static str> {
+    let Some(service) = service else { return Vec::new() };
+    let mut out = Vec::new();
+    for (cat, svc, ids) in WINDOWS_CATEGORIES {
+        if *svc != service || !ids.contains(&event_id) {
+            continue;
+        }
+        let ok = match *cat {
+            "registry_add" => event_type.is_some_and(|t| t.eq_ignore_ascii_case("CreateKey")),
+            "registry_delete" => {
+                event_type.is_some_and(|t| t.eq_ignore_ascii_case("DeleteKey") || t.eq_ignore_ascii_case("DeleteValue"))
+            }
+            _ => true,
+        };
+        if ok && !out.contains(cat) {
+            out.push(*cat);
+        }
+    }
+    out
+}
+
+/// The logsource one record satisfies: a product, at most one service, any number of categories.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSource<'a> {
+    pub product: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub categories: Vec<&'a str>,
+}
+
+impl EventSource<'_> {
+    /// Every rule key this record can be routed to: each of product, service and category either
+    /// as the record has it or left open, as a rule may leave it.
+    pub fn keys(&self) -> Vec<(Option<&str>, Option<&str>, Option<&str>)> {
+        let mut out = Vec::new();
+        let products = [self.product, None];
+        let services = [self.service, None];
+        for p in products.iter().take(if self.product.is_some() { 2 } else { 1 }) {
+            for s in services.iter().take(if self.service.is_some() { 2 } else { 1 }) {
+                out.push((*p, *s, None));
+                for c in &self.categories {
+                    out.push((*p, *s, Some(*c)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Why no Vigil decoder can produce events for a rule's logsource, or `None` when one can.
+pub fn unroutable(key: &RouteKey) -> Option<String> {
+    let service = key.service.as_deref();
+    let category = key.category.as_deref();
+    match key.product.as_deref() {
+        Some("windows") | None => {
+            if let Some(s) = service
+                && !WINDOWS_SERVICES.iter().any(|(n, _)| *n == s)
+            {
+                if key.product.is_none() {
+                    return Some(format!("no Vigil decoder produces service '{s}' without a product"));
+                }
+                return Some(format!("no Windows event channel is known for service '{s}'"));
+            }
+            if let Some(c) = category {
+                let known = WINDOWS_CATEGORIES.iter().any(|(n, svc, _)| *n == c && service.is_none_or(|s| s == *svc));
+                if !known {
+                    return Some(match service {
+                        Some(s) => format!("no Windows event of service '{s}' is of category '{c}'"),
+                        None if key.product.is_none() => {
+                            format!("no Vigil decoder produces category '{c}' without a product")
+                        }
+                        None => format!("no Windows event source Vigil reads is of category '{c}'"),
+                    });
+                }
+            }
+            if key.product.is_none() && service.is_none() && category.is_none() {
+                return None;
+            }
+            None
+        }
+        Some("aws") => match (service, category) {
+            (Some("cloudtrail") | None, None) => None,
+            (s, c) => Some(format!(
+                "AWS logs Vigil reads are CloudTrail only (rule asks for{}{})",
+                s.map(|s| format!(" service '{s}'")).unwrap_or_default(),
+                c.map(|c| format!(" category '{c}'")).unwrap_or_default()
+            )),
+        },
+        Some("okta") => match (service, category) {
+            (Some("okta") | None, None) => None,
+            _ => Some("Okta logs Vigil reads are the System Log (service okta) only".into()),
+        },
+        Some("zeek") => match category {
+            None => None,
+            Some(c) => Some(format!("Zeek logs are routed by service (log name), not category '{c}'")),
+        },
+        Some(p) => Some(format!("no Vigil decoder produces product '{p}'")),
+    }
+}
+
+/// The logsource of a CloudTrail, Okta or Zeek record; Windows records are handled by the view.
+pub fn non_windows_source<'a>(family: &str, zeek_log: Option<&'a str>) -> EventSource<'a> {
+    match family {
+        "cloudtrail" => EventSource { product: Some("aws"), service: Some("cloudtrail"), categories: vec![] },
+        "okta" => EventSource { product: Some("okta"), service: Some("okta"), categories: vec![] },
+        "zeek" => EventSource { product: Some("zeek"), service: zeek_log, categories: vec![] },
+        _ => EventSource::default(),
+    }
+}
+
+/// The Sysmon channel name, for callers that build test records.
+pub const SYSMON_CHANNEL: &str = SYSMON;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(p: Option<&str>, s: Option<&str>, c: Option<&str>) -> RouteKey {
+        RouteKey { product: p.map(Into::into), service: s.map(Into::into), category: c.map(Into::into) }
+    }
+
+    #[test]
+    fn sysmon_registry_events_split_by_event_type() {
+        assert_eq!(windows_categories(Some("sysmon"), 12, Some("CreateKey")), vec!["registry_event", "registry_add"]);
+        assert_eq!(
+            windows_categories(Some("sysmon"), 12, Some("DeleteValue")),
+            vec!["registry_event", "registry_delete"]
+        );
+        assert_eq!(windows_categories(Some("sysmon"), 13, Some("SetValue")), vec!["registry_event", "registry_set"]);
+        assert_eq!(windows_categories(Some("security"), 4688, None), vec!["process_creation"]);
+        assert!(windows_categories(Some("security"), 1, None).is_empty(), "event id 1 is a process only in Sysmon");
+        assert!(windows_categories(None, 1, None).is_empty());
+    }
+
+    #[test]
+    fn event_keys_cover_rules_that_leave_dimensions_open() {
+        let src = EventSource { product: Some("windows"), service: Some("sysmon"), categories: vec!["process_creation"] };
+        let keys = src.keys();
+        assert!(keys.contains(&(Some("windows"), None, Some("process_creation"))));
+        assert!(keys.contains(&(Some("windows"), Some("sysmon"), None)));
+        assert!(keys.contains(&(None, None, Some("process_creation"))));
+        assert!(keys.contains(&(None, None, None)));
+        assert_eq!(keys.len(), 8);
+    }
+
+    #[test]
+    fn unroutable_rules_say_why() {
+        assert!(unroutable(&key(Some("windows"), None, Some("process_creation"))).is_none());
+        assert!(unroutable(&key(Some("windows"), Some("security"), None)).is_none());
+        assert!(unroutable(&key(Some("aws"), Some("cloudtrail"), None)).is_none());
+        assert!(unroutable(&key(Some("zeek"), Some("dns"), None)).is_none());
+        assert!(unroutable(&key(Some("linux"), None, Some("process_creation"))).unwrap().contains("'linux'"));
+        assert!(unroutable(&key(Some("windows"), Some("nosuch"), None)).unwrap().contains("'nosuch'"));
+        assert!(unroutable(&key(Some("windows"), Some("security"), Some("image_load"))).is_some());
+        assert!(windows_service("microsoft-windows-sysmon/operational") == Some("sysmon"));
+    }
+}

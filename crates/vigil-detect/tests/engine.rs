@@ -1,0 +1,275 @@
+//! The detector end to end on decoded records: logsource routing, field mapping, filters and
+//! exceptions, correlations with bounded state, alert content.
+
+use vigil_decode::{Occurrences, Options, Scanned, scan_unit};
+use vigil_detect::{Alert, Detector, DetectorOptions, Level, RulePack};
+
+fn sysmon(host: &str, t: &str, image: &str, cmd: &str) -> String {
+    serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "SourceName": "Microsoft-Windows-Sysmon",
+        "Hostname": host, "@timestamp": t, "Image": image, "CommandLine": cmd, "User": "CORP\\bob"})
+    .to_string()
+}
+
+fn security_4688(host: &str, t: &str, image: &str) -> String {
+    serde_json::json!({"EventID": 4688, "Channel": "Security", "SourceName": "Microsoft-Windows-Security-Auditing",
+        "Hostname": host, "@timestamp": t, "NewProcessName": image, "CommandLine": image, "SubjectUserName": "alice"})
+    .to_string()
+}
+
+const WHOAMI: &str = r#"
+title: Whoami
+id: 11111111-1111-1111-1111-111111111111
+name: whoami
+status: stable
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+    condition: selection
+level: medium
+tags: [attack.discovery, attack.t1033]
+"#;
+
+const SECURITY_ONLY: &str = r#"
+title: Anything in Security with a whoami command line
+id: 33333333-3333-3333-3333-333333333333
+logsource: {product: windows, service: security}
+detection:
+    selection:
+        CommandLine|contains: whoami
+    condition: selection
+level: low
+"#;
+
+fn pack(texts: &[&str]) -> RulePack {
+    let mut p = RulePack::default();
+    for (i, t) in texts.iter().enumerate() {
+        p.add_yaml(&format!("r{i}.yml"), t);
+    }
+    p.finish();
+    assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+    p
+}
+
+/// Runs lines through the detector the way `vigil detect` does: plain alerts as they come,
+/// correlation inputs time-sorted through one correlator.
+fn run(det: &Detector, lines: &[String]) -> Vec<Alert> {
+    let data = lines.join("\n");
+    let mut alerts = Vec::new();
+    let mut pending = Vec::new();
+    let mut occ = Occurrences::default();
+    scan_unit("t.json", data.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s {
+            if let Some(h) = det.check(&r, &mut occ, false).hits {
+                alerts.extend(h.alerts);
+                pending.extend(h.pending);
+            }
+        }
+    });
+    pending.sort_by_key(|p| p.time_ms);
+    let mut c = det.correlator();
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    for p in pending {
+        alerts.extend(c.feed(p));
+    }
+    alerts
+}
+
+#[test]
+fn process_creation_rules_see_sysmon_1_and_security_4688_with_mapped_fields() {
+    let det = Detector::new(&pack(&[WHOAMI]), DetectorOptions::default());
+    let lines = vec![
+        sysmon("WS1", "2024-05-01T10:00:00Z", "C:\\Windows\\System32\\whoami.exe", "whoami /all"),
+        security_4688("WS2", "2024-05-01T10:01:00Z", "C:\\Windows\\System32\\whoami.exe"),
+        sysmon("WS1", "2024-05-01T10:02:00Z", "C:\\Windows\\System32\\notepad.exe", "notepad"),
+    ];
+    let alerts = run(&det, &lines);
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a.rule.id, "11111111-1111-1111-1111-111111111111");
+    assert_eq!(a.rule.techniques, vec!["T1033"]);
+    assert_eq!(a.kind, "detection");
+    assert_eq!(a.event_ids.len(), 1);
+    assert_eq!(a.time, Some(1_714_557_600_000));
+    assert_eq!(a.matched[0].field, "Image");
+    assert_eq!(a.matched[0].selection.as_deref(), Some("selection"));
+    assert!(a.explanation.contains("whoami.exe"), "{}", a.explanation);
+    assert_eq!(a.entities.hosts, vec!["WS1"]);
+    assert!(a.source.as_deref().unwrap().contains("line 1"));
+    assert_eq!(alerts[1].matched[0].field, "Image", "4688's NewProcessName is read as Image");
+    assert_eq!(alerts[1].entities.hosts, vec!["WS2"]);
+}
+
+#[test]
+fn a_rule_only_sees_events_of_its_logsource() {
+    let det = Detector::new(&pack(&[SECURITY_ONLY]), DetectorOptions::default());
+    let lines = vec![
+        sysmon("WS1", "2024-05-01T10:00:00Z", "C:\\whoami.exe", "whoami"),
+        security_4688("WS2", "2024-05-01T10:01:00Z", "C:\\whoami.exe"),
+        serde_json::json!({"eventVersion": "1.08", "eventTime": "2024-05-01T10:00:00Z", "eventSource": "s3.amazonaws.com",
+            "eventName": "whoami", "CommandLine": "whoami", "awsRegion": "us-east-1", "userIdentity": {"type": "IAMUser"}})
+        .to_string(),
+    ];
+    let alerts = run(&det, &lines);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].entities.hosts, vec!["WS2"]);
+}
+
+#[test]
+fn filters_and_min_level_suppress_before_alerting() {
+    let filter = r#"
+title: Not on the build server
+logsource: {product: windows}
+filter:
+    rules: [11111111-1111-1111-1111-111111111111]
+    selection:
+        Computer: BUILD01
+    condition: not selection
+"#;
+    let det = Detector::new(&pack(&[WHOAMI, filter]), DetectorOptions::default());
+    let lines = vec![
+        sysmon("BUILD01", "2024-05-01T10:00:00Z", "C:\\whoami.exe", "whoami"),
+        sysmon("WS1", "2024-05-01T10:00:00Z", "C:\\whoami.exe", "whoami"),
+    ];
+    let alerts = run(&det, &lines);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].entities.hosts, vec!["WS1"]);
+    let det = Detector::new(&pack(&[WHOAMI]), DetectorOptions { min_level: Level::High, ..DetectorOptions::default() });
+    assert!(run(&det, &lines).is_empty());
+}
+
+const BURST: &str = r#"
+title: Whoami burst on one host
+id: 22222222-2222-2222-2222-222222222222
+correlation:
+    type: event_count
+    rules: [whoami]
+    group-by: [Computer]
+    timespan: 5m
+    condition: {gte: 3}
+level: high
+"#;
+
+#[test]
+fn event_count_correlation_fires_once_per_threshold_with_members_and_group() {
+    let det = Detector::new(&pack(&[WHOAMI, BURST]), DetectorOptions::default());
+    let mut lines = Vec::new();
+    for (i, host) in ["WS1", "WS1", "WS2", "WS1", "WS1"].iter().enumerate() {
+        lines.push(sysmon(host, &format!("2024-05-01T10:0{i}:00Z"), "C:\\whoami.exe", &format!("whoami {i}")));
+    }
+    // Outside the window: does not count with the others.
+    lines.push(sysmon("WS2", "2024-05-01T11:00:00Z", "C:\\whoami.exe", "whoami late"));
+    lines.push(sysmon("WS2", "2024-05-01T11:01:00Z", "C:\\whoami.exe", "whoami later"));
+    let alerts = run(&det, &lines);
+    let corr: Vec<&Alert> = alerts.iter().filter(|a| a.kind == "correlation").collect();
+    assert_eq!(corr.len(), 1, "{corr:#?}");
+    let c = corr[0];
+    let info = c.correlation.as_ref().unwrap();
+    assert_eq!(info.kind, "event_count");
+    assert_eq!(info.group_by, vec![("Computer".to_string(), "WS1".to_string())]);
+    assert_eq!(info.value, 3.0);
+    assert_eq!(info.members.len(), 3);
+    assert_eq!(c.event_ids, info.members);
+    assert_eq!(c.entities.hosts, vec!["WS1"]);
+    assert_eq!(c.rule.level, Level::High);
+    // `generate` is off by default: the member detections are not raised on their own.
+    assert!(alerts.iter().all(|a| a.kind == "correlation"), "{alerts:#?}");
+    let with_generate = BURST.replace("level: high", "generate: true\nlevel: high");
+    let det = Detector::new(&pack(&[WHOAMI, &with_generate]), DetectorOptions::default());
+    let alerts = run(&det, &lines);
+    assert_eq!(alerts.iter().filter(|a| a.kind == "detection").count(), 7);
+}
+
+#[test]
+fn temporal_ordered_and_value_count_correlations() {
+    let net = r#"
+title: Net use
+id: 44444444-4444-4444-4444-444444444444
+name: netuse
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        CommandLine|contains: 'net use'
+    condition: selection
+level: low
+"#;
+    let ordered = r#"
+title: Whoami then net use
+id: 55555555-5555-5555-5555-555555555555
+correlation:
+    type: temporal_ordered
+    rules: [whoami, netuse]
+    group-by: [Computer]
+    timespan: 10m
+level: high
+---
+title: Whoami on many hosts
+id: 66666666-6666-6666-6666-666666666666
+correlation:
+    type: value_count
+    rules: [whoami]
+    timespan: 1h
+    condition:
+        field: Computer
+        gte: 3
+level: high
+"#;
+    let det = Detector::new(&pack(&[WHOAMI, net, ordered]), DetectorOptions::default());
+    let lines = vec![
+        sysmon("WS9", "2024-05-01T10:00:00Z", "C:\\net.exe", "net use \\\\srv"),
+        sysmon("WS9", "2024-05-01T10:01:00Z", "C:\\whoami.exe", "whoami"),
+        sysmon("WS1", "2024-05-01T10:02:00Z", "C:\\whoami.exe", "whoami"),
+        sysmon("WS1", "2024-05-01T10:03:00Z", "C:\\net.exe", "net use \\\\srv"),
+        sysmon("WS2", "2024-05-01T10:04:00Z", "C:\\whoami.exe", "whoami"),
+    ];
+    let alerts = run(&det, &lines);
+    let ids: Vec<&str> = alerts.iter().filter(|a| a.kind == "correlation").map(|a| a.rule.id.as_str()).collect();
+    assert!(ids.contains(&"55555555-5555-5555-5555-555555555555"), "{ids:?}");
+    assert!(ids.contains(&"66666666-6666-6666-6666-666666666666"), "{ids:?}");
+    let ordered = alerts.iter().find(|a| a.rule.id.starts_with("5555")).unwrap();
+    assert_eq!(ordered.correlation.as_ref().unwrap().group_by[0].1, "WS1", "WS9 ran them the wrong way round");
+}
+
+#[test]
+fn correlation_state_is_bounded() {
+    let det = Detector::new(
+        &pack(&[WHOAMI, BURST]),
+        DetectorOptions { max_correlation_state: 50, ..DetectorOptions::default() },
+    );
+    let lines: Vec<String> = (0..500)
+        .map(|i| sysmon(&format!("H{i}"), &format!("2024-05-01T10:{:02}:{:02}Z", i / 60, i % 60), "C:\\whoami.exe", "whoami"))
+        .collect();
+    let data = lines.join("\n");
+    let mut c = det.correlator();
+    let mut occ = Occurrences::default();
+    let mut max_state = 0;
+    scan_unit("t.json", data.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+            && let Some(p) = h.pending
+        {
+            c.feed(p);
+            max_state = max_state.max(c.state_entries());
+        }
+    });
+    assert!(max_state <= 50, "state grew to {max_state}");
+}
+
+#[test]
+fn hostile_values_do_not_break_evaluation() {
+    let det = Detector::new(&pack(&[WHOAMI, SECURITY_ONLY]), DetectorOptions::default());
+    let huge = "A".repeat(1 << 20);
+    let lines = vec![
+        sysmon("WS1", "2024-05-01T10:00:00Z", &format!("{huge}\\whoami.exe"), &huge),
+        serde_json::json!({"EventID": "not a number", "Channel": "Security", "Hostname": "x", "@timestamp": "2024-05-01T10:00:00Z", "CommandLine": "whoami"}).to_string(),
+        serde_json::json!({"EventID": 4688, "Channel": ["Security"], "@timestamp": "bad time", "CommandLine": {"nested": "whoami"}}).to_string(),
+    ];
+    let alerts = run(&det, &lines);
+    assert!(alerts.iter().any(|a| a.rule.id.starts_with("1111")));
+    // A record that matched but cannot be normalized still alerts, saying why it has no event id.
+    for a in &alerts {
+        if a.event_ids.is_empty() {
+            assert!(a.explanation.contains("could not be normalized"), "{}", a.explanation);
+        }
+    }
+}
