@@ -22,6 +22,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         repeat: usize,
     },
+    /// `vigil detect` over the inputs with the given rules, once per thread count, beside the
+    /// parse-only floor (the same sources and parsing, no evaluation).
+    Detect {
+        #[command(flatten)]
+        rules: crate::detect::RuleArgs,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+        /// Also write every record as Sigma sees it (flat JSON, one per line) to this file, to
+        /// feed the same events to another engine.
+        #[arg(long)]
+        dump_sigma: Option<PathBuf>,
+    },
 }
 
 #[derive(Serialize)]
@@ -51,7 +67,12 @@ impl Line {
 }
 
 pub fn run(cmd: BenchCommand, json: bool) -> Result<()> {
-    let BenchCommand::Ingest { paths, threads, repeat } = cmd;
+    let (paths, threads, repeat) = match cmd {
+        BenchCommand::Ingest { paths, threads, repeat } => (paths, threads, repeat),
+        BenchCommand::Detect { rules, paths, threads, repeat, dump_sigma } => {
+            return detect(&rules, &paths, &threads, repeat, dump_sigma.as_deref(), json);
+        }
+    };
     let files = vigil_source::collect_files(&paths)?;
     let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let mut lines = Vec::new();
@@ -113,26 +134,134 @@ pub fn run(cmd: BenchCommand, json: bool) -> Result<()> {
         lines.push(Line::new("vigil ingest (decode + dedupe + Parquet + SQLite)", t, n, payload, best));
     }
 
+    print_lines(&lines, files.len(), bytes, payload, json)
+}
+
+fn print_lines(lines: &[Line], files: usize, bytes: u64, payload: u64, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&lines)?);
     } else {
-        println!(
-            "{} files, {:.1} MB on disk, {:.1} MB decompressed",
-            files.len(),
-            bytes as f64 / 1e6,
-            payload as f64 / 1e6
-        );
+        println!("{} files, {:.1} MB on disk, {:.1} MB decompressed", files, bytes as f64 / 1e6, payload as f64 / 1e6);
         println!(
             "{:<62} {:>7} {:>9} {:>8} {:>11} {:>8}",
             "measurement", "threads", "records", "seconds", "records/s", "MB/s"
         );
-        for l in &lines {
+        for l in lines {
             println!(
                 "{:<62} {:>7} {:>9} {:>8.2} {:>11.0} {:>8.1}",
                 l.what, l.threads, l.records, l.seconds, l.records_per_sec, l.mb_per_sec
             );
         }
     }
+    Ok(())
+}
+
+/// Parse only: the sources and the framing/parsing `vigil detect` runs, every record parsed to
+/// JSON (EVTX through the evtx crate), nothing evaluated or normalized.
+fn parse_only(files: &[PathBuf], threads: usize) -> Result<(u64, u64)> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?;
+    let n = AtomicU64::new(0);
+    let payload = AtomicU64::new(0);
+    let opts = vigil_decode::Options::default();
+    pool.install(|| {
+        files.par_iter().for_each(|f| {
+            vigil_source::read_file_units(f, vigil_source::Limits::default(), &mut |u| {
+                let mut k = 0u64;
+                vigil_decode::scan_unit(&u.name, &u.data, &opts, &mut |s| {
+                    std::hint::black_box(&s);
+                    k += 1;
+                });
+                n.fetch_add(k, Ordering::Relaxed);
+                payload.fetch_add(u.data.len() as u64, Ordering::Relaxed);
+            });
+        })
+    });
+    Ok((n.into_inner(), payload.into_inner()))
+}
+
+fn detect(
+    rules: &crate::detect::RuleArgs,
+    paths: &[PathBuf],
+    threads: &[usize],
+    repeat: usize,
+    dump: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
+    let files = vigil_source::collect_files(paths)?;
+    let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let t0 = Instant::now();
+    let (det, pack) = rules.detector()?;
+    let load_s = t0.elapsed().as_secs_f64();
+    let mut lines = Vec::new();
+    let mut payload = bytes;
+    for &t in threads {
+        let mut best = f64::MAX;
+        let mut n = 0;
+        for _ in 0..repeat.max(1) {
+            let start = Instant::now();
+            (n, payload) = parse_only(&files, t)?;
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        lines.push(Line::new("parse-only floor (sources + framing + JSON/EVTX parse)", t, n, payload, best));
+    }
+    let mut alerts = 0;
+    for &t in threads {
+        let mut best = f64::MAX;
+        let mut n = 0;
+        for _ in 0..repeat.max(1) {
+            let opts = vigil_pipeline::detect::DetectOptions { threads: t, ..Default::default() };
+            let start = Instant::now();
+            let r = vigil_pipeline::detect::detect(paths, &det, &opts, &mut |a| {
+                std::hint::black_box(a);
+            })?;
+            best = best.min(start.elapsed().as_secs_f64());
+            n = r.records;
+            alerts = r.alerts;
+        }
+        lines.push(Line::new("vigil detect (parse + route + evaluate + alerts)", t, n, payload, best));
+    }
+    if let Some(path) = dump {
+        dump_sigma(&files, path)?;
+    }
+    if !json {
+        println!(
+            "{} rules loaded ({} active) in {:.2}s; {} alerts",
+            pack.rules.len(),
+            det.active_rules(),
+            load_s,
+            alerts
+        );
+    }
+    print_lines(&lines, files.len(), bytes, payload, json)
+}
+
+/// Writes every record's Sigma view as one JSON object per line.
+fn dump_sigma(files: &[PathBuf], path: &std::path::Path) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| path.display().to_string())?);
+    let opts = vigil_decode::Options::default();
+    let mut err = None;
+    for f in files {
+        vigil_source::read_file_units(f, vigil_source::Limits::default(), &mut |u| {
+            vigil_decode::scan_unit(&u.name, &u.data, &opts, &mut |s| {
+                if let vigil_decode::Scanned::Record(r) = s {
+                    let (view, _) = vigil_detect::view::View::new(r.family(), r.value(), r.zeek_log());
+                    let line = serde_json::to_string(&view.flat_json()).unwrap_or_default();
+                    if let Err(e) = writeln!(out, "{line}")
+                        && err.is_none()
+                    {
+                        err = Some(e);
+                    }
+                }
+            });
+        });
+    }
+    if let Some(e) = err {
+        return Err(e).context("writing the Sigma view");
+    }
+    out.flush()?;
     Ok(())
 }
 

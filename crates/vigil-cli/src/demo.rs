@@ -160,6 +160,60 @@ pub struct DemoArgs {
     pub dir: PathBuf,
     pub sim: SimArgs,
     pub threads: usize,
+    /// Sigma rule paths run beside the built-in rules.
+    pub rules: Vec<PathBuf>,
+}
+
+/// Which labeled attack instances at least one alert points at (an alert whose events include
+/// one of the instance's labeled events), per scenario.
+fn alerts_vs_labels(labels: &Path, alerts: &[vigil_detect::Alert]) -> Result<Value> {
+    let f = std::fs::File::open(labels).with_context(|| labels.display().to_string())?;
+    let mut owner: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut instances: Vec<(String, String, std::collections::BTreeSet<String>)> = Vec::new();
+    for line in std::io::BufReader::new(f).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)?;
+        let idx = instances.len();
+        for id in v["event_ids"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            owner.insert(id.to_string(), idx);
+        }
+        instances.push((
+            v["scenario"].as_str().unwrap_or("?").to_string(),
+            v["summary"].as_str().or(v["description"].as_str()).unwrap_or("").to_string(),
+            Default::default(),
+        ));
+    }
+    let mut on_benign = 0u64;
+    for a in alerts {
+        let mut hit = false;
+        for id in &a.event_ids {
+            if let Some(&i) = owner.get(id) {
+                instances[i].2.insert(a.rule.title.clone());
+                hit = true;
+            }
+        }
+        if !hit {
+            on_benign += 1;
+        }
+    }
+    let mut by_scenario: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (sc, _, rules) in &instances {
+        let e = by_scenario.entry(sc.clone()).or_default();
+        e.0 += 1;
+        if !rules.is_empty() {
+            e.1 += 1;
+        }
+    }
+    Ok(json!({
+        "instances": instances.len(),
+        "detected": instances.iter().filter(|i| !i.2.is_empty()).count(),
+        "by_scenario": by_scenario.iter().map(|(k, (n, d))| (k.clone(), json!({"instances": n, "detected": d}))).collect::<serde_json::Map<_, _>>(),
+        "rules_per_instance": instances.iter().map(|(sc, _, r)| json!({"scenario": sc, "rules": r})).collect::<Vec<_>>(),
+        "alerts_on_unlabeled_events": on_benign,
+    }))
 }
 
 pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> {
@@ -182,19 +236,33 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
 
     // 1. Simulate the company.
     let cfg = args.sim.config()?;
-    say(&format!("[1/3] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
+    say(&format!("[1/4] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
     let t = Instant::now();
     let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
     let sim_secs = t.elapsed().as_secs_f64();
 
-    // 2. Ingest its logs: decode, normalize to OCSF, write the lake and the state store.
-    say(&format!("[2/3] ingesting {} records …", sim.events));
+    // 2. Ingest its logs: decode, normalize to OCSF, detect, write the lake and the state store.
+    let rule_args = crate::detect::RuleArgs {
+        rules: args.rules.clone(),
+        exceptions: Vec::new(),
+        no_builtin: false,
+        min_level: vigil_detect::Level::Informational,
+    };
+    let (detector, pack) = rule_args.detector()?;
+    let pack_summary = pack.summary();
+    say(&format!(
+        "[2/4] ingesting {} records with {} rules active ({} loaded) …",
+        sim.events,
+        detector.active_rules(),
+        pack_summary.rules + pack_summary.correlations
+    ));
     let dd = DataDir::new(&data_dir);
     let progress = Arc::new(Progress::default());
     let opts = IngestOptions {
         threads: args.threads,
         progress: Some(progress.clone()),
         args: "vigil demo".into(),
+        detector: Some(Arc::new(detector)),
         ..IngestOptions::default()
     };
     let bar = show_progress.then(|| output::progress_bar(progress.clone()));
@@ -211,8 +279,14 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let labels_path = sim_dir.join(&sim.labels_path);
     let labels = check_labels(&labels_path, &mut store)?;
 
-    // 3. Hunt over the lake.
-    say("[3/3] hunting over the lake …");
+    // 3. The alerts detection raised as the events arrived, against the ground truth.
+    say("[3/4] reading the alerts …");
+    let rows = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
+    let alerts: Vec<vigil_detect::Alert> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
+    let coverage = alerts_vs_labels(&labels_path, &alerts)?;
+
+    // 4. Hunt over the lake.
+    say("[4/4] hunting over the lake …");
     let engine = vigil_query::QueryEngine::open(&dd.lake())?;
     let mut hunts = Vec::new();
     for (title, sql) in HUNTS {
@@ -220,7 +294,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         hunts.push((title, sql, r));
     }
 
-    let not_yet = ["detect", "triage", "cases", "playbooks", "incident packet", "scorecard"];
+    let not_yet = ["triage", "cases", "playbooks", "incident packet", "scorecard"];
     let elapsed = started.elapsed().as_secs_f64();
     let data_arg = data_dir.display().to_string();
     if json_out {
@@ -235,6 +309,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
             "simulation_seconds": sim_secs,
             "ingest": report,
             "labels": labels,
+            "rules": pack_summary,
+            "alerts": {
+                "total": report.alerts,
+                "by_level": report.alerts_by_level,
+                "by_rule": report.alerts_by_rule,
+                "against_labels": coverage,
+            },
             "hunts": hunt_json,
             "stages_not_built_yet": not_yet,
             "seconds": elapsed,
@@ -268,6 +349,49 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     for (k, v) in &report.by_class {
         println!("    {k:<26} {v:>9}");
     }
+    println!();
+    println!(
+        "Detect → {} alerts from {} rules ({} built in{})",
+        report.alerts,
+        report.alerts_by_rule.len(),
+        vigil_detect::builtin::RULES.len(),
+        if args.rules.is_empty() {
+            "; add SigmaHQ rules with --rules <sigma>/rules".to_string()
+        } else {
+            format!(", plus {}", args.rules.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+        }
+    );
+    let order = ["critical", "high", "medium", "low", "informational"];
+    let lv: Vec<String> =
+        order.iter().filter_map(|l| report.alerts_by_level.get(*l).map(|n| format!("{l} {n}"))).collect();
+    if !lv.is_empty() {
+        println!("  by level: {}", lv.join(", "));
+    }
+    let mut by_rule: Vec<(&String, &u64)> = report.alerts_by_rule.iter().collect();
+    by_rule.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (title, n) in by_rule.iter().take(15) {
+        println!("    {n:>6}  {title}");
+    }
+    if by_rule.len() > 15 {
+        println!("    … and {} more rules (vigil alerts list)", by_rule.len() - 15);
+    }
+    println!(
+        "  against the ground truth: {} of {} attack instances have an alert on their labeled events; {} alerts on unlabeled (background) events",
+        coverage["detected"], coverage["instances"], coverage["alerts_on_unlabeled_events"]
+    );
+    if let Some(m) = coverage["by_scenario"].as_object() {
+        for (k, v) in m {
+            println!("    {k:<22} {} of {}", v["detected"], v["instances"]);
+        }
+    }
+    let mut top: Vec<&vigil_detect::Alert> = alerts.iter().filter(|a| a.rule.level >= vigil_detect::Level::High).collect();
+    top.sort_by(|a, b| b.rule.level.cmp(&a.rule.level).then(a.time.cmp(&b.time)));
+    if !top.is_empty() {
+        println!("  highest alerts:");
+        for a in top.iter().take(8) {
+            println!("    [{}] {}", a.rule.level.as_str(), a.explanation);
+        }
+    }
     for (title, _, r) in &hunts {
         println!();
         println!("Hunt: {title}");
@@ -282,6 +406,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     println!("  vigil --data-dir {data_arg} tables");
     println!("  vigil --data-dir {data_arg} query \"SELECT * FROM authentication LIMIT 10\"");
     println!("  vigil --data-dir {data_arg} quarantine list");
+    println!("  vigil --data-dir {data_arg} alerts list --min-level high");
     println!("  ground truth: {}", labels_path.display());
     Ok(())
 }

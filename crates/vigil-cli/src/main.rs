@@ -117,7 +117,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// The pilot in one command: simulate a company, ingest it, hunt, and say where to look.
+    /// The pilot in one command: simulate a company, ingest it with detection on, hunt, and say where to look.
     Demo {
         /// Everything the demo writes stays under this directory.
         #[arg(long, default_value = "vigil-demo")]
@@ -130,6 +130,10 @@ enum Command {
         users: u32,
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
+        /// Sigma rules to run besides Vigil's built-in ones (a SigmaHQ checkout's `rules/`, say):
+        /// the ones whose logsource the simulated logs satisfy fire as events arrive.
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
     },
     /// Measure ingest throughput against the parse-only floor.
     Bench {
@@ -275,11 +279,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
         }
-        Command::Demo { dir, seed, days, users, threads } => {
+        Command::Demo { dir, seed, days, users, threads, rules } => {
             let args = demo::DemoArgs {
                 dir,
                 sim: demo::SimArgs { seed, days, users, start: None, scenarios: Vec::new() },
                 threads: threads.max(1),
+                rules,
             };
             demo::demo(&args, cli.json, show_progress)
         }

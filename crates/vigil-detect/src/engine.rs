@@ -366,6 +366,11 @@ pub struct Correlator {
     /// Entities of recent member events, so a correlation alert names who it is about.
     recent: std::collections::VecDeque<(String, Entities)>,
     recent_cap: usize,
+    /// When each (correlation, group) last fired: it is not raised again for the same group
+    /// within its timespan (the alert already stands; the members keep accruing in the window).
+    last_fired: HashMap<(String, String), i64>,
+    /// Correlation firings held back that way.
+    pub suppressed: u64,
     /// Errors loading correlations into the engine (file, rule, why).
     pub errors: Vec<String>,
 }
@@ -411,6 +416,8 @@ impl Correlator {
             silent: d.silent.clone(),
             recent: Default::default(),
             recent_cap: 100_000,
+            last_fired: HashMap::new(),
+            suppressed: 0,
             errors,
         }
     }
@@ -476,6 +483,19 @@ impl Correlator {
                         }
                     }
                     let groups: Vec<String> = c.group_key.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let span_ms = (c.timespan_secs as i64).saturating_mul(1000);
+                    let fired_key = (info.id.clone(), groups.join(","));
+                    if let Some(&last) = self.last_fired.get(&fired_key)
+                        && p.time_ms.saturating_sub(last) < span_ms
+                    {
+                        self.suppressed += 1;
+                        continue;
+                    }
+                    self.last_fired.insert(fired_key, p.time_ms);
+                    if self.last_fired.len() > 100_000 {
+                        let now = p.time_ms;
+                        self.last_fired.retain(|_, t| now.saturating_sub(*t) < 7 * 86_400_000);
+                    }
                     let explanation = format!(
                         "Correlation \"{}\" ({}) fired: value {} within {}s{}; {} member event{} kept",
                         info.title,

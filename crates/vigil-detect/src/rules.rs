@@ -241,7 +241,18 @@ impl RulePack {
         for rule in coll.rules {
             self.add_rule(file, rule);
         }
-        for c in coll.correlations {
+        for mut c in coll.correlations {
+            // rsigma 0.23 gives a temporal correlation without a condition the threshold
+            // `gte: 1`, so it fires when any one of its rules matches; the Sigma specification
+            // says all of them must. Vigil restores the specification's default.
+            if matches!(c.correlation_type, rsigma_parser::CorrelationType::Temporal)
+                && let CorrelationCondition::Threshold { predicates, field: None, .. } = &mut c.condition
+                && predicates.len() == 1
+                && predicates[0] == (rsigma_parser::ConditionOperator::Gte, 1)
+                && c.rules.len() > 1
+            {
+                predicates[0].1 = c.rules.len() as u64;
+            }
             let info = info_of(file, c.id.as_deref(), &c.title, c.level.as_ref(), c.status.map(|s| format!("{s:?}").to_lowercase()), &c.tags, &c.description, &c.falsepositives, "correlation".into());
             self.correlations.push(LoadedCorrelation { info, rule: c });
         }

@@ -309,6 +309,13 @@ impl<'a> View<'a> {
     }
 }
 
+impl View<'_> {
+    /// The record as Sigma sees it, as one JSON value (flat for Windows events).
+    pub fn flat_json(&self) -> Value {
+        SigmaEvent::to_json(self)
+    }
+}
+
 impl SigmaEvent for View<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
         match self {

@@ -231,6 +231,45 @@ level: high
 }
 
 #[test]
+fn temporal_needs_every_rule_and_a_firing_group_is_not_raised_again_within_its_window() {
+    let net = r#"
+title: Net use
+id: 44444444-4444-4444-4444-444444444444
+name: netuse
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        CommandLine|contains: 'net use'
+    condition: selection
+level: low
+"#;
+    let temporal = r#"
+title: Whoami and net use
+id: 77777777-7777-7777-7777-777777777777
+correlation:
+    type: temporal
+    rules: [whoami, netuse]
+    group-by: [Computer]
+    timespan: 10m
+level: high
+"#;
+    let det = Detector::new(&pack(&[WHOAMI, net, temporal, BURST]), DetectorOptions::default());
+    // Only whoami on WS1: the temporal correlation must not fire.
+    let only_one: Vec<String> =
+        (0..2).map(|i| sysmon("WS1", &format!("2024-05-01T10:0{i}:00Z"), "C:\\whoami.exe", "whoami")).collect();
+    assert!(run(&det, &only_one).iter().all(|a| a.rule.id != "77777777-7777-7777-7777-777777777777"));
+    // Both: it fires. Nine whoami in five minutes cross the burst threshold three times, but the
+    // burst is raised once for WS1 within its window.
+    let mut lines = vec![sysmon("WS1", "2024-05-01T10:00:00Z", "C:\\net.exe", "net use x")];
+    for i in 0..9 {
+        lines.push(sysmon("WS1", &format!("2024-05-01T10:01:{:02}Z", i * 5), "C:\\whoami.exe", "whoami"));
+    }
+    let alerts = run(&det, &lines);
+    assert_eq!(alerts.iter().filter(|a| a.rule.id.starts_with("7777")).count(), 1, "{alerts:#?}");
+    assert_eq!(alerts.iter().filter(|a| a.rule.id.starts_with("2222")).count(), 1);
+}
+
+#[test]
 fn correlation_state_is_bounded() {
     let det = Detector::new(
         &pack(&[WHOAMI, BURST]),

@@ -55,17 +55,21 @@ fn every_sigmahq_rule_folder_loads_and_every_rejection_is_explained() {
     // rsigma 0.23; the idle ones need a decoder Vigil does not have (linux, azure, macos, …).
     let expect = [
         "rules: PackSummary { files: 3141, rules: 3141, active: 2506, idle: 635, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 436, idle: 37, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 135, idle: 5, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-placeholder: PackSummary { files: 23, rules: 23, active: 23, idle: 0, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-compliance: PackSummary { files: 3, rules: 3, active: 1, idle: 2, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 327, idle: 146, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 122, idle: 18, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-placeholder: PackSummary { files: 23, rules: 23, active: 16, idle: 7, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-compliance: PackSummary { files: 3, rules: 3, active: 0, idle: 3, correlations: 0, filters: 0, rejected: 0 }",
     ];
     assert_eq!(lines, expect);
 }
 
 /// Regression cases that do not pass, each with the reason. A case leaving this list (it now
 /// passes) or joining it fails the test until the list is updated.
-const KNOWN_FAILURES: &[(&str, &str)] = &[];
+const KNOWN_FAILURES: &[(&str, &str)] = &[(
+    "ef0ff092-a24a-4fbc-beea-06c08d53e085",
+    "Cisco AAA CLI syslog (.raw text): Vigil has no Cisco decoder, so the sample is quarantined \
+     as an unrecognised format and the rule (product: cisco) is idle",
+)];
 
 #[test]
 fn sigmahq_regression_samples_fire_their_rules() {
