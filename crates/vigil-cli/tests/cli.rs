@@ -151,6 +151,10 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     assert_eq!(v["labels"]["labeled_events"], v["labels"]["labeled_events_in_lake"]);
     assert_eq!(v["labels"]["by_scenario"].as_object().unwrap().len(), 11);
     assert!(v["hunts"].as_array().unwrap().len() >= 3);
+    // Detection ran as the events arrived, and its alerts point at labeled attacks.
+    assert!(v["rules"]["rules"].as_u64().unwrap() >= 9, "{}", v["rules"]);
+    assert!(v["alerts"]["total"].as_u64().unwrap() > 0, "{}", v["alerts"]);
+    assert!(v["alerts"]["against_labels"]["detected"].as_u64().unwrap() >= 1, "{}", v["alerts"]);
     // Everything it wrote is under --dir.
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(entries, vec![std::ffi::OsString::from("demo")]);
@@ -203,4 +207,114 @@ fn simulate_is_deterministic_through_the_cli() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+}
+
+const WHOAMI_RULE: &str = r#"
+title: Whoami run
+id: 0f0f0f0f-0000-4000-8000-000000000001
+name: whoami_run
+status: test
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+    condition: selection
+level: high
+tags: [attack.discovery, attack.t1033]
+"#;
+
+const WHOAMI_BURST: &str = r#"
+title: Whoami burst
+id: 0f0f0f0f-0000-4000-8000-000000000002
+correlation:
+    type: event_count
+    rules: [whoami_run]
+    group-by: [Computer]
+    timespan: 10m
+    condition: {gte: 2}
+generate: true
+level: critical
+"#;
+
+fn sysmon_line(host: &str, t: &str, image: &str) -> String {
+    serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": host,
+        "@timestamp": t, "Image": image, "CommandLine": image, "User": "CORP\\bob"}).to_string()
+}
+
+#[test]
+fn rules_check_detect_ingest_and_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("windows")).unwrap();
+    std::fs::write(rules.join("windows/whoami.yml"), WHOAMI_RULE).unwrap();
+    std::fs::write(rules.join("windows/burst.yml"), WHOAMI_BURST).unwrap();
+    std::fs::write(rules.join("broken.yml"), "title: broken\ndetection: [\n").unwrap();
+    std::fs::write(rules.join("linux.yml"), WHOAMI_RULE.replace("product: windows", "product: linux").replace("0001", "0009")).unwrap();
+    let events = dir.path().join("events.jsonl");
+    let lines = [
+        sysmon_line("WS1", "2024-05-01T10:00:00Z", "C:\\Windows\\System32\\whoami.exe"),
+        sysmon_line("WS1", "2024-05-01T10:01:00Z", "C:\\Windows\\System32\\whoami.exe"),
+        sysmon_line("WS2", "2024-05-01T10:02:00Z", "C:\\Windows\\notepad.exe"),
+        "{not json".to_string(),
+    ];
+    std::fs::write(&events, lines.join("\n")).unwrap();
+    let r = rules.to_str().unwrap();
+    let e = events.to_str().unwrap();
+
+    // rules check: loaded, idle and rejected, each with its reason.
+    let v = ok_json(data.path(), &["--json", "rules", "check", r]);
+    assert_eq!(v["summary"]["rules"], 2);
+    assert_eq!(v["summary"]["idle"], 1);
+    assert_eq!(v["summary"]["correlations"], 1);
+    assert_eq!(v["summary"]["rejected"], 1);
+    assert!(v["rejected"][0]["file"].as_str().unwrap().ends_with("broken.yml"));
+    assert!(v["idle"][0]["reason"].as_str().unwrap().contains("linux"));
+    let out = vigil(data.path(), &["rules", "check", r]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 rejected") && text.contains("broken.yml"), "{text}");
+
+    // detect: JSON lines, one per alert; the summary on stderr.
+    let out = vigil(data.path(), &["--json", "detect", "--no-builtin", "--rules", r, e]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let alerts: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(alerts.iter().filter(|a| a["kind"] == "detection").count(), 2);
+    let corr: Vec<_> = alerts.iter().filter(|a| a["kind"] == "correlation").collect();
+    assert_eq!(corr.len(), 1);
+    assert_eq!(corr[0]["correlation"]["members"].as_array().unwrap().len(), 2);
+    assert_eq!(alerts[0]["rule"]["techniques"][0], "T1033");
+    assert_eq!(alerts[0]["matched"][0]["field"], "Image");
+    assert_eq!(alerts[0]["entities"]["hosts"][0], "WS1");
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(summary.contains("3 alerts") && summary.contains("1 records quarantined"), "{summary}");
+    assert!(summary.contains("Whoami burst"), "{summary}");
+    // --min-level high drops nothing here; critical keeps the correlation only.
+    let out = vigil(data.path(), &["--json", "detect", "--no-builtin", "--min-level", "critical", "--rules", r, e]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    // OCSF Detection Findings.
+    let out = vigil(data.path(), &["detect", "--no-builtin", "--ocsf", "--rules", r, e]);
+    let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["class_uid"], 2004);
+    // The table.
+    let out = vigil(data.path(), &["detect", "--no-builtin", "--rules", r, e]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Whoami run") && text.contains("by rule:"), "{text}");
+    // No rules at all is an error, not an empty scan.
+    let out = vigil(data.path(), &["detect", "--no-builtin", e]);
+    assert!(!out.status.success());
+
+    // ingest with rules: alerts stored with the events, once.
+    let v = ok_json(data.path(), &["--json", "ingest", "--no-builtin", "--rules", r, e]);
+    assert_eq!(v["events"], 3);
+    assert_eq!(v["alerts"], 3);
+    let v = ok_json(data.path(), &["--json", "ingest", "--no-builtin", "--rules", r, e]);
+    assert_eq!(v["alerts"], 0, "a record read again raises nothing again");
+    let out = vigil(data.path(), &["--json", "alerts", "list"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    let out = vigil(data.path(), &["alerts", "list", "--min-level", "critical", "--ocsf"]);
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].contains("\"class_uid\":2004"));
 }
