@@ -384,7 +384,8 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
             println!("    {k:<22} {} of {}", v["detected"], v["instances"]);
         }
     }
-    let mut top: Vec<&vigil_detect::Alert> = alerts.iter().filter(|a| a.rule.level >= vigil_detect::Level::High).collect();
+    let mut top: Vec<&vigil_detect::Alert> =
+        alerts.iter().filter(|a| a.rule.level >= vigil_detect::Level::High).collect();
     top.sort_by(|a, b| b.rule.level.cmp(&a.rule.level).then(a.time.cmp(&b.time)));
     if !top.is_empty() {
         println!("  highest alerts:");

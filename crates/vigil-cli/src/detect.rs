@@ -49,7 +49,12 @@ impl RuleArgs {
         let today = vigil_detect::exceptions::today();
         for p in &self.exceptions {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading exceptions {}", p.display()))?;
-            expired.extend(vigil_detect::exceptions::add_exceptions(&mut pack, &p.display().to_string(), &text, &today));
+            expired.extend(vigil_detect::exceptions::add_exceptions(
+                &mut pack,
+                &p.display().to_string(),
+                &text,
+                &today,
+            ));
         }
         pack.finish();
         Ok((pack, expired))
@@ -217,7 +222,11 @@ fn table_row(a: &Alert) -> String {
     if title.chars().count() > 58 {
         title = title.chars().take(57).collect::<String>() + "…";
     }
-    format!("{time:<24} {:<8} {title:<58} {ents:<28} {}", a.rule.level.as_str(), a.source.as_deref().unwrap_or("(correlation)"))
+    format!(
+        "{time:<24} {:<8} {title:<58} {ents:<28} {}",
+        a.rule.level.as_str(),
+        a.source.as_deref().unwrap_or("(correlation)")
+    )
 }
 
 /// The per-rule and per-level summary, on stderr when alerts went to stdout as JSON.
@@ -237,8 +246,7 @@ fn summary(r: &DetectReport, json: bool) {
     ));
     if !r.by_level.is_empty() {
         let order = ["critical", "high", "medium", "low", "informational"];
-        let lv: Vec<String> =
-            order.iter().filter_map(|l| r.by_level.get(*l).map(|n| format!("{l} {n}"))).collect();
+        let lv: Vec<String> = order.iter().filter_map(|l| r.by_level.get(*l).map(|n| format!("{l} {n}"))).collect();
         lines.push(format!("by level: {}", lv.join(", ")));
         lines.push("by rule:".into());
         for c in &r.by_rule {

@@ -238,7 +238,8 @@ level: critical
 
 fn sysmon_line(host: &str, t: &str, image: &str) -> String {
     serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": host,
-        "@timestamp": t, "Image": image, "CommandLine": image, "User": "CORP\\bob"}).to_string()
+        "@timestamp": t, "Image": image, "CommandLine": image, "User": "CORP\\bob"})
+    .to_string()
 }
 
 #[test]
@@ -250,7 +251,11 @@ fn rules_check_detect_ingest_and_alerts() {
     std::fs::write(rules.join("windows/whoami.yml"), WHOAMI_RULE).unwrap();
     std::fs::write(rules.join("windows/burst.yml"), WHOAMI_BURST).unwrap();
     std::fs::write(rules.join("broken.yml"), "title: broken\ndetection: [\n").unwrap();
-    std::fs::write(rules.join("linux.yml"), WHOAMI_RULE.replace("product: windows", "product: linux").replace("0001", "0009")).unwrap();
+    std::fs::write(
+        rules.join("linux.yml"),
+        WHOAMI_RULE.replace("product: windows", "product: linux").replace("0001", "0009"),
+    )
+    .unwrap();
     let events = dir.path().join("events.jsonl");
     let lines = [
         sysmon_line("WS1", "2024-05-01T10:00:00Z", "C:\\Windows\\System32\\whoami.exe"),
@@ -295,7 +300,8 @@ fn rules_check_detect_ingest_and_alerts() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     // OCSF Detection Findings.
     let out = vigil(data.path(), &["detect", "--no-builtin", "--ocsf", "--rules", r, e]);
-    let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(first["class_uid"], 2004);
     // The table.
     let out = vigil(data.path(), &["detect", "--no-builtin", "--rules", r, e]);

@@ -543,11 +543,8 @@ fn decode_documents<'a>(name: &'a str, data: &'a [u8], pos: usize, opts: &Option
                 }
                 Some(Err(e)) => {
                     // Resume at the next line that opens a document.
-                    let next = body[first..]
-                        .windows(2)
-                        .position(|w| w == b"\n{")
-                        .map(|p| first + p + 1)
-                        .unwrap_or(body.len());
+                    let next =
+                        body[first..].windows(2).position(|w| w == b"\n{").map(|p| first + p + 1).unwrap_or(body.len());
                     let q = QuarantineRecord::new(
                         name,
                         locator,

@@ -36,7 +36,11 @@ pub struct Entities {
 
 impl Entities {
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.hosts.is_empty() && self.ips.is_empty() && self.keys.is_empty() && self.buckets.is_empty()
+        self.users.is_empty()
+            && self.hosts.is_empty()
+            && self.ips.is_empty()
+            && self.keys.is_empty()
+            && self.buckets.is_empty()
     }
     fn add(list: &mut Vec<String>, v: Option<&str>) {
         if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty() && *v != "-")
@@ -237,10 +241,27 @@ impl Alert {
             .users
             .iter()
             .map(|u| json!({"name": "user", "type_id": 4, "type": "User Name", "value": u}))
-            .chain(self.entities.hosts.iter().map(|h| json!({"name": "host", "type_id": 1, "type": "Hostname", "value": h})))
-            .chain(self.entities.ips.iter().map(|i| json!({"name": "ip", "type_id": 2, "type": "IP Address", "value": i})))
-            .chain(self.entities.keys.iter().map(|k| json!({"name": "access_key", "type_id": 99, "type": "Other", "value": k})))
-            .chain(self.entities.buckets.iter().map(|b| json!({"name": "bucket", "type_id": 99, "type": "Other", "value": b})))
+            .chain(
+                self.entities
+                    .hosts
+                    .iter()
+                    .map(|h| json!({"name": "host", "type_id": 1, "type": "Hostname", "value": h})),
+            )
+            .chain(
+                self.entities.ips.iter().map(|i| json!({"name": "ip", "type_id": 2, "type": "IP Address", "value": i})),
+            )
+            .chain(
+                self.entities
+                    .keys
+                    .iter()
+                    .map(|k| json!({"name": "access_key", "type_id": 99, "type": "Other", "value": k})),
+            )
+            .chain(
+                self.entities
+                    .buckets
+                    .iter()
+                    .map(|b| json!({"name": "bucket", "type_id": 99, "type": "Other", "value": b})),
+            )
             .collect();
         let attacks: Vec<Value> = self
             .rule
@@ -300,7 +321,12 @@ mod tests {
             title: "Whoami".into(),
             level: Level::High,
             status: Some("test".into()),
-            tags: vec!["attack.discovery".into(), "attack.t1033".into(), "attack.t1059.001".into(), "cve.2021-1".into()],
+            tags: vec![
+                "attack.discovery".into(),
+                "attack.t1033".into(),
+                "attack.t1059.001".into(),
+                "cve.2021-1".into(),
+            ],
             description: None,
             falsepositives: vec![],
             file: "r.yml".into(),
@@ -333,7 +359,12 @@ mod tests {
             time: Some(1_700_000_000_000),
             event_ids: vec!["e1".into()],
             source: Some("f.evtx record 3".into()),
-            matched: vec![Matched { field: "Image".into(), value: json!("C:\\whoami.exe"), selection: Some("selection".into()), matcher: None }],
+            matched: vec![Matched {
+                field: "Image".into(),
+                value: json!("C:\\whoami.exe"),
+                selection: Some("selection".into()),
+                matcher: None,
+            }],
             explanation: "because".into(),
             confidence: Confidence::of_rule(Some("test"), &[]),
             entities: Entities { users: vec!["bob".into()], ..Default::default() },

@@ -310,7 +310,11 @@ fn detection_alert(
                 field: m.field.clone(),
                 value: m.value.clone(),
                 selection: m.selection.clone(),
-                matcher: m.matcher.as_ref().and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(str::to_string)),
+                matcher: m
+                    .matcher
+                    .as_ref()
+                    .and_then(|k| serde_json::to_value(k).ok())
+                    .and_then(|v| v.as_str().map(str::to_string)),
             })
             .collect(),
         ResultBody::Correlation(_) => Vec::new(),
@@ -325,7 +329,11 @@ fn detection_alert(
         .take(4)
         .map(|m| format!("{}={}", m.field, short(&m.value)))
         .collect();
-    let mut explanation = format!("Sigma rule \"{}\" matched: {}", info.title, if selections.is_empty() { "condition" } else { &selections });
+    let mut explanation = format!(
+        "Sigma rule \"{}\" matched: {}",
+        info.title,
+        if selections.is_empty() { "condition" } else { &selections }
+    );
     if !fields.is_empty() {
         explanation.push_str(&format!(" ({})", fields.join(", ")));
     }

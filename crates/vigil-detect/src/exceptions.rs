@@ -32,10 +32,18 @@ pub fn add_exceptions(pack: &mut RulePack, file: &str, text: &str, today: &str) 
         pack.rejected.push(rejection(file, None, format!("exception: {e}")));
     }
     for r in &coll.rules {
-        pack.rejected.push(rejection(file, Some(r.title.clone()), "a detection rule in an exceptions file; exceptions are filter documents".into()));
+        pack.rejected.push(rejection(
+            file,
+            Some(r.title.clone()),
+            "a detection rule in an exceptions file; exceptions are filter documents".into(),
+        ));
     }
     for c in &coll.correlations {
-        pack.rejected.push(rejection(file, Some(c.title.clone()), "a correlation in an exceptions file; exceptions are filter documents".into()));
+        pack.rejected.push(rejection(
+            file,
+            Some(c.title.clone()),
+            "a correlation in an exceptions file; exceptions are filter documents".into(),
+        ));
     }
     for f in coll.filters {
         match check(&f, today) {

@@ -102,14 +102,8 @@ pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
     ("hyper-v-worker", &["Microsoft-Windows-Hyper-V-Worker"]),
     ("kernel-event-tracing", &["Microsoft-Windows-Kernel-EventTracing"]),
     ("sense", &["Microsoft-Windows-SENSE/Operational"]),
-    (
-        "servicebus-client",
-        &["Microsoft-ServiceBus-Client/Admin", "Microsoft-ServiceBus-Client/Operational"],
-    ),
-    (
-        "microsoft-servicebus-client",
-        &["Microsoft-ServiceBus-Client/Admin", "Microsoft-ServiceBus-Client/Operational"],
-    ),
+    ("servicebus-client", &["Microsoft-ServiceBus-Client/Admin", "Microsoft-ServiceBus-Client/Operational"]),
+    ("microsoft-servicebus-client", &["Microsoft-ServiceBus-Client/Admin", "Microsoft-ServiceBus-Client/Operational"]),
     ("iis-configuration", &["Microsoft-IIS-Configuration/Operational"]),
 ];
 
@@ -157,10 +151,7 @@ pub const WINDOWS_CATEGORIES: &[(&str, &str, &[u32])] = &[
 
 /// The service of a Windows channel (case-insensitive).
 pub fn windows_service(channel: &str) -> Option<&'static str> {
-    WINDOWS_SERVICES
-        .iter()
-        .find(|(_, chans)| chans.iter().any(|c| c.eq_ignore_ascii_case(channel)))
-        .map(|(s, _)| *s)
+    WINDOWS_SERVICES.iter().find(|(_, chans)| chans.iter().any(|c| c.eq_ignore_ascii_case(channel))).map(|(s, _)| *s)
 }
 
 /// The categories a Windows event belongs to. `event_type` is Sysmon's EventType (registry events).
@@ -238,9 +229,6 @@ pub fn unroutable(key: &RouteKey) -> Option<String> {
                     });
                 }
             }
-            if key.product.is_none() && service.is_none() && category.is_none() {
-                return None;
-            }
             None
         }
         Some("aws") => match (service, category) {
@@ -255,10 +243,7 @@ pub fn unroutable(key: &RouteKey) -> Option<String> {
             (Some("okta") | None, None) => None,
             _ => Some("Okta logs Vigil reads are the System Log (service okta) only".into()),
         },
-        Some("zeek") => match category {
-            None => None,
-            Some(c) => Some(format!("Zeek logs are routed by service (log name), not category '{c}'")),
-        },
+        Some("zeek") => category.map(|c| format!("Zeek logs are routed by service (log name), not category '{c}'")),
         Some(p) => Some(format!("no Vigil decoder produces product '{p}'")),
     }
 }
@@ -299,7 +284,8 @@ mod tests {
 
     #[test]
     fn event_keys_cover_rules_that_leave_dimensions_open() {
-        let src = EventSource { product: Some("windows"), service: Some("sysmon"), categories: vec!["process_creation"] };
+        let src =
+            EventSource { product: Some("windows"), service: Some("sysmon"), categories: vec!["process_creation"] };
         let keys = src.keys();
         assert!(keys.contains(&(Some("windows"), None, Some("process_creation"))));
         assert!(keys.contains(&(Some("windows"), Some("sysmon"), None)));

@@ -189,7 +189,15 @@ impl RulePack {
             pack.files += 1;
             match std::fs::metadata(&f) {
                 Ok(m) if m.len() > MAX_RULE_FILE_BYTES => {
-                    pack.reject(&name, None, None, format!("file of {} bytes exceeds the {MAX_RULE_FILE_BYTES}-byte limit for a rule file", m.len()));
+                    pack.reject(
+                        &name,
+                        None,
+                        None,
+                        format!(
+                            "file of {} bytes exceeds the {MAX_RULE_FILE_BYTES}-byte limit for a rule file",
+                            m.len()
+                        ),
+                    );
                     continue;
                 }
                 Err(e) => {
@@ -201,7 +209,9 @@ impl RulePack {
             match std::fs::read(&f) {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => pack.add_yaml(&name, &text),
-                    Err(e) => pack.reject(&name, None, None, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+                    Err(e) => {
+                        pack.reject(&name, None, None, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+                    }
                 },
                 Err(e) => pack.reject(&name, None, None, format!("cannot read: {e}")),
             }
@@ -225,7 +235,8 @@ impl RulePack {
         };
         let docs = coll.rules.len() + coll.correlations.len() + coll.filters.len();
         if docs == 0 {
-            let why = if coll.errors.is_empty() { "no Sigma rule in the file".to_string() } else { coll.errors.join("; ") };
+            let why =
+                if coll.errors.is_empty() { "no Sigma rule in the file".to_string() } else { coll.errors.join("; ") };
             self.reject(file, first_key(text, "id"), first_key(text, "title"), why);
             return;
         }
@@ -253,7 +264,17 @@ impl RulePack {
             {
                 predicates[0].1 = c.rules.len() as u64;
             }
-            let info = info_of(file, c.id.as_deref(), &c.title, c.level.as_ref(), c.status.map(|s| format!("{s:?}").to_lowercase()), &c.tags, &c.description, &c.falsepositives, "correlation".into());
+            let info = info_of(
+                file,
+                c.id.as_deref(),
+                &c.title,
+                c.level.as_ref(),
+                c.status.map(|s| format!("{s:?}").to_lowercase()),
+                &c.tags,
+                &c.description,
+                &c.falsepositives,
+                "correlation".into(),
+            );
             self.correlations.push(LoadedCorrelation { info, rule: c });
         }
         for f in coll.filters {
@@ -337,7 +358,9 @@ impl RulePack {
                 rsigma_eval::correlation::compile_correlation(&c.rule).err().map(|e| format!("cannot compile: {e}"))
             };
             match why {
-                Some(why) => self.reject(&c.info.file.clone(), Some(c.info.id.clone()), Some(c.info.title.clone()), why),
+                Some(why) => {
+                    self.reject(&c.info.file.clone(), Some(c.info.id.clone()), Some(c.info.title.clone()), why)
+                }
                 None => keep.push(c),
             }
         }
@@ -395,7 +418,12 @@ fn collect(p: &Path, depth: usize, out: &mut Vec<PathBuf>, rejected: &mut Vec<Re
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
         Err(e) => {
-            rejected.push(Rejection { file: p.display().to_string(), rule_id: None, title: None, reason: format!("cannot read: {e}") });
+            rejected.push(Rejection {
+                file: p.display().to_string(),
+                rule_id: None,
+                title: None,
+                reason: format!("cannot read: {e}"),
+            });
             return;
         }
     };
@@ -415,7 +443,12 @@ fn collect(p: &Path, depth: usize, out: &mut Vec<PathBuf>, rejected: &mut Vec<Re
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(p) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
-            rejected.push(Rejection { file: p.display().to_string(), rule_id: None, title: None, reason: format!("cannot read: {e}") });
+            rejected.push(Rejection {
+                file: p.display().to_string(),
+                rule_id: None,
+                title: None,
+                reason: format!("cannot read: {e}"),
+            });
             return;
         }
     };

@@ -134,10 +134,12 @@ impl<'a> WinView<'a> {
             return;
         };
         for (svc, eid, sigma, src) in ALIASES {
-            if *svc == service && eid.is_none_or(|e| e == id) && self.get(sigma).is_none() {
-                if let Some(v) = self.get(src) {
-                    self.fields.push((Cow::Borrowed(sigma), v));
-                }
+            if *svc == service
+                && eid.is_none_or(|e| e == id)
+                && self.get(sigma).is_none()
+                && let Some(v) = self.get(src)
+            {
+                self.fields.push((Cow::Borrowed(sigma), v));
             }
         }
     }
@@ -286,7 +288,9 @@ fn own(v: EventValue<'_>) -> EventValue<'static> {
         EventValue::Bool(b) => EventValue::Bool(b),
         EventValue::Null => EventValue::Null,
         EventValue::Array(a) => EventValue::Array(a.into_iter().map(own).collect()),
-        EventValue::Map(m) => EventValue::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), own(v))).collect()),
+        EventValue::Map(m) => {
+            EventValue::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), own(v))).collect())
+        }
     }
 }
 

@@ -59,11 +59,11 @@ fn run(det: &Detector, lines: &[String]) -> Vec<Alert> {
     let mut pending = Vec::new();
     let mut occ = Occurrences::default();
     scan_unit("t.json", data.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s {
-            if let Some(h) = det.check(&r, &mut occ, false).hits {
-                alerts.extend(h.alerts);
-                pending.extend(h.pending);
-            }
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            alerts.extend(h.alerts);
+            pending.extend(h.pending);
         }
     });
     pending.sort_by_key(|p| p.time_ms);
@@ -276,7 +276,9 @@ fn correlation_state_is_bounded() {
         DetectorOptions { max_correlation_state: 50, ..DetectorOptions::default() },
     );
     let lines: Vec<String> = (0..500)
-        .map(|i| sysmon(&format!("H{i}"), &format!("2024-05-01T10:{:02}:{:02}Z", i / 60, i % 60), "C:\\whoami.exe", "whoami"))
+        .map(|i| {
+            sysmon(&format!("H{i}"), &format!("2024-05-01T10:{:02}:{:02}Z", i / 60, i % 60), "C:\\whoami.exe", "whoami")
+        })
         .collect();
     let data = lines.join("\n");
     let mut c = det.correlator();

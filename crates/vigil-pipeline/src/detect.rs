@@ -92,7 +92,8 @@ pub fn detect(
         p.bytes_total.store(total, Ordering::Relaxed);
     }
     let dopts = Options { format: opts.format, max_record_bytes: opts.max_record_bytes };
-    let mut report = DetectReport { files: files.len() as u64, active_rules: detector.active_rules(), ..Default::default() };
+    let mut report =
+        DetectReport { files: files.len() as u64, active_rules: detector.active_rules(), ..Default::default() };
     let mut seen: HashSet<String> = HashSet::new();
     let mut counts: BTreeMap<(String, String), RuleCount> = BTreeMap::new();
     let mut pending: Vec<Pending> = Vec::new();
@@ -174,7 +175,15 @@ pub fn detect(
 
 fn scan_file(path: &Path, detector: &Detector, dopts: &Options, opts: &DetectOptions) -> FileOut {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut out = FileOut { units: 0, bytes: size, scanned: 0, quarantined: 0, matched: 0, alerts: Vec::new(), pending: Vec::new() };
+    let mut out = FileOut {
+        units: 0,
+        bytes: size,
+        scanned: 0,
+        quarantined: 0,
+        matched: 0,
+        alerts: Vec::new(),
+        pending: Vec::new(),
+    };
     vigil_source::read_file_units(path, opts.limits, &mut |unit: Unit| {
         out.units += 1;
         let mut occ = Occurrences::default();

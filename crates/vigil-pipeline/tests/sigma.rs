@@ -25,7 +25,8 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-const FOLDERS: &[&str] = &["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"];
+const FOLDERS: &[&str] =
+    &["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"];
 
 fn all_rules(root: &Path) -> RulePack {
     let paths: Vec<PathBuf> = FOLDERS.iter().map(|f| root.join("sigma").join(f)).collect();
@@ -181,6 +182,9 @@ fn windows_rules_over_evtx_attack_samples_match_the_snapshot() {
         for l in g.difference(&w) {
             println!("+ {l}");
         }
-        panic!("per-rule alert counts differ from {}; explain the change, then VIGIL_UPDATE_SNAPSHOTS=1", path.display());
+        panic!(
+            "per-rule alert counts differ from {}; explain the change, then VIGIL_UPDATE_SNAPSHOTS=1",
+            path.display()
+        );
     }
 }

@@ -5,8 +5,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
-use crate::{AlertQuery, AlertRow, 
-    Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine,
+use crate::{
+    AlertQuery, AlertRow, Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore,
+    StoreError, StoredQuarantine,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
@@ -158,9 +159,8 @@ impl StateStore for SqliteStore {
     }
 
     fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>> {
-        let mut sql = String::from(
-            "SELECT id, rule_id, rule_title, level, kind, time_ms, json FROM alerts WHERE 1 = 1",
-        );
+        let mut sql =
+            String::from("SELECT id, rule_id, rule_title, level, kind, time_ms, json FROM alerts WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(r) = &q.rule {
             sql.push_str(" AND (rule_id = ? OR rule_title = ?)");
@@ -295,6 +295,18 @@ impl StateStore for SqliteStore {
 mod tests {
     use super::*;
 
+    fn alert(id: &str, rule: &str, level: &str, time: Option<i64>) -> AlertRow {
+        AlertRow {
+            id: id.into(),
+            rule_id: rule.into(),
+            rule_title: format!("title {rule}"),
+            level: level.into(),
+            kind: "detection".into(),
+            time_ms: time,
+            json: "{}".into(),
+        }
+    }
+
     fn id(n: u32) -> EventId {
         EventId::of_bytes("t", &n.to_le_bytes())
     }
@@ -349,9 +361,21 @@ mod tests {
                 lake_files: vec![lf.clone()],
                 quarantine: vec![q1, q2],
                 sources: vec![cp.clone()],
+                alerts: vec![alert("a1", "r1", "high", Some(5)), alert("a2", "r2", "low", Some(1))],
             },
         )
         .unwrap();
+        // The same alert again (same id) is stored once.
+        s.commit(run, 4, &Commit { alerts: vec![alert("a1", "r1", "high", Some(5))], ..Default::default() }).unwrap();
+        assert_eq!(s.alert_count().unwrap(), 2);
+        let all = s.alerts(&AlertQuery { limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(all.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["a2", "a1"], "oldest first");
+        let high = s.alerts(&AlertQuery { levels: vec!["high".into()], limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(high.len(), 1);
+        assert_eq!(high[0].json, "{}");
+        let by_rule = s.alerts(&AlertQuery { rule: Some("r2".into()), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(by_rule[0].id, "a2");
+        assert!(s.alerts(&AlertQuery { limit: 0, ..Default::default() }).unwrap().is_empty());
         assert_eq!(s.quarantine_count().unwrap(), 2);
         let only_b = s.quarantine(&QuarantineQuery { source: Some("b.json".into()), ..Default::default() }).unwrap();
         assert_eq!(only_b.len(), 1);

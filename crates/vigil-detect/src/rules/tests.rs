@@ -78,7 +78,11 @@ fn invalid_and_huge_regexes_are_rejected() {
 
 #[test]
 fn deep_nesting_is_rejected_before_parsing() {
-    let deep = format!("title: x\nlogsource: {{product: windows}}\ndetection:\n  sel:\n    a: {}1{}\n  condition: sel\n", "[".repeat(5000), "]".repeat(5000));
+    let deep = format!(
+        "title: x\nlogsource: {{product: windows}}\ndetection:\n  sel:\n    a: {}1{}\n  condition: sel\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
     let p = load(&deep);
     assert!(only_rejection(&p).reason.contains("nesting"), "{}", only_rejection(&p).reason);
     let cond = format!("{}sel{}", "(".repeat(500), ")".repeat(500));
@@ -204,7 +208,8 @@ filter:
     assert!(expired.is_empty() && p.rejected.is_empty(), "{:?}", p.rejected);
     assert_eq!(p.filters.len(), 1);
     let mut p = RulePack::default();
-    let expired = crate::exceptions::add_exceptions(&mut p, "ex.yml", &ex.replace("2099-01-01", "2020-01-01"), "2026-11-26");
+    let expired =
+        crate::exceptions::add_exceptions(&mut p, "ex.yml", &ex.replace("2099-01-01", "2020-01-01"), "2026-11-26");
     assert_eq!(expired.len(), 1);
     assert!(p.filters.is_empty());
     let mut p = RulePack::default();
