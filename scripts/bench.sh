@@ -2,7 +2,10 @@
 # Reproduces the figures in BENCHMARKS.md: a release build, then each corpus through
 # `vigil bench ingest` (parse-only floor, decode only, full ingest; one and two threads),
 # the simulator's size run, and the demo's wall time.
-#   VIGIL_CORPUS=../shared/data scripts/bench.sh
+#   VIGIL_CORPUS=../shared/data scripts/bench.sh            # everything
+#   VIGIL_CORPUS=../shared/data scripts/bench.sh detect     # detection only
+# The detection section compares against the rsigma CLI (`cargo install rsigma --version 0.23.0
+# --no-default-features --features evtx`); set RSIGMA to its path if it is not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C="${VIGIL_CORPUS:?set VIGIL_CORPUS to the corpus folder (../shared/data)}"
@@ -12,6 +15,44 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
 echo "## machine"; nproc; grep -m1 'model name' /proc/cpuinfo || true; free -g | head -2
+
+# Detection: Vigil's scan (1 and 2 threads) beside its parse-only floor, then the same events
+# as flat NDJSON (what Sigma sees of each record) through vigil detect and the rsigma CLI.
+detect_bench() {
+  local name="$1" input="$2" rules="$C/sigma/rules/windows" rs="${RSIGMA:-rsigma}"
+  local flat="$scratch/$name.ndjson"
+  echo "## detection: SigmaHQ rules/windows over $name"
+  "$V" bench detect --no-builtin --rules "$rules" --repeat 3 --dump-sigma "$flat" "$input"
+  echo "### peak memory and wall time, vigil detect (threads 1, 2) on the original files"
+  for t in 1 2; do
+    /usr/bin/time -v "$V" --json detect --no-builtin --threads "$t" --rules "$rules" "$input" 2>&1 >/dev/null \
+      | grep -E '^scanned|Maximum resident|Elapsed' | sed "s/^/  threads $t: /"
+  done
+  # Files of 50,000 lines: under Vigil's 1 GiB payload cap, and several files for two threads.
+  local parts="$scratch/$name.parts"
+  mkdir -p "$parts"
+  split -l 50000 -d -a 3 --additional-suffix=.ndjson "$flat" "$parts/part-"
+  echo "### the same events as flat NDJSON ($(wc -l < "$flat") lines, $(du -m "$flat" | cut -f1) MB, $(ls "$parts" | wc -l) files)"
+  : > "$scratch/empty.ndjson"
+  /usr/bin/time -v "$V" --json detect --no-builtin --threads 1 --rules "$rules" "$scratch/empty.ndjson" 2>&1 >/dev/null \
+    | grep -E 'Elapsed' | sed 's/^/  vigil rule load only: /'
+  /usr/bin/time -v "$V" --json detect --no-builtin --threads 1 --rules "$rules" "$parts" 2>&1 >/dev/null \
+    | grep -E '^scanned|Maximum resident|Elapsed' | sed 's/^/  vigil detect, 1 thread: /'
+  /usr/bin/time -v "$V" --json detect --no-builtin --threads 2 --rules "$rules" "$parts" 2>&1 >/dev/null \
+    | grep -E '^scanned|Maximum resident|Elapsed' | sed 's/^/  vigil detect, 2 threads: /'
+  "$rs" engine eval -r "$rules" -q --output-format ndjson < /dev/null > /dev/null 2>&1 || true
+  /usr/bin/time -v "$rs" engine eval -r "$rules" -q --output-format ndjson < /dev/null 2>&1 >/dev/null \
+    | grep -E 'Elapsed' | sed 's/^/  rsigma rule load only: /'
+  /usr/bin/time -v "$rs" engine eval -r "$rules" -q --output-format ndjson < "$flat" 2> "$scratch/rs.err" \
+    | wc -l | sed 's/^/  rsigma CLI matches: /'
+  grep -E 'Maximum resident|Elapsed' "$scratch/rs.err" | sed 's/^/  rsigma CLI: /'
+  rm -rf "$flat" "$parts"
+}
+if [ "${1:-}" = "detect" ]; then
+  detect_bench EVTX-ATTACK-SAMPLES "$C/EVTX-ATTACK-SAMPLES"
+  detect_bench "OTRF atomic windows" "$C/Security-Datasets/datasets/atomic/windows"
+  exit 0
+fi
 echo "## EVTX-ATTACK-SAMPLES (277 .evtx files)"
 find "$C/EVTX-ATTACK-SAMPLES" -name '*.evtx' -print0 | xargs -0 "$V" bench ingest --repeat 3
 echo "## invictus-aws_dataset (CloudTrail)"
@@ -22,6 +63,8 @@ echo "## Security-Datasets atomic windows (Sysmon/Security JSON in zip)"
 "$V" bench ingest "$C/Security-Datasets/datasets/atomic/windows"
 echo "## peak memory, full ingest of the OTRF set on two threads"
 /usr/bin/time -v "$V" --data-dir "$scratch/otrf" ingest --threads 2 "$C/Security-Datasets/datasets/atomic/windows" 2>&1 | grep -E 'Maximum resident|Elapsed'
+detect_bench EVTX-ATTACK-SAMPLES "$C/EVTX-ATTACK-SAMPLES"
+detect_bench "OTRF atomic windows" "$C/Security-Datasets/datasets/atomic/windows"
 echo "## simulator: 1,000 users x 30 days"
 /usr/bin/time -v "$V" --json simulate --users 1000 --days 30 --out "$scratch/sim" 2>&1 | grep -E '"events"|"bytes"|"seconds"|Maximum resident'
 rm -rf "$scratch/sim"

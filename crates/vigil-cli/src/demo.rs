@@ -351,14 +351,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     }
     println!();
     println!(
-        "Detect → {} alerts from {} rules ({} built in{})",
+        "Detect → {} alerts from {} rules (Vigil's built-in rules{})",
         report.alerts,
         report.alerts_by_rule.len(),
-        vigil_detect::builtin::RULES.len(),
         if args.rules.is_empty() {
-            "; add SigmaHQ rules with --rules <sigma>/rules".to_string()
+            "; add SigmaHQ's with --rules <sigma>/rules".to_string()
         } else {
-            format!(", plus {}", args.rules.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+            format!(" and {}", args.rules.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
         }
     );
     let order = ["critical", "high", "medium", "low", "informational"];

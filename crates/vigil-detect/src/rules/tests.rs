@@ -222,3 +222,23 @@ filter:
     crate::exceptions::add_exceptions(&mut p, "ex.yml", GOOD, "2026-11-26");
     assert!(only_rejection(&p).reason.contains("filter documents"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// A rule cut anywhere or with bytes changed is loaded or rejected with a reason: never a
+    /// panic, never silence.
+    #[test]
+    fn mangled_rules_are_loaded_or_rejected(cut in 0usize..400, at in 0usize..400, b in proptest::prelude::any::<u8>()) {
+        let mut text = GOOD.as_bytes().to_vec();
+        let at = at.min(text.len().saturating_sub(1));
+        text[at] = b;
+        text.truncate(cut.min(text.len()));
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let p = load(&text);
+        proptest::prop_assert!(p.rules.len() + p.correlations.len() + p.filters.len() + p.rejected.len() >= 1);
+        for r in &p.rejected {
+            proptest::prop_assert!(!r.reason.is_empty());
+        }
+    }
+}
