@@ -118,7 +118,7 @@ pub fn rules(cmd: RulesCommand, json: bool) -> Result<()> {
         println!("\nrejected:");
         for r in &pack.rejected {
             let id = r.rule_id.as_deref().unwrap_or("-");
-            println!("  {}  [{}]  {}", r.file, id, r.reason);
+            println!("  {}  [{}]  {}", output::clean(&r.file), output::clean(id), output::clean(&r.reason));
         }
     }
     let reasons = pack.idle_reasons();
@@ -214,19 +214,16 @@ fn table_row(a: &Alert) -> String {
     let mut ents: Vec<String> = a.entities.users.iter().take(1).cloned().collect();
     ents.extend(a.entities.hosts.iter().take(1).cloned());
     ents.extend(a.entities.ips.iter().take(1).cloned());
-    let mut ents = ents.join(" ");
+    let mut ents = output::clean(&ents.join(" "));
     if ents.chars().count() > 28 {
         ents = ents.chars().take(27).collect::<String>() + "…";
     }
-    let mut title = a.rule.title.clone();
+    let mut title = output::clean(&a.rule.title);
     if title.chars().count() > 58 {
         title = title.chars().take(57).collect::<String>() + "…";
     }
-    format!(
-        "{time:<24} {:<8} {title:<58} {ents:<28} {}",
-        a.rule.level.as_str(),
-        a.source.as_deref().unwrap_or("(correlation)")
-    )
+    let source = output::clean(a.source.as_deref().unwrap_or("(correlation)"));
+    format!("{time:<24} {:<8} {title:<58} {ents:<28} {source}", a.rule.level.as_str())
 }
 
 /// The per-rule and per-level summary, on stderr when alerts went to stdout as JSON.
@@ -250,7 +247,13 @@ fn summary(r: &DetectReport, json: bool) {
         lines.push(format!("by level: {}", lv.join(", ")));
         lines.push("by rule:".into());
         for c in &r.by_rule {
-            lines.push(format!("  {:>6}  {:<13} {}  [{}]", c.alerts, c.level, c.title, c.id));
+            lines.push(format!(
+                "  {:>6}  {:<13} {}  [{}]",
+                c.alerts,
+                c.level,
+                output::clean(&c.title),
+                output::clean(&c.id)
+            ));
         }
     }
     for l in lines {

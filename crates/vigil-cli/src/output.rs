@@ -65,6 +65,18 @@ pub fn ingest_report(r: &IngestReport, json: bool) -> Result<()> {
             println!("    {k:<24} {v:>10}");
         }
     }
+    println!("  alerts         {:>10}{}", r.alerts, if r.alerts > 0 { "   (see `vigil alerts list`)" } else { "" });
+    if !r.alerts_by_rule.is_empty() {
+        let mut by_rule: Vec<(&String, &u64)> = r.alerts_by_rule.iter().collect();
+        by_rule.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        println!("  alerts by rule:");
+        for (k, v) in by_rule.iter().take(20) {
+            println!("    {:<60} {v:>6}", clean(k));
+        }
+        if by_rule.len() > 20 {
+            println!("    … and {} more rules", by_rule.len() - 20);
+        }
+    }
     if r.orphans_removed > 0 {
         println!("  removed {} uncommitted lake files left by an interrupted run", r.orphans_removed);
     }
@@ -73,7 +85,7 @@ pub fn ingest_report(r: &IngestReport, json: bool) -> Result<()> {
 
 /// Text from outside (file names inside archives, reasons quoting records) with control
 /// characters replaced, so it cannot move the cursor or recolour a terminal.
-fn clean(s: &str) -> String {
+pub fn clean(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { '·' } else { c }).collect()
 }
 
