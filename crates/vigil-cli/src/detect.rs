@@ -312,3 +312,48 @@ pub fn alerts(dir: &DataDir, cmd: AlertsCommand, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// All stored alerts.
+pub fn stored_alerts(store: &dyn StateStore) -> Result<Vec<Alert>> {
+    let rows = store.alerts(&AlertQuery { limit: u64::MAX, ..Default::default() })?;
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.json).with_context(|| format!("alert {} is not readable", r.id)))
+        .collect()
+}
+
+pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
+    let text = std::fs::read_to_string(labels).with_context(|| format!("reading {}", labels.display()))?;
+    let labels = vigil_detect::eval::read_labels(&text).map_err(|e| anyhow::anyhow!("{}: {e}", labels.display()))?;
+    let store = dir.open_store()?;
+    let alerts = stored_alerts(&store)?;
+    let r = vigil_detect::eval::evaluate(&labels, &alerts);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "{} alerts ({} on no labeled event); {} of {} labeled instances detected",
+        r.alerts, r.false_positive_alerts, r.detected_instances, r.instances
+    );
+    let table = |title: &str, rows: &[vigil_detect::eval::Score]| {
+        println!("\n{title:<60} {:>9} {:>7} {:>6} {:>7} {:>10}", "precision", "recall", "f1", "alerts", "instances");
+        for s in rows {
+            println!(
+                "{:<60} {:>9.3} {:>7.3} {:>6.3} {:>7} {:>6}/{:<3}",
+                output::clean(&s.name).chars().take(60).collect::<String>(),
+                s.precision,
+                s.recall,
+                s.f1,
+                s.alerts,
+                s.detected_instances,
+                s.instances
+            );
+        }
+    };
+    table("scenario", &r.scenarios);
+    table("detection", &r.detections);
+    if !r.missed.is_empty() {
+        println!("\nmissed: {}", r.missed.join(", "));
+    }
+    Ok(())
+}

@@ -82,6 +82,13 @@ enum Command {
         #[command(subcommand)]
         command: detect::RulesCommand,
     },
+    /// Score the stored alerts against labeled attacks: precision, recall and F1 per scenario
+    /// and per detection.
+    Eval {
+        /// Labels, one JSON object per line with `scenario` and `event_ids` (the simulator's labels.jsonl).
+        #[arg(long)]
+        labels: PathBuf,
+    },
     /// Alerts stored by ingest.
     Alerts {
         #[command(subcommand)]
@@ -276,6 +283,7 @@ fn run(cli: Cli) -> Result<()> {
         ),
         Command::Rules { command } => detect::rules(command, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
+        Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
         }

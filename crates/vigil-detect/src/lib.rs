@@ -12,6 +12,7 @@
 pub mod alert;
 pub mod builtin;
 pub mod engine;
+pub mod eval;
 pub mod exceptions;
 pub mod route;
 pub mod rules;
