@@ -247,8 +247,10 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         exceptions: Vec::new(),
         no_builtin: false,
         min_level: vigil_detect::Level::Informational,
+        behavior: Vec::new(),
     };
     let (detector, pack) = rule_args.detector()?;
+    let behavior = rule_args.behavior_pack()?;
     let pack_summary = pack.summary();
     say(&format!(
         "[2/4] ingesting {} records with {} rules active ({} loaded) …",
@@ -263,6 +265,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         progress: Some(progress.clone()),
         args: "vigil demo".into(),
         detector: Some(Arc::new(detector)),
+        behavior,
         ..IngestOptions::default()
     };
     let bar = show_progress.then(|| output::progress_bar(progress.clone()));

@@ -30,6 +30,9 @@ pub struct RuleArgs {
     /// Raise no alert below this level: informational, low, medium, high, critical.
     #[arg(long, default_value = "informational")]
     pub min_level: Level,
+    /// Behavioral detection files (format vigil-behavior/1) beside the built-in pack (ingest only).
+    #[arg(long = "behavior", value_name = "PATH")]
+    pub behavior: Vec<PathBuf>,
 }
 
 impl RuleArgs {
@@ -58,6 +61,27 @@ impl RuleArgs {
         }
         pack.finish();
         Ok((pack, expired))
+    }
+
+    /// The behavioral pack: built-in detections (unless left out) and the given files. Errors
+    /// name file, line and field.
+    pub fn behavior_pack(&self) -> Result<Option<vigil_behavior::BehaviorPack>> {
+        let mut pack = if self.no_builtin {
+            vigil_behavior::BehaviorPack::default()
+        } else {
+            vigil_behavior::builtin().map_err(|e| anyhow::anyhow!("built-in behavioral pack: {}", e[0]))?
+        };
+        for p in &self.behavior {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            match vigil_behavior::format::parse(&p.display().to_string(), &text) {
+                Ok(more) => pack.detections.extend(more.detections),
+                Err(errs) => {
+                    let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+                    bail!("behavioral detections rejected:\n  {}", list.join("\n  "));
+                }
+            }
+        }
+        Ok((!pack.detections.is_empty()).then_some(pack))
     }
 
     pub fn detector(&self) -> Result<(Detector, RulePack)> {
@@ -94,7 +118,8 @@ pub enum RulesCommand {
 
 pub fn rules(cmd: RulesCommand, json: bool) -> Result<()> {
     let RulesCommand::Check { paths, exceptions, verbose } = cmd;
-    let args = RuleArgs { rules: paths, exceptions, no_builtin: true, min_level: Level::Informational };
+    let args =
+        RuleArgs { rules: paths, exceptions, no_builtin: true, min_level: Level::Informational, behavior: Vec::new() };
     let (pack, expired) = args.load()?;
     let s = pack.summary();
     if json {
@@ -354,6 +379,36 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
     table("detection", &r.detections);
     if !r.missed.is_empty() {
         println!("\nmissed: {}", r.missed.join(", "));
+    }
+    Ok(())
+}
+
+/// `vigil baseline show ENTITY`: what behavioral detections have learned about an entity.
+pub fn baseline_show(dir: &DataDir, entity: &str, json: bool) -> Result<()> {
+    let store = dir.open_store()?;
+    let rows = store.behavior_state(Some(entity))?;
+    if json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({"detection": r.detection, "entity": r.entity, "updated_ms": r.updated_ms,
+                    "state": serde_json::from_str::<serde_json::Value>(&r.state).unwrap_or(serde_json::Value::Null)})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no behavioral state for {entity:?} (detections learn it as events arrive through `vigil ingest`)");
+        return Ok(());
+    }
+    for r in &rows {
+        let when = chrono::DateTime::from_timestamp_millis(r.updated_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+        println!("{}  [{}]  updated {when}", output::clean(&r.detection), output::clean(&r.entity));
+        let v: serde_json::Value = serde_json::from_str(&r.state).unwrap_or(serde_json::Value::Null);
+        for line in serde_json::to_string_pretty(&v)?.lines() {
+            println!("    {}", output::clean(line));
+        }
     }
     Ok(())
 }

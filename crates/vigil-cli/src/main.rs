@@ -89,6 +89,11 @@ enum Command {
         #[arg(long)]
         labels: PathBuf,
     },
+    /// What behavioral detections have learned.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Alerts stored by ingest.
     Alerts {
         #[command(subcommand)]
@@ -150,6 +155,12 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum BaselineCommand {
+    /// The baselines, first-seen sets and recent locations kept for a user, key, host or address.
+    Show { entity: String },
+}
+
+#[derive(Subcommand)]
 enum QuarantineCommand {
     /// List quarantined records with the reason and where they were.
     List {
@@ -198,6 +209,7 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--threads must be at least 1");
             }
             let detector = if no_detect { None } else { Some(Arc::new(rules.detector()?.0)) };
+            let behavior = if no_detect { None } else { rules.behavior_pack()? };
             let progress = Arc::new(Progress::default());
             let opts = IngestOptions {
                 format,
@@ -206,6 +218,7 @@ fn run(cli: Cli) -> Result<()> {
                 progress: Some(progress.clone()),
                 args: std::env::args().collect::<Vec<_>>().join(" "),
                 detector,
+                behavior,
                 ..IngestOptions::default()
             };
             let bar = show_progress.then(|| output::progress_bar(progress.clone()));
@@ -284,6 +297,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rules { command } => detect::rules(command, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
         Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
+        Command::Baseline { command: BaselineCommand::Show { entity } } => {
+            detect::baseline_show(&dir, &entity, cli.json)
+        }
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
         }

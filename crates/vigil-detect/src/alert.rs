@@ -151,6 +151,24 @@ pub struct Alert {
     pub entities: Entities,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub correlation: Option<CorrelationInfo>,
+    /// For behavioral detections: each feature that deviated, its value, the entity's baseline
+    /// and its share of the score.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub features: Vec<Feature>,
+    /// Controls whose failure (or operation) this alert evidences, as `FRAMEWORK:ID`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub controls: Vec<String>,
+}
+
+/// One feature of a behavioral alert.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Feature {
+    pub name: String,
+    pub value: Value,
+    /// What it was compared with (the entity's median, known values …).
+    pub baseline: Value,
+    /// Share of the score, 0–1; the contributions of one alert add up to 1.
+    pub contribution: f64,
 }
 
 /// The rule, as an alert carries it.
@@ -307,6 +325,12 @@ impl Alert {
         if let Some(c) = &self.correlation {
             v["unmapped"]["correlation"] = serde_json::to_value(c).unwrap_or(Value::Null);
         }
+        if !self.features.is_empty() {
+            v["unmapped"]["features"] = serde_json::to_value(&self.features).unwrap_or(Value::Null);
+        }
+        if !self.controls.is_empty() {
+            v["compliance"] = json!({"controls": self.controls});
+        }
         v
     }
 }
@@ -369,6 +393,8 @@ mod tests {
             confidence: Confidence::of_rule(Some("test"), &[]),
             entities: Entities { users: vec!["bob".into()], ..Default::default() },
             correlation: None,
+            features: vec![],
+            controls: vec![],
         };
         let o = a.to_ocsf();
         assert_eq!(o["class_uid"], 2004);

@@ -352,6 +352,8 @@ fn detection_alert(
         confidence: Confidence::of_rule(info.status.as_deref(), &info.falsepositives),
         entities: entities.clone(),
         correlation: None,
+        features: Vec::new(),
+        controls: Vec::new(),
     }
 }
 
@@ -586,6 +588,8 @@ impl Correlator {
                             members,
                             rules: self.refs.get(&key).cloned().unwrap_or_default(),
                         }),
+                        features: Vec::new(),
+                        controls: Vec::new(),
                     });
                 }
             }

@@ -189,6 +189,8 @@ mod tests {
             confidence: Confidence { score: 50, reason: String::new() },
             entities: Entities::default(),
             correlation: None,
+            features: vec![],
+            controls: vec![],
         }
     }
 

@@ -18,6 +18,6 @@ pub mod route;
 pub mod rules;
 pub mod view;
 
-pub use alert::{Alert, Entities};
+pub use alert::{Alert, AlertRule, Confidence, Entities, Feature, Matched};
 pub use engine::{Checked, Correlator, Detector, DetectorOptions, Hits, Pending};
 pub use rules::{Level, PackSummary, Rejection, RulePack};

@@ -21,7 +21,7 @@ use vigil_detect::{Alert, Correlator, Detector, Hits, Pending};
 use vigil_lake::LakeWriter;
 use vigil_model::{Event, QuarantineRecord};
 use vigil_source::{Limits, Unit};
-use vigil_store::{AlertRow, Commit, LakeFileRow, SourceCheckpoint, SqliteStore, StateStore};
+use vigil_store::{AlertRow, BehaviorRow, Commit, LakeFileRow, SourceCheckpoint, SqliteStore, StateStore};
 
 pub mod detect;
 
@@ -116,6 +116,9 @@ pub struct IngestOptions {
     pub args: String,
     /// Rules evaluated on every new event as it arrives; their alerts are stored with the events.
     pub detector: Option<Arc<Detector>>,
+    /// Behavioral detections, fed each batch of new events in time order; what they learn is
+    /// kept in the state store.
+    pub behavior: Option<vigil_behavior::BehaviorPack>,
 }
 
 impl Default for IngestOptions {
@@ -130,6 +133,7 @@ impl Default for IngestOptions {
             progress: None,
             args: String::new(),
             detector: None,
+            behavior: None,
         }
     }
 }
@@ -243,7 +247,26 @@ pub fn ingest_with_store(
         alert_ids: HashSet::new(),
         pending_corr: Vec::new(),
         correlator: opts.detector.as_ref().filter(|d| d.has_correlations()).map(|d| d.correlator()),
+        behavior: None,
+        obs: Vec::new(),
     };
+    if let Some(pack) = &opts.behavior {
+        let mut engine = vigil_behavior::Engine::new(pack.clone());
+        let rows: Vec<vigil_behavior::StateRow> = writer
+            .store
+            .behavior_state(None)?
+            .into_iter()
+            .map(|r| vigil_behavior::StateRow {
+                detection: r.detection,
+                entity: r.entity,
+                updated_ms: r.updated_ms,
+                state: r.state,
+            })
+            .collect();
+        let restored = engine.load(&rows);
+        tracing::info!(restored, "behavioral state restored");
+        writer.behavior = Some(engine);
+    }
     let dopts = Options { format: opts.format, max_record_bytes: opts.max_record_bytes };
 
     if opts.threads <= 1 {
@@ -410,6 +433,9 @@ struct Writer<'a> {
     alert_ids: HashSet<String>,
     pending_corr: Vec<Pending>,
     correlator: Option<Correlator>,
+    behavior: Option<vigil_behavior::Engine>,
+    /// New events of this batch as behavioral detections read them, sorted by time at commit.
+    obs: Vec<vigil_behavior::Obs>,
 }
 
 impl Writer<'_> {
@@ -425,6 +451,9 @@ impl Writer<'_> {
                     *tally.formats.entry(e.metadata.format.clone()).or_default() += 1;
                     if new_in_store && self.seen.insert(e.id.to_bytes()) {
                         new[i] = true;
+                        if self.behavior.is_some() {
+                            self.obs.push(vigil_behavior::Obs::of(&e));
+                        }
                         tally.events += 1;
                         self.report.events += 1;
                         *self.report.by_format.entry(e.metadata.format.clone()).or_default() += 1;
@@ -513,6 +542,32 @@ impl Writer<'_> {
                 self.add_alert(a);
             }
         }
+        // Behavioral detections read this batch's new events in time order.
+        let mut behavior_rows = Vec::new();
+        if let Some(engine) = self.behavior.as_mut() {
+            let mut obs = std::mem::take(&mut self.obs);
+            obs.sort_by_key(|o| o.time);
+            let mut raised = Vec::new();
+            for o in &obs {
+                raised.extend(engine.observe(o));
+            }
+            for a in raised {
+                self.add_alert(a);
+            }
+            behavior_rows = self
+                .behavior
+                .as_mut()
+                .map(|e| e.take_dirty())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| BehaviorRow {
+                    detection: r.detection,
+                    entity: r.entity,
+                    updated_ms: r.updated_ms,
+                    state: r.state,
+                })
+                .collect();
+        }
         let alerts: Vec<AlertRow> = std::mem::take(&mut self.alerts)
             .into_iter()
             .map(|a| AlertRow {
@@ -543,6 +598,7 @@ impl Writer<'_> {
             quarantine: std::mem::take(&mut self.pending_q),
             sources: std::mem::take(&mut self.pending_sources),
             alerts,
+            behavior: behavior_rows,
         };
         self.store.commit(self.run_id, now_ms(), &batch)?;
         Ok(())

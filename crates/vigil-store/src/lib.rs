@@ -63,6 +63,17 @@ pub struct Commit {
     pub quarantine: Vec<QuarantineRecord>,
     pub sources: Vec<SourceCheckpoint>,
     pub alerts: Vec<AlertRow>,
+    pub behavior: Vec<BehaviorRow>,
+}
+
+/// What one behavioral detection has learned about one entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BehaviorRow {
+    pub detection: String,
+    pub entity: String,
+    pub updated_ms: i64,
+    /// The detection's own JSON.
+    pub state: String,
 }
 
 /// An alert as stored: the columns it is found by, and the whole record as JSON.
@@ -130,6 +141,8 @@ pub trait StateStore: Send {
     /// Stored alerts, oldest first.
     fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>>;
     fn alert_count(&self) -> Result<u64>;
+    /// Behavioral state, all of it or one entity's.
+    fn behavior_state(&self, entity: Option<&str>) -> Result<Vec<BehaviorRow>>;
     /// How many quarantine records match the filter (its limit and offset ignored).
     fn quarantine_count_matching(&self, q: &QuarantineQuery) -> Result<u64>;
     fn quarantine_count(&self) -> Result<u64> {

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
 use crate::{
-    AlertQuery, AlertRow, Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore,
-    StoreError, StoredQuarantine,
+    AlertQuery, AlertRow, BehaviorRow, Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint,
+    StateStore, StoreError, StoredQuarantine,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
@@ -15,6 +15,7 @@ use crate::{
 const MIGRATIONS: &[(u32, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "alerts", include_str!("../migrations/sqlite/0002_alerts.sql")),
+    (3, "behavior", include_str!("../migrations/sqlite/0003_behavior.sql")),
 ];
 
 pub struct SqliteStore {
@@ -153,6 +154,12 @@ impl StateStore for SqliteStore {
             for r in &batch.alerts {
                 a.execute(params![r.id, run_id, r.rule_id, r.rule_title, r.level, r.kind, r.time_ms, now, r.json])?;
             }
+            let mut b = tx.prepare_cached(
+                "INSERT OR REPLACE INTO behavior_state (detection, entity, updated_ms, state) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for r in &batch.behavior {
+                b.execute(params![r.detection, r.entity, r.updated_ms, r.state])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -186,6 +193,17 @@ impl StateStore for SqliteStore {
                 time_ms: r.get(5)?,
                 json: r.get(6)?,
             })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn behavior_state(&self, entity: Option<&str>) -> Result<Vec<BehaviorRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT detection, entity, updated_ms, state FROM behavior_state
+             WHERE ?1 IS NULL OR entity = ?1 OR entity LIKE '%|' || ?1 ORDER BY detection, entity",
+        )?;
+        let rows = st.query_map(params![entity], |r| {
+            Ok(BehaviorRow { detection: r.get(0)?, entity: r.get(1)?, updated_ms: r.get(2)?, state: r.get(3)? })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
@@ -316,12 +334,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         let run = s.begin_run(1, "test").unwrap();
         s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
         drop(s);
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         assert_eq!(s.event_count().unwrap(), 2);
         assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
     }
@@ -362,6 +380,7 @@ mod tests {
                 quarantine: vec![q1, q2],
                 sources: vec![cp.clone()],
                 alerts: vec![alert("a1", "r1", "high", Some(5)), alert("a2", "r2", "low", Some(1))],
+                behavior: vec![],
             },
         )
         .unwrap();
@@ -376,6 +395,20 @@ mod tests {
         let by_rule = s.alerts(&AlertQuery { rule: Some("r2".into()), limit: 10, ..Default::default() }).unwrap();
         assert_eq!(by_rule[0].id, "a2");
         assert!(s.alerts(&AlertQuery { limit: 0, ..Default::default() }).unwrap().is_empty());
+        // Behavioral state: replaced per (detection, entity), found by entity.
+        let row = |e: &str, st: &str| BehaviorRow {
+            detection: "d".into(),
+            entity: e.into(),
+            updated_ms: 1,
+            state: st.into(),
+        };
+        s.commit(run, 5, &Commit { behavior: vec![row("alice", "1"), row("k|alice", "2")], ..Default::default() })
+            .unwrap();
+        s.commit(run, 6, &Commit { behavior: vec![row("alice", "3")], ..Default::default() }).unwrap();
+        let all = s.behavior_state(None).unwrap();
+        assert_eq!(all.len(), 2);
+        let alice = s.behavior_state(Some("alice")).unwrap();
+        assert_eq!(alice.iter().map(|r| r.state.as_str()).collect::<Vec<_>>(), vec!["3", "2"]);
         assert_eq!(s.quarantine_count().unwrap(), 2);
         let only_b = s.quarantine(&QuarantineQuery { source: Some("b.json".into()), ..Default::default() }).unwrap();
         assert_eq!(only_b.len(), 1);

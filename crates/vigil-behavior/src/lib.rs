@@ -1,0 +1,38 @@
+//! Behavioral detections: what Sigma cannot say — per-entity baselines, first-seen sets, rates
+//! over windows, geo velocity, sequences across sources — in a YAML format of Vigil's own
+//! (`format: vigil-behavior/1`), evaluated on normalized events with bounded state that the
+//! pipeline persists in the state store.
+//!
+//! Owns: the format and its validation (errors name file, line and field); the detection kinds;
+//! per-entity state (learning periods, median/MAD baselines, first-seen sets, recent locations)
+//! with a cap per detection; alerts that carry the features that deviated, the baseline they
+//! were compared with, each feature's contribution, a confidence, ATT&CK and the controls they
+//! evidence.
+//!
+//! Must not: read files of events, write storage (the pipeline hands it events and saves its
+//! state), or depend on anything outside the machine (no geo-IP database: coordinates come from
+//! the logs).
+
+pub mod format;
+pub mod kinds;
+pub mod obs;
+
+pub use format::{BehaviorDetection, BehaviorPack, Kind, LoadError};
+pub use kinds::{Engine, EntityState, StateRow};
+pub use obs::Obs;
+
+/// The built-in pack, shipped in the binary (files under `rules/`).
+pub const BUILTIN: &[(&str, &str)] = &[("builtin:behavior.yml", include_str!("../rules/behavior.yml"))];
+
+/// Loads the built-in pack.
+pub fn builtin() -> Result<BehaviorPack, Vec<LoadError>> {
+    let mut pack = BehaviorPack::default();
+    let mut errors = Vec::new();
+    for (name, text) in BUILTIN {
+        match format::parse(name, text) {
+            Ok(p) => pack.detections.extend(p.detections),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() { Ok(pack) } else { Err(errors) }
+}
