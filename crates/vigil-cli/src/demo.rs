@@ -287,6 +287,9 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let rows = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
     let alerts: Vec<vigil_detect::Alert> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
     let coverage = alerts_vs_labels(&labels_path, &alerts)?;
+    let label_list = vigil_detect::eval::read_labels(&std::fs::read_to_string(&labels_path)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
+    let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
     // 4. Hunt over the lake.
     say("[4/4] hunting over the lake …");
@@ -318,6 +321,12 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
                 "by_level": report.alerts_by_level,
                 "by_rule": report.alerts_by_rule,
                 "against_labels": coverage,
+                "eval": {
+                    "detected_instances": scored.detected_instances,
+                    "instances": scored.instances,
+                    "false_positive_alerts": scored.false_positive_alerts,
+                    "scenarios": scored.scenarios.iter().map(|s| json!({"scenario": s.name, "precision": s.precision, "recall": s.recall, "f1": s.f1})).collect::<Vec<_>>(),
+                },
             },
             "hunts": hunt_json,
             "stages_not_built_yet": not_yet,
@@ -378,13 +387,12 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         println!("    … and {} more rules (vigil alerts list)", by_rule.len() - 15);
     }
     println!(
-        "  against the ground truth: {} of {} attack instances have an alert on their labeled events; {} alerts on unlabeled (background) events",
-        coverage["detected"], coverage["instances"], coverage["alerts_on_unlabeled_events"]
+        "  against the ground truth (vigil eval): {} of {} attack instances detected; {} alerts on unlabeled (background) events",
+        scored.detected_instances, scored.instances, scored.false_positive_alerts
     );
-    if let Some(m) = coverage["by_scenario"].as_object() {
-        for (k, v) in m {
-            println!("    {k:<22} {} of {}", v["detected"], v["instances"]);
-        }
+    println!("    {:<22} {:>9} {:>7}", "scenario", "precision", "recall");
+    for sc in &scored.scenarios {
+        println!("    {:<22} {:>9.2} {:>7.2}", sc.name, sc.precision, sc.recall);
     }
     let mut top: Vec<&vigil_detect::Alert> =
         alerts.iter().filter(|a| a.rule.level >= vigil_detect::Level::High).collect();
@@ -410,6 +418,8 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     println!("  vigil --data-dir {data_arg} query \"SELECT * FROM authentication LIMIT 10\"");
     println!("  vigil --data-dir {data_arg} quarantine list");
     println!("  vigil --data-dir {data_arg} alerts list --min-level high");
+    println!("  vigil --data-dir {data_arg} eval --labels {}", labels_path.display());
+    println!("  vigil --data-dir {data_arg} baseline show <user, key or address>");
     println!("  ground truth: {}", labels_path.display());
     Ok(())
 }

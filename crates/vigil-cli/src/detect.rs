@@ -353,7 +353,25 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
     let alerts = stored_alerts(&store)?;
     let r = vigil_detect::eval::evaluate(&labels, &alerts);
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        let rows = |key: &str, v: &[vigil_detect::eval::Score]| -> Vec<serde_json::Value> {
+            v.iter()
+                .map(|s| {
+                    serde_json::json!({key: s.name, "precision": s.precision, "recall": s.recall, "f1": s.f1,
+                        "alerts": s.alerts, "true_positive_alerts": s.true_positive_alerts,
+                        "instances": s.instances, "detected_instances": s.detected_instances, "by": s.by})
+                })
+                .collect()
+        };
+        let v = serde_json::json!({
+            "alerts": r.alerts,
+            "false_positive_alerts": r.false_positive_alerts,
+            "instances": r.instances,
+            "detected_instances": r.detected_instances,
+            "scenarios": rows("scenario", &r.scenarios),
+            "detections": rows("detection", &r.detections),
+            "missed": r.missed,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!(
