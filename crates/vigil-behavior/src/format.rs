@@ -13,7 +13,7 @@
 //!   class_name: Authentication
 //!   metadata_event_code: [user.session.start]
 //! entity: actor_user_name         # whose behaviour is tracked
-//! kind: geo_velocity              # geo_velocity | new_value | rate_spike | egress_volume | sequence
+//! kind: geo_velocity              # geo_velocity | new_value | rate_spike | egress_volume | sequence | off_hours
 //! params: { max_kmh: 900 }        # per kind; unknown keys are errors
 //! ```
 
@@ -113,6 +113,9 @@ pub enum Kind {
     EgressVolume { domains: Vec<String>, window_secs: i64, floor_bytes: f64 },
     /// Steps in order within a window, joined on each step's entity value.
     Sequence { steps: Vec<Step>, within_secs: i64 },
+    /// Activity at an hour of the day (UTC) the entity has (almost) never been active at, and
+    /// neither at the hours either side, once the entity has a profile.
+    OffHours { learning_days: f64, min_events: u64, max_share: f64 },
 }
 
 impl Kind {
@@ -123,6 +126,7 @@ impl Kind {
             Kind::RateSpike { .. } => "rate_spike",
             Kind::EgressVolume { .. } => "egress_volume",
             Kind::Sequence { .. } => "sequence",
+            Kind::OffHours { .. } => "off_hours",
         }
     }
 }
@@ -360,11 +364,16 @@ fn validate(file: &str, text: &str, start: usize, r: Raw) -> Result<BehaviorDete
             };
             Kind::Sequence { steps, within_secs }
         }
+        "off_hours" => Kind::OffHours {
+            learning_days: take_f64(&mut params, "learning_days", 7.0, &err)?,
+            min_events: take_f64(&mut params, "min_events", 50.0, &err)? as u64,
+            max_share: take_f64(&mut params, "max_share", 0.005, &err)?,
+        },
         other => {
             return Err(err(
                 "kind",
                 format!(
-                    "unknown kind {other:?}; expected geo_velocity, new_value, rate_spike, egress_volume or sequence"
+                    "unknown kind {other:?}; expected geo_velocity, new_value, rate_spike, egress_volume, sequence or off_hours"
                 ),
             ));
         }

@@ -77,6 +77,12 @@ pub enum EntityState {
         domain: String,
         time: i64,
     },
+    /// Events per hour of the day (UTC).
+    Hours {
+        first: i64,
+        hours: Vec<u64>,
+        alerted_days: Vec<i64>,
+    },
 }
 
 /// One persisted state entry.
@@ -264,6 +270,9 @@ impl Engine {
                 }
                 Kind::EgressVolume { window_secs, floor_bytes, .. } => {
                     self.egress(i, o, &entity, window_secs, floor_bytes)
+                }
+                Kind::OffHours { learning_days, min_events, max_share } => {
+                    self.off_hours(i, o, &entity, learning_days, min_events, max_share)
                 }
                 Kind::Sequence { .. } => None,
             };
@@ -627,6 +636,69 @@ impl Engine {
             confidence_of(t / floor),
             entities,
         ))
+    }
+
+    fn off_hours(
+        &mut self,
+        i: usize,
+        o: &Obs,
+        entity: &str,
+        learning_days: f64,
+        min_events: u64,
+        max_share: f64,
+    ) -> Option<Alert> {
+        let now = o.time;
+        let hour = (now.div_euclid(3_600_000) % 24) as usize;
+        let day = now.div_euclid(86_400_000);
+        let st = self.slot(i, entity, now, || EntityState::Hours {
+            first: now,
+            hours: vec![0; 24],
+            alerted_days: Vec::new(),
+        });
+        let EntityState::Hours { first, hours, alerted_days } = st else { return None };
+        if hours.len() != 24 {
+            *hours = vec![0; 24];
+        }
+        *first = (*first).min(now);
+        let total: u64 = hours.iter().sum();
+        let profile = hours.clone();
+        let share = |h: usize| profile[h % 24] as f64 / total.max(1) as f64;
+        let quiet = share(hour) <= max_share && share(hour + 1) <= max_share && share(hour + 23) <= max_share;
+        let learning = ((now - *first) as f64) < learning_days * 86_400_000.0 || total < min_events;
+        hours[hour] += 1;
+        if learning || !quiet || alerted_days.contains(&day) {
+            return None;
+        }
+        alerted_days.push(day);
+        if alerted_days.len() > 60 {
+            alerted_days.remove(0);
+        }
+        let busiest: Vec<String> = {
+            let mut idx: Vec<usize> = (0..24).collect();
+            idx.sort_by(|a, b| profile[*b].cmp(&profile[*a]));
+            idx.into_iter().take(3).map(|h| format!("{h:02}:00")).collect()
+        };
+        let explanation = format!(
+            "{entity} active at {hour:02}:00 UTC, an hour with {} of their {total} earlier events ({:.2}%, and the hours either side as quiet); their busiest hours are {}",
+            profile[hour],
+            share(hour) * 100.0,
+            busiest.join(", ")
+        );
+        let features = vec![
+            Feature { name: "hour_utc".into(), value: json!(hour), baseline: json!(profile), contribution: 0.7 },
+            Feature {
+                name: "hour_share".into(),
+                value: json!(share(hour)),
+                baseline: json!(max_share),
+                contribution: 0.3,
+            },
+        ];
+        let mut entities = Entities { users: vec![entity.to_string()], ..Default::default() };
+        if let Some(ip) = o.get("src_ip") {
+            entities.ips.push(ip.to_string());
+        }
+        let conf = confidence_of(1.0 + (total as f64 / (min_events as f64 * 4.0)).min(1.0));
+        Some(self.alert(i, &format!("{entity}|{day}"), now, vec![o.id.clone()], explanation, features, conf, entities))
     }
 
     fn sequence(&mut self, i: usize, o: &Obs) -> Option<Alert> {

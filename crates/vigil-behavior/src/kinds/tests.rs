@@ -172,6 +172,31 @@ fn sequences_need_their_steps_in_order_within_the_window() {
     assert!(e.observe(&add("a3", T0 + 2 * 3_600_000, "max")).is_empty(), "outside the window");
 }
 
+const OFF: &str = "format: vigil-behavior/1\nid: oh\ntitle: Off hours\nwhere: {api_operation: GetObject}\nentity: actor_user_name\nkind: off_hours\nparams: {learning_days: 3, min_events: 20, max_share: 0.0}\n";
+
+#[test]
+fn off_hours_compares_with_the_users_own_hours() {
+    let mut e = engine(OFF);
+    // Ten days of reads between 13:00 and 17:00 UTC.
+    let mut n = 0;
+    for d in 0..10 {
+        for h in 13..17 {
+            n += 1;
+            assert!(e.observe(&get(&format!("e{n}"), T0 - T0 % DAY + d * DAY + h * 3_600_000, "eve")).is_empty());
+        }
+    }
+    // 16:30 is her hour; 03:00 is not, nor 02:00 or 04:00.
+    assert!(e.observe(&get("ok", T0 - T0 % DAY + 10 * DAY + 16 * 3_600_000 + 1_800_000, "eve")).is_empty());
+    let a = e.observe(&get("night", T0 - T0 % DAY + 10 * DAY + 3 * 3_600_000, "eve"));
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].features[0].value, json!(3));
+    assert!(a[0].explanation.contains("busiest hours"), "{}", a[0].explanation);
+    // Once per day.
+    assert!(e.observe(&get("night2", T0 - T0 % DAY + 10 * DAY + 3 * 3_600_000 + 60_000, "eve")).is_empty());
+    // The shoulder of her day is not off-hours.
+    assert!(e.observe(&get("late", T0 - T0 % DAY + 11 * DAY + 17 * 3_600_000, "eve")).is_empty());
+}
+
 #[test]
 fn state_survives_a_restart_and_stays_bounded() {
     // Learn in one engine, persist, restore into another: it alerts as the first would.
