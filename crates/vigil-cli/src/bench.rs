@@ -156,29 +156,41 @@ fn print_lines(lines: &[Line], files: usize, bytes: u64, payload: u64, json: boo
     Ok(())
 }
 
-/// Parse only: the sources and the framing/parsing `vigil detect` runs, every record parsed to
-/// JSON (EVTX through the evtx crate), nothing evaluated or normalized.
-fn parse_only(files: &[PathBuf], threads: usize) -> Result<(u64, u64)> {
+/// Runs `per_unit` over every payload of `files` on `threads` threads; returns the records it
+/// counted and the payload bytes read.
+fn over_units(
+    files: &[PathBuf],
+    threads: usize,
+    per_unit: &(dyn Fn(&vigil_source::Unit) -> u64 + Sync),
+) -> Result<(u64, u64)> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicU64, Ordering};
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?;
     let n = AtomicU64::new(0);
     let payload = AtomicU64::new(0);
-    let opts = vigil_decode::Options::default();
     pool.install(|| {
         files.par_iter().for_each(|f| {
             vigil_source::read_file_units(f, vigil_source::Limits::default(), &mut |u| {
-                let mut k = 0u64;
-                vigil_decode::scan_unit(&u.name, &u.data, &opts, &mut |s| {
-                    std::hint::black_box(&s);
-                    k += 1;
-                });
-                n.fetch_add(k, Ordering::Relaxed);
+                n.fetch_add(per_unit(&u), Ordering::Relaxed);
                 payload.fetch_add(u.data.len() as u64, Ordering::Relaxed);
             });
         })
     });
     Ok((n.into_inner(), payload.into_inner()))
+}
+
+/// Parse only: the sources and the framing/parsing `vigil detect` runs, every record parsed to
+/// JSON (EVTX through the evtx crate), nothing evaluated or normalized.
+fn parse_only(files: &[PathBuf], threads: usize) -> Result<(u64, u64)> {
+    let opts = vigil_decode::Options::default();
+    over_units(files, threads, &|u| {
+        let mut k = 0u64;
+        vigil_decode::scan_unit(&u.name, &u.data, &opts, &mut |s| {
+            std::hint::black_box(&s);
+            k += 1;
+        });
+        k
+    })
 }
 
 fn detect(
@@ -266,22 +278,11 @@ fn dump_sigma(files: &[PathBuf], path: &std::path::Path) -> Result<()> {
 }
 
 fn decode_only(files: &[PathBuf], threads: usize) -> Result<(u64, u64)> {
-    use rayon::prelude::*;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?;
-    let n = AtomicU64::new(0);
-    let payload = AtomicU64::new(0);
     let opts = vigil_decode::Options::default();
-    pool.install(|| {
-        files.par_iter().for_each(|f| {
-            vigil_source::read_file_units(f, vigil_source::Limits::default(), &mut |u| {
-                let s = vigil_decode::decode_unit(&u.name, &u.data, &opts, &mut |d| {
-                    std::hint::black_box(&d);
-                });
-                n.fetch_add(s.events + s.quarantined, Ordering::Relaxed);
-                payload.fetch_add(u.data.len() as u64, Ordering::Relaxed);
-            });
-        })
-    });
-    Ok((n.into_inner(), payload.into_inner()))
+    over_units(files, threads, &|u| {
+        let s = vigil_decode::decode_unit(&u.name, &u.data, &opts, &mut |d| {
+            std::hint::black_box(&d);
+        });
+        s.events + s.quarantined
+    })
 }
