@@ -601,4 +601,29 @@ impl Correlator {
     pub fn state_entries(&self) -> usize {
         self.engine.state_count()
     }
+
+    /// The correlation state (windows, suppression, member references) as JSON, to be saved so
+    /// a restarted pipeline continues the windows it had open.
+    pub fn export(&self) -> String {
+        let last: Vec<(&String, &String, i64)> = self.last_fired.iter().map(|((a, b), t)| (a, b, *t)).collect();
+        serde_json::json!({"rsigma": self.engine.export_state(), "last_fired": last}).to_string()
+    }
+
+    /// Restores what [`Correlator::export`] saved; false when it cannot be read (a different
+    /// rsigma snapshot version), in which case the correlator starts empty.
+    pub fn import(&mut self, saved: &str) -> bool {
+        let Ok(v) = serde_json::from_str::<Value>(saved) else { return false };
+        let Some(snap) = v.get("rsigma").and_then(|s| serde_json::from_value(s.clone()).ok()) else { return false };
+        if !self.engine.import_state(snap) {
+            return false;
+        }
+        if let Some(list) = v.get("last_fired").and_then(Value::as_array) {
+            for item in list {
+                if let (Some(a), Some(b), Some(t)) = (item[0].as_str(), item[1].as_str(), item[2].as_i64()) {
+                    self.last_fired.insert((a.to_string(), b.to_string()), t);
+                }
+            }
+        }
+        true
+    }
 }

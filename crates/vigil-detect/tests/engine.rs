@@ -462,3 +462,35 @@ level: high
     assert_eq!(corr[0].event_ids.len(), 2);
     assert!(corr[0].entities.users.contains(&"dana".to_string()));
 }
+
+#[test]
+fn correlation_state_survives_export_and_import() {
+    let det = Detector::new(&pack(&[WHOAMI, BURST]), DetectorOptions::default());
+    let lines: Vec<String> = (0..3)
+        .map(|i| sysmon("WS1", &format!("2024-05-01T10:0{i}:00Z"), "C:\\whoami.exe", &format!("whoami {i}")))
+        .collect();
+    let data = lines.join("\n");
+    let mut pending = Vec::new();
+    let mut occ = Occurrences::default();
+    scan_unit("t.json", data.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            pending.extend(h.pending);
+        }
+    });
+    let third = pending.pop().unwrap();
+    // Two of three events in one correlator, saved; the third in a fresh one restored from it.
+    let mut first = det.correlator();
+    for p in pending {
+        assert!(first.feed(p).is_empty());
+    }
+    let saved = first.export();
+    let mut restarted = det.correlator();
+    assert!(restarted.import(&saved));
+    let fired = restarted.feed(third);
+    assert_eq!(fired.len(), 1, "the window opened before the restart must be continued");
+    assert_eq!(fired[0].correlation.as_ref().unwrap().members.len(), 3);
+    // State that cannot be read is refused; the correlator then starts empty.
+    assert!(!det.correlator().import("not json"));
+}

@@ -25,6 +25,9 @@ use vigil_store::{AlertRow, BehaviorRow, Commit, LakeFileRow, SourceCheckpoint, 
 
 pub mod detect;
 
+/// The state-store key under which Sigma correlation state is saved between runs.
+const CORRELATION_STATE: &str = "sigma-correlation";
+
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error(transparent)]
@@ -250,6 +253,14 @@ pub fn ingest_with_store(
         behavior: None,
         obs: Vec::new(),
     };
+    // Sigma correlation windows left open by the previous run continue in this one.
+    if let Some(c) = writer.correlator.as_mut()
+        && let Some(row) =
+            writer.store.behavior_state(Some(CORRELATION_STATE))?.into_iter().find(|r| r.detection == CORRELATION_STATE)
+        && !c.import(&row.state)
+    {
+        tracing::warn!("saved correlation state could not be read; correlations start empty");
+    }
     if let Some(pack) = &opts.behavior {
         let mut engine = vigil_behavior::Engine::new(pack.clone());
         let rows: Vec<vigil_behavior::StateRow> = writer
@@ -567,6 +578,14 @@ impl Writer<'_> {
                     state: r.state,
                 })
                 .collect();
+        }
+        if let Some(c) = &self.correlator {
+            behavior_rows.push(BehaviorRow {
+                detection: CORRELATION_STATE.into(),
+                entity: CORRELATION_STATE.into(),
+                updated_ms: now_ms(),
+                state: c.export(),
+            });
         }
         let alerts: Vec<AlertRow> = std::mem::take(&mut self.alerts)
             .into_iter()

@@ -122,11 +122,14 @@ fn every_scenario_is_detected_and_a_restart_keeps_what_was_learned() {
     assert!(!saved.is_empty(), "behavioral state is in the store after the first run");
     let r2 = ingest(&dd2, &[late], &options()).unwrap();
     assert_eq!(r1.events + r2.events, report.events, "the split loses no record");
-    let behavior = |v: &[Alert]| -> BTreeSet<String> {
-        v.iter().filter(|a| a.kind == "behavior").map(|a| format!("{} {}", a.rule.id, a.event_ids.join(","))).collect()
+    let keyed = |v: &[Alert], kind: &str| -> BTreeSet<String> {
+        v.iter().filter(|a| a.kind == kind).map(|a| format!("{} {}", a.rule.id, a.event_ids.join(","))).collect()
     };
     let resumed = alerts(&dd2);
-    assert_eq!(behavior(&resumed), behavior(&all), "behavioral alerts differ after a restart");
+    assert!(!keyed(&all, "behavior").is_empty() && !keyed(&all, "correlation").is_empty());
+    for kind in ["behavior", "correlation", "detection"] {
+        assert_eq!(keyed(&resumed, kind), keyed(&all, kind), "{kind} alerts differ after a restart");
+    }
     let eval2 = vigil_detect::eval::evaluate(&labels, &resumed);
     assert_eq!(eval2.detected_instances, eval.detected_instances);
 }
