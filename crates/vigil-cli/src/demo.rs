@@ -164,58 +164,6 @@ pub struct DemoArgs {
     pub rules: Vec<PathBuf>,
 }
 
-/// Which labeled attack instances at least one alert points at (an alert whose events include
-/// one of the instance's labeled events), per scenario.
-fn alerts_vs_labels(labels: &Path, alerts: &[vigil_detect::Alert]) -> Result<Value> {
-    let f = std::fs::File::open(labels).with_context(|| labels.display().to_string())?;
-    let mut owner: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut instances: Vec<(String, String, std::collections::BTreeSet<String>)> = Vec::new();
-    for line in std::io::BufReader::new(f).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)?;
-        let idx = instances.len();
-        for id in v["event_ids"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-            owner.insert(id.to_string(), idx);
-        }
-        instances.push((
-            v["scenario"].as_str().unwrap_or("?").to_string(),
-            v["summary"].as_str().or(v["description"].as_str()).unwrap_or("").to_string(),
-            Default::default(),
-        ));
-    }
-    let mut on_benign = 0u64;
-    for a in alerts {
-        let mut hit = false;
-        for id in &a.event_ids {
-            if let Some(&i) = owner.get(id) {
-                instances[i].2.insert(a.rule.title.clone());
-                hit = true;
-            }
-        }
-        if !hit {
-            on_benign += 1;
-        }
-    }
-    let mut by_scenario: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (sc, _, rules) in &instances {
-        let e = by_scenario.entry(sc.clone()).or_default();
-        e.0 += 1;
-        if !rules.is_empty() {
-            e.1 += 1;
-        }
-    }
-    Ok(json!({
-        "instances": instances.len(),
-        "detected": instances.iter().filter(|i| !i.2.is_empty()).count(),
-        "by_scenario": by_scenario.iter().map(|(k, (n, d))| (k.clone(), json!({"instances": n, "detected": d}))).collect::<serde_json::Map<_, _>>(),
-        "rules_per_instance": instances.iter().map(|(sc, _, r)| json!({"scenario": sc, "rules": r})).collect::<Vec<_>>(),
-        "alerts_on_unlabeled_events": on_benign,
-    }))
-}
-
 pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> {
     let started = Instant::now();
     let dir = &args.dir;
@@ -286,7 +234,6 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     say("[3/4] reading the alerts …");
     let rows = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
     let alerts: Vec<vigil_detect::Alert> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
-    let coverage = alerts_vs_labels(&labels_path, &alerts)?;
     let label_list = vigil_detect::eval::read_labels(&std::fs::read_to_string(&labels_path)?)
         .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
@@ -320,7 +267,6 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
                 "total": report.alerts,
                 "by_level": report.alerts_by_level,
                 "by_rule": report.alerts_by_rule,
-                "against_labels": coverage,
                 "eval": {
                     "detected_instances": scored.detected_instances,
                     "instances": scored.instances,

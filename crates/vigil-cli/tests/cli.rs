@@ -154,7 +154,7 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     // Detection ran as the events arrived, and its alerts point at labeled attacks.
     assert!(v["rules"]["rules"].as_u64().unwrap() >= 9, "{}", v["rules"]);
     assert!(v["alerts"]["total"].as_u64().unwrap() > 0, "{}", v["alerts"]);
-    assert!(v["alerts"]["against_labels"]["detected"].as_u64().unwrap() >= 1, "{}", v["alerts"]);
+    assert!(v["alerts"]["eval"]["detected_instances"].as_u64().unwrap() >= 1, "{}", v["alerts"]);
     // Everything it wrote is under --dir.
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(entries, vec![std::ffi::OsString::from("demo")]);

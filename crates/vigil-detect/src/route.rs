@@ -107,8 +107,6 @@ pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
     ("iis-configuration", &["Microsoft-IIS-Configuration/Operational"]),
 ];
 
-const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
-
 /// Windows categories: the category, the service whose channel carries it, and its event ids.
 pub const WINDOWS_CATEGORIES: &[(&str, &str, &[u32])] = &[
     ("process_creation", "sysmon", &[1]),
@@ -257,9 +255,6 @@ pub fn non_windows_source<'a>(family: &str, zeek_log: Option<&'a str>) -> EventS
         _ => EventSource::default(),
     }
 }
-
-/// The Sysmon channel name, for callers that build test records.
-pub const SYSMON_CHANNEL: &str = SYSMON;
 
 #[cfg(test)]
 mod tests {
