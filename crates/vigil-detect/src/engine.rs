@@ -225,37 +225,26 @@ impl Detector {
         let time = event.map(|e| e.time);
         let mut alerts = Vec::new();
         let mut for_corr = Vec::new();
+        let mut corr_alerts = Vec::new();
         for r in results {
             let Some(info) = self.rule_info(&r) else { continue };
-            let referenced = self.corr_refs.contains(&info.id);
             let alert = detection_alert(info, &r, time, &event_ids, &source, &entities, why_not.as_deref());
-            if referenced {
-                for_corr.push(r);
+            if self.corr_refs.contains(&info.id) {
                 // Whether this detection is raised too is the correlation's `generate` setting;
                 // the correlator decides.
-                continue;
-            }
-            if info.level >= self.opts.min_level {
+                for_corr.push(r);
+                corr_alerts.push(alert);
+            } else if info.level >= self.opts.min_level {
                 alerts.push(alert);
             }
         }
-        let pending = (!for_corr.is_empty()).then(|| {
-            let id = event_ids.first().cloned().unwrap_or_default();
-            let alerts = for_corr
-                .iter()
-                .filter_map(|r| {
-                    let info = self.rule_info(r)?;
-                    Some(detection_alert(info, r, time, &event_ids, &source, &entities, why_not.as_deref()))
-                })
-                .collect();
-            Pending {
-                time_ms: time.unwrap_or(0),
-                event: CorrEvent::capture(&view, &self.corr_fields, id),
-                detections: for_corr,
-                entities: entities.clone(),
-                source: source.clone(),
-                alerts,
-            }
+        let pending = (!for_corr.is_empty()).then(|| Pending {
+            time_ms: time.unwrap_or(0),
+            event: CorrEvent::capture(&view, &self.corr_fields, event_ids.first().cloned().unwrap_or_default()),
+            detections: for_corr,
+            entities: entities.clone(),
+            source: source.clone(),
+            alerts: corr_alerts,
         });
         Checked { decoded: Some(decoded), hits: Some(Hits { alerts, pending }) }
     }

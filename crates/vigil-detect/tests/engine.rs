@@ -138,6 +138,18 @@ filter:
     assert!(run(&det, &lines).is_empty());
 }
 
+const NET_USE: &str = r#"
+title: Net use
+id: 44444444-4444-4444-4444-444444444444
+name: netuse
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        CommandLine|contains: 'net use'
+    condition: selection
+level: low
+"#;
+
 const BURST: &str = r#"
 title: Whoami burst on one host
 id: 22222222-2222-2222-2222-222222222222
@@ -182,17 +194,6 @@ fn event_count_correlation_fires_once_per_threshold_with_members_and_group() {
 
 #[test]
 fn temporal_ordered_and_value_count_correlations() {
-    let net = r#"
-title: Net use
-id: 44444444-4444-4444-4444-444444444444
-name: netuse
-logsource: {product: windows, category: process_creation}
-detection:
-    selection:
-        CommandLine|contains: 'net use'
-    condition: selection
-level: low
-"#;
     let ordered = r#"
 title: Whoami then net use
 id: 55555555-5555-5555-5555-555555555555
@@ -214,7 +215,7 @@ correlation:
         gte: 3
 level: high
 "#;
-    let det = Detector::new(&pack(&[WHOAMI, net, ordered]), DetectorOptions::default());
+    let det = Detector::new(&pack(&[WHOAMI, NET_USE, ordered]), DetectorOptions::default());
     let lines = vec![
         sysmon("WS9", "2024-05-01T10:00:00Z", "C:\\net.exe", "net use \\\\srv"),
         sysmon("WS9", "2024-05-01T10:01:00Z", "C:\\whoami.exe", "whoami"),
@@ -232,17 +233,6 @@ level: high
 
 #[test]
 fn temporal_needs_every_rule_and_a_firing_group_is_not_raised_again_within_its_window() {
-    let net = r#"
-title: Net use
-id: 44444444-4444-4444-4444-444444444444
-name: netuse
-logsource: {product: windows, category: process_creation}
-detection:
-    selection:
-        CommandLine|contains: 'net use'
-    condition: selection
-level: low
-"#;
     let temporal = r#"
 title: Whoami and net use
 id: 77777777-7777-7777-7777-777777777777
@@ -253,7 +243,7 @@ correlation:
     timespan: 10m
 level: high
 "#;
-    let det = Detector::new(&pack(&[WHOAMI, net, temporal, BURST]), DetectorOptions::default());
+    let det = Detector::new(&pack(&[WHOAMI, NET_USE, temporal, BURST]), DetectorOptions::default());
     // Only whoami on WS1: the temporal correlation must not fire.
     let only_one: Vec<String> =
         (0..2).map(|i| sysmon("WS1", &format!("2024-05-01T10:0{i}:00Z"), "C:\\whoami.exe", "whoami")).collect();
