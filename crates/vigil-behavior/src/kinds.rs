@@ -6,6 +6,7 @@
 //! tolerate some disorder (geo velocity keeps recent points sorted).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -100,7 +101,8 @@ struct Slot {
 }
 
 pub struct Engine {
-    pack: BehaviorPack,
+    /// Shared so evaluation can hold one while it updates state, without copying its parameters.
+    dets: Vec<Arc<BehaviorDetection>>,
     states: Vec<HashMap<String, Slot>>,
     dirty: HashSet<(usize, String)>,
     /// Observations seen, alerts raised.
@@ -151,19 +153,20 @@ fn transform(value: &str, how: &str) -> String {
 
 impl Engine {
     pub fn new(pack: BehaviorPack) -> Engine {
-        let n = pack.detections.len();
-        Engine { pack, states: (0..n).map(|_| HashMap::new()).collect(), dirty: HashSet::new(), observed: 0, raised: 0 }
+        let dets: Vec<Arc<BehaviorDetection>> = pack.detections.into_iter().map(Arc::new).collect();
+        let n = dets.len();
+        Engine { dets, states: (0..n).map(|_| HashMap::new()).collect(), dirty: HashSet::new(), observed: 0, raised: 0 }
     }
 
-    pub fn detections(&self) -> &[BehaviorDetection] {
-        &self.pack.detections
+    pub fn detections(&self) -> impl Iterator<Item = &BehaviorDetection> {
+        self.dets.iter().map(|d| &**d)
     }
 
     /// Restores persisted state; rows of detections no longer in the pack are ignored.
     pub fn load(&mut self, rows: &[StateRow]) -> usize {
         let mut n = 0;
         for r in rows {
-            let Some(i) = self.pack.detections.iter().position(|d| d.id == r.detection) else { continue };
+            let Some(i) = self.dets.iter().position(|d| d.id == r.detection) else { continue };
             if let Ok(state) = serde_json::from_str::<EntityState>(&r.state) {
                 self.states[i].insert(r.entity.clone(), Slot { state, touched: r.updated_ms });
                 n += 1;
@@ -178,7 +181,7 @@ impl Engine {
         for (i, e) in std::mem::take(&mut self.dirty) {
             if let Some(slot) = self.states[i].get(&e) {
                 out.push(StateRow {
-                    detection: self.pack.detections[i].id.clone(),
+                    detection: self.dets[i].id.clone(),
                     entity: e,
                     updated_ms: slot.touched,
                     state: serde_json::to_string(&slot.state).unwrap_or_default(),
@@ -195,7 +198,7 @@ impl Engine {
         for (i, m) in self.states.iter().enumerate() {
             for (k, slot) in m {
                 if k == entity || k.ends_with(&format!("|{entity}")) {
-                    out.push((self.pack.detections[i].id.clone(), slot.state.clone()));
+                    out.push((self.dets[i].id.clone(), slot.state.clone()));
                 }
             }
         }
@@ -222,8 +225,8 @@ impl Engine {
     pub fn observe(&mut self, o: &Obs) -> Vec<Alert> {
         self.observed += 1;
         let mut out = Vec::new();
-        for i in 0..self.pack.detections.len() {
-            let d = &self.pack.detections[i];
+        for i in 0..self.dets.len() {
+            let d = Arc::clone(&self.dets[i]);
             // Egress detections also read DNS answers, which their `where` does not describe.
             if let Kind::EgressVolume { domains, .. } = &d.kind
                 && let (Some(q), Some(ans)) = (o.get("dns_query"), o.get("dns_answers"))
@@ -253,26 +256,25 @@ impl Engine {
                 }
                 continue;
             }
-            let d = &self.pack.detections[i];
             if !o.matches(&d.filter) {
                 continue;
             }
             let Some(entity) = o.get(&d.entity).map(str::to_string) else { continue };
-            let alert = match d.kind.clone() {
+            let alert = match &d.kind {
                 Kind::GeoVelocity { max_kmh, min_km, shared_ip_users } => {
-                    self.geo(i, o, &entity, max_kmh, min_km, shared_ip_users)
+                    self.geo(i, o, &entity, *max_kmh, *min_km, *shared_ip_users)
                 }
                 Kind::NewValue { value, transform: how, learning_days, max_known, min_events } => {
-                    self.new_value(i, o, &entity, &value, &how, learning_days, max_known, min_events)
+                    self.new_value(i, o, &entity, value, how, *learning_days, *max_known, *min_events)
                 }
                 Kind::RateSpike { sum, bucket_secs, k_mad, min_ratio, floor, min_buckets } => {
-                    self.rate(i, o, &entity, sum.as_deref(), bucket_secs, k_mad, min_ratio, floor, min_buckets)
+                    self.rate(i, o, &entity, sum.as_deref(), *bucket_secs, *k_mad, *min_ratio, *floor, *min_buckets)
                 }
                 Kind::EgressVolume { window_secs, floor_bytes, .. } => {
-                    self.egress(i, o, &entity, window_secs, floor_bytes)
+                    self.egress(i, o, &entity, *window_secs, *floor_bytes)
                 }
                 Kind::OffHours { learning_days, min_events, max_share } => {
-                    self.off_hours(i, o, &entity, learning_days, min_events, max_share)
+                    self.off_hours(i, o, &entity, *learning_days, *min_events, *max_share)
                 }
                 Kind::Sequence { .. } => None,
             };
@@ -296,7 +298,7 @@ impl Engine {
         confidence: u8,
         entities: Entities,
     ) -> Alert {
-        let d = &self.pack.detections[i];
+        let d = &self.dets[i];
         let rule = AlertRule {
             id: d.id.clone(),
             title: d.title.clone(),
@@ -702,7 +704,9 @@ impl Engine {
     }
 
     fn sequence(&mut self, i: usize, o: &Obs) -> Option<Alert> {
-        let Kind::Sequence { steps, within_secs } = self.pack.detections[i].kind.clone() else { return None };
+        let d = Arc::clone(&self.dets[i]);
+        let Kind::Sequence { steps, within_secs } = &d.kind else { return None };
+        let within_secs = *within_secs;
         // Advance any in-flight sequence whose next step this event is; else start one.
         for (k, step) in steps.iter().enumerate().rev() {
             if !o.matches(&step.filter) {
