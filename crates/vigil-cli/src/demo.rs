@@ -4,7 +4,6 @@
 //! where to look. Each stage added to Vigil adds its step here.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -99,31 +98,22 @@ pub fn simulate(args: &SimArgs, out: &Path, json_out: bool) -> Result<()> {
 }
 
 /// What the labels say, and whether every labeled event reached the lake.
-fn check_labels(labels: &Path, store: &mut dyn StateStore) -> Result<Value> {
-    let f = std::fs::File::open(labels).with_context(|| labels.display().to_string())?;
-    let mut instances = 0u64;
+fn check_labels(labels: &[vigil_detect::eval::Label], path: &Path, store: &mut dyn StateStore) -> Result<Value> {
     let mut ids = Vec::new();
     let mut by_scenario: BTreeMap<String, u64> = BTreeMap::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line).with_context(|| format!("{} line {}", labels.display(), i + 1))?;
-        instances += 1;
-        *by_scenario.entry(v["scenario"].as_str().unwrap_or("?").to_string()).or_default() += 1;
-        for id in v["event_ids"].as_array().into_iter().flatten() {
-            let parsed = id.as_str().and_then(EventId::parse);
-            match parsed {
+    for l in labels {
+        *by_scenario.entry(l.scenario.clone()).or_default() += 1;
+        for id in &l.event_ids {
+            match EventId::parse(id) {
                 Some(id) => ids.push(id),
-                None => bail!("{} line {}: bad event id {id}", labels.display(), i + 1),
+                None => bail!("{}: instance {}: bad event id {id}", path.display(), l.instance),
             }
         }
     }
     let unseen = store.unseen(&ids)?;
     let missing = unseen.iter().filter(|u| **u).count();
     Ok(json!({
-        "instances": instances,
+        "instances": labels.len(),
         "by_scenario": by_scenario,
         "labeled_events": ids.len(),
         "labeled_events_in_lake": ids.len() - missing,
@@ -228,14 +218,16 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let report: IngestReport = report.context("ingesting the simulated logs")?;
     let mut store = dd.open_store()?;
     let labels_path = sim_dir.join(&sim.labels_path);
-    let labels = check_labels(&labels_path, &mut store)?;
+    let label_list = vigil_detect::eval::read_labels(
+        &std::fs::read_to_string(&labels_path).with_context(|| labels_path.display().to_string())?,
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
+    let labels = check_labels(&label_list, &labels_path, &mut store)?;
 
     // 3. The alerts detection raised as the events arrived, against the ground truth.
     say("[3/4] reading the alerts …");
     let rows = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
     let alerts: Vec<vigil_detect::Alert> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
-    let label_list = vigil_detect::eval::read_labels(&std::fs::read_to_string(&labels_path)?)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
     // 4. Hunt over the lake.

@@ -64,9 +64,8 @@ fn check(f: &FilterRule, today: &str) -> Result<Option<String>, String> {
         return Err("an exception must name who decided it (author)".into());
     }
     let Some(exp) = f.custom_attributes.get("expires") else { return Ok(None) };
-    let date = match exp {
-        yaml_value if yaml_value.as_str().is_some() => yaml_value.as_str().unwrap_or_default().trim().to_string(),
-        other => return Err(format!("expires must be a date YYYY-MM-DD, not {other:?}")),
+    let Some(date) = exp.as_str().map(|d| d.trim().to_string()) else {
+        return Err(format!("expires must be a date YYYY-MM-DD, not {exp:?}"));
     };
     let valid = date.len() == 10
         && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
