@@ -352,19 +352,27 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
     let store = dir.open_store()?;
     let alerts = stored_alerts(&store)?;
     let r = vigil_detect::eval::evaluate(&labels, &alerts);
+    let (qe, model) = vigil_queue::evaluate(&store, &labels, crate::queue::now_ms())?;
     if json {
         let rows = |key: &str, v: &[vigil_detect::eval::Score]| -> Vec<serde_json::Value> {
             v.iter()
                 .map(|s| {
                     serde_json::json!({key: s.name, "precision": s.precision, "recall": s.recall, "f1": s.f1,
                         "alerts": s.alerts, "true_positive_alerts": s.true_positive_alerts,
-                        "instances": s.instances, "detected_instances": s.detected_instances, "by": s.by})
+                        "instances": s.instances, "detected_instances": s.detected_instances, "by": s.by,
+                        "signal": s.signal})
                 })
                 .collect()
         };
         let v = serde_json::json!({
+            "alert_reduction": qe.alert_reduction,
+            "incident_recall": qe.incident_recall,
+            "triage": qe,
+            "triage_model": model,
             "alerts": r.alerts,
             "false_positive_alerts": r.false_positive_alerts,
+            "signals": r.signals,
+            "signal_false_positive_alerts": r.signal_false_positive_alerts,
             "instances": r.instances,
             "detected_instances": r.detected_instances,
             "scenarios": rows("scenario", &r.scenarios),
@@ -375,8 +383,26 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{} alerts ({} on no labeled event); {} of {} labeled instances detected",
-        r.alerts, r.false_positive_alerts, r.detected_instances, r.instances
+        "{} alerts ({} on no labeled event) and {} signals ({} on no labeled event); {} of {} labeled instances detected",
+        r.alerts, r.false_positive_alerts, r.signals, r.signal_false_positive_alerts, r.detected_instances, r.instances
+    );
+    println!(
+        "triage{}: {} raw alerts → {} incidents, {} in the queue (alert reduction {:.1} %); {} of {} labeled instances surfaced as cases (incident recall {:.3}; {} of the {} any alert touched){}",
+        model.as_deref().map(|m| format!(" with {m}")).unwrap_or_else(|| " (no model)".into()),
+        qe.raw_alerts,
+        qe.incidents,
+        qe.queued_incidents,
+        qe.alert_reduction * 100.0,
+        qe.surfaced_instances,
+        qe.labeled_instances,
+        qe.incident_recall,
+        qe.surfaced_instances,
+        qe.detected_instances,
+        if qe.hidden_instances.is_empty() {
+            String::new()
+        } else {
+            format!("; hidden: {}", qe.hidden_instances.join(", "))
+        }
     );
     let table = |title: &str, rows: &[vigil_detect::eval::Score]| {
         println!("\n{title:<60} {:>9} {:>7} {:>6} {:>7} {:>10}", "precision", "recall", "f1", "alerts", "instances");

@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod detect;
 mod output;
+mod queue;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -31,6 +32,9 @@ struct Cli {
     /// No progress bars.
     #[arg(long, global = true)]
     no_progress: bool,
+    /// Who is acting (recorded on cases and in the audit log).
+    #[arg(long = "as", global = true, env = "VIGIL_USER", default_value = "analyst")]
+    actor: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,6 +92,48 @@ enum Command {
         /// Labels, one JSON object per line with `scenario` and `event_ids` (the simulator's labels.jsonl).
         #[arg(long)]
         labels: PathBuf,
+    },
+    /// Triage the stored alerts: dedupe, group into incidents, score, decide, open cases.
+    Triage,
+    /// Incidents: the queue, one incident's work, merge, split, reopen.
+    Incidents {
+        #[command(subcommand)]
+        command: queue::IncidentsCommand,
+    },
+    /// Cases: list, show, assign, comment, acknowledge, move, resolve, SLA.
+    Case {
+        #[command(subcommand)]
+        command: queue::CaseCommand,
+    },
+    /// The supervised triage model.
+    Model {
+        #[command(subcommand)]
+        command: queue::ModelCommand,
+    },
+    /// Suppressions, with their impact preview.
+    Suppress {
+        #[command(subcommand)]
+        command: queue::SuppressCommand,
+    },
+    /// The asset and identity inventory triage scores entities with.
+    Inventory {
+        #[command(subcommand)]
+        command: queue::InventoryCommand,
+    },
+    /// The audit log: every action of a person, the automation and the model.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write ground truth for a corpus where each file records one attack: one label per file
+    /// (JSON lines, the shape `vigil eval --labels` reads).
+    LabelsByFile {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = "auto")]
+        format: vigil_decode::Format,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// What behavioral detections have learned.
     Baseline {
@@ -151,6 +197,15 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// The latest entries, oldest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
     },
 }
 
@@ -297,6 +352,24 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rules { command } => detect::rules(command, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
         Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
+        Command::Triage => queue::triage(&dir, cli.json),
+        Command::LabelsByFile { paths, format, out } => {
+            let labels = vigil_pipeline::detect::labels_by_file(&paths, format)?;
+            let mut text = String::new();
+            for l in &labels {
+                text.push_str(&serde_json::to_string(l)?);
+                text.push('\n');
+            }
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            println!("{} labels (one per file with events) written to {}", labels.len(), out.display());
+            Ok(())
+        }
+        Command::Incidents { command } => queue::incidents(&dir, command, &cli.actor, cli.json),
+        Command::Case { command } => queue::case(&dir, command, &cli.actor, cli.json),
+        Command::Model { command } => queue::model(&dir, command, &cli.actor, cli.json),
+        Command::Suppress { command } => queue::suppress(&dir, command, &cli.actor, cli.json),
+        Command::Inventory { command } => queue::inventory(&dir, command, &cli.actor, cli.json),
+        Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, limit, cli.json),
         Command::Baseline { command: BaselineCommand::Show { entity } } => {
             detect::baseline_show(&dir, &entity, cli.json)
         }

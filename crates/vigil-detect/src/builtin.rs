@@ -10,6 +10,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("builtin:aws_s3_public_bucket.yml", include_str!("../rules/aws_s3_public_bucket.yml")),
     ("builtin:aws_iam_escalation.yml", include_str!("../rules/aws_iam_escalation.yml")),
     ("builtin:windows_ransomware_lateral.yml", include_str!("../rules/windows_ransomware_lateral.yml")),
+    ("builtin:signals.yml", include_str!("../rules/signals.yml")),
 ];
 
 /// Adds the built-in rules to a pack (call [`RulePack::finish`] after the last addition).

@@ -7,12 +7,18 @@
 //! detections that touch the scenario, the share of their alerts that touch a labeled attack. Per detection:
 //! precision is the share of its alerts that touch any instance; recall is the share of the
 //! instances of the scenarios it touches that it touches.
+//!
+//! Signals (rules at level `low` or `informational`, which Sigma defines as "rarely an incident")
+//! are scored per detection but do not count toward a scenario's precision and recall, the
+//! false-positive total or the missed list: those measure the alerting detections. Whether
+//! signals help is measured where they are used, by triage.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::alert::Alert;
+use crate::rules::Level;
 
 /// One labeled attack instance.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,12 +59,19 @@ pub struct Score {
     pub detected_instances: u64,
     /// For scenarios: the detections that touched it; for detections: the scenarios it touched.
     pub by: Vec<String>,
+    /// For detections: a signal (level low or informational), not an alerting detection.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub signal: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// Alerts of the alerting detections (level medium and above).
     pub alerts: u64,
     pub false_positive_alerts: u64,
+    /// Alerts of signals (level low and informational), and those of them on no labeled event.
+    pub signals: u64,
+    pub signal_false_positive_alerts: u64,
     pub instances: u64,
     pub detected_instances: u64,
     pub scenarios: Vec<Score>,
@@ -86,20 +99,35 @@ pub fn evaluate(labels: &[Label], alerts: &[Alert]) -> EvalReport {
     let mut det_alerts: BTreeMap<String, (u64, u64, BTreeSet<usize>)> = BTreeMap::new();
     let mut inst_dets: Vec<BTreeSet<String>> = vec![BTreeSet::new(); labels.len()];
     let mut fp = 0;
+    let (mut n_alerting, mut n_signals, mut signal_fp) = (0, 0, 0);
+    let mut signal_names: BTreeSet<String> = BTreeSet::new();
     for a in alerts {
         let name = a.rule.title.clone();
+        let signal = a.rule.level < Level::Medium;
         let touched: BTreeSet<usize> =
             a.event_ids.iter().filter_map(|id| owner.get(id.as_str())).flatten().copied().collect();
         let e = det_alerts.entry(name.clone()).or_default();
         e.0 += 1;
+        if signal {
+            n_signals += 1;
+            signal_names.insert(name.clone());
+        } else {
+            n_alerting += 1;
+        }
         if touched.is_empty() {
-            fp += 1;
+            if signal {
+                signal_fp += 1;
+            } else {
+                fp += 1;
+            }
         } else {
             e.1 += 1;
         }
         for i in touched {
             e.2.insert(i);
-            inst_dets[i].insert(name.clone());
+            if !signal {
+                inst_dets[i].insert(name.clone());
+            }
         }
     }
     let mut by_scenario: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -129,6 +157,7 @@ pub fn evaluate(labels: &[Label], alerts: &[Alert]) -> EvalReport {
             instances: insts.len() as u64,
             detected_instances: detected,
             by: dets.into_iter().cloned().collect(),
+            signal: false,
         });
     }
     let mut detections = Vec::new();
@@ -147,13 +176,16 @@ pub fn evaluate(labels: &[Label], alerts: &[Alert]) -> EvalReport {
             instances: insts,
             detected_instances: touched.len() as u64,
             by: scs.into_iter().map(str::to_string).collect(),
+            signal: signal_names.contains(d),
         });
     }
     let missed =
         labels.iter().enumerate().filter(|(i, _)| inst_dets[*i].is_empty()).map(|(_, l)| l.instance.clone()).collect();
     EvalReport {
-        alerts: alerts.len() as u64,
+        alerts: n_alerting,
         false_positive_alerts: fp,
+        signals: n_signals,
+        signal_false_positive_alerts: signal_fp,
         instances: labels.len() as u64,
         detected_instances: inst_dets.iter().filter(|d| !d.is_empty()).count() as u64,
         scenarios,
@@ -166,7 +198,6 @@ pub fn evaluate(labels: &[Label], alerts: &[Alert]) -> EvalReport {
 mod tests {
     use super::*;
     use crate::alert::{AlertRule, Confidence, Entities};
-    use crate::rules::Level;
 
     fn alert(rule: &str, ids: &[&str]) -> Alert {
         Alert {

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use serde::Serialize;
-use vigil_decode::{Occurrences, Options, Scanned};
+use vigil_decode::{Decoded, Format, Occurrences, Options, Scanned};
 use vigil_detect::{Alert, Detector, Pending};
 use vigil_source::{Limits, Unit};
 
@@ -208,4 +208,37 @@ fn scan_file(path: &Path, detector: &Detector, dopts: &Options, opts: &DetectOpt
         p.files_done.fetch_add(1, Ordering::Relaxed);
     }
     out
+}
+
+/// Ground truth for corpora where each file records one attack (EVTX-ATTACK-SAMPLES, say): one
+/// label per file that yields events, named after the file, with the ids of every event in it.
+/// The scenario is the file's parent folder (the corpus's ATT&CK tactic).
+pub fn labels_by_file(paths: &[PathBuf], format: Format) -> Result<Vec<serde_json::Value>, PipelineError> {
+    let files = vigil_source::collect_files(paths)?;
+    let dopts = Options { format, max_record_bytes: 4 << 20 };
+    let mut out = Vec::new();
+    for f in &files {
+        let mut ids: Vec<String> = Vec::new();
+        vigil_source::read_file_units(f, Limits::default(), &mut |u| {
+            vigil_decode::decode_unit(&u.name, &u.data, &dopts, &mut |d| {
+                if let Decoded::Event(e) = d {
+                    ids.push(e.id.to_string());
+                }
+            });
+        });
+        if ids.is_empty() {
+            continue;
+        }
+        let scenario = f
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "file".into());
+        out.push(serde_json::json!({
+            "scenario": scenario,
+            "instance": f.display().to_string(),
+            "event_ids": ids,
+        }));
+    }
+    Ok(out)
 }

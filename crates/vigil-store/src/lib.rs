@@ -88,6 +88,41 @@ pub struct AlertRow {
     pub json: String,
 }
 
+/// A JSON record of one kind (incident, case, override, suppression, model, inventory).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: String,
+    pub updated_ms: i64,
+    pub json: String,
+}
+
+/// One line of the audit log: who did what to what, when, and with what result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Assigned by the store; 0 when appending.
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub result: String,
+    pub detail: String,
+}
+
+impl AuditEntry {
+    pub fn new(at_ms: i64, actor: &str, action: &str, target: &str, result: &str, detail: &str) -> AuditEntry {
+        AuditEntry {
+            seq: 0,
+            at_ms,
+            actor: actor.into(),
+            action: action.into(),
+            target: target.into(),
+            result: result.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Which alerts to list.
 #[derive(Debug, Clone, Default)]
 pub struct AlertQuery {
@@ -141,6 +176,14 @@ pub trait StateStore: Send {
     /// Stored alerts, oldest first.
     fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>>;
     fn alert_count(&self) -> Result<u64>;
+    /// Writes documents of one kind (replacing every document of that kind first when
+    /// `replace_kind`) and appends the audit entries, all in one transaction.
+    fn put_documents(&mut self, kind: &str, docs: &[Document], replace_kind: bool, audit: &[AuditEntry]) -> Result<()>;
+    /// Documents of one kind, oldest update first.
+    fn documents(&self, kind: &str) -> Result<Vec<Document>>;
+    fn document(&self, kind: &str, id: &str) -> Result<Option<Document>>;
+    /// The last `limit` audit entries, oldest first. The log has no update or delete path.
+    fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>>;
     /// Behavioral state, all of it or one entity's.
     fn behavior_state(&self, entity: Option<&str>) -> Result<Vec<BehaviorRow>>;
     /// How many quarantine records match the filter (its limit and offset ignored).

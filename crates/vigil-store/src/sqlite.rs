@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
 use crate::{
-    AlertQuery, AlertRow, BehaviorRow, Commit, LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint,
-    StateStore, StoreError, StoredQuarantine,
+    AlertQuery, AlertRow, AuditEntry, BehaviorRow, Commit, Document, LakeFileRow, QuarantineQuery, Result, RunRecord,
+    SourceCheckpoint, StateStore, StoreError, StoredQuarantine,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
@@ -16,6 +16,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "alerts", include_str!("../migrations/sqlite/0002_alerts.sql")),
     (3, "behavior", include_str!("../migrations/sqlite/0003_behavior.sql")),
+    (4, "triage_cases", include_str!("../migrations/sqlite/0004_triage_cases.sql")),
 ];
 
 pub struct SqliteStore {
@@ -208,6 +209,65 @@ impl StateStore for SqliteStore {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    fn put_documents(&mut self, kind: &str, docs: &[Document], replace_kind: bool, audit: &[AuditEntry]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            if replace_kind {
+                tx.execute("DELETE FROM documents WHERE kind = ?1", params![kind])?;
+            }
+            let mut ins = tx.prepare_cached(
+                "INSERT OR REPLACE INTO documents (kind, id, updated_ms, json) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for d in docs {
+                ins.execute(params![kind, d.id, d.updated_ms, d.json])?;
+            }
+            let mut au = tx.prepare_cached(
+                "INSERT INTO audit_log (at_ms, actor, action, target, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for e in audit {
+                au.execute(params![e.at_ms, e.actor, e.action, e.target, e.result, e.detail])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn documents(&self, kind: &str) -> Result<Vec<Document>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, updated_ms, json FROM documents WHERE kind = ?1 ORDER BY updated_ms, id")?;
+        let rows =
+            st.query_map(params![kind], |r| Ok(Document { id: r.get(0)?, updated_ms: r.get(1)?, json: r.get(2)? }))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn document(&self, kind: &str, id: &str) -> Result<Option<Document>> {
+        let mut st =
+            self.conn.prepare_cached("SELECT id, updated_ms, json FROM documents WHERE kind = ?1 AND id = ?2")?;
+        let mut rows = st
+            .query_map(params![kind, id], |r| Ok(Document { id: r.get(0)?, updated_ms: r.get(1)?, json: r.get(2)? }))?;
+        Ok(rows.next().transpose()?)
+    }
+
+    fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT seq, at_ms, actor, action, target, result, detail FROM
+               (SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![limit.min(i64::MAX as u64) as i64], |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at_ms: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                target: r.get(4)?,
+                result: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     fn alert_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))? as u64)
     }
@@ -334,12 +394,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 3);
+        assert_eq!(s.schema_version().unwrap(), 4);
         let run = s.begin_run(1, "test").unwrap();
         s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
         drop(s);
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 3);
+        assert_eq!(s.schema_version().unwrap(), 4);
         assert_eq!(s.event_count().unwrap(), 2);
         assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
     }
@@ -419,5 +479,31 @@ mod tests {
         assert_eq!(s.lake_files().unwrap(), vec![lf]);
         s.finish_run(run, 9, &serde_json::json!({"events": 1})).unwrap();
         assert_eq!(s.runs().unwrap()[0].report.as_ref().unwrap()["events"], 1);
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[test]
+    fn documents_replace_by_kind_and_the_audit_log_cannot_be_rewritten() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        let doc = |id: &str, t: i64| Document { id: id.into(), updated_ms: t, json: format!("{{\"id\":\"{id}\"}}") };
+        s.put_documents("incident", &[doc("a", 2), doc("b", 1)], false, &[]).unwrap();
+        s.put_documents("case", &[doc("c", 1)], false, &[AuditEntry::new(5, "ann", "case.open", "c", "ok", "")])
+            .unwrap();
+        assert_eq!(s.documents("incident").unwrap().iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        s.put_documents("incident", &[doc("z", 3)], true, &[]).unwrap();
+        assert_eq!(s.documents("incident").unwrap().len(), 1);
+        assert_eq!(s.documents("case").unwrap().len(), 1, "other kinds are untouched");
+        assert!(s.document("case", "c").unwrap().is_some());
+        assert!(s.document("case", "nope").unwrap().is_none());
+        let log = s.audit(10).unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].actor, "ann");
+        assert!(s.conn.execute("UPDATE audit_log SET actor = 'mallory'", []).is_err());
+        assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
+        assert_eq!(s.audit(10).unwrap()[0].actor, "ann");
     }
 }

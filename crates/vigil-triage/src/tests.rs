@@ -1,0 +1,307 @@
+use std::collections::{BTreeSet, HashMap};
+
+use proptest::prelude::*;
+use vigil_detect::{Alert, AlertRule, Confidence, Entities, Level};
+
+use super::*;
+
+const H: i64 = 3_600_000;
+
+#[allow(clippy::too_many_arguments)]
+fn alert(
+    id: &str,
+    rule: &str,
+    level: Level,
+    tactic: &str,
+    t: i64,
+    users: &[&str],
+    hosts: &[&str],
+    events: &[&str],
+) -> Alert {
+    Alert {
+        id: id.into(),
+        kind: "detection".into(),
+        rule: AlertRule {
+            id: format!("rule-{rule}"),
+            title: rule.into(),
+            level,
+            tags: vec![],
+            techniques: vec![],
+            tactics: if tactic.is_empty() { vec![] } else { vec![tactic.into()] },
+            file: String::new(),
+        },
+        time: Some(t),
+        event_ids: events.iter().map(|s| s.to_string()).collect(),
+        source: None,
+        matched: vec![],
+        explanation: String::new(),
+        confidence: Confidence { score: 60, reason: String::new() },
+        entities: Entities {
+            users: users.iter().map(|s| s.to_string()).collect(),
+            hosts: hosts.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        },
+        correlation: None,
+        features: vec![],
+        controls: vec![],
+    }
+}
+
+fn inv() -> Inventory {
+    Inventory::from_json(
+        r#"{"users":[{"email":"ann@x.com","is_admin":true},{"email":"bob@x.com"},{"email":"cy@x.com"},
+                     {"email":"di@x.com"},{"email":"ed@x.com"}],
+            "hosts":[{"hostname":"dc01","criticality":"critical"},{"hostname":"wks1"}]}"#,
+    )
+    .unwrap()
+}
+
+fn run(alerts: &[Alert], inv: &Inventory, overrides: &[Override], sups: &[Suppression]) -> TriageOutput {
+    let human = HashMap::new();
+    triage(&TriageInput {
+        alerts,
+        inventory: inv,
+        model: None,
+        overrides,
+        suppressions: sups,
+        human: &human,
+        now_ms: 100 * H,
+        options: GroupOptions::default(),
+    })
+}
+
+#[test]
+fn dedupe_keeps_every_alert_and_counts() {
+    let a: Vec<Alert> = (0..5)
+        .map(|i| alert(&format!("a{i}"), "R", Level::Low, "", i * 10 * 60_000, &["bob@x.com"], &[], &[]))
+        .collect();
+    // Two hours later: a new item of the same fingerprint.
+    let mut all = a.clone();
+    all.push(alert("late", "R", Level::Low, "", 4 * H, &["bob@x.com"], &[], &[]));
+    let refs: Vec<&Alert> = all.iter().collect();
+    let items = group::dedupe(&refs, H);
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].count, 5);
+    assert_eq!(items[0].first_ms, 0);
+    assert_eq!(items[0].last_ms, 40 * 60_000);
+    assert_eq!(items[0].alert_ids.len() + items[1].alert_ids.len(), 6);
+    assert_eq!(items[0].fingerprint, items[1].fingerprint);
+    // A different entity is a different fingerprint.
+    let other = alert("o", "R", Level::Low, "", 0, &["cy@x.com"], &[], &[]);
+    assert_ne!(group::fingerprint(&other), items[0].fingerprint);
+}
+
+#[test]
+fn groups_by_entity_time_and_progression_with_reasons() {
+    let alerts = vec![
+        alert("a1", "Push storm", Level::Medium, "credential_access", 0, &["ann@x.com"], &[], &[]),
+        alert("a2", "New factor", Level::Low, "persistence", 10 * 60_000, &["ann@x.com"], &[], &[]),
+        // 40 hours later, a later stage (exfiltration after persistence): linked by progression.
+        alert("a3", "Big download", Level::High, "exfiltration", 40 * H, &["ann@x.com"], &[], &[]),
+        // Same user 40 hours after that, an earlier stage: too far for the plain window.
+        alert("a4", "Group add", Level::Low, "persistence", 80 * H, &["ann@x.com"], &[], &[]),
+        // Someone else entirely.
+        alert("b1", "Group add", Level::Low, "persistence", 5 * 60_000, &["bob@x.com"], &[], &[]),
+    ];
+    let out = run(&alerts, &inv(), &[], &[]);
+    let ids: Vec<BTreeSet<&str>> = out.incidents.iter().map(|i| i.alert_ids().map(String::as_str).collect()).collect();
+    assert!(ids.contains(&["a1", "a2", "a3"].into_iter().collect()), "{ids:?}");
+    assert!(ids.contains(&["a4"].into_iter().collect()));
+    assert!(ids.contains(&["b1"].into_iter().collect()));
+    let inc = out.incidents.iter().find(|i| i.alert_count == 3).unwrap();
+    assert_eq!(inc.links.len(), 2);
+    assert!(inc.links.iter().all(|l| l.kind == "shared_entity" && l.detail.contains("ann@x.com")));
+    let prog = inc.links.iter().find_map(|l| l.progression.clone()).unwrap();
+    assert_eq!(prog, ("persistence".to_string(), "exfiltration".to_string()));
+    assert_eq!(inc.tactics, vec!["persistence", "credential_access", "exfiltration"], "ATT&CK order, not time order");
+    // Risk shows its parts and they add up.
+    let sum: f64 = inc.risk.components.iter().map(|c| c.points).sum();
+    assert_eq!(inc.risk.score, sum.min(100.0));
+    assert!(inc.risk.components.iter().any(|c| c.name == "entity_criticality" && c.points == 15.0));
+}
+
+#[test]
+fn hubs_do_not_link_and_shared_events_do() {
+    // dc01 is seen with four different users: a hub, so four people's alerts stay apart.
+    let users = ["ann@x.com", "bob@x.com", "cy@x.com", "di@x.com"];
+    let mut alerts: Vec<Alert> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            alert(&format!("g{i}"), "Group add", Level::Low, "persistence", i as i64 * 60_000, &[u], &["DC01"], &[])
+        })
+        .collect();
+    // A correlation built on b-events links to the detection on the same events without entities.
+    alerts.push(alert("d1", "Shadow delete", Level::High, "impact", 3 * H, &[], &["wks1"], &["e1", "e2"]));
+    let mut c = alert("c1", "Ransomware prep", Level::Critical, "impact", 3 * H + 1, &[], &[], &["e2"]);
+    c.kind = "correlation".into();
+    alerts.push(c);
+    let out = run(&alerts, &inv(), &[], &[]);
+    assert_eq!(out.incidents.len(), 5, "{:#?}", out.incidents.iter().map(|i| &i.title).collect::<Vec<_>>());
+    let corr = out.incidents.iter().find(|i| i.alert_count == 2).unwrap();
+    assert_eq!(corr.links[0].kind, "shared_events");
+}
+
+#[test]
+fn analyst_merge_and_split_survive_retriage() {
+    let alerts = vec![
+        alert("a1", "X", Level::Medium, "", 0, &["bob@x.com"], &[], &[]),
+        alert("a2", "Y", Level::Medium, "", 60_000, &["bob@x.com"], &[], &[]),
+        alert("c1", "Z", Level::Medium, "", 0, &["cy@x.com"], &[], &[]),
+    ];
+    let out = run(&alerts, &inv(), &[], &[]);
+    assert_eq!(out.incidents.len(), 2);
+    let item = |aid: &str| {
+        out.incidents
+            .iter()
+            .flat_map(|i| i.items.iter())
+            .find(|it| it.alert_ids.contains(&aid.to_string()))
+            .unwrap()
+            .id
+            .clone()
+    };
+    let split =
+        Override::Split { items: vec![item("a2")], by: "ann".into(), at_ms: 0, reason: "different activity".into() };
+    let out2 = run(&alerts, &inv(), std::slice::from_ref(&split), &[]);
+    assert_eq!(out2.incidents.len(), 3);
+    let merge = Override::Merge {
+        items: vec![item("a2"), item("c1")],
+        by: "ann".into(),
+        at_ms: 1,
+        reason: "same campaign".into(),
+    };
+    let out3 = run(&alerts, &inv(), &[split, merge], &[]);
+    assert_eq!(out3.incidents.len(), 2);
+    let merged = out3.incidents.iter().find(|i| i.alert_ids().any(|a| a == "c1")).unwrap();
+    assert!(merged.alert_ids().any(|a| a == "a2"));
+    assert!(merged.links.iter().any(|l| l.kind == "analyst_merge" && l.detail.contains("same campaign")));
+    // The incident that kept a1 keeps its id through all of it.
+    let id_of = |o: &TriageOutput| o.incidents.iter().find(|i| i.alert_ids().any(|a| a == "a1")).unwrap().id.clone();
+    assert_eq!(id_of(&out), id_of(&out2));
+    assert_eq!(id_of(&out), id_of(&out3));
+}
+
+#[test]
+fn inconclusive_names_the_missing_data() {
+    // Signals only, about a user the inventory does not know: benign if ordinary, not if an admin.
+    let alerts = vec![alert("s1", "Group add", Level::Low, "persistence", 0, &["stranger@x.com"], &[], &[])];
+    let out = run(&alerts, &inv(), &[], &[]);
+    let v = &out.incidents[0].verdict;
+    assert_eq!(v.verdict, VerdictKind::Inconclusive, "{v:#?}");
+    assert!(
+        v.missing.iter().any(|m| m.contains("user:stranger@x.com") && m.contains("not in the inventory")),
+        "{v:#?}"
+    );
+    assert!(v.checks.iter().any(|c| c.check == "missing data"));
+    assert!(out.incidents[0].queued, "an inconclusive incident stays in front of an analyst");
+    // The same signal about a known ordinary user is benign and closed, with its reasons.
+    let alerts = vec![alert("s2", "Group add", Level::Low, "persistence", 0, &["bob@x.com"], &[], &[])];
+    let out = run(&alerts, &inv(), &[], &[]);
+    assert_eq!(out.incidents[0].verdict.verdict, VerdictKind::Benign);
+    assert!(!out.incidents[0].queued);
+    assert!(out.incidents[0].verdict.missing.is_empty());
+    // No inventory at all: named as missing.
+    let out = run(&alerts, &Inventory::empty(), &[], &[]);
+    assert_eq!(out.incidents[0].verdict.verdict, VerdictKind::Inconclusive);
+    assert!(out.incidents[0].verdict.missing[0].contains("no inventory"));
+}
+
+#[test]
+fn a_human_disposition_is_never_changed() {
+    let alerts = vec![alert("h1", "Big", Level::Critical, "impact", 0, &["ann@x.com"], &["dc01"], &[])];
+    let base = run(&alerts, &inv(), &[], &[]);
+    assert_eq!(base.incidents[0].verdict.verdict, VerdictKind::Malicious);
+    let mut human = HashMap::new();
+    human.insert(base.incidents[0].id.clone(), ("false_positive".to_string(), "ann".to_string()));
+    let out = triage(&TriageInput {
+        alerts: &alerts,
+        inventory: &inv(),
+        model: None,
+        overrides: &[],
+        suppressions: &[],
+        human: &human,
+        now_ms: 0,
+        options: GroupOptions::default(),
+    });
+    let v = &out.incidents[0].verdict;
+    assert_eq!(v.verdict, VerdictKind::Benign);
+    assert_eq!(v.decided_by, "ann");
+    assert!(v.model_version.is_none());
+}
+
+#[test]
+fn suppression_preview_counts_what_it_would_hide() {
+    let alerts = vec![
+        alert("a1", "Service installed", Level::Medium, "", 0, &["bob@x.com"], &["wks1"], &[]),
+        alert("a2", "Service installed", Level::Medium, "", 2 * H, &["bob@x.com"], &["wks1"], &[]),
+        alert("a3", "Service installed", Level::Medium, "", 0, &["cy@x.com"], &[], &[]),
+        alert("a4", "Other", Level::Medium, "", 2 * H + 1, &["bob@x.com"], &[], &[]),
+    ];
+    let inv = inv();
+    let human = HashMap::new();
+    let input = TriageInput {
+        alerts: &alerts,
+        inventory: &inv,
+        model: None,
+        overrides: &[],
+        suppressions: &[],
+        human: &human,
+        now_ms: 10 * H,
+        options: GroupOptions::default(),
+    };
+    let s = Suppression::new(
+        Some("Service installed".into()),
+        Some("WKS1".into()),
+        "SCCM pushes agents to wks1",
+        "ann",
+        0,
+        Some(20 * H),
+    )
+    .unwrap();
+    let imp = preview(&input, &s);
+    assert_eq!(imp.alerts_hidden, 2);
+    assert_eq!(imp.by_rule.get("Service installed"), Some(&2));
+    assert_eq!(imp.incidents_reduced.len(), 1, "{imp:#?}");
+    assert_eq!(imp.queue_before, 2);
+    assert_eq!(imp.queue_after, 2, "the reduced incident stays queued");
+    // Expired suppressions hide nothing.
+    let expired = Suppression { expires_ms: Some(5 * H), ..s.clone() };
+    let out = triage(&TriageInput { suppressions: std::slice::from_ref(&expired), ..input });
+    assert!(out.suppressed.is_empty());
+    // Suppressions without a reason or a target are refused.
+    assert!(Suppression::new(None, None, "a good reason", "ann", 0, None).is_err());
+    assert!(Suppression::new(Some("x".into()), None, "short", "ann", 0, None).is_err());
+    assert!(Suppression::new(Some("x".into()), None, "long enough reason", "", 0, None).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn every_alert_lands_in_exactly_one_incident_or_is_suppressed(
+        spec in proptest::collection::vec((0u8..4, 0u8..5, 0u8..6, 0i64..200, 0u8..3), 0..60),
+        sup in any::<bool>(),
+    ) {
+        let users = ["ann@x.com", "bob@x.com", "cy@x.com", "nobody@x.com", ""];
+        let levels = [Level::Low, Level::Medium, Level::High, Level::Critical];
+        let alerts: Vec<Alert> = spec.iter().enumerate().map(|(i, (r, u, tac, t, lv))| {
+            let us: Vec<&str> = if users[*u as usize].is_empty() { vec![] } else { vec![users[*u as usize]] };
+            alert(&format!("x{i}"), &format!("R{r}"), levels[*lv as usize], group::TACTIC_ORDER[*tac as usize], t * 600_000, &us, &[], &[])
+        }).collect();
+        let sups = if sup { vec![Suppression::new(Some("R1".into()), None, "noisy test rule", "t", 0, None).unwrap()] } else { vec![] };
+        let out = run(&alerts, &inv(), &[], &sups);
+        let mut seen: Vec<&String> = out.incidents.iter().flat_map(|i| i.alert_ids()).collect();
+        seen.extend(out.suppressed.keys());
+        seen.sort();
+        let before = seen.len();
+        seen.dedup();
+        prop_assert_eq!(before, seen.len());
+        prop_assert_eq!(seen.len(), alerts.len());
+        for i in &out.incidents {
+            prop_assert!(i.risk.score >= 0.0 && i.risk.score <= 100.0);
+            prop_assert!(!i.verdict.checks.is_empty());
+        }
+        // Deterministic.
+        let again = run(&alerts, &inv(), &[], &sups);
+        prop_assert_eq!(again.incidents, out.incidents);
+    }
+}

@@ -1,0 +1,174 @@
+//! Ground truth for triage: labeled attack instances (the simulator's `labels.jsonl`) turned into
+//! what an analyst would have said about each incident, and the queue measured against them.
+//!
+//! The simulated analyst: an incident built on a labeled attack's events is a true positive;
+//! any other incident is a false positive when an alerting detection (level medium and above)
+//! fired on ordinary activity, and a benign true positive when only signals did (the rule saw
+//! what it describes; the change was sanctioned). Analysts err: a deterministic share of
+//! dispositions (by default 2 %, chosen by the incident id's hash) is flipped, as a real
+//! queue's labels are noisy.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use vigil_detect::Alert;
+use vigil_detect::eval::Label;
+
+use crate::model::Sample;
+use crate::{Incident, TriageOutput};
+
+/// Which labeled instances each incident touches (through its alerts' event ids).
+pub fn instances_by_incident(
+    out: &TriageOutput,
+    alerts: &[Alert],
+    labels: &[Label],
+) -> HashMap<String, BTreeSet<String>> {
+    let mut owner: HashMap<&str, Vec<&str>> = HashMap::new();
+    for l in labels {
+        for e in &l.event_ids {
+            owner.entry(e.as_str()).or_default().push(l.instance.as_str());
+        }
+    }
+    let by_id: HashMap<&str, &Alert> = alerts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut map = HashMap::new();
+    for inc in &out.incidents {
+        let mut set = BTreeSet::new();
+        for aid in inc.alert_ids() {
+            if let Some(a) = by_id.get(aid.as_str()) {
+                let members = a.correlation.as_ref().map(|c| c.members.as_slice()).unwrap_or(&[]);
+                for e in a.event_ids.iter().chain(members) {
+                    for inst in owner.get(e.as_str()).into_iter().flatten() {
+                        set.insert(inst.to_string());
+                    }
+                }
+            }
+        }
+        map.insert(inc.id.clone(), set);
+    }
+    map
+}
+
+/// The simulated analyst's disposition of an incident.
+pub fn disposition(inc: &Incident, touches_attack: bool, error_rate: f64) -> &'static str {
+    let truth = if touches_attack {
+        "true_positive"
+    } else if inc.items.iter().any(|i| matches!(i.level.as_str(), "medium" | "high" | "critical")) {
+        "false_positive"
+    } else {
+        "benign_true_positive"
+    };
+    let h = crate::short_hash(&[&inc.id, "analyst"]);
+    let draw = u64::from_str_radix(&h[..8], 16).unwrap_or(0) as f64 / u32::MAX as f64;
+    if draw < error_rate { if truth == "true_positive" { "false_positive" } else { "true_positive" } } else { truth }
+}
+
+/// Training examples from labeled incidents.
+pub fn samples(out: &TriageOutput, alerts: &[Alert], labels: &[Label], error_rate: f64) -> Vec<Sample> {
+    let touched = instances_by_incident(out, alerts, labels);
+    out.incidents
+        .iter()
+        .map(|inc| {
+            let t = touched.get(&inc.id).is_some_and(|s| !s.is_empty());
+            Sample {
+                features: inc.features.clone(),
+                positive: disposition(inc, t, error_rate) == "true_positive",
+                time_ms: inc.first_ms,
+            }
+        })
+        .collect()
+}
+
+/// Raw alerts → queued incidents, and labeled instances that reach the queue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct QueueEval {
+    pub raw_alerts: u64,
+    pub incidents: u64,
+    pub queued_incidents: u64,
+    /// 1 − queued incidents / raw alerts.
+    pub alert_reduction: f64,
+    pub labeled_instances: u64,
+    /// Instances with at least one alert in a queued incident (surfaced as a case).
+    pub surfaced_instances: u64,
+    pub incident_recall: f64,
+    /// Instances at least one alert (signals included) touched: the most triage can surface.
+    pub detected_instances: u64,
+    /// Surfaced / detected: what triage itself lost.
+    pub recall_of_detected: f64,
+    /// Instances some alert touched but whose incidents were all closed as benign or suppressed.
+    pub hidden_instances: Vec<String>,
+    /// Instances no alert touched at all.
+    pub undetected_instances: Vec<String>,
+    /// Queued incidents that touch no labeled instance.
+    pub queued_without_attack: u64,
+    /// Labeled instances split over more than one queued incident.
+    pub fragmented_instances: Vec<String>,
+}
+
+pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) -> QueueEval {
+    let touched = instances_by_incident(out, alerts, labels);
+    let mut surfaced: HashMap<&str, usize> = HashMap::new();
+    let mut any: BTreeSet<&str> = BTreeSet::new();
+    let mut queued_without = 0;
+    for inc in &out.incidents {
+        let set = touched.get(&inc.id);
+        for s in set.into_iter().flatten() {
+            any.insert(s.as_str());
+            if inc.queued {
+                *surfaced.entry(s.as_str()).or_default() += 1;
+            }
+        }
+        if inc.queued && set.is_none_or(|s| s.is_empty()) {
+            queued_without += 1;
+        }
+    }
+    // Alerts that were suppressed still count as having touched an instance.
+    let by_id: HashMap<&str, &Alert> = alerts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for l in labels {
+        for e in &l.event_ids {
+            owner.insert(e.as_str(), l.instance.as_str());
+        }
+    }
+    for aid in out.suppressed.keys() {
+        if let Some(a) = by_id.get(aid.as_str()) {
+            for e in &a.event_ids {
+                if let Some(i) = owner.get(e.as_str()) {
+                    any.insert(i);
+                }
+            }
+        }
+    }
+    let queued = out.incidents.iter().filter(|i| i.queued).count() as u64;
+    let n = labels.len() as u64;
+    let surfaced_n = labels.iter().filter(|l| surfaced.contains_key(l.instance.as_str())).count() as u64;
+    QueueEval {
+        raw_alerts: alerts.len() as u64,
+        incidents: out.incidents.len() as u64,
+        queued_incidents: queued,
+        alert_reduction: if alerts.is_empty() { 0.0 } else { 1.0 - queued as f64 / alerts.len() as f64 },
+        labeled_instances: n,
+        surfaced_instances: surfaced_n,
+        incident_recall: if n == 0 { 0.0 } else { surfaced_n as f64 / n as f64 },
+        detected_instances: labels.iter().filter(|l| any.contains(l.instance.as_str())).count() as u64,
+        recall_of_detected: {
+            let d = labels.iter().filter(|l| any.contains(l.instance.as_str())).count();
+            if d == 0 { 0.0 } else { surfaced_n as f64 / d as f64 }
+        },
+        hidden_instances: labels
+            .iter()
+            .filter(|l| any.contains(l.instance.as_str()) && !surfaced.contains_key(l.instance.as_str()))
+            .map(|l| l.instance.clone())
+            .collect(),
+        undetected_instances: labels
+            .iter()
+            .filter(|l| !any.contains(l.instance.as_str()))
+            .map(|l| l.instance.clone())
+            .collect(),
+        queued_without_attack: queued_without,
+        fragmented_instances: labels
+            .iter()
+            .filter(|l| surfaced.get(l.instance.as_str()).is_some_and(|n| *n > 1))
+            .map(|l| l.instance.clone())
+            .collect(),
+    }
+}
