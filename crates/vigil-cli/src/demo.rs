@@ -97,6 +97,15 @@ pub fn simulate(args: &SimArgs, out: &Path, json_out: bool) -> Result<()> {
     Ok(())
 }
 
+/// The demo's on-call roster: who takes new cases, by team.
+fn demo_roster() -> vigil_queue::Roster {
+    let mut teams = std::collections::BTreeMap::new();
+    teams.insert("identity".to_string(), vec!["maya.iam".to_string(), "omar.iam".to_string()]);
+    teams.insert("cloud".to_string(), vec!["lena.cloud".to_string(), "raj.cloud".to_string()]);
+    teams.insert("endpoint".to_string(), vec!["sam.edr".to_string(), "kim.edr".to_string()]);
+    vigil_queue::Roster { teams }
+}
+
 /// What the labels say, and whether every labeled event reached the lake.
 fn check_labels(labels: &[vigil_detect::eval::Label], path: &Path, store: &mut dyn StateStore) -> Result<Value> {
     let mut ids = Vec::new();
@@ -174,7 +183,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
 
     // 1. Simulate the company.
     let cfg = args.sim.config()?;
-    say(&format!("[1/4] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
+    say(&format!("[1/5] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
     let t = Instant::now();
     let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
     let sim_secs = t.elapsed().as_secs_f64();
@@ -191,7 +200,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let behavior = rule_args.behavior_pack()?;
     let pack_summary = pack.summary();
     say(&format!(
-        "[2/4] ingesting {} records with {} rules active ({} loaded) …",
+        "[2/5] ingesting {} records with {} rules active ({} loaded) …",
         sim.events,
         detector.active_rules(),
         pack_summary.rules + pack_summary.correlations
@@ -225,13 +234,29 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let labels = check_labels(&label_list, &labels_path, &mut store)?;
 
     // 3. The alerts detection raised as the events arrived, against the ground truth.
-    say("[3/4] reading the alerts …");
+    say("[3/5] reading the alerts …");
     let rows = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
     let alerts: Vec<vigil_detect::Alert> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
-    // 4. Hunt over the lake.
-    say("[4/4] hunting over the lake …");
+    // 4. Triage: the inventory, a triage model learned from the pilot's first weeks of
+    // dispositions (the simulated analyst), incidents with verdicts, cases with owners and SLAs.
+    say("[4/5] triaging: incidents, verdicts, cases …");
+    let now = crate::queue::now_ms();
+    let inv_path = sim_dir.join("inventory.json");
+    let inv_text = std::fs::read_to_string(&inv_path).with_context(|| inv_path.display().to_string())?;
+    vigil_queue::load_inventory(&mut store, &inv_text, "demo", now)?;
+    vigil_queue::set_setting(&mut store, "roster", &demo_roster(), "demo", now)?;
+    let model = vigil_queue::train(&mut store, Some(&label_list), 0.6, 0.02, "demo", now)?;
+    let triage = vigil_queue::run(&mut store, now)?;
+    let (queue_eval, _) = vigil_queue::evaluate(&store, &label_list, now)?;
+    let policy = vigil_queue::load(&store)?.policy;
+    let incidents = vigil_queue::incidents(&store)?;
+    let cases = vigil_queue::cases(&store)?;
+    let case_of = |inc: &str| cases.iter().find(|c| c.incidents.iter().any(|i| i == inc));
+
+    // 5. Hunt over the lake.
+    say("[5/5] hunting over the lake …");
     let engine = vigil_query::QueryEngine::open(&dd.lake())?;
     let mut hunts = Vec::new();
     for (title, sql) in HUNTS {
@@ -239,7 +264,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         hunts.push((title, sql, r));
     }
 
-    let not_yet = ["triage", "cases", "playbooks", "incident packet", "scorecard"];
+    let not_yet = ["playbooks", "incident packet", "scorecard"];
     let elapsed = started.elapsed().as_secs_f64();
     let data_arg = data_dir.display().to_string();
     if json_out {
@@ -265,6 +290,17 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
                     "false_positive_alerts": scored.false_positive_alerts,
                     "scenarios": scored.scenarios.iter().map(|s| json!({"scenario": s.name, "precision": s.precision, "recall": s.recall, "f1": s.f1})).collect::<Vec<_>>(),
                 },
+            },
+            "triage": {
+                "model": model,
+                "run": triage,
+                "eval": queue_eval,
+                "queue": incidents.iter().filter(|i| i.queued).map(|i| json!({
+                    "incident": i.id, "title": i.title, "risk": i.risk.score, "verdict": i.verdict.verdict.as_str(),
+                    "missing": i.verdict.missing, "case": case_of(&i.id).map(|c| &c.id),
+                    "owner": case_of(&i.id).and_then(|c| c.owner.clone()),
+                    "sla": case_of(&i.id).map(|c| c.sla_view(&policy, now)),
+                })).collect::<Vec<_>>(),
             },
             "hunts": hunt_json,
             "stages_not_built_yet": not_yet,
@@ -341,6 +377,56 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
             println!("    [{}] {}", a.rule.level.as_str(), a.explanation);
         }
     }
+    println!();
+    let st = &triage.stats;
+    println!(
+        "Triage → {} alerts → {} items after dedupe → {} incidents; {} in the queue, {} closed as benign (alert reduction {:.1} %)",
+        st.raw_alerts,
+        st.items,
+        st.incidents,
+        st.queued,
+        st.auto_closed,
+        st.alert_reduction * 100.0
+    );
+    let v: Vec<String> = st.by_verdict.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!("  verdicts: {}", v.join(", "));
+    match &model.evaluation {
+        Some(e) => println!(
+            "  triage model {} learned from the first 60 % of the pilot's dispositions ({} incidents); held-out: precision {:.2}, recall {:.2}, ROC AUC {:.2}",
+            model.version, model.trained_on, e.precision, e.recall, e.roc_auc
+        ),
+        None => println!("  triage model {}", model.version),
+    }
+    println!(
+        "  against the ground truth: {} of {} attack instances surfaced as cases (incident recall {:.2})",
+        queue_eval.surfaced_instances, queue_eval.labeled_instances, queue_eval.incident_recall
+    );
+    println!();
+    println!("The queue (vigil case list):");
+    println!("  {:<22} {:>4} {:<12} {:<16} {:<14} {:<22} title", "incident", "risk", "verdict", "case", "owner", "SLA");
+    for i in incidents.iter().filter(|i| i.queued).take(15) {
+        let c = case_of(&i.id);
+        let sla = c
+            .and_then(|c| c.sla_view(&policy, now).into_iter().find(|k| k.met_ms.is_none()))
+            .map(|k| format!("{} due in {}m", k.kind.as_str(), k.remaining_ms / 60_000))
+            .unwrap_or_default();
+        println!(
+            "  {:<22} {:>4.0} {:<12} {:<16} {:<14} {:<22} {}",
+            i.id,
+            i.risk.score,
+            i.verdict.verdict.as_str(),
+            c.map(|c| c.id.as_str()).unwrap_or("-"),
+            c.and_then(|c| c.owner.as_deref()).unwrap_or("-"),
+            sla,
+            output::clean(&i.title).chars().take(80).collect::<String>()
+        );
+    }
+    if let Some(i) = incidents.iter().find(|i| i.verdict.verdict == vigil_triage::VerdictKind::Inconclusive) {
+        println!("  inconclusive {}: {}", i.id, output::clean(&i.verdict.summary));
+        for m in i.verdict.missing.iter().take(3) {
+            println!("    missing: {}", output::clean(m));
+        }
+    }
     for (title, _, r) in &hunts {
         println!();
         println!("Hunt: {title}");
@@ -358,6 +444,8 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     println!("  vigil --data-dir {data_arg} alerts list --min-level high");
     println!("  vigil --data-dir {data_arg} eval --labels {}", labels_path.display());
     println!("  vigil --data-dir {data_arg} baseline show <user, key or address>");
+    println!("  vigil --data-dir {data_arg} incidents show <incident>   (why it was grouped, scored and decided)");
+    println!("  vigil --data-dir {data_arg} case list   ·   case show <case>   ·   model show   ·   audit list");
     println!("  ground truth: {}", labels_path.display());
     Ok(())
 }
