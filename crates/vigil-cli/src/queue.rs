@@ -600,7 +600,8 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
             if json {
                 return print_json(&json!({"model": m.version, "all": all, "held_out": h}));
             }
-            for (name, e) in [("all incidents", &all), ("held-out period", &h)] {
+            println!("model {} (its training split: {})", m.version, when(m.split_ms));
+            for (name, e) in [("all incidents", &all), ("after the split", &h)] {
                 println!(
                     "{name:<16} {:>5} incidents {:>4} positive  precision {:.3}  recall {:.3}  ROC AUC {:.3}",
                     e.incidents, e.positives, e.precision, e.recall, e.roc_auc
