@@ -247,7 +247,15 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let inv_text = std::fs::read_to_string(&inv_path).with_context(|| inv_path.display().to_string())?;
     vigil_queue::load_inventory(&mut store, &inv_text, "demo", now)?;
     vigil_queue::set_setting(&mut store, "roster", &demo_roster(), "demo", now)?;
-    let model = vigil_queue::train(&mut store, Some(&label_list), 0.6, 0.02, "demo", now)?;
+    // A pilot too small to hold both true and false positives in its first weeks has no model;
+    // triage then decides on the risk score alone, and says so.
+    let model = match vigil_queue::train(&mut store, Some(&label_list), 0.6, 0.02, "demo", now) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            say(&format!("      no triage model: {e}"));
+            None
+        }
+    };
     let triage = vigil_queue::run(&mut store, now)?;
     let (queue_eval, _) = vigil_queue::evaluate(&store, &label_list, now)?;
     let policy = vigil_queue::load(&store)?.policy;
@@ -390,12 +398,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     );
     let v: Vec<String> = st.by_verdict.iter().map(|(k, n)| format!("{k} {n}")).collect();
     println!("  verdicts: {}", v.join(", "));
-    match &model.evaluation {
-        Some(e) => println!(
+    match model.as_ref().map(|m| (m, &m.evaluation)) {
+        Some((m, Some(e))) => println!(
             "  triage model {} learned from the first 60 % of the pilot's dispositions ({} incidents); held-out: precision {:.2}, recall {:.2}, ROC AUC {:.2}",
-            model.version, model.trained_on, e.precision, e.recall, e.roc_auc
+            m.version, m.trained_on, e.precision, e.recall, e.roc_auc
         ),
-        None => println!("  triage model {}", model.version),
+        Some((m, None)) => println!("  triage model {}", m.version),
+        None => println!("  no triage model (too few dispositions): verdicts use the risk score alone"),
     }
     println!(
         "  against the ground truth: {} of {} attack instances surfaced as cases (incident recall {:.2})",

@@ -324,3 +324,102 @@ fn rules_check_detect_ingest_and_alerts() {
     assert_eq!(lines.len(), 1);
     assert!(lines[0].contains("\"class_uid\":2004"));
 }
+
+#[test]
+fn triage_cases_and_the_audit_log_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--json", "demo", "--users", "60", "--days", "7", "--dir", demo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["triage"];
+    assert_eq!(t["eval"]["incident_recall"], 1.0, "{t}");
+    assert!(t["run"]["stats"]["incidents"].as_u64().unwrap() <= t["run"]["stats"]["raw_alerts"].as_u64().unwrap());
+    let queue = t["queue"].as_array().unwrap();
+    assert!(!queue.is_empty());
+    assert!(queue.iter().all(|q| q["case"].is_string() && q["owner"].is_string()), "{t}");
+
+    let data = demo.join("data");
+    let cases = ok_json(&data, &["--json", "case", "list"]);
+    let id = cases[0]["case"]["id"].as_str().unwrap().to_string();
+    assert!(cases[0]["sla"].as_array().unwrap().len() == 3);
+    let inc = cases[0]["case"]["incidents"][0].as_str().unwrap().to_string();
+    let shown = ok_json(&data, &["--json", "incidents", "show", &inc]);
+    assert!(!shown["verdict"]["checks"].as_array().unwrap().is_empty());
+    assert!(!shown["risk"]["components"].as_array().unwrap().is_empty());
+
+    // A person works the case.
+    let c = ok_json(&data, &["--json", "--as", "maya", "case", "assign", &id, "omar.iam"]);
+    assert_eq!(c["owner"], "omar.iam");
+    ok_json(&data, &["--json", "--as", "omar.iam", "case", "comment", &id, "looking at the sign-ins"]);
+    ok_json(&data, &["--json", "--as", "omar.iam", "case", "ack", &id]);
+    // An illegal move is refused with both states named, and audited as denied.
+    let bad = vigil(&data, &["--as", "omar.iam", "case", "status", &id, "closed"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("closed") && (err.contains("new") || err.contains("triaged")), "{err}");
+    let r = ok_json(
+        &data,
+        &["--json", "--as", "omar.iam", "case", "resolve", &id, "--disposition", "fp", "--note", "test tenant"],
+    );
+    assert_eq!(r["status"], "resolved");
+    assert_eq!(r["disposition"]["by"], "omar.iam");
+    // Triage carries the person's disposition as the incident's verdict.
+    ok_json(&data, &["--json", "triage"]);
+    let shown = ok_json(&data, &["--json", "incidents", "show", &inc]);
+    assert_eq!(shown["verdict"]["verdict"], "benign");
+    assert_eq!(shown["verdict"]["decided_by"], "omar.iam");
+
+    // A suppression without --yes only previews.
+    let p = ok_json(
+        &data,
+        &[
+            "--json",
+            "suppress",
+            "add",
+            "--rule",
+            "Okta group membership added",
+            "--reason",
+            "onboarding week",
+            "--as",
+            "maya",
+        ],
+    );
+    assert_eq!(p["added"], false);
+    assert!(ok_json(&data, &["--json", "suppress", "list"]).as_array().unwrap().is_empty());
+    let bad = vigil(&data, &["suppress", "add", "--rule", "x", "--reason", "short"]);
+    assert!(!bad.status.success());
+
+    let log = ok_json(&data, &["--json", "audit", "list", "--limit", "1000"]);
+    let actions: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().into(),
+                e["action"].as_str().unwrap().into(),
+                e["result"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for want in [
+        ("maya", "case.assign", "ok"),
+        ("omar.iam", "case.comment", "ok"),
+        ("omar.iam", "case.status", "denied"),
+        ("omar.iam", "case.resolve", "ok"),
+        ("vigil:triage", "case.open", "ok"),
+        ("demo", "model.train", "ok"),
+    ] {
+        assert!(
+            actions.iter().any(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str()) == want),
+            "{want:?} not in {actions:?}"
+        );
+    }
+    // The model is shown with its version and evaluation.
+    let m = ok_json(&data, &["--json", "model", "show"]);
+    assert!(m["version"].as_str().unwrap().starts_with("triage-lr-"));
+}
