@@ -114,10 +114,22 @@ pub enum RulesCommand {
         #[arg(long)]
         verbose: bool,
     },
+    /// What exceptions would hide before they take effect: the logs scanned with and without
+    /// them (the alerts they stop, by rule), and what that does to the stored queue.
+    PreviewExceptions {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Event files or directories the exceptions would apply to (past logs).
+        #[arg(required = true)]
+        events: Vec<PathBuf>,
+    },
 }
 
-pub fn rules(cmd: RulesCommand, json: bool) -> Result<()> {
-    let RulesCommand::Check { paths, exceptions, verbose } = cmd;
+pub fn rules(cmd: RulesCommand, dir: &vigil_pipeline::DataDir, json: bool) -> Result<()> {
+    let (paths, exceptions, verbose) = match cmd {
+        RulesCommand::Check { paths, exceptions, verbose } => (paths, exceptions, verbose),
+        RulesCommand::PreviewExceptions { rules, events } => return preview_exceptions(rules, &events, dir, json),
+    };
     let args =
         RuleArgs { rules: paths, exceptions, no_builtin: true, min_level: Level::Informational, behavior: Vec::new() };
     let (pack, expired) = args.load()?;
@@ -454,5 +466,54 @@ pub fn baseline_show(dir: &DataDir, entity: &str, json: bool) -> Result<()> {
             println!("    {}", output::clean(line));
         }
     }
+    Ok(())
+}
+
+fn preview_exceptions(rules: RuleArgs, events: &[PathBuf], dir: &vigil_pipeline::DataDir, json: bool) -> Result<()> {
+    if rules.exceptions.is_empty() {
+        bail!("name the exceptions to preview with --exceptions FILE");
+    }
+    let (with, _) = rules.detector()?;
+    let (without, _) = RuleArgs { exceptions: Vec::new(), ..rules.clone() }.detector()?;
+    let opts = vigil_pipeline::detect::DetectOptions::default();
+    let mut base: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    vigil_pipeline::detect::detect(events, &without, &opts, &mut |a| {
+        base.insert(a.id.clone(), a.rule.title.clone());
+    })?;
+    let mut kept: std::collections::HashSet<String> = std::collections::HashSet::new();
+    vigil_pipeline::detect::detect(events, &with, &opts, &mut |a| {
+        kept.insert(a.id.clone());
+    })?;
+    let hidden: std::collections::BTreeSet<String> = base.keys().filter(|id| !kept.contains(*id)).cloned().collect();
+    let mut by_rule: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for id in &hidden {
+        *by_rule.entry(base[id].as_str()).or_default() += 1;
+    }
+    let store = dir.open_store()?;
+    let ctx = vigil_queue::load(&store)?;
+    let what = rules.exceptions.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let imp = vigil_triage::impact_of_hiding(&ctx.input(crate::queue::now_ms()), &what, &hidden);
+    if json {
+        let v = serde_json::json!({"exceptions": what, "alerts_in_logs": base.len(), "alerts_stopped": hidden.len(),
+            "stopped_by_rule": by_rule, "stored_queue": imp});
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("{what}: over these logs, {} of {} alerts would not be raised", hidden.len(), base.len());
+    for (r, n) in &by_rule {
+        println!("  {n:>6}  {}", output::clean(r));
+    }
+    println!(
+        "in the stored queue: {} stored alerts hidden; {} queued incidents disappear, {} lose alerts; queue {} → {}",
+        imp.alerts_hidden,
+        imp.incidents_hidden.len(),
+        imp.incidents_reduced.len(),
+        imp.queue_before,
+        imp.queue_after
+    );
+    for i in imp.incidents_hidden.iter().take(20) {
+        println!("  hides {i}");
+    }
+    println!("they take effect when ingest is given them: vigil ingest --exceptions {what} …");
     Ok(())
 }

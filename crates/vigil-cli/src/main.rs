@@ -264,6 +264,7 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--threads must be at least 1");
             }
             let detector = if no_detect { None } else { Some(Arc::new(rules.detector()?.0)) };
+            let exceptions = if no_detect { Vec::new() } else { rules.exceptions.clone() };
             let behavior = if no_detect { None } else { rules.behavior_pack()? };
             let progress = Arc::new(Progress::default());
             let opts = IngestOptions {
@@ -283,6 +284,24 @@ fn run(cli: Cli) -> Result<()> {
                 let _ = bar.join();
             }
             let report = report.context("ingest failed")?;
+            // Exceptions silence rules: each file applied is on the audit record.
+            if !exceptions.is_empty() {
+                let mut store = dir.open_store()?;
+                for p in &exceptions {
+                    let text = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                    vigil_queue::audit(
+                        &mut store,
+                        &vigil_store::AuditEntry::new(
+                            queue::now_ms(),
+                            &cli.actor,
+                            "exceptions.apply",
+                            &p.display().to_string(),
+                            "ok",
+                            &format!("sha256 {}; ingest of {} events", vigil_queue::sha256_hex(&text), report.events),
+                        ),
+                    )?;
+                }
+            }
             output::ingest_report(&report, cli.json)
         }
         Command::Query { sql } => {
@@ -349,7 +368,7 @@ fn run(cli: Cli) -> Result<()> {
             cli.json,
             show_progress,
         ),
-        Command::Rules { command } => detect::rules(command, cli.json),
+        Command::Rules { command } => detect::rules(command, &dir, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
         Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
         Command::Triage => queue::triage(&dir, cli.json),

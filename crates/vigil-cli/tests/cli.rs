@@ -419,6 +419,35 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
             "{want:?} not in {actions:?}"
         );
     }
+    // An exception previewed over the logs stops exactly the stored alerts of the rule it names.
+    let installed = v["alerts"]["by_rule"]["Windows service installed"].as_u64().unwrap();
+    assert!(installed > 0, "{}", v["alerts"]["by_rule"]);
+    let ex = dir.path().join("ex.yml");
+    std::fs::write(
+        &ex,
+        "title: Service installs are routine here\ndescription: software distribution installs services daily\nauthor: lena.cloud\nexpires: 2099-01-01\nlogsource: {product: windows}\nfilter:\n    rules: [5c0d9a41-7e2b-4f8a-9d13-0a6b2c4e8f08]\n    selection:\n        EventID: 7045\n    condition: not selection\n",
+    )
+    .unwrap();
+    let windows = demo.join("sim/windows");
+    let p = ok_json(
+        &data,
+        &["--json", "rules", "preview-exceptions", "--exceptions", ex.to_str().unwrap(), windows.to_str().unwrap()],
+    );
+    assert_eq!(p["alerts_stopped"].as_u64().unwrap(), installed, "{p}");
+    assert_eq!(p["stored_queue"]["alerts_hidden"].as_u64().unwrap(), installed, "{p}");
+    // Applied at ingest, the exception file is on the audit record.
+    let other = dir.path().join("other");
+    let out = vigil(
+        &other,
+        &["--as", "lena.cloud", "ingest", "--exceptions", ex.to_str().unwrap(), windows.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = ok_json(&other, &["--json", "audit", "list"]);
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["action"] == "exceptions.apply" && e["actor"] == "lena.cloud"),
+        "{log}"
+    );
+
     // The model is shown with its version and evaluation.
     let m = ok_json(&data, &["--json", "model", "show"]);
     assert!(m["version"].as_str().unwrap().starts_with("triage-lr-"));

@@ -95,6 +95,7 @@ impl Detector {
             }
         };
         let mut grouped: HashMap<(u16, u16, u16), Vec<rsigma_eval::CompiledRule>> = HashMap::new();
+        let mut group_names: HashMap<(u16, u16, u16), std::collections::HashSet<String>> = HashMap::new();
         let mut info = HashMap::new();
         let mut corr_rules = Vec::new();
         let mut referenced_ids = HashSet::new();
@@ -129,11 +130,24 @@ impl Detector {
             }
             let key = (intern(&r.route.product), intern(&r.route.service), intern(&r.route.category));
             grouped.entry(key).or_default().push(r.compiled.clone());
+            let names = group_names.entry(key).or_default();
+            names.insert(r.info.id.clone());
+            names.insert(r.info.title.clone());
+            if let Some(n) = &r.sigma.name {
+                names.insert(n.clone());
+            }
             info.insert(r.info.id.clone(), r.info.clone());
             if r.sigma.id.is_none() {
                 info.insert(r.info.title.clone(), r.info.clone());
             }
             active += 1;
+        }
+        for (file, f) in &pack.filters {
+            if let rsigma_parser::FilterRuleTarget::Specific(targets) = &f.rules
+                && !targets.iter().any(|t| group_names.values().any(|n| n.contains(t)))
+            {
+                tracing::warn!("filter {} in {file} names no active rule ({})", f.title, targets.join(", "));
+            }
         }
         let mut engines = Vec::new();
         let mut routes = HashMap::new();
@@ -143,7 +157,15 @@ impl Detector {
             let mut e = Engine::new();
             e.set_match_detail(MatchDetailLevel::Summary);
             e.extend_compiled_rules(rules);
+            let names = group_names.get(&key);
             for (file, f) in &pack.filters {
+                // A filter goes only to the engines holding a rule it names (rsigma would warn
+                // in every other one that it matched nothing there).
+                if let rsigma_parser::FilterRuleTarget::Specific(targets) = &f.rules
+                    && !targets.iter().any(|t| names.is_some_and(|n| n.contains(t)))
+                {
+                    continue;
+                }
                 if let Err(err) = e.apply_filter(f) {
                     tracing::warn!("filter {} in {file}: {err}", f.title);
                 }

@@ -426,6 +426,18 @@ where
     }
 }
 
+/// Appends one entry to the audit log.
+pub fn audit(store: &mut dyn StateStore, e: &AuditEntry) -> Result<()> {
+    store.put_documents(SETTING, &[], false, std::slice::from_ref(e))?;
+    Ok(())
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
 /// A person's merge or split of incidents, kept and re-applied by every later run.
 pub fn add_override(store: &mut dyn StateStore, o: &Override, now_ms: i64) -> Result<()> {
     let (id, who, what) = match o {

@@ -601,11 +601,12 @@ pub fn triage(input: &TriageInput) -> TriageOutput {
     TriageOutput { incidents, suppressed, stats }
 }
 
-/// What a suppression would have hidden, had it been in force: alerts, whole incidents that
+/// What hiding some alerts would have done to the queue: the alerts hidden, whole incidents that
 /// would no longer be queued, and the incidents that merely lose alerts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Impact {
-    pub suppression: Suppression,
+    /// What was previewed (a suppression, an exceptions file).
+    pub what: String,
     pub alerts_hidden: u64,
     pub incidents_hidden: Vec<String>,
     pub incidents_reduced: Vec<String>,
@@ -615,12 +616,22 @@ pub struct Impact {
     pub by_rule: BTreeMap<String, u64>,
 }
 
-pub fn preview(input: &TriageInput, s: &Suppression) -> Impact {
+/// The impact of hiding the alerts with these ids (the stored alerts an exception would have
+/// stopped, say).
+pub fn impact_of_hiding(input: &TriageInput, what: &str, hidden: &BTreeSet<String>) -> Impact {
     let before = triage(input);
-    let mut sups: Vec<Suppression> = input.suppressions.to_vec();
-    sups.push(s.clone());
-    let after = triage(&TriageInput { suppressions: &sups, ..*input });
-    let hidden: BTreeSet<&String> = after.suppressed.iter().filter(|(_, sid)| **sid == s.id).map(|(a, _)| a).collect();
+    let kept: Vec<Alert> = input.alerts.iter().filter(|a| !hidden.contains(&a.id)).cloned().collect();
+    let after = triage(&TriageInput { alerts: &kept, ..*input });
+    impact(input, what, hidden, &before, &after)
+}
+
+fn impact(
+    input: &TriageInput,
+    what: &str,
+    hidden: &BTreeSet<String>,
+    before: &TriageOutput,
+    after: &TriageOutput,
+) -> Impact {
     let mut by_rule = BTreeMap::new();
     for a in input.alerts.iter().filter(|a| hidden.contains(&a.id)) {
         *by_rule.entry(a.rule.title.clone()).or_default() += 1;
@@ -628,7 +639,7 @@ pub fn preview(input: &TriageInput, s: &Suppression) -> Impact {
     let mut incidents_hidden = Vec::new();
     let mut incidents_reduced = Vec::new();
     for inc in before.incidents.iter().filter(|i| i.queued) {
-        let n = inc.alert_ids().filter(|a| hidden.contains(a)).count() as u64;
+        let n = inc.alert_ids().filter(|a| hidden.contains(*a)).count() as u64;
         if n == 0 {
             continue;
         }
@@ -639,14 +650,25 @@ pub fn preview(input: &TriageInput, s: &Suppression) -> Impact {
         }
     }
     Impact {
-        suppression: s.clone(),
-        alerts_hidden: hidden.len() as u64,
+        what: what.to_string(),
+        alerts_hidden: input.alerts.iter().filter(|a| hidden.contains(&a.id)).count() as u64,
         incidents_hidden,
         incidents_reduced,
         queue_before: before.stats.queued,
         queue_after: after.stats.queued,
         by_rule,
     }
+}
+
+/// What a suppression would have hidden, had it been in force.
+pub fn preview(input: &TriageInput, s: &Suppression) -> Impact {
+    let before = triage(input);
+    let mut sups: Vec<Suppression> = input.suppressions.to_vec();
+    sups.push(s.clone());
+    let after = triage(&TriageInput { suppressions: &sups, ..*input });
+    let hidden: BTreeSet<String> =
+        after.suppressed.iter().filter(|(_, sid)| **sid == s.id).map(|(a, _)| a.clone()).collect();
+    impact(input, &format!("suppression {}", s.id), &hidden, &before, &after)
 }
 
 /// Levels below this are signals.

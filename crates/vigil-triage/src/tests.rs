@@ -264,6 +264,10 @@ fn suppression_preview_counts_what_it_would_hide() {
     assert_eq!(imp.incidents_reduced.len(), 1, "{imp:#?}");
     assert_eq!(imp.queue_before, 2);
     assert_eq!(imp.queue_after, 2, "the reduced incident stays queued");
+    // Hiding alerts by id (what an exception would have stopped) gives the same kind of answer.
+    let hidden: BTreeSet<String> = ["a3".to_string()].into_iter().collect();
+    let imp = impact_of_hiding(&input, "ex.yml", &hidden);
+    assert_eq!((imp.alerts_hidden, imp.incidents_hidden.len(), imp.queue_after), (1, 1, 1), "{imp:#?}");
     // Expired suppressions hide nothing.
     let expired = Suppression { expires_ms: Some(5 * H), ..s.clone() };
     let out = triage(&TriageInput { suppressions: std::slice::from_ref(&expired), ..input });
