@@ -137,6 +137,20 @@ pub enum CaseCommand {
     Resume {
         id: String,
     },
+    /// Merge case FROM into case INTO (FROM is closed as merged).
+    Merge {
+        into: String,
+        from: String,
+    },
+    /// Split incidents or alerts out of a case into a new case.
+    Split {
+        id: String,
+        /// Incident or alert ids to move.
+        #[arg(long = "item", required = true)]
+        items: Vec<String>,
+        #[arg(long)]
+        title: String,
+    },
     /// Check every open case's SLA clocks now: record breaches and escalate.
     Tick,
     /// Load an SLA policy (YAML, `version: vigil-sla/1`).
@@ -538,6 +552,15 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
                 c.resume_sla(actor, now).map(|_| String::new())
             })?;
             changed(c, json, "SLA resumed")
+        }
+        CaseCommand::Merge { into, from } => {
+            let c = q::merge_cases(&mut store, &into, &from, actor, now)?;
+            changed(c, json, "merged")
+        }
+        CaseCommand::Split { id, items, title } => {
+            let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+            let c = q::split_case(&mut store, &id, &refs, &title, actor, now)?;
+            changed(c, json, "split off")
         }
         CaseCommand::Tick => {
             let r = q::run(&mut store, now)?;

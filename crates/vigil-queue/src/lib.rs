@@ -438,6 +438,61 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(data))
 }
 
+/// Merges case `from` into case `into` (incidents, alerts, comments, tasks; `from` is closed as
+/// merged), both stored with one audit entry.
+pub fn merge_cases(store: &mut dyn StateStore, into: &str, from: &str, actor: &str, now_ms: i64) -> Result<Case> {
+    let load_case = |id: &str| -> Result<Case> {
+        let d = store.document(CASE, id)?.ok_or_else(|| QueueError::NotFound(format!("no case {id}")))?;
+        decode(CASE, &d)
+    };
+    let (mut a, mut b) = (load_case(into)?, load_case(from)?);
+    if let Err(e) = a.merge(&mut b, actor, now_ms) {
+        audit(store, &AuditEntry::new(now_ms, actor, "case.merge", into, "denied", &e.to_string()))?;
+        return Err(e.into());
+    }
+    store.put_documents(
+        CASE,
+        &[doc(&a.id, now_ms, &a), doc(&b.id, now_ms, &b)],
+        false,
+        &[AuditEntry::new(now_ms, actor, "case.merge", into, "ok", &format!("{from} merged into {into}"))],
+    )?;
+    Ok(a)
+}
+
+/// Splits the named incidents or alerts out of a case into a new case.
+pub fn split_case(
+    store: &mut dyn StateStore,
+    id: &str,
+    items: &[&str],
+    title: &str,
+    actor: &str,
+    now_ms: i64,
+) -> Result<Case> {
+    let d = store.document(CASE, id)?.ok_or_else(|| QueueError::NotFound(format!("no case {id}")))?;
+    let mut c: Case = decode(CASE, &d)?;
+    let new = match c.split(items, title, actor, now_ms) {
+        Ok(n) => n,
+        Err(e) => {
+            audit(store, &AuditEntry::new(now_ms, actor, "case.split", id, "denied", &e.to_string()))?;
+            return Err(e.into());
+        }
+    };
+    store.put_documents(
+        CASE,
+        &[doc(&c.id, now_ms, &c), doc(&new.id, now_ms, &new)],
+        false,
+        &[AuditEntry::new(
+            now_ms,
+            actor,
+            "case.split",
+            id,
+            "ok",
+            &format!("{} split off as {}", items.join(", "), new.id),
+        )],
+    )?;
+    Ok(new)
+}
+
 /// A person's merge or split of incidents, kept and re-applied by every later run.
 pub fn add_override(store: &mut dyn StateStore, o: &Override, now_ms: i64) -> Result<()> {
     let (id, who, what) = match o {

@@ -218,3 +218,32 @@ fn suppressions_are_audited_with_their_impact_and_auto_closes_are_reversible() {
     assert_eq!(inc.verdict.decided_by, "ann");
     assert!(q::reopen(&mut s, "INC-nope", "ann", "x", T0).is_err());
 }
+
+#[test]
+fn cases_merge_and_split_through_the_store() {
+    let mut s = setup();
+    put(
+        &mut s,
+        &[
+            alert("a1", "Push storm", Level::High, T0, "ann@x.com", None),
+            alert("b1", "Odd login", Level::High, T0, "bob@x.com", None),
+        ],
+    );
+    q::run(&mut s, T0).unwrap();
+    let cases = q::cases(&s).unwrap();
+    let (a, b) = (cases[0].id.clone(), cases[1].id.clone());
+    let merged = q::merge_cases(&mut s, &a, &b, "ann", T0 + MIN).unwrap();
+    assert_eq!(merged.incidents.len(), 2);
+    let gone = q::cases(&s).unwrap().into_iter().find(|c| c.id == b).unwrap();
+    assert_eq!(gone.merged_into.as_deref(), Some(a.as_str()));
+    // Later runs add nothing to the merged-away case and open no new one.
+    assert!(q::run(&mut s, T0 + 2 * MIN).unwrap().cases_opened.is_empty());
+    let inc = merged.incidents[1].clone();
+    let split = q::split_case(&mut s, &a, &[inc.as_str()], "bob's login", "ann", T0 + 3 * MIN).unwrap();
+    assert_eq!(split.incidents, vec![inc]);
+    assert!(q::split_case(&mut s, &a, &["INC-nope"], "x", "ann", T0 + 4 * MIN).is_err());
+    let log = s.audit(100).unwrap();
+    assert!(log.iter().any(|e| e.action == "case.merge" && e.result == "ok"));
+    assert!(log.iter().any(|e| e.action == "case.split" && e.result == "ok"));
+    assert!(log.iter().any(|e| e.action == "case.split" && e.result == "denied"));
+}
