@@ -107,6 +107,21 @@ impl QueryEngine {
         })
     }
 
+    /// Runs one read-only statement: a query, never DDL, DML or statements such as `COPY` or
+    /// `SET` (for hunting by people over the API).
+    pub fn run_readonly(&self, sql: &str) -> Result<QueryResult, QueryError> {
+        let opts = datafusion::execution::context::SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        self.runtime.block_on(async {
+            let df = self.ctx.sql_with_options(sql, opts).await?;
+            let columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let batches = df.collect().await?;
+            Ok(QueryResult { columns, batches })
+        })
+    }
+
     /// The tables and views a user can query.
     pub fn tables() -> Vec<&'static str> {
         let mut t = vec!["events"];

@@ -1,0 +1,166 @@
+//! Who is calling, and may they: the middleware in front of every route.
+//!
+//! A caller is identified by an API token (`Authorization: Bearer vgl_…`, or `Splunk vgl_…` on
+//! the HEC endpoint) or by the session cookie. Requests that change state with a session cookie
+//! must carry the session's CSRF token (the `X-CSRF-Token` header, or a `csrf` form field);
+//! token callers are not browsers and need none. Denials of state-changing requests are audited.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use vigil_auth::{Auth, Permission, Principal, Session};
+use vigil_store::AuditEntry;
+
+use crate::{Access, ApiError, Shared, now_ms};
+
+pub const SESSION_COOKIE: &str = "vigil_session";
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// The caller of a request, when there is one, and the session it came with.
+#[derive(Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub session: Option<Session>,
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+fn bearer(headers: &HeaderMap, scheme: &str) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (s, rest) = v.split_once(' ')?;
+    s.eq_ignore_ascii_case(scheme).then(|| rest.trim().to_string())
+}
+
+/// Identifies the caller. `Ok(None)`: nobody presented anything.
+fn identify(state: &Shared, headers: &HeaderMap, hec: bool) -> Result<Option<Caller>, ApiError> {
+    let mut store = state.store()?;
+    let mut auth = Auth::new(&mut store);
+    let now = now_ms();
+    let token = if hec { bearer(headers, "Splunk") } else { None }.or_else(|| bearer(headers, "Bearer"));
+    if let Some(t) = token {
+        let p = auth.verify_token(&t, now)?;
+        return Ok(Some(Caller { principal: p, session: None }));
+    }
+    if let Some(secret) = cookie(headers, SESSION_COOKIE) {
+        return match auth.session(&secret, now) {
+            Ok((p, s)) => Ok(Some(Caller { principal: p, session: Some(s) })),
+            // A stale cookie is the same as none.
+            Err(_) => Ok(None),
+        };
+    }
+    Ok(None)
+}
+
+fn deny(state: &Shared, caller: Option<&Caller>, method: &Method, path: &str, why: &str) {
+    if matches!(*method, Method::GET | Method::HEAD) {
+        return;
+    }
+    if let Ok(mut store) = state.store() {
+        let who = caller.map_or("anonymous", |c| c.principal.username.as_str());
+        let _ = vigil_queue::audit(&mut store, &AuditEntry::new(now_ms(), who, "http.denied", &format!("{method} {path}"), "denied", why));
+    }
+}
+
+fn hec_error(status: StatusCode, code: u8, text: &str) -> Response {
+    (status, axum::Json(serde_json::json!({"text": text, "code": code}))).into_response()
+}
+
+pub async fn authorize(
+    State((state, access, web)): State<(Shared, Access, bool)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let hec = access == Access::Hec;
+    let st = state.clone();
+    let headers = req.headers().clone();
+    let caller = match tokio::task::spawn_blocking(move || identify(&st, &headers, hec)).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) if hec => {
+            deny(&state, None, &method, &path, &e.message);
+            return hec_error(StatusCode::FORBIDDEN, 4, "Invalid token");
+        }
+        Ok(Err(e)) => {
+            deny(&state, None, &method, &path, &e.message);
+            return e.into_response();
+        }
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let allowed = match (access, &caller) {
+        (Access::Public, _) => true,
+        (_, None) => {
+            deny(&state, None, &method, &path, "not signed in");
+            return match (hec, web) {
+                (true, _) => hec_error(StatusCode::UNAUTHORIZED, 2, "Token is required"),
+                (_, true) => Redirect::to("/login").into_response(),
+                _ => ApiError::unauthenticated().into_response(),
+            };
+        }
+        (Access::Signed, Some(_)) => true,
+        (Access::Needs(p), Some(c)) => c.principal.can(p),
+        (Access::Hec, Some(c)) => c.principal.can(Permission::Ingest),
+    };
+    if !allowed {
+        deny(&state, caller.as_ref(), &method, &path, "role does not allow it");
+        return if hec {
+            hec_error(StatusCode::FORBIDDEN, 4, "Invalid token")
+        } else if web {
+            crate::web::forbidden_page(caller.as_ref()).into_response()
+        } else {
+            ApiError::forbidden(&format!("{method} {path}")).into_response()
+        };
+    }
+    // CSRF: a browser session changing state must prove the page came from us.
+    let mut req = req;
+    if let Some(Caller { session: Some(s), .. }) = &caller
+        && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS)
+    {
+        let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let presented = match header_token {
+            Some(t) => Some(t),
+            None if is_form(req.headers()) => {
+                let (parts, body) = req.into_parts();
+                let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+                    Ok(b) => b,
+                    Err(_) => return ApiError::bad_request("form too large").into_response(),
+                };
+                let token = form_field(&bytes, "csrf");
+                req = Request::from_parts(parts, Body::from(bytes));
+                token
+            }
+            None => None,
+        };
+        if !presented.is_some_and(|t| vigil_auth::check_csrf(s, &t)) {
+            deny(&state, caller.as_ref(), &method, &path, "missing or wrong CSRF token");
+            return ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong CSRF token").into_response();
+        }
+    }
+    if let Some(c) = caller {
+        req.extensions_mut().insert(c);
+    }
+    next.run(req).await
+}
+
+fn is_form(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(body);
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// `a=1&b=2` → pairs, percent-decoded (with the decoder axum's form extractor uses).
+fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+}

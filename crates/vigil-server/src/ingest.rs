@@ -1,0 +1,285 @@
+//! Ingest over HTTP: JSON lines (`POST /api/v1/ingest`) and a Splunk-HEC-compatible endpoint
+//! (`POST /services/collector/event`, `Authorization: Splunk <token>`), so Vector, Fluent Bit
+//! and Splunk forwarders can send to Vigil unchanged.
+//!
+//! A request is acknowledged only once its events are on disk: the body is written to a spool
+//! file, synced and renamed into `<data-dir>/spool/`. One worker ingests spool files in order
+//! through the same pipeline as `vigil ingest` (decoders, dedupe, detection, the lake), runs
+//! triage, and removes each file after its commit — so a crash or restart loses nothing that was
+//! acknowledged, and a file ingested twice adds nothing (event ids dedupe). When more than the
+//! configured bytes wait in the spool, requests are refused with 503 and `Retry-After` rather
+//! than dropped.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::{ApiError, Config, Shared};
+
+const RETRY_AFTER_SECS: u64 = 5;
+
+/// The spool and its worker.
+pub struct Spool {
+    dir: PathBuf,
+    pending: Arc<AtomicU64>,
+    limit: u64,
+    seq: AtomicU64,
+    wake: Arc<(Mutex<bool>, Condvar)>,
+    stop: Arc<AtomicBool>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    /// Spool files ingested since start, and events they held.
+    pub ingested_files: Arc<AtomicU64>,
+    pub ingested_events: Arc<AtomicU64>,
+}
+
+fn spool_files(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut v: Vec<(PathBuf, u64)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+                .map(|e| (e.path(), e.metadata().map(|m| m.len()).unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+impl Spool {
+    pub fn start(config: &Config) -> std::io::Result<Spool> {
+        let dir = config.data_dir.join("spool");
+        std::fs::create_dir_all(&dir)?;
+        // Leftovers of a crash: half-written temporaries were never acknowledged.
+        for e in std::fs::read_dir(&dir)?.flatten() {
+            if e.file_name().to_string_lossy().ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        let pending = Arc::new(AtomicU64::new(spool_files(&dir).iter().map(|f| f.1).sum()));
+        let wake = Arc::new((Mutex::new(true), Condvar::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let files = Arc::new(AtomicU64::new(0));
+        let events = Arc::new(AtomicU64::new(0));
+        let worker = {
+            let (dir, pending, wake, stop, files, events) =
+                (dir.clone(), pending.clone(), wake.clone(), stop.clone(), files.clone(), events.clone());
+            let data_dir = config.data_dir.clone();
+            let rules = config.rules.clone();
+            std::thread::Builder::new().name("vigil-ingest".into()).spawn(move || {
+                worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events)
+            })?
+        };
+        Ok(Spool {
+            dir,
+            pending,
+            limit: config.spool_limit_bytes,
+            seq: AtomicU64::new(0),
+            wake,
+            stop,
+            worker: Mutex::new(Some(worker)),
+            ingested_files: files,
+            ingested_events: events,
+        })
+    }
+
+    pub fn pending_bytes(&self) -> u64 {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    /// Writes a batch durably into the spool; refuses when the spool is full.
+    pub fn accept(&self, body: &[u8]) -> Result<String, ApiError> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(ApiError::busy(RETRY_AFTER_SECS, "the server is shutting down"));
+        }
+        let n = body.len() as u64;
+        if self.pending.load(Ordering::Relaxed) + n > self.limit {
+            return Err(ApiError::busy(RETRY_AFTER_SECS, "ingest is behind; try again shortly"));
+        }
+        let name = format!(
+            "{:016}-{:08}.jsonl",
+            chrono::Utc::now().timestamp_micros(),
+            self.seq.fetch_add(1, Ordering::Relaxed)
+        );
+        let tmp = self.dir.join(format!("{name}.tmp"));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(body)?;
+            if !body.ends_with(b"\n") {
+                f.write_all(b"\n")?;
+            }
+            f.sync_all()?;
+            std::fs::rename(&tmp, self.dir.join(&name))?;
+            Ok(())
+        };
+        write().map_err(ApiError::internal)?;
+        self.pending.fetch_add(n, Ordering::Relaxed);
+        let (lock, cv) = &*self.wake;
+        if let Ok(mut w) = lock.lock() {
+            *w = true;
+        }
+        cv.notify_one();
+        Ok(name)
+    }
+
+    /// Stops accepting, ingests what is spooled, and waits for the worker.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.wake.1.notify_one();
+        if let Some(h) = self.worker.lock().ok().and_then(|mut w| w.take()) {
+            let _ = h.join();
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker(
+    data_dir: &Path,
+    spool: &Path,
+    rules: &[PathBuf],
+    pending: &AtomicU64,
+    wake: &(Mutex<bool>, Condvar),
+    stop: &AtomicBool,
+    files: &AtomicU64,
+    events: &AtomicU64,
+) {
+    let mut pack = vigil_detect::RulePack::default();
+    vigil_detect::builtin::add_to(&mut pack);
+    pack.merge(vigil_detect::RulePack::load(rules));
+    pack.finish();
+    let detector = Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()));
+    let behavior = vigil_behavior::builtin().ok();
+    let dir = vigil_pipeline::DataDir::new(data_dir);
+    loop {
+        let batch = spool_files(spool);
+        if batch.is_empty() {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let (lock, cv) = wake;
+            let Ok(mut w) = lock.lock() else { return };
+            if !*w {
+                w = match cv.wait_timeout(w, std::time::Duration::from_millis(500)) {
+                    Ok((g, _)) => g,
+                    Err(_) => return,
+                };
+            }
+            *w = false;
+            continue;
+        }
+        let paths: Vec<PathBuf> = batch.iter().map(|f| f.0.clone()).collect();
+        let opts = vigil_pipeline::IngestOptions {
+            threads: 1,
+            args: "vigil serve (HTTP ingest)".into(),
+            detector: Some(detector.clone()),
+            behavior: behavior.clone(),
+            ..vigil_pipeline::IngestOptions::default()
+        };
+        match vigil_pipeline::ingest(&dir, &paths, &opts) {
+            Ok(report) => {
+                events.fetch_add(report.events, Ordering::Relaxed);
+                for (p, n) in &batch {
+                    let _ = std::fs::remove_file(p);
+                    pending.fetch_sub(*n, Ordering::Relaxed);
+                    files.fetch_add(1, Ordering::Relaxed);
+                }
+                if report.alerts > 0
+                    && let Ok(mut store) = dir.open_store()
+                    && let Err(e) = vigil_queue::run(&mut store, crate::now_ms())
+                {
+                    tracing::error!("triage after HTTP ingest: {e}");
+                }
+            }
+            Err(e) => {
+                // Left in the spool and retried: nothing acknowledged is dropped.
+                tracing::error!("ingest of {} spooled files failed (will retry): {e}", paths.len());
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// `POST /api/v1/ingest`: a body of JSON lines, in any format `vigil ingest` reads.
+pub async fn json_lines(State(s): State<Shared>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ApiError::bad_request("the body holds no events"));
+    }
+    if std::str::from_utf8(&body).is_err() {
+        return Err(ApiError::bad_request("the body is not UTF-8 text (JSON lines)"));
+    }
+    let lines = body.split(|b| *b == b'\n').filter(|l| !l.iter().all(|b| b.is_ascii_whitespace())).count();
+    let st = s.clone();
+    let name = tokio::task::spawn_blocking(move || st.ingest.accept(&body)).await.map_err(ApiError::internal)??;
+    Ok((StatusCode::ACCEPTED, Json(json!({"accepted_lines": lines, "spool": name}))))
+}
+
+fn hec_reply(status: StatusCode, code: u8, text: &str, extra: Option<(&str, Value)>) -> Response {
+    let mut v = json!({"text": text, "code": code});
+    if let Some((k, x)) = extra {
+        v[k] = x;
+    }
+    let mut r = (status, Json(v)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE
+        && let Ok(h) = axum::http::HeaderValue::from_str(&RETRY_AFTER_SECS.to_string())
+    {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, h);
+    }
+    r
+}
+
+/// The events of a HEC body: JSON objects one after another, each with an `event` (an object,
+/// or a string holding a JSON object or plain text). `Err(n)`: the n-th (0-based) is malformed.
+pub fn hec_events(body: &[u8]) -> Result<Vec<String>, usize> {
+    let mut out = Vec::new();
+    for (i, item) in serde_json::Deserializer::from_slice(body).into_iter::<Value>().enumerate() {
+        let Ok(v) = item else { return Err(i) };
+        let Some(ev) = v.get("event") else { return Err(i) };
+        let line = match ev {
+            Value::Object(_) => ev.to_string(),
+            Value::String(s) => match serde_json::from_str::<Value>(s) {
+                Ok(o @ Value::Object(_)) => o.to_string(),
+                _ => json!({"message": s, "host": v.get("host"), "source": v.get("source"), "sourcetype": v.get("sourcetype"), "time": v.get("time")}).to_string(),
+            },
+            _ => return Err(i),
+        };
+        out.push(line);
+    }
+    Ok(out)
+}
+
+/// `POST /services/collector/event`: Splunk's HTTP Event Collector protocol.
+pub async fn hec(State(s): State<Shared>, body: Bytes) -> Response {
+    let events = match hec_events(&body) {
+        Ok(e) if e.is_empty() => return hec_reply(StatusCode::BAD_REQUEST, 5, "No data", None),
+        Ok(e) => e,
+        Err(n) => return hec_reply(StatusCode::BAD_REQUEST, 6, "Invalid data format", Some(("invalid-event-number", json!(n)))),
+    };
+    let mut text = events.join("\n");
+    text.push('\n');
+    let st = s.clone();
+    match tokio::task::spawn_blocking(move || st.ingest.accept(text.as_bytes())).await {
+        Ok(Ok(_)) => hec_reply(StatusCode::OK, 0, "Success", None),
+        Ok(Err(e)) if e.status == StatusCode::SERVICE_UNAVAILABLE => hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None),
+        _ => hec_reply(StatusCode::INTERNAL_SERVER_ERROR, 8, "Internal server error", None),
+    }
+}
+
+/// `GET /services/collector/health`.
+pub async fn hec_health(State(s): State<Shared>) -> Response {
+    if s.ingest.pending_bytes() > s.config.spool_limit_bytes {
+        hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None)
+    } else {
+        hec_reply(StatusCode::OK, 17, "HEC is healthy", None)
+    }
+}

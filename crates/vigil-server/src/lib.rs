@@ -1,0 +1,250 @@
+//! `vigil serve`: the REST API, HTTP ingest and the web app, in the same binary and process as the
+//! pipeline.
+//!
+//! Owns: the HTTP surface — every route in one table ([`routes`]) with the permission it needs,
+//! from which the router, the authorization checks and the OpenAPI document are all built, so
+//! none of them can drift from the others; authentication of each request (session cookie with
+//! CSRF, or an API token), JSON errors with a code and a message, pagination, security headers,
+//! the ingest spool with back-pressure (JSON lines and a Splunk-HEC-compatible endpoint), the
+//! server-rendered web app with its embedded assets, and graceful shutdown.
+//!
+//! Must not: decide verdicts, change cases other than through `vigil-queue`, or hold identity
+//! logic (that is `vigil-auth`); never log a password, token, cookie or CSRF secret.
+
+pub mod api;
+pub mod authn;
+pub mod error;
+pub mod ingest;
+pub mod openapi;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware;
+use axum::routing::MethodRouter;
+use vigil_auth::{LoginLimiter, Permission};
+use vigil_pipeline::DataDir;
+
+pub use error::{ApiError, ApiResult};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in page, health, OpenAPI document, static assets).
+    Public,
+    /// Any signed-in user or token.
+    Signed,
+    /// Holders of this permission.
+    Needs(Permission),
+    /// The Splunk HEC endpoint: an `Ingest` token in `Authorization: Splunk <token>`.
+    Hec,
+}
+
+/// One route: its method, path, who may call it and a summary (for the OpenAPI document).
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    /// Part of the web app (HTML) rather than the API.
+    pub web: bool,
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// Cookies carry `Secure` (off only for plain-HTTP tests and local demos on 127.0.0.1).
+    pub secure_cookies: bool,
+    /// Most spooled bytes awaiting ingest before HTTP ingest answers 503.
+    pub spool_limit_bytes: u64,
+    /// Largest request body accepted for ingest.
+    pub max_body_bytes: usize,
+    /// Rule files beside the built-in rules for ingest over HTTP.
+    pub rules: Vec<PathBuf>,
+}
+
+impl Config {
+    pub fn new(data_dir: &Path) -> Config {
+        Config {
+            data_dir: data_dir.to_path_buf(),
+            secure_cookies: true,
+            spool_limit_bytes: 256 << 20,
+            max_body_bytes: 32 << 20,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub config: Config,
+    pub dir: DataDir,
+    pub limiter: LoginLimiter,
+    pub ingest: ingest::Spool,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(config: Config) -> Result<Shared, ApiError> {
+        let dir = DataDir::new(&config.data_dir);
+        dir.open_store()?;
+        let ingest = ingest::Spool::start(&config).map_err(ApiError::internal)?;
+        Ok(Arc::new(AppState { dir, limiter: LoginLimiter::new(), ingest, config }))
+    }
+
+    /// A connection to the state store, for one request (SQLite in WAL mode: readers do not wait
+    /// for the ingest writer).
+    pub fn store(&self) -> ApiResult<vigil_store::SqliteStore> {
+        Ok(self.dir.open_store()?)
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn spec(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteSpec {
+    RouteSpec { method, path, access, summary, web: !path.starts_with("/api/") && !path.starts_with("/services/") }
+}
+
+/// Every route of the server, with its handler. The router, the authorization layer, the
+/// OpenAPI document and the authorization-matrix test are all built from this one list.
+pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
+    use Access::*;
+    use Permission as P;
+    use axum::routing::{get, post};
+    vec![
+        (spec(Method::GET, "/api/v1/health", Public, "Liveness and the schema version"), get(api::health)),
+        (spec(Method::GET, "/api/v1/openapi.json", Public, "This API's OpenAPI 3.1 document"), get(openapi::document)),
+        (spec(Method::POST, "/api/v1/session", Public, "Sign in with a password; sets the session cookie"), post(api::login)),
+        (spec(Method::DELETE, "/api/v1/session", Signed, "Sign out"), axum::routing::delete(api::logout)),
+        (spec(Method::GET, "/api/v1/me", Signed, "Who is calling, with roles and grants"), get(api::me)),
+        (spec(Method::POST, "/api/v1/events/query", Needs(P::Hunt), "Read-only SQL over the lake"), post(api::query)),
+        (spec(Method::GET, "/api/v1/alerts", Needs(P::ViewQueue), "Stored alerts, oldest first"), get(api::alerts)),
+        (spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::ViewQueue), "One alert"), get(api::alert)),
+        (spec(Method::GET, "/api/v1/incidents", Needs(P::ViewQueue), "Incidents by risk"), get(api::incidents)),
+        (spec(Method::GET, "/api/v1/incidents/{id}", Needs(P::ViewQueue), "One incident with its verdict's work"), get(api::incident)),
+        (spec(Method::POST, "/api/v1/triage", Needs(P::WorkCases), "Run triage now"), post(api::triage)),
+        (spec(Method::GET, "/api/v1/cases", Needs(P::ViewQueue), "Cases with their SLA clocks"), get(api::cases)),
+        (spec(Method::GET, "/api/v1/cases/{id}", Needs(P::ViewQueue), "One case"), get(api::case)),
+        (spec(Method::POST, "/api/v1/cases/{id}/assign", Needs(P::WorkCases), "Assign an owner (and team)"), post(api::case_assign)),
+        (spec(Method::POST, "/api/v1/cases/{id}/comments", Needs(P::WorkCases), "Comment"), post(api::case_comment)),
+        (spec(Method::POST, "/api/v1/cases/{id}/acknowledge", Needs(P::WorkCases), "Acknowledge"), post(api::case_ack)),
+        (spec(Method::POST, "/api/v1/cases/{id}/status", Needs(P::WorkCases), "Move to another status"), post(api::case_status)),
+        (spec(Method::POST, "/api/v1/cases/{id}/sla", Needs(P::WorkCases), "Pause or resume the SLA clocks"), post(api::case_sla)),
+        (spec(Method::POST, "/api/v1/cases/{id}/disposition", Needs(P::Dispose), "Resolve with a disposition"), post(api::case_disposition)),
+        (spec(Method::GET, "/api/v1/rules", Needs(P::ViewRules), "Rules loaded, idle and rejected, with reasons"), get(api::rules)),
+        (spec(Method::GET, "/api/v1/inventory", Needs(P::ViewInventory), "The asset and identity inventory"), get(api::inventory)),
+        (spec(Method::PUT, "/api/v1/inventory", Needs(P::ManageInventory), "Replace the inventory"), axum::routing::put(api::inventory_put)),
+        (spec(Method::GET, "/api/v1/audit", Needs(P::ViewAudit), "The audit log"), get(api::audit)),
+        (spec(Method::POST, "/api/v1/ingest", Needs(P::Ingest), "Ingest JSON lines (any format `vigil ingest` reads)"), post(ingest::json_lines)),
+        (spec(Method::POST, "/services/collector/event", Hec, "Splunk HEC-compatible event ingest"), post(ingest::hec)),
+        (spec(Method::POST, "/services/collector/event/1.0", Hec, "Splunk HEC-compatible event ingest"), post(ingest::hec)),
+        (spec(Method::GET, "/services/collector/health", Public, "Splunk HEC health"), get(ingest::hec_health)),
+        (spec(Method::GET, "/api/v1/users", Needs(P::ManageIdentity), "Users"), get(api::users)),
+        (spec(Method::POST, "/api/v1/users", Needs(P::ManageIdentity), "Create a user"), post(api::user_create)),
+        (spec(Method::GET, "/api/v1/tokens", Needs(P::ManageIdentity), "API tokens (never their secrets)"), get(api::tokens)),
+        (spec(Method::POST, "/api/v1/tokens", Needs(P::ManageIdentity), "Create a token; its secret is shown once"), post(api::token_create)),
+        (spec(Method::DELETE, "/api/v1/tokens/{id}", Needs(P::ManageIdentity), "Revoke a token"), axum::routing::delete(api::token_revoke)),
+        (spec(Method::GET, "/api/v1/grants", Needs(P::ManageIdentity), "Auditor grants"), get(api::grants)),
+        (spec(Method::POST, "/api/v1/grants", Needs(P::ManageIdentity), "Grant an auditor named cases for a period"), post(api::grant_create)),
+        (spec(Method::DELETE, "/api/v1/grants/{id}", Needs(P::ManageIdentity), "Revoke a grant"), axum::routing::delete(api::grant_revoke)),
+        (spec(Method::GET, "/api/v1/auditor/cases", Needs(P::AuditorPortal), "The cases granted to the calling auditor"), get(api::auditor_cases)),
+        (spec(Method::GET, "/api/v1/auditor/cases/{id}", Needs(P::AuditorPortal), "One granted case (recorded as an auditor view)"), get(api::auditor_case)),
+        // The web app.
+        (spec(Method::GET, "/", Public, "The queue (sign-in when signed out)"), get(web::home)),
+        (spec(Method::GET, "/login", Public, "Sign-in page"), get(web::login_page)),
+        (spec(Method::POST, "/login", Public, "Sign in"), post(web::login_submit)),
+        (spec(Method::POST, "/logout", Signed, "Sign out"), post(web::logout)),
+        (spec(Method::GET, "/static/vigil.css", Public, "Stylesheet"), get(web::css)),
+        (spec(Method::GET, "/incidents/{id}", Needs(P::ViewQueue), "Incident page"), get(web::incident_page)),
+        (spec(Method::GET, "/cases", Needs(P::ViewQueue), "Cases page"), get(web::cases_page)),
+        (spec(Method::GET, "/cases/{id}", Needs(P::ViewQueue), "Case page"), get(web::case_page)),
+        (spec(Method::POST, "/cases/{id}/assign", Needs(P::WorkCases), "Assign (form)"), post(web::case_assign)),
+        (spec(Method::POST, "/cases/{id}/comment", Needs(P::WorkCases), "Comment (form)"), post(web::case_comment)),
+        (spec(Method::POST, "/cases/{id}/disposition", Needs(P::Dispose), "Resolve (form)"), post(web::case_disposition)),
+        (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
+        (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
+        (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),
+        (spec(Method::GET, "/auditor", Needs(P::AuditorPortal), "Auditor portal"), get(web::auditor_page)),
+        (spec(Method::GET, "/auditor/cases/{id}", Needs(P::AuditorPortal), "A granted case, read-only"), get(web::auditor_case_page)),
+        (spec(Method::GET, "/admin", Needs(P::ManageIdentity), "Users, tokens and grants"), get(web::admin_page)),
+    ]
+}
+
+/// The router: every route of [`routes`] behind its access check, and the security headers.
+pub fn router(state: Shared) -> Router {
+    let mut r: Router<Shared> = Router::new();
+    for (spec, handler) in routes() {
+        let access = spec.access;
+        let web = spec.web;
+        let guarded = handler.route_layer(middleware::from_fn_with_state(
+            (state.clone(), access, web),
+            authn::authorize,
+        ));
+        r = r.route(spec.path, guarded);
+    }
+    r.fallback(api::not_found)
+        .layer(middleware::map_response(security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body_bytes))
+        .with_state(state)
+}
+
+/// A strict Content-Security-Policy (no inline script or style, nothing from elsewhere) and the
+/// usual hardening headers on every response.
+async fn security_headers(mut r: axum::response::Response) -> axum::response::Response {
+    let h = r.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: axum::http::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::CACHE_CONTROL, "no-store");
+    r
+}
+
+/// Serves until ctrl-c or SIGTERM, then stops taking requests, lets those in flight finish and
+/// ingests everything already spooled before returning.
+pub async fn serve(state: Shared, addr: SocketAddr, ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    if let Some(tx) = ready {
+        let _ = tx.send(local);
+    }
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    state.ingest.shutdown();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight and ingesting what is spooled");
+}

@@ -1,0 +1,640 @@
+//! The web app: server-rendered HTML (maud, escaped by construction), one embedded stylesheet,
+//! no script. Forms carry the session's CSRF token; the strict Content-Security-Policy forbids
+//! inline script and style and anything from elsewhere. Every page is usable by keyboard alone
+//! (native links, buttons and form controls, a skip link, visible focus) and labelled for
+//! screen readers.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Extension, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+use vigil_auth::{Auth, Permission};
+use vigil_cases::{Case, Disposition, SlaPolicy};
+use vigil_queue as q;
+use vigil_store::StateStore;
+use vigil_triage::Incident;
+
+use crate::api::{blocking, case_op, load_case, load_incident};
+use crate::authn::Caller;
+use crate::{ApiError, ApiResult, Shared, now_ms};
+
+const CSS: &str = include_str!("vigil.css");
+
+/// Saved hunts everyone starts with; people add their own from the hunting page.
+pub const SAVED_HUNTS: &[(&str, &str)] = &[
+    ("Events per OCSF class", "SELECT class_name, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC"),
+    (
+        "Most MFA push denials per user",
+        "SELECT actor_user_name AS user, count(*) AS denials FROM events WHERE metadata_event_code = 'user.mfa.okta_verify.deny_push' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+    ),
+    (
+        "Sign-ins from the most countries per user",
+        "SELECT user_name AS user, count(DISTINCT src_country) AS countries FROM authentication WHERE src_country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+    ),
+    (
+        "AWS calls by the root user",
+        "SELECT cloud_account_uid AS account, api_operation AS operation, count(*) AS calls FROM events WHERE actor_user_type = 'Root' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20",
+    ),
+];
+
+pub async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+}
+
+fn span(ms: i64) -> String {
+    let m = ms.abs() / 60_000;
+    let s = if m >= 2880 { format!("{}d {}h", m / 1440, (m % 1440) / 60) } else if m >= 120 { format!("{}h {:02}m", m / 60, m % 60) } else { format!("{m}m") };
+    if ms < 0 { format!("{s} overdue") } else { s }
+}
+
+fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
+    let can = |p: Permission| caller.is_some_and(|c| c.principal.can(p));
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Vigil" }
+                link rel="stylesheet" href="/static/vigil.css";
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header {
+                    span.brand { "Vigil" }
+                    @if let Some(c) = caller {
+                        nav aria-label="Main" {
+                            ul {
+                                @if can(Permission::ViewQueue) { li { a href="/" { "Queue" } } li { a href="/cases" { "Cases" } } }
+                                @if can(Permission::Hunt) { li { a href="/hunt" { "Hunt" } } }
+                                @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
+                                @if can(Permission::AuditorPortal) { li { a href="/auditor" { "Auditor portal" } } }
+                                @if can(Permission::ManageIdentity) { li { a href="/admin" { "Admin" } } }
+                            }
+                        }
+                        form.signout method="post" action="/logout" {
+                            @if let Some(s) = &c.session { input type="hidden" name="csrf" value=(s.csrf_token); }
+                            span { (c.principal.username) " (" (c.principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) ")" }
+                            " "
+                            button type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+fn html_response(status: StatusCode, m: Markup) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], m.into_string()).into_response()
+}
+
+fn error_page(caller: Option<&Caller>, e: &ApiError) -> Response {
+    html_response(e.status, page("Something is not right", caller, html! { p role="alert" { (e.message) } p { a href="/" { "Back to the queue" } } }))
+}
+
+pub fn forbidden_page(caller: Option<&Caller>) -> Response {
+    html_response(
+        StatusCode::FORBIDDEN,
+        page("Not allowed", caller, html! { p role="alert" { "Your roles do not allow this page." } p { a href="/" { "Home" } } }),
+    )
+}
+
+fn csrf(c: &Caller) -> Markup {
+    html! { @if let Some(s) = &c.session { input type="hidden" name="csrf" value=(s.csrf_token); } }
+}
+
+pub async fn login_page() -> Response {
+    html_response(StatusCode::OK, login_markup(None))
+}
+
+fn login_markup(error: Option<&str>) -> Markup {
+    page(
+        "Sign in",
+        None,
+        html! {
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form.login method="post" action="/login" {
+                label for="username" { "Username" }
+                input id="username" name="username" autocomplete="username" required autofocus;
+                label for="password" { "Password" }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub async fn login_submit(State(s): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<LoginForm>) -> Response {
+    match crate::api::sign_in(&s, f.username, f.password, addr.ip().to_string()).await {
+        Ok((secret, _)) => {
+            let mut r = Redirect::to("/").into_response();
+            *r.status_mut() = StatusCode::SEE_OTHER;
+            r.headers_mut().insert(header::SET_COOKIE, crate::api::session_cookie(&s, &secret, 12 * 3600));
+            r
+        }
+        Err(e) => {
+            let status = if e.status == StatusCode::TOO_MANY_REQUESTS { e.status } else { StatusCode::UNAUTHORIZED };
+            let mut r = html_response(status, login_markup(Some(&e.message)));
+            if let Some(ra) = e.retry_after
+                && let Ok(v) = ra.to_string().parse()
+            {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+    }
+}
+
+pub async fn logout(State(s): State<Shared>, headers: axum::http::HeaderMap) -> Response {
+    let _ = crate::api::logout(State(s), headers).await;
+    let mut r = Redirect::to("/login").into_response();
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    r.headers_mut().insert(header::SET_COOKIE, axum::http::HeaderValue::from_static("vigil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    r
+}
+
+fn sla_cell(c: &Case, policy: &SlaPolicy, now: i64) -> Markup {
+    let next = c.sla_view(policy, now).into_iter().find(|k| k.met_ms.is_none());
+    html! {
+        @match next {
+            Some(k) if k.breached => span.breach { (k.kind.as_str()) " breached, " (span(k.remaining_ms)) }
+            Some(k) if k.paused => span { (k.kind.as_str()) " paused" }
+            Some(k) => span { (k.kind.as_str()) " due in " (span(k.remaining_ms)) }
+            None => span { "met" }
+        }
+    }
+}
+
+pub async fn home(State(s): State<Shared>, caller: Option<Extension<Caller>>) -> Response {
+    let Some(Extension(c)) = caller else { return Redirect::to("/login").into_response() };
+    if !c.principal.can(Permission::ViewQueue) {
+        if c.principal.can(Permission::AuditorPortal) {
+            return Redirect::to("/auditor").into_response();
+        }
+        return html_response(StatusCode::OK, page("Welcome", Some(&c), html! { p { "Your roles have no queue. Summaries for executives arrive with the scorecard." } }));
+    }
+    let c2 = c.clone();
+    let r = blocking(move || {
+        let store = s.store()?;
+        let policy = q::load(&store)?.policy;
+        let cases = q::cases(&store)?;
+        let incidents = q::incidents(&store)?;
+        Ok((policy, cases, incidents))
+    })
+    .await;
+    let (policy, cases, incidents) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(Some(&c2), &e),
+    };
+    let now = now_ms();
+    let queued: Vec<&Incident> = incidents.iter().filter(|i| i.queued).collect();
+    let closed = incidents.len() - queued.len();
+    let case_of = |id: &str| cases.iter().find(|k| k.merged_into.is_none() && k.incidents.iter().any(|i| i == id));
+    html_response(
+        StatusCode::OK,
+        page(
+            "Queue",
+            Some(&c2),
+            html! {
+                p { (queued.len()) " incidents in the queue, by risk; " (closed) " closed as benign by triage (reversible: " code { "vigil incidents reopen" } ")." }
+                table {
+                    caption.visually-hidden { "Incidents in the queue" }
+                    thead { tr { th scope="col" { "Risk" } th scope="col" { "Verdict" } th scope="col" { "Incident" } th scope="col" { "Case" } th scope="col" { "Owner" } th scope="col" { "SLA" } } }
+                    tbody {
+                        @for i in &queued {
+                            @let k = case_of(&i.id);
+                            tr {
+                                td.num { (format!("{:.0}", i.risk.score)) }
+                                td { span class=(format!("verdict {}", i.verdict.verdict.as_str())) { (i.verdict.verdict.as_str()) } }
+                                td { a href=(format!("/incidents/{}", i.id)) { (i.title) } br; small { (i.id) " · " (i.level) " · " (i.alert_count) " alerts · " (when(i.first_ms)) } }
+                                td { @if let Some(k) = k { a href=(format!("/cases/{}", k.id)) { (k.id) } br; small { (k.status.as_str()) } } }
+                                td { @if let Some(k) = k { (k.owner.as_deref().unwrap_or("-")) } }
+                                td { @if let Some(k) = k { (sla_cell(k, &policy, now)) } }
+                            }
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+fn incident_markup(i: &Incident, alerts: &[vigil_detect::Alert]) -> Markup {
+    html! {
+        p.lead { span class=(format!("verdict {}", i.verdict.verdict.as_str())) { (i.verdict.verdict.as_str()) } " — " (i.verdict.summary) }
+        dl {
+            dt { "Risk" } dd { (format!("{:.0}", i.risk.score)) " of 100" }
+            dt { "Decided by" } dd { (i.verdict.decided_by) @if let Some(v) = &i.verdict.model_version { " with " (v) } }
+            dt { "When" } dd { (when(i.first_ms)) " → " (when(i.last_ms)) }
+            dt { "Tactics" } dd { (i.tactics.join(" → ")) }
+            dt { "Entities" } dd { (i.entities.join(", ")) }
+        }
+        @if !i.verdict.missing.is_empty() {
+            section aria-labelledby="missing" { h2 id="missing" { "Missing data" } ul { @for m in &i.verdict.missing { li { (m) } } } }
+        }
+        section aria-labelledby="work" {
+            h2 id="work" { "How the verdict was reached" }
+            table { thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } } } tbody { @for c in &i.verdict.checks { tr { td { (c.check) } td { (c.result) } } } } }
+            h3 { "Decisive evidence" }
+            ul { @for d in &i.verdict.decisive { li { (d) } } }
+            h3 { "Risk components" }
+            table { thead { tr { th scope="col" { "Component" } th scope="col" { "Points" } th scope="col" { "Why" } } } tbody { @for c in &i.risk.components { tr { td { (c.name) } td.num { (format!("{:.1}", c.points)) } td { (c.why) } } } } }
+            @if let Some(m) = &i.model {
+                h3 { "Model contributions (log-odds)" }
+                p { "Probability " (format!("{:.3}", m.probability)) ", intercept " (format!("{:+.2}", m.intercept)) }
+                table { thead { tr { th scope="col" { "Feature" } th scope="col" { "Value" } th scope="col" { "Contribution" } } } tbody { @for c in m.contributions.iter().take(8) { tr { td { (c.feature) } td.num { (format!("{:.2}", c.value)) } td.num { (format!("{:+.3}", c.contribution)) } } } } }
+            }
+        }
+        section aria-labelledby="timeline" {
+            h2 id="timeline" { "Timeline: why each alert fired" }
+            ol.timeline {
+                @for a in alerts {
+                    li {
+                        p { strong { (a.rule.title) } " · " (a.rule.level.as_str()) " · " (a.time.map(when).unwrap_or_default()) }
+                        p { (a.explanation) }
+                        @if !a.matched.is_empty() {
+                            p { "Matched: " @for (n, m) in a.matched.iter().enumerate() { @if n > 0 { ", " } code { (m.field) " = " (m.value.to_string()) } } }
+                        }
+                        @if !a.features.is_empty() {
+                            p { "Deviating features: " @for (n, f) in a.features.iter().enumerate() { @if n > 0 { "; " } (f.name) " " (f.value.to_string()) " (baseline " (f.baseline.to_string()) ", " (format!("{:.0} %", f.contribution * 100.0)) ")" } }
+                        }
+                        p { small { "Confidence " (a.confidence.score) " — " (a.confidence.reason) } }
+                        p { small { "Source events: " (a.event_ids.iter().take(5).cloned().collect::<Vec<_>>().join(", ")) @if a.event_ids.len() > 5 { " …" } @if let Some(src) = &a.source { " · " (src) } } }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="links" {
+            h2 id="links" { "Why these alerts are one incident" }
+            @if i.links.is_empty() { p { "One item; nothing linked." } }
+            ul { @for l in &i.links { li { (l.kind) ": " (l.detail) @if let Some((a, b)) = &l.progression { " (progression " (a) " → " (b) ")" } } } }
+        }
+    }
+}
+
+pub async fn incident_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let r = blocking(move || {
+        let store = s.store()?;
+        let i = load_incident(&store, &id)?;
+        let ids: std::collections::HashSet<&String> = i.alert_ids().collect();
+        let mut alerts: Vec<vigil_detect::Alert> = q::stored_alerts(&store)?.into_iter().filter(|a| ids.contains(&a.id)).collect();
+        alerts.sort_by_key(|a| a.time);
+        let case = q::cases(&store)?.into_iter().find(|k| k.merged_into.is_none() && k.incidents.contains(&i.id));
+        Ok((i, alerts, case))
+    })
+    .await;
+    match r {
+        Ok((i, alerts, case)) => html_response(
+            StatusCode::OK,
+            page(&i.title.clone(), Some(&c), html! {
+                @if let Some(k) = &case { p { "Case " a href=(format!("/cases/{}", k.id)) { (k.id) } " · " (k.status.as_str()) " · owner " (k.owner.as_deref().unwrap_or("-")) } }
+                (incident_markup(&i, &alerts))
+            }),
+        ),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+pub async fn cases_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let r = blocking(move || {
+        let store = s.store()?;
+        Ok((q::load(&store)?.policy, q::cases(&store)?))
+    })
+    .await;
+    let (policy, cases) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(Some(&c), &e),
+    };
+    let now = now_ms();
+    html_response(StatusCode::OK, page("Cases", Some(&c), html! {
+        table {
+            thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Severity" } th scope="col" { "Owner" } th scope="col" { "SLA" } th scope="col" { "Title" } } }
+            tbody { @for k in cases.iter().filter(|k| k.merged_into.is_none()) {
+                tr { td { a href=(format!("/cases/{}", k.id)) { (k.id) } } td { (k.status.as_str()) } td { (k.severity.as_str()) } td { (k.owner.as_deref().unwrap_or("-")) } td { (sla_cell(k, &policy, now)) } td { (k.title) } }
+            } }
+        }
+    }))
+}
+
+fn case_markup(k: &Case, policy: &SlaPolicy, now: i64, forms: Option<&Caller>) -> Markup {
+    html! {
+        dl {
+            dt { "Status" } dd { (k.status.as_str()) }
+            dt { "Severity" } dd { (k.severity.as_str()) }
+            dt { "Owner" } dd { (k.owner.as_deref().unwrap_or("-")) @if let Some(t) = &k.team { " (" (t) ")" } }
+            dt { "Verdict at opening" } dd { (k.verdict) ", risk " (format!("{:.0}", k.risk)) }
+            dt { "Incidents" } dd { @for (n, i) in k.incidents.iter().enumerate() { @if n > 0 { ", " } @if forms.is_some() { a href=(format!("/incidents/{i}")) { (i) } } @else { (i) } } }
+            dt { "Alerts" } dd { (k.alerts.len()) }
+            @if let Some(d) = &k.disposition { dt { "Disposition" } dd { (d.disposition.as_str()) " by " (d.by) " at " (when(d.at_ms)) ": " (d.note) } }
+        }
+        section aria-labelledby="sla" {
+            h2 id="sla" { "SLA" }
+            table { thead { tr { th scope="col" { "Clock" } th scope="col" { "Due" } th scope="col" { "State" } } } tbody {
+                @for clk in k.sla_view(policy, now) {
+                    tr { td { (clk.kind.as_str()) } td { (when(clk.due_ms)) } td {
+                        @match clk.met_ms { Some(m) => { "met " (when(m)) @if clk.breached { " (late)" } } None if clk.breached => { span.breach { "breached, " (span(clk.remaining_ms)) } } None => { (span(clk.remaining_ms)) " left" @if clk.paused { " (paused)" } } }
+                    } }
+                }
+            } }
+        }
+        @if !k.tasks.is_empty() { section aria-labelledby="tasks" { h2 id="tasks" { "Tasks" } ul { @for t in &k.tasks { li { @if t.done { "✔ " } @else { "☐ " } (t.title) @if let Some(a) = &t.assignee { " (" (a) ")" } } } } } }
+        section aria-labelledby="comments" {
+            h2 id="comments" { "Comments" }
+            @if k.comments.is_empty() { p { "None yet." } }
+            ul.comments { @for cm in &k.comments { li { strong { (cm.author) } " · " (when(cm.at_ms)) p { (cm.text) } } } }
+        }
+        @if let Some(c) = forms {
+            @if c.principal.can(Permission::WorkCases) {
+                section aria-labelledby="work" {
+                    h2 id="work" { "Work the case" }
+                    form method="post" action=(format!("/cases/{}/assign", k.id)) {
+                        (csrf(c))
+                        label for="owner" { "Owner" }
+                        input id="owner" name="owner" required value=(k.owner.clone().unwrap_or_default());
+                        button type="submit" { "Assign" }
+                    }
+                    form method="post" action=(format!("/cases/{}/comment", k.id)) {
+                        (csrf(c))
+                        label for="text" { "Comment" }
+                        textarea id="text" name="text" rows="3" required {}
+                        button type="submit" { "Add comment" }
+                    }
+                }
+            }
+            @if c.principal.can(Permission::Dispose) {
+                form method="post" action=(format!("/cases/{}/disposition", k.id)) {
+                    (csrf(c))
+                    label for="disposition" { "Disposition" }
+                    select id="disposition" name="disposition" {
+                        option value="true_positive" { "True positive" }
+                        option value="benign_true_positive" { "Benign true positive" }
+                        option value="false_positive" { "False positive" }
+                    }
+                    label for="note" { "Note" }
+                    input id="note" name="note";
+                    button type="submit" { "Resolve" }
+                }
+            }
+        }
+        section aria-labelledby="history" {
+            h2 id="history" { "History" }
+            ol.timeline { @for h in &k.history { li { (when(h.at_ms)) " · " (h.actor) " · " (h.action) @if !h.detail.is_empty() { " — " (h.detail) } } } }
+        }
+    }
+}
+
+pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let r = blocking(move || {
+        let store = s.store()?;
+        Ok((q::load(&store)?.policy, load_case(&store, &id)?))
+    })
+    .await;
+    match r {
+        Ok((policy, k)) => html_response(StatusCode::OK, page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), Some(&c)))),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+fn back_to(id: &str) -> Response {
+    let mut r = Redirect::to(&format!("/cases/{id}")).into_response();
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    r
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    owner: String,
+}
+
+pub async fn case_assign(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Form(f): Form<AssignForm>) -> Response {
+    let who = c.principal.username.clone();
+    match case_op(s, id.clone(), who, "case.assign", move |k, who, now| {
+        let team = k.team.clone();
+        k.assign(Some(f.owner.trim()), team.as_deref(), who, now).map(|_| format!("owner {}", f.owner.trim()))
+    })
+    .await
+    {
+        Ok(_) => back_to(&id),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    text: String,
+}
+
+pub async fn case_comment(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Form(f): Form<CommentForm>) -> Response {
+    let who = c.principal.username.clone();
+    match case_op(s, id.clone(), who, "case.comment", move |k, who, now| k.comment(&f.text, who, now).map(|_| format!("{} characters", f.text.chars().count()))).await {
+        Ok(_) => back_to(&id),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DispositionForm {
+    disposition: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn case_disposition(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Form(f): Form<DispositionForm>) -> Response {
+    let d: Disposition = match f.disposition.parse() {
+        Ok(d) => d,
+        Err(e) => return error_page(Some(&c), &ApiError::bad_request(format!("{e}"))),
+    };
+    let who = c.principal.username.clone();
+    match case_op(s, id.clone(), who, "case.resolve", move |k, who, now| k.resolve(d, &f.note, who, now).map(|_| d.as_str().into())).await {
+        Ok(_) => back_to(&id),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HuntForm {
+    sql: String,
+    #[serde(default)]
+    save_as: String,
+}
+
+fn saved_hunts(store: &dyn StateStore) -> ApiResult<Vec<(String, String)>> {
+    let mut v: Vec<(String, String)> = SAVED_HUNTS.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    for d in store.documents("hunt")? {
+        if let Ok(sql) = serde_json::from_str::<String>(&d.json) {
+            v.push((d.id, sql));
+        }
+    }
+    Ok(v)
+}
+
+fn hunt_markup(c: &Caller, hunts: &[(String, String)], sql: &str, result: Option<Result<(Vec<String>, Vec<serde_json::Value>, usize), String>>) -> Markup {
+    html! {
+        form method="post" action="/hunt" {
+            (csrf(c))
+            label for="sql" { "SQL over the lake (read-only; tables: events and one per OCSF class)" }
+            textarea id="sql" name="sql" rows="5" required { (sql) }
+            label for="save_as" { "Save as (optional)" }
+            input id="save_as" name="save_as";
+            button type="submit" { "Run" }
+        }
+        @match result {
+            Some(Ok((cols, rows, total))) => {
+                p { (total) " rows" @if total > rows.len() { ", first " (rows.len()) " shown" } }
+                div.scroll { table {
+                    thead { tr { @for col in &cols { th scope="col" { (col) } } } }
+                    tbody { @for r in &rows { tr { @for col in &cols { td { (r.get(col).map(|v| match v { serde_json::Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default()) } } } } }
+                } }
+            }
+            Some(Err(e)) => p.error role="alert" { (e) }
+            None => {}
+        }
+        section aria-labelledby="saved" {
+            h2 id="saved" { "Saved hunts" }
+            ul { @for (name, q) in hunts { li { details { summary { (name) } pre { (q) } } } } }
+        }
+    }
+}
+
+pub async fn hunt_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    match blocking(move || saved_hunts(&s.store()?)).await {
+        Ok(h) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, SAVED_HUNTS[0].1, None))),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, Form(f): Form<HuntForm>) -> Response {
+    let who = c.principal.username.clone();
+    let sql = f.sql.clone();
+    let r = blocking(move || {
+        let mut store = s.store()?;
+        let name = f.save_as.trim().to_string();
+        if !name.is_empty() {
+            if name.len() > 100 {
+                return Err(ApiError::bad_request("a saved hunt's name is at most 100 characters"));
+            }
+            store.put_documents("hunt", &[vigil_store::Document { id: name.clone(), updated_ms: now_ms(), json: serde_json::to_string(&f.sql).unwrap_or_default() }], false, &[vigil_store::AuditEntry::new(now_ms(), &who, "hunt.save", &name, "ok", "")])?;
+        }
+        let hunts = saved_hunts(&store)?;
+        let engine = vigil_query::QueryEngine::open(&s.dir.lake()).map_err(ApiError::internal)?;
+        let result = engine.run_readonly(&f.sql).map_err(|e| e.to_string()).and_then(|r| {
+            let rows = r.to_json_rows().map_err(|e| e.to_string())?;
+            let total = rows.len();
+            Ok((r.columns.clone(), rows.into_iter().take(500).collect::<Vec<_>>(), total))
+        });
+        let detail = match &result { Ok((_, _, n)) => format!("{n} rows"), Err(e) => e.chars().take(200).collect() };
+        q::audit(&mut store, &vigil_store::AuditEntry::new(now_ms(), &who, "hunt.query", "lake", if result.is_ok() { "ok" } else { "error" }, &format!("{detail}: {}", f.sql.chars().take(500).collect::<String>())))?;
+        Ok((hunts, result))
+    })
+    .await;
+    match r {
+        Ok((hunts, result)) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &hunts, &sql, Some(result)))),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+pub async fn rules_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let paths = s.config.rules.clone();
+    let r = blocking(move || {
+        let mut pack = vigil_detect::RulePack::default();
+        vigil_detect::builtin::add_to(&mut pack);
+        pack.merge(vigil_detect::RulePack::load(&paths));
+        pack.finish();
+        Ok(pack)
+    })
+    .await;
+    let pack = match r {
+        Ok(p) => p,
+        Err(e) => return error_page(Some(&c), &e),
+    };
+    let sm = pack.summary();
+    html_response(StatusCode::OK, page("Rules", Some(&c), html! {
+        p { (sm.rules) " rules (" (sm.active) " active, " (sm.idle) " idle), " (sm.correlations) " correlations, " (sm.rejected) " rejected." }
+        @if !pack.rejected.is_empty() {
+            h2 { "Rejected" }
+            table { thead { tr { th scope="col" { "File" } th scope="col" { "Rule" } th scope="col" { "Reason" } } } tbody { @for r in &pack.rejected { tr { td { (r.file) } td { (r.rule_id.clone().or(r.title.clone()).unwrap_or_default()) } td { (r.reason) } } } } }
+        }
+        h2 { "Loaded" }
+        table { thead { tr { th scope="col" { "Title" } th scope="col" { "Level" } th scope="col" { "State" } th scope="col" { "File" } } } tbody {
+            @for r in &pack.rules { tr { td { (r.info.title) } td { (r.info.level.as_str()) } td { @match &r.idle { Some(why) => { "idle: " (why) } None => { "active" } } } td { (r.info.file) } } }
+        } }
+    }))
+}
+
+pub async fn auditor_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let c2 = c.clone();
+    let r = blocking(move || {
+        let mut store = s.store()?;
+        let list = crate::api::granted_cases(&store, &c2)?;
+        q::audit(&mut store, &vigil_store::AuditEntry::new(now_ms(), &c2.principal.username, "auditor.view", "cases", "ok", &format!("{} cases listed", list.len())))?;
+        Ok(list)
+    })
+    .await;
+    match r {
+        Ok(list) => html_response(StatusCode::OK, page("Auditor portal", Some(&c), html! {
+            p { "Read-only. You see the cases an administrator granted you, for the granted period, until the grant expires. Every view is recorded." }
+            @if list.is_empty() { p { "No case is granted to you now." } }
+            ul { @for k in &list { li { a href=(format!("/auditor/cases/{}", k.id)) { (k.id) " — " (k.title) } } } }
+            h2 { "Your grants" }
+            ul { @for g in &c.principal.grants { li { (g.cases.join(", ")) " · period " (when(g.from_ms)) " → " (when(g.to_ms)) " · expires " (when(g.expires_ms)) } } }
+        })),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+pub async fn auditor_case_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let c2 = c.clone();
+    let r = blocking(move || {
+        let mut store = s.store()?;
+        let k = crate::api::auditor_view(&mut store, &c2, &id)?;
+        Ok((q::load(&store)?.policy, k))
+    })
+    .await;
+    match r {
+        Ok((policy, k)) => html_response(StatusCode::OK, page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), None))),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+pub async fn admin_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let r = blocking(move || {
+        let mut store = s.store()?;
+        let auth = Auth::new(&mut store);
+        Ok((auth.users()?, auth.tokens(None)?, auth.grants(None)?))
+    })
+    .await;
+    match r {
+        Ok((users, tokens, grants)) => html_response(StatusCode::OK, page("Admin", Some(&c), html! {
+            p { "Users, tokens and grants are created through the API (" code { "POST /api/v1/users" } ", " code { "/tokens" } ", " code { "/grants" } "); a token's secret is shown once, at creation." }
+            h2 { "Users" }
+            table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
+            h2 { "API tokens" }
+            table { thead { tr { th scope="col" { "Id" } th scope="col" { "Name" } th scope="col" { "Owner" } th scope="col" { "Roles" } th scope="col" { "Expires" } th scope="col" { "State" } } } tbody { @for t in &tokens { tr { td { code { (t.id) } } td { (t.name) } td { (t.owner) } td { (t.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { (t.expires_ms.map(when).unwrap_or_else(|| "never".into())) } td { @if t.revoked_ms.is_some() { "revoked" } @else { "active" } } } } } }
+            h2 { "Auditor grants" }
+            table { thead { tr { th scope="col" { "Auditor" } th scope="col" { "Cases" } th scope="col" { "Period" } th scope="col" { "Expires" } } } tbody { @for g in &grants { tr { td { (g.auditor) } td { (g.cases.join(", ")) } td { (when(g.from_ms)) " → " (when(g.to_ms)) } td { (when(g.expires_ms)) @if g.revoked_ms.is_some() { " (revoked)" } } } } } }
+        })),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+#[allow(dead_code)]
+fn unused(_: PreEscaped<&str>) {}
