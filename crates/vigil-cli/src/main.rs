@@ -9,6 +9,7 @@ mod demo;
 mod detect;
 mod output;
 mod queue;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -190,6 +191,23 @@ enum Command {
         threads: usize,
         /// Sigma rules to run besides Vigil's built-in ones (a SigmaHQ checkout's `rules/`, say):
         /// the ones whose logsource the simulated logs satisfy fire as events arrive.
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// After the pilot run, serve the web app on the demo's data.
+        #[arg(long)]
+        serve: bool,
+        /// Where `--serve` listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    /// Serve the REST API, HTTP ingest (JSON lines, Splunk HEC) and the web app.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Leave `Secure` off the session cookie (plain HTTP off loopback; not for production).
+        #[arg(long)]
+        insecure_cookies: bool,
+        /// Sigma rules beside the built-in ones for events ingested over HTTP.
         #[arg(long = "rules", value_name = "PATH")]
         rules: Vec<PathBuf>,
     },
@@ -395,14 +413,31 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
         }
-        Command::Demo { dir, seed, days, users, threads, rules } => {
+        Command::Demo { dir, seed, days, users, threads, rules, serve, listen } => {
             let args = demo::DemoArgs {
-                dir,
+                dir: dir.clone(),
                 sim: demo::SimArgs { seed, days, users, start: None, scenarios: Vec::new() },
                 threads: threads.max(1),
-                rules,
+                rules: rules.clone(),
             };
-            demo::demo(&args, cli.json, show_progress)
+            demo::demo(&args, cli.json, show_progress)?;
+            if !serve {
+                return Ok(());
+            }
+            let data = dir.join("data");
+            let creds = serve::demo_users(&DataDir::new(&data))?;
+            println!();
+            println!("Serving the demo at http://{listen}");
+            println!("Demo credentials (new each run):");
+            for (user, pw, roles) in &creds {
+                println!("  {user:<10} {pw:<22} {roles}");
+            }
+            let mut config = vigil_server::Config::new(&data);
+            config.rules = rules;
+            serve::run(config, listen)
+        }
+        Command::Serve { listen, insecure_cookies, rules } => {
+            serve::serve(&cli.data_dir, listen, insecure_cookies, rules)
         }
     }
 }

@@ -59,7 +59,12 @@ pub struct Login {
 }
 
 /// Signs in; returns the CSRF token the caller must echo on state-changing requests.
-pub async fn sign_in(s: &Shared, username: String, password: String, ip: String) -> ApiResult<(String, vigil_auth::Session)> {
+pub async fn sign_in(
+    s: &Shared,
+    username: String,
+    password: String,
+    ip: String,
+) -> ApiResult<(String, vigil_auth::Session)> {
     let st = s.clone();
     blocking(move || {
         let mut store = st.store()?;
@@ -79,10 +84,16 @@ pub fn session_cookie(s: &Shared, secret: &str, max_age_secs: i64) -> HeaderValu
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-pub async fn login(State(s): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Json(b): Json<Login>) -> ApiResult<Response> {
+pub async fn login(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(b): Json<Login>,
+) -> ApiResult<Response> {
     let (secret, session) = sign_in(&s, b.username, b.password, addr.ip().to_string()).await?;
-    let mut r = Json(json!({"username": session.username, "csrf_token": session.csrf_token, "expires_ms": session.expires_ms()}))
-        .into_response();
+    let mut r = Json(
+        json!({"username": session.username, "csrf_token": session.csrf_token, "expires_ms": session.expires_ms()}),
+    )
+    .into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, &secret, 12 * 3600));
     Ok(r)
 }
@@ -119,7 +130,11 @@ pub struct Sql {
 }
 
 /// Read-only SQL; results capped at `limit` rows (default 1,000, at most 10,000).
-pub async fn query(State(s): State<Shared>, Extension(c): Extension<Caller>, Json(b): Json<Sql>) -> ApiResult<Json<Value>> {
+pub async fn query(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<Sql>,
+) -> ApiResult<Json<Value>> {
     if b.sql.len() > 100_000 {
         return Err(ApiError::bad_request("the query is longer than 100,000 characters"));
     }
@@ -166,7 +181,10 @@ pub async fn alerts(State(s): State<Shared>, Query(f): Query<AlertFilter>) -> Ap
 pub async fn alert(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let store = s.store()?;
-        let a = q::stored_alerts(&store)?.into_iter().find(|a| a.id == id).ok_or_else(|| ApiError::not_found(format!("no alert {id}")))?;
+        let a = q::stored_alerts(&store)?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("no alert {id}")))?;
         Ok(Json(json!(a)))
     })
     .await
@@ -258,7 +276,12 @@ pub struct Assign {
     pub team: Option<String>,
 }
 
-pub async fn case_assign(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Json(b): Json<Assign>) -> ApiResult<Json<Case>> {
+pub async fn case_assign(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<Assign>,
+) -> ApiResult<Json<Case>> {
     let c = case_op(s, id, c.principal.username, "case.assign", move |case, who, now| {
         let team = b.team.clone().or(case.team.clone());
         case.assign(Some(&b.owner), team.as_deref(), who, now).map(|_| format!("owner {}", b.owner))
@@ -272,7 +295,12 @@ pub struct CommentBody {
     pub text: String,
 }
 
-pub async fn case_comment(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Json(b): Json<CommentBody>) -> ApiResult<Json<Case>> {
+pub async fn case_comment(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<CommentBody>,
+) -> ApiResult<Json<Case>> {
     Ok(Json(
         case_op(s, id, c.principal.username, "case.comment", move |case, who, now| {
             case.comment(&b.text, who, now).map(|_| format!("{} characters", b.text.chars().count()))
@@ -281,8 +309,17 @@ pub async fn case_comment(State(s): State<Shared>, Extension(c): Extension<Calle
     ))
 }
 
-pub async fn case_ack(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> ApiResult<Json<Case>> {
-    Ok(Json(case_op(s, id, c.principal.username, "case.ack", |case, who, now| case.acknowledge(who, now).map(|n| format!("new: {n}"))).await?))
+pub async fn case_ack(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(
+        case_op(s, id, c.principal.username, "case.ack", |case, who, now| {
+            case.acknowledge(who, now).map(|n| format!("new: {n}"))
+        })
+        .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -290,9 +327,19 @@ pub struct StatusBody {
     pub status: String,
 }
 
-pub async fn case_status(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Json(b): Json<StatusBody>) -> ApiResult<Json<Case>> {
+pub async fn case_status(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<StatusBody>,
+) -> ApiResult<Json<Case>> {
     let to: Status = b.status.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(case_op(s, id, c.principal.username, "case.status", move |case, who, now| case.transition(to, who, now).map(|_| to.as_str().into())).await?))
+    Ok(Json(
+        case_op(s, id, c.principal.username, "case.status", move |case, who, now| {
+            case.transition(to, who, now).map(|_| to.as_str().into())
+        })
+        .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,16 +350,31 @@ pub struct SlaBody {
     pub reason: String,
 }
 
-pub async fn case_sla(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Json(b): Json<SlaBody>) -> ApiResult<Json<Case>> {
+pub async fn case_sla(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<SlaBody>,
+) -> ApiResult<Json<Case>> {
     let pause = match b.action.as_str() {
         "pause" => true,
         "resume" => false,
         other => return Err(ApiError::bad_request(format!("action must be pause or resume, not {other:?}"))),
     };
     Ok(Json(
-        case_op(s, id, c.principal.username, if pause { "case.sla_pause" } else { "case.sla_resume" }, move |case, who, now| {
-            if pause { case.pause_sla(&b.reason, who, now).map(|_| b.reason.clone()) } else { case.resume_sla(who, now).map(|_| String::new()) }
-        })
+        case_op(
+            s,
+            id,
+            c.principal.username,
+            if pause { "case.sla_pause" } else { "case.sla_resume" },
+            move |case, who, now| {
+                if pause {
+                    case.pause_sla(&b.reason, who, now).map(|_| b.reason.clone())
+                } else {
+                    case.resume_sla(who, now).map(|_| String::new())
+                }
+            },
+        )
         .await?,
     ))
 }
@@ -324,9 +386,20 @@ pub struct DispositionBody {
     pub note: String,
 }
 
-pub async fn case_disposition(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Json(b): Json<DispositionBody>) -> ApiResult<Json<Case>> {
-    let d: Disposition = b.disposition.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(case_op(s, id, c.principal.username, "case.resolve", move |case, who, now| case.resolve(d, &b.note, who, now).map(|_| d.as_str().into())).await?))
+pub async fn case_disposition(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<DispositionBody>,
+) -> ApiResult<Json<Case>> {
+    let d: Disposition =
+        b.disposition.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(
+        case_op(s, id, c.principal.username, "case.resolve", move |case, who, now| {
+            case.resolve(d, &b.note, who, now).map(|_| d.as_str().into())
+        })
+        .await?,
+    ))
 }
 
 pub async fn rules(State(s): State<Shared>) -> ApiResult<Json<Value>> {
@@ -357,7 +430,11 @@ pub async fn inventory(State(s): State<Shared>) -> ApiResult<Json<Value>> {
     .await
 }
 
-pub async fn inventory_put(State(s): State<Shared>, Extension(c): Extension<Caller>, body: String) -> ApiResult<Json<Value>> {
+pub async fn inventory_put(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    body: String,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
         let mut store = s.store()?;
         let n = q::load_inventory(&mut store, &body, &c.principal.username, now_ms())?;
@@ -397,11 +474,22 @@ fn roles(names: &[String]) -> ApiResult<Vec<Role>> {
     names.iter().map(|r| r.parse::<Role>().map_err(ApiError::from)).collect()
 }
 
-pub async fn user_create(State(s): State<Shared>, Extension(c): Extension<Caller>, Json(b): Json<NewUser>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn user_create(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<NewUser>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let roles = roles(&b.roles)?;
     blocking(move || {
         let mut store = s.store()?;
-        let u = Auth::new(&mut store).create_user(&c.principal.username, &b.username, &b.display_name, &roles, &b.password, now_ms())?;
+        let u = Auth::new(&mut store).create_user(
+            &c.principal.username,
+            &b.username,
+            &b.display_name,
+            &roles,
+            &b.password,
+            now_ms(),
+        )?;
         Ok((StatusCode::CREATED, Json(json!(u))))
     })
     .await
@@ -424,20 +512,29 @@ pub struct NewToken {
     pub days: Option<i64>,
 }
 
-pub async fn token_create(State(s): State<Shared>, Extension(c): Extension<Caller>, Json(b): Json<NewToken>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn token_create(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<NewToken>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let roles = roles(&b.roles)?;
     blocking(move || {
         let mut store = s.store()?;
         let now = now_ms();
         let owner = b.owner.clone().unwrap_or_else(|| c.principal.username.clone());
         let expires = b.days.map(|d| now + d.clamp(1, 3650) * 86_400_000);
-        let (secret, view) = Auth::new(&mut store).create_token(&owner, &b.name, &roles, expires, &c.principal.username, now)?;
+        let (secret, view) =
+            Auth::new(&mut store).create_token(&owner, &b.name, &roles, expires, &c.principal.username, now)?;
         Ok((StatusCode::CREATED, Json(json!({"token": secret, "shown_once": true, "details": view}))))
     })
     .await
 }
 
-pub async fn token_revoke(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn token_revoke(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
         let mut store = s.store()?;
         Ok(Json(json!(Auth::new(&mut store).revoke_token(&id, &c.principal.username, now_ms())?)))
@@ -462,16 +559,32 @@ pub struct NewGrant {
     pub expires_ms: i64,
 }
 
-pub async fn grant_create(State(s): State<Shared>, Extension(c): Extension<Caller>, Json(b): Json<NewGrant>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn grant_create(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<NewGrant>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     blocking(move || {
         let mut store = s.store()?;
-        let g = Auth::new(&mut store).grant(&c.principal.username, &b.auditor, &b.cases, b.from_ms, b.to_ms, b.expires_ms, now_ms())?;
+        let g = Auth::new(&mut store).grant(
+            &c.principal.username,
+            &b.auditor,
+            &b.cases,
+            b.from_ms,
+            b.to_ms,
+            b.expires_ms,
+            now_ms(),
+        )?;
         Ok((StatusCode::CREATED, Json(json!(g))))
     })
     .await
 }
 
-pub async fn grant_revoke(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn grant_revoke(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
         let mut store = s.store()?;
         Ok(Json(json!(Auth::new(&mut store).revoke_grant(&id, &c.principal.username, now_ms())?)))
@@ -494,17 +607,35 @@ pub fn auditor_view(store: &mut dyn StateStore, c: &Caller, id: &str) -> ApiResu
     case.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "not_granted", format!("case {id} is not granted to you")))
 }
 
-pub async fn auditor_cases(State(s): State<Shared>, Extension(c): Extension<Caller>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
+pub async fn auditor_cases(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<Page>,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
         let mut store = s.store()?;
         let list = granted_cases(&store, &c)?;
-        q::audit(&mut store, &vigil_store::AuditEntry::new(now_ms(), &c.principal.username, "auditor.view", "cases", "ok", &format!("{} cases listed", list.len())))?;
+        q::audit(
+            &mut store,
+            &vigil_store::AuditEntry::new(
+                now_ms(),
+                &c.principal.username,
+                "auditor.view",
+                "cases",
+                "ok",
+                &format!("{} cases listed", list.len()),
+            ),
+        )?;
         Ok(Json(page(list, &p)))
     })
     .await
 }
 
-pub async fn auditor_case(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> ApiResult<Json<Case>> {
+pub async fn auditor_case(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Case>> {
     blocking(move || {
         let mut store = s.store()?;
         Ok(Json(auditor_view(&mut store, &c, &id)?))

@@ -16,6 +16,9 @@ use vigil_store::AuditEntry;
 use crate::{Access, ApiError, Shared, now_ms};
 
 pub const SESSION_COOKIE: &str = "vigil_session";
+/// Set on every response the access check refused (`role`, `unauthenticated` or `csrf`), so a
+/// refusal by the check is told apart from a handler's own answer.
+pub const DENIED_HEADER: &str = "x-vigil-denied";
 const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// The caller of a request, when there is one, and the session it came with.
@@ -64,7 +67,10 @@ fn deny(state: &Shared, caller: Option<&Caller>, method: &Method, path: &str, wh
     }
     if let Ok(mut store) = state.store() {
         let who = caller.map_or("anonymous", |c| c.principal.username.as_str());
-        let _ = vigil_queue::audit(&mut store, &AuditEntry::new(now_ms(), who, "http.denied", &format!("{method} {path}"), "denied", why));
+        let _ = vigil_queue::audit(
+            &mut store,
+            &AuditEntry::new(now_ms(), who, "http.denied", &format!("{method} {path}"), "denied", why),
+        );
     }
 }
 
@@ -90,7 +96,9 @@ pub async fn authorize(
         }
         Ok(Err(e)) => {
             deny(&state, None, &method, &path, &e.message);
-            return e.into_response();
+            let mut r = e.into_response();
+            r.headers_mut().insert(DENIED_HEADER, axum::http::HeaderValue::from_static("unauthenticated"));
+            return r;
         }
         Err(e) => return ApiError::internal(e).into_response(),
     };
@@ -98,11 +106,13 @@ pub async fn authorize(
         (Access::Public, _) => true,
         (_, None) => {
             deny(&state, None, &method, &path, "not signed in");
-            return match (hec, web) {
+            let mut r = match (hec, web) {
                 (true, _) => hec_error(StatusCode::UNAUTHORIZED, 2, "Token is required"),
                 (_, true) => Redirect::to("/login").into_response(),
                 _ => ApiError::unauthenticated().into_response(),
             };
+            r.headers_mut().insert(DENIED_HEADER, axum::http::HeaderValue::from_static("unauthenticated"));
+            return r;
         }
         (Access::Signed, Some(_)) => true,
         (Access::Needs(p), Some(c)) => c.principal.can(p),
@@ -110,13 +120,15 @@ pub async fn authorize(
     };
     if !allowed {
         deny(&state, caller.as_ref(), &method, &path, "role does not allow it");
-        return if hec {
+        let mut r = if hec {
             hec_error(StatusCode::FORBIDDEN, 4, "Invalid token")
         } else if web {
-            crate::web::forbidden_page(caller.as_ref()).into_response()
+            crate::web::forbidden_page(caller.as_ref())
         } else {
             ApiError::forbidden(&format!("{method} {path}")).into_response()
         };
+        r.headers_mut().insert(DENIED_HEADER, axum::http::HeaderValue::from_static("role"));
+        return r;
     }
     // CSRF: a browser session changing state must prove the page came from us.
     let mut req = req;
@@ -140,7 +152,9 @@ pub async fn authorize(
         };
         if !presented.is_some_and(|t| vigil_auth::check_csrf(s, &t)) {
             deny(&state, caller.as_ref(), &method, &path, "missing or wrong CSRF token");
-            return ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong CSRF token").into_response();
+            let mut r = ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong CSRF token").into_response();
+            r.headers_mut().insert(DENIED_HEADER, axum::http::HeaderValue::from_static("csrf"));
+            return r;
         }
     }
     if let Some(c) = caller {

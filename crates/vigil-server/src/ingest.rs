@@ -74,9 +74,9 @@ impl Spool {
                 (dir.clone(), pending.clone(), wake.clone(), stop.clone(), files.clone(), events.clone());
             let data_dir = config.data_dir.clone();
             let rules = config.rules.clone();
-            std::thread::Builder::new().name("vigil-ingest".into()).spawn(move || {
-                worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events)
-            })?
+            std::thread::Builder::new()
+                .name("vigil-ingest".into())
+                .spawn(move || worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events))?
         };
         Ok(Spool {
             dir,
@@ -263,14 +263,23 @@ pub async fn hec(State(s): State<Shared>, body: Bytes) -> Response {
     let events = match hec_events(&body) {
         Ok(e) if e.is_empty() => return hec_reply(StatusCode::BAD_REQUEST, 5, "No data", None),
         Ok(e) => e,
-        Err(n) => return hec_reply(StatusCode::BAD_REQUEST, 6, "Invalid data format", Some(("invalid-event-number", json!(n)))),
+        Err(n) => {
+            return hec_reply(
+                StatusCode::BAD_REQUEST,
+                6,
+                "Invalid data format",
+                Some(("invalid-event-number", json!(n))),
+            );
+        }
     };
     let mut text = events.join("\n");
     text.push('\n');
     let st = s.clone();
     match tokio::task::spawn_blocking(move || st.ingest.accept(text.as_bytes())).await {
         Ok(Ok(_)) => hec_reply(StatusCode::OK, 0, "Success", None),
-        Ok(Err(e)) if e.status == StatusCode::SERVICE_UNAVAILABLE => hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None),
+        Ok(Err(e)) if e.status == StatusCode::SERVICE_UNAVAILABLE => {
+            hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None)
+        }
         _ => hec_reply(StatusCode::INTERNAL_SERVER_ERROR, 8, "Internal server error", None),
     }
 }

@@ -123,41 +123,110 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
     vec![
         (spec(Method::GET, "/api/v1/health", Public, "Liveness and the schema version"), get(api::health)),
         (spec(Method::GET, "/api/v1/openapi.json", Public, "This API's OpenAPI 3.1 document"), get(openapi::document)),
-        (spec(Method::POST, "/api/v1/session", Public, "Sign in with a password; sets the session cookie"), post(api::login)),
+        (
+            spec(Method::POST, "/api/v1/session", Public, "Sign in with a password; sets the session cookie"),
+            post(api::login),
+        ),
         (spec(Method::DELETE, "/api/v1/session", Signed, "Sign out"), axum::routing::delete(api::logout)),
         (spec(Method::GET, "/api/v1/me", Signed, "Who is calling, with roles and grants"), get(api::me)),
         (spec(Method::POST, "/api/v1/events/query", Needs(P::Hunt), "Read-only SQL over the lake"), post(api::query)),
         (spec(Method::GET, "/api/v1/alerts", Needs(P::ViewQueue), "Stored alerts, oldest first"), get(api::alerts)),
         (spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::ViewQueue), "One alert"), get(api::alert)),
         (spec(Method::GET, "/api/v1/incidents", Needs(P::ViewQueue), "Incidents by risk"), get(api::incidents)),
-        (spec(Method::GET, "/api/v1/incidents/{id}", Needs(P::ViewQueue), "One incident with its verdict's work"), get(api::incident)),
+        (
+            spec(Method::GET, "/api/v1/incidents/{id}", Needs(P::ViewQueue), "One incident with its verdict's work"),
+            get(api::incident),
+        ),
         (spec(Method::POST, "/api/v1/triage", Needs(P::WorkCases), "Run triage now"), post(api::triage)),
         (spec(Method::GET, "/api/v1/cases", Needs(P::ViewQueue), "Cases with their SLA clocks"), get(api::cases)),
         (spec(Method::GET, "/api/v1/cases/{id}", Needs(P::ViewQueue), "One case"), get(api::case)),
-        (spec(Method::POST, "/api/v1/cases/{id}/assign", Needs(P::WorkCases), "Assign an owner (and team)"), post(api::case_assign)),
+        (
+            spec(Method::POST, "/api/v1/cases/{id}/assign", Needs(P::WorkCases), "Assign an owner (and team)"),
+            post(api::case_assign),
+        ),
         (spec(Method::POST, "/api/v1/cases/{id}/comments", Needs(P::WorkCases), "Comment"), post(api::case_comment)),
         (spec(Method::POST, "/api/v1/cases/{id}/acknowledge", Needs(P::WorkCases), "Acknowledge"), post(api::case_ack)),
-        (spec(Method::POST, "/api/v1/cases/{id}/status", Needs(P::WorkCases), "Move to another status"), post(api::case_status)),
-        (spec(Method::POST, "/api/v1/cases/{id}/sla", Needs(P::WorkCases), "Pause or resume the SLA clocks"), post(api::case_sla)),
-        (spec(Method::POST, "/api/v1/cases/{id}/disposition", Needs(P::Dispose), "Resolve with a disposition"), post(api::case_disposition)),
-        (spec(Method::GET, "/api/v1/rules", Needs(P::ViewRules), "Rules loaded, idle and rejected, with reasons"), get(api::rules)),
-        (spec(Method::GET, "/api/v1/inventory", Needs(P::ViewInventory), "The asset and identity inventory"), get(api::inventory)),
-        (spec(Method::PUT, "/api/v1/inventory", Needs(P::ManageInventory), "Replace the inventory"), axum::routing::put(api::inventory_put)),
+        (
+            spec(Method::POST, "/api/v1/cases/{id}/status", Needs(P::WorkCases), "Move to another status"),
+            post(api::case_status),
+        ),
+        (
+            spec(Method::POST, "/api/v1/cases/{id}/sla", Needs(P::WorkCases), "Pause or resume the SLA clocks"),
+            post(api::case_sla),
+        ),
+        (
+            spec(Method::POST, "/api/v1/cases/{id}/disposition", Needs(P::Dispose), "Resolve with a disposition"),
+            post(api::case_disposition),
+        ),
+        (
+            spec(Method::GET, "/api/v1/rules", Needs(P::ViewRules), "Rules loaded, idle and rejected, with reasons"),
+            get(api::rules),
+        ),
+        (
+            spec(Method::GET, "/api/v1/inventory", Needs(P::ViewInventory), "The asset and identity inventory"),
+            get(api::inventory),
+        ),
+        (
+            spec(Method::PUT, "/api/v1/inventory", Needs(P::ManageInventory), "Replace the inventory"),
+            axum::routing::put(api::inventory_put),
+        ),
         (spec(Method::GET, "/api/v1/audit", Needs(P::ViewAudit), "The audit log"), get(api::audit)),
-        (spec(Method::POST, "/api/v1/ingest", Needs(P::Ingest), "Ingest JSON lines (any format `vigil ingest` reads)"), post(ingest::json_lines)),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/ingest",
+                Needs(P::Ingest),
+                "Ingest JSON lines (any format `vigil ingest` reads)",
+            ),
+            post(ingest::json_lines),
+        ),
         (spec(Method::POST, "/services/collector/event", Hec, "Splunk HEC-compatible event ingest"), post(ingest::hec)),
-        (spec(Method::POST, "/services/collector/event/1.0", Hec, "Splunk HEC-compatible event ingest"), post(ingest::hec)),
+        (
+            spec(Method::POST, "/services/collector/event/1.0", Hec, "Splunk HEC-compatible event ingest"),
+            post(ingest::hec),
+        ),
         (spec(Method::GET, "/services/collector/health", Public, "Splunk HEC health"), get(ingest::hec_health)),
         (spec(Method::GET, "/api/v1/users", Needs(P::ManageIdentity), "Users"), get(api::users)),
         (spec(Method::POST, "/api/v1/users", Needs(P::ManageIdentity), "Create a user"), post(api::user_create)),
-        (spec(Method::GET, "/api/v1/tokens", Needs(P::ManageIdentity), "API tokens (never their secrets)"), get(api::tokens)),
-        (spec(Method::POST, "/api/v1/tokens", Needs(P::ManageIdentity), "Create a token; its secret is shown once"), post(api::token_create)),
-        (spec(Method::DELETE, "/api/v1/tokens/{id}", Needs(P::ManageIdentity), "Revoke a token"), axum::routing::delete(api::token_revoke)),
+        (
+            spec(Method::GET, "/api/v1/tokens", Needs(P::ManageIdentity), "API tokens (never their secrets)"),
+            get(api::tokens),
+        ),
+        (
+            spec(Method::POST, "/api/v1/tokens", Needs(P::ManageIdentity), "Create a token; its secret is shown once"),
+            post(api::token_create),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/tokens/{id}", Needs(P::ManageIdentity), "Revoke a token"),
+            axum::routing::delete(api::token_revoke),
+        ),
         (spec(Method::GET, "/api/v1/grants", Needs(P::ManageIdentity), "Auditor grants"), get(api::grants)),
-        (spec(Method::POST, "/api/v1/grants", Needs(P::ManageIdentity), "Grant an auditor named cases for a period"), post(api::grant_create)),
-        (spec(Method::DELETE, "/api/v1/grants/{id}", Needs(P::ManageIdentity), "Revoke a grant"), axum::routing::delete(api::grant_revoke)),
-        (spec(Method::GET, "/api/v1/auditor/cases", Needs(P::AuditorPortal), "The cases granted to the calling auditor"), get(api::auditor_cases)),
-        (spec(Method::GET, "/api/v1/auditor/cases/{id}", Needs(P::AuditorPortal), "One granted case (recorded as an auditor view)"), get(api::auditor_case)),
+        (
+            spec(Method::POST, "/api/v1/grants", Needs(P::ManageIdentity), "Grant an auditor named cases for a period"),
+            post(api::grant_create),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/grants/{id}", Needs(P::ManageIdentity), "Revoke a grant"),
+            axum::routing::delete(api::grant_revoke),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/auditor/cases",
+                Needs(P::AuditorPortal),
+                "The cases granted to the calling auditor",
+            ),
+            get(api::auditor_cases),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/auditor/cases/{id}",
+                Needs(P::AuditorPortal),
+                "One granted case (recorded as an auditor view)",
+            ),
+            get(api::auditor_case),
+        ),
         // The web app.
         (spec(Method::GET, "/", Public, "The queue (sign-in when signed out)"), get(web::home)),
         (spec(Method::GET, "/login", Public, "Sign-in page"), get(web::login_page)),
@@ -169,12 +238,18 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (spec(Method::GET, "/cases/{id}", Needs(P::ViewQueue), "Case page"), get(web::case_page)),
         (spec(Method::POST, "/cases/{id}/assign", Needs(P::WorkCases), "Assign (form)"), post(web::case_assign)),
         (spec(Method::POST, "/cases/{id}/comment", Needs(P::WorkCases), "Comment (form)"), post(web::case_comment)),
-        (spec(Method::POST, "/cases/{id}/disposition", Needs(P::Dispose), "Resolve (form)"), post(web::case_disposition)),
+        (
+            spec(Method::POST, "/cases/{id}/disposition", Needs(P::Dispose), "Resolve (form)"),
+            post(web::case_disposition),
+        ),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
         (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),
         (spec(Method::GET, "/auditor", Needs(P::AuditorPortal), "Auditor portal"), get(web::auditor_page)),
-        (spec(Method::GET, "/auditor/cases/{id}", Needs(P::AuditorPortal), "A granted case, read-only"), get(web::auditor_case_page)),
+        (
+            spec(Method::GET, "/auditor/cases/{id}", Needs(P::AuditorPortal), "A granted case, read-only"),
+            get(web::auditor_case_page),
+        ),
         (spec(Method::GET, "/admin", Needs(P::ManageIdentity), "Users, tokens and grants"), get(web::admin_page)),
     ]
 }
@@ -185,10 +260,8 @@ pub fn router(state: Shared) -> Router {
     for (spec, handler) in routes() {
         let access = spec.access;
         let web = spec.web;
-        let guarded = handler.route_layer(middleware::from_fn_with_state(
-            (state.clone(), access, web),
-            authn::authorize,
-        ));
+        let guarded =
+            handler.route_layer(middleware::from_fn_with_state((state.clone(), access, web), authn::authorize));
         r = r.route(spec.path, guarded);
     }
     r.fallback(api::not_found)
@@ -218,15 +291,30 @@ async fn security_headers(mut r: axum::response::Response) -> axum::response::Re
 
 /// Serves until ctrl-c or SIGTERM, then stops taking requests, lets those in flight finish and
 /// ingests everything already spooled before returning.
-pub async fn serve(state: Shared, addr: SocketAddr, ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>) -> std::io::Result<()> {
+pub async fn serve(
+    state: Shared,
+    addr: SocketAddr,
+    ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+) -> std::io::Result<()> {
+    serve_until(state, addr, ready, shutdown_signal()).await
+}
+
+/// [`serve`], stopping when `stop` completes instead of on a signal.
+pub async fn serve_until(
+    state: Shared,
+    addr: SocketAddr,
+    ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     if let Some(tx) = ready {
         let _ = tx.send(local);
     }
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-    state.ingest.shutdown();
+    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+    let st = state.clone();
+    let _ = tokio::task::spawn_blocking(move || st.ingest.shutdown()).await;
     Ok(())
 }
 

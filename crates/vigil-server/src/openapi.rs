@@ -3,8 +3,13 @@
 
 use axum::Json;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Required, ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    ComponentsBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Required,
+    ResponseBuilder, ResponsesBuilder,
+};
 
 use crate::{Access, routes};
 
@@ -35,7 +40,10 @@ pub fn build() -> OpenApi {
             .responses(
                 ResponsesBuilder::new()
                     .response("200", ResponseBuilder::new().description("Success (JSON)"))
-                    .response("400", ResponseBuilder::new().description("Bad request: {\"error\": {\"code\", \"message\"}}"))
+                    .response(
+                        "400",
+                        ResponseBuilder::new().description("Bad request: {\"error\": {\"code\", \"message\"}}"),
+                    )
                     .response("401", ResponseBuilder::new().description("Not signed in"))
                     .response("403", ResponseBuilder::new().description("Not allowed for the caller's roles"))
                     .response("404", ResponseBuilder::new().description("Not found"))
@@ -43,12 +51,16 @@ pub fn build() -> OpenApi {
             );
         for seg in spec.path.split('/') {
             if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                op = op.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True));
+                op = op.parameter(
+                    ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True),
+                );
             }
         }
         if spec.method == axum::http::Method::GET && matches!(spec.path, p if p.ends_with('s') && !p.contains('{')) {
             for name in ["limit", "offset"] {
-                op = op.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Query).required(Required::False));
+                op = op.parameter(
+                    ParameterBuilder::new().name(name).parameter_in(ParameterIn::Query).required(Required::False),
+                );
             }
         }
         if spec.access != Access::Public {

@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Extension, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use vigil_auth::{Auth, Permission};
 use vigil_cases::{Case, Disposition, SlaPolicy};
@@ -51,7 +51,13 @@ fn when(ms: i64) -> String {
 
 fn span(ms: i64) -> String {
     let m = ms.abs() / 60_000;
-    let s = if m >= 2880 { format!("{}d {}h", m / 1440, (m % 1440) / 60) } else if m >= 120 { format!("{}h {:02}m", m / 60, m % 60) } else { format!("{m}m") };
+    let s = if m >= 2880 {
+        format!("{}d {}h", m / 1440, (m % 1440) / 60)
+    } else if m >= 120 {
+        format!("{}h {:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m")
+    };
     if ms < 0 { format!("{s} overdue") } else { s }
 }
 
@@ -102,13 +108,24 @@ fn html_response(status: StatusCode, m: Markup) -> Response {
 }
 
 fn error_page(caller: Option<&Caller>, e: &ApiError) -> Response {
-    html_response(e.status, page("Something is not right", caller, html! { p role="alert" { (e.message) } p { a href="/" { "Back to the queue" } } }))
+    html_response(
+        e.status,
+        page(
+            "Something is not right",
+            caller,
+            html! { p role="alert" { (e.message) } p { a href="/" { "Back to the queue" } } },
+        ),
+    )
 }
 
 pub fn forbidden_page(caller: Option<&Caller>) -> Response {
     html_response(
         StatusCode::FORBIDDEN,
-        page("Not allowed", caller, html! { p role="alert" { "Your roles do not allow this page." } p { a href="/" { "Home" } } }),
+        page(
+            "Not allowed",
+            caller,
+            html! { p role="alert" { "Your roles do not allow this page." } p { a href="/" { "Home" } } },
+        ),
     )
 }
 
@@ -143,7 +160,11 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login_submit(State(s): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<LoginForm>) -> Response {
+pub async fn login_submit(
+    State(s): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> Response {
     match crate::api::sign_in(&s, f.username, f.password, addr.ip().to_string()).await {
         Ok((secret, _)) => {
             let mut r = Redirect::to("/").into_response();
@@ -168,7 +189,10 @@ pub async fn logout(State(s): State<Shared>, headers: axum::http::HeaderMap) -> 
     let _ = crate::api::logout(State(s), headers).await;
     let mut r = Redirect::to("/login").into_response();
     *r.status_mut() = StatusCode::SEE_OTHER;
-    r.headers_mut().insert(header::SET_COOKIE, axum::http::HeaderValue::from_static("vigil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        axum::http::HeaderValue::from_static("vigil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
     r
 }
 
@@ -190,7 +214,14 @@ pub async fn home(State(s): State<Shared>, caller: Option<Extension<Caller>>) ->
         if c.principal.can(Permission::AuditorPortal) {
             return Redirect::to("/auditor").into_response();
         }
-        return html_response(StatusCode::OK, page("Welcome", Some(&c), html! { p { "Your roles have no queue. Summaries for executives arrive with the scorecard." } }));
+        return html_response(
+            StatusCode::OK,
+            page(
+                "Welcome",
+                Some(&c),
+                html! { p { "Your roles have no queue. Summaries for executives arrive with the scorecard." } },
+            ),
+        );
     }
     let c2 = c.clone();
     let r = blocking(move || {
@@ -291,12 +322,17 @@ fn incident_markup(i: &Incident, alerts: &[vigil_detect::Alert]) -> Markup {
     }
 }
 
-pub async fn incident_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+pub async fn incident_page(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
     let r = blocking(move || {
         let store = s.store()?;
         let i = load_incident(&store, &id)?;
         let ids: std::collections::HashSet<&String> = i.alert_ids().collect();
-        let mut alerts: Vec<vigil_detect::Alert> = q::stored_alerts(&store)?.into_iter().filter(|a| ids.contains(&a.id)).collect();
+        let mut alerts: Vec<vigil_detect::Alert> =
+            q::stored_alerts(&store)?.into_iter().filter(|a| ids.contains(&a.id)).collect();
         alerts.sort_by_key(|a| a.time);
         let case = q::cases(&store)?.into_iter().find(|k| k.merged_into.is_none() && k.incidents.contains(&i.id));
         Ok((i, alerts, case))
@@ -305,10 +341,14 @@ pub async fn incident_page(State(s): State<Shared>, Extension(c): Extension<Call
     match r {
         Ok((i, alerts, case)) => html_response(
             StatusCode::OK,
-            page(&i.title.clone(), Some(&c), html! {
-                @if let Some(k) = &case { p { "Case " a href=(format!("/cases/{}", k.id)) { (k.id) } " · " (k.status.as_str()) " · owner " (k.owner.as_deref().unwrap_or("-")) } }
-                (incident_markup(&i, &alerts))
-            }),
+            page(
+                &i.title.clone(),
+                Some(&c),
+                html! {
+                    @if let Some(k) = &case { p { "Case " a href=(format!("/cases/{}", k.id)) { (k.id) } " · " (k.status.as_str()) " · owner " (k.owner.as_deref().unwrap_or("-")) } }
+                    (incident_markup(&i, &alerts))
+                },
+            ),
         ),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -325,14 +365,21 @@ pub async fn cases_page(State(s): State<Shared>, Extension(c): Extension<Caller>
         Err(e) => return error_page(Some(&c), &e),
     };
     let now = now_ms();
-    html_response(StatusCode::OK, page("Cases", Some(&c), html! {
-        table {
-            thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Severity" } th scope="col" { "Owner" } th scope="col" { "SLA" } th scope="col" { "Title" } } }
-            tbody { @for k in cases.iter().filter(|k| k.merged_into.is_none()) {
-                tr { td { a href=(format!("/cases/{}", k.id)) { (k.id) } } td { (k.status.as_str()) } td { (k.severity.as_str()) } td { (k.owner.as_deref().unwrap_or("-")) } td { (sla_cell(k, &policy, now)) } td { (k.title) } }
-            } }
-        }
-    }))
+    html_response(
+        StatusCode::OK,
+        page(
+            "Cases",
+            Some(&c),
+            html! {
+                table {
+                    thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Severity" } th scope="col" { "Owner" } th scope="col" { "SLA" } th scope="col" { "Title" } } }
+                    tbody { @for k in cases.iter().filter(|k| k.merged_into.is_none()) {
+                        tr { td { a href=(format!("/cases/{}", k.id)) { (k.id) } } td { (k.status.as_str()) } td { (k.severity.as_str()) } td { (k.owner.as_deref().unwrap_or("-")) } td { (sla_cell(k, &policy, now)) } td { (k.title) } }
+                    } }
+                }
+            },
+        ),
+    )
 }
 
 fn case_markup(k: &Case, policy: &SlaPolicy, now: i64, forms: Option<&Caller>) -> Markup {
@@ -409,7 +456,10 @@ pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>,
     })
     .await;
     match r {
-        Ok((policy, k)) => html_response(StatusCode::OK, page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), Some(&c)))),
+        Ok((policy, k)) => html_response(
+            StatusCode::OK,
+            page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), Some(&c))),
+        ),
         Err(e) => error_page(Some(&c), &e),
     }
 }
@@ -425,7 +475,12 @@ pub struct AssignForm {
     owner: String,
 }
 
-pub async fn case_assign(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Form(f): Form<AssignForm>) -> Response {
+pub async fn case_assign(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
     let who = c.principal.username.clone();
     match case_op(s, id.clone(), who, "case.assign", move |k, who, now| {
         let team = k.team.clone();
@@ -443,9 +498,18 @@ pub struct CommentForm {
     text: String,
 }
 
-pub async fn case_comment(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Form(f): Form<CommentForm>) -> Response {
+pub async fn case_comment(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Form(f): Form<CommentForm>,
+) -> Response {
     let who = c.principal.username.clone();
-    match case_op(s, id.clone(), who, "case.comment", move |k, who, now| k.comment(&f.text, who, now).map(|_| format!("{} characters", f.text.chars().count()))).await {
+    match case_op(s, id.clone(), who, "case.comment", move |k, who, now| {
+        k.comment(&f.text, who, now).map(|_| format!("{} characters", f.text.chars().count()))
+    })
+    .await
+    {
         Ok(_) => back_to(&id),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -458,13 +522,22 @@ pub struct DispositionForm {
     note: String,
 }
 
-pub async fn case_disposition(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>, Form(f): Form<DispositionForm>) -> Response {
+pub async fn case_disposition(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Form(f): Form<DispositionForm>,
+) -> Response {
     let d: Disposition = match f.disposition.parse() {
         Ok(d) => d,
         Err(e) => return error_page(Some(&c), &ApiError::bad_request(format!("{e}"))),
     };
     let who = c.principal.username.clone();
-    match case_op(s, id.clone(), who, "case.resolve", move |k, who, now| k.resolve(d, &f.note, who, now).map(|_| d.as_str().into())).await {
+    match case_op(s, id.clone(), who, "case.resolve", move |k, who, now| {
+        k.resolve(d, &f.note, who, now).map(|_| d.as_str().into())
+    })
+    .await
+    {
         Ok(_) => back_to(&id),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -487,7 +560,10 @@ fn saved_hunts(store: &dyn StateStore) -> ApiResult<Vec<(String, String)>> {
     Ok(v)
 }
 
-fn hunt_markup(c: &Caller, hunts: &[(String, String)], sql: &str, result: Option<Result<(Vec<String>, Vec<serde_json::Value>, usize), String>>) -> Markup {
+/// A hunt's columns, its first rows and how many rows it had; or why it failed.
+type HuntResult = Result<(Vec<String>, Vec<serde_json::Value>, usize), String>;
+
+fn hunt_markup(c: &Caller, hunts: &[(String, String)], sql: &str, result: Option<HuntResult>) -> Markup {
     html! {
         form method="post" action="/hunt" {
             (csrf(c))
@@ -532,7 +608,16 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
             if name.len() > 100 {
                 return Err(ApiError::bad_request("a saved hunt's name is at most 100 characters"));
             }
-            store.put_documents("hunt", &[vigil_store::Document { id: name.clone(), updated_ms: now_ms(), json: serde_json::to_string(&f.sql).unwrap_or_default() }], false, &[vigil_store::AuditEntry::new(now_ms(), &who, "hunt.save", &name, "ok", "")])?;
+            store.put_documents(
+                "hunt",
+                &[vigil_store::Document {
+                    id: name.clone(),
+                    updated_ms: now_ms(),
+                    json: serde_json::to_string(&f.sql).unwrap_or_default(),
+                }],
+                false,
+                &[vigil_store::AuditEntry::new(now_ms(), &who, "hunt.save", &name, "ok", "")],
+            )?;
         }
         let hunts = saved_hunts(&store)?;
         let engine = vigil_query::QueryEngine::open(&s.dir.lake()).map_err(ApiError::internal)?;
@@ -541,13 +626,28 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
             let total = rows.len();
             Ok((r.columns.clone(), rows.into_iter().take(500).collect::<Vec<_>>(), total))
         });
-        let detail = match &result { Ok((_, _, n)) => format!("{n} rows"), Err(e) => e.chars().take(200).collect() };
-        q::audit(&mut store, &vigil_store::AuditEntry::new(now_ms(), &who, "hunt.query", "lake", if result.is_ok() { "ok" } else { "error" }, &format!("{detail}: {}", f.sql.chars().take(500).collect::<String>())))?;
+        let detail = match &result {
+            Ok((_, _, n)) => format!("{n} rows"),
+            Err(e) => e.chars().take(200).collect(),
+        };
+        q::audit(
+            &mut store,
+            &vigil_store::AuditEntry::new(
+                now_ms(),
+                &who,
+                "hunt.query",
+                "lake",
+                if result.is_ok() { "ok" } else { "error" },
+                &format!("{detail}: {}", f.sql.chars().take(500).collect::<String>()),
+            ),
+        )?;
         Ok((hunts, result))
     })
     .await;
     match r {
-        Ok((hunts, result)) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &hunts, &sql, Some(result)))),
+        Ok((hunts, result)) => {
+            html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &hunts, &sql, Some(result))))
+        }
         Err(e) => error_page(Some(&c), &e),
     }
 }
@@ -567,17 +667,24 @@ pub async fn rules_page(State(s): State<Shared>, Extension(c): Extension<Caller>
         Err(e) => return error_page(Some(&c), &e),
     };
     let sm = pack.summary();
-    html_response(StatusCode::OK, page("Rules", Some(&c), html! {
-        p { (sm.rules) " rules (" (sm.active) " active, " (sm.idle) " idle), " (sm.correlations) " correlations, " (sm.rejected) " rejected." }
-        @if !pack.rejected.is_empty() {
-            h2 { "Rejected" }
-            table { thead { tr { th scope="col" { "File" } th scope="col" { "Rule" } th scope="col" { "Reason" } } } tbody { @for r in &pack.rejected { tr { td { (r.file) } td { (r.rule_id.clone().or(r.title.clone()).unwrap_or_default()) } td { (r.reason) } } } } }
-        }
-        h2 { "Loaded" }
-        table { thead { tr { th scope="col" { "Title" } th scope="col" { "Level" } th scope="col" { "State" } th scope="col" { "File" } } } tbody {
-            @for r in &pack.rules { tr { td { (r.info.title) } td { (r.info.level.as_str()) } td { @match &r.idle { Some(why) => { "idle: " (why) } None => { "active" } } } td { (r.info.file) } } }
-        } }
-    }))
+    html_response(
+        StatusCode::OK,
+        page(
+            "Rules",
+            Some(&c),
+            html! {
+                p { (sm.rules) " rules (" (sm.active) " active, " (sm.idle) " idle), " (sm.correlations) " correlations, " (sm.rejected) " rejected." }
+                @if !pack.rejected.is_empty() {
+                    h2 { "Rejected" }
+                    table { thead { tr { th scope="col" { "File" } th scope="col" { "Rule" } th scope="col" { "Reason" } } } tbody { @for r in &pack.rejected { tr { td { (r.file) } td { (r.rule_id.clone().or(r.title.clone()).unwrap_or_default()) } td { (r.reason) } } } } }
+                }
+                h2 { "Loaded" }
+                table { thead { tr { th scope="col" { "Title" } th scope="col" { "Level" } th scope="col" { "State" } th scope="col" { "File" } } } tbody {
+                    @for r in &pack.rules { tr { td { (r.info.title) } td { (r.info.level.as_str()) } td { @match &r.idle { Some(why) => { "idle: " (why) } None => { "active" } } } td { (r.info.file) } } }
+                } }
+            },
+        ),
+    )
 }
 
 pub async fn auditor_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
@@ -585,23 +692,44 @@ pub async fn auditor_page(State(s): State<Shared>, Extension(c): Extension<Calle
     let r = blocking(move || {
         let mut store = s.store()?;
         let list = crate::api::granted_cases(&store, &c2)?;
-        q::audit(&mut store, &vigil_store::AuditEntry::new(now_ms(), &c2.principal.username, "auditor.view", "cases", "ok", &format!("{} cases listed", list.len())))?;
+        q::audit(
+            &mut store,
+            &vigil_store::AuditEntry::new(
+                now_ms(),
+                &c2.principal.username,
+                "auditor.view",
+                "cases",
+                "ok",
+                &format!("{} cases listed", list.len()),
+            ),
+        )?;
         Ok(list)
     })
     .await;
     match r {
-        Ok(list) => html_response(StatusCode::OK, page("Auditor portal", Some(&c), html! {
-            p { "Read-only. You see the cases an administrator granted you, for the granted period, until the grant expires. Every view is recorded." }
-            @if list.is_empty() { p { "No case is granted to you now." } }
-            ul { @for k in &list { li { a href=(format!("/auditor/cases/{}", k.id)) { (k.id) " — " (k.title) } } } }
-            h2 { "Your grants" }
-            ul { @for g in &c.principal.grants { li { (g.cases.join(", ")) " · period " (when(g.from_ms)) " → " (when(g.to_ms)) " · expires " (when(g.expires_ms)) } } }
-        })),
+        Ok(list) => html_response(
+            StatusCode::OK,
+            page(
+                "Auditor portal",
+                Some(&c),
+                html! {
+                    p { "Read-only. You see the cases an administrator granted you, for the granted period, until the grant expires. Every view is recorded." }
+                    @if list.is_empty() { p { "No case is granted to you now." } }
+                    ul { @for k in &list { li { a href=(format!("/auditor/cases/{}", k.id)) { (k.id) " — " (k.title) } } } }
+                    h2 { "Your grants" }
+                    ul { @for g in &c.principal.grants { li { (g.cases.join(", ")) " · period " (when(g.from_ms)) " → " (when(g.to_ms)) " · expires " (when(g.expires_ms)) } } }
+                },
+            ),
+        ),
         Err(e) => error_page(Some(&c), &e),
     }
 }
 
-pub async fn auditor_case_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+pub async fn auditor_case_page(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
     let c2 = c.clone();
     let r = blocking(move || {
         let mut store = s.store()?;
@@ -610,7 +738,10 @@ pub async fn auditor_case_page(State(s): State<Shared>, Extension(c): Extension<
     })
     .await;
     match r {
-        Ok((policy, k)) => html_response(StatusCode::OK, page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), None))),
+        Ok((policy, k)) => html_response(
+            StatusCode::OK,
+            page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), None)),
+        ),
         Err(e) => error_page(Some(&c), &e),
     }
 }
@@ -623,18 +754,22 @@ pub async fn admin_page(State(s): State<Shared>, Extension(c): Extension<Caller>
     })
     .await;
     match r {
-        Ok((users, tokens, grants)) => html_response(StatusCode::OK, page("Admin", Some(&c), html! {
-            p { "Users, tokens and grants are created through the API (" code { "POST /api/v1/users" } ", " code { "/tokens" } ", " code { "/grants" } "); a token's secret is shown once, at creation." }
-            h2 { "Users" }
-            table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
-            h2 { "API tokens" }
-            table { thead { tr { th scope="col" { "Id" } th scope="col" { "Name" } th scope="col" { "Owner" } th scope="col" { "Roles" } th scope="col" { "Expires" } th scope="col" { "State" } } } tbody { @for t in &tokens { tr { td { code { (t.id) } } td { (t.name) } td { (t.owner) } td { (t.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { (t.expires_ms.map(when).unwrap_or_else(|| "never".into())) } td { @if t.revoked_ms.is_some() { "revoked" } @else { "active" } } } } } }
-            h2 { "Auditor grants" }
-            table { thead { tr { th scope="col" { "Auditor" } th scope="col" { "Cases" } th scope="col" { "Period" } th scope="col" { "Expires" } } } tbody { @for g in &grants { tr { td { (g.auditor) } td { (g.cases.join(", ")) } td { (when(g.from_ms)) " → " (when(g.to_ms)) } td { (when(g.expires_ms)) @if g.revoked_ms.is_some() { " (revoked)" } } } } } }
-        })),
+        Ok((users, tokens, grants)) => html_response(
+            StatusCode::OK,
+            page(
+                "Admin",
+                Some(&c),
+                html! {
+                    p { "Users, tokens and grants are created through the API (" code { "POST /api/v1/users" } ", " code { "/tokens" } ", " code { "/grants" } "); a token's secret is shown once, at creation." }
+                    h2 { "Users" }
+                    table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
+                    h2 { "API tokens" }
+                    table { thead { tr { th scope="col" { "Id" } th scope="col" { "Name" } th scope="col" { "Owner" } th scope="col" { "Roles" } th scope="col" { "Expires" } th scope="col" { "State" } } } tbody { @for t in &tokens { tr { td { code { (t.id) } } td { (t.name) } td { (t.owner) } td { (t.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { (t.expires_ms.map(when).unwrap_or_else(|| "never".into())) } td { @if t.revoked_ms.is_some() { "revoked" } @else { "active" } } } } } }
+                    h2 { "Auditor grants" }
+                    table { thead { tr { th scope="col" { "Auditor" } th scope="col" { "Cases" } th scope="col" { "Period" } th scope="col" { "Expires" } } } tbody { @for g in &grants { tr { td { (g.auditor) } td { (g.cases.join(", ")) } td { (when(g.from_ms)) " → " (when(g.to_ms)) } td { (when(g.expires_ms)) @if g.revoked_ms.is_some() { " (revoked)" } } } } } }
+                },
+            ),
+        ),
         Err(e) => error_page(Some(&c), &e),
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: PreEscaped<&str>) {}

@@ -1,0 +1,99 @@
+//! `vigil serve` and `vigil demo --serve`: the API, HTTP ingest and the web app.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use vigil_auth::{Auth, Role};
+use vigil_pipeline::DataDir;
+
+/// A random password for people to be shown once (letters and digits, 20 characters).
+pub fn random_password() -> String {
+    use rand::Rng;
+    const A: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut r = rand::rngs::OsRng;
+    (0..20).map(|_| A[r.gen_range(0..A.len())] as char).collect()
+}
+
+/// Creates the first administrator when the data directory has no user: with the password in
+/// `VIGIL_ADMIN_PASSWORD`, or a generated one printed once on the terminal (never logged).
+pub fn bootstrap_admin(dir: &DataDir) -> Result<()> {
+    let mut store = dir.open_store()?;
+    let mut auth = Auth::new(&mut store);
+    if !auth.users()?.is_empty() {
+        return Ok(());
+    }
+    let (password, shown) = match std::env::var("VIGIL_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (random_password(), true),
+    };
+    auth.ensure_admin("admin", &password, crate::queue::now_ms())?;
+    if shown {
+        println!("created the first user: admin / {password}  (shown once; change it, or set VIGIL_ADMIN_PASSWORD)");
+    } else {
+        println!("created the first user: admin (password from VIGIL_ADMIN_PASSWORD)");
+    }
+    Ok(())
+}
+
+pub fn serve(
+    data_dir: &std::path::Path,
+    listen: SocketAddr,
+    insecure_cookies: bool,
+    rules: Vec<PathBuf>,
+) -> Result<()> {
+    let dir = DataDir::new(data_dir);
+    bootstrap_admin(&dir)?;
+    let mut config = vigil_server::Config::new(data_dir);
+    config.secure_cookies = !insecure_cookies;
+    config.rules = rules;
+    run(config, listen)
+}
+
+pub fn run(config: vigil_server::Config, listen: SocketAddr) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(async move {
+        let state = vigil_server::AppState::new(config).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let server = tokio::spawn(vigil_server::serve(state, listen, Some(tx)));
+        if let Ok(addr) = rx.await {
+            println!(
+                "Vigil is serving on http://{addr}  (API under /api/v1, OpenAPI at /api/v1/openapi.json; ctrl-c stops)"
+            );
+        }
+        server.await.context("server task")?.with_context(|| format!("serving on {listen}"))?;
+        println!("stopped: requests in flight finished and the ingest spool is empty");
+        anyhow::Ok(())
+    })
+}
+
+/// Demo users, each with a fresh password, and an auditor granted the first case.
+pub fn demo_users(dir: &DataDir) -> Result<Vec<(String, String, String)>> {
+    let mut store = dir.open_store()?;
+    let now = crate::queue::now_ms();
+    let first_case = vigil_queue::cases(&store)?.into_iter().max_by(|a, b| a.risk.total_cmp(&b.risk));
+    let mut auth = Auth::new(&mut store);
+    let mut out = Vec::new();
+    let people: [(&str, &str, &[Role]); 4] = [
+        ("admin", "Administrator", &[Role::Admin]),
+        ("maya.iam", "Maya (identity analyst)", &[Role::Analyst]),
+        ("auditor", "External auditor", &[Role::Auditor]),
+        ("exec", "Executive", &[Role::Executive]),
+    ];
+    for (user, name, roles) in people {
+        let pw = random_password();
+        match auth.user(user)? {
+            Some(_) => auth.set_password("demo", user, &pw, now)?,
+            None => {
+                auth.create_user("demo", user, name, roles, &pw, now)?;
+            }
+        }
+        out.push((user.to_string(), pw, roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")));
+    }
+    if let Some(c) = first_case {
+        let from = c.times.opened_ms - 86_400_000;
+        auth.grant("demo", "auditor", std::slice::from_ref(&c.id), from, now + 86_400_000, now + 7 * 86_400_000, now)?;
+        out.push(("(grant)".into(), c.id.clone(), "auditor may see this case for 7 days".into()));
+    }
+    Ok(out)
+}

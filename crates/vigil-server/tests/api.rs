@@ -1,0 +1,384 @@
+//! The API and its guards end to end, in process: sessions and their cookie, CSRF, the login
+//! limit, security headers, JSON errors, pagination, tokens shown once, secrets kept out of the
+//! audit log and the server log, the auditor's scope, HEC and JSON-lines ingest with
+//! back-pressure, and a graceful shutdown that ingests everything it acknowledged.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{PASSWORD, body_json, body_text};
+use serde_json::json;
+use vigil_auth::Auth;
+use vigil_server::authn::DENIED_HEADER;
+use vigil_store::StateStore;
+
+fn json_req(method: &str, uri: &str, v: &serde_json::Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(v.to_string()))
+        .unwrap()
+}
+
+async fn login(env: &common::Env, user: &str, password: &str) -> (String, String) {
+    let r = env.send(json_req("POST", "/api/v1/session", &json!({"username": user, "password": password}))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    let v = body_json(r).await;
+    let session = cookie.split(';').next().unwrap().to_string();
+    (session, v["csrf_token"].as_str().unwrap().to_string())
+}
+
+/// Captures what the server logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+impl Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
+    let logs = Captured::default();
+    let sink = logs.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || sink.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let env = common::env();
+    let (cookie, csrf) = login(&env, "analyst", PASSWORD).await;
+
+    // Security headers on every answer, errors as JSON with a code.
+    let r = env.send(Request::builder().uri("/api/v1/nothing-here").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let csp = r.headers().get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(r.headers().get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    let v = body_json(r).await;
+    assert_eq!(v["error"]["code"], "not_found");
+
+    // A session changes state only with its CSRF token.
+    let triage = |with: Option<&str>| {
+        let mut b = Request::builder().method("POST").uri("/api/v1/triage").header(header::COOKIE, cookie.clone());
+        if let Some(t) = with {
+            b = b.header("x-csrf-token", t);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    let r = env.send(triage(None)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.headers().get(DENIED_HEADER).unwrap(), "csrf");
+    let r = env.send(triage(Some("0000"))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = env.send(triage(Some(&csrf))).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_text(r).await);
+    // Reading needs no CSRF token; a form post without one is refused too.
+    let r = env
+        .send(Request::builder().uri("/api/v1/me").header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(body_json(r).await["username"], "analyst");
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/hunt")
+                .header(header::COOKIE, cookie.clone())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("sql=SELECT+1"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/hunt")
+                .header(header::COOKIE, cookie.clone())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("sql=SELECT+1+AS+one&csrf={csrf}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Hunting is read-only: statements that write are refused.
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/events/query")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("analyst")))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"sql": "COPY (SELECT 1) TO '/tmp/vigil-copy-test.csv'"}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(!std::path::Path::new("/tmp/vigil-copy-test.csv").exists());
+
+    // Signing out ends the session.
+    let r = env
+        .send(
+            Request::builder()
+                .method("DELETE")
+                .uri("/api/v1/session")
+                .header(header::COOKIE, cookie.clone())
+                .header("x-csrf-token", &csrf)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = env
+        .send(Request::builder().uri("/api/v1/me").header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Five wrong passwords lock the user name; the sixth try is refused with Retry-After, even
+    // with the right password.
+    for _ in 0..5 {
+        let r = env
+            .send(json_req(
+                "POST",
+                "/api/v1/session",
+                &json!({"username": "responder", "password": "wrong password 123"}),
+            ))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r =
+        env.send(json_req("POST", "/api/v1/session", &json!({"username": "responder", "password": PASSWORD}))).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get(header::RETRY_AFTER).is_some());
+
+    // A token is shown once: the list never carries it.
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/tokens")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("admin")))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"name": "fluent-bit", "roles": ["ingestor"], "days": 30}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let secret = body_json(r).await["token"].as_str().unwrap().to_string();
+    let r = env
+        .send(
+            Request::builder()
+                .uri("/api/v1/tokens?limit=2")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("admin")))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let list = body_json(r).await;
+    assert_eq!(list["limit"], 2);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert!(list["total"].as_u64().unwrap() >= 9);
+    // Use the new token once, through HEC.
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/services/collector/event")
+                .header(header::AUTHORIZATION, format!("Splunk {secret}"))
+                .body(Body::from(r#"{"event": {"uuid": "e-1", "published": "2026-10-01T10:00:00.000Z", "eventType": "user.session.start", "actor": {"alternateId": "a@x.com"}}}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // No secret in the audit log, the documents or the server's own log.
+    let store = env.state.store().unwrap();
+    let audit = serde_json::to_string(&store.audit(100_000).unwrap()).unwrap();
+    let docs: String = ["user", "token", "session"]
+        .iter()
+        .map(|k| serde_json::to_string(&store.documents(k).unwrap()).unwrap())
+        .collect();
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    let session_secret = cookie.split_once('=').unwrap().1.to_string();
+    for s in [PASSWORD, secret.as_str(), session_secret.as_str(), csrf.as_str(), env.token("admin")] {
+        assert!(!audit.contains(s), "a secret is in the audit log");
+        assert!(!logged.contains(s), "a secret is in the server log");
+    }
+    assert!(!docs.contains(PASSWORD) && !docs.contains(&secret) && !docs.contains(&session_secret));
+    // But what happened is there.
+    for action in ["login.ok", "login.fail", "http.denied", "token.create", "session.end"] {
+        assert!(audit.contains(action), "{action} missing from the audit log");
+    }
+    env.state.ingest.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auditors_see_only_their_granted_case_and_every_view_is_recorded() {
+    let env = common::env();
+    // Two cases from a small simulated company.
+    let sim = tempfile::tempdir().unwrap();
+    let cfg = vigil_sim::SimConfig { seed: 5, users: 40, days: 5, ..vigil_sim::SimConfig::default() };
+    vigil_sim::simulate(&cfg, sim.path()).unwrap();
+    let logs: Vec<std::path::PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
+    let mut pack = vigil_detect::RulePack::default();
+    vigil_detect::builtin::add_to(&mut pack);
+    pack.finish();
+    let opts = vigil_pipeline::IngestOptions {
+        detector: Some(Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()))),
+        ..vigil_pipeline::IngestOptions::default()
+    };
+    vigil_pipeline::ingest(&env.state.dir, &logs, &opts).unwrap();
+    let mut store = env.state.store().unwrap();
+    vigil_queue::run(&mut store, common::now()).unwrap();
+    let cases = vigil_queue::cases(&store).unwrap();
+    assert!(cases.len() >= 2, "{} cases", cases.len());
+    let (granted, other) = (cases[0].id.clone(), cases[1].id.clone());
+    let now = common::now();
+    Auth::new(&mut store)
+        .grant(
+            "admin",
+            "auditor",
+            std::slice::from_ref(&granted),
+            now - 86_400_000,
+            now + 86_400_000,
+            now + 3_600_000,
+            now,
+        )
+        .unwrap();
+    drop(store);
+
+    let (cookie, _) = login(&env, "auditor", PASSWORD).await;
+    let get =
+        |uri: &str| Request::builder().uri(uri).header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap();
+    let v = body_json(env.send(get("/api/v1/auditor/cases")).await).await;
+    let ids: Vec<&str> = v["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![granted.as_str()]);
+    assert_eq!(env.send(get(&format!("/api/v1/auditor/cases/{granted}"))).await.status(), StatusCode::OK);
+    let r = env.send(get(&format!("/api/v1/auditor/cases/{other}"))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(body_json(r).await["error"]["code"], "not_granted");
+    // The web portal says the same, and the queue is not theirs.
+    assert!(body_text(env.send(get("/auditor")).await).await.contains(&granted));
+    assert_eq!(env.send(get(&format!("/auditor/cases/{other}"))).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(env.send(get("/api/v1/cases")).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(env.send(get(&format!("/cases/{granted}"))).await.status(), StatusCode::FORBIDDEN);
+    let store = env.state.store().unwrap();
+    let views: Vec<_> = store.audit(1000).unwrap().into_iter().filter(|e| e.action == "auditor.view").collect();
+    assert!(views.iter().any(|e| e.target == granted && e.result == "ok"));
+    assert!(views.iter().any(|e| e.target == other && e.result == "denied"));
+    env.state.ingest.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hec_and_json_lines_ingest_with_back_pressure_and_a_graceful_shutdown() {
+    let env = common::env_with(|c| c.spool_limit_bytes = 4096);
+    let hec = |token: Option<&str>, body: &str| {
+        let mut b = Request::builder().method("POST").uri("/services/collector/event");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Splunk {t}"));
+        }
+        b.body(Body::from(body.to_string())).unwrap()
+    };
+    let okta = |i: usize| {
+        format!(
+            r#"{{"uuid": "u-{i}", "published": "2026-10-01T10:00:{:02}.000Z", "eventType": "user.session.start", "actor": {{"alternateId": "a{i}@x.com"}}, "outcome": {{"result": "SUCCESS"}}}}"#,
+            i % 60
+        )
+    };
+    // Protocol answers as Splunk's.
+    let r = env.send(hec(None, "{}")).await;
+    assert_eq!((r.status(), body_json(r).await["code"].clone()), (StatusCode::UNAUTHORIZED, json!(2)));
+    let r = env.send(hec(Some("vgl_000000000000_00"), "{}")).await;
+    assert_eq!((r.status(), body_json(r).await["code"].clone()), (StatusCode::FORBIDDEN, json!(4)));
+    let r = env.send(hec(Some(env.token("analyst")), &format!("{{\"event\": {}}}", okta(0)))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "an analyst token cannot ingest");
+    let r = env.send(hec(Some(env.token("ingestor")), "")).await;
+    assert_eq!((r.status(), body_json(r).await["code"].clone()), (StatusCode::BAD_REQUEST, json!(5)));
+    let r = env.send(hec(Some(env.token("ingestor")), r#"{"event": {"a": 1}} {"event": "#)).await;
+    let v = body_json(r).await;
+    assert_eq!((v["code"].clone(), v["invalid-event-number"].clone()), (json!(6), json!(1)));
+    // Several events in one body, objects and strings.
+    let body: String =
+        (0..5).map(|i| format!("{{\"event\": {}, \"sourcetype\": \"okta\"}}\n", okta(i))).collect::<String>()
+            + &format!("{{\"event\": {}}}", serde_json::to_string(&okta(5)).unwrap());
+    let r = env.send(hec(Some(env.token("ingestor")), &body)).await;
+    assert_eq!(body_json(r).await, json!({"text": "Success", "code": 0}));
+    // JSON lines.
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/ingest")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("ingestor")))
+                .body(Body::from(format!("{}\n{}\n", okta(10), okta(11))))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // Back-pressure: a body that would overfill the spool is refused with 503 and Retry-After.
+    let big: String = (100..140).map(|i| format!("{{\"event\": {}}}\n", okta(i))).collect();
+    assert!(big.len() > 4096);
+    let r = env.send(hec(Some(env.token("ingestor")), &big)).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().get(header::RETRY_AFTER).is_some());
+    assert_eq!(body_json(r).await["code"], 9);
+    // Shutting down ingests everything acknowledged.
+    let st = env.state.clone();
+    tokio::task::spawn_blocking(move || st.ingest.shutdown()).await.unwrap();
+    assert_eq!(env.state.ingest.pending_bytes(), 0);
+    let store = env.state.store().unwrap();
+    assert_eq!(store.event_count().unwrap(), 8);
+    assert_eq!(std::fs::read_dir(env.dir.path().join("spool")).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_listener_stops_gracefully_and_keeps_what_it_acknowledged() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env = common::env();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigil_server::serve_until(
+        env.state.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Some(ready_tx),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let addr = ready_rx.await.unwrap();
+    let body = (0..20)
+        .map(|i| format!(r#"{{"event": {{"uuid": "t-{i}", "published": "2026-10-02T11:00:{i:02}.000Z", "eventType": "user.session.start", "actor": {{"alternateId": "b@x.com"}}}}}}"#))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST /services/collector/event HTTP/1.1\r\nHost: x\r\nAuthorization: Splunk {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        env.token("ingestor"),
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    stop_tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    assert_eq!(
+        env.state.store().unwrap().event_count().unwrap(),
+        20,
+        "everything acknowledged is ingested before the server returns"
+    );
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the listener is closed");
+}

@@ -1,0 +1,77 @@
+//! Shared set-up for the server tests: a data directory with one user and one API token per
+//! role, and requests driven through the router in process.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, Response};
+use tower::ServiceExt;
+use vigil_auth::{Auth, Role};
+use vigil_server::{AppState, Config, Shared};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub state: Shared,
+    /// Role name → API token secret.
+    pub tokens: Vec<(String, String)>,
+}
+
+pub fn now() -> i64 {
+    vigil_server::now_ms()
+}
+
+pub fn env_with(f: impl FnOnce(&mut Config)) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path());
+    f(&mut config);
+    let state = AppState::new(config).unwrap();
+    let mut store = state.store().unwrap();
+    let mut auth = Auth::new(&mut store);
+    auth.ensure_admin("admin", PASSWORD, now()).unwrap();
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let name = role.as_str().to_string();
+        let (owner, roles) = if role == Role::Admin {
+            ("admin".to_string(), vec![Role::Admin])
+        } else if role.for_people() {
+            let user = name.replace('_', "-");
+            auth.create_user("admin", &user, &name, &[role], PASSWORD, now()).unwrap();
+            (user, vec![role])
+        } else {
+            ("admin".to_string(), vec![role])
+        };
+        let (secret, _) = auth.create_token(&owner, &format!("{name} token"), &roles, None, "admin", now()).unwrap();
+        tokens.push((name, secret));
+    }
+    drop(store);
+    Env { dir, state, tokens }
+}
+
+pub fn env() -> Env {
+    env_with(|_| {})
+}
+
+impl Env {
+    pub fn token(&self, role: &str) -> &str {
+        &self.tokens.iter().find(|(r, _)| r == role).unwrap().1
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> Response<Body> {
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        vigil_server::router(self.state.clone()).oneshot(req).await.unwrap()
+    }
+}
+
+pub async fn body_json(r: Response<Body>) -> serde_json::Value {
+    let b = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
+    serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&b)))
+}
+
+pub async fn body_text(r: Response<Body>) -> String {
+    let b = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
+    String::from_utf8_lossy(&b).to_string()
+}
