@@ -1,0 +1,247 @@
+//! The web app in a real browser: headless Chromium driven over WebDriver (chromedriver). An
+//! analyst signs in, opens the top incident, sees why it fired, assigns and comments on its case
+//! and resolves it with a disposition; an auditor signs in and sees only the granted case, and
+//! an out-of-scope case URL is refused. Screenshots of the main pages are kept under
+//! `<target>/tmp/vigil-screenshots/`.
+//!
+//! Needs `chromedriver` and `chromium` on the PATH (`.ci/run` installs Debian's and sets
+//! `VIGIL_REQUIRE_BROWSER`, so there it fails rather than skips); elsewhere, without them, the
+//! test says so and skips.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+use vigil_auth::Auth;
+use vigil_store::StateStore;
+
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn which(cmd: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_case() {
+    if !which("chromedriver") {
+        assert!(
+            std::env::var_os("VIGIL_REQUIRE_BROWSER").is_none(),
+            "VIGIL_REQUIRE_BROWSER is set but chromedriver is not on the PATH"
+        );
+        eprintln!(
+            "skipping the browser test: chromedriver is not on the PATH (apt-get install chromium chromium-driver)"
+        );
+        return;
+    }
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vigil-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // A small simulated company, ingested and triaged, with an auditor granted one case.
+    let env = common::env();
+    let sim = tempfile::tempdir().unwrap();
+    vigil_sim::simulate(
+        &vigil_sim::SimConfig { seed: 9, users: 60, days: 7, ..vigil_sim::SimConfig::default() },
+        sim.path(),
+    )
+    .unwrap();
+    let logs: Vec<std::path::PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
+    let mut pack = vigil_detect::RulePack::default();
+    vigil_detect::builtin::add_to(&mut pack);
+    pack.finish();
+    let opts = vigil_pipeline::IngestOptions {
+        detector: Some(Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()))),
+        behavior: vigil_behavior::builtin().ok(),
+        ..vigil_pipeline::IngestOptions::default()
+    };
+    vigil_pipeline::ingest(&env.state.dir, &logs, &opts).unwrap();
+    let mut store = env.state.store().unwrap();
+    let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
+    vigil_queue::load_inventory(&mut store, &inv, "test", common::now()).unwrap();
+    vigil_queue::run(&mut store, common::now()).unwrap();
+    let incidents = vigil_queue::incidents(&store).unwrap();
+    let top = incidents.iter().find(|i| i.queued).expect("a queued incident").clone();
+    let cases = vigil_queue::cases(&store).unwrap();
+    let top_case = cases.iter().find(|c| c.incidents.contains(&top.id)).unwrap().id.clone();
+    let other_case = cases.iter().find(|c| c.id != top_case).unwrap().id.clone();
+    let now = common::now();
+    Auth::new(&mut store)
+        .grant(
+            "admin",
+            "auditor",
+            std::slice::from_ref(&top_case),
+            now - 86_400_000,
+            now + 86_400_000,
+            now + 3_600_000,
+            now,
+        )
+        .unwrap();
+    drop(store);
+
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigil_server::serve_until(
+        env.state.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Some(ready_tx),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let base = format!("http://{}", ready_rx.await.unwrap());
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900"]}),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session");
+    let shot = |name: &'static str| {
+        let c = c.clone();
+        let shots = shots.clone();
+        async move {
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(shots.join(format!("{name}.png")), png).unwrap();
+        }
+    };
+    let sign_in = |user: &'static str| {
+        let c = c.clone();
+        let base = base.clone();
+        async move {
+            c.goto(&format!("{base}/login")).await.unwrap();
+            c.find(Locator::Id("username")).await.unwrap().send_keys(user).await.unwrap();
+            c.find(Locator::Id("password")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+            c.find(Locator::Css("form.login button")).await.unwrap().click().await.unwrap();
+            c.wait().for_element(Locator::Css("form.signout")).await.unwrap();
+        }
+    };
+
+    // The analyst.
+    sign_in("analyst").await;
+    shot("queue").await;
+    let first = c.find(Locator::Css("tbody tr td a[href^='/incidents/']")).await.unwrap();
+    assert_eq!(
+        first.attr("href").await.unwrap().as_deref(),
+        Some(format!("/incidents/{}", top.id).as_str()),
+        "the queue is ordered by risk"
+    );
+    first.click().await.unwrap();
+    c.wait().for_element(Locator::Id("timeline")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("How the verdict was reached") && page.contains("Why these alerts are one incident"));
+    assert!(page.contains("Matched: ") || page.contains("Deviating features: "), "the page says why it fired");
+    shot("incident").await;
+    c.find(Locator::Css(&format!("a[href='/cases/{top_case}']"))).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("owner")).await.unwrap();
+    let owner = c.find(Locator::Id("owner")).await.unwrap();
+    owner.clear().await.unwrap();
+    owner.send_keys("analyst").await.unwrap();
+    c.find(Locator::Css(&format!("form[action='/cases/{top_case}/assign'] button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("text")).await.unwrap();
+    c.find(Locator::Id("text"))
+        .await
+        .unwrap()
+        .send_keys("Confirmed with the user: not them. Resetting.")
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("form[action='/cases/{top_case}/comment'] button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("disposition")).await.unwrap();
+    c.find(Locator::Id("disposition")).await.unwrap().select_by_value("true_positive").await.unwrap();
+    c.find(Locator::Id("note")).await.unwrap().send_keys("account takeover").await.unwrap();
+    c.find(Locator::Css(&format!("form[action='/cases/{top_case}/disposition'] button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("history")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("Confirmed with the user: not them."), "the comment is on the case");
+    assert!(page.contains("true_positive by analyst"), "the disposition is on the case");
+    shot("case").await;
+    c.goto(&format!("{base}/hunt")).await.unwrap();
+    c.find(Locator::Css("form[action='/hunt'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("main table")).await.unwrap();
+    shot("hunt").await;
+    c.goto(&format!("{base}/rules")).await.unwrap();
+    shot("rules").await;
+    c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+
+    // The auditor.
+    sign_in("auditor").await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/auditor"));
+    let links: Vec<String> = {
+        let mut v = Vec::new();
+        for a in c.find_all(Locator::Css("main ul li a")).await.unwrap() {
+            v.push(a.attr("href").await.unwrap().unwrap_or_default());
+        }
+        v
+    };
+    assert_eq!(links, vec![format!("/auditor/cases/{top_case}")], "only the granted case");
+    shot("auditor").await;
+    c.goto(&format!("{base}/auditor/cases/{other_case}")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("is not granted to you"), "an out-of-scope case is refused");
+    c.goto(&format!("{base}/cases/{top_case}")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Your roles do not allow this page."));
+    c.close().await.unwrap();
+
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
+    let store = env.state.store().unwrap();
+    let case = vigil_queue::cases(&store).unwrap().into_iter().find(|k| k.id == top_case).unwrap();
+    assert_eq!(case.disposition.unwrap().by, "analyst");
+    assert!(
+        store
+            .audit(10_000)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "auditor.view" && e.target == other_case && e.result == "denied")
+    );
+    for name in ["queue", "incident", "case", "hunt", "rules", "auditor"] {
+        assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
+    }
+}
