@@ -38,6 +38,14 @@ pub enum BenchCommand {
         #[arg(long)]
         dump_sigma: Option<PathBuf>,
     },
+    /// A bounded load check of `vigil serve` on 127.0.0.1: N clients on the main API routes and
+    /// the HEC endpoint of a server started in this process on --data-dir, for a fixed time.
+    Serve {
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
 }
 
 #[derive(Serialize)]
@@ -66,8 +74,9 @@ impl Line {
     }
 }
 
-pub fn run(cmd: BenchCommand, json: bool) -> Result<()> {
+pub fn run(cmd: BenchCommand, data_dir: &std::path::Path, json: bool) -> Result<()> {
     let (paths, threads, repeat) = match cmd {
+        BenchCommand::Serve { clients, seconds } => return crate::loadcheck::run(data_dir, clients, seconds, json),
         BenchCommand::Ingest { paths, threads, repeat } => (paths, threads, repeat),
         BenchCommand::Detect { rules, paths, threads, repeat, dump_sigma } => {
             return detect(&rules, &paths, &threads, repeat, dump_sigma.as_deref(), json);

@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod detect;
+mod loadcheck;
 mod output;
 mod queue;
 mod serve;
@@ -380,7 +381,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { command } => bench::run(command, cli.json),
+        Command::Bench { command } => bench::run(command, &cli.data_dir, cli.json),
         Command::Detect { rules, events, format, threads, ocsf, limit } => detect::detect(
             detect::DetectArgs { rules, events, format, threads, ocsf, limit_table: limit },
             cli.json,
