@@ -127,6 +127,7 @@ pub async fn me(Extension(c): Extension<Caller>) -> Json<Value> {
 pub struct Sql {
     pub sql: String,
     pub limit: Option<usize>,
+    pub offset: Option<usize>,
 }
 
 /// Read-only SQL; results capped at `limit` rows (default 1,000, at most 10,000).
@@ -149,8 +150,20 @@ pub async fn query(
         let total = rows.len();
         let mut store = st.store()?;
         let sql_short: String = b.sql.chars().take(500).collect();
-        q::audit(&mut store, &vigil_store::AuditEntry::new(now_ms(), &who, "hunt.query", "lake", "ok", &format!("{total} rows: {sql_short}")))?;
-        Ok(Json(json!({"columns": r.columns, "rows": rows.into_iter().take(limit).collect::<Vec<_>>(), "total": total, "truncated": total > limit})))
+        q::audit(
+            &mut store,
+            &vigil_store::AuditEntry::new(
+                now_ms(),
+                &who,
+                "hunt.query",
+                "lake",
+                "ok",
+                &format!("{total} rows: {sql_short}"),
+            ),
+        )?;
+        let offset = b.offset.unwrap_or(0);
+        Ok(Json(json!({"columns": r.columns, "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
+            "total": total, "limit": limit, "offset": offset})))
     })
     .await
 }
@@ -221,9 +234,13 @@ pub async fn incident(State(s): State<Shared>, Path(id): Path<String>) -> ApiRes
     blocking(move || Ok(Json(json!(load_incident(&s.store()?, &id)?)))).await
 }
 
-pub async fn triage(State(s): State<Shared>) -> ApiResult<Json<Value>> {
+pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let mut store = s.store()?;
+        q::audit(
+            &mut store,
+            &vigil_store::AuditEntry::new(now_ms(), &c.principal.username, "triage.request", "queue", "ok", ""),
+        )?;
         Ok(Json(json!(q::run(&mut store, now_ms())?)))
     })
     .await
@@ -402,18 +419,22 @@ pub async fn case_disposition(
     ))
 }
 
-pub async fn rules(State(s): State<Shared>) -> ApiResult<Json<Value>> {
+pub async fn rules(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
     let paths = s.config.rules.clone();
     blocking(move || {
         let mut pack = vigil_detect::RulePack::default();
         vigil_detect::builtin::add_to(&mut pack);
         pack.merge(vigil_detect::RulePack::load(&paths));
         pack.finish();
-        Ok(Json(json!({
-            "summary": pack.summary(),
-            "rules": pack.rules.iter().map(|r| json!({"id": r.info.id, "title": r.info.title, "level": r.info.level.as_str(), "file": r.info.file, "idle": r.idle})).collect::<Vec<_>>(),
-            "rejected": pack.rejected,
-        })))
+        let rules: Vec<Value> = pack
+            .rules
+            .iter()
+            .map(|r| json!({"id": r.info.id, "title": r.info.title, "level": r.info.level.as_str(), "file": r.info.file, "idle": r.idle}))
+            .collect();
+        let mut v = page(rules, &p);
+        v["summary"] = json!(pack.summary());
+        v["rejected"] = json!(pack.rejected);
+        Ok(Json(v))
     })
     .await
 }

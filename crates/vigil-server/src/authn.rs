@@ -45,7 +45,7 @@ fn bearer(headers: &HeaderMap, scheme: &str) -> Option<String> {
 fn identify(state: &Shared, headers: &HeaderMap, hec: bool) -> Result<Option<Caller>, ApiError> {
     let mut store = state.store()?;
     let mut auth = Auth::new(&mut store);
-    let now = now_ms();
+    let now = state.now_ms();
     let token = if hec { bearer(headers, "Splunk") } else { None }.or_else(|| bearer(headers, "Bearer"));
     if let Some(t) = token {
         let p = auth.verify_token(&t, now)?;

@@ -211,7 +211,38 @@ fn worker(
 }
 
 /// `POST /api/v1/ingest`: a body of JSON lines, in any format `vigil ingest` reads.
-pub async fn json_lines(State(s): State<Shared>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+/// Records an accepted ingest request: who sent how much, and where it was spooled.
+fn audit_ingest(s: &Shared, who: &str, what: &str, lines: usize, bytes: usize, spool: &str) {
+    if let Ok(mut store) = s.store() {
+        let _ = vigil_queue::audit(
+            &mut store,
+            &vigil_store::AuditEntry::new(
+                crate::now_ms(),
+                who,
+                what,
+                spool,
+                "ok",
+                &format!("{lines} events, {bytes} bytes"),
+            ),
+        );
+    }
+}
+
+fn caller_name(c: &Option<axum::Extension<crate::authn::Caller>>) -> String {
+    c.as_ref().map_or_else(
+        || "anonymous".to_string(),
+        |c| match &c.principal.via {
+            vigil_auth::Via::Token(id) => format!("{} (token {id})", c.principal.username),
+            _ => c.principal.username.clone(),
+        },
+    )
+}
+
+pub async fn json_lines(
+    State(s): State<Shared>,
+    caller: Option<axum::Extension<crate::authn::Caller>>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ApiError::bad_request("the body holds no events"));
     }
@@ -220,7 +251,15 @@ pub async fn json_lines(State(s): State<Shared>, body: Bytes) -> Result<(StatusC
     }
     let lines = body.split(|b| *b == b'\n').filter(|l| !l.iter().all(|b| b.is_ascii_whitespace())).count();
     let st = s.clone();
-    let name = tokio::task::spawn_blocking(move || st.ingest.accept(&body)).await.map_err(ApiError::internal)??;
+    let who = caller_name(&caller);
+    let size = body.len();
+    let name = tokio::task::spawn_blocking(move || {
+        let name = st.ingest.accept(&body)?;
+        audit_ingest(&st, &who, "ingest.http", lines, size, &name);
+        Ok::<_, ApiError>(name)
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok((StatusCode::ACCEPTED, Json(json!({"accepted_lines": lines, "spool": name}))))
 }
 
@@ -259,7 +298,11 @@ pub fn hec_events(body: &[u8]) -> Result<Vec<String>, usize> {
 }
 
 /// `POST /services/collector/event`: Splunk's HTTP Event Collector protocol.
-pub async fn hec(State(s): State<Shared>, body: Bytes) -> Response {
+pub async fn hec(
+    State(s): State<Shared>,
+    caller: Option<axum::Extension<crate::authn::Caller>>,
+    body: Bytes,
+) -> Response {
     let events = match hec_events(&body) {
         Ok(e) if e.is_empty() => return hec_reply(StatusCode::BAD_REQUEST, 5, "No data", None),
         Ok(e) => e,
@@ -275,7 +318,15 @@ pub async fn hec(State(s): State<Shared>, body: Bytes) -> Response {
     let mut text = events.join("\n");
     text.push('\n');
     let st = s.clone();
-    match tokio::task::spawn_blocking(move || st.ingest.accept(text.as_bytes())).await {
+    let who = caller_name(&caller);
+    let n = events.len();
+    match tokio::task::spawn_blocking(move || {
+        let name = st.ingest.accept(text.as_bytes())?;
+        audit_ingest(&st, &who, "ingest.hec", n, text.len(), &name);
+        Ok::<_, ApiError>(name)
+    })
+    .await
+    {
         Ok(Ok(_)) => hec_reply(StatusCode::OK, 0, "Success", None),
         Ok(Err(e)) if e.status == StatusCode::SERVICE_UNAVAILABLE => {
             hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None)

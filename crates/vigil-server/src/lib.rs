@@ -87,6 +87,9 @@ pub struct AppState {
     pub dir: DataDir,
     pub limiter: LoginLimiter,
     pub ingest: ingest::Spool,
+    /// Added to the wall clock when checking sessions and tokens; tests move it forward
+    /// instead of sleeping.
+    pub clock_offset_ms: std::sync::atomic::AtomicI64,
 }
 
 pub type Shared = Arc<AppState>;
@@ -96,7 +99,18 @@ impl AppState {
         let dir = DataDir::new(&config.data_dir);
         dir.open_store()?;
         let ingest = ingest::Spool::start(&config).map_err(ApiError::internal)?;
-        Ok(Arc::new(AppState { dir, limiter: LoginLimiter::new(), ingest, config }))
+        Ok(Arc::new(AppState {
+            dir,
+            limiter: LoginLimiter::new(),
+            ingest,
+            config,
+            clock_offset_ms: Default::default(),
+        }))
+    }
+
+    /// Now, as sessions and tokens see it.
+    pub fn now_ms(&self) -> i64 {
+        now_ms() + self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A connection to the state store, for one request (SQLite in WAL mode: readers do not wait

@@ -129,6 +129,17 @@ async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(!std::path::Path::new("/tmp/vigil-copy-test.csv").exists());
 
+    // A session lapses after 30 idle minutes (the server's clock moved, not slept).
+    let (idle_cookie, _) = login(&env, "approver", PASSWORD).await;
+    let me = |c: &str| {
+        Request::builder().uri("/api/v1/me").header(header::COOKIE, c.to_string()).body(Body::empty()).unwrap()
+    };
+    assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::OK);
+    env.state.clock_offset_ms.store(31 * 60_000, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    env.state.clock_offset_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::UNAUTHORIZED, "a lapsed session stays ended");
+
     // Signing out ends the session.
     let r = env
         .send(
@@ -219,7 +230,9 @@ async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
     }
     assert!(!docs.contains(PASSWORD) && !docs.contains(&secret) && !docs.contains(&session_secret));
     // But what happened is there.
-    for action in ["login.ok", "login.fail", "http.denied", "token.create", "session.end"] {
+    for action in
+        ["login.ok", "login.fail", "http.denied", "token.create", "session.end", "ingest.hec", "triage.request"]
+    {
         assert!(audit.contains(action), "{action} missing from the audit log");
     }
     env.state.ingest.shutdown();
