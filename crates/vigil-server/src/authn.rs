@@ -132,7 +132,9 @@ pub async fn authorize(
     }
     // CSRF: a browser session changing state must prove the page came from us.
     let mut req = req;
+    // (Public routes — signing in — are exempt: the caller may still hold an old cookie.)
     if let Some(Caller { session: Some(s), .. }) = &caller
+        && access != Access::Public
         && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS)
     {
         let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);

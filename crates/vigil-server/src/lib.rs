@@ -265,6 +265,24 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             get(web::auditor_case_page),
         ),
         (spec(Method::GET, "/admin", Needs(P::ManageIdentity), "Users, tokens and grants"), get(web::admin_page)),
+        (spec(Method::POST, "/admin/users", Needs(P::ManageIdentity), "Create a user (form)"), post(web::admin_user)),
+        (
+            spec(
+                Method::POST,
+                "/admin/tokens",
+                Needs(P::ManageIdentity),
+                "Create a token (form; its secret shown once)",
+            ),
+            post(web::admin_token),
+        ),
+        (
+            spec(Method::POST, "/admin/tokens/{id}/revoke", Needs(P::ManageIdentity), "Revoke a token (form)"),
+            post(web::admin_token_revoke),
+        ),
+        (
+            spec(Method::POST, "/admin/grants", Needs(P::ManageIdentity), "Grant an auditor cases (form)"),
+            post(web::admin_grant),
+        ),
     ]
 }
 

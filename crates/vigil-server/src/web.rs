@@ -746,7 +746,63 @@ pub async fn auditor_case_page(
     }
 }
 
-pub async fn admin_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+fn admin_markup(
+    c: &Caller,
+    users: &[vigil_auth::UserView],
+    tokens: &[vigil_auth::TokenView],
+    grants: &[vigil_auth::Grant],
+    notice: Option<Markup>,
+) -> Markup {
+    let roles = |r: &[vigil_auth::Role]| r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    html! {
+        @if let Some(n) = notice { div.notice role="status" { (n) } }
+        h2 { "Users" }
+        table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } } } tbody { @for u in users { tr { td { (u.username) } td { (roles(&u.roles)) } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
+        form method="post" action="/admin/users" {
+            (csrf(c))
+            label for="new-username" { "New user" }
+            input id="new-username" name="username" required pattern="[a-z0-9._@-]{1,64}";
+            label for="new-role" { "Role" }
+            select id="new-role" name="role" { @for r in vigil_auth::Role::ALL.iter().filter(|r| r.for_people()) { option value=(r.as_str()) { (r.as_str()) } } }
+            label for="new-password" { "Initial password (12 characters or more)" }
+            input id="new-password" name="password" type="password" required minlength="12" autocomplete="new-password";
+            button type="submit" { "Create user" }
+        }
+        h2 { "API tokens" }
+        table { thead { tr { th scope="col" { "Id" } th scope="col" { "Name" } th scope="col" { "Owner" } th scope="col" { "Roles" } th scope="col" { "Expires" } th scope="col" { "State" } } } tbody { @for t in tokens { tr {
+            td { code { (t.id) } } td { (t.name) } td { (t.owner) } td { (roles(&t.roles)) } td { (t.expires_ms.map(when).unwrap_or_else(|| "never".into())) }
+            td { @if t.revoked_ms.is_some() { "revoked" } @else { form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) { (csrf(c)) button type="submit" aria-label=(format!("Revoke token {}", t.id)) { "Revoke" } } } }
+        } } } }
+        form method="post" action="/admin/tokens" {
+            (csrf(c))
+            label for="token-name" { "New token name" }
+            input id="token-name" name="name" required maxlength="100";
+            label for="token-owner" { "Owner" }
+            input id="token-owner" name="owner" required value=(c.principal.username);
+            label for="token-role" { "Role" }
+            select id="token-role" name="role" { @for r in vigil_auth::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
+            label for="token-days" { "Expires after (days)" }
+            input id="token-days" name="days" type="number" min="1" max="3650" value="90";
+            button type="submit" { "Create token" }
+        }
+        h2 { "Auditor grants" }
+        table { thead { tr { th scope="col" { "Auditor" } th scope="col" { "Cases" } th scope="col" { "Period" } th scope="col" { "Expires" } } } tbody { @for g in grants { tr { td { (g.auditor) } td { (g.cases.join(", ")) } td { (when(g.from_ms)) " → " (when(g.to_ms)) } td { (when(g.expires_ms)) @if g.revoked_ms.is_some() { " (revoked)" } } } } } }
+        form method="post" action="/admin/grants" {
+            (csrf(c))
+            label for="grant-auditor" { "Auditor" }
+            input id="grant-auditor" name="auditor" required;
+            label for="grant-cases" { "Case ids (comma separated)" }
+            input id="grant-cases" name="cases" required;
+            label for="grant-days-back" { "Period: cases opened in the last N days" }
+            input id="grant-days-back" name="days_back" type="number" min="1" max="3650" value="90";
+            label for="grant-days" { "Grant expires after (days, at most 90)" }
+            input id="grant-days" name="days" type="number" min="1" max="90" value="30";
+            button type="submit" { "Grant" }
+        }
+    }
+}
+
+async fn admin_render(s: Shared, c: Caller, notice: Option<Markup>, status: StatusCode) -> Response {
     let r = blocking(move || {
         let mut store = s.store()?;
         let auth = Auth::new(&mut store);
@@ -754,22 +810,132 @@ pub async fn admin_page(State(s): State<Shared>, Extension(c): Extension<Caller>
     })
     .await;
     match r {
-        Ok((users, tokens, grants)) => html_response(
-            StatusCode::OK,
-            page(
-                "Admin",
-                Some(&c),
-                html! {
-                    p { "Users, tokens and grants are created through the API (" code { "POST /api/v1/users" } ", " code { "/tokens" } ", " code { "/grants" } "); a token's secret is shown once, at creation." }
-                    h2 { "Users" }
-                    table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
-                    h2 { "API tokens" }
-                    table { thead { tr { th scope="col" { "Id" } th scope="col" { "Name" } th scope="col" { "Owner" } th scope="col" { "Roles" } th scope="col" { "Expires" } th scope="col" { "State" } } } tbody { @for t in &tokens { tr { td { code { (t.id) } } td { (t.name) } td { (t.owner) } td { (t.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } td { (t.expires_ms.map(when).unwrap_or_else(|| "never".into())) } td { @if t.revoked_ms.is_some() { "revoked" } @else { "active" } } } } } }
-                    h2 { "Auditor grants" }
-                    table { thead { tr { th scope="col" { "Auditor" } th scope="col" { "Cases" } th scope="col" { "Period" } th scope="col" { "Expires" } } } tbody { @for g in &grants { tr { td { (g.auditor) } td { (g.cases.join(", ")) } td { (when(g.from_ms)) " → " (when(g.to_ms)) } td { (when(g.expires_ms)) @if g.revoked_ms.is_some() { " (revoked)" } } } } } }
-                },
-            ),
-        ),
+        Ok((users, tokens, grants)) => {
+            html_response(status, page("Admin", Some(&c), admin_markup(&c, &users, &tokens, &grants, notice)))
+        }
         Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+pub async fn admin_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    admin_render(s, c, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    username: String,
+    role: String,
+    password: String,
+}
+
+pub async fn admin_user(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<NewUserForm>,
+) -> Response {
+    let who = c.principal.username.clone();
+    let st = s.clone();
+    let r = blocking(move || {
+        let role: vigil_auth::Role = f.role.parse()?;
+        let mut store = st.store()?;
+        Ok(Auth::new(&mut store).create_user(
+            &who,
+            f.username.trim(),
+            f.username.trim(),
+            &[role],
+            &f.password,
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(u) => admin_render(s, c, Some(html! { "User " strong { (u.username) } " created." }), StatusCode::OK).await,
+        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewTokenForm {
+    name: String,
+    owner: String,
+    role: String,
+    days: Option<i64>,
+}
+
+pub async fn admin_token(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<NewTokenForm>,
+) -> Response {
+    let who = c.principal.username.clone();
+    let st = s.clone();
+    let r = blocking(move || {
+        let role: vigil_auth::Role = f.role.parse()?;
+        let mut store = st.store()?;
+        let now = now_ms();
+        let expires = f.days.map(|d| now + d.clamp(1, 3650) * 86_400_000);
+        Ok(Auth::new(&mut store).create_token(f.owner.trim(), &f.name, &[role], expires, &who, now)?)
+    })
+    .await;
+    match r {
+        // The secret is on this page once, and nowhere else.
+        Ok((secret, view)) => admin_render(s, c, Some(html! { "Token " code { (view.id) } " created. Copy it now; it is not shown again: " code.secret { (secret) } }), StatusCode::CREATED).await,
+        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
+    }
+}
+
+pub async fn admin_token_revoke(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let who = c.principal.username.clone();
+    let st = s.clone();
+    let r = blocking(move || {
+        let mut store = st.store()?;
+        Ok(Auth::new(&mut store).revoke_token(&id, &who, now_ms())?)
+    })
+    .await;
+    match r {
+        Ok(t) => admin_render(s, c, Some(html! { "Token " code { (t.id) } " revoked." }), StatusCode::OK).await,
+        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewGrantForm {
+    auditor: String,
+    cases: String,
+    days_back: Option<i64>,
+    days: Option<i64>,
+}
+
+pub async fn admin_grant(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<NewGrantForm>,
+) -> Response {
+    let who = c.principal.username.clone();
+    let st = s.clone();
+    let r = blocking(move || {
+        let cases: Vec<String> = f.cases.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
+        let now = now_ms();
+        let from = now - f.days_back.unwrap_or(90).clamp(1, 3650) * 86_400_000;
+        let expires = now + f.days.unwrap_or(30).clamp(1, 90) * 86_400_000;
+        let mut store = st.store()?;
+        Ok(Auth::new(&mut store).grant(&who, f.auditor.trim(), &cases, from, now + 86_400_000, expires, now)?)
+    })
+    .await;
+    match r {
+        Ok(g) => {
+            admin_render(
+                s,
+                c,
+                Some(html! { "Granted " (g.cases.join(", ")) " to " (g.auditor) " until " (when(g.expires_ms)) "." }),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
     }
 }

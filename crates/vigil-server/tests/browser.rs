@@ -227,6 +227,20 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     assert!(page.contains("is not granted to you"), "an out-of-scope case is refused");
     c.goto(&format!("{base}/cases/{top_case}")).await.unwrap();
     assert!(c.source().await.unwrap().contains("Your roles do not allow this page."));
+    c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+
+    // The admin mints a shipper's token: its secret is on the page once.
+    sign_in("admin").await;
+    c.goto(&format!("{base}/admin")).await.unwrap();
+    c.find(Locator::Id("token-name")).await.unwrap().send_keys("fluent-bit").await.unwrap();
+    c.find(Locator::Id("token-role")).await.unwrap().select_by_value("ingestor").await.unwrap();
+    c.find(Locator::Css("form[action='/admin/tokens'] button")).await.unwrap().click().await.unwrap();
+    let secret = c.wait().for_element(Locator::Css("code.secret")).await.unwrap().text().await.unwrap();
+    assert!(secret.starts_with("vgl_"), "{secret}");
+    shot("admin").await;
+    c.goto(&format!("{base}/admin")).await.unwrap();
+    assert!(!c.source().await.unwrap().contains(&secret), "shown once");
     c.close().await.unwrap();
 
     let _ = stop_tx.send(());
@@ -241,7 +255,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
             .iter()
             .any(|e| e.action == "auditor.view" && e.target == other_case && e.result == "denied")
     );
-    for name in ["queue", "incident", "case", "hunt", "rules", "auditor"] {
+    for name in ["queue", "incident", "case", "hunt", "rules", "auditor", "admin"] {
         assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
     }
 }

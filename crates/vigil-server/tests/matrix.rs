@@ -92,6 +92,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/auditor"), "auditor"),
         (("GET", "/auditor/cases/{id}"), "auditor"),
         (("GET", "/admin"), "admin"),
+        (("POST", "/admin/users"), "admin"),
+        (("POST", "/admin/tokens"), "admin"),
+        (("POST", "/admin/tokens/{id}/revoke"), "admin"),
+        (("POST", "/admin/grants"), "admin"),
     ]
     .into_iter()
     .collect()
