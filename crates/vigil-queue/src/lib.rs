@@ -259,6 +259,9 @@ pub fn run(store: &mut dyn StateStore, now_ms: i64) -> Result<RunReport> {
     }
     let mut opened = Vec::new();
     let mut updated = 0;
+    // Only cases this run changed are written back, so a person's concurrent change to another
+    // case is never overwritten with the copy loaded above.
+    let mut changed_ids: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for inc in &out.incidents {
         let alerts: Vec<String> = inc.alert_ids().cloned().collect();
         let existing = alerts.iter().find_map(|a| case_of_alert.get(a).cloned());
@@ -284,6 +287,7 @@ pub fn run(store: &mut dyn StateStore, now_ms: i64) -> Result<RunReport> {
                 if changed {
                     c.risk = c.risk.max(inc.risk.score);
                     updated += 1;
+                    changed_ids.insert(cid.clone());
                 }
             }
             None if inc.queued => {
@@ -326,6 +330,7 @@ pub fn run(store: &mut dyn StateStore, now_ms: i64) -> Result<RunReport> {
                     case_of_alert.insert(a.clone(), c.id.clone());
                 }
                 opened.push(c.id.clone());
+                changed_ids.insert(c.id.clone());
                 by_id.insert(c.id.clone(), c);
             }
             None => {}
@@ -372,6 +377,7 @@ pub fn run(store: &mut dyn StateStore, now_ms: i64) -> Result<RunReport> {
         }
         if !ev.is_empty() {
             updated += 1;
+            changed_ids.insert(c.id.clone());
         }
         sla_events.extend(ev);
     }
@@ -385,7 +391,8 @@ pub fn run(store: &mut dyn StateStore, now_ms: i64) -> Result<RunReport> {
     ));
     let inc_docs: Vec<Document> = out.incidents.iter().map(|i| doc(&i.id, i.last_ms, i)).collect();
     store.put_documents(INCIDENT, &inc_docs, true, &[])?;
-    let case_docs: Vec<Document> = by_id.values().map(|c| doc(&c.id, now_ms, c)).collect();
+    let case_docs: Vec<Document> =
+        by_id.values().filter(|c| changed_ids.contains(&c.id)).map(|c| doc(&c.id, now_ms, c)).collect();
     store.put_documents(CASE, &case_docs, false, &audit)?;
     Ok(RunReport {
         stats: out.stats,

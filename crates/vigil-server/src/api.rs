@@ -236,6 +236,7 @@ pub async fn incident(State(s): State<Shared>, Path(id): Path<String>) -> ApiRes
 
 pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
     blocking(move || {
+        let _held = s.cases_lock.lock().map_err(ApiError::internal)?;
         let mut store = s.store()?;
         q::audit(
             &mut store,
@@ -280,6 +281,7 @@ where
     F: FnOnce(&mut Case, &str, i64) -> Result<String, vigil_cases::CaseError> + Send + 'static,
 {
     blocking(move || {
+        let _held = s.cases_lock.lock().map_err(ApiError::internal)?;
         let mut store = s.store()?;
         let now = now_ms();
         Ok(q::with_case(&mut store, &id, &who, action, now, |c| f(c, &who, now))?)

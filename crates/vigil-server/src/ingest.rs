@@ -55,7 +55,7 @@ fn spool_files(dir: &Path) -> Vec<(PathBuf, u64)> {
 }
 
 impl Spool {
-    pub fn start(config: &Config) -> std::io::Result<Spool> {
+    pub fn start(config: &Config, cases_lock: Arc<Mutex<()>>) -> std::io::Result<Spool> {
         let dir = config.data_dir.join("spool");
         std::fs::create_dir_all(&dir)?;
         // Leftovers of a crash: half-written temporaries were never acknowledged.
@@ -76,7 +76,7 @@ impl Spool {
             let rules = config.rules.clone();
             std::thread::Builder::new()
                 .name("vigil-ingest".into())
-                .spawn(move || worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events))?
+                .spawn(move || worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events, &cases_lock))?
         };
         Ok(Spool {
             dir,
@@ -150,6 +150,7 @@ fn worker(
     stop: &AtomicBool,
     files: &AtomicU64,
     events: &AtomicU64,
+    cases_lock: &Mutex<()>,
 ) {
     let mut pack = vigil_detect::RulePack::default();
     vigil_detect::builtin::add_to(&mut pack);
@@ -192,6 +193,7 @@ fn worker(
                     files.fetch_add(1, Ordering::Relaxed);
                 }
                 if report.alerts > 0
+                    && let Ok(_held) = cases_lock.lock()
                     && let Ok(mut store) = dir.open_store()
                     && let Err(e) = vigil_queue::run(&mut store, crate::now_ms())
                 {

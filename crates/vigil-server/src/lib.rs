@@ -90,6 +90,8 @@ pub struct AppState {
     /// Added to the wall clock when checking sessions and tokens; tests move it forward
     /// instead of sleeping.
     pub clock_offset_ms: std::sync::atomic::AtomicI64,
+    /// Held while triage runs or a case changes, so the two never interleave in this process.
+    pub cases_lock: Arc<std::sync::Mutex<()>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -98,13 +100,15 @@ impl AppState {
     pub fn new(config: Config) -> Result<Shared, ApiError> {
         let dir = DataDir::new(&config.data_dir);
         dir.open_store()?;
-        let ingest = ingest::Spool::start(&config).map_err(ApiError::internal)?;
+        let cases_lock: Arc<std::sync::Mutex<()>> = Default::default();
+        let ingest = ingest::Spool::start(&config, cases_lock.clone()).map_err(ApiError::internal)?;
         Ok(Arc::new(AppState {
             dir,
             limiter: LoginLimiter::new(),
             ingest,
             config,
             clock_offset_ms: Default::default(),
+            cases_lock,
         }))
     }
 
