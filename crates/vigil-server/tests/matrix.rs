@@ -162,3 +162,31 @@ async fn every_route_against_every_role_and_an_anonymous_caller() {
     assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(checked, routes.len() * (ROLES.len() + 1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_has_every_api_route_and_only_those() {
+    let env = common::env();
+    let r = env.send(Request::builder().uri("/api/v1/openapi.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status(), 200);
+    let doc = common::body_json(r).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["description"].as_str().unwrap().starts_with("Access: "),
+                "{method} {path} says who may call it"
+            );
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut api: Vec<(String, String)> = vigil_server::routes()
+        .iter()
+        .filter(|(s, _)| !s.web)
+        .map(|(s, _)| (s.method.to_string(), s.path.to_string()))
+        .collect();
+    api.sort();
+    assert_eq!(documented, api);
+    env.state.ingest.shutdown();
+}
