@@ -31,6 +31,20 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Clicks a submit button and waits until the page it was on is gone (the form posts and the
+/// server redirects back to the same URL, so waiting for an element would find the old page's).
+async fn submit(c: &fantoccini::Client, button: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::Css(button)).await.unwrap().click().await.unwrap();
+    for _ in 0..200 {
+        if old.attr("lang").await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page did not change after submitting {button}");
+}
+
 fn which(cmd: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
 }
@@ -168,12 +182,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     let owner = c.find(Locator::Id("owner")).await.unwrap();
     owner.clear().await.unwrap();
     owner.send_keys("analyst").await.unwrap();
-    c.find(Locator::Css(&format!("form[action='/cases/{top_case}/assign'] button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, &format!("form[action='/cases/{top_case}/assign'] button")).await;
     c.wait().for_element(Locator::Id("text")).await.unwrap();
     c.find(Locator::Id("text"))
         .await
@@ -181,21 +190,11 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
         .send_keys("Confirmed with the user: not them. Resetting.")
         .await
         .unwrap();
-    c.find(Locator::Css(&format!("form[action='/cases/{top_case}/comment'] button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, &format!("form[action='/cases/{top_case}/comment'] button")).await;
     c.wait().for_element(Locator::Id("disposition")).await.unwrap();
     c.find(Locator::Id("disposition")).await.unwrap().select_by_value("true_positive").await.unwrap();
     c.find(Locator::Id("note")).await.unwrap().send_keys("account takeover").await.unwrap();
-    c.find(Locator::Css(&format!("form[action='/cases/{top_case}/disposition'] button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, &format!("form[action='/cases/{top_case}/disposition'] button")).await;
     c.wait().for_element(Locator::Id("history")).await.unwrap();
     let page = c.source().await.unwrap();
     assert!(page.contains("Confirmed with the user: not them."), "the comment is on the case");
