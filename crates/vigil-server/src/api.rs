@@ -665,3 +665,35 @@ pub async fn auditor_case(
     })
     .await
 }
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// Changes the caller's own password after checking the current one (subject to the login
+/// limit); every session of the user ends, so they sign in again.
+pub async fn change_password(s: &Shared, c: &Caller, ip: String, b: PasswordChange) -> ApiResult<()> {
+    let st = s.clone();
+    let who = c.principal.username.clone();
+    blocking(move || {
+        let mut store = st.store()?;
+        let mut auth = Auth::new(&mut store);
+        let now = now_ms();
+        auth.login(&who, &b.current, &ip, &st.limiter, now)?;
+        auth.set_password(&who, &who, &b.new, now)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn me_password(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(b): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    change_password(&s, &c, addr.ip().to_string(), b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -147,6 +147,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         ),
         (spec(Method::DELETE, "/api/v1/session", Signed, "Sign out"), axum::routing::delete(api::logout)),
         (spec(Method::GET, "/api/v1/me", Signed, "Who is calling, with roles and grants"), get(api::me)),
+        (
+            spec(Method::POST, "/api/v1/me/password", Signed, "Change your own password (ends your sessions)"),
+            post(api::me_password),
+        ),
         (spec(Method::POST, "/api/v1/events/query", Needs(P::Hunt), "Read-only SQL over the lake"), post(api::query)),
         (spec(Method::GET, "/api/v1/alerts", Needs(P::ViewQueue), "Stored alerts, oldest first"), get(api::alerts)),
         (spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::ViewQueue), "One alert"), get(api::alert)),
@@ -268,6 +272,8 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             spec(Method::GET, "/auditor/cases/{id}", Needs(P::AuditorPortal), "A granted case, read-only"),
             get(web::auditor_case_page),
         ),
+        (spec(Method::GET, "/account", Signed, "Your account"), get(web::account_page)),
+        (spec(Method::POST, "/account/password", Signed, "Change your password (form)"), post(web::account_password)),
         (spec(Method::GET, "/admin", Needs(P::ManageIdentity), "Users, tokens and grants"), get(web::admin_page)),
         (spec(Method::POST, "/admin/users", Needs(P::ManageIdentity), "Create a user (form)"), post(web::admin_user)),
         (

@@ -84,6 +84,7 @@ fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
                                 @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
                                 @if can(Permission::AuditorPortal) { li { a href="/auditor" { "Auditor portal" } } }
                                 @if can(Permission::ManageIdentity) { li { a href="/admin" { "Admin" } } }
+                                li { a href="/account" { "Account" } }
                             }
                         }
                         form.signout method="post" action="/logout" {
@@ -937,5 +938,58 @@ pub async fn admin_grant(
             .await
         }
         Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
+    }
+}
+
+fn account_markup(c: &Caller, notice: Option<Markup>) -> Markup {
+    html! {
+        @if let Some(n) = notice { div.notice role="status" { (n) } }
+        p { "Signed in as " strong { (c.principal.username) } " with roles " (c.principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) "." }
+        h2 { "Change your password" }
+        form method="post" action="/account/password" {
+            (csrf(c))
+            label for="current" { "Current password" }
+            input id="current" name="current" type="password" required autocomplete="current-password";
+            label for="new" { "New password (12 characters or more)" }
+            input id="new" name="new" type="password" required minlength="12" autocomplete="new-password";
+            button type="submit" { "Change password" }
+        }
+    }
+}
+
+pub async fn account_page(Extension(c): Extension<Caller>) -> Response {
+    html_response(StatusCode::OK, page("Account", Some(&c), account_markup(&c, None)))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+pub async fn account_password(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    match crate::api::change_password(
+        &s,
+        &c,
+        addr.ip().to_string(),
+        crate::api::PasswordChange { current: f.current, new: f.new },
+    )
+    .await
+    {
+        // Every session ended with the change: sign in again.
+        Ok(()) => {
+            let mut r = Redirect::to("/login").into_response();
+            *r.status_mut() = StatusCode::SEE_OTHER;
+            r
+        }
+        Err(e) => html_response(
+            e.status,
+            page("Account", Some(&c), account_markup(&c, Some(html! { span.error { (e.message) } }))),
+        ),
     }
 }

@@ -140,6 +140,28 @@ async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
     env.state.clock_offset_ms.store(0, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::UNAUTHORIZED, "a lapsed session stays ended");
 
+    // A person changes their own password: the wrong current one is refused; the change ends
+    // their sessions, and only the new password signs in.
+    let (exec_cookie, exec_csrf) = login(&env, "executive", PASSWORD).await;
+    let change = |current: &str, new: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/me/password")
+            .header(header::COOKIE, exec_cookie.clone())
+            .header("x-csrf-token", exec_csrf.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"current": current, "new": new}).to_string()))
+            .unwrap()
+    };
+    assert_eq!(env.send(change("not my password!", "a brand new passphrase")).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(env.send(change(PASSWORD, "short")).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(env.send(change(PASSWORD, "a brand new passphrase")).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(env.send(me(&exec_cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    let r =
+        env.send(json_req("POST", "/api/v1/session", &json!({"username": "executive", "password": PASSWORD}))).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    login(&env, "executive", "a brand new passphrase").await;
+
     // Signing out ends the session.
     let r = env
         .send(
@@ -224,7 +246,14 @@ async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
         .collect();
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
     let session_secret = cookie.split_once('=').unwrap().1.to_string();
-    for s in [PASSWORD, secret.as_str(), session_secret.as_str(), csrf.as_str(), env.token("admin")] {
+    for s in [
+        PASSWORD,
+        "a brand new passphrase",
+        secret.as_str(),
+        session_secret.as_str(),
+        csrf.as_str(),
+        env.token("admin"),
+    ] {
         assert!(!audit.contains(s), "a secret is in the audit log");
         assert!(!logged.contains(s), "a secret is in the server log");
     }
