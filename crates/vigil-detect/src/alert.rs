@@ -192,7 +192,9 @@ impl<'de> Deserialize<'de> for Level {
     }
 }
 
-const TACTICS: &[&str] = &[
+/// The ATT&CK enterprise tactics Vigil reads from rule tags, in kill-chain order; the last two
+/// are the newer names that split defense evasion, kept after the classic fourteen.
+pub const TACTICS: &[&str] = &[
     "reconnaissance",
     "resource_development",
     "initial_access",

@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{PASSWORD, body_json, body_text};
 use serde_json::json;
-use vigil_auth::Auth;
 use vigil_server::authn::DENIED_HEADER;
 use vigil_store::StateStore;
 
@@ -271,36 +270,11 @@ async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
 async fn auditors_see_only_their_granted_case_and_every_view_is_recorded() {
     let env = common::env();
     // Two cases from a small simulated company.
-    let sim = tempfile::tempdir().unwrap();
-    let cfg = vigil_sim::SimConfig { seed: 5, users: 40, days: 5, ..vigil_sim::SimConfig::default() };
-    vigil_sim::simulate(&cfg, sim.path()).unwrap();
-    let logs: Vec<std::path::PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
-    let mut pack = vigil_detect::RulePack::default();
-    vigil_detect::builtin::add_to(&mut pack);
-    pack.finish();
-    let opts = vigil_pipeline::IngestOptions {
-        detector: Some(Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()))),
-        ..vigil_pipeline::IngestOptions::default()
-    };
-    vigil_pipeline::ingest(&env.state.dir, &logs, &opts).unwrap();
-    let mut store = env.state.store().unwrap();
-    vigil_queue::run(&mut store, common::now()).unwrap();
-    let cases = vigil_queue::cases(&store).unwrap();
+    common::simulated_company(&env, 5, 40, 5);
+    let cases = vigil_queue::cases(&env.state.store().unwrap()).unwrap();
     assert!(cases.len() >= 2, "{} cases", cases.len());
     let (granted, other) = (cases[0].id.clone(), cases[1].id.clone());
-    let now = common::now();
-    Auth::new(&mut store)
-        .grant(
-            "admin",
-            "auditor",
-            std::slice::from_ref(&granted),
-            now - 86_400_000,
-            now + 86_400_000,
-            now + 3_600_000,
-            now,
-        )
-        .unwrap();
-    drop(store);
+    common::grant_auditor(&env, &granted);
 
     let (cookie, _) = login(&env, "auditor", PASSWORD).await;
     let get =

@@ -11,12 +11,10 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
-use vigil_auth::Auth;
 use vigil_store::StateStore;
 
 struct Driver(Child);
@@ -66,44 +64,15 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
 
     // A small simulated company, ingested and triaged, with an auditor granted one case.
     let env = common::env();
-    let sim = tempfile::tempdir().unwrap();
-    vigil_sim::simulate(
-        &vigil_sim::SimConfig { seed: 9, users: 60, days: 7, ..vigil_sim::SimConfig::default() },
-        sim.path(),
-    )
-    .unwrap();
-    let logs: Vec<std::path::PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
-    let mut pack = vigil_detect::RulePack::default();
-    vigil_detect::builtin::add_to(&mut pack);
-    pack.finish();
-    let opts = vigil_pipeline::IngestOptions {
-        detector: Some(Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()))),
-        behavior: vigil_behavior::builtin().ok(),
-        ..vigil_pipeline::IngestOptions::default()
-    };
-    vigil_pipeline::ingest(&env.state.dir, &logs, &opts).unwrap();
-    let mut store = env.state.store().unwrap();
-    let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
-    vigil_queue::load_inventory(&mut store, &inv, "test", common::now()).unwrap();
-    vigil_queue::run(&mut store, common::now()).unwrap();
+    common::simulated_company(&env, 9, 60, 7);
+    let store = env.state.store().unwrap();
     let incidents = vigil_queue::incidents(&store).unwrap();
     let top = incidents.iter().find(|i| i.queued).expect("a queued incident").clone();
     let cases = vigil_queue::cases(&store).unwrap();
     let top_case = cases.iter().find(|c| c.incidents.contains(&top.id)).unwrap().id.clone();
     let other_case = cases.iter().find(|c| c.id != top_case).unwrap().id.clone();
-    let now = common::now();
-    Auth::new(&mut store)
-        .grant(
-            "admin",
-            "auditor",
-            std::slice::from_ref(&top_case),
-            now - 86_400_000,
-            now + 86_400_000,
-            now + 3_600_000,
-            now,
-        )
-        .unwrap();
     drop(store);
+    common::grant_auditor(&env, &top_case);
 
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -20,25 +20,13 @@ use vigil_detect::Alert;
 
 use crate::inventory::normalize;
 
-/// ATT&CK tactics in kill-chain order (enterprise matrix).
-pub const TACTIC_ORDER: &[&str] = &[
-    "reconnaissance",
-    "resource_development",
-    "initial_access",
-    "execution",
-    "persistence",
-    "privilege_escalation",
-    "defense_evasion",
-    "credential_access",
-    "discovery",
-    "lateral_movement",
-    "collection",
-    "command_and_control",
-    "exfiltration",
-    "impact",
-];
+/// ATT&CK tactics in kill-chain order: the detection engine's list.
+pub use vigil_detect::alert::TACTICS as TACTIC_ORDER;
 
+/// A tactic's place in the kill chain; the newer `stealth` and `defense_impairment` rank with
+/// defense evasion, which they split.
 pub fn tactic_rank(t: &str) -> Option<usize> {
+    let t = if t == "stealth" || t == "defense_impairment" { "defense_evasion" } else { t };
     TACTIC_ORDER.iter().position(|x| *x == t)
 }
 

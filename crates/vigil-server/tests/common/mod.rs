@@ -75,3 +75,37 @@ pub async fn body_text(r: Response<Body>) -> String {
     let b = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
     String::from_utf8_lossy(&b).to_string()
 }
+
+/// Simulates a small company, ingests it with the built-in rules and behavioral detections,
+/// loads its inventory and triages it: the store then holds alerts, incidents and cases.
+pub fn simulated_company(env: &Env, seed: u64, users: u32, days: u32) {
+    let sim = tempfile::tempdir().unwrap();
+    vigil_sim::simulate(&vigil_sim::SimConfig { seed, users, days, ..vigil_sim::SimConfig::default() }, sim.path())
+        .unwrap();
+    let logs: Vec<std::path::PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
+    let mut pack = vigil_detect::RulePack::default();
+    vigil_detect::builtin::add_to(&mut pack);
+    pack.finish();
+    let opts = vigil_pipeline::IngestOptions {
+        detector: Some(std::sync::Arc::new(vigil_detect::Detector::new(
+            &pack,
+            vigil_detect::DetectorOptions::default(),
+        ))),
+        behavior: vigil_behavior::builtin().ok(),
+        ..vigil_pipeline::IngestOptions::default()
+    };
+    vigil_pipeline::ingest(&env.state.dir, &logs, &opts).unwrap();
+    let mut store = env.state.store().unwrap();
+    let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
+    vigil_queue::load_inventory(&mut store, &inv, "test", now()).unwrap();
+    vigil_queue::run(&mut store, now()).unwrap();
+}
+
+/// Grants the auditor one case for an hour.
+pub fn grant_auditor(env: &Env, case: &str) {
+    let mut store = env.state.store().unwrap();
+    let now = now();
+    Auth::new(&mut store)
+        .grant("admin", "auditor", &[case.to_string()], now - 86_400_000, now + 86_400_000, now + 3_600_000, now)
+        .unwrap();
+}
