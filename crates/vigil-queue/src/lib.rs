@@ -573,8 +573,7 @@ pub fn samples(
     now_ms: i64,
 ) -> Vec<vigil_triage::model::Sample> {
     // Features do not depend on the model: triage without it.
-    let plain = Context { model: None, ..ctx.shallow() };
-    let out = plain.triage(now_ms);
+    let out = vigil_triage::triage(&TriageInput { model: None, ..ctx.input(now_ms) });
     match labels {
         Some(l) => truth::samples(&out, &ctx.alerts, l, error_rate),
         None => {
@@ -598,22 +597,6 @@ pub fn samples(
                     })
                 })
                 .collect()
-        }
-    }
-}
-
-impl Context {
-    fn shallow(&self) -> Context {
-        Context {
-            alerts: self.alerts.clone(),
-            inventory: self.inventory.clone(),
-            model: self.model.clone(),
-            overrides: self.overrides.clone(),
-            suppressions: self.suppressions.clone(),
-            human: self.human.clone(),
-            policy: self.policy.clone(),
-            roster: self.roster.clone(),
-            cases: self.cases.clone(),
         }
     }
 }
