@@ -508,14 +508,16 @@ fn decode_zeek_tsv<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut
 }
 
 /// Whether `data` opens with a JSON document that spans lines (pretty-printed JSON) rather than
-/// one JSON value per line: the first line alone is not a value, but the first document is.
+/// one JSON value per line: the first line alone is not a value, but the first document is, and
+/// it ends past that line. A first line holding a value and something after it (`{}a`, two
+/// values run together) is a malformed JSON line: one quarantine record, not two outcomes.
 fn is_pretty_json(data: &[u8]) -> bool {
     let line = data.split(|&b| b == b'\n').next().unwrap_or(data);
     if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
         return false;
     }
     let mut stream = serde_json::Deserializer::from_slice(data).into_iter::<serde::de::IgnoredAny>();
-    matches!(stream.next(), Some(Ok(_)))
+    matches!(stream.next(), Some(Ok(_))) && stream.byte_offset() > line.len()
 }
 
 /// Frames JSON documents that follow one another with any white space between them (each may

@@ -367,3 +367,15 @@ fn pretty_printed_documents_are_framed_whole_and_a_broken_one_quarantines_the_re
     assert_eq!((ev.len(), q.len()), (2, 1));
     assert!(q[0].locator.starts_with("line 1"), "{}", q[0].locator);
 }
+
+#[test]
+fn a_line_with_a_value_and_trailing_text_is_one_quarantine_record() {
+    for line in ["{}a", "{\"a\":1}{\"b\":2}", "{\"uuid\":\"x\"} trailing"] {
+        let (ev, q) = auto(line.as_bytes());
+        assert_eq!((ev.len(), q.len()), (0, 1), "{line}: {q:?}");
+    }
+    // Pretty-printed documents still frame one by one.
+    let pretty = "{\n  \"a\": 1\n}\n{\n  \"b\": 2\n}\n";
+    let (ev, q) = auto(pretty.as_bytes());
+    assert_eq!(ev.len() + q.len(), 2);
+}
