@@ -235,8 +235,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
 
     // 3. The alerts detection raised as the events arrived, against the ground truth.
     say("[3/5] reading the alerts …");
-    let rows = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
-    let alerts: Vec<vigil_detect::Alert> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
+    let alerts = vigil_queue::stored_alerts(&store)?;
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
     // 4. Triage: the inventory, a triage model learned from the pilot's first weeks of

@@ -350,19 +350,11 @@ pub fn alerts(dir: &DataDir, cmd: AlertsCommand, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// All stored alerts.
-pub fn stored_alerts(store: &dyn StateStore) -> Result<Vec<Alert>> {
-    let rows = store.alerts(&AlertQuery { limit: u64::MAX, ..Default::default() })?;
-    rows.iter()
-        .map(|r| serde_json::from_str(&r.json).with_context(|| format!("alert {} is not readable", r.id)))
-        .collect()
-}
-
 pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
     let text = std::fs::read_to_string(labels).with_context(|| format!("reading {}", labels.display()))?;
     let labels = vigil_detect::eval::read_labels(&text).map_err(|e| anyhow::anyhow!("{}: {e}", labels.display()))?;
     let store = dir.open_store()?;
-    let alerts = stored_alerts(&store)?;
+    let alerts = vigil_queue::stored_alerts(&store)?;
     let r = vigil_detect::eval::evaluate(&labels, &alerts);
     let (qe, model) = vigil_queue::evaluate(&store, &labels, crate::queue::now_ms())?;
     if json {
