@@ -424,10 +424,7 @@ pub async fn case_disposition(
 pub async fn rules(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
     let paths = s.config.rules.clone();
     blocking(move || {
-        let mut pack = vigil_detect::RulePack::default();
-        vigil_detect::builtin::add_to(&mut pack);
-        pack.merge(vigil_detect::RulePack::load(&paths));
-        pack.finish();
+        let pack = crate::rule_pack(&paths);
         let rules: Vec<Value> = pack
             .rules
             .iter()

@@ -152,10 +152,7 @@ fn worker(
     events: &AtomicU64,
     cases_lock: &Mutex<()>,
 ) {
-    let mut pack = vigil_detect::RulePack::default();
-    vigil_detect::builtin::add_to(&mut pack);
-    pack.merge(vigil_detect::RulePack::load(rules));
-    pack.finish();
+    let pack = crate::rule_pack(rules);
     let detector = Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()));
     let behavior = vigil_behavior::builtin().ok();
     let dir = vigil_pipeline::DataDir::new(data_dir);

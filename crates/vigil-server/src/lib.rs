@@ -124,6 +124,16 @@ impl AppState {
     }
 }
 
+/// Vigil's built-in rules and the configured rule files, loaded and finished: what HTTP ingest
+/// detects with and what the rules page and route show.
+pub fn rule_pack(paths: &[PathBuf]) -> vigil_detect::RulePack {
+    let mut pack = vigil_detect::RulePack::default();
+    vigil_detect::builtin::add_to(&mut pack);
+    pack.merge(vigil_detect::RulePack::load(paths));
+    pack.finish();
+    pack
+}
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

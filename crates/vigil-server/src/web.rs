@@ -656,10 +656,7 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
 pub async fn rules_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
     let paths = s.config.rules.clone();
     let r = blocking(move || {
-        let mut pack = vigil_detect::RulePack::default();
-        vigil_detect::builtin::add_to(&mut pack);
-        pack.merge(vigil_detect::RulePack::load(&paths));
-        pack.finish();
+        let pack = crate::rule_pack(&paths);
         Ok(pack)
     })
     .await;

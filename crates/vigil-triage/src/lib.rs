@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use vigil_detect::{Alert, Level};
+use vigil_detect::Alert;
 
 pub use group::{GroupOptions, Item, Link, Override};
 pub use inventory::{Criticality, Inventory};
@@ -669,11 +669,6 @@ pub fn preview(input: &TriageInput, s: &Suppression) -> Impact {
     let hidden: BTreeSet<String> =
         after.suppressed.iter().filter(|(_, sid)| **sid == s.id).map(|(a, _)| a.clone()).collect();
     impact(input, &format!("suppression {}", s.id), &hidden, &before, &after)
-}
-
-/// Levels below this are signals.
-pub fn is_signal(level: Level) -> bool {
-    level < Level::Medium
 }
 
 #[cfg(test)]
