@@ -183,7 +183,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
 
     // 1. Simulate the company.
     let cfg = args.sim.config()?;
-    say(&format!("[1/5] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
+    say(&format!("[1/6] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
     let t = Instant::now();
     let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
     let sim_secs = t.elapsed().as_secs_f64();
@@ -200,7 +200,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let behavior = rule_args.behavior_pack()?;
     let pack_summary = pack.summary();
     say(&format!(
-        "[2/5] ingesting {} records with {} rules active ({} loaded) …",
+        "[2/6] ingesting {} records with {} rules active ({} loaded) …",
         sim.events,
         detector.active_rules(),
         pack_summary.rules + pack_summary.correlations
@@ -212,7 +212,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         progress: Some(progress.clone()),
         args: "vigil demo".into(),
         detector: Some(Arc::new(detector)),
-        behavior,
+        behavior: behavior.clone(),
         ..IngestOptions::default()
     };
     let bar = show_progress.then(|| output::progress_bar(progress.clone()));
@@ -234,13 +234,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let labels = check_labels(&label_list, &labels_path, &mut store)?;
 
     // 3. The alerts detection raised as the events arrived, against the ground truth.
-    say("[3/5] reading the alerts …");
+    say("[3/6] reading the alerts …");
     let alerts = vigil_queue::stored_alerts(&store)?;
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
     // 4. Triage: the inventory, a triage model learned from the pilot's first weeks of
     // dispositions (the simulated analyst), incidents with verdicts, cases with owners and SLAs.
-    say("[4/5] triaging: incidents, verdicts, cases …");
+    say("[4/6] triaging: incidents, verdicts, cases …");
     let now = crate::queue::now_ms();
     let inv_path = sim_dir.join("inventory.json");
     let inv_text = std::fs::read_to_string(&inv_path).with_context(|| inv_path.display().to_string())?;
@@ -263,7 +263,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let case_of = |inc: &str| cases.iter().find(|c| c.incidents.iter().any(|i| i == inc));
 
     // 5. Hunt over the lake.
-    say("[5/5] hunting over the lake …");
+    say("[5/6] hunting over the lake …");
     let engine = vigil_query::QueryEngine::open(&dd.lake())?;
     let mut hunts = Vec::new();
     for (title, sql) in HUNTS {
@@ -271,7 +271,78 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         hunts.push((title, sql, r));
     }
 
-    let not_yet = ["playbooks", "incident packet", "scorecard"];
+    // 6. Evidence: the top case's incident packet, exported, kept in the vault and verified
+    // offline with the ledger's public key; SOC 2 coverage over the pilot's period.
+    say("[6/6] evidence: exporting the first case's packet and verifying it offline …");
+    let catalog = vigil_compliance::Catalog::builtin()?;
+    let first_case = incidents.iter().filter(|i| i.queued).find_map(|i| case_of(&i.id)).or(cases.first());
+    let mut evidence_json = json!(null);
+    let mut evidence_lines = Vec::new();
+    if let Some(case) = first_case {
+        let (bytes, ex) = vigil_vault::export_case(
+            &mut store,
+            &data_dir,
+            &catalog,
+            &case.id,
+            "demo",
+            now,
+            &vigil_vault::ExportOptions::default(),
+        )?;
+        let packets = dir.join("packets");
+        std::fs::create_dir_all(&packets).with_context(|| packets.display().to_string())?;
+        let packet_path = packets.join(format!("{}.zip", case.id));
+        std::fs::write(&packet_path, &bytes).with_context(|| packet_path.display().to_string())?;
+        let key = vigil_vault::ledger::load_or_create_key(&data_dir)?;
+        let key_path = dir.join("ledger-public-key.txt");
+        std::fs::write(&key_path, format!("{}\n", key.public_key_hex()))?;
+        let verified = vigil_evidence::packet::verify_packet(&bytes, Some(&key.public_key_hex()), &[]);
+        if !verified.ok() {
+            bail!("the demo's packet does not verify: {:?}", verified.problems);
+        }
+        let from = cfg.start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
+        let to = from + i64::from(cfg.days) * 86_400_000;
+        let inputs = vigil_vault::compliance::coverage_inputs(
+            &store,
+            &catalog,
+            &vigil_vault::compliance::detections_of(&pack, &behavior.clone().unwrap_or_default()),
+        )?;
+        let soc2 = vigil_compliance::coverage(&catalog, "SOC2", &inputs, from, to.max(now))?;
+        evidence_lines.push(format!(
+            "  {} → {} ({} bytes, {} files, {} log records from the lake, {} ledger entries proven)",
+            case.id,
+            packet_path.display(),
+            ex.size,
+            verified.files,
+            ex.log_records,
+            ex.ledger_entries
+        ));
+        evidence_lines.push(format!(
+            "  verified offline: SHA256SUMS, Ed25519 signature, manifest, checkpoint of {} entries, inclusion proofs — {} checks passed",
+            ex.checkpoint.checkpoint.size,
+            verified.passed.len()
+        ));
+        evidence_lines.push(format!(
+            "  SOC 2 coverage for the pilot: {} controls — {} complete, {} partial, {} without evidence, {} not mapped",
+            soc2.summary.total,
+            soc2.summary.complete,
+            soc2.summary.partial,
+            soc2.summary.no_evidence,
+            soc2.summary.not_mapped
+        ));
+        evidence_lines.push(format!(
+            "  verify it yourself: vigil verify {} --public-key {}",
+            packet_path.display(),
+            key_path.display()
+        ));
+        evidence_lines.push(format!(
+            "  or without Vigil: python3 scripts/verify-packet.py {} {}   (and sha256sum -c SHA256SUMS inside the unzipped packet)",
+            packet_path.display(),
+            key_path.display()
+        ));
+        evidence_json = json!({"export": ex, "packet": packet_path.display().to_string(), "public_key": key.public_key_hex(), "verify": verified, "soc2": soc2.summary});
+    }
+
+    let not_yet = ["playbooks", "scorecard"];
     let elapsed = started.elapsed().as_secs_f64();
     let data_arg = data_dir.display().to_string();
     if json_out {
@@ -310,6 +381,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
                 })).collect::<Vec<_>>(),
             },
             "hunts": hunt_json,
+            "evidence": evidence_json,
             "stages_not_built_yet": not_yet,
             "seconds": elapsed,
         });
@@ -442,6 +514,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
             println!("  {line}");
         }
     }
+    if !evidence_lines.is_empty() {
+        println!();
+        println!("Evidence (vigil case export · vigil verify):");
+        for l in &evidence_lines {
+            println!("{l}");
+        }
+    }
     println!();
     println!("Not in this build yet: {}.", not_yet.join(", "));
     println!();
@@ -454,6 +533,9 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     println!("  vigil --data-dir {data_arg} baseline show <user, key or address>");
     println!("  vigil --data-dir {data_arg} incidents show <incident>   (why it was grouped, scored and decided)");
     println!("  vigil --data-dir {data_arg} case list   ·   case show <case>   ·   model show   ·   audit list");
+    println!(
+        "  vigil --data-dir {data_arg} audit verify   ·   evidence list   ·   compliance coverage --framework SOC2"
+    );
     println!("  ground truth: {}", labels_path.display());
     Ok(())
 }

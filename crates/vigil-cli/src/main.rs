@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod detect;
+mod evidence;
 mod loadcheck;
 mod output;
 mod queue;
@@ -127,6 +128,28 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Verify an incident packet offline: hashes, signature, inclusion proofs, checkpoint
+    /// consistency. Needs nothing but the packet (and the public key you trust).
+    Verify {
+        packet: PathBuf,
+        /// The Vigil public key you trust (64 hex digits, or a file holding them).
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Checkpoints you already hold (a checkpoint JSON or an earlier packet): each must be
+        /// consistent with this packet's, or the log was rewritten.
+        #[arg(long = "known")]
+        known: Vec<PathBuf>,
+    },
+    /// The evidence vault: artifacts by SHA-256 with scope tags, legal holds, retention.
+    Evidence {
+        #[command(subcommand)]
+        command: evidence::EvidenceCommand,
+    },
+    /// Compliance frameworks, mappings and the coverage report.
+    Compliance {
+        #[command(subcommand)]
+        command: evidence::ComplianceCommand,
+    },
     /// Write ground truth for a corpus where each file records one attack: one label per file
     /// (JSON lines, the shape `vigil eval --labels` reads).
     LabelsByFile {
@@ -225,6 +248,20 @@ enum AuditCommand {
     List {
         #[arg(long, default_value_t = 100)]
         limit: u64,
+    },
+    /// Recompute the Merkle tree over every entry and check it against every signed
+    /// checkpoint; check the vault's artifacts against their hashes.
+    Verify {
+        /// The public key to check the checkpoints with (default: this data directory's).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Sign a checkpoint (tree head) of the log as it is now.
+    Checkpoint,
+    /// Print (or write) the public key auditors verify packets with.
+    PublicKey {
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -408,6 +445,21 @@ fn run(cli: Cli) -> Result<()> {
         Command::Suppress { command } => queue::suppress(&dir, command, &cli.actor, cli.json),
         Command::Inventory { command } => queue::inventory(&dir, command, &cli.actor, cli.json),
         Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, limit, cli.json),
+        Command::Audit { command: AuditCommand::Verify { public_key } } => {
+            evidence::audit_verify(&dir, public_key.as_deref(), cli.json)
+        }
+        Command::Audit { command: AuditCommand::Checkpoint } => evidence::audit_checkpoint(&dir, cli.json),
+        Command::Audit { command: AuditCommand::PublicKey { out } } => {
+            evidence::public_key(&dir, out.as_deref(), cli.json)
+        }
+        Command::Verify { packet, public_key, known } => {
+            if !evidence::verify(&packet, public_key.as_deref(), &known, cli.json)? {
+                bail!("{} does not verify", packet.display());
+            }
+            Ok(())
+        }
+        Command::Evidence { command } => evidence::evidence(&dir, command, &cli.actor, cli.json),
+        Command::Compliance { command } => evidence::compliance(&dir, command, cli.json),
         Command::Baseline { command: BaselineCommand::Show { entity } } => {
             detect::baseline_show(&dir, &entity, cli.json)
         }

@@ -157,6 +157,15 @@ pub enum CaseCommand {
     Policy {
         file: PathBuf,
     },
+    /// Export the case as an incident packet an auditor verifies offline (`vigil verify`).
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Logs cover the first alert minus this many hours to the last alert plus this many.
+        #[arg(long, default_value_t = 24)]
+        margin_hours: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -572,6 +581,10 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
                 println!("  {}", serde_json::to_string(e)?);
             }
             Ok(())
+        }
+        CaseCommand::Export { id, out, margin_hours } => {
+            drop(store);
+            crate::evidence::export(dir, &id, &out, margin_hours, actor, json)
         }
         CaseCommand::Policy { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -94,6 +94,10 @@ impl SigningKey {
         Self(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng))
     }
 
+    pub(crate) fn inner(&self) -> &ed25519_dalek::SigningKey {
+        &self.0
+    }
+
     /// The key for a 32-byte seed.
     pub fn from_bytes(seed: &[u8; 32]) -> Self {
         Self(ed25519_dalek::SigningKey::from_bytes(seed))

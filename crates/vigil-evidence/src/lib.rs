@@ -7,6 +7,8 @@
 //!   inclusion proofs and consistency proofs.
 //! * [`verify_inclusion`], [`verify_consistency`]: offline verifiers following the iterative
 //!   algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2; they need nothing but the data.
+//! * [`packet`]: incident packets (zip, manifest, `SHA256SUMS`, signature, proofs) and
+//!   their offline verifier.
 //! * [`Checkpoint`], [`SignedCheckpoint`], [`SigningKey`], [`verify_checkpoint`]: Ed25519
 //!   signed tree heads.
 //!
@@ -17,6 +19,7 @@ mod canonical;
 mod checkpoint;
 mod error;
 mod merkle;
+pub mod packet;
 
 pub use canonical::{CanonicalError, canonical_json, format_number};
 pub use checkpoint::{Checkpoint, SignedCheckpoint, SigningKey, key_id, verify_checkpoint};

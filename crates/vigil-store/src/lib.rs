@@ -123,6 +123,26 @@ impl AuditEntry {
     }
 }
 
+/// A signed tree head of the ledger, as stored (the JSON is `vigil_evidence::SignedCheckpoint`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointRow {
+    pub size: u64,
+    pub time_ms: i64,
+    pub json: String,
+}
+
+/// One artifact in the evidence vault's index. The JSON holds its scope tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaultRow {
+    /// Assigned by the store; 0 when adding.
+    pub id: i64,
+    pub sha256: String,
+    pub size: u64,
+    pub added_ms: i64,
+    pub json: String,
+    pub purged_ms: Option<i64>,
+}
+
 /// Which alerts to list.
 #[derive(Debug, Clone, Default)]
 pub struct AlertQuery {
@@ -184,6 +204,23 @@ pub trait StateStore: Send {
     fn document(&self, kind: &str, id: &str) -> Result<Option<Document>>;
     /// The last `limit` audit entries, oldest first. The log has no update or delete path.
     fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>>;
+    /// Audit entries with `seq >= from_seq`, oldest first, at most `limit`.
+    fn audit_from(&self, from_seq: i64, limit: u64) -> Result<Vec<AuditEntry>>;
+    /// How many entries the audit log holds (its last `seq`).
+    fn audit_len(&self) -> Result<u64>;
+    /// Appends audit entries in one transaction and returns them with their `seq`.
+    fn append_audit(&mut self, audit: &[AuditEntry]) -> Result<Vec<AuditEntry>>;
+    /// Stores a signed checkpoint; a second one for the same size is refused.
+    fn put_checkpoint(&mut self, c: &CheckpointRow) -> Result<()>;
+    /// Every stored checkpoint, smallest size first.
+    fn checkpoints(&self) -> Result<Vec<CheckpointRow>>;
+    /// Adds an artifact to the vault's index with its audit entries, in one transaction;
+    /// returns the row and the entries with their `seq`.
+    fn add_vault_item(&mut self, item: &VaultRow, audit: &[AuditEntry]) -> Result<(VaultRow, Vec<AuditEntry>)>;
+    /// Every vault item, oldest first.
+    fn vault_items(&self) -> Result<Vec<VaultRow>>;
+    /// Marks an item purged (its retention passed), with its audit entries.
+    fn purge_vault_item(&mut self, id: i64, at_ms: i64, audit: &[AuditEntry]) -> Result<()>;
     /// Behavioral state, all of it or one entity's.
     fn behavior_state(&self, entity: Option<&str>) -> Result<Vec<BehaviorRow>>;
     /// How many quarantine records match the filter (its limit and offset ignored).

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
 use crate::{
-    AlertQuery, AlertRow, AuditEntry, BehaviorRow, Commit, Document, LakeFileRow, QuarantineQuery, Result, RunRecord,
-    SourceCheckpoint, StateStore, StoreError, StoredQuarantine,
+    AlertQuery, AlertRow, AuditEntry, BehaviorRow, CheckpointRow, Commit, Document, LakeFileRow, QuarantineQuery,
+    Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine, VaultRow,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
@@ -17,6 +17,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     (2, "alerts", include_str!("../migrations/sqlite/0002_alerts.sql")),
     (3, "behavior", include_str!("../migrations/sqlite/0003_behavior.sql")),
     (4, "triage_cases", include_str!("../migrations/sqlite/0004_triage_cases.sql")),
+    (5, "evidence", include_str!("../migrations/sqlite/0005_evidence.sql")),
 ];
 
 pub struct SqliteStore {
@@ -221,13 +222,8 @@ impl StateStore for SqliteStore {
             for d in docs {
                 ins.execute(params![kind, d.id, d.updated_ms, d.json])?;
             }
-            let mut au = tx.prepare_cached(
-                "INSERT INTO audit_log (at_ms, actor, action, target, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for e in audit {
-                au.execute(params![e.at_ms, e.actor, e.action, e.target, e.result, e.detail])?;
-            }
         }
+        insert_audit(&tx, audit)?;
         tx.commit()?;
         Ok(())
     }
@@ -254,18 +250,81 @@ impl StateStore for SqliteStore {
             "SELECT seq, at_ms, actor, action, target, result, detail FROM
                (SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
         )?;
-        let rows = st.query_map(params![limit.min(i64::MAX as u64) as i64], |r| {
-            Ok(AuditEntry {
-                seq: r.get(0)?,
-                at_ms: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                target: r.get(4)?,
-                result: r.get(5)?,
-                detail: r.get(6)?,
+        let rows = st.query_map(params![limit.min(i64::MAX as u64) as i64], audit_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn audit_from(&self, from_seq: i64, limit: u64) -> Result<Vec<AuditEntry>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT seq, at_ms, actor, action, target, result, detail FROM audit_log
+             WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![from_seq, limit.min(i64::MAX as u64) as i64], audit_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn audit_len(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    fn append_audit(&mut self, audit: &[AuditEntry]) -> Result<Vec<AuditEntry>> {
+        let tx = self.conn.transaction()?;
+        let out = insert_audit(&tx, audit)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn put_checkpoint(&mut self, c: &CheckpointRow) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO ledger_checkpoints (size, time_ms, json) VALUES (?1, ?2, ?3)",
+            params![c.size as i64, c.time_ms, c.json],
+        )?;
+        Ok(())
+    }
+
+    fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
+        let mut st = self.conn.prepare_cached("SELECT size, time_ms, json FROM ledger_checkpoints ORDER BY size")?;
+        let rows = st.query_map([], |r| {
+            Ok(CheckpointRow { size: r.get::<_, i64>(0)? as u64, time_ms: r.get(1)?, json: r.get(2)? })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn add_vault_item(&mut self, item: &VaultRow, audit: &[AuditEntry]) -> Result<(VaultRow, Vec<AuditEntry>)> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO vault_items (sha256, size, added_ms, json) VALUES (?1, ?2, ?3, ?4)",
+            params![item.sha256, item.size as i64, item.added_ms, item.json],
+        )?;
+        let row = VaultRow { id: tx.last_insert_rowid(), purged_ms: None, ..item.clone() };
+        let entries = insert_audit(&tx, audit)?;
+        tx.commit()?;
+        Ok((row, entries))
+    }
+
+    fn vault_items(&self) -> Result<Vec<VaultRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, sha256, size, added_ms, json, purged_ms FROM vault_items ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok(VaultRow {
+                id: r.get(0)?,
+                sha256: r.get(1)?,
+                size: r.get::<_, i64>(2)? as u64,
+                added_ms: r.get(3)?,
+                json: r.get(4)?,
+                purged_ms: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn purge_vault_item(&mut self, id: i64, at_ms: i64, audit: &[AuditEntry]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE vault_items SET purged_ms = ?2 WHERE id = ?1", params![id, at_ms])?;
+        insert_audit(&tx, audit)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn alert_count(&self) -> Result<u64> {
@@ -369,6 +428,31 @@ impl StateStore for SqliteStore {
     }
 }
 
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at_ms: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        target: r.get(4)?,
+        result: r.get(5)?,
+        detail: r.get(6)?,
+    })
+}
+
+/// Appends entries inside a transaction; returns them with the `seq` each was given.
+fn insert_audit(tx: &rusqlite::Transaction<'_>, audit: &[AuditEntry]) -> Result<Vec<AuditEntry>> {
+    let mut au = tx.prepare_cached(
+        "INSERT INTO audit_log (at_ms, actor, action, target, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut out = Vec::with_capacity(audit.len());
+    for e in audit {
+        au.execute(params![e.at_ms, e.actor, e.action, e.target, e.result, e.detail])?;
+        out.push(AuditEntry { seq: tx.last_insert_rowid(), ..e.clone() });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,12 +478,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 4);
+        assert_eq!(s.schema_version().unwrap(), 5);
         let run = s.begin_run(1, "test").unwrap();
         s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
         drop(s);
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 4);
+        assert_eq!(s.schema_version().unwrap(), 5);
         assert_eq!(s.event_count().unwrap(), 2);
         assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
     }
@@ -505,5 +589,32 @@ mod document_tests {
         assert!(s.conn.execute("UPDATE audit_log SET actor = 'mallory'", []).is_err());
         assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
         assert_eq!(s.audit(10).unwrap()[0].actor, "ann");
+    }
+
+    #[test]
+    fn ledger_checkpoints_and_vault_items_are_append_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let got = s
+            .append_audit(&[AuditEntry::new(1, "a", "x", "t", "ok", ""), AuditEntry::new(2, "b", "y", "t", "ok", "")])
+            .unwrap();
+        assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(s.audit_len().unwrap(), 2);
+        assert_eq!(s.audit_from(2, 10).unwrap()[0].actor, "b");
+        s.put_checkpoint(&CheckpointRow { size: 2, time_ms: 3, json: "{}".into() }).unwrap();
+        assert!(s.put_checkpoint(&CheckpointRow { size: 2, time_ms: 4, json: "{}".into() }).is_err());
+        assert!(s.conn.execute("UPDATE ledger_checkpoints SET json = 'x'", []).is_err());
+        assert!(s.conn.execute("DELETE FROM ledger_checkpoints", []).is_err());
+        let item = VaultRow { id: 0, sha256: "ab".into(), size: 2, added_ms: 5, json: "{}".into(), purged_ms: None };
+        let (row, entries) =
+            s.add_vault_item(&item, &[AuditEntry::new(5, "a", "evidence.add", "ab", "ok", "")]).unwrap();
+        assert_eq!((row.id, entries[0].seq), (1, 3));
+        assert!(s.conn.execute("DELETE FROM vault_items", []).is_err());
+        assert!(s.conn.execute("UPDATE vault_items SET sha256 = 'cd'", []).is_err());
+        assert!(s.conn.execute("UPDATE vault_items SET json = '{\"case\":1}'", []).is_err());
+        s.purge_vault_item(1, 9, &[]).unwrap();
+        assert!(s.purge_vault_item(1, 10, &[]).is_err(), "purged twice");
+        assert_eq!(s.vault_items().unwrap()[0].purged_ms, Some(9));
+        assert_eq!(s.checkpoints().unwrap().len(), 1);
     }
 }

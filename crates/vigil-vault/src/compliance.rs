@@ -1,0 +1,114 @@
+//! What the coverage report is computed from: the detections in force, the cases and the
+//! vault's artifacts, each with the controls it maps to.
+
+use std::collections::BTreeMap;
+
+use vigil_compliance::{CaseItem, Catalog, ControlRef, CoverageInputs, EvidenceItem, MappedItem};
+use vigil_detect::{Alert, RulePack};
+use vigil_store::StateStore;
+
+use crate::Result;
+use crate::vault;
+
+/// A detection as the coverage report needs it.
+#[derive(Debug, Clone)]
+pub struct DetectionRef {
+    pub id: String,
+    pub title: String,
+    pub tactics: Vec<String>,
+    /// Controls the detection names itself (behavioral detections do).
+    pub controls: Vec<String>,
+}
+
+fn tactics_of(tags: &[String]) -> Vec<String> {
+    tags.iter().filter_map(|t| t.strip_prefix("attack.")).filter(|t| !t.starts_with('t')).map(str::to_string).collect()
+}
+
+/// The detections of a Sigma pack (rules and correlations) and a behavioral pack.
+pub fn detections_of(pack: &RulePack, behavior: &vigil_behavior::BehaviorPack) -> Vec<DetectionRef> {
+    let mut out = Vec::new();
+    for r in &pack.rules {
+        out.push(DetectionRef {
+            id: r.info.id.clone(),
+            title: r.info.title.clone(),
+            tactics: tactics_of(&r.info.tags),
+            controls: vec![],
+        });
+    }
+    for c in &pack.correlations {
+        out.push(DetectionRef {
+            id: c.info.id.clone(),
+            title: c.info.title.clone(),
+            tactics: tactics_of(&c.info.tags),
+            controls: vec![],
+        });
+    }
+    for d in &behavior.detections {
+        out.push(DetectionRef {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            tactics: vec![],
+            controls: d.controls.clone(),
+        });
+    }
+    out
+}
+
+fn refs(v: &[String]) -> Vec<ControlRef> {
+    v.iter().filter_map(|c| ControlRef::parse(c).ok()).collect()
+}
+
+/// Assembles the coverage inputs: detections with their controls, the cases (controls from
+/// their alerts' detections, the latest packet in the vault), and the vault's artifacts.
+pub fn coverage_inputs(
+    store: &dyn StateStore,
+    catalog: &Catalog,
+    detections: &[DetectionRef],
+) -> Result<CoverageInputs> {
+    let detections: Vec<MappedItem> = detections
+        .iter()
+        .map(|d| MappedItem {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            controls: catalog.controls_for_detection(&d.id, &d.tactics, &d.controls),
+        })
+        .collect();
+    let items = vault::items(store)?;
+    let mut packets: BTreeMap<String, String> = BTreeMap::new();
+    let mut evidence = Vec::new();
+    for it in items.iter().filter(|i| i.purged_ms.is_none()) {
+        if it.meta.kind == "packet"
+            && let Some(c) = &it.meta.scope.case_id
+        {
+            packets.insert(c.clone(), it.sha256.clone());
+        }
+        evidence.push(EvidenceItem {
+            sha256: it.sha256.clone(),
+            name: it.meta.name.clone(),
+            kind: it.meta.kind.clone(),
+            case_id: it.meta.scope.case_id.clone(),
+            controls: refs(&it.meta.scope.controls),
+            from_ms: it.meta.scope.from_ms.unwrap_or(it.added_ms),
+            to_ms: it.meta.scope.to_ms.unwrap_or(it.added_ms),
+        });
+    }
+    let alerts: BTreeMap<String, Alert> =
+        vigil_queue::stored_alerts(store)?.into_iter().map(|a| (a.id.clone(), a)).collect();
+    let mut cases = Vec::new();
+    for c in vigil_queue::cases(store)? {
+        if c.merged_into.is_some() {
+            continue;
+        }
+        let mine: Vec<Alert> = c.alerts.iter().filter_map(|id| alerts.get(id).cloned()).collect();
+        let controls = crate::export::case_controls(catalog, &mine).into_keys().collect::<Vec<_>>();
+        cases.push(CaseItem {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            controls: refs(&controls),
+            opened_ms: c.times.opened_ms,
+            closed_ms: c.times.closed_ms.or(c.times.resolved_ms),
+            packet_sha256: packets.get(&c.id).cloned(),
+        });
+    }
+    Ok(CoverageInputs { detections, playbooks: vec![], evidence, cases })
+}
