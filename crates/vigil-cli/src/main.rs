@@ -305,9 +305,61 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Err(e) = run(cli) {
+    let audited = audited_command(&cli.command).map(|name| (name, cli.data_dir.clone(), cli.actor.clone()));
+    let result = run(cli);
+    if let Some((name, data_dir, actor)) = audited {
+        record_invocation(name, &data_dir, &actor, &result);
+    }
+    if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// The commands that read or change a data directory; each invocation goes on its audit log.
+fn audited_command(c: &Command) -> Option<&'static str> {
+    Some(match c {
+        Command::Ingest { .. } => "ingest",
+        Command::Query { .. } => "query",
+        Command::Quarantine { .. } => "quarantine",
+        Command::Sources => "sources",
+        Command::Status => "status",
+        Command::Rules { .. } => "rules",
+        Command::Alerts { .. } => "alerts",
+        Command::Eval { .. } => "eval",
+        Command::Triage => "triage",
+        Command::Incidents { .. } => "incidents",
+        Command::Case { .. } => "case",
+        Command::Model { .. } => "model",
+        Command::Suppress { .. } => "suppress",
+        Command::Inventory { .. } => "inventory",
+        Command::Audit { .. } => "audit",
+        Command::Baseline { .. } => "baseline",
+        Command::Evidence { .. } => "evidence",
+        Command::Compliance { .. } => "compliance",
+        Command::Serve { .. } => "serve",
+        _ => return None,
+    })
+}
+
+/// Appends `cli.<command>` with the arguments and the outcome to the data directory's audit log
+/// (only when the directory holds a store: a typo in `--data-dir` does not create one).
+fn record_invocation(name: &str, data_dir: &std::path::Path, actor: &str, result: &Result<()>) {
+    if !data_dir.join("state.db").exists() {
+        return;
+    }
+    let args: String = std::env::args().skip(1).collect::<Vec<_>>().join(" ").chars().take(2000).collect();
+    let (outcome, detail) = match result {
+        Ok(()) => ("ok", String::new()),
+        Err(e) => ("failed", format!("{e:#}").chars().take(2000).collect()),
+    };
+    let entry = vigil_store::AuditEntry::new(queue::now_ms(), actor, &format!("cli.{name}"), &args, outcome, &detail);
+    if let Err(e) = DataDir::new(data_dir)
+        .open_store()
+        .map_err(anyhow::Error::from)
+        .and_then(|mut s| s.append_audit(std::slice::from_ref(&entry)).map_err(anyhow::Error::from))
+    {
+        eprintln!("warning: could not record this command on the audit log: {e:#}");
     }
 }
 

@@ -452,3 +452,96 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     let m = ok_json(&data, &["--json", "model", "show"]);
     assert!(m["version"].as_str().unwrap().starts_with("triage-lr-"));
 }
+
+#[test]
+fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--json", "demo", "--users", "40", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The demo exported its first case's packet and verified it.
+    let ev = &v["evidence"];
+    assert_eq!(ev["verify"]["problems"].as_array().unwrap().len(), 0, "{ev}");
+    let first = ev["packet"].as_str().unwrap().to_string();
+    let key = demo.join("ledger-public-key.txt");
+    assert!(Path::new(&first).exists() && key.exists());
+    let data = demo.join("data");
+    let k = key.to_str().unwrap();
+    let ok = vigil(&data, &["verify", &first, "--public-key", k]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("VERIFIED"));
+
+    // A second packet of another case, checked against the first packet's checkpoint.
+    let cases = ok_json(&data, &["--json", "case", "list"]);
+    let id = cases[cases.as_array().unwrap().len() - 1]["case"]["id"].as_str().unwrap().to_string();
+    let second = dir.path().join("second.zip");
+    let ex = ok_json(&data, &["--json", "--as", "ines", "case", "export", &id, "--out", second.to_str().unwrap()]);
+    assert_eq!(ex["export"]["case_id"], id.as_str());
+    let r = ok_json(&data, &["--json", "verify", second.to_str().unwrap(), "--public-key", k, "--known", &first]);
+    assert!(
+        r["passed"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("history not rewritten")),
+        "{r}"
+    );
+
+    // One flipped byte: refused, with the reason, and a non-zero exit.
+    let mut bytes = std::fs::read(&second).unwrap();
+    let mid = bytes.len() / 3;
+    bytes[mid] ^= 0x01;
+    let bad = dir.path().join("bad.zip");
+    std::fs::write(&bad, &bytes).unwrap();
+    let out = vigil(&data, &["verify", bad.to_str().unwrap(), "--public-key", k]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("NOT VERIFIED") || text.contains("FAIL"), "{text}");
+    // The wrong key: refused.
+    let out = vigil(&data, &["verify", second.to_str().unwrap(), "--public-key", &"11".repeat(32)]);
+    assert!(!out.status.success());
+
+    // The ledger verifies; the vault holds both packets; the commands are on the audit log.
+    let a = ok_json(&data, &["--json", "audit", "verify"]);
+    assert_eq!(a["problems"].as_array().unwrap().len(), 0, "{a}");
+    assert!(a["custody_entries"].as_u64().unwrap() >= 2);
+    let items = ok_json(&data, &["--json", "evidence", "list"]);
+    assert_eq!(items.as_array().unwrap().iter().filter(|i| i["meta"]["kind"] == "packet").count(), 2);
+    let log = ok_json(&data, &["--json", "audit", "list", "--limit", "50"]);
+    let log = log.as_array().unwrap();
+    assert!(log.iter().any(|e| e["actor"] == "ines" && e["action"] == "custody.export" && e["target"] == id.as_str()));
+    assert!(log.iter().any(|e| e["actor"] == "ines" && e["action"] == "cli.case" && e["result"] == "ok"));
+    let failed = vigil(&data, &["case", "export", "CASE-nope", "--out", dir.path().join("x.zip").to_str().unwrap()]);
+    assert!(!failed.status.success());
+    let log = ok_json(&data, &["--json", "audit", "list", "--limit", "5"]);
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "cli.case" && e["result"] == "failed"), "{log}");
+
+    // Coverage per framework, and a custom framework mapped onto SOC 2.
+    let cov = ok_json(&data, &["--json", "compliance", "coverage", "--framework", "SOC2", "--from", "2020-01-01"]);
+    assert_eq!(cov["controls"].as_array().unwrap().len(), cov["summary"]["total"].as_u64().unwrap() as usize);
+    assert!(cov["controls"].as_array().unwrap().iter().any(|c| !c["evidence"].as_array().unwrap().is_empty()));
+    let custom = dir.path().join("acme.yml");
+    std::fs::write(
+        &custom,
+        "format: vigil-framework/1\nid: ACME\nname: Acme standard\nversion: \"1\"\ncontrols:\n  - id: SEC-1\n    title: Security events are monitored\n    soc_ops_relevant: true\n    maps_to: [SOC2:CC7.2]\n",
+    )
+    .unwrap();
+    let cov = ok_json(
+        &data,
+        &[
+            "--json",
+            "compliance",
+            "coverage",
+            "--framework",
+            "ACME",
+            "--from",
+            "2020-01-01",
+            "--custom",
+            custom.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(cov["controls"][0]["id"], "SEC-1");
+    assert!(!cov["controls"][0]["detections"].as_array().unwrap().is_empty(), "{cov}");
+    let out = vigil(&data, &["compliance", "coverage", "--framework", "NOPE"]);
+    assert!(!out.status.success());
+}

@@ -623,7 +623,10 @@ pub fn auditor_view(store: &mut dyn StateStore, c: &Caller, id: &str) -> ApiResu
     let now = now_ms();
     let case = load_case(store, id).ok().filter(|k| c.principal.can_see_case(&k.id, k.times.opened_ms, now));
     let result = if case.is_some() { "ok" } else { "denied" };
-    q::audit(store, &vigil_store::AuditEntry::new(now, &c.principal.username, "auditor.view", id, result, ""))?;
+    q::audit(
+        store,
+        &vigil_store::AuditEntry::new(now, &c.principal.username, "custody.view", id, result, "auditor portal"),
+    )?;
     case.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "not_granted", format!("case {id} is not granted to you")))
 }
 

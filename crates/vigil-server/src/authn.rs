@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use vigil_auth::{Auth, Permission, Principal, Session};
-use vigil_store::AuditEntry;
+use vigil_store::{AuditEntry, StateStore};
 
 use crate::{Access, ApiError, Shared, now_ms};
 
@@ -159,10 +159,32 @@ pub async fn authorize(
             return r;
         }
     }
+    let who = caller.as_ref().map(|c| c.principal.username.clone());
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
     }
-    next.run(req).await
+    let response = next.run(req).await;
+    // Every state-changing request by a signed-in caller is on the audit record with its
+    // outcome (ingest is recorded per batch by the spool instead: shippers post continuously).
+    let ingest = hec || access == Access::Needs(Permission::Ingest);
+    if let Some(who) = who
+        && !ingest
+        && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS)
+    {
+        let status = response.status();
+        let result = if status.is_success() || status.is_redirection() { "ok" } else { "failed" };
+        let st = state.clone();
+        let target = format!("{method} {path}");
+        let detail = format!("HTTP {}", status.as_u16());
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Ok(mut store) = st.store() {
+                let _ =
+                    store.append_audit(&[AuditEntry::new(now_ms(), &who, "http.request", &target, result, &detail)]);
+            }
+        })
+        .await;
+    }
+    response
 }
 
 fn is_form(h: &HeaderMap) -> bool {

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod authn;
 pub mod error;
+pub mod evidence;
 pub mod ingest;
 pub mod openapi;
 pub mod web;
@@ -259,6 +260,78 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             ),
             get(api::auditor_case),
         ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/cases/{id}/evidence",
+                Needs(P::ViewQueue),
+                "The case's evidence and chain of custody (recorded as a custody view)",
+            ),
+            get(evidence::case_evidence_api),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{id}/export",
+                Needs(P::WorkCases),
+                "Export the case's incident packet into the vault (a custody event)",
+            ),
+            post(evidence::case_export_api),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/cases/{id}/evidence/{sha256}",
+                Needs(P::ViewQueue),
+                "Download one of the case's artifacts or packets (a custody event)",
+            ),
+            get(evidence::case_download_api),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/auditor/cases/{id}/evidence",
+                Needs(P::AuditorPortal),
+                "A granted case's evidence and custody (recorded as a custody view)",
+            ),
+            get(evidence::auditor_evidence_api),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/auditor/cases/{id}/evidence/{sha256}",
+                Needs(P::AuditorPortal),
+                "Download a granted case's artifact or packet (a custody event)",
+            ),
+            get(evidence::auditor_download_api),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/compliance/coverage",
+                Needs(P::ViewSummaries),
+                "Per control: mapped detections and playbooks, cases and evidence in a period, and status",
+            ),
+            get(evidence::coverage_api),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/ledger/public-key",
+                Public,
+                "The Ed25519 key packets and checkpoints are signed with",
+            ),
+            get(evidence::public_key),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/ledger/verify",
+                Needs(P::ViewAudit),
+                "Recompute the ledger and check it against every signed checkpoint",
+            ),
+            get(evidence::ledger_verify),
+        ),
         // The web app.
         (spec(Method::GET, "/", Public, "The queue (sign-in when signed out)"), get(web::home)),
         (spec(Method::GET, "/login", Public, "Sign-in page"), get(web::login_page)),
@@ -273,6 +346,14 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (
             spec(Method::POST, "/cases/{id}/disposition", Needs(P::Dispose), "Resolve (form)"),
             post(web::case_disposition),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/export", Needs(P::WorkCases), "Export an incident packet (form)"),
+            post(evidence::case_export_form),
+        ),
+        (
+            spec(Method::GET, "/compliance", Needs(P::ViewSummaries), "Compliance coverage page"),
+            get(evidence::compliance_page),
         ),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),

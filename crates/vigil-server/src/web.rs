@@ -45,7 +45,7 @@ pub async fn css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
 }
 
-fn when(ms: i64) -> String {
+pub(crate) fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
@@ -61,7 +61,7 @@ fn span(ms: i64) -> String {
     if ms < 0 { format!("{s} overdue") } else { s }
 }
 
-fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
+pub(crate) fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
     let can = |p: Permission| caller.is_some_and(|c| c.principal.can(p));
     html! {
         (DOCTYPE)
@@ -82,6 +82,7 @@ fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
                                 @if can(Permission::ViewQueue) { li { a href="/" { "Queue" } } li { a href="/cases" { "Cases" } } }
                                 @if can(Permission::Hunt) { li { a href="/hunt" { "Hunt" } } }
                                 @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
+                                @if can(Permission::ViewSummaries) { li { a href="/compliance" { "Compliance" } } }
                                 @if can(Permission::AuditorPortal) { li { a href="/auditor" { "Auditor portal" } } }
                                 @if can(Permission::ManageIdentity) { li { a href="/admin" { "Admin" } } }
                                 li { a href="/account" { "Account" } }
@@ -104,11 +105,11 @@ fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup {
     }
 }
 
-fn html_response(status: StatusCode, m: Markup) -> Response {
+pub(crate) fn html_response(status: StatusCode, m: Markup) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], m.into_string()).into_response()
 }
 
-fn error_page(caller: Option<&Caller>, e: &ApiError) -> Response {
+pub(crate) fn error_page(caller: Option<&Caller>, e: &ApiError) -> Response {
     html_response(
         e.status,
         page(
@@ -130,7 +131,7 @@ pub fn forbidden_page(caller: Option<&Caller>) -> Response {
     )
 }
 
-fn csrf(c: &Caller) -> Markup {
+pub(crate) fn csrf(c: &Caller) -> Markup {
     html! { @if let Some(s) = &c.session { input type="hidden" name="csrf" value=(s.csrf_token); } }
 }
 
@@ -451,15 +452,22 @@ fn case_markup(k: &Case, policy: &SlaPolicy, now: i64, forms: Option<&Caller>) -
 }
 
 pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let c2 = c.clone();
     let r = blocking(move || {
         let store = s.store()?;
-        Ok((q::load(&store)?.policy, load_case(&store, &id)?))
+        let k = load_case(&store, &id)?;
+        let ev = crate::evidence::case_section(&store, &k.id, &c2)?;
+        Ok((q::load(&store)?.policy, k, ev))
     })
     .await;
     match r {
-        Ok((policy, k)) => html_response(
+        Ok((policy, k, ev)) => html_response(
             StatusCode::OK,
-            page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), Some(&c))),
+            page(
+                &format!("{} — {}", k.id, k.title),
+                Some(&c),
+                html! { (case_markup(&k, &policy, now_ms(), Some(&c))) (ev) },
+            ),
         ),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -732,13 +740,18 @@ pub async fn auditor_case_page(
     let r = blocking(move || {
         let mut store = s.store()?;
         let k = crate::api::auditor_view(&mut store, &c2, &id)?;
-        Ok((q::load(&store)?.policy, k))
+        let ev = crate::evidence::auditor_section(&store, &k.id)?;
+        Ok((q::load(&store)?.policy, k, ev))
     })
     .await;
     match r {
-        Ok((policy, k)) => html_response(
+        Ok((policy, k, ev)) => html_response(
             StatusCode::OK,
-            page(&format!("{} — {}", k.id, k.title), Some(&c), case_markup(&k, &policy, now_ms(), None)),
+            page(
+                &format!("{} — {}", k.id, k.title),
+                Some(&c),
+                html! { (case_markup(&k, &policy, now_ms(), None)) (ev) },
+            ),
         ),
         Err(e) => error_page(Some(&c), &e),
     }

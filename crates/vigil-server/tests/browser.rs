@@ -221,7 +221,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
             .audit(10_000)
             .unwrap()
             .iter()
-            .any(|e| e.action == "auditor.view" && e.target == other_case && e.result == "denied")
+            .any(|e| e.action == "custody.view" && e.target == other_case && e.result == "denied")
     );
     for name in ["queue", "incident", "case", "hunt", "rules", "auditor", "admin"] {
         assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);

@@ -31,6 +31,7 @@ fn who(spec: &str) -> Vec<&'static str> {
         "admin" => vec!["admin"],
         "ingest" => vec!["admin", "ingestor"],
         "auditor" => vec!["admin", "auditor"],
+        "summaries" => vec!["admin", "detection_engineer", "analyst", "approver", "executive"],
         other => panic!("unknown group {other}"),
     }
 }
@@ -76,6 +77,16 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("DELETE", "/api/v1/grants/{id}"), "admin"),
         (("GET", "/api/v1/auditor/cases"), "auditor"),
         (("GET", "/api/v1/auditor/cases/{id}"), "auditor"),
+        (("GET", "/api/v1/cases/{id}/evidence"), "queue"),
+        (("POST", "/api/v1/cases/{id}/export"), "work"),
+        (("GET", "/api/v1/cases/{id}/evidence/{sha256}"), "queue"),
+        (("GET", "/api/v1/auditor/cases/{id}/evidence"), "auditor"),
+        (("GET", "/api/v1/auditor/cases/{id}/evidence/{sha256}"), "auditor"),
+        (("GET", "/api/v1/compliance/coverage"), "summaries"),
+        (("GET", "/api/v1/ledger/public-key"), "public"),
+        (("GET", "/api/v1/ledger/verify"), "admin"),
+        (("POST", "/cases/{id}/export"), "work"),
+        (("GET", "/compliance"), "summaries"),
         (("GET", "/"), "public"),
         (("GET", "/login"), "public"),
         (("POST", "/login"), "public"),
@@ -121,7 +132,7 @@ async fn every_route_against_every_role_and_an_anonymous_caller() {
     let mut failures = Vec::new();
     for (spec, _) in &routes {
         let allowed = who(table[&(spec.method.as_str(), spec.path)]);
-        let path = spec.path.replace("{id}", "x-not-there");
+        let path = spec.path.replace("{id}", "x-not-there").replace("{sha256}", &"0".repeat(64));
         for caller in ROLES.iter().copied().chain(["anonymous"]) {
             let mut req = Request::builder().method(spec.method.clone()).uri(&path);
             if caller != "anonymous" {
