@@ -68,6 +68,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Rule files beside the built-in rules for ingest over HTTP.
     pub rules: Vec<PathBuf>,
+    /// How often the ledger's tree head is signed while serving (when it has grown).
+    pub checkpoint_every: std::time::Duration,
 }
 
 impl Config {
@@ -78,6 +80,7 @@ impl Config {
             spool_limit_bytes: 256 << 20,
             max_body_bytes: 32 << 20,
             rules: Vec::new(),
+            checkpoint_every: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -101,6 +104,9 @@ impl AppState {
     pub fn new(config: Config) -> Result<Shared, ApiError> {
         let dir = DataDir::new(&config.data_dir);
         dir.open_store()?;
+        // The ledger's signing key exists from the first start, so its public half can be
+        // handed to auditors before the first packet.
+        vigil_vault::ledger::load_or_create_key(dir.root())?;
         let cases_lock: Arc<std::sync::Mutex<()>> = Default::default();
         let ingest = ingest::Spool::start(&config, cases_lock.clone()).map_err(ApiError::internal)?;
         Ok(Arc::new(AppState {
@@ -116,6 +122,15 @@ impl AppState {
     /// Now, as sessions and tokens see it.
     pub fn now_ms(&self) -> i64 {
         now_ms() + self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Signs a checkpoint of the ledger if it grew since the last one.
+    pub fn sign_checkpoint(&self) -> ApiResult<()> {
+        let mut store = self.store()?;
+        let key = vigil_vault::ledger::load_or_create_key(self.dir.root())?;
+        let ledger = vigil_vault::ledger::load(&store)?;
+        vigil_vault::ledger::checkpoint(&mut store, &ledger, &key, self.now_ms())?;
+        Ok(())
     }
 
     /// A connection to the state store, for one request (SQLite in WAL mode: readers do not wait
@@ -445,10 +460,30 @@ pub async fn serve_until(
         let _ = tx.send(local);
     }
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let signer = tokio::spawn(sign_checkpoints(state.clone()));
     axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+    signer.abort();
+    let st = state.clone();
+    // A last tree head, so everything done while serving is anchored.
+    let _ = tokio::task::spawn_blocking(move || st.sign_checkpoint()).await;
     let st = state.clone();
     let _ = tokio::task::spawn_blocking(move || st.ingest.shutdown()).await;
     Ok(())
+}
+
+/// Signs the ledger's tree head every `checkpoint_every` while serving.
+async fn sign_checkpoints(state: Shared) {
+    let mut tick = tokio::time::interval(state.config.checkpoint_every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || st.sign_checkpoint()).await {
+            Ok(Err(e)) => tracing::warn!("signing a ledger checkpoint: {}", e.message),
+            Err(e) => tracing::warn!("signing a ledger checkpoint: {e}"),
+            Ok(Ok(())) => {}
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -169,6 +169,19 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     assert!(page.contains("Confirmed with the user: not them."), "the comment is on the case");
     assert!(page.contains("true_positive by analyst"), "the disposition is on the case");
     shot("case").await;
+    // The analyst exports the incident packet from the case page; it lists with its custody.
+    submit(&c, &format!("form[action='/cases/{top_case}/export'] button")).await;
+    c.wait().for_element(Locator::Css("#evidence ~ table a[href*='/evidence/']")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains("-packet-") && page.contains("custody.export"),
+        "the packet and its custody event are listed"
+    );
+    shot("evidence").await;
+    c.goto(&format!("{base}/compliance?framework=SOC2")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("CC7.3") && page.contains(&top_case), "coverage lists the controls and the case");
+    shot("compliance").await;
     c.goto(&format!("{base}/hunt")).await.unwrap();
     c.find(Locator::Css("form[action='/hunt'] button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("main table")).await.unwrap();
@@ -190,6 +203,12 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     };
     assert_eq!(links, vec![format!("/auditor/cases/{top_case}")], "only the granted case");
     shot("auditor").await;
+    c.goto(&format!("{base}/auditor/cases/{top_case}")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains("Evidence and custody") && page.contains(&format!("/api/v1/auditor/cases/{top_case}/evidence/"))
+    );
+    shot("auditor-case").await;
     c.goto(&format!("{base}/auditor/cases/{other_case}")).await.unwrap();
     let page = c.source().await.unwrap();
     assert!(page.contains("is not granted to you"), "an out-of-scope case is refused");
@@ -223,7 +242,9 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
             .iter()
             .any(|e| e.action == "custody.view" && e.target == other_case && e.result == "denied")
     );
-    for name in ["queue", "incident", "case", "hunt", "rules", "auditor", "admin"] {
+    for name in
+        ["queue", "incident", "case", "evidence", "compliance", "hunt", "rules", "auditor", "auditor-case", "admin"]
+    {
         assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
     }
 }

@@ -153,7 +153,10 @@ pub fn checkpoint(
     }
     let signed = key.sign(&Checkpoint::new(origin(key), size, &ledger.root(), now_ms));
     let json = serde_json::to_string(&signed).map_err(|e| VaultError::Ledger(e.to_string()))?;
-    store.put_checkpoint(&CheckpointRow { size, time_ms: now_ms, json })?;
+    if let Err(e) = store.put_checkpoint(&CheckpointRow { size, time_ms: now_ms, json }) {
+        // Another process (the server, a CLI command) signed this size first: theirs stands.
+        return checkpoints(store)?.into_iter().find(|c| c.checkpoint.size == size).ok_or(e.into());
+    }
     Ok(signed)
 }
 
