@@ -354,11 +354,16 @@ fn record_invocation(name: &str, data_dir: &std::path::Path, actor: &str, result
         Err(e) => ("failed", format!("{e:#}").chars().take(2000).collect()),
     };
     let entry = vigil_store::AuditEntry::new(queue::now_ms(), actor, &format!("cli.{name}"), &args, outcome, &detail);
-    if let Err(e) = DataDir::new(data_dir)
-        .open_store()
-        .map_err(anyhow::Error::from)
-        .and_then(|mut s| s.append_audit(std::slice::from_ref(&entry)).map_err(anyhow::Error::from))
-    {
+    // Appended, then anchored: a signed tree head over the log as this command leaves it.
+    let record = || -> Result<()> {
+        let mut store = DataDir::new(data_dir).open_store()?;
+        store.append_audit(std::slice::from_ref(&entry))?;
+        let key = vigil_vault::ledger::load_or_create_key(data_dir)?;
+        let ledger = vigil_vault::ledger::load(&store)?;
+        vigil_vault::ledger::checkpoint(&mut store, &ledger, &key, queue::now_ms())?;
+        Ok(())
+    };
+    if let Err(e) = record() {
         eprintln!("warning: could not record this command on the audit log: {e:#}");
     }
 }
