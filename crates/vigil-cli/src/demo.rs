@@ -163,7 +163,15 @@ pub struct DemoArgs {
     pub rules: Vec<PathBuf>,
 }
 
-pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> {
+/// What a demo leaves running: the vendor sandbox its playbooks talk to (kept alive for
+/// `--serve`), and the connector settings and secrets files that point at it.
+pub struct DemoOutcome {
+    pub sandbox: Option<vigil_connectors::sandbox::Sandbox>,
+    pub connectors: Option<PathBuf>,
+    pub secrets: Option<PathBuf>,
+}
+
+pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<DemoOutcome> {
     let started = Instant::now();
     let dir = &args.dir;
     let sim_dir = dir.join("sim");
@@ -183,7 +191,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
 
     // 1. Simulate the company.
     let cfg = args.sim.config()?;
-    say(&format!("[1/6] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
+    say(&format!("[1/7] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
     let t = Instant::now();
     let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
     let sim_secs = t.elapsed().as_secs_f64();
@@ -200,7 +208,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let behavior = rule_args.behavior_pack()?;
     let pack_summary = pack.summary();
     say(&format!(
-        "[2/6] ingesting {} records with {} rules active ({} loaded) …",
+        "[2/7] ingesting {} records with {} rules active ({} loaded) …",
         sim.events,
         detector.active_rules(),
         pack_summary.rules + pack_summary.correlations
@@ -234,13 +242,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let labels = check_labels(&label_list, &labels_path, &mut store)?;
 
     // 3. The alerts detection raised as the events arrived, against the ground truth.
-    say("[3/6] reading the alerts …");
+    say("[3/7] reading the alerts …");
     let alerts = vigil_queue::stored_alerts(&store)?;
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
     // 4. Triage: the inventory, a triage model learned from the pilot's first weeks of
     // dispositions (the simulated analyst), incidents with verdicts, cases with owners and SLAs.
-    say("[4/6] triaging: incidents, verdicts, cases …");
+    say("[4/7] triaging: incidents, verdicts, cases …");
     let now = crate::queue::now_ms();
     let inv_path = sim_dir.join("inventory.json");
     let inv_text = std::fs::read_to_string(&inv_path).with_context(|| inv_path.display().to_string())?;
@@ -262,8 +270,128 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
     let cases = vigil_queue::cases(&store)?;
     let case_of = |inc: &str| cases.iter().find(|c| c.incidents.iter().any(|i| i == inc));
 
-    // 5. Hunt over the lake.
-    say("[5/6] hunting over the lake …");
+    // 5. Respond: the pilot playbooks on the queue, against a local sandbox standing in for the
+    // simulated company's Okta, CrowdStrike, Jira and Slack. Tickets open on their own; account
+    // resets and isolations wait for a person; a second demo user approves one of each, and
+    // the isolation is rolled back.
+    say("[5/7] responding: pilot playbooks (ticket, account reset, device isolation) …");
+    let sandbox = vigil_connectors::sandbox::Sandbox::start().context("starting the vendor sandbox")?;
+    for c in &cases {
+        for e in &c.entities {
+            if let Some(u) = e.strip_prefix("user:") {
+                sandbox.seed_user(u, u, "ACTIVE");
+                sandbox.seed_factor(u, "push");
+            } else if let Some(h) = e.strip_prefix("host:") {
+                sandbox.seed_device(h, h);
+            }
+        }
+    }
+    let (rconfig, rsecrets) = (sandbox.config(), sandbox.secrets());
+    let renv = vigil_respond::Env { config: &rconfig, secrets: &rsecrets, now_ms: now };
+    let playbooks = vigil_respond::format::builtin()?;
+    let triggered = vigil_respond::engine::trigger(&mut store, &playbooks, &renv)?;
+    let waiting_on = |store: &vigil_store::SqliteStore, run: &str| -> Result<Option<vigil_respond::Approval>> {
+        Ok(vigil_respond::engine::approvals(store)?
+            .into_iter()
+            .find(|a| a.run_id == run && a.status == vigil_respond::ApprovalStatus::Pending))
+    };
+    let mut response_lines = Vec::new();
+    let tickets: Vec<&vigil_respond::Run> = triggered.iter().filter(|r| r.playbook.id == "ticket-open").collect();
+    let keys: Vec<String> = tickets
+        .iter()
+        .filter_map(|r| {
+            r.steps[0].outcome.as_ref().and_then(|o| o.output.get("key")).and_then(|k| k.as_str()).map(str::to_string)
+        })
+        .collect();
+    response_lines.push(format!(
+        "  {} tickets opened automatically ({}), one per queued case",
+        keys.len(),
+        keys.iter().take(4).cloned().collect::<Vec<_>>().join(", ") + if keys.len() > 4 { ", …" } else { "" }
+    ));
+    if let Some(r) = triggered
+        .iter()
+        .find(|r| r.playbook.id == "account-reset" && r.status == vigil_respond::RunStatus::WaitingApproval)
+    {
+        let mut n = 0;
+        while let Some(a) = waiting_on(&store, &r.id)? {
+            vigil_respond::engine::approve(
+                &mut store,
+                &a.id,
+                "lead",
+                "takeover confirmed with the user's manager",
+                None,
+                &renv,
+            )?;
+            n += 1;
+        }
+        let done = vigil_respond::engine::load_run(&store, &r.id)?;
+        response_lines.push(format!(
+            "  account reset {} on {} ({}): {n} step(s) approved by lead — {}",
+            done.id,
+            done.case_id,
+            done.inputs["user"].as_str().unwrap_or("-"),
+            done.steps
+                .iter()
+                .map(|s| format!("{} {}", s.id, format!("{:?}", s.status).to_lowercase()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(r) = triggered
+        .iter()
+        .find(|r| r.playbook.id == "device-isolation" && r.status == vigil_respond::RunStatus::WaitingApproval)
+    {
+        if let Some(a) = waiting_on(&store, &r.id)? {
+            vigil_respond::engine::approve(&mut store, &a.id, "lead", "encryption seen on the host", None, &renv)?;
+        }
+        vigil_respond::engine::rollback(&mut store, &r.id, None, "analyst", &renv)?;
+        if let Some(a) = waiting_on(&store, &r.id)? {
+            vigil_respond::engine::approve(
+                &mut store,
+                &a.id,
+                "lead",
+                "backup job, not ransomware: release",
+                None,
+                &renv,
+            )?;
+        }
+        let done = vigil_respond::engine::load_run(&store, &r.id)?;
+        response_lines.push(format!(
+            "  device isolation {} on {} ({}): contained after lead approved, then rolled back ({}) on analyst's request with lead's approval",
+            done.id,
+            done.case_id,
+            done.inputs["host"].as_str().unwrap_or("-"),
+            done.steps[0].rollback.as_ref().map(|rb| format!("{} {}", rb.action, rb.status)).unwrap_or_else(|| "not rolled back".into())
+        ));
+    }
+    let all_runs = vigil_respond::engine::runs(&store)?;
+    let waiting = vigil_respond::engine::approvals(&store)?
+        .iter()
+        .filter(|a| a.status == vigil_respond::ApprovalStatus::Pending)
+        .count();
+    let rate = vigil_respond::engine::automation_rate(&all_runs);
+    response_lines.push(format!(
+        "  {} runs; {waiting} steps waiting in the approvals inbox; automation rate {} ({} of {} steps ran without a person)",
+        all_runs.len(),
+        rate.rate.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "-".into()),
+        rate.automated_steps,
+        rate.total_steps
+    ));
+    let connectors_path = dir.join("sandbox-connectors.json");
+    std::fs::write(&connectors_path, serde_json::to_string_pretty(&rconfig)?)?;
+    let secrets_path = dir.join("sandbox-secrets.env");
+    let mut text =
+        String::from("# Credentials of the local vendor sandbox the demo's playbooks talk to (not real vendors).\n");
+    for n in rsecrets.names() {
+        if let Ok(v) = rsecrets.get(n) {
+            text.push_str(&format!("{n}={v}\n"));
+        }
+    }
+    std::fs::write(&secrets_path, text)?;
+    let response_json = json!({"runs": all_runs.iter().map(|r| json!({"run": r.id, "playbook": r.playbook.id, "case": r.case_id, "status": r.status, "steps": r.steps.iter().map(|s| json!({"id": s.id, "status": s.status, "automated": s.automated, "rollback": s.rollback.as_ref().map(|rb| &rb.status)})).collect::<Vec<_>>()})).collect::<Vec<_>>(), "waiting_approvals": waiting, "automation": rate, "tickets": keys});
+
+    // 6. Hunt over the lake.
+    say("[6/7] hunting over the lake …");
     let engine = vigil_query::QueryEngine::open(&dd.lake())?;
     let mut hunts = Vec::new();
     for (title, sql) in HUNTS {
@@ -273,7 +401,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
 
     // 6. Evidence: the top case's incident packet, exported, kept in the vault and verified
     // offline with the ledger's public key; SOC 2 coverage over the pilot's period.
-    say("[6/6] evidence: exporting the first case's packet and verifying it offline …");
+    say("[7/7] evidence: exporting the first case's packet and verifying it offline …");
     let catalog = vigil_compliance::Catalog::builtin()?;
     let first_case = incidents.iter().filter(|i| i.queued).find_map(|i| case_of(&i.id)).or(cases.first());
     let mut evidence_json = json!(null);
@@ -342,7 +470,9 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         evidence_json = json!({"export": ex, "packet": packet_path.display().to_string(), "public_key": key.public_key_hex(), "verify": verified, "soc2": soc2.summary});
     }
 
-    let not_yet = ["playbooks", "scorecard"];
+    let not_yet = ["scorecard"];
+    let outcome =
+        DemoOutcome { sandbox: Some(sandbox), connectors: Some(connectors_path), secrets: Some(secrets_path) };
     let elapsed = started.elapsed().as_secs_f64();
     let data_arg = data_dir.display().to_string();
     if json_out {
@@ -382,11 +512,12 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
             },
             "hunts": hunt_json,
             "evidence": evidence_json,
+            "response": response_json,
             "stages_not_built_yet": not_yet,
             "seconds": elapsed,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return Ok(outcome);
     }
     println!();
     println!("Vigil demo — {} users × {} days, seed {} ({elapsed:.1}s)", cfg.users, cfg.days, cfg.seed);
@@ -514,6 +645,11 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
             println!("  {line}");
         }
     }
+    println!();
+    println!("Response (vigil playbook …; RESPONSE.md):");
+    for l in &response_lines {
+        println!("{l}");
+    }
     if !evidence_lines.is_empty() {
         println!();
         println!("Evidence (vigil case export · vigil verify):");
@@ -537,5 +673,5 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<()> 
         "  vigil --data-dir {data_arg} audit verify   ·   evidence list   ·   compliance coverage --framework SOC2"
     );
     println!("  ground truth: {}", labels_path.display());
-    Ok(())
+    Ok(outcome)
 }

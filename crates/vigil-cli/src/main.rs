@@ -10,6 +10,7 @@ mod detect;
 mod evidence;
 mod loadcheck;
 mod output;
+mod playbook;
 mod queue;
 mod serve;
 
@@ -149,6 +150,11 @@ enum Command {
     Compliance {
         #[command(subcommand)]
         command: evidence::ComplianceCommand,
+    },
+    /// Response playbooks: check, list, run (or dry-run), approve, deny, roll back, resume.
+    Playbook {
+        #[command(subcommand)]
+        command: playbook::PlaybookCommand,
     },
     /// Write ground truth for a corpus where each file records one attack: one label per file
     /// (JSON lines, the shape `vigil eval --labels` reads).
@@ -337,6 +343,7 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Baseline { .. } => "baseline",
         Command::Evidence { .. } => "evidence",
         Command::Compliance { .. } => "compliance",
+        Command::Playbook { .. } => "playbook",
         Command::Serve { .. } => "serve",
         _ => return None,
     })
@@ -517,6 +524,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Evidence { command } => evidence::evidence(&dir, command, &cli.actor, cli.json),
         Command::Compliance { command } => evidence::compliance(&dir, command, cli.json),
+        Command::Playbook { command } => playbook::playbook(&dir, command, &cli.actor, cli.json),
         Command::Baseline { command: BaselineCommand::Show { entity } } => {
             detect::baseline_show(&dir, &entity, cli.json)
         }
@@ -530,7 +538,7 @@ fn run(cli: Cli) -> Result<()> {
                 threads: threads.max(1),
                 rules: rules.clone(),
             };
-            demo::demo(&args, cli.json, show_progress)?;
+            let outcome = demo::demo(&args, cli.json, show_progress)?;
             if !serve {
                 return Ok(());
             }
@@ -544,6 +552,10 @@ fn run(cli: Cli) -> Result<()> {
             }
             let mut config = vigil_server::Config::new(&data);
             config.rules = rules;
+            // The playbooks keep talking to the demo's vendor sandbox while serving.
+            config.connectors = outcome.connectors.clone();
+            config.secrets = outcome.secrets.clone();
+            let _sandbox = outcome.sandbox;
             serve::run(config, listen)
         }
         Command::Serve { listen, insecure_cookies, rules } => {

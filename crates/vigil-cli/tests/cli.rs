@@ -463,6 +463,17 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The demo's pilot playbooks: tickets opened on their own, an account reset approved by a
+    // second user, an isolation rolled back, the rest waiting in the inbox.
+    let resp = &v["response"];
+    assert!(!resp["tickets"].as_array().unwrap().is_empty(), "{resp}");
+    let runs = resp["runs"].as_array().unwrap();
+    assert!(runs.iter().any(|r| r["playbook"] == "account-reset" && r["status"] == "succeeded"), "{resp}");
+    assert!(
+        runs.iter().any(|r| r["playbook"] == "device-isolation" && r["steps"][0]["rollback"] == "succeeded"),
+        "{resp}"
+    );
+    assert!(resp["automation"]["rate"].as_f64().unwrap() > 0.0);
     // The demo exported its first case's packet and verified it.
     let ev = &v["evidence"];
     assert_eq!(ev["verify"]["problems"].as_array().unwrap().len(), 0, "{ev}");
@@ -544,4 +555,124 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     assert!(!cov["controls"][0]["detections"].as_array().unwrap().is_empty(), "{cov}");
     let out = vigil(&data, &["compliance", "coverage", "--framework", "NOPE"]);
     assert!(!out.status.success());
+}
+
+const KILL_PLAYBOOK: &str = r#"format: vigil-playbook/1
+id: kill-test
+name: Durable run under SIGKILL
+version: 1
+trigger:
+  on: manual
+approval:
+  contain: none
+  destructive: required
+  critical_assets: none
+steps:
+  - id: ticket
+    action: jira.create_issue
+    with:
+      summary: "{{ case.id }}"
+  - id: suspend
+    action: okta.suspend_user
+    with:
+      user: "{{ entity.user }}"
+  - id: notify
+    action: slack.webhook
+    with:
+      text: "{{ entity.user }} suspended"
+"#;
+
+#[test]
+fn a_killed_run_resumes_without_repeating_a_step() {
+    use vigil_connectors::sandbox::Sandbox;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--json", "demo", "--users", "40", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let data = demo.join("data");
+    let cases = ok_json(&data, &["--json", "case", "list", "--all"]);
+    let (case, user) = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| {
+            let id = c["case"]["id"].as_str()?.to_string();
+            let u = c["case"]["entities"].as_array()?.iter().find_map(|e| {
+                let u = e.as_str()?.strip_prefix("user:")?;
+                (u.contains('@') && !u.contains('/') && !u.contains(':')).then(|| u.to_string())
+            })?;
+            Some((id, u))
+        })
+        .expect("a case with a user");
+
+    // The vendors: a sandbox whose Okta holds the response to a suspend for four seconds after
+    // the suspend took effect, as when the process dies with the call in flight.
+    let sb = Sandbox::start().unwrap();
+    sb.seed_user("00u9", &user, "ACTIVE");
+    sb.delay("/lifecycle/suspend", std::time::Duration::from_secs(4));
+    let connectors = dir.path().join("connectors.json");
+    std::fs::write(&connectors, sb.config().to_string()).unwrap();
+    let secrets = dir.path().join("secrets.env");
+    let s = sb.secrets();
+    let names = ["okta_token", "jira_email", "jira_api_token", "slack_webhook_url"];
+    let text: String = names.iter().map(|n| format!("{n}={}\n", s.get(n).unwrap())).collect();
+    std::fs::write(&secrets, text).unwrap();
+    let pb = dir.path().join("kill.yml");
+    std::fs::write(&pb, KILL_PLAYBOOK).unwrap();
+    let common = |cmd: &mut Command| {
+        cmd.arg("--playbooks").arg(&pb).arg("--connectors").arg(&connectors).arg("--secrets").arg(&secrets);
+    };
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.arg("--data-dir").arg(&data).args(["--as", "ann", "playbook", "run", "kill-test", "--case", &case]);
+    common(&mut cmd);
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !sb.requests().iter().any(|r| r.method == "POST" && r.path.ends_with("/lifecycle/suspend")) {
+        assert!(started.elapsed().as_secs() < 60, "the run never reached the suspend call");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no destructor, no flush, no goodbye.
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+
+    // What the killed process left: the ticket done, the suspend marked running.
+    let runs = ok_json(&data, &["--json", "playbook", "runs", "--case", &case]);
+    let run = runs.as_array().unwrap().iter().find(|r| r["playbook"]["id"] == "kill-test").unwrap().clone();
+    let id = run["id"].as_str().unwrap().to_string();
+    assert_eq!(run["steps"][0]["status"], "succeeded");
+    assert_eq!(run["steps"][1]["status"], "running", "persisted before the call");
+
+    // Resumed: the ticket is not opened again; the suspend is re-sent with its idempotency key
+    // and found done; the run finishes.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.arg("--data-dir").arg(&data).args(["--json", "--as", "ann", "playbook", "resume", &id]);
+    common(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["steps"][0]["attempts"], 1, "the ticket step ran once");
+    assert_eq!(done["steps"][1]["outcome"]["already_done"], true, "{}", done["steps"][1]);
+    let reqs = sb.requests();
+    let creates = reqs.iter().filter(|r| r.method == "POST" && r.path.ends_with("/rest/api/3/issue")).count();
+    assert_eq!(creates, 1, "one ticket");
+    let state = sb.state();
+    assert_eq!(state["tickets"]["jira"].as_array().unwrap().len(), 1);
+    assert_eq!(state["users"]["00u9"]["status"], "SUSPENDED");
+    assert_eq!(state["messages"]["slack"].as_array().unwrap().len(), 1);
+    let keys: Vec<&str> = reqs
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/lifecycle/suspend"))
+        .filter_map(|r| {
+            r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("idempotency-key")).map(|(_, v)| v.as_str())
+        })
+        .collect();
+    assert!(keys.len() <= 2 && keys.windows(2).all(|w| w[0] == w[1]), "the same idempotency key: {keys:?}");
+    // The steps are on the audit log, against the case.
+    let log = ok_json(&data, &["--json", "audit", "list", "--limit", "200"]);
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "playbook.step" && e["target"] == case.as_str()));
 }

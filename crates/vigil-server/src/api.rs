@@ -242,7 +242,9 @@ pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) ->
             &mut store,
             &vigil_store::AuditEntry::new(now_ms(), &c.principal.username, "triage.request", "queue", "ok", ""),
         )?;
-        Ok(Json(json!(q::run(&mut store, now_ms())?)))
+        let report = q::run(&mut store, now_ms())?;
+        let runs = crate::respond::trigger(&s.config, &mut store, s.now_ms())?;
+        Ok(Json(json!({"triage": report, "playbook_runs": runs.iter().map(|r| json!({"run": r.id, "playbook": r.playbook.id, "case": r.case_id, "status": r.status})).collect::<Vec<_>>()})))
     })
     .await
 }

@@ -74,9 +74,10 @@ impl Spool {
                 (dir.clone(), pending.clone(), wake.clone(), stop.clone(), files.clone(), events.clone());
             let data_dir = config.data_dir.clone();
             let rules = config.rules.clone();
-            std::thread::Builder::new()
-                .name("vigil-ingest".into())
-                .spawn(move || worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events, &cases_lock))?
+            let cfg = config.clone();
+            std::thread::Builder::new().name("vigil-ingest".into()).spawn(move || {
+                worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events, &cases_lock, &cfg)
+            })?
         };
         Ok(Spool {
             dir,
@@ -151,6 +152,7 @@ fn worker(
     files: &AtomicU64,
     events: &AtomicU64,
     cases_lock: &Mutex<()>,
+    cfg: &crate::Config,
 ) {
     let pack = crate::rule_pack(rules);
     let detector = Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()));
@@ -192,9 +194,16 @@ fn worker(
                 if report.alerts > 0
                     && let Ok(_held) = cases_lock.lock()
                     && let Ok(mut store) = dir.open_store()
-                    && let Err(e) = vigil_queue::run(&mut store, crate::now_ms())
                 {
-                    tracing::error!("triage after HTTP ingest: {e}");
+                    // Triage, then the playbooks whose triggers the new incidents match.
+                    match vigil_queue::run(&mut store, crate::now_ms()) {
+                        Err(e) => tracing::error!("triage after HTTP ingest: {e}"),
+                        Ok(_) => {
+                            if let Err(e) = crate::respond::trigger(cfg, &mut store, crate::now_ms()) {
+                                tracing::error!("playbooks after HTTP ingest: {}", e.message);
+                            }
+                        }
+                    }
                 }
             }
             Err(e) => {

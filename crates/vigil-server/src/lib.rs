@@ -17,6 +17,7 @@ pub mod error;
 pub mod evidence;
 pub mod ingest;
 pub mod openapi;
+pub mod respond;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -70,6 +71,11 @@ pub struct Config {
     pub rules: Vec<PathBuf>,
     /// How often the ledger's tree head is signed while serving (when it has grown).
     pub checkpoint_every: std::time::Duration,
+    /// Playbook files or directories beside the built-in pilot playbooks.
+    pub playbooks: Vec<PathBuf>,
+    /// Connector settings (JSON) and secrets (`NAME=value` lines or JSON); `VIGIL_SECRET_*` too.
+    pub connectors: Option<PathBuf>,
+    pub secrets: Option<PathBuf>,
 }
 
 impl Config {
@@ -81,6 +87,9 @@ impl Config {
             max_body_bytes: 32 << 20,
             rules: Vec::new(),
             checkpoint_every: std::time::Duration::from_secs(300),
+            playbooks: Vec::new(),
+            connectors: None,
+            secrets: None,
         }
     }
 }
@@ -347,6 +356,47 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             ),
             get(evidence::ledger_verify),
         ),
+        (
+            spec(Method::GET, "/api/v1/playbooks", Needs(P::ViewQueue), "The playbooks in force"),
+            get(respond::list_playbooks),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{id}/playbooks/{playbook}",
+                Needs(P::Respond),
+                "Run a playbook on the case (`{\"dry_run\": true}` shows the calls instead)",
+            ),
+            post(respond::run_playbook),
+        ),
+        (spec(Method::GET, "/api/v1/runs", Needs(P::ViewQueue), "Playbook runs, newest first"), get(respond::runs)),
+        (
+            spec(Method::GET, "/api/v1/runs/{id}", Needs(P::ViewQueue), "One playbook run with its steps"),
+            get(respond::run),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/runs/{id}/rollback",
+                Needs(P::Respond),
+                "Undo a run's state-changing steps (or `step`), under approval",
+            ),
+            post(respond::rollback),
+        ),
+        (
+            spec(Method::GET, "/api/v1/approvals", Needs(P::Approve), "Approval requests waiting for a decision"),
+            get(respond::approvals),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/approvals/{id}/approve",
+                Needs(P::Approve),
+                "Approve (never your own request; `inputs` edits them, recorded)",
+            ),
+            post(respond::approve),
+        ),
+        (spec(Method::POST, "/api/v1/approvals/{id}/deny", Needs(P::Approve), "Deny"), post(respond::deny)),
         // The web app.
         (spec(Method::GET, "/", Public, "The queue (sign-in when signed out)"), get(web::home)),
         (spec(Method::GET, "/login", Public, "Sign-in page"), get(web::login_page)),
@@ -370,6 +420,20 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             spec(Method::GET, "/compliance", Needs(P::ViewSummaries), "Compliance coverage page"),
             get(evidence::compliance_page),
         ),
+        (
+            spec(Method::POST, "/cases/{id}/playbooks", Needs(P::Respond), "Run a playbook (form)"),
+            post(respond::run_form),
+        ),
+        (
+            spec(Method::POST, "/runs/{id}/rollback", Needs(P::Respond), "Roll a run back (form)"),
+            post(respond::rollback_form),
+        ),
+        (spec(Method::GET, "/approvals", Needs(P::Approve), "The approvals inbox"), get(respond::inbox)),
+        (
+            spec(Method::POST, "/approvals/{id}/approve", Needs(P::Approve), "Approve (form)"),
+            post(respond::approve_form),
+        ),
+        (spec(Method::POST, "/approvals/{id}/deny", Needs(P::Approve), "Deny (form)"), post(respond::deny_form)),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
         (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),

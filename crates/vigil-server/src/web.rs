@@ -82,6 +82,7 @@ pub(crate) fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup
                                 @if can(Permission::ViewQueue) { li { a href="/" { "Queue" } } li { a href="/cases" { "Cases" } } }
                                 @if can(Permission::Hunt) { li { a href="/hunt" { "Hunt" } } }
                                 @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
+                                @if can(Permission::Approve) { li { a href="/approvals" { "Approvals" } } }
                                 @if can(Permission::ViewSummaries) { li { a href="/compliance" { "Compliance" } } }
                                 @if can(Permission::AuditorPortal) { li { a href="/auditor" { "Auditor portal" } } }
                                 @if can(Permission::ManageIdentity) { li { a href="/admin" { "Admin" } } }
@@ -457,7 +458,8 @@ pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>,
         let store = s.store()?;
         let k = load_case(&store, &id)?;
         let ev = crate::evidence::case_section(&store, &k.id, &c2)?;
-        Ok((q::load(&store)?.policy, k, ev))
+        let runs = crate::respond::case_section(&s, &store, &k.id, &c2)?;
+        Ok((q::load(&store)?.policy, k, html! { (runs) (ev) }))
     })
     .await;
     match r {

@@ -380,6 +380,119 @@ async fn packets_are_exported_downloaded_and_verified_and_every_touch_is_custody
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
+    let sb = vigil_connectors::sandbox::Sandbox::start().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let connectors = files.path().join("connectors.json");
+    std::fs::write(&connectors, sb.config().to_string()).unwrap();
+    let secrets_file = files.path().join("secrets.env");
+    let secrets = sb.secrets();
+    let text: String = secrets.names().map(|n| format!("{n}={}\n", secrets.get(n).unwrap())).collect();
+    std::fs::write(&secrets_file, text).unwrap();
+    let env = common::env_with(|c| {
+        c.connectors = Some(connectors.clone());
+        c.secrets = Some(secrets_file.clone());
+    });
+    common::simulated_company(&env, 5, 40, 5);
+    let cases = vigil_queue::cases(&env.state.store().unwrap()).unwrap();
+    let (case, host) = cases
+        .iter()
+        .find_map(|c| c.entities.iter().find_map(|e| e.strip_prefix("host:").map(|h| (c.id.clone(), h.to_string()))))
+        .expect("a case with a host");
+    sb.seed_device(&host, &host);
+    let call = |role: &str, method: &str, uri: &str, body: Option<serde_json::Value>| {
+        let b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", env.token(role)))
+            .header(header::CONTENT_TYPE, "application/json");
+        b.body(body.map(|v| Body::from(v.to_string())).unwrap_or_else(Body::empty)).unwrap()
+    };
+    // A dry run shows the calls, secrets masked, and sends nothing.
+    let before = sb.requests().len();
+    let r = env
+        .send(call(
+            "responder",
+            "POST",
+            &format!("/api/v1/cases/{case}/playbooks/device-isolation"),
+            Some(json!({"dry_run": true})),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = body_text(r).await;
+    assert!(text.contains("devices-actions") && text.contains("****"), "{text}");
+    assert_eq!(sb.requests().len(), before);
+    // The responder runs it; containment waits for an approver.
+    let r =
+        env.send(call("responder", "POST", &format!("/api/v1/cases/{case}/playbooks/device-isolation"), None)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let run = body_json(r).await;
+    assert_eq!(run["status"], "waiting_approval", "{run}");
+    let run_id = run["id"].as_str().unwrap().to_string();
+    assert_eq!(env.send(call("responder", "GET", "/api/v1/approvals", None)).await.status(), StatusCode::FORBIDDEN);
+    let list = body_json(env.send(call("approver", "GET", "/api/v1/approvals", None)).await).await;
+    let apr = list.as_array().unwrap().iter().find(|a| a["run_id"] == run_id.as_str()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The inbox page lists it for the approver.
+    let page = body_text(env.send(call("approver", "GET", "/approvals", None)).await).await;
+    assert!(page.contains(&apr) && page.contains("crowdstrike.contain_host"), "{page}");
+    let r = env
+        .send(call(
+            "approver",
+            "POST",
+            &format!("/api/v1/approvals/{apr}/approve"),
+            Some(json!({"note": "encryption on the host"})),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_text(r).await);
+    let run = body_json(env.send(call("analyst", "GET", &format!("/api/v1/runs/{run_id}"), None)).await).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(sb.state()["devices"][&host]["containment"], "contained");
+    // Rolled back: the admin asks, and cannot approve their own request; the approver can.
+    let r = env.send(call("admin", "POST", &format!("/api/v1/runs/{run_id}/rollback"), Some(json!({})))).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_text(r).await);
+    let list = body_json(env.send(call("admin", "GET", "/api/v1/approvals", None)).await).await;
+    let apr =
+        list.as_array().unwrap().iter().find(|a| a["run_id"] == run_id.as_str() && a["purpose"] == "rollback").unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let r = env.send(call("admin", "POST", &format!("/api/v1/approvals/{apr}/approve"), Some(json!({})))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(body_json(r).await["error"]["code"], "refused");
+    let r = env
+        .send(call(
+            "approver",
+            "POST",
+            &format!("/api/v1/approvals/{apr}/approve"),
+            Some(json!({"note": "backup job"})),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(sb.state()["devices"][&host]["containment"], "normal");
+    // The case page shows the run; the audit log has every decision against the case.
+    let page = body_text(env.send(call("responder", "GET", &format!("/cases/{case}"), None)).await).await;
+    assert!(page.contains(&run_id) && page.contains("Response"));
+    let store = env.state.store().unwrap();
+    let log = store.audit(100_000).unwrap();
+    for (who, what, result) in [
+        ("responder", "playbook.run", "ok"),
+        ("approver", "playbook.approval.approve", "ok"),
+        ("admin", "playbook.approval.approve", "denied"),
+        ("approver", "playbook.rollback", "ok"),
+    ] {
+        assert!(
+            log.iter().any(|e| e.actor == who && e.action == what && e.result == result && e.target == case),
+            "{who} {what} {result}"
+        );
+    }
+    env.state.ingest.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hec_and_json_lines_ingest_with_back_pressure_and_a_graceful_shutdown() {
     let env = common::env_with(|c| c.spool_limit_bytes = 4096);
     let hec = |token: Option<&str>, body: &str| {

@@ -32,6 +32,8 @@ fn who(spec: &str) -> Vec<&'static str> {
         "ingest" => vec!["admin", "ingestor"],
         "auditor" => vec!["admin", "auditor"],
         "summaries" => vec!["admin", "detection_engineer", "analyst", "approver", "executive"],
+        "respond" => vec!["admin", "responder"],
+        "approve" => vec!["admin", "approver"],
         other => panic!("unknown group {other}"),
     }
 }
@@ -87,6 +89,19 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/api/v1/ledger/verify"), "admin"),
         (("POST", "/cases/{id}/export"), "work"),
         (("GET", "/compliance"), "summaries"),
+        (("GET", "/api/v1/playbooks"), "queue"),
+        (("POST", "/api/v1/cases/{id}/playbooks/{playbook}"), "respond"),
+        (("GET", "/api/v1/runs"), "queue"),
+        (("GET", "/api/v1/runs/{id}"), "queue"),
+        (("POST", "/api/v1/runs/{id}/rollback"), "respond"),
+        (("GET", "/api/v1/approvals"), "approve"),
+        (("POST", "/api/v1/approvals/{id}/approve"), "approve"),
+        (("POST", "/api/v1/approvals/{id}/deny"), "approve"),
+        (("POST", "/cases/{id}/playbooks"), "respond"),
+        (("POST", "/runs/{id}/rollback"), "respond"),
+        (("GET", "/approvals"), "approve"),
+        (("POST", "/approvals/{id}/approve"), "approve"),
+        (("POST", "/approvals/{id}/deny"), "approve"),
         (("GET", "/"), "public"),
         (("GET", "/login"), "public"),
         (("POST", "/login"), "public"),
@@ -132,7 +147,11 @@ async fn every_route_against_every_role_and_an_anonymous_caller() {
     let mut failures = Vec::new();
     for (spec, _) in &routes {
         let allowed = who(table[&(spec.method.as_str(), spec.path)]);
-        let path = spec.path.replace("{id}", "x-not-there").replace("{sha256}", &"0".repeat(64));
+        let path = spec
+            .path
+            .replace("{id}", "x-not-there")
+            .replace("{sha256}", &"0".repeat(64))
+            .replace("{playbook}", "ticket-open");
         for caller in ROLES.iter().copied().chain(["anonymous"]) {
             let mut req = Request::builder().method(spec.method.clone()).uri(&path);
             if caller != "anonymous" {

@@ -1,0 +1,425 @@
+//! `vigil playbook …`: thin calls into `vigil-respond`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::Value;
+use vigil_connectors::Secrets;
+use vigil_pipeline::DataDir;
+use vigil_respond::engine::{self, Env};
+use vigil_respond::{Playbook, Run};
+
+use crate::queue::{now_ms, when};
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Where playbooks, connector settings and secrets come from.
+#[derive(Args, Clone, Debug, Default)]
+pub struct PlaybookArgs {
+    /// Playbook files or directories beside the built-in pilot playbooks.
+    #[arg(long = "playbooks", value_name = "PATH", env = "VIGIL_PLAYBOOKS", value_delimiter = ',')]
+    pub playbooks: Vec<PathBuf>,
+    /// Connector settings (JSON: base URLs, tenants, projects per connector).
+    #[arg(long, env = "VIGIL_CONNECTORS")]
+    pub connectors: Option<PathBuf>,
+    /// Secrets (`NAME=value` lines or a JSON object); `VIGIL_SECRET_<NAME>` variables too.
+    #[arg(long, env = "VIGIL_SECRETS_FILE")]
+    pub secrets: Option<PathBuf>,
+}
+
+impl PlaybookArgs {
+    pub fn playbooks(&self) -> Result<Vec<Playbook>> {
+        let mut all = vigil_respond::format::builtin()?;
+        let (extra, bad) = vigil_respond::format::load(&self.playbooks);
+        if let Some(e) = bad.first() {
+            bail!("{e} ({} playbook file(s) rejected; `vigil playbook check` lists them)", bad.len());
+        }
+        for pb in extra {
+            all.retain(|b| b.id != pb.id);
+            all.push(pb);
+        }
+        Ok(all)
+    }
+
+    pub fn config(&self) -> Result<Value> {
+        match &self.connectors {
+            None => Ok(Value::Object(Default::default())),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                let v: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))?;
+                if !v.is_object() {
+                    bail!("{}: connector settings must be a JSON object", p.display());
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    pub fn secrets(&self) -> Result<Secrets> {
+        let mut s = Secrets::from_env();
+        if let Some(p) = &self.secrets {
+            s.merge(Secrets::from_file(p)?);
+        }
+        Ok(s)
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PlaybookCommand {
+    /// Validate playbook files (errors name file, line and field).
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// The playbooks in force (built-in and --playbooks), with their triggers and controls.
+    List {
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Run a playbook on a case; with --dry-run, show the exact calls instead.
+    Run {
+        playbook: String,
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Continue a run (after a crash or a decision).
+    Resume {
+        run: String,
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Start the enabled playbooks whose triggers match queued incidents.
+    Trigger {
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Runs, newest first.
+    Runs {
+        #[arg(long)]
+        case: Option<String>,
+    },
+    /// One run with its steps.
+    Show { run: String },
+    /// Approval requests (pending ones unless --all).
+    Approvals {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Approve a step (never your own request); --inputs replaces its inputs (recorded).
+    Approve {
+        approval: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Edited inputs, a JSON object.
+        #[arg(long)]
+        inputs: Option<String>,
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Deny a step.
+    Deny {
+        approval: String,
+        #[arg(long)]
+        note: String,
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Undo a run's state-changing steps (or one) through their inverses, under approval.
+    Rollback {
+        run: String,
+        step: Option<String>,
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// Expire approval requests past their time.
+    Expire {
+        #[command(flatten)]
+        args: PlaybookArgs,
+    },
+    /// The automation rate: steps run without a person / all steps run.
+    Automation,
+}
+
+fn print_run(r: &Run) {
+    println!(
+        "{}  {} v{} on {}  status {:?}  requested by {}{}",
+        r.id,
+        r.playbook.id,
+        r.playbook.version,
+        r.case_id,
+        r.status,
+        r.requested_by,
+        r.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+    );
+    for s in &r.steps {
+        println!(
+            "  {:<16} {:<28} {:<11} {:?}{}{}{}",
+            s.id,
+            s.action,
+            s.class.as_str(),
+            s.status,
+            s.approval.as_deref().map(|a| format!("  approval {a}")).unwrap_or_default(),
+            s.error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default(),
+            s.rollback.as_ref().map(|rb| format!("  rollback {} {}", rb.action, rb.status)).unwrap_or_default(),
+        );
+    }
+}
+
+pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) -> Result<()> {
+    let now = now_ms();
+    let env_of = |args: &PlaybookArgs| -> Result<(Value, Secrets)> { Ok((args.config()?, args.secrets()?)) };
+    match cmd {
+        PlaybookCommand::Check { paths } => {
+            let (ok, bad) = vigil_respond::format::load(&paths);
+            if json {
+                print_json(
+                    &serde_json::json!({"loaded": ok.iter().map(|p| &p.id).collect::<Vec<_>>(), "rejected": bad.iter().map(|e| e.to_string()).collect::<Vec<_>>()}),
+                )?;
+            } else {
+                for p in &ok {
+                    println!("ok    {} ({}, v{}, {} steps)", p.file, p.id, p.version, p.steps.len());
+                }
+                for e in &bad {
+                    println!("FAIL  {e}");
+                }
+            }
+            if !bad.is_empty() {
+                bail!("{} playbook file(s) rejected", bad.len());
+            }
+            Ok(())
+        }
+        PlaybookCommand::List { args } => {
+            let pbs = args.playbooks()?;
+            let catalog = vigil_compliance::Catalog::builtin()?;
+            let rows: Vec<Value> = pbs
+                .iter()
+                .map(|p| {
+                    let mut controls: Vec<String> = p.controls.clone();
+                    if let Some(u) = &p.use_case {
+                        controls.extend(catalog.controls_for_playbook(u).iter().map(|c| c.to_string()));
+                    }
+                    controls.sort();
+                    controls.dedup();
+                    serde_json::json!({"id": p.id, "name": p.name, "version": p.version, "enabled": p.enabled, "trigger": p.trigger, "steps": p.steps.iter().map(|s| &s.action).collect::<Vec<_>>(), "controls": controls, "mitigations": p.mitigations, "file": p.file})
+                })
+                .collect();
+            if json {
+                return print_json(&rows);
+            }
+            for r in &rows {
+                println!(
+                    "{:<18} v{}  {}  steps: {}",
+                    r["id"].as_str().unwrap_or_default(),
+                    r["version"],
+                    r["name"].as_str().unwrap_or_default(),
+                    r["steps"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" → "))
+                        .unwrap_or_default()
+                );
+                println!(
+                    "{:<18}     controls: {}  mitigations: {}",
+                    "",
+                    r["controls"].as_array().map(|a| a.len()).unwrap_or(0),
+                    r["mitigations"]
+                );
+            }
+            Ok(())
+        }
+        PlaybookCommand::Run { playbook, case, dry_run, args } => {
+            let pbs = args.playbooks()?;
+            let pb = pbs
+                .iter()
+                .find(|p| p.id == playbook)
+                .with_context(|| format!("no playbook {playbook:?}; `vigil playbook list`"))?;
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            if dry_run {
+                let steps = engine::dry_run(&mut store, pb, &case, actor, &env)?;
+                if json {
+                    return print_json(&steps);
+                }
+                println!("dry run of {} on {case} — nothing is sent", pb.id);
+                for s in &steps {
+                    println!(
+                        "  {} ({}, {}){}{}",
+                        s.step,
+                        s.action,
+                        s.class.as_str(),
+                        if s.would_wait_for_approval { " — waits for approval" } else { "" },
+                        s.skipped.as_deref().map(|w| format!(" — skipped: {w}")).unwrap_or_default()
+                    );
+                    for c in &s.calls {
+                        println!("      {} {}", c.method, c.url);
+                        if let Some(b) = &c.body {
+                            println!("      {b}");
+                        }
+                    }
+                    if let Some(p) = &s.problem {
+                        println!("      ({p})");
+                    }
+                }
+                return Ok(());
+            }
+            let run = engine::start(&mut store, pb, &case, actor, now)?;
+            let run = engine::advance(&mut store, &run.id, &env)?;
+            if json {
+                return print_json(&run);
+            }
+            print_run(&run);
+            Ok(())
+        }
+        PlaybookCommand::Resume { run, args } => {
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            let r = engine::advance(&mut store, &run, &env)?;
+            if json {
+                return print_json(&r);
+            }
+            print_run(&r);
+            Ok(())
+        }
+        PlaybookCommand::Trigger { args } => {
+            let pbs = args.playbooks()?;
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            let runs = engine::trigger(&mut store, &pbs, &env)?;
+            if json {
+                return print_json(&runs);
+            }
+            println!("{} run(s) started", runs.len());
+            for r in &runs {
+                print_run(r);
+            }
+            Ok(())
+        }
+        PlaybookCommand::Runs { case } => {
+            let store = dir.open_store()?;
+            let mut runs = engine::runs(&store)?;
+            runs.retain(|r| case.as_ref().is_none_or(|c| &r.case_id == c));
+            runs.sort_by_key(|r| std::cmp::Reverse(r.created_ms));
+            if json {
+                return print_json(&runs);
+            }
+            for r in &runs {
+                println!("{}  {}  {:<18} {:<16} {:?}", r.id, when(r.created_ms), r.playbook.id, r.case_id, r.status);
+            }
+            Ok(())
+        }
+        PlaybookCommand::Show { run } => {
+            let store = dir.open_store()?;
+            let r = engine::load_run(&store, &run)?;
+            if json {
+                return print_json(&r);
+            }
+            print_run(&r);
+            Ok(())
+        }
+        PlaybookCommand::Approvals { all } => {
+            let store = dir.open_store()?;
+            let mut list = engine::approvals(&store)?;
+            if !all {
+                list.retain(|a| a.status == vigil_respond::ApprovalStatus::Pending);
+            }
+            if json {
+                return print_json(&list);
+            }
+            for a in &list {
+                println!(
+                    "{}  {:?}  {} {} of {} on {} ({})  requested by {} at {}, expires {}",
+                    a.id,
+                    a.status,
+                    a.purpose,
+                    a.action,
+                    a.run_id,
+                    a.case_id,
+                    a.class.as_str(),
+                    a.requested_by,
+                    when(a.requested_ms),
+                    when(a.expires_ms)
+                );
+            }
+            Ok(())
+        }
+        PlaybookCommand::Approve { approval, note, inputs, args } => {
+            let edited = inputs
+                .as_deref()
+                .map(serde_json::from_str::<Value>)
+                .transpose()
+                .context("--inputs must be a JSON object")?;
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            let a = engine::approve(&mut store, &approval, actor, &note, edited, &env)?;
+            let r = engine::load_run(&store, &a.run_id)?;
+            if json {
+                return print_json(&serde_json::json!({"approval": a, "run": r}));
+            }
+            println!("{} approved by {actor}", a.id);
+            print_run(&r);
+            Ok(())
+        }
+        PlaybookCommand::Deny { approval, note, args } => {
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            let a = engine::deny(&mut store, &approval, actor, &note, &env)?;
+            if json {
+                return print_json(&a);
+            }
+            println!("{} denied by {actor}", a.id);
+            Ok(())
+        }
+        PlaybookCommand::Rollback { run, step, args } => {
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            let r = engine::rollback(&mut store, &run, step.as_deref(), actor, &env)?;
+            if json {
+                return print_json(&r);
+            }
+            print_run(&r);
+            Ok(())
+        }
+        PlaybookCommand::Expire { args } => {
+            let (config, secrets) = env_of(&args)?;
+            let env = Env { config: &config, secrets: &secrets, now_ms: now };
+            let mut store = dir.open_store()?;
+            let gone = engine::expire(&mut store, &env)?;
+            if json {
+                return print_json(&gone);
+            }
+            println!("{} approval request(s) expired", gone.len());
+            Ok(())
+        }
+        PlaybookCommand::Automation => {
+            let store = dir.open_store()?;
+            let r = engine::automation_rate(&engine::runs(&store)?);
+            if json {
+                return print_json(&r);
+            }
+            match r.rate {
+                Some(x) => println!(
+                    "automation rate {:.1} %: {} of {} steps ran without a person ({} after an approval)",
+                    x * 100.0,
+                    r.automated_steps,
+                    r.total_steps,
+                    r.human_steps
+                ),
+                None => println!("no playbook step has run yet"),
+            }
+            Ok(())
+        }
+    }
+}
