@@ -240,6 +240,9 @@ enum Command {
         /// Sigma rules beside the built-in ones for events ingested over HTTP.
         #[arg(long = "rules", value_name = "PATH")]
         rules: Vec<PathBuf>,
+        /// Playbooks, connector settings and secrets for response.
+        #[command(flatten)]
+        playbooks: playbook::PlaybookArgs,
     },
     /// Measure ingest throughput against the parse-only floor.
     Bench {
@@ -558,8 +561,8 @@ fn run(cli: Cli) -> Result<()> {
             let _sandbox = outcome.sandbox;
             serve::run(config, listen)
         }
-        Command::Serve { listen, insecure_cookies, rules } => {
-            serve::serve(&cli.data_dir, listen, insecure_cookies, rules)
+        Command::Serve { listen, insecure_cookies, rules, playbooks } => {
+            serve::serve(&cli.data_dir, listen, insecure_cookies, rules, playbooks)
         }
     }
 }

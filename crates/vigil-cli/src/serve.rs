@@ -41,12 +41,18 @@ pub fn serve(
     listen: SocketAddr,
     insecure_cookies: bool,
     rules: Vec<PathBuf>,
+    playbooks: crate::playbook::PlaybookArgs,
 ) -> Result<()> {
     let dir = DataDir::new(data_dir);
     bootstrap_admin(&dir)?;
+    // Refuse to start on a bad playbook file rather than at the first incident.
+    playbooks.playbooks()?;
     let mut config = vigil_server::Config::new(data_dir);
     config.secure_cookies = !insecure_cookies;
     config.rules = rules;
+    config.playbooks = playbooks.playbooks.clone();
+    config.connectors = playbooks.connectors.clone();
+    config.secrets = playbooks.secrets.clone();
     run(config, listen)
 }
 
@@ -74,9 +80,11 @@ pub fn demo_users(dir: &DataDir) -> Result<Vec<(String, String, String)>> {
     let first_case = vigil_queue::cases(&store)?.into_iter().max_by(|a, b| a.risk.total_cmp(&b.risk));
     let mut auth = Auth::new(&mut store);
     let mut out = Vec::new();
-    let people: [(&str, &str, &[Role]); 4] = [
+    let people: [(&str, &str, &[Role]); 6] = [
         ("admin", "Administrator", &[Role::Admin]),
         ("maya.iam", "Maya (identity analyst)", &[Role::Analyst]),
+        ("sam.edr", "Sam (responder)", &[Role::Responder]),
+        ("lead", "Lead (approver)", &[Role::Approver]),
         ("auditor", "External auditor", &[Role::Auditor]),
         ("exec", "Executive", &[Role::Executive]),
     ];
