@@ -16,6 +16,7 @@ pub mod authn;
 pub mod error;
 pub mod evidence;
 pub mod ingest;
+pub mod metrics;
 pub mod openapi;
 pub mod respond;
 pub mod web;
@@ -434,6 +435,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             post(respond::approve_form),
         ),
         (spec(Method::POST, "/approvals/{id}/deny", Needs(P::Approve), "Deny (form)"), post(respond::deny_form)),
+        (
+            spec(Method::GET, "/metrics", Needs(P::ViewSummaries), "Prometheus metrics (scrape with a token)"),
+            get(metrics::metrics),
+        ),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
         (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),

@@ -473,6 +473,25 @@ async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(sb.state()["devices"][&host]["containment"], "normal");
+    // Prometheus sees the runs, the cases by SLA state and the pipeline.
+    let r = env.send(call("executive", "GET", "/metrics", None)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let m = body_text(r).await;
+    for want in [
+        "vigil_playbook_runs{state=\"succeeded\"} 1",
+        "vigil_cases_open{state=\"on_time\"}",
+        "vigil_events_stored ",
+        "vigil_quarantined_records 0",
+        "vigil_alerts{level=\"high\"}",
+        "vigil_http_ingest_spool_bytes 0",
+        "vigil_approvals_pending 0",
+        "vigil_ledger_entries ",
+        "# EOF",
+    ] {
+        assert!(m.contains(want), "{want} missing from\n{m}");
+    }
+    assert_eq!(env.send(call("responder", "GET", "/metrics", None)).await.status(), StatusCode::FORBIDDEN);
     // The case page shows the run; the audit log has every decision against the case.
     let page = body_text(env.send(call("responder", "GET", &format!("/cases/{case}"), None)).await).await;
     assert!(page.contains(&run_id) && page.contains("Response"));

@@ -89,6 +89,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/api/v1/ledger/verify"), "admin"),
         (("POST", "/cases/{id}/export"), "work"),
         (("GET", "/compliance"), "summaries"),
+        (("GET", "/metrics"), "summaries"),
         (("GET", "/api/v1/playbooks"), "queue"),
         (("POST", "/api/v1/cases/{id}/playbooks/{playbook}"), "respond"),
         (("GET", "/api/v1/runs"), "queue"),
