@@ -191,7 +191,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
 
     // 1. Simulate the company.
     let cfg = args.sim.config()?;
-    say(&format!("[1/7] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
+    say(&format!("[1/8] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
     let t = Instant::now();
     let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
     let sim_secs = t.elapsed().as_secs_f64();
@@ -208,7 +208,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     let behavior = rule_args.behavior_pack()?;
     let pack_summary = pack.summary();
     say(&format!(
-        "[2/7] ingesting {} records with {} rules active ({} loaded) …",
+        "[2/8] ingesting {} records with {} rules active ({} loaded) …",
         sim.events,
         detector.active_rules(),
         pack_summary.rules + pack_summary.correlations
@@ -242,13 +242,13 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     let labels = check_labels(&label_list, &labels_path, &mut store)?;
 
     // 3. The alerts detection raised as the events arrived, against the ground truth.
-    say("[3/7] reading the alerts …");
+    say("[3/8] reading the alerts …");
     let alerts = vigil_queue::stored_alerts(&store)?;
     let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
 
     // 4. Triage: the inventory, a triage model learned from the pilot's first weeks of
     // dispositions (the simulated analyst), incidents with verdicts, cases with owners and SLAs.
-    say("[4/7] triaging: incidents, verdicts, cases …");
+    say("[4/8] triaging: incidents, verdicts, cases …");
     let now = crate::queue::now_ms();
     let inv_path = sim_dir.join("inventory.json");
     let inv_text = std::fs::read_to_string(&inv_path).with_context(|| inv_path.display().to_string())?;
@@ -274,7 +274,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     // simulated company's Okta, CrowdStrike, Jira and Slack. Tickets open on their own; account
     // resets and isolations wait for a person; a second demo user approves one of each, and
     // the isolation is rolled back.
-    say("[5/7] responding: pilot playbooks (ticket, account reset, device isolation) …");
+    say("[5/8] responding: pilot playbooks (ticket, account reset, device isolation) …");
     let sandbox = vigil_connectors::sandbox::Sandbox::start().context("starting the vendor sandbox")?;
     for c in &cases {
         for e in &c.entities {
@@ -390,8 +390,52 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     std::fs::write(&secrets_path, text)?;
     let response_json = json!({"runs": all_runs.iter().map(|r| json!({"run": r.id, "playbook": r.playbook.id, "case": r.case_id, "status": r.status, "steps": r.steps.iter().map(|s| json!({"id": s.id, "status": s.status, "automated": s.automated, "rollback": s.rollback.as_ref().map(|rb| &rb.status)})).collect::<Vec<_>>()})).collect::<Vec<_>>(), "waiting_approvals": waiting, "automation": rate, "tickets": keys});
 
-    // 6. Hunt over the lake.
-    say("[6/7] hunting over the lake …");
+    // 6. The simulated analysts work the queue: each case is acknowledged by its owner, and all
+    // but the last three (by risk) are resolved with the disposition the ground truth gives
+    // (true positive when any of its alerts is on a labeled attack event, else false positive).
+    say("[6/8] the analysts work the queue: acknowledge, resolve with dispositions …");
+    let attack_events: std::collections::BTreeSet<&str> =
+        label_list.iter().flat_map(|l| l.event_ids.iter().map(String::as_str)).collect();
+    let alert_events: BTreeMap<&str, &Vec<String>> = alerts.iter().map(|a| (a.id.as_str(), &a.event_ids)).collect();
+    let mut queue_cases: Vec<String> = Vec::new();
+    for i in incidents.iter().filter(|i| i.queued) {
+        if let Some(c) = case_of(&i.id)
+            && !queue_cases.contains(&c.id)
+        {
+            queue_cases.push(c.id.clone());
+        }
+    }
+    let (mut acked, mut resolved, mut tps) = (0usize, 0usize, 0usize);
+    let work_time = crate::queue::now_ms();
+    for (n, id) in queue_cases.iter().enumerate() {
+        let Some(case) = cases.iter().find(|c| &c.id == id) else { continue };
+        let who = case.owner.clone().unwrap_or_else(|| "maya.iam".into());
+        vigil_queue::with_case(&mut store, id, &who, "case.ack", work_time, |c| {
+            c.acknowledge(&who, work_time).map(|x| format!("new: {x}"))
+        })?;
+        acked += 1;
+        if n + 3 >= queue_cases.len() {
+            continue;
+        }
+        let attack = case.alerts.iter().any(|a| {
+            alert_events.get(a.as_str()).is_some_and(|evs| evs.iter().any(|e| attack_events.contains(e.as_str())))
+        });
+        let d = if attack { vigil_cases::Disposition::TruePositive } else { vigil_cases::Disposition::FalsePositive };
+        let note = if attack { "confirmed attack (simulated analyst)" } else { "benign activity (simulated analyst)" };
+        vigil_queue::with_case(&mut store, id, &who, "case.resolve", work_time, |c| {
+            c.resolve(d, note, &who, work_time).map(|_| d.as_str().to_string())
+        })?;
+        resolved += 1;
+        tps += usize::from(attack);
+    }
+    let work_line = format!(
+        "  {acked} cases acknowledged by their owners; {resolved} resolved ({tps} true positive, {} false positive); {} left open",
+        resolved - tps,
+        acked - resolved
+    );
+
+    // 7. Hunt over the lake.
+    say("[7/8] hunting over the lake …");
     let engine = vigil_query::QueryEngine::open(&dd.lake())?;
     let mut hunts = Vec::new();
     for (title, sql) in HUNTS {
@@ -399,9 +443,10 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
         hunts.push((title, sql, r));
     }
 
-    // 6. Evidence: the top case's incident packet, exported, kept in the vault and verified
-    // offline with the ledger's public key; SOC 2 coverage over the pilot's period.
-    say("[7/7] evidence: exporting the first case's packet and verifying it offline …");
+    // 8. Evidence: the top case's incident packet, exported, kept in the vault and verified
+    // offline with the ledger's public key (and a packet for every resolved case); SOC 2
+    // coverage over the pilot's period; the executive brief and the weekly scorecard.
+    say("[8/8] evidence and the scorecard: packets, coverage, the executive brief, the scorecard …");
     let catalog = vigil_compliance::Catalog::builtin()?;
     let first_case = incidents.iter().filter(|i| i.queued).find_map(|i| case_of(&i.id)).or(cases.first());
     let mut evidence_json = json!(null);
@@ -426,6 +471,23 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
         let verified = vigil_evidence::packet::verify_packet(&bytes, Some(&key.public_key_hex()), &[]);
         if !verified.ok() {
             bail!("the demo's packet does not verify: {:?}", verified.problems);
+        }
+        // The other resolved cases' packets, for evidence completeness.
+        let mut more = 0;
+        for c in vigil_queue::cases(&store)? {
+            if c.id != case.id && c.times.resolved_ms.is_some() && c.merged_into.is_none() {
+                let (bytes, _) = vigil_vault::export_case(
+                    &mut store,
+                    &data_dir,
+                    &catalog,
+                    &c.id,
+                    "demo",
+                    now,
+                    &vigil_vault::ExportOptions::default(),
+                )?;
+                std::fs::write(packets.join(format!("{}.zip", c.id)), &bytes)?;
+                more += 1;
+            }
         }
         let from = cfg.start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
         let to = from + i64::from(cfg.days) * 86_400_000;
@@ -467,10 +529,84 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
             packet_path.display(),
             key_path.display()
         ));
+        evidence_lines.push(format!("  {more} more packets, one per resolved case, in {}", packets.display()));
         evidence_json = json!({"export": ex, "packet": packet_path.display().to_string(), "public_key": key.public_key_hex(), "verify": verified, "soc2": soc2.summary});
     }
 
-    let not_yet = ["scorecard"];
+    // The executive brief for the top case, acknowledged by the executive; then the scorecard.
+    let mut scorecard_lines = Vec::new();
+    if let Some(case) = first_case {
+        let issuer = case.owner.clone().unwrap_or_else(|| "maya.iam".into());
+        let (brief, html) =
+            vigil_report::issue_brief(&mut store, &data_dir, &case.id, &issuer, crate::queue::now_ms())?;
+        let brief_path = dir.join(format!("{}.html", brief.id));
+        std::fs::write(&brief_path, html)?;
+        let acked = vigil_report::acknowledge_brief(&mut store, &brief.id, "exec", crate::queue::now_ms())?;
+        scorecard_lines.push(format!(
+            "  executive brief {} for {} → {} (issued by {issuer}, acknowledged by exec after {} ms)",
+            brief.id,
+            case.id,
+            brief_path.display(),
+            acked.acknowledged_ms.unwrap_or(brief.issued_ms) - brief.issued_ms
+        ));
+    }
+    let week = {
+        use chrono::Datelike;
+        let w = chrono::DateTime::from_timestamp_millis(crate::queue::now_ms()).unwrap_or_default().iso_week();
+        vigil_metrics::Period::iso_week(w.year(), w.week())?
+    };
+    let labeled: std::collections::BTreeSet<String> = attack_events.iter().map(|s| s.to_string()).collect();
+    let published = vigil_report::publish_scorecard(
+        &mut store,
+        &data_dir,
+        &week,
+        8,
+        "Pilot scorecard (simulated company)",
+        "demo",
+        crate::queue::now_ms(),
+        Some(&labeled),
+    )?;
+    let sc_dir = dir.join("scorecard");
+    std::fs::create_dir_all(&sc_dir)?;
+    std::fs::write(sc_dir.join("scorecard.html"), &published.html)?;
+    std::fs::write(sc_dir.join("scorecard.md"), &published.markdown)?;
+    std::fs::write(sc_dir.join("scorecard.json"), serde_json::to_string_pretty(&published.json)?)?;
+    let m = &published.scorecard.metrics;
+    let dur =
+        |s: &vigil_metrics::Stat| {
+            s.median
+                .map(|v| {
+                    if v >= 86_400_000.0 {
+                        format!("{:.1} d", v / 86_400_000.0)
+                    } else {
+                        format!("{:.1} s", v / 1000.0)
+                    }
+                })
+                .unwrap_or_else(|| "-".into())
+        };
+    let pct = |r: &vigil_metrics::Ratio| r.value.map(|v| format!("{:.0} %", v * 100.0)).unwrap_or_else(|| "-".into());
+    scorecard_lines.push(format!(
+        "  scorecard {} published → {} (scorecard.html with charts, .md, .json; kept in the vault)",
+        week.label,
+        sc_dir.join("scorecard.html").display()
+    ));
+    scorecard_lines.push(format!(
+        "  precision {} · alert reduction {} · automation {} · evidence completeness {} · SLA attainment {}",
+        pct(&m.precision),
+        m.alert_reduction.map(|v| format!("{:.0} %", v * 100.0)).unwrap_or_else(|| "-".into()),
+        pct(&m.automation),
+        pct(&m.evidence_completeness),
+        pct(&m.sla_overall)
+    ));
+    scorecard_lines.push(format!(
+        "  MTTD {} (the demo ingests {} days of history at once; detection counts to the ingest that raised each alert) · MTTA {} · MTTR {} · time to decision {}",
+        dur(&m.mttd_ms),
+        cfg.days,
+        dur(&m.mtta_ms),
+        dur(&m.mttr_resolve_ms),
+        dur(&m.time_to_decision_ms)
+    ));
+    let scorecard_json = json!({"dir": sc_dir.display().to_string(), "week": week.label, "scorecard": published.json, "work": {"acknowledged": acked, "resolved": resolved, "true_positives": tps}});
     let outcome =
         DemoOutcome { sandbox: Some(sandbox), connectors: Some(connectors_path), secrets: Some(secrets_path) };
     let elapsed = started.elapsed().as_secs_f64();
@@ -513,7 +649,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
             "hunts": hunt_json,
             "evidence": evidence_json,
             "response": response_json,
-            "stages_not_built_yet": not_yet,
+            "scorecard": scorecard_json,
             "seconds": elapsed,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -650,6 +786,9 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     for l in &response_lines {
         println!("{l}");
     }
+    println!();
+    println!("The analysts (simulated):");
+    println!("{work_line}");
     if !evidence_lines.is_empty() {
         println!();
         println!("Evidence (vigil case export · vigil verify):");
@@ -658,7 +797,10 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
         }
     }
     println!();
-    println!("Not in this build yet: {}.", not_yet.join(", "));
+    println!("Scorecard (vigil scorecard · vigil brief; METRICS.md):");
+    for l in &scorecard_lines {
+        println!("{l}");
+    }
     println!();
     println!("Where to look:");
     println!("  vigil --data-dir {data_arg} tables");

@@ -12,6 +12,7 @@ mod loadcheck;
 mod output;
 mod playbook;
 mod queue;
+mod report;
 mod serve;
 
 use std::io::IsTerminal;
@@ -150,6 +151,32 @@ enum Command {
     Compliance {
         #[command(subcommand)]
         command: evidence::ComplianceCommand,
+    },
+    /// Publish the scorecard for a week (or a period): HTML with charts, Markdown, JSON.
+    Scorecard {
+        /// An ISO week, `2026-W47` (default: this week).
+        #[arg(long)]
+        week: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// Weeks of trend before the period.
+        #[arg(long, default_value_t = 8)]
+        weeks: usize,
+        /// Directory for scorecard.html, .md and .json (default ./scorecard-<period>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Ground truth (labels.jsonl) for the labeled true/false-positive rates.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        #[arg(long, default_value = "Vigil weekly scorecard")]
+        title: String,
+    },
+    /// Executive briefs: issue one for a case, acknowledge, list.
+    Brief {
+        #[command(subcommand)]
+        command: report::BriefCommand,
     },
     /// Response playbooks: check, list, run (or dry-run), approve, deny, roll back, resume.
     Playbook {
@@ -347,6 +374,8 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Evidence { .. } => "evidence",
         Command::Compliance { .. } => "compliance",
         Command::Playbook { .. } => "playbook",
+        Command::Scorecard { .. } => "scorecard",
+        Command::Brief { .. } => "brief",
         Command::Serve { .. } => "serve",
         _ => return None,
     })
@@ -528,6 +557,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evidence { command } => evidence::evidence(&dir, command, &cli.actor, cli.json),
         Command::Compliance { command } => evidence::compliance(&dir, command, cli.json),
         Command::Playbook { command } => playbook::playbook(&dir, command, &cli.actor, cli.json),
+        Command::Scorecard { week, from, to, weeks, out, labels, title } => {
+            report::scorecard(&dir, week, from, to, weeks, out, labels, &title, &cli.actor, cli.json)
+        }
+        Command::Brief { command } => report::brief(&dir, command, &cli.actor, cli.json),
         Command::Baseline { command: BaselineCommand::Show { entity } } => {
             detect::baseline_show(&dir, &entity, cli.json)
         }

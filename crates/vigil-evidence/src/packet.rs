@@ -691,6 +691,11 @@ pub fn verify_packet(bytes: &[u8], public_key_hex: Option<&str>, known: &[Signed
     r
 }
 
+/// The names of the files in a packet (refusing hostile archives like the verifier does).
+pub fn file_names(bytes: &[u8]) -> Result<Vec<String>, String> {
+    Ok(read_zip(bytes)?.into_keys().collect())
+}
+
 fn parse_key(hex_str: &str) -> Result<(VerifyingKey, String), String> {
     let bytes = hex::decode(hex_str)
         .ok()

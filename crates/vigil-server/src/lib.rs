@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod openapi;
 pub mod respond;
+pub mod summaries;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -398,6 +399,29 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             post(respond::approve),
         ),
         (spec(Method::POST, "/api/v1/approvals/{id}/deny", Needs(P::Approve), "Deny"), post(respond::deny)),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/scorecard",
+                Needs(P::ViewSummaries),
+                "The scorecard for a week (`week=2026-W47`, `format=json|markdown|html`)",
+            ),
+            get(summaries::scorecard_api),
+        ),
+        (spec(Method::GET, "/api/v1/briefs", Needs(P::ViewSummaries), "Executive briefs"), get(summaries::briefs_api)),
+        (
+            spec(Method::POST, "/api/v1/cases/{id}/brief", Needs(P::WorkCases), "Issue the executive brief for a case"),
+            post(summaries::issue_api),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/briefs/{id}/acknowledge",
+                Needs(P::ViewSummaries),
+                "Acknowledge a brief (stops the decision clock)",
+            ),
+            post(summaries::acknowledge_api),
+        ),
         // The web app.
         (spec(Method::GET, "/", Public, "The queue (sign-in when signed out)"), get(web::home)),
         (spec(Method::GET, "/login", Public, "Sign-in page"), get(web::login_page)),
@@ -438,6 +462,16 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (
             spec(Method::GET, "/metrics", Needs(P::ViewSummaries), "Prometheus metrics (scrape with a token)"),
             get(metrics::metrics),
+        ),
+        (spec(Method::GET, "/scorecard", Needs(P::ViewSummaries), "The scorecard page"), get(summaries::scorecard_web)),
+        (spec(Method::GET, "/briefs/{id}", Needs(P::ViewSummaries), "A brief"), get(summaries::brief_web)),
+        (
+            spec(Method::POST, "/briefs/{id}/acknowledge", Needs(P::ViewSummaries), "Acknowledge a brief (form)"),
+            post(summaries::acknowledge_web),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/brief", Needs(P::WorkCases), "Issue a brief (form)"),
+            post(summaries::issue_web),
         ),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
@@ -494,11 +528,15 @@ async fn security_headers(mut r: axum::response::Response) -> axum::response::Re
     let set = |h: &mut axum::http::HeaderMap, k: axum::http::HeaderName, v: &'static str| {
         h.insert(k, HeaderValue::from_static(v));
     };
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
+    // A handler may set a narrower policy of its own (the scorecard's inline styles); otherwise
+    // the strict one.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            h,
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        );
+    }
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");

@@ -83,7 +83,7 @@ pub(crate) fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup
                                 @if can(Permission::Hunt) { li { a href="/hunt" { "Hunt" } } }
                                 @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
                                 @if can(Permission::Approve) { li { a href="/approvals" { "Approvals" } } }
-                                @if can(Permission::ViewSummaries) { li { a href="/compliance" { "Compliance" } } }
+                                @if can(Permission::ViewSummaries) { li { a href="/scorecard" { "Scorecard" } } li { a href="/compliance" { "Compliance" } } }
                                 @if can(Permission::AuditorPortal) { li { a href="/auditor" { "Auditor portal" } } }
                                 @if can(Permission::ManageIdentity) { li { a href="/admin" { "Admin" } } }
                                 li { a href="/account" { "Account" } }
@@ -217,13 +217,16 @@ pub async fn home(State(s): State<Shared>, caller: Option<Extension<Caller>>) ->
         if c.principal.can(Permission::AuditorPortal) {
             return Redirect::to("/auditor").into_response();
         }
+        if c.principal.can(Permission::ViewSummaries) {
+            let c2 = c.clone();
+            return match blocking(move || crate::summaries::executive_home(&s)).await {
+                Ok(body) => html_response(StatusCode::OK, page("Summaries", Some(&c2), body)),
+                Err(e) => error_page(Some(&c2), &e),
+            };
+        }
         return html_response(
             StatusCode::OK,
-            page(
-                "Welcome",
-                Some(&c),
-                html! { p { "Your roles have no queue. Summaries for executives arrive with the scorecard." } },
-            ),
+            page("Welcome", Some(&c), html! { p { "Your roles have no pages here." } }),
         );
     }
     let c2 = c.clone();
@@ -459,7 +462,8 @@ pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>,
         let k = load_case(&store, &id)?;
         let ev = crate::evidence::case_section(&store, &k.id, &c2)?;
         let runs = crate::respond::case_section(&s, &store, &k.id, &c2)?;
-        Ok((q::load(&store)?.policy, k, html! { (runs) (ev) }))
+        let brief = crate::summaries::case_brief_form(&k.id, &c2);
+        Ok((q::load(&store)?.policy, k, html! { (runs) (ev) (brief) }))
     })
     .await;
     match r {

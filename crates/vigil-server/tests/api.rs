@@ -372,6 +372,35 @@ async fn packets_are_exported_downloaded_and_verified_and_every_touch_is_custody
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = env.send(bearer("executive", "GET", "/api/v1/compliance/coverage?from=2026-13-45")).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The scorecard and a brief for the executive.
+    let r = env.send(bearer("executive", "GET", "/api/v1/scorecard?week=2026-W48")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sc = body_json(r).await;
+    assert_eq!(sc["period"]["label"], "2026-W48");
+    assert!(sc["metrics"]["alert_reduction"].is_number() || sc["metrics"]["alert_reduction"].is_null());
+    let r = env.send(bearer("executive", "GET", "/api/v1/scorecard?format=html")).await;
+    let csp = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    assert!(csp.contains("style-src 'unsafe-inline'") && !csp.contains("script"), "{csp}");
+    let html = body_text(r).await;
+    assert!(html.contains("<svg") && !html.contains("<script"));
+    assert_eq!(
+        env.send(bearer("executive", "GET", "/api/v1/scorecard?week=2026-W99")).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        env.send(bearer("executive", "GET", "/api/v1/scorecard?format=pdf")).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let r = env.send(bearer("analyst", "POST", &format!("/api/v1/cases/{case}/brief"))).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let brief = body_json(r).await["id"].as_str().unwrap().to_string();
+    let r = env.send(bearer("executive", "POST", &format!("/api/v1/briefs/{brief}/acknowledge"))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body_json(r).await["time_to_decision_ms"].as_i64().unwrap() >= 0);
+    let r = env.send(bearer("executive", "POST", &format!("/api/v1/briefs/{brief}/acknowledge"))).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "acknowledged once");
+    let log = env.state.store().unwrap().audit(100_000).unwrap();
+    assert!(log.iter().any(|e| e.action == "brief.acknowledge" && e.actor == "executive" && e.target == case));
     let page = body_text(env.send(bearer("analyst", "GET", "/compliance?framework=HIPAA")).await).await;
     assert!(page.contains("HIPAA Security Rule") && page.contains("164.308(a)(1)(i)"), "{page}");
     let page = body_text(env.send(bearer("analyst", "GET", &format!("/cases/{case}"))).await).await;

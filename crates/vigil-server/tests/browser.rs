@@ -182,6 +182,13 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     let page = c.source().await.unwrap();
     assert!(page.contains("CC7.3") && page.contains(&top_case), "coverage lists the controls and the case");
     shot("compliance").await;
+    // The analyst issues the executive brief from the case page.
+    c.goto(&format!("{base}/cases/{top_case}")).await.unwrap();
+    submit(&c, &format!("form[action='/cases/{top_case}/brief'] button")).await;
+    c.wait().for_element(Locator::Css("form[action$='/acknowledge']")).await.unwrap();
+    let brief_url = c.current_url().await.unwrap().to_string();
+    assert!(brief_url.contains("/briefs/BRF-"), "{brief_url}");
+    assert!(c.source().await.unwrap().contains("Waiting for a decision"));
     c.goto(&format!("{base}/hunt")).await.unwrap();
     c.find(Locator::Css("form[action='/hunt'] button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("main table")).await.unwrap();
@@ -217,6 +224,23 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Id("username")).await.unwrap();
 
+    // The executive: the brief waits on the home page; acknowledged; the scorecard with its charts.
+    sign_in("executive").await;
+    assert!(c.source().await.unwrap().contains("waiting for you"));
+    c.goto(&brief_url).await.unwrap();
+    shot("brief").await;
+    c.find(Locator::Css("form[action$='/acknowledge'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("main h2")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Acknowledged by executive"));
+    c.goto(&format!("{base}/scorecard")).await.unwrap();
+    c.wait().for_element(Locator::Css("svg")).await.unwrap();
+    let svgs = c.find_all(Locator::Css("svg")).await.unwrap().len();
+    assert!(svgs >= 5, "{svgs} charts");
+    shot("scorecard").await;
+    c.goto(&base).await.unwrap();
+    c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+
     // The admin mints a shipper's token: its secret is on the page once.
     sign_in("admin").await;
     c.goto(&format!("{base}/admin")).await.unwrap();
@@ -242,9 +266,20 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
             .iter()
             .any(|e| e.action == "custody.view" && e.target == other_case && e.result == "denied")
     );
-    for name in
-        ["queue", "incident", "case", "evidence", "compliance", "hunt", "rules", "auditor", "auditor-case", "admin"]
-    {
+    for name in [
+        "queue",
+        "incident",
+        "case",
+        "evidence",
+        "compliance",
+        "brief",
+        "scorecard",
+        "hunt",
+        "rules",
+        "auditor",
+        "auditor-case",
+        "admin",
+    ] {
         assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
     }
 }

@@ -196,6 +196,8 @@ pub trait StateStore: Send {
     /// Stored alerts, oldest first.
     fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>>;
     fn alert_count(&self) -> Result<u64>;
+    /// When each stored alert was raised (committed by the ingest that detected it), by id.
+    fn alerts_raised(&self) -> Result<Vec<(String, i64)>>;
     /// Writes documents of one kind (replacing every document of that kind first when
     /// `replace_kind`) and appends the audit entries, all in one transaction.
     fn put_documents(&mut self, kind: &str, docs: &[Document], replace_kind: bool, audit: &[AuditEntry]) -> Result<()>;

@@ -327,6 +327,12 @@ impl StateStore for SqliteStore {
         Ok(())
     }
 
+    fn alerts_raised(&self) -> Result<Vec<(String, i64)>> {
+        let mut st = self.conn.prepare_cached("SELECT id, created_ms FROM alerts ORDER BY created_ms, id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     fn alert_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))? as u64)
     }
