@@ -22,18 +22,7 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 
 /// A date (`2026-11-01`), a date and time (RFC 3339) or milliseconds since the epoch.
 pub fn parse_time(s: &str) -> Result<i64> {
-    if let Ok(ms) = s.parse::<i64>() {
-        return Ok(ms);
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_millis());
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(t.and_utc().timestamp_millis());
-    }
-    bail!("{s:?} is not a date (YYYY-MM-DD), an RFC 3339 time or epoch milliseconds")
+    Ok(vigil_metrics::parse_instant(s)?)
 }
 
 /// The catalog with any custom frameworks loaded.

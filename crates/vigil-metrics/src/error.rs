@@ -12,4 +12,7 @@ pub enum MetricsError {
     /// The week does not exist in that ISO year.
     #[error("week {week} does not exist in ISO year {year}, which has {weeks_in_year} weeks")]
     WeekOutOfRange { year: i32, week: u32, weeks_in_year: u32 },
+    /// The text is not a date, a date and time, or epoch milliseconds.
+    #[error("{0:?} is not a date (YYYY-MM-DD), an RFC 3339 time or epoch milliseconds")]
+    BadTime(String),
 }

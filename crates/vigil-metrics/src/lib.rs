@@ -36,6 +36,6 @@ pub use compute::{Breach, DetectionPrecision, LabeledRates, Metrics, SlaAttainme
 pub use definitions::{DEFINITIONS, Definition, NOTES, definitions_markdown};
 pub use error::MetricsError;
 pub use facts::{AlertFact, BriefFact, CaseFact, ExceptionSuggestion, Facts, SlaFact, StepFact, TriageFact};
-pub use period::Period;
+pub use period::{Period, parse_instant};
 pub use scorecard::{NoisyRule, Scorecard, scorecard};
 pub use stats::{Ratio, Stat, percentile_nearest_rank};

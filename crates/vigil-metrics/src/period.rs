@@ -125,3 +125,35 @@ mod tests {
         assert_eq!((prev.from_ms, prev.to_ms), (-2_000, 1_000));
     }
 }
+
+/// An instant given as a date (`2026-11-01`, midnight UTC), an RFC 3339 time, or epoch
+/// milliseconds — the forms `--from`/`--to` and the API's `from`/`to` accept.
+pub fn parse_instant(s: &str) -> Result<i64, MetricsError> {
+    let s = s.trim();
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .ok_or_else(|| MetricsError::BadTime(s.to_string()))
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::*;
+
+    #[test]
+    fn instants_parse_in_three_forms_and_refuse_the_rest() {
+        assert_eq!(parse_instant("1800000000000").unwrap(), 1_800_000_000_000);
+        assert_eq!(parse_instant("2026-11-01").unwrap(), 1_793_491_200_000);
+        assert_eq!(parse_instant("2026-11-01T01:00:00+01:00").unwrap(), 1_793_491_200_000);
+        for bad in ["", "2026-13-01", "yesterday", "2026-11-01T25:00:00Z"] {
+            assert!(matches!(parse_instant(bad), Err(MetricsError::BadTime(_))), "{bad}");
+        }
+    }
+}

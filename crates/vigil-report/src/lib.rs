@@ -191,20 +191,18 @@ pub fn facts(
         .into_iter()
         .map(|b| BriefFact { id: b.id, case_id: b.case_id, issued_ms: b.issued_ms, acknowledged_ms: b.acknowledged_ms })
         .collect();
-    let suggestions = suggestions(store, &ctx, &cases, &alerts, now);
+    let suggestions = suggestions(&ctx, &cases, &alerts, now);
     Ok(Facts { cases: case_facts, alerts: alert_facts, triage, steps, briefs, suggestions })
 }
 
 /// For the rules with false-positive dispositions: suppress the rule for the entity that most
 /// of its false positives share, with the impact of hiding those alerts previewed by triage.
 fn suggestions(
-    store: &dyn StateStore,
     ctx: &vigil_queue::Context,
     cases: &[Case],
     alerts: &[vigil_detect::Alert],
     now: i64,
 ) -> Vec<ExceptionSuggestion> {
-    let _ = store;
     let disposition: HashMap<&str, &str> = cases
         .iter()
         .filter_map(|c| c.disposition.as_ref().map(|d| (c, d.disposition.as_str())))
@@ -457,4 +455,96 @@ fn utc(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_else(|| ms.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_cases::{CaseSeed, Severity, SlaPolicy};
+
+    fn case(now: i64) -> Case {
+        let seed = CaseSeed {
+            title: "t".into(),
+            severity: Severity::Critical,
+            incidents: vec!["INC-1".into()],
+            alerts: vec!["a1".into()],
+            risk: 90.0,
+            verdict: "malicious".into(),
+            first_event_ms: Some(now - 60_000),
+            first_alert_ms: now,
+            entities: vec!["user:ann@x.com".into()],
+            summary: "s".into(),
+        };
+        Case::open(seed, "vigil:triage", now).unwrap()
+    }
+
+    #[test]
+    fn running_sla_clocks_are_neither_met_nor_breached() {
+        let policy = SlaPolicy::default();
+        let t0 = 1_800_000_000_000;
+        let c = case(t0);
+        // A minute in: every clock still runs, none is a fact yet.
+        assert!(sla_facts(&c, &policy, t0 + 60_000).is_empty());
+        // A year on, unacknowledged: every clock is due and unmet.
+        let late = sla_facts(&c, &policy, t0 + 365 * 86_400_000);
+        assert_eq!(late.len(), 3);
+        assert!(late.iter().all(|k| k.met_ms.is_none()));
+        // Acknowledged at once: that clock is a fact (met) even before it is due.
+        let mut acked = c.clone();
+        acked.acknowledge("ann", t0 + 1_000).unwrap();
+        let facts = sla_facts(&acked, &policy, t0 + 2_000);
+        assert_eq!(facts.len(), 1);
+        assert_eq!((facts[0].kind.as_str(), facts[0].met_ms), ("acknowledge", Some(t0 + 1_000)));
+    }
+
+    #[test]
+    fn a_brief_is_acknowledged_once_and_both_are_audited() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = vigil_store::SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let t0 = 1_800_000_000_000;
+        let c = case(t0);
+        let brief = vigil_metrics::Brief {
+            case: CaseFact {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                severity: "critical".into(),
+                first_event_ms: None,
+                first_alert_ms: t0,
+                first_alert_raised_ms: None,
+                opened_ms: t0,
+                acknowledged_ms: None,
+                contained_ms: None,
+                resolved_ms: None,
+                closed_ms: None,
+                disposition: None,
+                sla: vec![],
+                rules: vec![],
+                packet_complete: None,
+                owner: None,
+            },
+            what_happened: "w".into(),
+            impact: "i".into(),
+            actions: vec![],
+            decisions: vec![],
+            issued_ms: t0,
+            id: "BRF-1".into(),
+        };
+        let rec = BriefRecord {
+            id: "BRF-1".into(),
+            case_id: c.id.clone(),
+            issued_ms: t0,
+            issued_by: "ann".into(),
+            acknowledged_ms: None,
+            acknowledged_by: None,
+            html_sha256: String::new(),
+            brief,
+        };
+        put_brief(&mut store, &rec, t0, AuditEntry::new(t0, "ann", "brief.issue", &c.id, "ok", "")).unwrap();
+        let b = acknowledge_brief(&mut store, "BRF-1", "exec", t0 + 90_000).unwrap();
+        assert_eq!((b.acknowledged_ms, b.acknowledged_by.as_deref()), (Some(t0 + 90_000), Some("exec")));
+        assert!(acknowledge_brief(&mut store, "BRF-1", "exec", t0 + 95_000).is_err());
+        assert!(matches!(acknowledge_brief(&mut store, "BRF-9", "exec", t0), Err(ReportError::NotFound(_))));
+        let log: Vec<String> = store.audit(10).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(log, ["brief.issue", "brief.acknowledge"]);
+    }
 }

@@ -234,19 +234,7 @@ pub struct CoverageQuery {
 }
 
 fn parse_time(s: &str) -> ApiResult<i64> {
-    if let Ok(ms) = s.parse::<i64>() {
-        return Ok(ms);
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_millis());
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-        .ok_or_else(|| {
-            ApiError::bad_request(format!("{s:?} is not a date (YYYY-MM-DD), an RFC 3339 time or epoch milliseconds"))
-        })
+    Ok(vigil_metrics::parse_instant(s)?)
 }
 
 fn coverage(s: &Shared, q: &CoverageQuery) -> ApiResult<vigil_compliance::CoverageReport> {
