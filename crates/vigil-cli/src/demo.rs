@@ -282,7 +282,9 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
                 sandbox.seed_user(u, u, "ACTIVE");
                 sandbox.seed_factor(u, "push");
             } else if let Some(h) = e.strip_prefix("host:") {
-                sandbox.seed_device(h, h);
+                // Falcon knows hosts by a device id (aid) and their short name.
+                let aid = &vigil_queue::sha256_hex(h.as_bytes())[..32];
+                sandbox.seed_device(aid, h.split('.').next().unwrap_or(h));
             }
         }
     }
@@ -361,7 +363,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
             done.id,
             done.case_id,
             done.inputs["host"].as_str().unwrap_or("-"),
-            done.steps[0].rollback.as_ref().map(|rb| format!("{} {}", rb.action, rb.status)).unwrap_or_else(|| "not rolled back".into())
+            done.steps.iter().find_map(|st| st.rollback.as_ref()).map(|rb| format!("{} {}", rb.action, rb.status)).unwrap_or_else(|| "not rolled back".into())
         ));
     }
     let all_runs = vigil_respond::engine::runs(&store)?;

@@ -470,7 +470,7 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     let runs = resp["runs"].as_array().unwrap();
     assert!(runs.iter().any(|r| r["playbook"] == "account-reset" && r["status"] == "succeeded"), "{resp}");
     assert!(
-        runs.iter().any(|r| r["playbook"] == "device-isolation" && r["steps"][0]["rollback"] == "succeeded"),
+        runs.iter().any(|r| r["playbook"] == "device-isolation" && r["steps"][1]["rollback"] == "succeeded"),
         "{resp}"
     );
     assert!(resp["automation"]["rate"].as_f64().unwrap() > 0.0);

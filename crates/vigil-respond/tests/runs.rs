@@ -165,12 +165,17 @@ fn rollback_restores_the_recorded_state_under_approval() {
     let run = engine::load_run(&store, &run.id).unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.steps);
     assert_eq!(sb.state()["devices"][&host]["containment"], "contained");
-    assert_eq!(run.steps[1].status, StepStatus::Succeeded, "the notification needed nobody");
-    assert!(run.steps[1].automated);
+    assert!(
+        run.steps[0].automated && run.steps[0].outcome.as_ref().unwrap().output["device_id"] == host.as_str(),
+        "the lookup needed nobody"
+    );
+    assert_eq!(run.steps[2].status, StepStatus::Succeeded, "the notification needed nobody");
+    assert!(run.steps[2].automated);
 
     // Rollback of a contain step waits for approval too, and not from its requester.
     let run = engine::rollback(&mut store, &run.id, None, "carol", &env).unwrap();
-    let rb = run.steps[0].rollback.as_ref().unwrap();
+    assert!(run.steps[0].rollback.is_none(), "a read has nothing to undo");
+    let rb = run.steps[1].rollback.as_ref().unwrap();
     assert_eq!((rb.action.as_str(), rb.status.as_str()), ("crowdstrike.lift_containment", "waiting_approval"));
     assert_eq!(sb.state()["devices"][&host]["containment"], "contained");
     let a = pending(&store, &run.id);
@@ -178,7 +183,7 @@ fn rollback_restores_the_recorded_state_under_approval() {
     assert!(engine::approve(&mut store, &a.id, "carol", "", None, &env).is_err());
     engine::approve(&mut store, &a.id, "bob", "false alarm after all", None, &env).unwrap();
     let run = engine::load_run(&store, &run.id).unwrap();
-    assert_eq!(run.steps[0].rollback.as_ref().unwrap().status, "succeeded");
+    assert_eq!(run.steps[1].rollback.as_ref().unwrap().status, "succeeded");
     assert_eq!(sb.state()["devices"][&host]["containment"], "normal");
     assert!(actions(&store).iter().any(|(who, what, res)| who == "bob" && what == "playbook.rollback" && res == "ok"));
     // Nothing left to undo.
@@ -244,7 +249,11 @@ fn triggers_open_tickets_alone_and_the_automation_rate_counts_people() {
     // Triggering again starts nothing new.
     assert!(engine::trigger(&mut store, &format::builtin().unwrap(), &env).unwrap().is_empty());
     let rate = engine::automation_rate(&engine::runs(&store).unwrap());
-    assert_eq!(rate.automated_steps, tickets.len() as u64);
+    // Automatic: each ticket, and each isolation's device lookup (a read) before its
+    // containment waits.
+    let lookups = runs.iter().filter(|r| r.playbook.id == "device-isolation").count();
+    assert!(lookups > 0);
+    assert_eq!(rate.automated_steps, (tickets.len() + lookups) as u64);
     assert_eq!(rate.human_steps, 0);
     assert_eq!(rate.rate, Some(1.0));
     // An approval adds a human step.

@@ -449,7 +449,9 @@ async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let text = body_text(r).await;
-    assert!(text.contains("devices-actions") && text.contains("****"), "{text}");
+    // The lookup's call is shown; the containment's device comes from the lookup at run time.
+    assert!(text.contains("devices/queries/devices/v1") && text.contains("****"), "{text}");
+    assert!(text.contains("inputs resolved at run time: `steps.find.output.device_id`"), "{text}");
     assert_eq!(sb.requests().len(), before);
     // The responder runs it; containment waits for an approver.
     let r =

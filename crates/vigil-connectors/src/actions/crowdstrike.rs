@@ -159,3 +159,81 @@ impl Action for LiftContainment {
         with_restore(inputs, prior)
     }
 }
+
+/// Finds a host's Falcon device id (`aid`) by host name: the Hosts API's FQL query
+/// `hostname:'<name>'`. Falcon host names are short names, so a fully qualified name is also
+/// tried by its first label. A read: it changes nothing.
+pub(crate) struct FindDevice;
+
+fn find_plan(inputs: &Value, config: &Value, secrets: &Secrets) -> Result<Vec<HttpRequest>, ConnectorError> {
+    let host = input_str(inputs, "hostname")?;
+    let base = base_url(config, "crowdstrike", "base_url", Some(BASE))?;
+    let id = secrets.get("crowdstrike_client_id")?;
+    let secret = secrets.get("crowdstrike_client_secret")?;
+    let token = HttpRequest::new("POST", format!("{base}/oauth2/token"))
+        .with_header("Accept", "application/json")
+        .with_form(&[("client_id", id), ("client_secret", secret)]);
+    let short = host.split('.').next().unwrap_or(&host).to_string();
+    // FQL string values are single-quoted; a quote inside is escaped with a backslash.
+    let fql = |h: &str| format!("hostname:'{}'", h.replace('\\', "\\\\").replace('\'', "\\'"));
+    let mut reqs =
+        vec![token, bearer_request("GET", format!("{base}/devices/queries/devices/v1?filter={}", encode(&fql(&host))))];
+    if short != host {
+        reqs.push(bearer_request("GET", format!("{base}/devices/queries/devices/v1?filter={}", encode(&fql(&short)))));
+    }
+    Ok(reqs)
+}
+
+impl Action for FindDevice {
+    action_meta!(
+        "crowdstrike.find_device",
+        Read,
+        "Find a host's CrowdStrike Falcon device id by its host name",
+        inputs: ["hostname"],
+        secrets: ["crowdstrike_client_id", "crowdstrike_client_secret"]
+    );
+
+    fn plan_keyed(
+        &self,
+        inputs: &Value,
+        config: &Value,
+        secrets: &Secrets,
+        _key: &str,
+    ) -> Result<Vec<HttpRequest>, ConnectorError> {
+        find_plan(inputs, config, secrets)
+    }
+
+    fn execute(&self, inputs: &Value, ctx: &ActionContext<'_>) -> Result<ActionOutcome, ConnectorError> {
+        let host = input_str(inputs, "hostname")?;
+        let reqs = find_plan(inputs, ctx.config, ctx.secrets)?;
+        let mut s = Session::new(self.name(), ctx);
+        let token = s.fetch_token(&reqs[0], Vendor::CrowdStrike)?;
+        // Every query the plan names is made (so a dry run shows exactly these calls); the
+        // full name's answer wins over the short name's.
+        let mut answers = Vec::new();
+        for q in &reqs[1..] {
+            let resp = s.send_ok(&with_bearer(q, &token), Vendor::CrowdStrike)?;
+            let body = check_errors(&s, &resp)?;
+            let ids: Vec<String> = body
+                .get("resources")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
+            answers.push(ids);
+        }
+        if let Some(ids) = answers.into_iter().find(|ids| !ids.is_empty()) {
+            if let [one] = ids.as_slice() {
+                return Ok(s.finish(json!({ "device_id": one, "hostname": host, "matches": 1 }), None, false));
+            }
+            return Err(s.clean(ConnectorError::BadResponse(format!(
+                "{} Falcon devices are named {host}; refusing to guess which to act on",
+                ids.len()
+            ))));
+        }
+        Err(s.clean(ConnectorError::Http {
+            action: self.name().to_string(),
+            status: 404,
+            message: format!("no Falcon device is named {host}"),
+        }))
+    }
+}

@@ -32,6 +32,7 @@ pub(crate) fn all() -> Vec<Box<dyn Action>> {
         Box::new(entra::EnableAccount),
         Box::new(aws::DeactivateAccessKey),
         Box::new(aws::ActivateAccessKey),
+        Box::new(crowdstrike::FindDevice),
         Box::new(crowdstrike::ContainHost),
         Box::new(crowdstrike::LiftContainment),
         Box::new(defender::IsolateMachine),

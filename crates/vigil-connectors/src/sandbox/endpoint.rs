@@ -57,6 +57,27 @@ pub(super) fn crowdstrike(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Re
             }
             Resp::json(200, json!({ "meta": crowdstrike_meta(), "resources": found, "errors": [] }))
         }
+        ("GET", ["devices", "queries", "devices", "v1"]) => {
+            // FQL: only `hostname:'<name>'` is understood here, case-insensitively, as Falcon does.
+            let filter = req.query_param("filter").unwrap_or_default();
+            let Some(name) = filter
+                .strip_prefix("hostname:'")
+                .and_then(|f| f.strip_suffix('\''))
+                .map(|n| n.replace("\\'", "'").replace("\\\\", "\\"))
+            else {
+                return cs_error(400, &format!("Invalid filter: {filter}"));
+            };
+            let st = sb.state();
+            let ids: Vec<&String> = st
+                .devices
+                .values()
+                .filter(|d| d.hostname.eq_ignore_ascii_case(&name) || d.id.eq_ignore_ascii_case(&name))
+                .map(|d| &d.id)
+                .collect();
+            let mut meta = crowdstrike_meta();
+            meta["pagination"] = json!({ "offset": 0, "limit": 100, "total": ids.len() });
+            Resp::json(200, json!({ "meta": meta, "resources": ids, "errors": [] }))
+        }
         ("POST", ["devices", "entities", "devices-actions", "v2"]) => {
             let action = req.query_param("action_name").unwrap_or_default();
             let new_status = match action.as_str() {

@@ -194,3 +194,46 @@ fn defender_errors_carry_defender_codes() {
         "Forbidden: The application does not have",
     );
 }
+
+#[test]
+fn falcon_finds_a_device_by_host_name_short_name_first_and_never_guesses() {
+    let h = Harness::new();
+    // The sandbox's devices are named WS-01.acme.example (id HOST); Falcon matches names
+    // case-insensitively.
+    let out = h.run("crowdstrike.find_device", &json!({ "hostname": "ws-01.acme.example" }), KEY).expect("found");
+    assert_eq!(out.output["device_id"], HOST);
+    assert_eq!(out.prior_state, None, "a read changes nothing");
+    let sent = h.sent();
+    let base = h.config["crowdstrike"]["base_url"].as_str().expect("base");
+    assert_eq!(sent.len(), 3, "a token, the full name, the short name");
+    assert_eq!(
+        (sent[1].method.as_str(), sent[1].url.clone()),
+        ("GET", format!("{base}/devices/queries/devices/v1?filter=hostname%3A%27ws-01.acme.example%27"))
+    );
+    assert!(header(&sent[1], "Authorization").starts_with("Bearer "));
+    // Only the short name is known to Falcon: the second query finds it.
+    h.reset();
+    h.sb.seed_device("aid-short", "WS-77");
+    let out = h.run("crowdstrike.find_device", &json!({ "hostname": "ws-77.corp.example" }), KEY).expect("found");
+    assert_eq!(out.output["device_id"], "aid-short");
+    assert_eq!(h.sent().len(), 3);
+    assert!(h.sent()[2].url.ends_with("hostname%3A%27ws-77%27"));
+    // Unknown: a 404 in Falcon's words, nothing acted on.
+    match h.run("crowdstrike.find_device", &json!({ "hostname": "nowhere" }), KEY) {
+        Err(ConnectorError::Http { status: 404, message, .. }) => {
+            assert!(message.contains("no Falcon device is named nowhere"))
+        }
+        other => panic!("expected a 404, got {other:?}"),
+    }
+    // Two hosts with one name: refuse to guess.
+    h.sb.seed_device("aid-a", "TWIN");
+    h.sb.seed_device("aid-b", "twin");
+    match h.run("crowdstrike.find_device", &json!({ "hostname": "twin" }), KEY) {
+        Err(ConnectorError::BadResponse(m)) => assert!(m.contains("2 Falcon devices are named twin"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // A quote in the name is escaped in the FQL, not an injection.
+    let _ = h.run("crowdstrike.find_device", &json!({ "hostname": "a' OR hostname:'*" }), KEY);
+    let last = h.sent().into_iter().last().expect("sent");
+    assert!(last.url.contains("a%5C%27%20OR%20hostname%3A%5C%27%2A"), "{}", last.url);
+}

@@ -112,6 +112,14 @@ fn cases() -> Vec<Case> {
             ),
         },
         Case {
+            name: "crowdstrike.find_device",
+            inputs: json!({ "hostname": "WS-01.acme.example" }),
+            fault_path: "devices/queries",
+            setup: nothing,
+            missing_config: None,
+            bad_secret: ("crowdstrike_client_secret", 403, "403: Failed to issue access token - Not Authorized"),
+        },
+        Case {
             name: "crowdstrike.contain_host",
             inputs: json!({ "device_id": HOST }),
             fault_path: "devices-actions",
@@ -369,7 +377,7 @@ fn masked_plans_and_outcomes_hold_no_secret() {
             assert!(!reported.contains(&secret), "{}: outcome shows a secret: {reported}", case.name);
         }
     }
-    assert_eq!(names.len(), 20);
+    assert_eq!(names.len(), 21);
 }
 
 #[test]
@@ -384,6 +392,7 @@ fn registry_lists_every_action_with_its_class_and_inverse() {
         ("entra.enable_account", ActionClass::Contain, Some("entra.disable_account")),
         ("aws.deactivate_access_key", ActionClass::Contain, Some("aws.activate_access_key")),
         ("aws.activate_access_key", ActionClass::Contain, Some("aws.deactivate_access_key")),
+        ("crowdstrike.find_device", ActionClass::Read, None),
         ("crowdstrike.contain_host", ActionClass::Contain, Some("crowdstrike.lift_containment")),
         ("crowdstrike.lift_containment", ActionClass::Contain, Some("crowdstrike.contain_host")),
         ("defender.isolate_machine", ActionClass::Contain, Some("defender.release_machine")),
