@@ -33,38 +33,13 @@ pub struct PlaybookArgs {
 
 impl PlaybookArgs {
     pub fn playbooks(&self) -> Result<Vec<Playbook>> {
-        let mut all = vigil_respond::format::builtin()?;
-        let (extra, bad) = vigil_respond::format::load(&self.playbooks);
-        if let Some(e) = bad.first() {
-            bail!("{e} ({} playbook file(s) rejected; `vigil playbook check` lists them)", bad.len());
-        }
-        for pb in extra {
-            all.retain(|b| b.id != pb.id);
-            all.push(pb);
-        }
-        Ok(all)
+        vigil_respond::format::in_force(&self.playbooks)
+            .map_err(|e| anyhow::anyhow!("{e} (`vigil playbook check` lists every rejected file)"))
     }
 
-    pub fn config(&self) -> Result<Value> {
-        match &self.connectors {
-            None => Ok(Value::Object(Default::default())),
-            Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-                let v: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))?;
-                if !v.is_object() {
-                    bail!("{}: connector settings must be a JSON object", p.display());
-                }
-                Ok(v)
-            }
-        }
-    }
-
-    pub fn secrets(&self) -> Result<Secrets> {
-        let mut s = Secrets::from_env();
-        if let Some(p) = &self.secrets {
-            s.merge(Secrets::from_file(p)?);
-        }
-        Ok(s)
+    /// Connector settings and secrets.
+    pub fn settings(&self) -> Result<(Value, Secrets)> {
+        Ok(vigil_connectors::load_settings(self.connectors.as_deref(), self.secrets.as_deref())?)
     }
 }
 
@@ -175,7 +150,7 @@ fn print_run(r: &Run) {
 
 pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) -> Result<()> {
     let now = now_ms();
-    let env_of = |args: &PlaybookArgs| -> Result<(Value, Secrets)> { Ok((args.config()?, args.secrets()?)) };
+    let env_of = |args: &PlaybookArgs| args.settings();
     match cmd {
         PlaybookCommand::Check { paths } => {
             let (ok, bad) = vigil_respond::format::load(&paths);

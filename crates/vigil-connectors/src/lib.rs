@@ -35,7 +35,7 @@ pub use action::{
     IDEMPOTENCY_KEY_PLACEHOLDER,
 };
 pub use http::{HttpRequest, HttpResponse, HttpTransport, Transport};
-pub use secrets::{ENV_PREFIX, Secrets};
+pub use secrets::{ENV_PREFIX, Secrets, load_settings};
 
 /// How much an action changes, from reading to destroying; the engine's approval rules
 /// key on it.

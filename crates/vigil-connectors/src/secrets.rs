@@ -183,3 +183,64 @@ mod tests {
         assert!(matches!(s.get("empty"), Err(ConnectorError::MissingSecret(_))));
     }
 }
+
+/// Connector settings and credentials as a deployment gives them: settings from a JSON object
+/// file (base URLs, tenants, projects per connector; none means defaults only), secrets from
+/// the environment (`VIGIL_SECRET_*`) and, over them, a secrets file.
+pub fn load_settings(
+    settings: Option<&Path>,
+    secrets: Option<&Path>,
+) -> Result<(serde_json::Value, Secrets), ConnectorError> {
+    let config = match settings {
+        None => serde_json::Value::Object(Default::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                ConnectorError::MissingConfig(format!("connector settings {}: {}", p.display(), e.kind()))
+            })?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                ConnectorError::MissingConfig(format!(
+                    "connector settings {}: not JSON (line {})",
+                    p.display(),
+                    e.line()
+                ))
+            })?;
+            if !v.is_object() {
+                return Err(ConnectorError::MissingConfig(format!(
+                    "connector settings {}: must be a JSON object",
+                    p.display()
+                )));
+            }
+            v
+        }
+    };
+    let mut s = Secrets::from_env();
+    if let Some(p) = secrets {
+        s.merge(Secrets::from_file(p)?);
+    }
+    Ok((config, s))
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn settings_must_be_a_json_object_and_the_file_overrides_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, _) = load_settings(None, None).unwrap();
+        assert_eq!(cfg, serde_json::json!({}));
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "[1, 2]").unwrap();
+        assert!(load_settings(Some(&bad), None).unwrap_err().to_string().contains("must be a JSON object"));
+        std::fs::write(&bad, "{ nope").unwrap();
+        assert!(load_settings(Some(&bad), None).unwrap_err().to_string().contains("not JSON"));
+        let good = dir.path().join("good.json");
+        std::fs::write(&good, r#"{"okta": {"base_url": "https://acme.okta.com"}}"#).unwrap();
+        let secrets = dir.path().join("s.env");
+        std::fs::write(&secrets, "okta_token=from-file\n").unwrap();
+        let (cfg, s) = load_settings(Some(&good), Some(&secrets)).unwrap();
+        assert_eq!(cfg["okta"]["base_url"], "https://acme.okta.com");
+        assert_eq!(s.get("okta_token").unwrap(), "from-file");
+        assert!(load_settings(None, Some(&dir.path().join("missing.env"))).is_err());
+    }
+}

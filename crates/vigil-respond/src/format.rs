@@ -410,3 +410,19 @@ pub const BUILTIN: [(&str, &str); 3] = [
 pub fn builtin() -> Result<Vec<Playbook>, FormatError> {
     BUILTIN.iter().map(|(f, t)| parse(&format!("builtin:{f}"), t)).collect()
 }
+
+/// The playbooks in force: the built-in pilot playbooks, each replaced by a loaded playbook of
+/// the same id, plus the others loaded from `paths`. Any rejected file is an error (the first,
+/// with the count), so a deployment never runs with a playbook silently missing.
+pub fn in_force(paths: &[PathBuf]) -> Result<Vec<Playbook>, FormatError> {
+    let mut all = builtin()?;
+    let (extra, bad) = load(paths);
+    if let Some(e) = bad.into_iter().next() {
+        return Err(e);
+    }
+    for pb in extra {
+        all.retain(|b| b.id != pb.id);
+        all.push(pb);
+    }
+    Ok(all)
+}

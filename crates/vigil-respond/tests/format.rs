@@ -100,3 +100,17 @@ fn loading_a_directory_reports_each_bad_file_and_duplicate_ids() {
     assert_eq!(bad.len(), 2, "{bad:?}");
     assert!(bad.iter().any(|e| e.message.contains("already used")));
 }
+
+#[test]
+fn the_playbooks_in_force_are_the_pilots_overridden_by_id_and_refuse_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(format::in_force(&[]).unwrap().len(), 3);
+    let mine = GOOD.replace("id: test-pb", "id: ticket-open").replace("version: 3", "version: 9");
+    std::fs::write(dir.path().join("ticket.yml"), mine).unwrap();
+    std::fs::write(dir.path().join("extra.yml"), GOOD).unwrap();
+    let all = format::in_force(&[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all.iter().find(|p| p.id == "ticket-open").unwrap().version, 9, "the local one replaces the pilot");
+    std::fs::write(dir.path().join("broken.yml"), "format: nope\n").unwrap();
+    assert!(format::in_force(&[dir.path().to_path_buf()]).unwrap_err().file.ends_with("broken.yml"));
+}

@@ -40,30 +40,14 @@ impl From<vigil_connectors::ConnectorError> for ApiError {
 
 /// The playbooks in force: the built-in pilot ones and the configured files.
 pub fn playbooks(cfg: &Config) -> ApiResult<Vec<Playbook>> {
-    let mut all = vigil_respond::format::builtin().map_err(|e| ApiError::internal(e.to_string()))?;
-    let (extra, bad) = vigil_respond::format::load(&cfg.playbooks);
-    if let Some(e) = bad.first() {
-        return Err(ApiError::internal(format!("playbook files rejected: {e}")));
-    }
-    for pb in extra {
-        all.retain(|b| b.id != pb.id);
-        all.push(pb);
-    }
-    Ok(all)
+    vigil_respond::format::in_force(&cfg.playbooks)
+        .map_err(|e| ApiError::internal(format!("playbook file rejected: {e}")))
 }
 
 /// Connector settings and secrets, read fresh for each use (secrets never kept in memory longer).
 pub fn connectors(cfg: &Config) -> ApiResult<(Value, vigil_connectors::Secrets)> {
-    let config = match &cfg.connectors {
-        Some(p) => serde_json::from_str(&std::fs::read_to_string(p).map_err(ApiError::internal)?)
-            .map_err(ApiError::internal)?,
-        None => json!({}),
-    };
-    let mut secrets = vigil_connectors::Secrets::from_env();
-    if let Some(p) = &cfg.secrets {
-        secrets.merge(vigil_connectors::Secrets::from_file(p)?);
-    }
-    Ok((config, secrets))
+    vigil_connectors::load_settings(cfg.connectors.as_deref(), cfg.secrets.as_deref())
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 fn with_env<T>(s: &Shared, f: impl FnOnce(&mut dyn StateStore, &Env<'_>) -> ApiResult<T>) -> ApiResult<T> {
