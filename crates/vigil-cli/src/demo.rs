@@ -379,17 +379,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
         rate.automated_steps,
         rate.total_steps
     ));
-    let connectors_path = dir.join("sandbox-connectors.json");
-    std::fs::write(&connectors_path, serde_json::to_string_pretty(&rconfig)?)?;
-    let secrets_path = dir.join("sandbox-secrets.env");
-    let mut text =
-        String::from("# Credentials of the local vendor sandbox the demo's playbooks talk to (not real vendors).\n");
-    for n in rsecrets.names() {
-        if let Ok(v) = rsecrets.get(n) {
-            text.push_str(&format!("{n}={v}\n"));
-        }
-    }
-    std::fs::write(&secrets_path, text)?;
+    let (connectors_path, secrets_path) = sandbox.write_settings(dir).context("writing the sandbox settings")?;
     let response_json = json!({"runs": all_runs.iter().map(|r| json!({"run": r.id, "playbook": r.playbook.id, "case": r.case_id, "status": r.status, "steps": r.steps.iter().map(|s| json!({"id": s.id, "status": s.status, "automated": s.automated, "rollback": s.rollback.as_ref().map(|rb| &rb.status)})).collect::<Vec<_>>()})).collect::<Vec<_>>(), "waiting_approvals": waiting, "automation": rate, "tickets": keys});
 
     // 6. The simulated analysts work the queue: each case is acknowledged by its owner, and all

@@ -701,13 +701,7 @@ fn a_killed_run_resumes_without_repeating_a_step() {
     let sb = Sandbox::start().unwrap();
     sb.seed_user("00u9", &user, "ACTIVE");
     sb.delay("/lifecycle/suspend", std::time::Duration::from_secs(4));
-    let connectors = dir.path().join("connectors.json");
-    std::fs::write(&connectors, sb.config().to_string()).unwrap();
-    let secrets = dir.path().join("secrets.env");
-    let s = sb.secrets();
-    let names = ["okta_token", "jira_email", "jira_api_token", "slack_webhook_url"];
-    let text: String = names.iter().map(|n| format!("{n}={}\n", s.get(n).unwrap())).collect();
-    std::fs::write(&secrets, text).unwrap();
+    let (connectors, secrets) = sb.write_settings(dir.path()).unwrap();
     let pb = dir.path().join("kill.yml");
     std::fs::write(&pb, KILL_PLAYBOOK).unwrap();
     let common = |cmd: &mut Command| {

@@ -412,12 +412,7 @@ async fn packets_are_exported_downloaded_and_verified_and_every_touch_is_custody
 async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
     let sb = vigil_connectors::sandbox::Sandbox::start().unwrap();
     let files = tempfile::tempdir().unwrap();
-    let connectors = files.path().join("connectors.json");
-    std::fs::write(&connectors, sb.config().to_string()).unwrap();
-    let secrets_file = files.path().join("secrets.env");
-    let secrets = sb.secrets();
-    let text: String = secrets.names().map(|n| format!("{n}={}\n", secrets.get(n).unwrap())).collect();
-    std::fs::write(&secrets_file, text).unwrap();
+    let (connectors, secrets_file) = sb.write_settings(files.path()).unwrap();
     let env = common::env_with(|c| {
         c.connectors = Some(connectors.clone());
         c.secrets = Some(secrets_file.clone());

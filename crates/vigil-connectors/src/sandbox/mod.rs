@@ -623,6 +623,24 @@ impl Sandbox {
     }
 
     /// The credentials the sandbox accepts, by the names the actions read.
+    /// Writes the sandbox's connector settings and credentials as a deployment keeps them —
+    /// `sandbox-connectors.json` and `sandbox-secrets.env` (`name=value` lines) in `dir` — for
+    /// `--connectors`/`--secrets` and the server's configuration. Returns the two paths.
+    pub fn write_settings(&self, dir: &std::path::Path) -> io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+        let settings = dir.join("sandbox-connectors.json");
+        std::fs::write(&settings, serde_json::to_string_pretty(&self.config()).map_err(io::Error::other)?)?;
+        let secrets = self.secrets();
+        let mut text = String::from("# Credentials of the local vendor sandbox (not of any real vendor).\n");
+        for name in secrets.names() {
+            if let Ok(v) = secrets.get(name) {
+                text.push_str(&format!("{name}={v}\n"));
+            }
+        }
+        let path = dir.join("sandbox-secrets.env");
+        std::fs::write(&path, text)?;
+        Ok((settings, path))
+    }
+
     pub fn secrets(&self) -> Secrets {
         let c = &self.inner.creds;
         let base = &self.inner.base;
