@@ -87,14 +87,9 @@ fn read_known(paths: &[PathBuf]) -> Result<Vec<SignedCheckpoint>> {
     for p in paths {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
         if bytes.starts_with(b"PK") {
-            let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-                .with_context(|| format!("{} is not a zip", p.display()))?;
-            let mut f = z
-                .by_name(vigil_evidence::packet::CHECKPOINT)
-                .with_context(|| format!("{} has no {}", p.display(), vigil_evidence::packet::CHECKPOINT))?;
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut f, &mut text)?;
-            out.push(serde_json::from_str(&text).with_context(|| format!("checkpoint in {}", p.display()))?);
+            out.push(
+                vigil_evidence::packet::checkpoint_of(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            );
         } else {
             out.push(
                 serde_json::from_slice(&bytes)

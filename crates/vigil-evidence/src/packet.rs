@@ -691,6 +691,14 @@ pub fn verify_packet(bytes: &[u8], public_key_hex: Option<&str>, known: &[Signed
     r
 }
 
+/// The signed checkpoint a packet carries (for a reader to hold and check later packets
+/// against with `verify_packet`'s `known`), read with the verifier's bounds.
+pub fn checkpoint_of(bytes: &[u8]) -> Result<SignedCheckpoint, String> {
+    let files = read_zip(bytes)?;
+    let text = files.get(CHECKPOINT).ok_or_else(|| format!("the packet has no {CHECKPOINT}"))?;
+    serde_json::from_slice(text).map_err(|e| format!("{CHECKPOINT}: {e}"))
+}
+
 /// The names of the files in a packet (refusing hostile archives like the verifier does).
 pub fn file_names(bytes: &[u8]) -> Result<Vec<String>, String> {
     Ok(read_zip(bytes)?.into_keys().collect())

@@ -199,6 +199,9 @@ fn a_packet_verifies_offline_with_the_pinned_key() {
     for want in ["manifest.json", "SHA256SUMS", "SHA256SUMS.sig", "proofs/entries.jsonl", "proofs/checkpoint.json"] {
         assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
     }
+    // The checkpoint a reader keeps is the one the proofs end in.
+    assert_eq!(packet::checkpoint_of(&b.bytes).unwrap(), checkpoint(&b.log, 20, &b.key));
+    assert!(packet::checkpoint_of(b"not a zip").is_err());
     // Without a pinned key it still verifies, and says the key was not pinned.
     let r = verify_packet(&b.bytes, None, &[]);
     assert!(r.ok() && !r.key_pinned);
