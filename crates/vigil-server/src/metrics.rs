@@ -77,14 +77,9 @@ pub fn render(s: &Shared) -> ApiResult<String> {
     gauge(&mut r, "lake_bytes", "Bytes of Parquet in the lake", n(files.iter().map(|f| f.bytes).sum::<u64>()));
 
     // Detection.
-    let alerts = store.alerts(&vigil_store::AlertQuery { limit: u64::MAX, ..Default::default() })?;
-    let mut by_level: std::collections::BTreeMap<String, i64> = Default::default();
-    for a in &alerts {
-        *by_level.entry(a.level.clone()).or_default() += 1;
-    }
     let f = Family::<LevelLabel, Gauge>::default();
-    for (level, v) in &by_level {
-        f.get_or_create(&LevelLabel { level: level.clone() }).set(*v);
+    for (level, v) in store.alert_counts_by_level()? {
+        f.get_or_create(&LevelLabel { level }).set(n(v));
     }
     r.register("alerts", "Stored alerts by level, all time", f);
 

@@ -196,6 +196,8 @@ pub trait StateStore: Send {
     /// Stored alerts, oldest first.
     fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRow>>;
     fn alert_count(&self) -> Result<u64>;
+    /// How many alerts are stored at each level.
+    fn alert_counts_by_level(&self) -> Result<Vec<(String, u64)>>;
     /// When each stored alert was raised (committed by the ingest that detected it), by id.
     fn alerts_raised(&self) -> Result<Vec<(String, i64)>>;
     /// Writes documents of one kind (replacing every document of that kind first when

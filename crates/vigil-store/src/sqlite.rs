@@ -327,6 +327,12 @@ impl StateStore for SqliteStore {
         Ok(())
     }
 
+    fn alert_counts_by_level(&self) -> Result<Vec<(String, u64)>> {
+        let mut st = self.conn.prepare_cached("SELECT level, count(*) FROM alerts GROUP BY level ORDER BY level")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     fn alerts_raised(&self) -> Result<Vec<(String, i64)>> {
         let mut st = self.conn.prepare_cached("SELECT id, created_ms FROM alerts ORDER BY created_ms, id")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -537,6 +543,8 @@ mod tests {
         // The same alert again (same id) is stored once.
         s.commit(run, 4, &Commit { alerts: vec![alert("a1", "r1", "high", Some(5))], ..Default::default() }).unwrap();
         assert_eq!(s.alert_count().unwrap(), 2);
+        assert_eq!(s.alert_counts_by_level().unwrap(), vec![("high".to_string(), 1), ("low".to_string(), 1)]);
+        assert_eq!(s.alerts_raised().unwrap().len(), 2);
         let all = s.alerts(&AlertQuery { limit: 10, ..Default::default() }).unwrap();
         assert_eq!(all.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["a2", "a1"], "oldest first");
         let high = s.alerts(&AlertQuery { levels: vec!["high".into()], limit: 10, ..Default::default() }).unwrap();
