@@ -50,7 +50,7 @@ pub fn export(dir: &DataDir, id: &str, out: &Path, margin_hours: i64, actor: &st
     println!("{} exported to {} ({} bytes, SHA-256 {})", ex.case_id, out.display(), ex.size, ex.sha256);
     println!(
         "  {} files; {} log records from {} to {}; {} ledger entries proven in the checkpoint of {} entries",
-        ex.files.len() + 6,
+        ex.files.len(),
         ex.log_records,
         when(ex.from_ms),
         when(ex.to_ms),

@@ -46,6 +46,7 @@ pub struct Exported {
     pub case_id: String,
     pub sha256: String,
     pub size: u64,
+    /// Every file in the packet, as the zip lists them.
     pub files: Vec<String>,
     pub ledger_entries: usize,
     pub log_records: u64,
@@ -262,7 +263,6 @@ pub fn export_case(
         actor,
         now_ms,
     )?;
-    let names: Vec<String> = files.iter().map(|f| f.meta.path.clone()).collect();
     let manifest = Manifest {
         format: String::new(),
         case_id: case.id.clone(),
@@ -308,7 +308,7 @@ pub fn export_case(
         case_id: case.id.clone(),
         sha256: sha256_hex(&bytes),
         size: bytes.len() as u64,
-        files: names,
+        files: packet::file_names(&bytes).map_err(VaultError::Corrupt)?,
         ledger_entries: proven.len(),
         log_records: counted,
         log_query: query,
