@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use vigil_detect::Level;
+use vigil_model::Level;
 
 use crate::obs::FIELDS;
 

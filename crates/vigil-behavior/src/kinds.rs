@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use vigil_detect::{Alert, AlertRule, Confidence, Entities, Feature, Matched, alert::alert_id};
+use vigil_model::{Alert, AlertKind, AlertRule, Confidence, Entities, Feature, Matched, alert_id};
 
 use crate::format::{BehaviorDetection, BehaviorPack, Kind};
 use crate::obs::Obs;
@@ -315,7 +315,7 @@ impl Engine {
         };
         Alert {
             id: alert_id(&d.id, &ids, key),
-            kind: "behavior".into(),
+            kind: AlertKind::Behavioral,
             rule,
             time: Some(time),
             event_ids: ids,

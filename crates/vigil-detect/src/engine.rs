@@ -14,7 +14,7 @@ use serde_json::Value;
 use vigil_decode::{Decoded, Occurrences, Record};
 use vigil_model::Event;
 
-use crate::alert::{Alert, AlertRule, Confidence, CorrelationInfo, Entities, Matched, alert_id};
+use crate::alert::{Alert, AlertKind, Confidence, CorrelationInfo, Entities, Matched, alert_id};
 use crate::rules::{Level, RuleInfo, RulePack};
 use crate::view::{CorrEvent, View};
 
@@ -353,8 +353,8 @@ fn detection_alert(
     }
     Alert {
         id: alert_id(&info.id, event_ids, if event_ids.is_empty() { source } else { "" }),
-        kind: "detection".into(),
-        rule: AlertRule::of(info),
+        kind: AlertKind::Detection,
+        rule: info.alert_rule(),
         time,
         event_ids: event_ids.to_vec(),
         source: Some(source.to_string()),
@@ -506,7 +506,7 @@ impl Correlator {
                     let info = self.info.get(&key).cloned().unwrap_or_else(|| RuleInfo {
                         id: key.clone(),
                         title: r.header.rule_title.clone(),
-                        level: Level::from_sigma(r.header.level.as_ref()),
+                        level: crate::rules::level_of_sigma(r.header.level.as_ref()),
                         status: None,
                         tags: r.header.tags.clone(),
                         description: None,
@@ -573,8 +573,8 @@ impl Correlator {
                     let window_end = p.time_ms.to_string();
                     alerts.push(Alert {
                         id: alert_id(&info.id, &members, &format!("{}|{window_end}", groups.join(","))),
-                        kind: "correlation".into(),
-                        rule: AlertRule::of(&info),
+                        kind: AlertKind::Correlation,
+                        rule: info.alert_rule(),
                         time: Some(p.time_ms),
                         event_ids: members.clone(),
                         source: None,

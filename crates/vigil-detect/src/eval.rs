@@ -15,36 +15,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+pub use vigil_model::label::{Label, read_labels};
 
 use crate::alert::Alert;
 use crate::rules::Level;
-
-/// One labeled attack instance.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Label {
-    pub scenario: String,
-    #[serde(default)]
-    pub instance: String,
-    #[serde(default)]
-    pub event_ids: Vec<String>,
-}
-
-/// Reads labels, one JSON object per line; errors name the line.
-pub fn read_labels(text: &str) -> Result<Vec<Label>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut l: Label = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
-        if l.instance.is_empty() {
-            l.instance = format!("{}-{}", l.scenario, i + 1);
-        }
-        out.push(l);
-    }
-    Ok(out)
-}
 
 /// Precision, recall and F1 of one scenario or detection.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -197,12 +172,12 @@ pub fn evaluate(labels: &[Label], alerts: &[Alert]) -> EvalReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{AlertRule, Confidence, Entities};
+    use crate::alert::{AlertKind, AlertRule, Confidence, Entities};
 
     fn alert(rule: &str, ids: &[&str]) -> Alert {
         Alert {
             id: format!("{rule}{ids:?}"),
-            kind: "detection".into(),
+            kind: AlertKind::Detection,
             rule: AlertRule {
                 id: rule.into(),
                 title: rule.into(),

@@ -23,53 +23,16 @@ pub const MAX_YAML_NESTING: usize = 64;
 /// Detection values per rule beyond which the rule is rejected (all lists together).
 pub const MAX_VALUES_PER_RULE: usize = 20_000;
 
-/// Sigma severity, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Informational,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
+pub use vigil_model::alert::Level;
 
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Informational => "informational",
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
-        }
-    }
-    /// OCSF `severity_id` (1 informational … 5 critical).
-    pub fn ocsf_severity(self) -> u8 {
-        self as u8 + 1
-    }
-    pub fn from_sigma(l: Option<&rsigma_parser::Level>) -> Level {
-        match l {
-            Some(rsigma_parser::Level::Informational) => Level::Informational,
-            Some(rsigma_parser::Level::Low) => Level::Low,
-            Some(rsigma_parser::Level::Medium) | None => Level::Medium,
-            Some(rsigma_parser::Level::High) => Level::High,
-            Some(rsigma_parser::Level::Critical) => Level::Critical,
-        }
-    }
-}
-
-impl std::str::FromStr for Level {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Level, String> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "informational" | "info" => Level::Informational,
-            "low" => Level::Low,
-            "medium" => Level::Medium,
-            "high" => Level::High,
-            "critical" => Level::Critical,
-            o => return Err(format!("unknown level {o:?}; expected informational, low, medium, high or critical")),
-        })
+/// A Sigma rule's level; a rule without one is `medium`.
+pub fn level_of_sigma(l: Option<&rsigma_parser::Level>) -> Level {
+    match l {
+        Some(rsigma_parser::Level::Informational) => Level::Informational,
+        Some(rsigma_parser::Level::Low) => Level::Low,
+        Some(rsigma_parser::Level::Medium) | None => Level::Medium,
+        Some(rsigma_parser::Level::High) => Level::High,
+        Some(rsigma_parser::Level::Critical) => Level::Critical,
     }
 }
 
@@ -404,7 +367,7 @@ fn info_of(
     RuleInfo {
         id: id.map(str::to_string).unwrap_or_else(|| format!("title:{title}")),
         title: title.to_string(),
-        level: Level::from_sigma(level),
+        level: level_of_sigma(level),
         status,
         tags: tags.to_vec(),
         description: description.clone(),

@@ -2,7 +2,7 @@
 //! exceptions, correlations with bounded state, alert content.
 
 use vigil_decode::{Occurrences, Options, Scanned, scan_unit};
-use vigil_detect::{Alert, Detector, DetectorOptions, Level, RulePack};
+use vigil_detect::{Alert, AlertKind, Detector, DetectorOptions, Level, RulePack};
 
 fn sysmon(host: &str, t: &str, image: &str, cmd: &str) -> String {
     serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "SourceName": "Microsoft-Windows-Sysmon",
@@ -88,7 +88,7 @@ fn process_creation_rules_see_sysmon_1_and_security_4688_with_mapped_fields() {
     let a = &alerts[0];
     assert_eq!(a.rule.id, "11111111-1111-1111-1111-111111111111");
     assert_eq!(a.rule.techniques, vec!["T1033"]);
-    assert_eq!(a.kind, "detection");
+    assert_eq!(a.kind, AlertKind::Detection);
     assert_eq!(a.event_ids.len(), 1);
     assert_eq!(a.time, Some(1_714_557_600_000));
     assert_eq!(a.matched[0].field, "Image");
@@ -173,7 +173,7 @@ fn event_count_correlation_fires_once_per_threshold_with_members_and_group() {
     lines.push(sysmon("WS2", "2024-05-01T11:00:00Z", "C:\\whoami.exe", "whoami late"));
     lines.push(sysmon("WS2", "2024-05-01T11:01:00Z", "C:\\whoami.exe", "whoami later"));
     let alerts = run(&det, &lines);
-    let corr: Vec<&Alert> = alerts.iter().filter(|a| a.kind == "correlation").collect();
+    let corr: Vec<&Alert> = alerts.iter().filter(|a| a.kind == AlertKind::Correlation).collect();
     assert_eq!(corr.len(), 1, "{corr:#?}");
     let c = corr[0];
     let info = c.correlation.as_ref().unwrap();
@@ -185,11 +185,11 @@ fn event_count_correlation_fires_once_per_threshold_with_members_and_group() {
     assert_eq!(c.entities.hosts, vec!["WS1"]);
     assert_eq!(c.rule.level, Level::High);
     // `generate` is off by default: the member detections are not raised on their own.
-    assert!(alerts.iter().all(|a| a.kind == "correlation"), "{alerts:#?}");
+    assert!(alerts.iter().all(|a| a.kind == AlertKind::Correlation), "{alerts:#?}");
     let with_generate = BURST.replace("level: high", "generate: true\nlevel: high");
     let det = Detector::new(&pack(&[WHOAMI, &with_generate]), DetectorOptions::default());
     let alerts = run(&det, &lines);
-    assert_eq!(alerts.iter().filter(|a| a.kind == "detection").count(), 7);
+    assert_eq!(alerts.iter().filter(|a| a.kind == AlertKind::Detection).count(), 7);
 }
 
 #[test]
@@ -224,7 +224,8 @@ level: high
         sysmon("WS2", "2024-05-01T10:04:00Z", "C:\\whoami.exe", "whoami"),
     ];
     let alerts = run(&det, &lines);
-    let ids: Vec<&str> = alerts.iter().filter(|a| a.kind == "correlation").map(|a| a.rule.id.as_str()).collect();
+    let ids: Vec<&str> =
+        alerts.iter().filter(|a| a.kind == AlertKind::Correlation).map(|a| a.rule.id.as_str()).collect();
     assert!(ids.contains(&"55555555-5555-5555-5555-555555555555"), "{ids:?}");
     assert!(ids.contains(&"66666666-6666-6666-6666-666666666666"), "{ids:?}");
     let ordered = alerts.iter().find(|a| a.rule.id.starts_with("5555")).unwrap();
@@ -375,7 +376,7 @@ level: medium
     let alerts = run(&det, &lines);
     let fired: Vec<(&str, &str)> = alerts
         .iter()
-        .filter(|a| a.kind == "correlation")
+        .filter(|a| a.kind == AlertKind::Correlation)
         .map(|a| (a.rule.id.as_str(), a.correlation.as_ref().unwrap().group_by[0].1.as_str()))
         .collect();
     assert!(fired.contains(&("99999999-9999-9999-9999-999999999991", "10.0.0.5")), "{fired:?}");
@@ -446,7 +447,7 @@ level: high
         win("2024-05-01T10:07:00Z", "frank"),
     ];
     let alerts = run(&det, &lines);
-    let corr: Vec<&Alert> = alerts.iter().filter(|a| a.kind == "correlation").collect();
+    let corr: Vec<&Alert> = alerts.iter().filter(|a| a.kind == AlertKind::Correlation).collect();
     assert_eq!(corr.len(), 1, "{alerts:#?}");
     assert_eq!(corr[0].correlation.as_ref().unwrap().group_by, vec![("user".to_string(), "dana".to_string())]);
     assert_eq!(corr[0].event_ids.len(), 2);

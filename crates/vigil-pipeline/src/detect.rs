@@ -110,7 +110,7 @@ pub fn detect(
                 id: a.rule.id.clone(),
                 title: a.rule.title.clone(),
                 level: a.rule.level.as_str().to_string(),
-                kind: a.kind.clone(),
+                kind: a.kind.as_str().to_string(),
                 alerts: 0,
             })
             .alerts += 1;

@@ -594,7 +594,7 @@ impl Writer<'_> {
                 rule_id: a.rule.id.clone(),
                 rule_title: a.rule.title.clone(),
                 level: a.rule.level.as_str().to_string(),
-                kind: a.kind.clone(),
+                kind: a.kind.as_str().to_string(),
                 time_ms: a.time,
                 json: serde_json::to_string(&a).unwrap_or_default(),
             })

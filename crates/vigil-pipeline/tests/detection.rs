@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vigil_decode::{Decoded, Options, decode_unit};
-use vigil_detect::{Alert, Detector, DetectorOptions, RulePack};
+use vigil_detect::{Alert, AlertKind, Detector, DetectorOptions, RulePack};
 use vigil_pipeline::{DataDir, IngestOptions, ingest};
 use vigil_sim::SimConfig;
 use vigil_store::{AlertQuery, StateStore};
@@ -122,12 +122,12 @@ fn every_scenario_is_detected_and_a_restart_keeps_what_was_learned() {
     assert!(!saved.is_empty(), "behavioral state is in the store after the first run");
     let r2 = ingest(&dd2, &[late], &options()).unwrap();
     assert_eq!(r1.events + r2.events, report.events, "the split loses no record");
-    let keyed = |v: &[Alert], kind: &str| -> BTreeSet<String> {
+    let keyed = |v: &[Alert], kind: AlertKind| -> BTreeSet<String> {
         v.iter().filter(|a| a.kind == kind).map(|a| format!("{} {}", a.rule.id, a.event_ids.join(","))).collect()
     };
     let resumed = alerts(&dd2);
-    assert!(!keyed(&all, "behavior").is_empty() && !keyed(&all, "correlation").is_empty());
-    for kind in ["behavior", "correlation", "detection"] {
+    assert!(!keyed(&all, AlertKind::Behavioral).is_empty() && !keyed(&all, AlertKind::Correlation).is_empty());
+    for kind in [AlertKind::Behavioral, AlertKind::Correlation, AlertKind::Detection] {
         assert_eq!(keyed(&resumed, kind), keyed(&all, kind), "{kind} alerts differ after a restart");
     }
     let eval2 = vigil_detect::eval::evaluate(&labels, &resumed);

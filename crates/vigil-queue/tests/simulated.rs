@@ -22,7 +22,7 @@ fn options() -> IngestOptions {
 }
 
 /// Simulates, ingests, loads the inventory; returns the data directory and the labels.
-fn company(seed: u64, users: u32, days: u32) -> (tempfile::TempDir, tempfile::TempDir, Vec<vigil_detect::eval::Label>) {
+fn company(seed: u64, users: u32, days: u32) -> (tempfile::TempDir, tempfile::TempDir, Vec<vigil_model::Label>) {
     let sim = tempfile::tempdir().unwrap();
     let cfg = SimConfig { seed, users, days, ..SimConfig::default() };
     let summary = vigil_sim::simulate(&cfg, sim.path()).unwrap();
@@ -34,8 +34,7 @@ fn company(seed: u64, users: u32, days: u32) -> (tempfile::TempDir, tempfile::Te
     let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
     q::load_inventory(&mut store, &inv, "test", 0).unwrap();
     let labels =
-        vigil_detect::eval::read_labels(&std::fs::read_to_string(sim.path().join(&summary.labels_path)).unwrap())
-            .unwrap();
+        vigil_model::read_labels(&std::fs::read_to_string(sim.path().join(&summary.labels_path)).unwrap()).unwrap();
     (sim, data, labels)
 }
 

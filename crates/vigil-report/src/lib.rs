@@ -109,12 +109,11 @@ pub fn facts(
     let case_of: HashMap<&str, &Case> =
         cases.iter().flat_map(|c| c.alerts.iter().map(move |a| (a.as_str(), c))).collect();
     let key = vigil_vault::ledger::load_or_create_key(data_dir)?.public_key_hex();
-    let by_id: HashMap<&str, &vigil_detect::Alert> = alerts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let by_id: HashMap<&str, &vigil_model::Alert> = alerts.iter().map(|a| (a.id.as_str(), a)).collect();
 
     let mut case_facts = Vec::new();
     for c in &cases {
-        let mine: Vec<&vigil_detect::Alert> =
-            c.alerts.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
+        let mine: Vec<&vigil_model::Alert> = c.alerts.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
         let mut rules: Vec<String> = mine.iter().map(|a| a.rule.title.clone()).collect();
         rules.sort();
         rules.dedup();
@@ -200,7 +199,7 @@ pub fn facts(
 fn suggestions(
     ctx: &vigil_queue::Context,
     cases: &[Case],
-    alerts: &[vigil_detect::Alert],
+    alerts: &[vigil_model::Alert],
     now: i64,
 ) -> Vec<ExceptionSuggestion> {
     let disposition: HashMap<&str, &str> = cases
@@ -208,7 +207,7 @@ fn suggestions(
         .filter_map(|c| c.disposition.as_ref().map(|d| (c, d.disposition.as_str())))
         .flat_map(|(c, d)| c.alerts.iter().map(move |a| (a.as_str(), d)))
         .collect();
-    let mut fp_by_rule: BTreeMap<(String, String), Vec<&vigil_detect::Alert>> = BTreeMap::new();
+    let mut fp_by_rule: BTreeMap<(String, String), Vec<&vigil_model::Alert>> = BTreeMap::new();
     for a in alerts {
         if disposition.get(a.id.as_str()) == Some(&"false_positive") {
             fp_by_rule.entry((a.rule.id.clone(), a.rule.title.clone())).or_default().push(a);

@@ -16,12 +16,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use vigil_detect::Alert;
+use vigil_model::{Alert, AlertKind};
 
 use crate::inventory::normalize;
 
-/// ATT&CK tactics in kill-chain order: the detection engine's list.
-pub use vigil_detect::alert::TACTICS as TACTIC_ORDER;
+/// ATT&CK tactics in kill-chain order: the list alerts' tactics are read against.
+pub use vigil_model::TACTICS as TACTIC_ORDER;
 
 /// A tactic's place in the kill chain; the newer `stealth` and `defense_impairment` rank with
 /// defense evasion, which they split.
@@ -59,7 +59,7 @@ pub struct Item {
     pub rule_id: String,
     pub rule_title: String,
     pub level: String,
-    pub kind: String,
+    pub kind: AlertKind,
     pub first_ms: i64,
     pub last_ms: i64,
     pub count: u64,
@@ -176,7 +176,7 @@ pub fn dedupe(alerts: &[&Alert], window_ms: i64) -> Vec<Item> {
             rule_id: a.rule.id.clone(),
             rule_title: a.rule.title.clone(),
             level: a.rule.level.as_str().to_string(),
-            kind: a.kind.clone(),
+            kind: a.kind,
             first_ms: t,
             last_ms: t,
             count: 1,

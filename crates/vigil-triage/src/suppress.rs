@@ -4,7 +4,7 @@
 //! its impact preview (how many past alerts and incidents it would have hidden) was shown.
 
 use serde::{Deserialize, Serialize};
-use vigil_detect::Alert;
+use vigil_model::Alert;
 
 use crate::TriageError;
 use crate::group::entity_keys;

@@ -1,7 +1,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proptest::prelude::*;
-use vigil_detect::{Alert, AlertRule, Confidence, Entities, Level};
+use vigil_model::{Alert, AlertKind, AlertRule, Confidence, Entities, Level};
 
 use super::*;
 
@@ -20,7 +20,7 @@ fn alert(
 ) -> Alert {
     Alert {
         id: id.into(),
-        kind: "detection".into(),
+        kind: AlertKind::Detection,
         rule: AlertRule {
             id: format!("rule-{rule}"),
             title: rule.into(),
@@ -134,7 +134,7 @@ fn hubs_do_not_link_and_shared_events_do() {
     // A correlation built on b-events links to the detection on the same events without entities.
     alerts.push(alert("d1", "Shadow delete", Level::High, "impact", 3 * H, &[], &["wks1"], &["e1", "e2"]));
     let mut c = alert("c1", "Ransomware prep", Level::Critical, "impact", 3 * H + 1, &[], &[], &["e2"]);
-    c.kind = "correlation".into();
+    c.kind = AlertKind::Correlation;
     alerts.push(c);
     let out = run(&alerts, &inv(), &[], &[]);
     assert_eq!(out.incidents.len(), 5, "{:#?}", out.incidents.iter().map(|i| &i.title).collect::<Vec<_>>());

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use vigil_compliance::{CaseItem, Catalog, ControlRef, CoverageInputs, EvidenceItem, MappedItem};
-use vigil_detect::{Alert, RulePack};
+use vigil_detect::RulePack;
+use vigil_model::Alert;
 use vigil_store::StateStore;
 
 use crate::Result;

@@ -6,9 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 use vigil_cases::Case;
 use vigil_compliance::Catalog;
-use vigil_detect::Alert;
 use vigil_evidence::SignedCheckpoint;
 use vigil_evidence::packet::{self, ConsistencyLine, Manifest, ManifestLedger, PacketFile, ProvenEntry};
+use vigil_model::Alert;
 use vigil_store::{AuditEntry, StateStore};
 use vigil_triage::Incident;
 
