@@ -14,8 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use vigil_cases::{Case, CaseSeed, Disposition, Severity, SlaEvent, SlaPolicy, Status};
-use vigil_detect::Alert;
-use vigil_detect::eval::Label;
+use vigil_model::{Alert, Label};
 use vigil_store::{AlertQuery, AuditEntry, Document, StateStore};
 use vigil_triage::truth::{self, QueueEval};
 use vigil_triage::{
@@ -148,7 +147,7 @@ pub fn incidents(store: &dyn StateStore) -> Result<Vec<Incident>> {
 }
 
 pub fn active_model(store: &dyn StateStore) -> Result<Option<TriageModel>> {
-    let Some(version) = setting::<String>(store, "active_model")? else { return Ok(None) };
+    let Some(version) = setting::<String>(store, Setting::ActiveModel.key())? else { return Ok(None) };
     match store.document(MODEL, &version)? {
         Some(d) => Ok(Some(decode(MODEL, &d)?)),
         None => Err(QueueError::NotFound(format!("the active triage model {version} is not stored"))),
@@ -156,7 +155,7 @@ pub fn active_model(store: &dyn StateStore) -> Result<Option<TriageModel>> {
 }
 
 pub fn load(store: &dyn StateStore) -> Result<Context> {
-    let inventory = match setting::<serde_json::Value>(store, "inventory")? {
+    let inventory = match setting::<serde_json::Value>(store, Setting::Inventory.key())? {
         Some(v) => Inventory::from_json(&v.to_string())?,
         None => Inventory::empty(),
     };
@@ -182,8 +181,8 @@ pub fn load(store: &dyn StateStore) -> Result<Context> {
         overrides: store.documents(OVERRIDE)?.iter().map(|d| decode(OVERRIDE, d)).collect::<Result<_>>()?,
         suppressions: store.documents(SUPPRESSION)?.iter().map(|d| decode(SUPPRESSION, d)).collect::<Result<_>>()?,
         human,
-        policy: setting(store, "sla_policy")?.unwrap_or_default(),
-        roster: setting(store, "roster")?.unwrap_or_default(),
+        policy: setting(store, Setting::SlaPolicy.key())?.unwrap_or_default(),
+        roster: setting(store, Setting::Roster.key())?.unwrap_or_default(),
         cases,
     })
 }
@@ -216,8 +215,32 @@ pub struct RunReport {
     pub sla_events: Vec<SlaEvent>,
 }
 
-/// Stores settings: the inventory (as JSON), the SLA policy, the roster.
-pub fn set_setting<T: Serialize>(store: &mut dyn StateStore, id: &str, v: &T, actor: &str, now_ms: i64) -> Result<()> {
+/// The settings kept in the store, each under one key (no caller spells a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The asset and identity inventory, as the JSON it was loaded from.
+    Inventory,
+    SlaPolicy,
+    /// Who takes new cases, by team.
+    Roster,
+    /// The version of the triage model in force.
+    ActiveModel,
+}
+
+impl Setting {
+    pub fn key(self) -> &'static str {
+        match self {
+            Setting::Inventory => "inventory",
+            Setting::SlaPolicy => "sla_policy",
+            Setting::Roster => "roster",
+            Setting::ActiveModel => "active_model",
+        }
+    }
+}
+
+/// Stores a setting with its audit entry (`setting.<key>`), in one transaction.
+fn set_setting<T: Serialize>(store: &mut dyn StateStore, s: Setting, v: &T, actor: &str, now_ms: i64) -> Result<()> {
+    let id = s.key();
     store.put_documents(
         SETTING,
         &[doc(id, now_ms, v)],
@@ -227,12 +250,37 @@ pub fn set_setting<T: Serialize>(store: &mut dyn StateStore, id: &str, v: &T, ac
     Ok(())
 }
 
+pub fn set_sla_policy(store: &mut dyn StateStore, p: &SlaPolicy, actor: &str, now_ms: i64) -> Result<()> {
+    set_setting(store, Setting::SlaPolicy, p, actor, now_ms)
+}
+
+pub fn set_roster(store: &mut dyn StateStore, r: &Roster, actor: &str, now_ms: i64) -> Result<()> {
+    set_setting(store, Setting::Roster, r, actor, now_ms)
+}
+
+/// The inventory as loaded (JSON), if one was.
+pub fn inventory_json(store: &dyn StateStore) -> Result<Option<serde_json::Value>> {
+    setting(store, Setting::Inventory.key())
+}
+
 pub fn load_inventory(store: &mut dyn StateStore, text: &str, actor: &str, now_ms: i64) -> Result<usize> {
     let inv = Inventory::from_json(text)?;
     let v: serde_json::Value =
         serde_json::from_str(text).map_err(|e| QueueError::Invalid(format!("inventory: {e}")))?;
-    set_setting(store, "inventory", &v, actor, now_ms)?;
+    set_setting(store, Setting::Inventory, &v, actor, now_ms)?;
     Ok(inv.entities)
+}
+
+/// One stored case.
+pub fn case(store: &dyn StateStore, id: &str) -> Result<Case> {
+    let d = store.document(CASE, id)?.ok_or_else(|| QueueError::NotFound(format!("no case {id}")))?;
+    decode(CASE, &d)
+}
+
+/// One stored incident.
+pub fn incident(store: &dyn StateStore, id: &str) -> Result<Incident> {
+    let d = store.document(INCIDENT, id)?.ok_or_else(|| QueueError::NotFound(format!("no incident {id}")))?;
+    decode(INCIDENT, &d)
 }
 
 /// Triage the stored alerts, keep the incidents, open or update a case for every queued one,
@@ -630,7 +678,7 @@ pub fn train(
             &serde_json::to_string(&m.evaluation).unwrap_or_default(),
         )],
     )?;
-    set_setting(store, "active_model", &m.version, actor, now_ms)?;
+    set_setting(store, Setting::ActiveModel, &m.version, actor, now_ms)?;
     Ok(m)
 }
 
@@ -654,7 +702,7 @@ pub fn import_model(store: &mut dyn StateStore, m: &TriageModel, actor: &str, no
         false,
         &[AuditEntry::new(now_ms, actor, "model.import", &m.version, "ok", &m.source)],
     )?;
-    set_setting(store, "active_model", &m.version, actor, now_ms)
+    set_setting(store, Setting::ActiveModel, &m.version, actor, now_ms)
 }
 
 /// Triage (without storing anything) measured against labels.

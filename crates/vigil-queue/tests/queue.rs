@@ -3,7 +3,7 @@
 //! suppressions and reopenings audited.
 
 use vigil_cases::{Disposition, Severity, SlaEvent, SlaKind, Status};
-use vigil_detect::{Alert, AlertRule, Confidence, Entities, Level};
+use vigil_model::{Alert, AlertKind, AlertRule, Confidence, Entities, Level};
 use vigil_queue as q;
 use vigil_store::{AlertRow, Commit, SqliteStore, StateStore};
 use vigil_triage::{Suppression, VerdictKind};
@@ -14,7 +14,7 @@ const T0: i64 = 1_790_000_000_000;
 fn alert(id: &str, rule: &str, level: Level, t: i64, user: &str, host: Option<&str>) -> Alert {
     Alert {
         id: id.into(),
-        kind: "detection".into(),
+        kind: AlertKind::Detection,
         rule: AlertRule {
             id: format!("rule-{rule}"),
             title: rule.into(),
@@ -50,7 +50,7 @@ fn put(store: &mut SqliteStore, alerts: &[Alert]) {
             rule_id: a.rule.id.clone(),
             rule_title: a.rule.title.clone(),
             level: a.rule.level.as_str().into(),
-            kind: a.kind.clone(),
+            kind: a.kind.as_str().into(),
             time_ms: a.time,
             json: serde_json::to_string(a).unwrap(),
         })
@@ -69,7 +69,7 @@ fn setup() -> SqliteStore {
     .unwrap();
     let mut roster = q::Roster::default();
     roster.teams.insert("identity".into(), vec!["ivy".into(), "ian".into()]);
-    q::set_setting(&mut s, "roster", &roster, "admin", T0).unwrap();
+    q::set_roster(&mut s, &roster, "admin", T0).unwrap();
     s
 }
 

@@ -10,6 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use vigil_app::admin;
+use vigil_app::cases::CaseOp;
 use vigil_auth::{Auth, Role};
 use vigil_cases::{Case, Disposition, Status};
 use vigil_queue as q;
@@ -67,11 +69,16 @@ pub async fn sign_in(
 ) -> ApiResult<(String, vigil_auth::Session)> {
     let st = s.clone();
     blocking(move || {
-        let mut store = st.store()?;
-        let mut auth = Auth::new(&mut store);
-        let now = now_ms();
-        auth.login(&username, &password, &ip, &st.limiter, now)?;
-        Ok(auth.create_session(&username, now)?)
+        let session = {
+            let mut store = st.store()?;
+            let mut auth = Auth::new(&mut store);
+            let now = now_ms();
+            auth.login(&username, &password, &ip, &st.limiter, now)?;
+            auth.create_session(&username, now)?
+        };
+        // Each sign-in also forgets sessions long over, so the table never only grows.
+        st.app.prune_sessions_housekeeping()?;
+        Ok(session)
     })
     .await
 }
@@ -136,32 +143,12 @@ pub async fn query(
     Extension(c): Extension<Caller>,
     Json(b): Json<Sql>,
 ) -> ApiResult<Json<Value>> {
-    if b.sql.len() > 100_000 {
-        return Err(ApiError::bad_request("the query is longer than 100,000 characters"));
-    }
-    let lake = s.dir.lake();
     let limit = b.limit.unwrap_or(1000).clamp(1, 10_000);
-    let st = s.clone();
-    let who = c.principal.username.clone();
+    let offset = b.offset.unwrap_or(0);
     blocking(move || {
-        let engine = vigil_query::QueryEngine::open(&lake).map_err(ApiError::internal)?;
-        let r = engine.run_readonly(&b.sql).map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+        let r = s.app.hunt(&c.app(), &b.sql)?;
         let rows = r.to_json_rows().map_err(ApiError::internal)?;
         let total = rows.len();
-        let mut store = st.store()?;
-        let sql_short: String = b.sql.chars().take(500).collect();
-        q::audit(
-            &mut store,
-            &vigil_store::AuditEntry::new(
-                now_ms(),
-                &who,
-                "hunt.query",
-                "lake",
-                "ok",
-                &format!("{total} rows: {sql_short}"),
-            ),
-        )?;
-        let offset = b.offset.unwrap_or(0);
         Ok(Json(json!({"columns": r.columns, "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
             "total": total, "limit": limit, "offset": offset})))
     })
@@ -176,31 +163,24 @@ pub struct AlertFilter {
     pub offset: Option<usize>,
 }
 
-pub async fn alerts(State(s): State<Shared>, Query(f): Query<AlertFilter>) -> ApiResult<Json<Value>> {
+pub async fn alerts(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(f): Query<AlertFilter>,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let store = s.store()?;
-        let mut all = q::stored_alerts(&store)?;
-        if let Some(r) = &f.rule {
-            all.retain(|a| a.rule.id == *r || a.rule.title == *r);
-        }
-        if let Some(l) = &f.level {
-            all.retain(|a| a.rule.level.as_str() == l);
-        }
+        let all = s.app.alerts(&c.app(), &vigil_app::auditor::AlertFilter { rule: f.rule, level: f.level })?;
         Ok(Json(page(all, &Page { limit: f.limit, offset: f.offset })))
     })
     .await
 }
 
-pub async fn alert(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let store = s.store()?;
-        let a = q::stored_alerts(&store)?
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| ApiError::not_found(format!("no alert {id}")))?;
-        Ok(Json(json!(a)))
-    })
-    .await
+pub async fn alert(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!(s.app.alert(&c.app(), &id)?)))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,84 +191,59 @@ pub struct IncidentFilter {
     pub offset: Option<usize>,
 }
 
-pub async fn incidents(State(s): State<Shared>, Query(f): Query<IncidentFilter>) -> ApiResult<Json<Value>> {
+pub async fn incidents(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(f): Query<IncidentFilter>,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let store = s.store()?;
-        let list: Vec<_> = q::incidents(&store)?.into_iter().filter(|i| f.all.unwrap_or(false) || i.queued).collect();
+        let list = s.app.incidents(&c.app(), f.all.unwrap_or(false))?;
         Ok(Json(page(list, &Page { limit: f.limit, offset: f.offset })))
     })
     .await
 }
 
-pub fn load_incident(store: &dyn StateStore, id: &str) -> ApiResult<vigil_triage::Incident> {
-    let d = store.document(q::INCIDENT, id)?.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
-    serde_json::from_str(&d.json).map_err(ApiError::internal)
-}
-
 pub fn load_case(store: &dyn StateStore, id: &str) -> ApiResult<Case> {
-    let d = store.document(q::CASE, id)?.ok_or_else(|| ApiError::not_found(format!("no case {id}")))?;
-    serde_json::from_str(&d.json).map_err(ApiError::internal)
+    Ok(q::case(store, id)?)
 }
 
-pub async fn incident(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    blocking(move || Ok(Json(json!(load_incident(&s.store()?, &id)?)))).await
+pub async fn incident(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!(s.app.incident(&c.app(), &id)?)))).await
 }
 
 pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let _held = s.cases_lock.lock().map_err(ApiError::internal)?;
-        let mut store = s.store()?;
-        q::audit(
-            &mut store,
-            &vigil_store::AuditEntry::new(now_ms(), &c.principal.username, "triage.request", "queue", "ok", ""),
-        )?;
-        let report = q::run(&mut store, now_ms())?;
-        let runs = crate::respond::trigger(&s.config, &mut store, s.now_ms())?;
+        let report = s.app.triage(&c.app())?;
+        let runs = crate::respond::trigger_all(&s.config, &s.app)?;
         Ok(Json(json!({"triage": report, "playbook_runs": runs.iter().map(|r| json!({"run": r.id, "playbook": r.playbook.id, "case": r.case_id, "status": r.status})).collect::<Vec<_>>()})))
     })
     .await
 }
 
-fn case_json(c: &Case, policy: &vigil_cases::SlaPolicy, now: i64) -> Value {
-    json!({"case": c, "sla": c.sla_view(policy, now)})
+pub async fn cases(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<Page>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(page(s.app.open_cases(&c.app())?, &p)))).await
 }
 
-pub async fn cases(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let store = s.store()?;
-        let policy = q::load(&store)?.policy;
-        let now = now_ms();
-        let list: Vec<Value> = q::cases(&store)?
-            .iter()
-            .filter(|c| c.merged_into.is_none() && c.status != Status::Closed)
-            .map(|c| case_json(c, &policy, now))
-            .collect();
-        Ok(Json(page(list, &p)))
-    })
-    .await
+pub async fn case(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!(s.app.case(&c.app(), &id)?)))).await
 }
 
-pub async fn case(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let store = s.store()?;
-        let policy = q::load(&store)?.policy;
-        Ok(Json(case_json(&load_case(&store, &id)?, &policy, now_ms())))
-    })
-    .await
-}
-
-/// Applies a person's case operation through `vigil-queue` (stored and audited).
-pub async fn case_op<F>(s: Shared, id: String, who: String, action: &'static str, f: F) -> ApiResult<Case>
-where
-    F: FnOnce(&mut Case, &str, i64) -> Result<String, vigil_cases::CaseError> + Send + 'static,
-{
-    blocking(move || {
-        let _held = s.cases_lock.lock().map_err(ApiError::internal)?;
-        let mut store = s.store()?;
-        let now = now_ms();
-        Ok(q::with_case(&mut store, &id, &who, action, now, |c| f(c, &who, now))?)
-    })
-    .await
+/// Applies a case operation through the application layer (checked, stored, audited once).
+pub async fn case_op(s: Shared, c: &Caller, id: String, op: CaseOp) -> ApiResult<Case> {
+    let who = c.app();
+    blocking(move || Ok(s.app.case_op(&who, &id, &op)?)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,12 +258,7 @@ pub async fn case_assign(
     Path(id): Path<String>,
     Json(b): Json<Assign>,
 ) -> ApiResult<Json<Case>> {
-    let c = case_op(s, id, c.principal.username, "case.assign", move |case, who, now| {
-        let team = b.team.clone().or(case.team.clone());
-        case.assign(Some(&b.owner), team.as_deref(), who, now).map(|_| format!("owner {}", b.owner))
-    })
-    .await?;
-    Ok(Json(c))
+    Ok(Json(case_op(s, &c, id, CaseOp::Assign { owner: b.owner, team: b.team }).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -322,12 +272,7 @@ pub async fn case_comment(
     Path(id): Path<String>,
     Json(b): Json<CommentBody>,
 ) -> ApiResult<Json<Case>> {
-    Ok(Json(
-        case_op(s, id, c.principal.username, "case.comment", move |case, who, now| {
-            case.comment(&b.text, who, now).map(|_| format!("{} characters", b.text.chars().count()))
-        })
-        .await?,
-    ))
+    Ok(Json(case_op(s, &c, id, CaseOp::Comment { text: b.text }).await?))
 }
 
 pub async fn case_ack(
@@ -335,12 +280,7 @@ pub async fn case_ack(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Case>> {
-    Ok(Json(
-        case_op(s, id, c.principal.username, "case.ack", |case, who, now| {
-            case.acknowledge(who, now).map(|n| format!("new: {n}"))
-        })
-        .await?,
-    ))
+    Ok(Json(case_op(s, &c, id, CaseOp::Acknowledge).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -355,12 +295,7 @@ pub async fn case_status(
     Json(b): Json<StatusBody>,
 ) -> ApiResult<Json<Case>> {
     let to: Status = b.status.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(
-        case_op(s, id, c.principal.username, "case.status", move |case, who, now| {
-            case.transition(to, who, now).map(|_| to.as_str().into())
-        })
-        .await?,
-    ))
+    Ok(Json(case_op(s, &c, id, CaseOp::Status(to)).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -377,27 +312,12 @@ pub async fn case_sla(
     Path(id): Path<String>,
     Json(b): Json<SlaBody>,
 ) -> ApiResult<Json<Case>> {
-    let pause = match b.action.as_str() {
-        "pause" => true,
-        "resume" => false,
+    let op = match b.action.as_str() {
+        "pause" => CaseOp::PauseSla { reason: b.reason },
+        "resume" => CaseOp::ResumeSla,
         other => return Err(ApiError::bad_request(format!("action must be pause or resume, not {other:?}"))),
     };
-    Ok(Json(
-        case_op(
-            s,
-            id,
-            c.principal.username,
-            if pause { "case.sla_pause" } else { "case.sla_resume" },
-            move |case, who, now| {
-                if pause {
-                    case.pause_sla(&b.reason, who, now).map(|_| b.reason.clone())
-                } else {
-                    case.resume_sla(who, now).map(|_| String::new())
-                }
-            },
-        )
-        .await?,
-    ))
+    Ok(Json(case_op(s, &c, id, op).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -413,20 +333,14 @@ pub async fn case_disposition(
     Path(id): Path<String>,
     Json(b): Json<DispositionBody>,
 ) -> ApiResult<Json<Case>> {
-    let d: Disposition =
+    let disposition: Disposition =
         b.disposition.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(
-        case_op(s, id, c.principal.username, "case.resolve", move |case, who, now| {
-            case.resolve(d, &b.note, who, now).map(|_| d.as_str().into())
-        })
-        .await?,
-    ))
+    Ok(Json(case_op(s, &c, id, CaseOp::Resolve { disposition, note: b.note }).await?))
 }
 
 pub async fn rules(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
-    let paths = s.config.rules.clone();
     blocking(move || {
-        let pack = crate::rule_pack(&paths);
+        let pack = s.config.detection.rules()?.pack;
         let rules: Vec<Value> = pack
             .rules
             .iter()
@@ -440,16 +354,8 @@ pub async fn rules(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<
     .await
 }
 
-pub async fn inventory(State(s): State<Shared>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let store = s.store()?;
-        let v: Value = match store.document(q::SETTING, "inventory")? {
-            Some(d) => serde_json::from_str(&d.json).map_err(ApiError::internal)?,
-            None => json!({}),
-        };
-        Ok(Json(v))
-    })
-    .await
+pub async fn inventory(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(s.app.inventory(&c.app())?))).await
 }
 
 pub async fn inventory_put(
@@ -457,30 +363,28 @@ pub async fn inventory_put(
     Extension(c): Extension<Caller>,
     body: String,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        let n = q::load_inventory(&mut store, &body, &c.principal.username, now_ms())?;
-        Ok(Json(json!({"entities": n})))
-    })
-    .await
+    blocking(move || Ok(Json(json!({"entities": s.app.load_inventory(&c.app(), &body)?})))).await
 }
 
-pub async fn audit(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
+pub async fn audit(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<Page>,
+) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let store = s.store()?;
-        let mut rows = store.audit(100_000)?;
+        let mut rows = s.app.audit_log(&c.app(), 100_000)?;
         rows.reverse();
         Ok(Json(page(rows, &p)))
     })
     .await
 }
 
-pub async fn users(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        Ok(Json(page(Auth::new(&mut store).users()?, &p)))
-    })
-    .await
+pub async fn users(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<Page>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(page(s.app.users(&c.app())?, &p)))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -501,28 +405,58 @@ pub async fn user_create(
     Extension(c): Extension<Caller>,
     Json(b): Json<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let roles = roles(&b.roles)?;
-    blocking(move || {
-        let mut store = s.store()?;
-        let u = Auth::new(&mut store).create_user(
-            &c.principal.username,
-            &b.username,
-            &b.display_name,
-            &roles,
-            &b.password,
-            now_ms(),
-        )?;
-        Ok((StatusCode::CREATED, Json(json!(u))))
-    })
-    .await
+    let u = admin::NewUser {
+        roles: roles(&b.roles)?,
+        username: b.username,
+        display_name: b.display_name,
+        password: b.password,
+    };
+    blocking(move || Ok((StatusCode::CREATED, Json(json!(s.app.create_user(&c.app(), &u)?))))).await
 }
 
-pub async fn tokens(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        Ok(Json(page(Auth::new(&mut store).tokens(None)?, &p)))
-    })
-    .await
+pub async fn user_disable(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!(s.app.disable_user(&c.app(), &name)?)))).await
+}
+
+pub async fn user_enable(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!(s.app.enable_user(&c.app(), &name)?)))).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// An admin sets another user's password; that user's sessions end.
+pub async fn user_password(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+    Json(b): Json<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    blocking(move || Ok(s.app.reset_password(&c.app(), &name, &b.password)?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Forgets sessions that ended or lapsed over a week ago.
+pub async fn sessions_prune(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!({"pruned": s.app.prune_sessions(&c.app())?})))).await
+}
+
+pub async fn tokens(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<Page>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(page(s.app.tokens(&c.app())?, &p)))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -539,14 +473,9 @@ pub async fn token_create(
     Extension(c): Extension<Caller>,
     Json(b): Json<NewToken>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let roles = roles(&b.roles)?;
+    let t = admin::NewToken { roles: roles(&b.roles)?, owner: b.owner, name: b.name, days: b.days };
     blocking(move || {
-        let mut store = s.store()?;
-        let now = now_ms();
-        let owner = b.owner.clone().unwrap_or_else(|| c.principal.username.clone());
-        let expires = b.days.map(|d| now + d.clamp(1, 3650) * 86_400_000);
-        let (secret, view) =
-            Auth::new(&mut store).create_token(&owner, &b.name, &roles, expires, &c.principal.username, now)?;
+        let (secret, view) = s.app.create_token(&c.app(), &t)?;
         Ok((StatusCode::CREATED, Json(json!({"token": secret, "shown_once": true, "details": view}))))
     })
     .await
@@ -557,19 +486,15 @@ pub async fn token_revoke(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        Ok(Json(json!(Auth::new(&mut store).revoke_token(&id, &c.principal.username, now_ms())?)))
-    })
-    .await
+    blocking(move || Ok(Json(json!(s.app.revoke_token(&c.app(), &id)?)))).await
 }
 
-pub async fn grants(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        Ok(Json(page(Auth::new(&mut store).grants(None)?, &p)))
-    })
-    .await
+pub async fn grants(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<Page>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(page(s.app.grants(&c.app())?, &p)))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -586,20 +511,14 @@ pub async fn grant_create(
     Extension(c): Extension<Caller>,
     Json(b): Json<NewGrant>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    blocking(move || {
-        let mut store = s.store()?;
-        let g = Auth::new(&mut store).grant(
-            &c.principal.username,
-            &b.auditor,
-            &b.cases,
-            b.from_ms,
-            b.to_ms,
-            b.expires_ms,
-            now_ms(),
-        )?;
-        Ok((StatusCode::CREATED, Json(json!(g))))
-    })
-    .await
+    let g = admin::NewGrant {
+        auditor: b.auditor,
+        cases: b.cases,
+        from_ms: b.from_ms,
+        to_ms: b.to_ms,
+        expires_ms: b.expires_ms,
+    };
+    blocking(move || Ok((StatusCode::CREATED, Json(json!(s.app.create_grant(&c.app(), &g)?))))).await
 }
 
 pub async fn grant_revoke(
@@ -607,29 +526,12 @@ pub async fn grant_revoke(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        Ok(Json(json!(Auth::new(&mut store).revoke_grant(&id, &c.principal.username, now_ms())?)))
-    })
-    .await
-}
-
-/// The cases an auditor may see now: named by an active grant, opened within its period.
-pub fn granted_cases(store: &dyn StateStore, c: &Caller) -> ApiResult<Vec<Case>> {
-    let now = now_ms();
-    Ok(q::cases(store)?.into_iter().filter(|k| c.principal.can_see_case(&k.id, k.times.opened_ms, now)).collect())
+    blocking(move || Ok(Json(json!(s.app.revoke_grant(&c.app(), &id)?)))).await
 }
 
 /// One case for an auditor: refused unless granted; every view is recorded.
-pub fn auditor_view(store: &mut dyn StateStore, c: &Caller, id: &str) -> ApiResult<Case> {
-    let now = now_ms();
-    let case = load_case(store, id).ok().filter(|k| c.principal.can_see_case(&k.id, k.times.opened_ms, now));
-    let result = if case.is_some() { "ok" } else { "denied" };
-    q::audit(
-        store,
-        &vigil_store::AuditEntry::new(now, &c.principal.username, "custody.view", id, result, "auditor portal"),
-    )?;
-    case.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "not_granted", format!("case {id} is not granted to you")))
+pub fn auditor_view(s: &Shared, c: &Caller, id: &str) -> ApiResult<Case> {
+    Ok(s.app.auditor_case(&c.app(), id)?)
 }
 
 pub async fn auditor_cases(
@@ -637,23 +539,7 @@ pub async fn auditor_cases(
     Extension(c): Extension<Caller>,
     Query(p): Query<Page>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        let list = granted_cases(&store, &c)?;
-        q::audit(
-            &mut store,
-            &vigil_store::AuditEntry::new(
-                now_ms(),
-                &c.principal.username,
-                "auditor.view",
-                "cases",
-                "ok",
-                &format!("{} cases listed", list.len()),
-            ),
-        )?;
-        Ok(Json(page(list, &p)))
-    })
-    .await
+    blocking(move || Ok(Json(page(s.app.granted_cases(&c.app())?, &p)))).await
 }
 
 pub async fn auditor_case(
@@ -661,11 +547,7 @@ pub async fn auditor_case(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Case>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        Ok(Json(auditor_view(&mut store, &c, &id)?))
-    })
-    .await
+    blocking(move || Ok(Json(auditor_view(&s, &c, &id)?))).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -28,6 +28,13 @@ pub struct Caller {
     pub session: Option<Session>,
 }
 
+impl Caller {
+    /// The caller as the application layer knows it: every operation checks it again.
+    pub fn app(&self) -> vigil_app::Caller {
+        vigil_app::Caller::Person(self.principal.clone())
+    }
+}
+
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
@@ -65,12 +72,11 @@ fn deny(state: &Shared, caller: Option<&Caller>, method: &Method, path: &str, wh
     if matches!(*method, Method::GET | Method::HEAD) {
         return;
     }
-    if let Ok(mut store) = state.store() {
-        let who = caller.map_or("anonymous", |c| c.principal.username.as_str());
-        let _ = vigil_queue::audit(
-            &mut store,
-            &AuditEntry::new(now_ms(), who, "http.denied", &format!("{method} {path}"), "denied", why),
-        );
+    let who = caller.map_or("anonymous", |c| c.principal.username.as_str());
+    let entry = AuditEntry::new(now_ms(), who, "http.denied", &format!("{method} {path}"), "denied", why);
+    // The request is refused either way; a refusal that cannot be recorded is an error to see.
+    if let Err(e) = state.store().and_then(|mut store| Ok(vigil_queue::audit(&mut store, &entry)?)) {
+        tracing::error!("could not record a refused request on the audit log: {}", e.message);
     }
 }
 
@@ -176,13 +182,18 @@ pub async fn authorize(
         let st = state.clone();
         let target = format!("{method} {path}");
         let detail = format!("HTTP {}", status.as_u16());
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(mut store) = st.store() {
-                let _ =
-                    store.append_audit(&[AuditEntry::new(now_ms(), &who, "http.request", &target, result, &detail)]);
-            }
+        let entry = AuditEntry::new(now_ms(), &who, "http.request", &target, result, &detail);
+        let recorded = tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
+            st.store()?.append_audit(&[entry])?;
+            Ok(())
         })
         .await;
+        // The change is made and answered; what is left is to say loudly that its record failed.
+        match recorded {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("could not record {method} {path} on the audit log: {}", e.message),
+            Err(e) => tracing::error!("could not record {method} {path} on the audit log: {e}"),
+        }
     }
     response
 }

@@ -99,3 +99,19 @@ impl From<vigil_pipeline::PipelineError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<vigil_app::AppError> for ApiError {
+    fn from(e: vigil_app::AppError) -> ApiError {
+        use vigil_app::AppError as E;
+        match e {
+            E::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            E::NotFound(m) => ApiError::not_found(m),
+            E::NotGranted(m) => ApiError::new(StatusCode::FORBIDDEN, "not_granted", m),
+            E::Invalid(m) => ApiError::bad_request(m),
+            E::Refused(m) => ApiError::new(StatusCode::FORBIDDEN, "refused", m),
+            E::Queue(q) => q.into(),
+            E::Auth(a) => a.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}

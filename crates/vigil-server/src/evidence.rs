@@ -185,9 +185,8 @@ pub async fn auditor_evidence_api(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseEvidence>> {
     blocking(move || {
-        let mut store = s.store()?;
-        auditor_view(&mut store, &c, &id)?;
-        Ok(Json(case_evidence(&store, &id)?))
+        auditor_view(&s, &c, &id)?;
+        Ok(Json(case_evidence(&s.store()?, &id)?))
     })
     .await
 }
@@ -198,8 +197,8 @@ pub async fn auditor_download_api(
     Path((id, sha)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     blocking(move || {
+        auditor_view(&s, &c, &id)?;
         let mut store = s.store()?;
-        auditor_view(&mut store, &c, &id)?;
         download(&mut store, &s, &c, &id, &sha, "auditor portal")
     })
     .await
@@ -246,8 +245,8 @@ fn coverage(s: &Shared, q: &CoverageQuery) -> ApiResult<vigil_compliance::Covera
     }
     let framework = q.framework.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "SOC2".into());
     let catalog = vigil_compliance::Catalog::builtin()?;
-    let pack = crate::rule_pack(&s.config.rules);
-    let behavior = vigil_behavior::builtin().unwrap_or_default();
+    let pack = s.config.detection.rules()?.pack;
+    let behavior = s.config.detection.behavior_pack()?.unwrap_or_default();
     let store = s.store()?;
     let inputs = vigil_vault::compliance::coverage_inputs(
         &store,

@@ -23,6 +23,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use vigil_app::detection::Detection;
+
 use crate::{ApiError, Config, Shared};
 
 const RETRY_AFTER_SECS: u64 = 5;
@@ -55,7 +57,7 @@ fn spool_files(dir: &Path) -> Vec<(PathBuf, u64)> {
 }
 
 impl Spool {
-    pub fn start(config: &Config, cases_lock: Arc<Mutex<()>>) -> std::io::Result<Spool> {
+    pub fn start(config: &Config, app: &vigil_app::App, detection: Detection) -> std::io::Result<Spool> {
         let dir = config.data_dir.join("spool");
         std::fs::create_dir_all(&dir)?;
         // Leftovers of a crash: half-written temporaries were never acknowledged.
@@ -72,12 +74,11 @@ impl Spool {
         let worker = {
             let (dir, pending, wake, stop, files, events) =
                 (dir.clone(), pending.clone(), wake.clone(), stop.clone(), files.clone(), events.clone());
-            let data_dir = config.data_dir.clone();
-            let rules = config.rules.clone();
+            let app = app.clone();
             let cfg = config.clone();
-            std::thread::Builder::new().name("vigil-ingest".into()).spawn(move || {
-                worker(&data_dir, &dir, &rules, &pending, &wake, &stop, &files, &events, &cases_lock, &cfg)
-            })?
+            std::thread::Builder::new()
+                .name("vigil-ingest".into())
+                .spawn(move || worker(&app, &dir, &detection, &pending, &wake, &stop, &files, &events, &cfg))?
         };
         Ok(Spool {
             dir,
@@ -143,21 +144,18 @@ impl Spool {
 
 #[allow(clippy::too_many_arguments)]
 fn worker(
-    data_dir: &Path,
+    app: &vigil_app::App,
     spool: &Path,
-    rules: &[PathBuf],
+    detection: &Detection,
     pending: &AtomicU64,
     wake: &(Mutex<bool>, Condvar),
     stop: &AtomicBool,
     files: &AtomicU64,
     events: &AtomicU64,
-    cases_lock: &Mutex<()>,
     cfg: &crate::Config,
 ) {
-    let pack = crate::rule_pack(rules);
-    let detector = Arc::new(vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default()));
-    let behavior = vigil_behavior::builtin().ok();
-    let dir = vigil_pipeline::DataDir::new(data_dir);
+    // HTTP ingest is the receiver's act on behalf of the tokens that were authorized to send.
+    let receiver = vigil_app::Caller::automation("vigil:http-ingest");
     loop {
         let batch = spool_files(spool);
         if batch.is_empty() {
@@ -179,11 +177,9 @@ fn worker(
         let opts = vigil_pipeline::IngestOptions {
             threads: 1,
             args: "vigil serve (HTTP ingest)".into(),
-            detector: Some(detector.clone()),
-            behavior: behavior.clone(),
             ..vigil_pipeline::IngestOptions::default()
         };
-        match vigil_pipeline::ingest(&dir, &paths, &opts) {
+        match app.ingest(&receiver, &paths, Some(detection), opts) {
             Ok(report) => {
                 events.fetch_add(report.events, Ordering::Relaxed);
                 for (p, n) in &batch {
@@ -191,15 +187,13 @@ fn worker(
                     pending.fetch_sub(*n, Ordering::Relaxed);
                     files.fetch_add(1, Ordering::Relaxed);
                 }
-                if report.alerts > 0
-                    && let Ok(_held) = cases_lock.lock()
-                    && let Ok(mut store) = dir.open_store()
-                {
+                if report.alerts > 0 {
                     // Triage, then the playbooks whose triggers the new incidents match.
-                    match vigil_queue::run(&mut store, crate::now_ms()) {
+                    let triage = vigil_app::Caller::automation(vigil_queue::TRIAGE_ACTOR);
+                    match app.triage(&triage) {
                         Err(e) => tracing::error!("triage after HTTP ingest: {e}"),
                         Ok(_) => {
-                            if let Err(e) = crate::respond::trigger(cfg, &mut store, crate::now_ms()) {
+                            if let Err(e) = crate::respond::trigger_all(cfg, app) {
                                 tracing::error!("playbooks after HTTP ingest: {}", e.message);
                             }
                         }

@@ -69,15 +69,14 @@ pub struct Config {
     pub spool_limit_bytes: u64,
     /// Largest request body accepted for ingest.
     pub max_body_bytes: usize,
-    /// Rule files beside the built-in rules for ingest over HTTP.
-    pub rules: Vec<PathBuf>,
+    /// What HTTP ingest detects with and the rules page shows: the same configuration `vigil
+    /// ingest` takes (rule files, exceptions, behavioral files beside the built-in packs).
+    pub detection: vigil_app::detection::DetectionConfig,
     /// How often the ledger's tree head is signed while serving (when it has grown).
     pub checkpoint_every: std::time::Duration,
-    /// Playbook files or directories beside the built-in pilot playbooks.
-    pub playbooks: Vec<PathBuf>,
-    /// Connector settings (JSON) and secrets (`NAME=value` lines or JSON); `VIGIL_SECRET_*` too.
-    pub connectors: Option<PathBuf>,
-    pub secrets: Option<PathBuf>,
+    /// Playbook files beside the built-in pilot playbooks, connector settings (JSON) and secrets
+    /// (`NAME=value` lines or JSON; `VIGIL_SECRET_*` too).
+    pub response: vigil_app::respond::ResponseConfig,
 }
 
 impl Config {
@@ -87,11 +86,9 @@ impl Config {
             secure_cookies: true,
             spool_limit_bytes: 256 << 20,
             max_body_bytes: 32 << 20,
-            rules: Vec::new(),
+            detection: Default::default(),
             checkpoint_every: std::time::Duration::from_secs(300),
-            playbooks: Vec::new(),
-            connectors: None,
-            secrets: None,
+            response: Default::default(),
         }
     }
 }
@@ -99,12 +96,11 @@ impl Config {
 /// What every handler shares.
 pub struct AppState {
     pub config: Config,
+    /// The application layer every handler calls: operations, permission checks, audit.
+    pub app: vigil_app::App,
     pub dir: DataDir,
     pub limiter: LoginLimiter,
     pub ingest: ingest::Spool,
-    /// Added to the wall clock when checking sessions and tokens; tests move it forward
-    /// instead of sleeping.
-    pub clock_offset_ms: std::sync::atomic::AtomicI64,
     /// Held while triage runs or a case changes, so the two never interleave in this process.
     pub cases_lock: Arc<std::sync::Mutex<()>>,
 }
@@ -113,35 +109,28 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     pub fn new(config: Config) -> Result<Shared, ApiError> {
-        let dir = DataDir::new(&config.data_dir);
+        let app = vigil_app::App::new(&config.data_dir);
+        let dir = app.dir().clone();
         dir.open_store()?;
         // The ledger's signing key exists from the first start, so its public half can be
         // handed to auditors before the first packet.
         vigil_vault::ledger::load_or_create_key(dir.root())?;
-        let cases_lock: Arc<std::sync::Mutex<()>> = Default::default();
-        let ingest = ingest::Spool::start(&config, cases_lock.clone()).map_err(ApiError::internal)?;
-        Ok(Arc::new(AppState {
-            dir,
-            limiter: LoginLimiter::new(),
-            ingest,
-            config,
-            clock_offset_ms: Default::default(),
-            cases_lock,
-        }))
+        // Detection is loaded once at start: a rule, exceptions or behavior file that does not
+        // load stops the server with the reason, instead of ingest running without it.
+        let detection = config.detection.load()?;
+        let cases_lock = app.cases_lock();
+        let ingest = ingest::Spool::start(&config, &app, detection).map_err(ApiError::internal)?;
+        Ok(Arc::new(AppState { dir, app, limiter: LoginLimiter::new(), ingest, config, cases_lock }))
     }
 
-    /// Now, as sessions and tokens see it.
+    /// Now, as sessions, tokens and every operation see it (tests move the application's clock).
     pub fn now_ms(&self) -> i64 {
-        now_ms() + self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+        self.app.now_ms()
     }
 
     /// Signs a checkpoint of the ledger if it grew since the last one.
     pub fn sign_checkpoint(&self) -> ApiResult<()> {
-        let mut store = self.store()?;
-        let key = vigil_vault::ledger::load_or_create_key(self.dir.root())?;
-        let ledger = vigil_vault::ledger::load(&store)?;
-        vigil_vault::ledger::checkpoint(&mut store, &ledger, &key, self.now_ms())?;
-        Ok(())
+        Ok(self.app.sign_checkpoint()?)
     }
 
     /// A connection to the state store, for one request (SQLite in WAL mode: readers do not wait
@@ -151,18 +140,10 @@ impl AppState {
     }
 }
 
-/// Vigil's built-in rules and the configured rule files, loaded and finished: what HTTP ingest
-/// detects with and what the rules page and route show.
-pub fn rule_pack(paths: &[PathBuf]) -> vigil_detect::RulePack {
-    let mut pack = vigil_detect::RulePack::default();
-    vigil_detect::builtin::add_to(&mut pack);
-    pack.merge(vigil_detect::RulePack::load(paths));
-    pack.finish();
-    pack
-}
-
+/// The wall clock (without the offset tests give [`AppState::now_ms`]).
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    use vigil_cases::Clock;
+    vigil_cases::SystemClock.now_ms()
 }
 
 fn spec(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteSpec {
@@ -247,6 +228,37 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (spec(Method::GET, "/services/collector/health", Public, "Splunk HEC health"), get(ingest::hec_health)),
         (spec(Method::GET, "/api/v1/users", Needs(P::ManageIdentity), "Users"), get(api::users)),
         (spec(Method::POST, "/api/v1/users", Needs(P::ManageIdentity), "Create a user"), post(api::user_create)),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/users/{name}/disable",
+                Needs(P::ManageIdentity),
+                "Disable a user (sessions end, tokens stop)",
+            ),
+            post(api::user_disable),
+        ),
+        (
+            spec(Method::POST, "/api/v1/users/{name}/enable", Needs(P::ManageIdentity), "Enable a disabled user"),
+            post(api::user_enable),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/users/{name}/password",
+                Needs(P::ManageIdentity),
+                "Reset another user's password (their sessions end)",
+            ),
+            post(api::user_password),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/sessions/prune",
+                Needs(P::ManageIdentity),
+                "Forget sessions that ended or lapsed over a week ago",
+            ),
+            post(api::sessions_prune),
+        ),
         (
             spec(Method::GET, "/api/v1/tokens", Needs(P::ManageIdentity), "API tokens (never their secrets)"),
             get(api::tokens),
@@ -502,6 +514,27 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             spec(Method::POST, "/admin/grants", Needs(P::ManageIdentity), "Grant an auditor cases (form)"),
             post(web::admin_grant),
         ),
+        (
+            spec(Method::POST, "/admin/users/{name}/disable", Needs(P::ManageIdentity), "Disable a user (form)"),
+            post(web::admin_user_disable),
+        ),
+        (
+            spec(Method::POST, "/admin/users/{name}/enable", Needs(P::ManageIdentity), "Enable a user (form)"),
+            post(web::admin_user_enable),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/admin/users/{name}/password",
+                Needs(P::ManageIdentity),
+                "Reset a user's password (form)",
+            ),
+            post(web::admin_user_password),
+        ),
+        (
+            spec(Method::POST, "/admin/sessions/prune", Needs(P::ManageIdentity), "Forget old sessions (form)"),
+            post(web::admin_sessions_prune),
+        ),
     ]
 }
 
@@ -578,7 +611,8 @@ pub async fn serve_until(
     Ok(())
 }
 
-/// Signs the ledger's tree head every `checkpoint_every` while serving.
+/// Housekeeping while serving, every `checkpoint_every`: signs the ledger's tree head and
+/// forgets sessions that ended or lapsed long ago.
 async fn sign_checkpoints(state: Shared) {
     let mut tick = tokio::time::interval(state.config.checkpoint_every);
     tick.tick().await;
@@ -589,6 +623,12 @@ async fn sign_checkpoints(state: Shared) {
             Ok(Err(e)) => tracing::warn!("signing a ledger checkpoint: {}", e.message),
             Err(e) => tracing::warn!("signing a ledger checkpoint: {e}"),
             Ok(Ok(())) => {}
+        }
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || st.app.prune_sessions_housekeeping()).await {
+            Ok(Err(e)) => tracing::warn!("pruning sessions: {e}"),
+            Err(e) => tracing::warn!("pruning sessions: {e}"),
+            Ok(Ok(_)) => {}
         }
     }
 }

@@ -10,14 +10,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vigil_auth::Permission;
-use vigil_respond::engine::{self, Env};
-use vigil_respond::{Approval, ApprovalStatus, Playbook, RespondError, Run};
+use vigil_respond::engine;
+use vigil_respond::{Approval, RespondError, Run};
 use vigil_store::StateStore;
 
 use crate::api::blocking;
 use crate::authn::Caller;
 use crate::web::{csrf, error_page, html_response, page, when};
-use crate::{ApiError, ApiResult, Config, Shared, now_ms};
+use crate::{ApiError, ApiResult, Config, Shared};
 
 impl From<RespondError> for ApiError {
     fn from(e: RespondError) -> ApiError {
@@ -38,40 +38,13 @@ impl From<vigil_connectors::ConnectorError> for ApiError {
     }
 }
 
-/// The playbooks in force: the built-in pilot ones and the configured files.
-pub fn playbooks(cfg: &Config) -> ApiResult<Vec<Playbook>> {
-    vigil_respond::format::in_force(&cfg.playbooks)
-        .map_err(|e| ApiError::internal(format!("playbook file rejected: {e}")))
+/// [`vigil_app::App::trigger_playbooks`] by the automation (after triage).
+pub fn trigger_all(cfg: &Config, app: &vigil_app::App) -> ApiResult<Vec<Run>> {
+    Ok(app.trigger_playbooks(&vigil_app::Caller::automation(vigil_queue::TRIAGE_ACTOR), &cfg.response)?)
 }
 
-/// Connector settings and secrets, read fresh for each use (secrets never kept in memory longer).
-pub fn connectors(cfg: &Config) -> ApiResult<(Value, vigil_connectors::Secrets)> {
-    vigil_connectors::load_settings(cfg.connectors.as_deref(), cfg.secrets.as_deref())
-        .map_err(|e| ApiError::internal(e.to_string()))
-}
-
-fn with_env<T>(s: &Shared, f: impl FnOnce(&mut dyn StateStore, &Env<'_>) -> ApiResult<T>) -> ApiResult<T> {
-    let (config, secrets) = connectors(&s.config)?;
-    let env = Env { config: &config, secrets: &secrets, now_ms: s.now_ms() };
-    let _held = s.cases_lock.lock().map_err(ApiError::internal)?;
-    let mut store = s.store()?;
-    f(&mut store, &env)
-}
-
-/// Starts the playbooks whose triggers match queued incidents (after triage).
-pub fn trigger(cfg: &Config, store: &mut dyn StateStore, now: i64) -> ApiResult<Vec<Run>> {
-    let pbs = playbooks(cfg)?;
-    let (config, secrets) = connectors(cfg)?;
-    let env = Env { config: &config, secrets: &secrets, now_ms: now };
-    Ok(engine::trigger(store, &pbs, &env)?)
-}
-
-pub async fn list_playbooks(State(s): State<Shared>) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let pbs = playbooks(&s.config)?;
-        Ok(Json(json!(pbs.iter().map(|p| json!({"id": p.id, "name": p.name, "version": p.version, "enabled": p.enabled, "trigger": p.trigger, "approval": p.approval, "steps": p.steps, "controls": p.controls, "mitigations": p.mitigations})).collect::<Vec<_>>())))
-    })
-    .await
+pub async fn list_playbooks(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
+    blocking(move || Ok(Json(json!(s.app.playbooks(&c.app(), &s.config.response)?)))).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,16 +62,7 @@ fn optional<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<
 }
 
 fn start(s: &Shared, c: &Caller, case: &str, playbook: &str, dry_run: bool) -> ApiResult<Value> {
-    let pbs = playbooks(&s.config)?;
-    let pb =
-        pbs.iter().find(|p| p.id == playbook).ok_or_else(|| ApiError::not_found(format!("no playbook {playbook}")))?;
-    with_env(s, |store, env| {
-        if dry_run {
-            return Ok(json!(engine::dry_run(store, pb, case, &c.principal.username, env)?));
-        }
-        let run = engine::start(store, pb, case, &c.principal.username, env.now_ms)?;
-        Ok(json!(engine::advance(store, &run.id, env)?))
-    })
+    Ok(json!(s.app.run_playbook(&c.app(), &s.config.response, case, playbook, dry_run)?))
 }
 
 pub async fn run_playbook(
@@ -114,17 +78,16 @@ pub async fn run_playbook(
     .await
 }
 
-pub async fn runs(State(s): State<Shared>) -> ApiResult<Json<Vec<Run>>> {
-    blocking(move || {
-        let mut r = engine::runs(&s.store()?)?;
-        r.sort_by_key(|x| std::cmp::Reverse(x.created_ms));
-        Ok(Json(r))
-    })
-    .await
+pub async fn runs(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<Run>>> {
+    blocking(move || Ok(Json(s.app.runs(&c.app(), None)?))).await
 }
 
-pub async fn run(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult<Json<Run>> {
-    blocking(move || Ok(Json(engine::load_run(&s.store()?, &id)?))).await
+pub async fn run(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Run>> {
+    blocking(move || Ok(Json(s.app.run(&c.app(), &id)?))).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,21 +103,11 @@ pub async fn rollback(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Run>> {
     let step = optional::<RollbackRequest>(&body)?.step;
-    blocking(move || {
-        with_env(&s, |store, env| Ok(Json(engine::rollback(store, &id, step.as_deref(), &c.principal.username, env)?)))
-    })
-    .await
+    blocking(move || Ok(Json(s.app.rollback_run(&c.app(), &s.config.response, &id, step.as_deref())?))).await
 }
 
-pub async fn approvals(State(s): State<Shared>) -> ApiResult<Json<Vec<Approval>>> {
-    blocking(move || {
-        let store = s.store()?;
-        let mut list = engine::approvals(&store)?;
-        list.retain(|a| a.status == ApprovalStatus::Pending);
-        list.sort_by_key(|a| a.requested_ms);
-        Ok(Json(list))
-    })
-    .await
+pub async fn approvals(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<Approval>>> {
+    blocking(move || Ok(Json(s.app.approvals(&c.app(), false)?))).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,13 +120,12 @@ pub struct Decision {
 }
 
 fn decide(s: &Shared, c: &Caller, id: &str, yes: bool, d: Decision) -> ApiResult<Approval> {
-    with_env(s, |store, env| {
-        Ok(if yes {
-            engine::approve(store, id, &c.principal.username, &d.note, d.inputs, env)?
-        } else {
-            engine::deny(store, id, &c.principal.username, &d.note, env)?
-        })
-    })
+    let d = if yes {
+        vigil_app::respond::Decision::Approve { note: d.note, inputs: d.inputs }
+    } else {
+        vigil_app::respond::Decision::Deny { note: d.note }
+    };
+    Ok(s.app.decide(&c.app(), &s.config.response, id, d)?)
 }
 
 pub async fn approve(
@@ -202,7 +154,7 @@ pub async fn deny(
 pub fn case_section(s: &Shared, store: &dyn StateStore, case_id: &str, c: &Caller) -> ApiResult<Markup> {
     let mut runs: Vec<Run> = engine::runs(store)?.into_iter().filter(|r| r.case_id == case_id).collect();
     runs.sort_by_key(|r| r.created_ms);
-    let pbs = if c.principal.can(Permission::Respond) { playbooks(&s.config)? } else { vec![] };
+    let pbs = if c.principal.can(Permission::Respond) { s.config.response.playbooks()? } else { vec![] };
     Ok(html! {
         section aria-labelledby="response" {
             h2 id="response" { "Response" }
@@ -282,11 +234,7 @@ pub async fn rollback_form(
 ) -> Response {
     let c2 = c.clone();
     let id2 = id.clone();
-    match blocking(move || {
-        with_env(&s, |store, env| Ok(engine::rollback(store, &id2, None, &c2.principal.username, env)?))
-    })
-    .await
-    {
+    match blocking(move || Ok(s.app.rollback_run(&c2.app(), &s.config.response, &id2, None)?)).await {
         Ok(run) => see_other(&format!("/cases/{}#response", run.case_id)),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -324,15 +272,8 @@ fn inbox_markup(list: &[Approval], c: &Caller) -> Markup {
 }
 
 pub async fn inbox(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
-    match blocking(move || {
-        let store = s.store()?;
-        let mut list = engine::approvals(&store)?;
-        list.retain(|a| a.status == ApprovalStatus::Pending && a.expires_ms > now_ms());
-        list.sort_by_key(|a| a.requested_ms);
-        Ok(list)
-    })
-    .await
-    {
+    let who = c.app();
+    match blocking(move || Ok(s.app.approvals(&who, false)?)).await {
         Ok(list) => html_response(StatusCode::OK, page("Approvals", Some(&c), inbox_markup(&list, &c))),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -349,7 +290,7 @@ pub struct DecisionForm {
 async fn decide_form(s: Shared, c: Caller, id: String, yes: bool, f: DecisionForm) -> Response {
     let c2 = c.clone();
     let r = blocking(move || {
-        let a = load_pending_inputs(&s, &id)?;
+        let a = load_pending_inputs(&s, &c2, &id)?;
         let edited = match f.inputs.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
             Some(t) => {
@@ -367,8 +308,8 @@ async fn decide_form(s: Shared, c: Caller, id: String, yes: bool, f: DecisionFor
     }
 }
 
-fn load_pending_inputs(s: &Shared, id: &str) -> ApiResult<Value> {
-    Ok(engine::load_approval(&s.store()?, id)?.inputs)
+fn load_pending_inputs(s: &Shared, c: &Caller, id: &str) -> ApiResult<Value> {
+    Ok(s.app.approval(&c.app(), id)?.inputs)
 }
 
 pub async fn approve_form(

@@ -12,34 +12,18 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
-use vigil_auth::{Auth, Permission};
+use vigil_auth::Permission;
 use vigil_cases::{Case, Disposition, SlaPolicy};
-use vigil_queue as q;
-use vigil_store::StateStore;
 use vigil_triage::Incident;
 
-use crate::api::{blocking, case_op, load_case, load_incident};
+use vigil_app::cases::CaseOp;
+use vigil_app::hunts::{BUILTIN as BUILTIN_HUNTS, Hunt};
+
+use crate::api::{blocking, case_op};
 use crate::authn::Caller;
 use crate::{ApiError, ApiResult, Shared, now_ms};
 
 const CSS: &str = include_str!("vigil.css");
-
-/// Saved hunts everyone starts with; people add their own from the hunting page.
-pub const SAVED_HUNTS: &[(&str, &str)] = &[
-    ("Events per OCSF class", "SELECT class_name, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC"),
-    (
-        "Most MFA push denials per user",
-        "SELECT actor_user_name AS user, count(*) AS denials FROM events WHERE metadata_event_code = 'user.mfa.okta_verify.deny_push' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
-    ),
-    (
-        "Sign-ins from the most countries per user",
-        "SELECT user_name AS user, count(DISTINCT src_country) AS countries FROM authentication WHERE src_country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
-    ),
-    (
-        "AWS calls by the root user",
-        "SELECT cloud_account_uid AS account, api_operation AS operation, count(*) AS calls FROM events WHERE actor_user_type = 'Root' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20",
-    ),
-];
 
 pub async fn css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
@@ -230,12 +214,10 @@ pub async fn home(State(s): State<Shared>, caller: Option<Extension<Caller>>) ->
         );
     }
     let c2 = c.clone();
+    let who = c.app();
     let r = blocking(move || {
-        let store = s.store()?;
-        let policy = q::load(&store)?.policy;
-        let cases = q::cases(&store)?;
-        let incidents = q::incidents(&store)?;
-        Ok((policy, cases, incidents))
+        let o = s.app.queue_overview(&who)?;
+        Ok((o.policy, o.cases, o.incidents))
     })
     .await;
     let (policy, cases, incidents) = match r {
@@ -333,15 +315,10 @@ pub async fn incident_page(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Response {
+    let who = c.app();
     let r = blocking(move || {
-        let store = s.store()?;
-        let i = load_incident(&store, &id)?;
-        let ids: std::collections::HashSet<&String> = i.alert_ids().collect();
-        let mut alerts: Vec<vigil_detect::Alert> =
-            q::stored_alerts(&store)?.into_iter().filter(|a| ids.contains(&a.id)).collect();
-        alerts.sort_by_key(|a| a.time);
-        let case = q::cases(&store)?.into_iter().find(|k| k.merged_into.is_none() && k.incidents.contains(&i.id));
-        Ok((i, alerts, case))
+        let d = s.app.incident_detail(&who, &id)?;
+        Ok((d.incident, d.alerts, d.case))
     })
     .await;
     match r {
@@ -361,9 +338,10 @@ pub async fn incident_page(
 }
 
 pub async fn cases_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let who = c.app();
     let r = blocking(move || {
-        let store = s.store()?;
-        Ok((q::load(&store)?.policy, q::cases(&store)?))
+        let o = s.app.queue_overview(&who)?;
+        Ok((o.policy, o.cases))
     })
     .await;
     let (policy, cases) = match r {
@@ -458,12 +436,12 @@ fn case_markup(k: &Case, policy: &SlaPolicy, now: i64, forms: Option<&Caller>) -
 pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
     let c2 = c.clone();
     let r = blocking(move || {
+        let k = s.app.case(&c2.app(), &id)?.case;
         let store = s.store()?;
-        let k = load_case(&store, &id)?;
         let ev = crate::evidence::case_section(&store, &k.id, &c2)?;
         let runs = crate::respond::case_section(&s, &store, &k.id, &c2)?;
         let brief = crate::summaries::case_brief_form(&k.id, &c2);
-        Ok((q::load(&store)?.policy, k, html! { (runs) (ev) (brief) }))
+        Ok((s.app.sla_policy()?, k, html! { (runs) (ev) (brief) }))
     })
     .await;
     match r {
@@ -496,13 +474,12 @@ pub async fn case_assign(
     Path(id): Path<String>,
     Form(f): Form<AssignForm>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    match case_op(s, id.clone(), who, "case.assign", move |k, who, now| {
-        let team = k.team.clone();
-        k.assign(Some(f.owner.trim()), team.as_deref(), who, now).map(|_| format!("owner {}", f.owner.trim()))
-    })
-    .await
-    {
+    case_form(s, c, id, CaseOp::Assign { owner: f.owner, team: None }).await
+}
+
+/// Applies a case operation from a form, then shows the case again (or why it was refused).
+async fn case_form(s: Shared, c: Caller, id: String, op: CaseOp) -> Response {
+    match case_op(s, &c, id.clone(), op).await {
         Ok(_) => back_to(&id),
         Err(e) => error_page(Some(&c), &e),
     }
@@ -519,15 +496,7 @@ pub async fn case_comment(
     Path(id): Path<String>,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    match case_op(s, id.clone(), who, "case.comment", move |k, who, now| {
-        k.comment(&f.text, who, now).map(|_| format!("{} characters", f.text.chars().count()))
-    })
-    .await
-    {
-        Ok(_) => back_to(&id),
-        Err(e) => error_page(Some(&c), &e),
-    }
+    case_form(s, c, id, CaseOp::Comment { text: f.text }).await
 }
 
 #[derive(Deserialize)]
@@ -543,19 +512,11 @@ pub async fn case_disposition(
     Path(id): Path<String>,
     Form(f): Form<DispositionForm>,
 ) -> Response {
-    let d: Disposition = match f.disposition.parse() {
+    let disposition: Disposition = match f.disposition.parse() {
         Ok(d) => d,
         Err(e) => return error_page(Some(&c), &ApiError::bad_request(format!("{e}"))),
     };
-    let who = c.principal.username.clone();
-    match case_op(s, id.clone(), who, "case.resolve", move |k, who, now| {
-        k.resolve(d, &f.note, who, now).map(|_| d.as_str().into())
-    })
-    .await
-    {
-        Ok(_) => back_to(&id),
-        Err(e) => error_page(Some(&c), &e),
-    }
+    case_form(s, c, id, CaseOp::Resolve { disposition, note: f.note }).await
 }
 
 #[derive(Deserialize)]
@@ -565,20 +526,10 @@ pub struct HuntForm {
     save_as: String,
 }
 
-fn saved_hunts(store: &dyn StateStore) -> ApiResult<Vec<(String, String)>> {
-    let mut v: Vec<(String, String)> = SAVED_HUNTS.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    for d in store.documents("hunt")? {
-        if let Ok(sql) = serde_json::from_str::<String>(&d.json) {
-            v.push((d.id, sql));
-        }
-    }
-    Ok(v)
-}
-
 /// A hunt's columns, its first rows and how many rows it had; or why it failed.
 type HuntResult = Result<(Vec<String>, Vec<serde_json::Value>, usize), String>;
 
-fn hunt_markup(c: &Caller, hunts: &[(String, String)], sql: &str, result: Option<HuntResult>) -> Markup {
+fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>) -> Markup {
     html! {
         form method="post" action="/hunt" {
             (csrf(c))
@@ -601,61 +552,38 @@ fn hunt_markup(c: &Caller, hunts: &[(String, String)], sql: &str, result: Option
         }
         section aria-labelledby="saved" {
             h2 id="saved" { "Saved hunts" }
-            ul { @for (name, q) in hunts { li { details { summary { (name) } pre { (q) } } } } }
+            ul { @for h in hunts { li { details { summary { (h.name) } pre { (h.sql) } } } } }
         }
     }
 }
 
 pub async fn hunt_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
-    match blocking(move || saved_hunts(&s.store()?)).await {
-        Ok(h) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, SAVED_HUNTS[0].1, None))),
+    let who = c.app();
+    match blocking(move || Ok(s.app.hunts(&who)?)).await {
+        Ok(h) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, BUILTIN_HUNTS[0].1, None))),
         Err(e) => error_page(Some(&c), &e),
     }
 }
 
 pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, Form(f): Form<HuntForm>) -> Response {
-    let who = c.principal.username.clone();
+    let who = c.app();
     let sql = f.sql.clone();
     let r = blocking(move || {
-        let mut store = s.store()?;
-        let name = f.save_as.trim().to_string();
+        let name = f.save_as.trim();
         if !name.is_empty() {
-            if name.len() > 100 {
-                return Err(ApiError::bad_request("a saved hunt's name is at most 100 characters"));
-            }
-            store.put_documents(
-                "hunt",
-                &[vigil_store::Document {
-                    id: name.clone(),
-                    updated_ms: now_ms(),
-                    json: serde_json::to_string(&f.sql).unwrap_or_default(),
-                }],
-                false,
-                &[vigil_store::AuditEntry::new(now_ms(), &who, "hunt.save", &name, "ok", "")],
-            )?;
+            s.app.save_hunt(&who, name, &f.sql)?;
         }
-        let hunts = saved_hunts(&store)?;
-        let engine = vigil_query::QueryEngine::open(&s.dir.lake()).map_err(ApiError::internal)?;
-        let result = engine.run_readonly(&f.sql).map_err(|e| e.to_string()).and_then(|r| {
-            let rows = r.to_json_rows().map_err(|e| e.to_string())?;
-            let total = rows.len();
-            Ok((r.columns.clone(), rows.into_iter().take(500).collect::<Vec<_>>(), total))
-        });
-        let detail = match &result {
-            Ok((_, _, n)) => format!("{n} rows"),
-            Err(e) => e.chars().take(200).collect(),
+        let hunts = s.app.hunts(&who)?;
+        // A query the engine refuses is shown on the page; anything else is an error page.
+        let result: HuntResult = match s.app.hunt(&who, &f.sql) {
+            Ok(r) => {
+                let rows = r.to_json_rows().map_err(ApiError::internal)?;
+                let total = rows.len();
+                Ok((r.columns, rows.into_iter().take(500).collect(), total))
+            }
+            Err(vigil_app::AppError::Invalid(m)) => Err(m),
+            Err(e) => return Err(e.into()),
         };
-        q::audit(
-            &mut store,
-            &vigil_store::AuditEntry::new(
-                now_ms(),
-                &who,
-                "hunt.query",
-                "lake",
-                if result.is_ok() { "ok" } else { "error" },
-                &format!("{detail}: {}", f.sql.chars().take(500).collect::<String>()),
-            ),
-        )?;
         Ok((hunts, result))
     })
     .await;
@@ -668,9 +596,8 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
 }
 
 pub async fn rules_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
-    let paths = s.config.rules.clone();
     let r = blocking(move || {
-        let pack = crate::rule_pack(&paths);
+        let pack = s.config.detection.rules()?.pack;
         Ok(pack)
     })
     .await;
@@ -701,23 +628,7 @@ pub async fn rules_page(State(s): State<Shared>, Extension(c): Extension<Caller>
 
 pub async fn auditor_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
     let c2 = c.clone();
-    let r = blocking(move || {
-        let mut store = s.store()?;
-        let list = crate::api::granted_cases(&store, &c2)?;
-        q::audit(
-            &mut store,
-            &vigil_store::AuditEntry::new(
-                now_ms(),
-                &c2.principal.username,
-                "auditor.view",
-                "cases",
-                "ok",
-                &format!("{} cases listed", list.len()),
-            ),
-        )?;
-        Ok(list)
-    })
-    .await;
+    let r = blocking(move || Ok(s.app.granted_cases(&c2.app())?)).await;
     match r {
         Ok(list) => html_response(
             StatusCode::OK,
@@ -744,10 +655,9 @@ pub async fn auditor_case_page(
 ) -> Response {
     let c2 = c.clone();
     let r = blocking(move || {
-        let mut store = s.store()?;
-        let k = crate::api::auditor_view(&mut store, &c2, &id)?;
-        let ev = crate::evidence::auditor_section(&store, &k.id)?;
-        Ok((q::load(&store)?.policy, k, ev))
+        let k = crate::api::auditor_view(&s, &c2, &id)?;
+        let ev = crate::evidence::auditor_section(&s.store()?, &k.id)?;
+        Ok((s.app.sla_policy()?, k, ev))
     })
     .await;
     match r {
@@ -774,7 +684,22 @@ fn admin_markup(
     html! {
         @if let Some(n) = notice { div.notice role="status" { (n) } }
         h2 { "Users" }
-        table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } } } tbody { @for u in users { tr { td { (u.username) } td { (roles(&u.roles)) } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
+        table { thead { tr { th scope="col" { "User" } th scope="col" { "Roles" } th scope="col" { "State" } th scope="col" { "Actions" } } } tbody { @for u in users { tr {
+            td { (u.username) } td { (roles(&u.roles)) } td { @if u.disabled { "disabled" } @else { "active" } }
+            td {
+                @if u.disabled {
+                    form method="post" action=(format!("/admin/users/{}/enable", u.username)) { (csrf(c)) button type="submit" aria-label=(format!("Enable {}", u.username)) { "Enable" } }
+                } @else {
+                    form method="post" action=(format!("/admin/users/{}/disable", u.username)) { (csrf(c)) button type="submit" aria-label=(format!("Disable {}", u.username)) { "Disable" } }
+                }
+                form method="post" action=(format!("/admin/users/{}/password", u.username)) {
+                    (csrf(c))
+                    label for=(format!("reset-{}", u.username)) { "New password for " (u.username) }
+                    input id=(format!("reset-{}", u.username)) name="password" type="password" required minlength="12" autocomplete="new-password";
+                    button type="submit" { "Reset password" }
+                }
+            }
+        } } } }
         form method="post" action="/admin/users" {
             (csrf(c))
             label for="new-username" { "New user" }
@@ -804,6 +729,12 @@ fn admin_markup(
         }
         h2 { "Auditor grants" }
         table { thead { tr { th scope="col" { "Auditor" } th scope="col" { "Cases" } th scope="col" { "Period" } th scope="col" { "Expires" } } } tbody { @for g in grants { tr { td { (g.auditor) } td { (g.cases.join(", ")) } td { (when(g.from_ms)) " → " (when(g.to_ms)) } td { (when(g.expires_ms)) @if g.revoked_ms.is_some() { " (revoked)" } } } } } }
+        h2 { "Sessions" }
+        form method="post" action="/admin/sessions/prune" {
+            (csrf(c))
+            p { "Sessions that ended or lapsed over a week ago are forgotten every few minutes and at each sign-in." }
+            button type="submit" { "Prune now" }
+        }
         form method="post" action="/admin/grants" {
             (csrf(c))
             label for="grant-auditor" { "Auditor" }
@@ -820,17 +751,28 @@ fn admin_markup(
 }
 
 async fn admin_render(s: Shared, c: Caller, notice: Option<Markup>, status: StatusCode) -> Response {
-    let r = blocking(move || {
-        let mut store = s.store()?;
-        let auth = Auth::new(&mut store);
-        Ok((auth.users()?, auth.tokens(None)?, auth.grants(None)?))
-    })
-    .await;
+    let who = c.app();
+    let r = blocking(move || Ok((s.app.users(&who)?, s.app.tokens(&who)?, s.app.grants(&who)?))).await;
     match r {
         Ok((users, tokens, grants)) => {
             html_response(status, page("Admin", Some(&c), admin_markup(&c, &users, &tokens, &grants, notice)))
         }
         Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+/// Runs an admin operation and shows the admin page with its outcome.
+async fn admin_do<T: Send + 'static>(
+    s: Shared,
+    c: Caller,
+    ok: StatusCode,
+    op: impl FnOnce(&vigil_app::App, &vigil_app::Caller) -> ApiResult<T> + Send + 'static,
+    say: impl FnOnce(T) -> Markup,
+) -> Response {
+    let (st, who) = (s.clone(), c.app());
+    match blocking(move || op(&st.app, &who)).await {
+        Ok(v) => admin_render(s, c, Some(say(v)), ok).await,
+        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
     }
 }
 
@@ -850,25 +792,65 @@ pub async fn admin_user(
     Extension(c): Extension<Caller>,
     Form(f): Form<NewUserForm>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    let st = s.clone();
-    let r = blocking(move || {
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| {
         let role: vigil_auth::Role = f.role.parse()?;
-        let mut store = st.store()?;
-        Ok(Auth::new(&mut store).create_user(
-            &who,
-            f.username.trim(),
-            f.username.trim(),
-            &[role],
-            &f.password,
-            now_ms(),
-        )?)
-    })
-    .await;
-    match r {
-        Ok(u) => admin_render(s, c, Some(html! { "User " strong { (u.username) } " created." }), StatusCode::OK).await,
-        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
-    }
+        let name = f.username.trim().to_string();
+        let u = vigil_app::admin::NewUser {
+            username: name.clone(),
+            display_name: name,
+            roles: vec![role],
+            password: f.password,
+        };
+        Ok(app.create_user(who, &u)?)
+    };
+    admin_do(s, c, StatusCode::OK, op, |u| html! { "User " strong { (u.username) } " created." }).await
+}
+
+pub async fn admin_user_disable(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Response {
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| Ok(app.disable_user(who, &name)?);
+    admin_do(s, c, StatusCode::OK, op, |u| html! { "User " strong { (u.username) } " disabled; their sessions ended." })
+        .await
+}
+
+pub async fn admin_user_enable(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Response {
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| Ok(app.enable_user(who, &name)?);
+    admin_do(s, c, StatusCode::OK, op, |u| html! { "User " strong { (u.username) } " enabled." }).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordResetForm {
+    password: String,
+}
+
+pub async fn admin_user_password(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+    Form(f): Form<PasswordResetForm>,
+) -> Response {
+    let shown = name.clone();
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| Ok(app.reset_password(who, &name, &f.password)?);
+    admin_do(
+        s,
+        c,
+        StatusCode::OK,
+        op,
+        move |()| html! { "Password of " strong { (shown) } " reset; their sessions ended." },
+    )
+    .await
+}
+
+pub async fn admin_sessions_prune(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| Ok(app.prune_sessions(who)?);
+    admin_do(s, c, StatusCode::OK, op, |n| html! { (n) " old sessions forgotten." }).await
 }
 
 #[derive(Deserialize)]
@@ -884,21 +866,18 @@ pub async fn admin_token(
     Extension(c): Extension<Caller>,
     Form(f): Form<NewTokenForm>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    let st = s.clone();
-    let r = blocking(move || {
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| {
         let role: vigil_auth::Role = f.role.parse()?;
-        let mut store = st.store()?;
-        let now = now_ms();
-        let expires = f.days.map(|d| now + d.clamp(1, 3650) * 86_400_000);
-        Ok(Auth::new(&mut store).create_token(f.owner.trim(), &f.name, &[role], expires, &who, now)?)
-    })
-    .await;
-    match r {
-        // The secret is on this page once, and nowhere else.
-        Ok((secret, view)) => admin_render(s, c, Some(html! { "Token " code { (view.id) } " created. Copy it now; it is not shown again: " code.secret { (secret) } }), StatusCode::CREATED).await,
-        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
-    }
+        let t = vigil_app::admin::NewToken {
+            owner: Some(f.owner.trim().to_string()),
+            name: f.name,
+            roles: vec![role],
+            days: f.days,
+        };
+        Ok(app.create_token(who, &t)?)
+    };
+    // The secret is on this page once, and nowhere else.
+    admin_do(s, c, StatusCode::CREATED, op, |(secret, view)| html! { "Token " code { (view.id) } " created. Copy it now; it is not shown again: " code.secret { (secret) } }).await
 }
 
 pub async fn admin_token_revoke(
@@ -906,17 +885,8 @@ pub async fn admin_token_revoke(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    let st = s.clone();
-    let r = blocking(move || {
-        let mut store = st.store()?;
-        Ok(Auth::new(&mut store).revoke_token(&id, &who, now_ms())?)
-    })
-    .await;
-    match r {
-        Ok(t) => admin_render(s, c, Some(html! { "Token " code { (t.id) } " revoked." }), StatusCode::OK).await,
-        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
-    }
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| Ok(app.revoke_token(who, &id)?);
+    admin_do(s, c, StatusCode::OK, op, |t| html! { "Token " code { (t.id) } " revoked." }).await
 }
 
 #[derive(Deserialize)]
@@ -932,29 +902,26 @@ pub async fn admin_grant(
     Extension(c): Extension<Caller>,
     Form(f): Form<NewGrantForm>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    let st = s.clone();
-    let r = blocking(move || {
+    let op = move |app: &vigil_app::App, who: &vigil_app::Caller| {
         let cases: Vec<String> = f.cases.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
-        let now = now_ms();
-        let from = now - f.days_back.unwrap_or(90).clamp(1, 3650) * 86_400_000;
-        let expires = now + f.days.unwrap_or(30).clamp(1, 90) * 86_400_000;
-        let mut store = st.store()?;
-        Ok(Auth::new(&mut store).grant(&who, f.auditor.trim(), &cases, from, now + 86_400_000, expires, now)?)
-    })
-    .await;
-    match r {
-        Ok(g) => {
-            admin_render(
-                s,
-                c,
-                Some(html! { "Granted " (g.cases.join(", ")) " to " (g.auditor) " until " (when(g.expires_ms)) "." }),
-                StatusCode::CREATED,
-            )
-            .await
-        }
-        Err(e) => admin_render(s, c, Some(html! { span.error { (e.message) } }), e.status).await,
-    }
+        let now = app.now_ms();
+        let g = vigil_app::admin::NewGrant {
+            auditor: f.auditor.trim().to_string(),
+            cases,
+            from_ms: now - f.days_back.unwrap_or(90).clamp(1, 3650) * 86_400_000,
+            to_ms: now + 86_400_000,
+            expires_ms: now + f.days.unwrap_or(30).clamp(1, 90) * 86_400_000,
+        };
+        Ok(app.create_grant(who, &g)?)
+    };
+    admin_do(
+        s,
+        c,
+        StatusCode::CREATED,
+        op,
+        |g| html! { "Granted " (g.cases.join(", ")) " to " (g.auditor) " until " (when(g.expires_ms)) "." },
+    )
+    .await
 }
 
 fn account_markup(c: &Caller, notice: Option<Markup>) -> Markup {

@@ -134,9 +134,9 @@ async fn sessions_csrf_limits_headers_errors_and_no_secret_in_any_log() {
         Request::builder().uri("/api/v1/me").header(header::COOKIE, c.to_string()).body(Body::empty()).unwrap()
     };
     assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::OK);
-    env.state.clock_offset_ms.store(31 * 60_000, std::sync::atomic::Ordering::Relaxed);
+    env.state.app.advance_clock_ms(31 * 60_000);
     assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::UNAUTHORIZED);
-    env.state.clock_offset_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+    env.state.app.advance_clock_ms(-31 * 60_000);
     assert_eq!(env.send(me(&idle_cookie)).await.status(), StatusCode::UNAUTHORIZED, "a lapsed session stays ended");
 
     // A person changes their own password: the wrong current one is refused; the change ends
@@ -414,8 +414,8 @@ async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
     let files = tempfile::tempdir().unwrap();
     let (connectors, secrets_file) = sb.write_settings(files.path()).unwrap();
     let env = common::env_with(|c| {
-        c.connectors = Some(connectors.clone());
-        c.secrets = Some(secrets_file.clone());
+        c.response.connectors = Some(connectors.clone());
+        c.response.secrets = Some(secrets_file.clone());
     });
     common::simulated_company(&env, 5, 40, 5);
     let cases = vigil_queue::cases(&env.state.store().unwrap()).unwrap();
@@ -636,4 +636,86 @@ async fn a_real_listener_stops_gracefully_and_keeps_what_it_acknowledged() {
         "everything acknowledged is ingested before the server returns"
     );
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the listener is closed");
+}
+
+/// HTTP ingest detects with the same configuration as `vigil ingest`: extra rule files, the
+/// exceptions that silence them (on the audit log) and extra behavioral files; a configuration
+/// that does not load stops the server from starting instead of ingesting without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_ingest_detects_with_the_same_rules_exceptions_and_behavior_as_the_cli() {
+    let files = tempfile::tempdir().unwrap();
+    let rule = files.path().join("okta-session.yml");
+    std::fs::write(
+        &rule,
+        "title: Okta session for a watched account\nid: 6f1c2d3e-0a1b-4c5d-8e9f-0a1b2c3d4e5f\nstatus: test\nlevel: high\nlogsource: {product: okta, service: okta}\ndetection:\n    selection:\n        eventType: user.session.start\n    condition: selection\n",
+    )
+    .unwrap();
+    let exception = files.path().join("ex.yml");
+    std::fs::write(
+        &exception,
+        "title: The service account signs in all day\ndescription: expected\nauthor: lena\nexpires: 2099-01-01\nlogsource: {product: okta}\nfilter:\n    rules: [6f1c2d3e-0a1b-4c5d-8e9f-0a1b2c3d4e5f]\n    selection:\n        actor.alternateId: svc@x.com\n    condition: not selection\n",
+    )
+    .unwrap();
+    let behavior = files.path().join("extra.yml");
+    std::fs::write(
+        &behavior,
+        "format: vigil-behavior/1\nid: extra-new-country\ntitle: Sign-in from a new country\nlevel: low\nwhere:\n  metadata_event_code: user.session.start\nentity: actor_user_name\nkind: new_value\nparams: {value: src_ip, learning_days: 3, min_events: 20}\n",
+    )
+    .unwrap();
+    let (r, e, b) = (rule.clone(), exception.clone(), behavior.clone());
+    let env = common::env_with(move |c| {
+        c.detection.rules = vec![r];
+        c.detection.exceptions = vec![e];
+        c.detection.behavior = vec![b];
+    });
+    let event = |i: usize, who: &str| {
+        format!(
+            r#"{{"uuid": "x-{i}", "published": "2026-10-03T10:00:{i:02}.000Z", "eventType": "user.session.start", "actor": {{"alternateId": "{who}"}}, "outcome": {{"result": "SUCCESS"}}}}"#
+        )
+    };
+    let body = format!("{}\n{}\n", event(1, "svc@x.com"), event(2, "ana@x.com"));
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/ingest")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("ingestor")))
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let st = env.state.clone();
+    tokio::task::spawn_blocking(move || st.ingest.shutdown()).await.unwrap();
+    let store = env.state.store().unwrap();
+    let alerts = vigil_queue::stored_alerts(&store).unwrap();
+    let watched: Vec<_> = alerts.iter().filter(|a| a.rule.id == "6f1c2d3e-0a1b-4c5d-8e9f-0a1b2c3d4e5f").collect();
+    assert_eq!(watched.len(), 1, "the rule file is loaded and the exception silences the service account: {watched:?}");
+    assert!(watched[0].entities.users.iter().any(|u| u == "ana@x.com"), "{:?}", watched[0].entities);
+    let log = store.audit(10_000).unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "exceptions.apply" && e.target.ends_with("ex.yml")),
+        "the exceptions file applied to HTTP ingest is on the audit log"
+    );
+    // The rules route shows what HTTP ingest detects with.
+    let r = env
+        .send(
+            Request::builder()
+                .uri("/api/v1/rules?limit=1000")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("admin")))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let v = body_json(r).await;
+    assert!(v["items"].as_array().unwrap().iter().any(|x| x["id"] == "6f1c2d3e-0a1b-4c5d-8e9f-0a1b2c3d4e5f"), "{v}");
+
+    // A behavior file that does not load stops the server from starting.
+    let bad = files.path().join("bad.yml");
+    std::fs::write(&bad, "format: vigil-behavior/1\nid: broken\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = vigil_server::Config::new(dir.path());
+    config.detection.behavior = vec![bad];
+    let err = vigil_server::AppState::new(config).err().expect("a broken behavior file is refused at start");
+    assert!(err.message.contains("rejected") || err.message.contains("internal"), "{}", err.message);
 }

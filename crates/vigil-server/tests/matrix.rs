@@ -71,6 +71,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/services/collector/health"), "public"),
         (("GET", "/api/v1/users"), "admin"),
         (("POST", "/api/v1/users"), "admin"),
+        (("POST", "/api/v1/users/{name}/disable"), "admin"),
+        (("POST", "/api/v1/users/{name}/enable"), "admin"),
+        (("POST", "/api/v1/users/{name}/password"), "admin"),
+        (("POST", "/api/v1/sessions/prune"), "admin"),
         (("GET", "/api/v1/tokens"), "admin"),
         (("POST", "/api/v1/tokens"), "admin"),
         (("DELETE", "/api/v1/tokens/{id}"), "admin"),
@@ -134,6 +138,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("POST", "/admin/tokens"), "admin"),
         (("POST", "/admin/tokens/{id}/revoke"), "admin"),
         (("POST", "/admin/grants"), "admin"),
+        (("POST", "/admin/users/{name}/disable"), "admin"),
+        (("POST", "/admin/users/{name}/enable"), "admin"),
+        (("POST", "/admin/users/{name}/password"), "admin"),
+        (("POST", "/admin/sessions/prune"), "admin"),
     ]
     .into_iter()
     .collect()
@@ -159,6 +167,7 @@ async fn every_route_against_every_role_and_an_anonymous_caller() {
         let path = spec
             .path
             .replace("{id}", "x-not-there")
+            .replace("{name}", "x-not-there")
             .replace("{sha256}", &"0".repeat(64))
             .replace("{playbook}", "ticket-open");
         for caller in ROLES.iter().copied().chain(["anonymous"]) {

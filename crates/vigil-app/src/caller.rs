@@ -1,0 +1,121 @@
+//! Who asks: a signed-in person or token, the person at the shell of a data directory, Vigil's own
+//! automation, or the assistant acting for a person. Every operation takes one and checks it.
+
+use vigil_auth::{Permission, Principal};
+
+use crate::AppError;
+
+/// The caller of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Caller {
+    /// A person or token authenticated by the server: their roles in force, and an auditor's
+    /// grants.
+    Person(Principal),
+    /// Whoever runs `vigil` on a data directory. Holding the directory is holding its data, so
+    /// the shell may do what its files allow; the name is the one recorded (`--as`).
+    Local { username: String },
+    /// Vigil's own automation (`vigil:triage`, `vigil:playbook`). It may work the queue and run
+    /// playbooks, never dispose of a case, approve, or manage identities.
+    Automation { name: String },
+    /// The assistant, answering `on_behalf` of a person: never more than that person may do, and
+    /// never an approval or an identity change, whatever their roles.
+    Assistant { on_behalf: Principal },
+}
+
+/// What Vigil's automation may do.
+const AUTOMATION: &[Permission] = &[
+    Permission::ViewQueue,
+    Permission::WorkCases,
+    Permission::ViewRules,
+    Permission::ViewInventory,
+    Permission::Ingest,
+    Permission::Respond,
+];
+
+/// What the assistant never does for anyone: decisions that must be a person's own act.
+const NOT_FOR_THE_ASSISTANT: &[Permission] = &[Permission::Approve, Permission::ManageIdentity];
+
+impl Caller {
+    pub fn local(username: &str) -> Caller {
+        Caller::Local { username: username.to_string() }
+    }
+
+    pub fn automation(name: &str) -> Caller {
+        Caller::Automation { name: name.to_string() }
+    }
+
+    /// The name recorded on cases and the audit log.
+    pub fn name(&self) -> String {
+        match self {
+            Caller::Person(p) => p.username.clone(),
+            Caller::Local { username } => username.clone(),
+            Caller::Automation { name } => name.clone(),
+            Caller::Assistant { on_behalf } => format!("{} (assistant)", on_behalf.username),
+        }
+    }
+
+    /// Whether the caller holds `p`.
+    pub fn can(&self, p: Permission) -> bool {
+        match self {
+            Caller::Person(principal) => principal.can(p),
+            Caller::Local { .. } => true,
+            Caller::Automation { .. } => AUTOMATION.contains(&p),
+            Caller::Assistant { on_behalf } => on_behalf.can(p) && !NOT_FOR_THE_ASSISTANT.contains(&p),
+        }
+    }
+
+    /// `Ok` when the caller holds `p`; otherwise a refusal naming what was asked.
+    pub fn require(&self, p: Permission, what: &str) -> Result<(), AppError> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden { who: self.name(), what: what.to_string(), needs: p.as_str() })
+        }
+    }
+
+    /// Whether the caller may read case `id` opened at `opened_ms`: the queue's readers see every
+    /// case; an auditor (or the assistant for one) only what an active grant covers.
+    pub fn can_see_case(&self, id: &str, opened_ms: i64, now_ms: i64) -> bool {
+        match self {
+            Caller::Person(p) => p.can_see_case(id, opened_ms, now_ms),
+            Caller::Assistant { on_behalf } => on_behalf.can_see_case(id, opened_ms, now_ms),
+            Caller::Local { .. } => true,
+            Caller::Automation { .. } => true,
+        }
+    }
+
+    /// A machine identity (never approves, never overrides a person's disposition).
+    pub fn is_machine(&self) -> bool {
+        matches!(self, Caller::Automation { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_auth::{Role, Via};
+
+    fn person(roles: &[Role]) -> Principal {
+        Principal { username: "pat".into(), roles: roles.to_vec(), via: Via::Session, grants: Vec::new() }
+    }
+
+    #[test]
+    fn each_caller_holds_what_it_should() {
+        let analyst = Caller::Person(person(&[Role::Analyst]));
+        assert!(analyst.can(Permission::WorkCases));
+        assert!(!analyst.can(Permission::ManageIdentity));
+        let bot = Caller::automation("vigil:triage");
+        assert!(bot.can(Permission::WorkCases));
+        assert!(!bot.can(Permission::Dispose), "the automation never disposes");
+        assert!(!bot.can(Permission::Approve), "the automation never approves");
+        let admin_assistant = Caller::Assistant { on_behalf: person(&[Role::Admin, Role::Approver]) };
+        assert!(admin_assistant.can(Permission::ViewQueue));
+        assert!(!admin_assistant.can(Permission::Approve), "approval is a person's own act");
+        assert!(!admin_assistant.can(Permission::ManageIdentity));
+        let auditor_assistant = Caller::Assistant { on_behalf: person(&[Role::Auditor]) };
+        assert!(!auditor_assistant.can(Permission::ViewQueue), "no more than the person");
+        assert_eq!(auditor_assistant.name(), "pat (assistant)");
+        let e = auditor_assistant.require(Permission::WorkCases, "assign a case").unwrap_err();
+        assert!(e.to_string().contains("work_cases"), "{e}");
+    }
+}

@@ -1,0 +1,128 @@
+//! Hunting: read-only SQL over the lake, the built-in hunts everyone starts with, and the hunts
+//! people save. Every query run is on the audit log (`hunt.query`), every save too (`hunt.save`).
+
+use serde::{Deserialize, Serialize};
+use vigil_auth::Permission;
+use vigil_store::{AuditEntry, Document, StateStore};
+
+use crate::{App, AppError, Caller, Result};
+
+/// Store kind of saved hunts.
+const HUNT: &str = "hunt";
+
+/// Longest query accepted.
+pub const MAX_SQL_CHARS: usize = 100_000;
+/// Longest saved hunt name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A named hunting query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hunt {
+    pub name: String,
+    pub sql: String,
+    /// Shipped with Vigil rather than saved by a person.
+    pub builtin: bool,
+}
+
+/// The hunts everyone starts with; each is plain SQL a person can rerun or change.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("Events per OCSF class", "SELECT class_name, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC"),
+    (
+        "Most MFA push denials per user (push bombing shows up here)",
+        "SELECT actor_user_name AS user, count(*) AS denials FROM events \
+         WHERE metadata_event_code = 'user.mfa.okta_verify.deny_push' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+    ),
+    (
+        "Sign-ins from the most countries per user",
+        "SELECT user_name AS user, count(DISTINCT src_country) AS countries FROM authentication \
+         WHERE src_country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+    ),
+    (
+        "Shadow-copy deletion and recovery tampering (ransomware precursor)",
+        "SELECT device_hostname AS host, process_cmd_line AS command FROM process_activity \
+         WHERE lower(process_cmd_line) LIKE '%shadow%delete%' OR lower(process_cmd_line) LIKE '%delete%shadow%' \
+         OR lower(process_cmd_line) LIKE '%recoveryenabled%' ORDER BY time LIMIT 20",
+    ),
+    (
+        "AWS calls by the root user",
+        "SELECT cloud_account_uid AS account, api_operation AS operation, count(*) AS calls FROM events \
+         WHERE actor_user_type = 'Root' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20",
+    ),
+];
+
+/// What a hunt returned: its columns and rows, as the engine gave them (text tables and JSON
+/// rows are the front ends' to render).
+pub type HuntResult = vigil_query::QueryResult;
+
+impl App {
+    /// The built-in hunts, then the saved ones by name.
+    pub fn hunts(&self, caller: &Caller) -> Result<Vec<Hunt>> {
+        caller.require(Permission::Hunt, "read hunts")?;
+        let mut v: Vec<Hunt> =
+            BUILTIN.iter().map(|(n, s)| Hunt { name: n.to_string(), sql: s.to_string(), builtin: true }).collect();
+        let store = self.store()?;
+        let mut saved = Vec::new();
+        for d in store.documents(HUNT)? {
+            let sql: String = serde_json::from_str(&d.json)
+                .map_err(|e| AppError::Internal(format!("stored hunt {:?} is not readable: {e}", d.id)))?;
+            saved.push(Hunt { name: d.id, sql, builtin: false });
+        }
+        saved.sort_by(|a, b| a.name.cmp(&b.name));
+        v.extend(saved);
+        Ok(v)
+    }
+
+    /// Saves (or replaces) a named hunt.
+    pub fn save_hunt(&self, caller: &Caller, name: &str, sql: &str) -> Result<()> {
+        caller.require(Permission::Hunt, "hunt.save")?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(AppError::Invalid(format!("a saved hunt's name is 1 to {MAX_NAME_CHARS} characters")));
+        }
+        check_sql(sql)?;
+        let now = self.now_ms();
+        let json = serde_json::to_string(sql).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut store = self.store()?;
+        store.put_documents(
+            HUNT,
+            &[Document { id: name.to_string(), updated_ms: now, json }],
+            false,
+            &[AuditEntry::new(now, &caller.name(), "hunt.save", name, "ok", &short(sql))],
+        )?;
+        Ok(())
+    }
+
+    /// Runs read-only SQL over the lake. The run is audited whether it succeeded or not; a query
+    /// the engine refuses comes back as [`AppError::Invalid`] with the engine's reason.
+    pub fn hunt(&self, caller: &Caller, sql: &str) -> Result<HuntResult> {
+        caller.require(Permission::Hunt, "hunt.query")?;
+        check_sql(sql)?;
+        let engine = vigil_query::QueryEngine::open(&self.dir().lake())
+            .map_err(|e| AppError::Internal(format!("opening the lake: {e}")))?;
+        let result = engine.run_readonly(sql).map_err(|e| format!("query: {e}"));
+        let (outcome, detail) = match &result {
+            Ok(r) => ("ok", format!("{} rows: {}", r.rows(), short(sql))),
+            Err(e) => ("error", format!("{}: {}", e.chars().take(200).collect::<String>(), short(sql))),
+        };
+        let mut store = self.store()?;
+        self.audit(
+            &mut store,
+            &AuditEntry::new(self.now_ms(), &caller.name(), "hunt.query", "lake", outcome, &detail),
+        )?;
+        result.map_err(AppError::Invalid)
+    }
+}
+
+fn check_sql(sql: &str) -> Result<()> {
+    if sql.trim().is_empty() {
+        return Err(AppError::Invalid("the query is empty".into()));
+    }
+    if sql.chars().count() > MAX_SQL_CHARS {
+        return Err(AppError::Invalid(format!("the query is longer than {MAX_SQL_CHARS} characters")));
+    }
+    Ok(())
+}
+
+fn short(sql: &str) -> String {
+    sql.chars().take(500).collect()
+}

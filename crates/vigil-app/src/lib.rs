@@ -1,0 +1,153 @@
+//! The application layer: every operation a person, a token, Vigil's automation or the assistant
+//! can ask of Vigil, typed, in one place, under every front end.
+//!
+//! Owns: the [`Caller`] and the permission check each operation makes itself (beside whatever
+//! check the route made: defence in depth, and what the assistant's tools rely on for an
+//! auditor's scope); the detection configuration assembled once for every way events arrive
+//! ([`detection`]); every case and incident operation as one typed value carrying its audit
+//! action ([`cases`]); hunts, built-in and saved, run and audited ([`hunts`]); identity
+//! administration ([`admin`]); typed settings; and signing the ledger's checkpoint. Every state
+//! change is audited exactly once, here or in the library it calls, and an audit failure fails
+//! the operation.
+//!
+//! Must not: parse command lines, HTTP requests or forms, or render text, JSON or HTML — the CLI,
+//! the API, the web app and the assistant do that and call this crate; nor decide verdicts,
+//! match rules or speak a vendor's API itself (that stays in the libraries it calls).
+
+pub mod admin;
+pub mod auditor;
+pub mod caller;
+pub mod cases;
+pub mod detection;
+pub mod hunts;
+pub mod ingest;
+pub mod respond;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub use caller::Caller;
+use vigil_pipeline::DataDir;
+use vigil_store::{AuditEntry, SqliteStore, StateStore};
+
+/// Why an operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{who} may not {what} (needs the {needs} permission)")]
+    Forbidden { who: String, what: String, needs: &'static str },
+    #[error("{0}")]
+    NotFound(String),
+    /// Outside what an auditor's grants cover.
+    #[error("{0}")]
+    NotGranted(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// A decision the rules forbid (self-approval, a machine approving, deciding twice or late).
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error(transparent)]
+    Queue(#[from] vigil_queue::QueueError),
+    #[error(transparent)]
+    Auth(#[from] vigil_auth::AuthError),
+    #[error(transparent)]
+    Store(#[from] vigil_store::StoreError),
+    #[error(transparent)]
+    Pipeline(#[from] vigil_pipeline::PipelineError),
+    #[error(transparent)]
+    Vault(#[from] vigil_vault::VaultError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// One data directory, its clock, and the lock that keeps triage and case changes from
+/// interleaving within a process. Cheap to clone; every front end holds one.
+#[derive(Clone)]
+pub struct App {
+    dir: DataDir,
+    offset_ms: Arc<AtomicI64>,
+    cases_lock: Arc<Mutex<()>>,
+}
+
+impl App {
+    pub fn new(root: &Path) -> App {
+        App { dir: DataDir::new(root), offset_ms: Default::default(), cases_lock: Default::default() }
+    }
+
+    pub fn dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// A connection to the state store (SQLite in WAL mode: readers do not wait for a writer).
+    pub fn store(&self) -> Result<SqliteStore> {
+        Ok(self.dir.open_store()?)
+    }
+
+    /// Now, in milliseconds since the epoch: the wall clock plus the offset tests move.
+    pub fn now_ms(&self) -> i64 {
+        use vigil_cases::Clock;
+        vigil_cases::SystemClock.now_ms() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves this application's clock forward (tests move time instead of sleeping).
+    pub fn advance_clock_ms(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// Held while triage runs or a case changes.
+    pub fn cases_lock(&self) -> Arc<Mutex<()>> {
+        self.cases_lock.clone()
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>> {
+        self.cases_lock.lock().map_err(|_| AppError::Internal("the case lock was poisoned by a panic".into()))
+    }
+
+    /// Appends one entry to the audit log; the caller's operation fails if it cannot be written.
+    pub fn audit(&self, store: &mut dyn StateStore, entry: &AuditEntry) -> Result<()> {
+        vigil_queue::audit(store, entry)?;
+        Ok(())
+    }
+
+    /// Signs a checkpoint of the ledger (the audit log's Merkle tree) if it grew since the last
+    /// one; the key is created on first use.
+    pub fn sign_checkpoint(&self) -> Result<()> {
+        let mut store = self.store()?;
+        let key = vigil_vault::ledger::load_or_create_key(self.dir.root())?;
+        let ledger = vigil_vault::ledger::load(&store)?;
+        vigil_vault::ledger::checkpoint(&mut store, &ledger, &key, self.now_ms())?;
+        Ok(())
+    }
+
+    /// Records one invocation of a front end's command (`cli.ingest` and so on) with its
+    /// arguments and outcome, then signs a checkpoint over the log as the command leaves it.
+    /// Only where the directory already holds a store: a mistyped path does not create one.
+    pub fn record_invocation(
+        &self,
+        caller: &Caller,
+        action: &str,
+        args: &str,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        if !self.dir.state_db().exists() {
+            return Ok(());
+        }
+        let (result, detail) = match outcome {
+            Ok(()) => ("ok", String::new()),
+            Err(e) => ("failed", e.chars().take(2000).collect()),
+        };
+        let args: String = args.chars().take(2000).collect();
+        let entry = AuditEntry::new(self.now_ms(), &caller.name(), action, &args, result, &detail);
+        let mut store = self.store()?;
+        store.append_audit(std::slice::from_ref(&entry))?;
+        drop(store);
+        self.sign_checkpoint()
+    }
+}
+
+/// SHA-256 of bytes, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    vigil_vault::sha256_hex(bytes)
+}

@@ -1,0 +1,154 @@
+//! The application layer's operations, as every front end reaches them: each checks its caller,
+//! each state change is on the audit log exactly once.
+
+use vigil_app::admin::NewUser;
+use vigil_app::cases::CaseOp;
+use vigil_app::{App, AppError, Caller};
+use vigil_auth::{Auth, LoginLimiter, Principal, Role, Via};
+use vigil_cases::{Disposition, Status};
+use vigil_store::StateStore;
+
+const PW: &str = "correct horse battery staple";
+
+fn person(name: &str, roles: &[Role]) -> Caller {
+    Caller::Person(Principal { username: name.into(), roles: roles.to_vec(), via: Via::Session, grants: Vec::new() })
+}
+
+fn actions(app: &App, action: &str) -> usize {
+    app.store().unwrap().audit(100_000).unwrap().iter().filter(|e| e.action == action).count()
+}
+
+#[test]
+fn every_case_operation_has_one_audit_action_and_the_right_permission() {
+    let ops = [
+        CaseOp::Assign { owner: "a".into(), team: None },
+        CaseOp::Comment { text: "t".into() },
+        CaseOp::Acknowledge,
+        CaseOp::Status(Status::Investigating),
+        CaseOp::AddTask { title: "t".into(), assignee: None },
+        CaseOp::Resolve { disposition: Disposition::TruePositive, note: String::new() },
+        CaseOp::PauseSla { reason: "r".into() },
+        CaseOp::ResumeSla,
+    ];
+    let mut names: Vec<&str> = ops.iter().map(CaseOp::action).collect();
+    assert!(names.iter().all(|n| n.starts_with("case.")));
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), ops.len(), "one action name per operation");
+    for op in &ops {
+        let want = if matches!(op, CaseOp::Resolve { .. }) {
+            vigil_auth::Permission::Dispose
+        } else {
+            vigil_auth::Permission::WorkCases
+        };
+        assert_eq!(op.permission(), want, "{op:?}");
+    }
+}
+
+#[test]
+fn operations_check_their_caller_whatever_the_front_end_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path());
+    let auditor = person("audrey", &[Role::Auditor]);
+    let e = app.case_op(&auditor, "case-x", &CaseOp::Comment { text: "hi".into() }).unwrap_err();
+    assert!(matches!(e, AppError::Forbidden { .. }), "{e}");
+    let analyst = person("ana", &[Role::Analyst]);
+    assert!(matches!(app.disable_user(&analyst, "root"), Err(AppError::Forbidden { .. })));
+    assert!(matches!(app.hunt(&person("exec", &[Role::Executive]), "SELECT 1"), Err(AppError::Forbidden { .. })));
+    // The assistant never approves, even for an approver.
+    let assistant = Caller::Assistant {
+        on_behalf: Principal { username: "pat".into(), roles: vec![Role::Approver], via: Via::Session, grants: vec![] },
+    };
+    let cfg = vigil_app::respond::ResponseConfig::default();
+    let e = app.decide(&assistant, &cfg, "APR-x", vigil_app::respond::Decision::Deny { note: String::new() });
+    assert!(matches!(e, Err(AppError::Forbidden { .. })), "{e:?}");
+    // The automation never disposes of a case.
+    let bot = Caller::automation("vigil:triage");
+    let op = CaseOp::Resolve { disposition: Disposition::FalsePositive, note: String::new() };
+    assert!(matches!(app.case_op(&bot, "case-x", &op), Err(AppError::Forbidden { .. })));
+    // A person allowed to work cases gets past the check to the store: no such case.
+    let e = app.case_op(&analyst, "case-x", &CaseOp::Comment { text: "hi".into() }).unwrap_err();
+    assert!(e.to_string().contains("no case"), "{e}");
+}
+
+#[test]
+fn admins_disable_enable_and_reset_users_and_sessions_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path());
+    let root = Caller::local("root");
+    for (name, role) in [("admin1", Role::Admin), ("ana", Role::Analyst)] {
+        let u = NewUser { username: name.into(), display_name: name.into(), roles: vec![role], password: PW.into() };
+        app.create_user(&root, &u).unwrap();
+    }
+    let limiter = LoginLimiter::new();
+    let login = |user: &str, pw: &str| {
+        let mut store = app.store().unwrap();
+        Auth::new(&mut store).login(user, pw, "127.0.0.1", &limiter, app.now_ms()).map(|_| ())
+    };
+    let session = |user: &str| {
+        let mut store = app.store().unwrap();
+        Auth::new(&mut store).create_session(user, app.now_ms()).unwrap().0
+    };
+    login("ana", PW).unwrap();
+    let secret = session("ana");
+
+    // Disabled: no sign-in, and the session ends.
+    let admin = person("admin1", &[Role::Admin]);
+    let u = app.disable_user(&admin, "ana").unwrap();
+    assert!(u.disabled);
+    assert!(login("ana", PW).is_err());
+    {
+        let mut store = app.store().unwrap();
+        assert!(Auth::new(&mut store).session(&secret, app.now_ms()).is_err(), "the session ended");
+    }
+    // The last enabled admin cannot be disabled.
+    assert!(app.disable_user(&admin, "admin1").is_err());
+    app.enable_user(&admin, "ana").unwrap();
+    login("ana", PW).unwrap();
+
+    // An admin resets ana's password: the old one stops working, the new one signs in.
+    let secret = session("ana");
+    app.reset_password(&admin, "ana", "another long passphrase").unwrap();
+    assert!(login("ana", PW).is_err());
+    login("ana", "another long passphrase").unwrap();
+    {
+        let mut store = app.store().unwrap();
+        assert!(Auth::new(&mut store).session(&secret, app.now_ms()).is_err(), "a reset ends sessions");
+    }
+
+    // Sessions long over are forgotten; recent ones are kept.
+    assert_eq!(app.prune_sessions(&admin).unwrap(), 0, "nothing is a week old yet");
+    app.advance_clock_ms(8 * 86_400_000);
+    let live = session("ana");
+    assert_eq!(app.prune_sessions(&admin).unwrap(), 2);
+    {
+        let mut store = app.store().unwrap();
+        assert!(Auth::new(&mut store).session(&live, app.now_ms()).is_ok(), "a live session stays");
+    }
+    assert_eq!(app.prune_sessions_housekeeping().unwrap(), 0);
+
+    for (action, n) in [("user.disable", 1), ("user.enable", 1), ("user.password", 1), ("session.prune", 1)] {
+        assert_eq!(actions(&app, action), n, "{action} audited once");
+    }
+}
+
+#[test]
+fn hunts_are_saved_listed_run_read_only_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path());
+    let analyst = person("ana", &[Role::Analyst]);
+    app.save_hunt(&analyst, "ones", "SELECT 1 AS one").unwrap();
+    assert!(app.save_hunt(&analyst, "", "SELECT 1").is_err(), "a name is needed");
+    assert!(app.save_hunt(&analyst, "x", "  ").is_err(), "an empty query is refused");
+    let hunts = app.hunts(&analyst).unwrap();
+    assert!(hunts.iter().any(|h| h.builtin));
+    assert!(hunts.iter().any(|h| h.name == "ones" && !h.builtin));
+    let r = app.hunt(&analyst, "SELECT 1 AS one").unwrap();
+    assert_eq!(r.columns, vec!["one".to_string()]);
+    let e = app.hunt(&analyst, "CREATE TABLE t AS SELECT 1").err().expect("DDL is refused");
+    assert!(matches!(e, AppError::Invalid(_)), "{e}");
+    let log = app.store().unwrap().audit(1000).unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "hunt.save").count(), 1);
+    let runs: Vec<_> = log.iter().filter(|e| e.action == "hunt.query").map(|e| e.result.as_str()).collect();
+    assert_eq!(runs, vec!["ok", "error"], "every run, refused ones too");
+}
