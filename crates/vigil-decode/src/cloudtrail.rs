@@ -4,9 +4,45 @@ use serde_json::Value;
 use vigil_model::{OcsfClass, Status, account_change, api, authentication};
 
 use crate::json::{boolean, compact, get, text};
-use crate::{DecodeError, Draft};
+use crate::{DecodeError, Decoder, Draft, LogSource};
 
 pub const FAMILY: &str = "cloudtrail";
+
+/// AWS CloudTrail: `Records` envelopes (framed by [`crate::scan_unit`]), JSON arrays or lines.
+pub struct CloudTrail;
+
+impl Decoder for CloudTrail {
+    fn name(&self) -> &'static str {
+        "cloudtrail"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["aws-cloudtrail"]
+    }
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+    fn description(&self) -> &'static str {
+        "AWS CloudTrail ({\"Records\": [...]} files, JSON arrays or JSON lines)"
+    }
+    fn recognizes(&self, record: &Value) -> bool {
+        looks_like(record)
+    }
+    fn fixture_log_type(&self, log_type: &str) -> bool {
+        log_type == "AWS.CloudTrail"
+    }
+    fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
+        decode(record, draft)
+    }
+    fn classes(&self) -> &'static [OcsfClass] {
+        &[OcsfClass::Authentication, OcsfClass::AccountChange, OcsfClass::ApiActivity]
+    }
+    fn logsource(&self) -> LogSource {
+        LogSource::fixed("aws", "cloudtrail")
+    }
+    fn sample(&self) -> &'static str {
+        r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA1","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"eventTime":"2023-07-10T12:20:00Z","eventSource":"s3.amazonaws.com","eventName":"PutBucketAcl","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.0","requestParameters":{"bucketName":"b"},"responseElements":null,"requestID":"R1","eventID":"E1","eventType":"AwsApiCall","recipientAccountId":"111122223333"}"#
+    }
+}
 
 pub fn looks_like(v: &Value) -> bool {
     get(v, "eventVersion").is_some() && get(v, "eventSource").is_some() && get(v, "eventName").is_some()

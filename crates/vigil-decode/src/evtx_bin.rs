@@ -6,9 +6,40 @@
 
 use evtx::err::EvtxError;
 use evtx::{EvtxParser, ParserSettings};
-use vigil_model::QuarantineRecord;
+use serde_json::Value;
+use vigil_model::{OcsfClass, QuarantineRecord};
 
-use crate::{Format, Record, Scanned};
+use crate::{DecodeError, Decoder, Draft, LogSource, Record, Scanned, windows};
+
+/// Windows EVTX files. Recognised by their magic bytes before any record is read, never by
+/// record content (with `--format evtx` every payload is read as an EVTX file); each record's
+/// `evtx` rendering is read as Windows JSON is, with the same family, so the same ids.
+pub struct Evtx;
+
+impl Decoder for Evtx {
+    fn name(&self) -> &'static str {
+        "evtx"
+    }
+    fn family(&self) -> &'static str {
+        windows::FAMILY
+    }
+    fn description(&self) -> &'static str {
+        "Windows EVTX binary event logs (recognised by their magic bytes)"
+    }
+    fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
+        windows::decode(record, draft)
+    }
+    fn classes(&self) -> &'static [OcsfClass] {
+        windows::CLASSES
+    }
+    fn logsource(&self) -> LogSource {
+        windows::LOGSOURCE
+    }
+    /// The `evtx` crate's JSON rendering of one record: what this decoder reads of a binary record.
+    fn sample(&self) -> &'static str {
+        r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4624,"TimeCreated":{"#attributes":{"SystemTime":"2019-03-19T23:34:25.523718Z"}},"EventRecordID":1,"Channel":"Security","Computer":"WS1"},"EventData":{"TargetUserName":"alice","TargetDomainName":"CORP","LogonType":3,"IpAddress":"10.0.0.5","IpPort":"5050","AuthenticationPackageName":"NTLM","WorkstationName":"WS2"}}}"##
+    }
+}
 
 const FILE_HEADER: usize = 4096;
 const CHUNK: usize = 65536;
@@ -55,10 +86,9 @@ pub fn scan<'a>(name: &'a str, data: &'a [u8], emit: &mut dyn FnMut(Scanned<'a>)
             Ok(r) => emit(Scanned::Record(Record {
                 source: name,
                 locator: format!("record {}", r.event_record_id),
-                format: Format::Evtx,
-                fmt_name: "evtx",
+                decoder: &Evtx,
                 raw: None,
-                zeek_hint: None,
+                hint: None,
                 value: r.data,
             })),
             Err(EvtxError::FailedToParseChunk { chunk_id, source }) => {

@@ -5,9 +5,42 @@ use serde_json::Value;
 use vigil_model::OcsfClass;
 
 use crate::json::text;
-use crate::{DecodeError, Draft};
+use crate::{DecodeError, Decoder, Draft, LogSource};
 
 pub const FAMILY: &str = "json";
+
+/// Any JSON record no other decoder recognizes: last in the registry, it takes every record.
+pub struct Json;
+
+impl Decoder for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["jsonl", "generic"]
+    }
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+    fn description(&self) -> &'static str {
+        "any other JSON record, kept whole as an OCSF Base Event with its time and common fields"
+    }
+    fn recognizes(&self, _record: &Value) -> bool {
+        true
+    }
+    fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
+        decode(record, draft)
+    }
+    fn classes(&self) -> &'static [OcsfClass] {
+        &[OcsfClass::BaseEvent]
+    }
+    fn logsource(&self) -> LogSource {
+        LogSource::NONE
+    }
+    fn sample(&self) -> &'static str {
+        r#"{"timestamp":"2024-03-01T08:00:00Z","host":"web-1","user":"carol","src_ip":"192.0.2.10","message":"login ok"}"#
+    }
+}
 
 /// Keys tried, in order, for a record's time.
 pub const TIME_KEYS: &[&str] = &[

@@ -1,72 +1,58 @@
 //! Vendor decoders: bytes in, normalized OCSF events (or quarantine records) out.
 //!
-//! Owns: recognising what a payload is by its content (EVTX magic, CloudTrail's `Records`
-//! envelope, JSON arrays, JSON lines, Zeek TSV) and each record's vendor by its keys; decoding AWS
-//! CloudTrail, Okta System Log, Windows EVTX (through the `evtx` crate), Windows Security/Sysmon
-//! JSON (evtx-rendered, NXLog/OTRF and Winlogbeat shapes), Zeek and generic JSON into
-//! [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot decode into
-//! a [`vigil_model::QuarantineRecord`] naming where and why.
+//! Owns: the decoder registry, [`DECODERS`]: one entry per vendor format implementing [`Decoder`]
+//! (its `--format` name and aliases, help line, id family, how a JSON record is recognised as
+//! the vendor's, the decode of one record, the OCSF classes and the Sigma logsource its events
+//! have, a sample record). The `--format` names and help ([`Format`]), record sniffing, test-fixture
+//! log types and the detection engine's non-Windows routing are read from that one list. Also:
+//! recognising what a payload is by its content (EVTX magic, CloudTrail's `Records` envelope,
+//! JSON arrays, JSON lines, pretty-printed documents, Zeek TSV) and framing its records so that
+//! truncation and hostile nesting are quarantined, not fatal; the decoders for AWS CloudTrail,
+//! Okta System Log, Windows EVTX (through the `evtx` crate), Windows Security/Sysmon JSON
+//! (evtx-rendered, NXLog/OTRF and Winlogbeat shapes), Zeek, the GitHub audit log and generic JSON,
+//! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
+//! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
-//! Must not: read files or archives (that is `vigil-source`), keep state between payloads, or drop a
-//! record without either an event or a quarantine record for it. Every framed record yields exactly
-//! one of the two.
+//! Must not: read files or archives (that is `vigil-source`), keep state between payloads, drop a
+//! record without either an event or a quarantine record for it (every framed record yields
+//! exactly one of the two), depend on the detection engine (routing reads the registry, not the
+//! other way round), or change a shipped decoder's family (it is hashed into every event id).
+//! Every decoder passes the conformance tests in `tests/conformance.rs`.
 
 pub mod cloudtrail;
 mod evtx_bin;
 pub mod framing;
 pub mod generic;
+pub mod github;
 pub mod json;
 pub mod okta;
+pub mod registry;
 pub mod windows;
 pub mod zeek;
 
 use serde_json::Value;
 use vigil_model::{Event, EventId, Metadata, OcsfClass, QuarantineRecord};
 
-/// The decoders, as named on the command line (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    /// Recognise each payload and record by content.
-    Auto,
-    CloudTrail,
-    Okta,
-    Evtx,
-    WindowsJson,
-    Zeek,
-    Json,
-}
+pub use registry::{Decoder, Format, LogSource, Service};
 
-impl Format {
-    pub const NAMES: [&'static str; 7] = ["auto", "cloudtrail", "okta", "evtx", "windows-json", "zeek", "json"];
+/// Every decoder, in sniffing order: a JSON record is read by the first that recognizes it, so
+/// the more specific come first and generic JSON, which takes any record, comes last. `--format`
+/// names, help text, fixture log types and Sigma logsources are all read from here; adding a
+/// decoder is a module implementing [`Decoder`] and one line in this list.
+pub static DECODERS: &[&dyn Decoder] = &[
+    &cloudtrail::CloudTrail,
+    &okta::Okta,
+    &evtx_bin::Evtx,
+    &windows::WindowsJson,
+    &zeek::Zeek,
+    &github::GitHub,
+    &generic::Json,
+];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Auto => "auto",
-            Format::CloudTrail => "cloudtrail",
-            Format::Okta => "okta",
-            Format::Evtx => "evtx",
-            Format::WindowsJson => "windows-json",
-            Format::Zeek => "zeek",
-            Format::Json => "json",
-        }
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "auto" => Format::Auto,
-            "cloudtrail" | "aws-cloudtrail" => Format::CloudTrail,
-            "okta" | "okta-systemlog" => Format::Okta,
-            "evtx" => Format::Evtx,
-            "windows-json" | "windows" | "sysmon" | "winlogbeat" => Format::WindowsJson,
-            "zeek" => Format::Zeek,
-            "json" | "jsonl" | "generic" => Format::Json,
-            other => return Err(format!("unknown format {other:?}; expected one of {}", Format::NAMES.join(", "))),
-        })
-    }
-}
+/// The decoders whose framing [`scan_unit`] recognises before any record is read.
+const EVTX: Format = Format::of(&evtx_bin::Evtx);
+const CLOUDTRAIL: Format = Format::of(&cloudtrail::CloudTrail);
+const ZEEK: Format = Format::of(&zeek::Zeek);
 
 /// Why one record could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -128,12 +114,26 @@ pub struct Draft<'a> {
     format: &'static str,
     raw: &'a [u8],
     id: EventId,
+    hint: Option<&'a str>,
     event: Option<Event>,
 }
 
 impl<'a> Draft<'a> {
-    fn new(source: &'a str, locator: String, format: &'static str, raw: &'a [u8], id: EventId) -> Draft<'a> {
-        Draft { source, locator, format, raw, id, event: None }
+    fn new(
+        source: &'a str,
+        locator: String,
+        format: &'static str,
+        raw: &'a [u8],
+        id: EventId,
+        hint: Option<&'a str>,
+    ) -> Draft<'a> {
+        Draft { source, locator, format, raw, id, hint, event: None }
+    }
+
+    /// For decoders routed by [`Service::LogName`], the log name the payload's file name
+    /// suggests (`dns.json.gz` → `dns`), for records that do not state theirs.
+    pub fn log_name_hint(&self) -> Option<&'a str> {
+        self.hint
     }
 
     /// The first of `keys` (dotted paths) that holds a parseable time.
@@ -198,32 +198,38 @@ impl Occurrences {
 pub struct Record<'a> {
     source: &'a str,
     locator: String,
-    format: Format,
-    fmt_name: &'static str,
+    decoder: &'static dyn Decoder,
     /// The record's bytes as read; `None` for EVTX, whose kept form is the canonical rendering.
     raw: Option<&'a [u8]>,
-    zeek_hint: Option<String>,
+    /// The log name the file name suggests, for decoders routed by log name.
+    hint: Option<&'a str>,
     value: Value,
 }
 
 impl<'a> Record<'a> {
+    /// A record that was not framed from bytes (a rendering, as EVTX records are, or a value
+    /// handed over whole), to be read by `decoder`. Its kept raw form is the canonical JSON, and
+    /// its id is the same as that of the same record framed from any file.
+    pub fn from_value(source: &'a str, locator: String, decoder: &'static dyn Decoder, value: Value) -> Record<'a> {
+        let hint = if decoder.logsource().service == Service::LogName { file_stem(source) } else { None };
+        Record { source, locator, decoder, raw: None, hint, value }
+    }
+
     /// The vendor record (a test-fixture envelope already unwrapped).
     pub fn value(&self) -> &Value {
         &self.value
     }
     /// The decoder that reads it (never `Auto`).
     pub fn format(&self) -> Format {
-        self.format
+        Format::of(self.decoder)
     }
-    /// The decoder family, as in [`EventId`]: `cloudtrail`, `okta`, `windows`, `zeek`, `json`.
+    /// The registry entry that reads it.
+    pub fn decoder(&self) -> &'static dyn Decoder {
+        self.decoder
+    }
+    /// The decoder family, as in [`EventId`]: `cloudtrail`, `okta`, `windows`, `zeek`, `github`, `json` ….
     pub fn family(&self) -> &'static str {
-        match self.format {
-            Format::CloudTrail => cloudtrail::FAMILY,
-            Format::Okta => okta::FAMILY,
-            Format::WindowsJson | Format::Evtx => windows::FAMILY,
-            Format::Zeek => zeek::FAMILY,
-            Format::Json | Format::Auto => generic::FAMILY,
-        }
+        self.decoder.family()
     }
     pub fn source(&self) -> &str {
         self.source
@@ -231,12 +237,18 @@ impl<'a> Record<'a> {
     pub fn locator(&self) -> &str {
         &self.locator
     }
-    /// For Zeek records, the log name (`conn`, `dns` …) from `_path` or the file name.
-    pub fn zeek_log(&self) -> Option<&str> {
-        if self.format != Format::Zeek {
+    /// For decoders routed by [`Service::LogName`], the record's log name (Zeek's `conn`, `dns`
+    /// … from `_path` or the file name); `None` for every other decoder.
+    pub fn log_name(&self) -> Option<&str> {
+        if self.decoder.logsource().service != Service::LogName {
             return None;
         }
-        self.value.get("_path").and_then(Value::as_str).or(self.zeek_hint.as_deref())
+        self.decoder.log_name(&self.value).or(self.hint)
+    }
+    /// For Zeek records, the log name (`conn`, `dns` …) from `_path` or the file name: the
+    /// [`Record::log_name`] of the one decoder routed by log name.
+    pub fn zeek_log(&self) -> Option<&str> {
+        self.log_name()
     }
 
     /// Normalizes the record to an OCSF event, or says why it cannot be.
@@ -251,23 +263,13 @@ impl<'a> Record<'a> {
                 (canonical.as_bytes(), EventId::of_bytes(self.family(), canonical.as_bytes()))
             }
         };
-        let mut d = Draft::new(self.source, self.locator.clone(), self.fmt_name, raw, id);
-        let result = match self.format {
-            Format::CloudTrail => cloudtrail::decode(&self.value, &mut d),
-            Format::Okta => okta::decode(&self.value, &mut d),
-            Format::WindowsJson | Format::Evtx => windows::decode(&self.value, &mut d),
-            Format::Zeek => zeek::decode(&self.value, &mut d, self.zeek_hint.as_deref()),
-            Format::Json | Format::Auto => generic::decode(&self.value, &mut d),
-        };
-        match result {
+        let name = self.decoder.name();
+        let mut d = Draft::new(self.source, self.locator.clone(), name, raw, id, self.hint);
+        match self.decoder.decode(&self.value, &mut d) {
             Ok(()) => finish(d),
-            Err(e) => Decoded::Quarantine(QuarantineRecord::new(
-                self.source,
-                self.locator.clone(),
-                self.fmt_name,
-                e.to_string(),
-                raw,
-            )),
+            Err(e) => {
+                Decoded::Quarantine(QuarantineRecord::new(self.source, self.locator.clone(), name, e.to_string(), raw))
+            }
         }
     }
 }
@@ -307,7 +309,7 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
         return;
     }
     let is_evtx = data.starts_with(b"ElfFile\0");
-    if opts.format == Format::Evtx || (opts.format == Format::Auto && is_evtx) {
+    if opts.format == EVTX || (opts.format == Format::Auto && is_evtx) {
         evtx_bin::scan(name, data, emit);
         return;
     }
@@ -332,7 +334,7 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
             break;
         }
         if let Some(open) = framing::records_envelope_at(data, pos) {
-            let fmt = if opts.format == Format::Auto { Format::CloudTrail } else { opts.format };
+            let fmt = if opts.format == Format::Auto { CLOUDTRAIL } else { opts.format };
             let Some(end) = decode_array(name, data, open, fmt, opts, emit) else { break };
             // Past the array: the envelope's closing brace.
             let close = framing::skip_ws(data, end);
@@ -347,7 +349,7 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
             pos = end;
         } else if pos == start
             && (data[pos..].starts_with(b"#separator") || data[pos..].starts_with(b"#fields"))
-            && matches!(opts.format, Format::Auto | Format::Zeek)
+            && (opts.format == Format::Auto || opts.format == ZEEK)
         {
             decode_zeek_tsv(name, data, opts, emit);
             break;
@@ -496,10 +498,9 @@ fn decode_zeek_tsv<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut
             Ok(value) => emit(Scanned::Record(Record {
                 source: name,
                 locator,
-                format: Format::Zeek,
-                fmt_name: "zeek",
+                decoder: &zeek::Zeek,
                 raw: Some(f.bytes),
-                zeek_hint: None,
+                hint: None,
                 value,
             })),
             Err(why) => emit(quarantine(format!("Zeek TSV: {why}"))),
@@ -593,21 +594,9 @@ fn decode_record<'a>(
     };
     // Panther-style test fixtures wrap the vendor record: {"log": {...}, "log_types": [...]}.
     let (value, declared) = unwrap_envelope(value);
-    let format = match (fmt, declared) {
-        (Format::Auto, Some(d)) => d,
-        (Format::Auto, None) => detect(&value),
-        (Format::Evtx, _) => Format::WindowsJson,
-        (f, _) => f,
-    };
-    let fmt_name = match format {
-        Format::CloudTrail => "cloudtrail",
-        Format::Okta => "okta",
-        Format::WindowsJson | Format::Evtx => "windows-json",
-        Format::Zeek => "zeek",
-        Format::Json | Format::Auto => "json",
-    };
-    let zeek_hint = if format == Format::Zeek { zeek_hint(name) } else { None };
-    emit(Scanned::Record(Record { source: name, locator, format, fmt_name, raw: Some(bytes), zeek_hint, value }));
+    let decoder = fmt.decoder().unwrap_or_else(|| declared.unwrap_or_else(|| sniff(&value)));
+    let hint = if decoder.logsource().service == Service::LogName { file_stem(name) } else { None };
+    emit(Scanned::Record(Record { source: name, locator, decoder, raw: Some(bytes), hint, value }));
 }
 
 fn finish(d: Draft<'_>) -> Decoded {
@@ -625,22 +614,17 @@ fn finish(d: Draft<'_>) -> Decoded {
 
 /// The vendor of one JSON record, by its keys.
 pub fn detect(v: &Value) -> Format {
-    if cloudtrail::looks_like(v) {
-        Format::CloudTrail
-    } else if okta::looks_like(v) {
-        Format::Okta
-    } else if windows::looks_like(v) {
-        Format::WindowsJson
-    } else if zeek::looks_like(v) {
-        Format::Zeek
-    } else {
-        Format::Json
-    }
+    Format::of(sniff(v))
+}
+
+/// The first decoder of the registry that recognizes the record; generic JSON, last, takes any.
+fn sniff(v: &Value) -> &'static dyn Decoder {
+    DECODERS.iter().find(|d| d.recognizes(v)).copied().unwrap_or(&generic::Json)
 }
 
 /// Unwraps `{"log": {...}, "log_types": [...]}` test-fixture envelopes (Panther's rule tests),
 /// returning the vendor record and the format the envelope declares for it, if Vigil knows it.
-fn unwrap_envelope(v: Value) -> (Value, Option<Format>) {
+fn unwrap_envelope(v: Value) -> (Value, Option<&'static dyn Decoder>) {
     let is_env =
         v.get("log").is_some_and(Value::is_object) && (v.get("log_types").is_some() || v.get("rule_id").is_some());
     if !is_env {
@@ -651,12 +635,7 @@ fn unwrap_envelope(v: Value) -> (Value, Option<Format>) {
         .and_then(|t| t.get(0))
         .and_then(Value::as_str)
         .or_else(|| v.get("log").and_then(|l| l.get("p_log_type")).and_then(Value::as_str))
-        .and_then(|t| match t {
-            "AWS.CloudTrail" => Some(Format::CloudTrail),
-            "Okta.SystemLog" => Some(Format::Okta),
-            t if t.starts_with("Zeek.") => Some(Format::Zeek),
-            _ => None,
-        });
+        .and_then(registry::by_fixture_log_type);
     match v {
         Value::Object(mut m) => match m.remove("log") {
             Some(inner) => (inner, declared),
@@ -666,11 +645,11 @@ fn unwrap_envelope(v: Value) -> (Value, Option<Format>) {
     }
 }
 
-/// Zeek log name from a file name such as `.../dns.json` or `conn.log`.
-fn zeek_hint(name: &str) -> Option<String> {
+/// The log name a file name suggests: `.../dns.json` or `conn.log` → `dns`, `conn`.
+fn file_stem(name: &str) -> Option<&str> {
     let base = name.rsplit(['/', '\\', '!']).next()?;
     let stem = base.split('.').next()?;
-    (!stem.is_empty()).then(|| stem.to_string())
+    (!stem.is_empty()).then_some(stem)
 }
 
 #[cfg(test)]

@@ -4,9 +4,45 @@ use serde_json::Value;
 use vigil_model::{Geo, OcsfClass, Severity, Status, account_change, api, authentication, group};
 
 use crate::json::{float, get, text};
-use crate::{DecodeError, Draft};
+use crate::{DecodeError, Decoder, Draft, LogSource};
 
 pub const FAMILY: &str = "okta";
+
+/// Okta System Log, as the API returns it (arrays) or shippers write it (JSON lines).
+pub struct Okta;
+
+impl Decoder for Okta {
+    fn name(&self) -> &'static str {
+        "okta"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["okta-systemlog"]
+    }
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+    fn description(&self) -> &'static str {
+        "Okta System Log (API arrays or JSON lines)"
+    }
+    fn recognizes(&self, record: &Value) -> bool {
+        looks_like(record)
+    }
+    fn fixture_log_type(&self, log_type: &str) -> bool {
+        log_type == "Okta.SystemLog"
+    }
+    fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
+        decode(record, draft)
+    }
+    fn classes(&self) -> &'static [OcsfClass] {
+        &[OcsfClass::Authentication, OcsfClass::AccountChange, OcsfClass::GroupManagement, OcsfClass::ApiActivity]
+    }
+    fn logsource(&self) -> LogSource {
+        LogSource::fixed("okta", "okta")
+    }
+    fn sample(&self) -> &'static str {
+        r#"{"uuid":"u-1","published":"2024-01-02T03:04:05.678Z","eventType":"user.session.start","version":"0","severity":"INFO","displayMessage":"User login to Okta","actor":{"id":"00u1","type":"User","alternateId":"bob@example.com","displayName":"Bob"},"client":{"ipAddress":"203.0.113.5","userAgent":{"rawUserAgent":"Mozilla/5.0","browser":"CHROME","os":"Mac OS X"}},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"sess-1"}}"#
+    }
+}
 
 pub fn looks_like(v: &Value) -> bool {
     get(v, "eventType").is_some()

@@ -237,7 +237,7 @@ fn empty_binary_and_unknown_inputs() {
 #[test]
 fn forced_format_quarantines_records_it_cannot_read() {
     let data = format!("{CT}\n{OKTA}\n");
-    let (ev, q) = run(data.as_bytes(), &Options { format: Format::Okta, ..Options::default() });
+    let (ev, q) = run(data.as_bytes(), &Options { format: "okta".parse().unwrap(), ..Options::default() });
     assert_eq!(ev.len(), 1);
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].format, "okta");

@@ -8,9 +8,69 @@ use serde_json::Value;
 use vigil_model::{OcsfClass, Severity, Status, account_change, authentication, file, group, process};
 
 use crate::json::{as_int, as_text, basename, get, parse_int, text};
-use crate::{DecodeError, Draft};
+use crate::{DecodeError, Decoder, Draft, LogSource, Service};
 
 pub const FAMILY: &str = "windows";
+
+/// The OCSF classes Windows events are given (Security, System, Sysmon and PowerShell).
+pub const CLASSES: &[OcsfClass] = &[
+    OcsfClass::Authentication,
+    OcsfClass::AccountChange,
+    OcsfClass::GroupManagement,
+    OcsfClass::ProcessActivity,
+    OcsfClass::FileSystemActivity,
+    OcsfClass::NetworkActivity,
+    OcsfClass::DnsActivity,
+    OcsfClass::KernelExtensionActivity,
+    OcsfClass::ModuleActivity,
+    OcsfClass::RegistryKeyActivity,
+    OcsfClass::RegistryValueActivity,
+    OcsfClass::ScheduledJobActivity,
+    OcsfClass::WindowsServiceActivity,
+    OcsfClass::SmbActivity,
+    OcsfClass::BaseEvent,
+];
+
+/// Windows events as the Sigma rules for them see them: product `windows`, the service of the
+/// event channel and the categories of the event id.
+pub const LOGSOURCE: LogSource =
+    LogSource { product: Some("windows"), service: Service::WindowsChannel, category: None };
+
+/// A Sysmon process creation as NXLog ships it (the OTRF Security-Datasets shape).
+pub const SAMPLE: &str = r#"{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","SourceName":"Microsoft-Windows-Sysmon","Hostname":"WS1","@timestamp":"2019-03-19T23:34:25.523Z","Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /all","ProcessId":"4242","ParentImage":"C:\\Windows\\System32\\cmd.exe","User":"CORP\\alice"}"#;
+
+/// Windows events as JSON, in any of the shapes in [the module docs](self).
+pub struct WindowsJson;
+
+impl Decoder for WindowsJson {
+    fn name(&self) -> &'static str {
+        "windows-json"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["windows", "sysmon", "winlogbeat"]
+    }
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+    fn description(&self) -> &'static str {
+        "Windows Security/System/Sysmon/PowerShell events as JSON (evtx rendering, NXLog/OTRF, Winlogbeat 6 and 7+)"
+    }
+    fn recognizes(&self, record: &Value) -> bool {
+        looks_like(record)
+    }
+    fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
+        decode(record, draft)
+    }
+    fn classes(&self) -> &'static [OcsfClass] {
+        CLASSES
+    }
+    fn logsource(&self) -> LogSource {
+        LOGSOURCE
+    }
+    fn sample(&self) -> &'static str {
+        SAMPLE
+    }
+}
 
 /// The shape-independent view of one Windows event.
 pub struct WinRecord {

@@ -6,19 +6,66 @@ use serde_json::{Map, Value};
 use vigil_model::OcsfClass;
 
 use crate::json::{float, int, port, text};
-use crate::{DecodeError, Draft};
+use crate::{DecodeError, Decoder, Draft, LogSource, Service};
 
 pub const FAMILY: &str = "zeek";
+
+/// Zeek logs: JSON streaming records, and the TSV format (framed by [`crate::scan_unit`]).
+pub struct Zeek;
+
+impl Decoder for Zeek {
+    fn name(&self) -> &'static str {
+        "zeek"
+    }
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+    fn description(&self) -> &'static str {
+        "Zeek logs, JSON or TSV (conn, dns, http, ssl, files, ssh, rdp, smb, ftp, smtp, ntp, and any other)"
+    }
+    fn recognizes(&self, record: &Value) -> bool {
+        looks_like(record)
+    }
+    fn fixture_log_type(&self, log_type: &str) -> bool {
+        log_type.starts_with("Zeek.")
+    }
+    fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
+        decode(record, draft)
+    }
+    fn classes(&self) -> &'static [OcsfClass] {
+        use OcsfClass::*;
+        &[
+            NetworkActivity,
+            DnsActivity,
+            HttpActivity,
+            SshActivity,
+            RdpActivity,
+            SmbActivity,
+            FtpActivity,
+            EmailActivity,
+            NtpActivity,
+        ]
+    }
+    fn logsource(&self) -> LogSource {
+        LogSource { product: Some("zeek"), service: Service::LogName, category: None }
+    }
+    fn log_name<'v>(&self, record: &'v Value) -> Option<&'v str> {
+        record.get("_path").and_then(Value::as_str)
+    }
+    fn sample(&self) -> &'static str {
+        r#"{"_path":"dns","ts":"2018-03-24T17:15:20.865716Z","uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":41772,"id.resp_h":"10.0.0.100","id.resp_p":53,"proto":"udp","query":"example.org","qtype_name":"A","rcode_name":"NOERROR","answers":["1.2.3.4"]}"#
+    }
+}
 
 pub fn looks_like(v: &Value) -> bool {
     v.get("_path").is_some()
         || (v.get("ts").is_some() && (v.get("uid").is_some() || v.get("id.orig_h").is_some() || v.get("id").is_some()))
 }
 
-/// `path_hint` is the log name taken from the file name (`dns.json.gz` → `dns`) for logs written
-/// without `_path`.
-pub fn decode(v: &Value, d: &mut Draft, path_hint: Option<&str>) -> Result<(), DecodeError> {
-    let path = text(v, "_path").or_else(|| path_hint.map(str::to_string)).unwrap_or_else(|| "unknown".into());
+/// Logs written without `_path` take the log name from the file name (`dns.json.gz` → `dns`,
+/// [`Draft::log_name_hint`]).
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let path = text(v, "_path").or_else(|| d.log_name_hint().map(str::to_string)).unwrap_or_else(|| "unknown".into());
     let time = d.time_from(v, &["ts", "_write_ts"])?;
     let class = match path.as_str() {
         "conn" => OcsfClass::NetworkActivity,

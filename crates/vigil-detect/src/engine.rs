@@ -239,7 +239,7 @@ impl Detector {
             Decoded::Quarantine(q) => (None, Some(q.reason.clone())),
         };
         let mut entities = event.map(entities_of).unwrap_or_default();
-        if rec.family() == "cloudtrail" {
+        if rec.family() == vigil_decode::cloudtrail::FAMILY {
             entities.add_bucket(rec.value().pointer("/requestParameters/bucketName").and_then(Value::as_str));
         }
         let source = format!("{} {}", rec.source(), rec.locator());

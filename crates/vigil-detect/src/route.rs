@@ -1,12 +1,17 @@
 //! Logsource routing: which Sigma `product`/`service`/`category` each decoded record satisfies,
 //! and whether Vigil has any decoder that can satisfy a rule's logsource at all.
 //!
-//! The Windows tables follow the SigmaHQ conventions (the `windows` product, services by event
+//! Every decoder declares its logsource in the registry ([`vigil_decode::DECODERS`],
+//! [`vigil_decode::Decoder::logsource`]): a fixed product and service (`aws`/`cloudtrail`,
+//! `okta`/`okta`, `github`/`audit`), a service per record (Zeek's log name), none (generic
+//! JSON), or the Windows event channel. Routing reads that declaration; only the Windows tables
+//! live here. They follow the SigmaHQ conventions (the `windows` product, services by event
 //! channel, categories by Sysmon/Security/PowerShell event ids). Field names that differ between
 //! the sources of one category (Security 4688 names the new process `NewProcessName` where Sysmon
 //! says `Image`) are mapped on the event side, in [`crate::view`].
 
 use rsigma_parser::LogSource;
+use vigil_decode::{DECODERS, Service};
 
 /// A rule's logsource, lower-cased, as the key rules are grouped by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -203,57 +208,104 @@ impl EventSource<'_> {
 
 /// Why no Vigil decoder can produce events for a rule's logsource, or `None` when one can.
 pub fn unroutable(key: &RouteKey) -> Option<String> {
-    let service = key.service.as_deref();
-    let category = key.category.as_deref();
     match key.product.as_deref() {
-        Some("windows") | None => {
-            if let Some(s) = service
-                && !WINDOWS_SERVICES.iter().any(|(n, _)| *n == s)
-            {
-                if key.product.is_none() {
-                    return Some(format!("no Vigil decoder produces service '{s}' without a product"));
-                }
-                return Some(format!("no Windows event channel is known for service '{s}'"));
-            }
-            if let Some(c) = category {
-                let known = WINDOWS_CATEGORIES.iter().any(|(n, svc, _)| *n == c && service.is_none_or(|s| s == *svc));
-                if !known {
-                    return Some(match service {
-                        Some(s) => format!("no Windows event of service '{s}' is of category '{c}'"),
-                        None if key.product.is_none() => {
-                            format!("no Vigil decoder produces category '{c}' without a product")
-                        }
-                        None => format!("no Windows event source Vigil reads is of category '{c}'"),
-                    });
-                }
-            }
-            None
-        }
-        Some("aws") => match (service, category) {
-            (Some("cloudtrail") | None, None) => None,
-            (s, c) => Some(format!(
-                "AWS logs Vigil reads are CloudTrail only (rule asks for{}{})",
-                s.map(|s| format!(" service '{s}'")).unwrap_or_default(),
-                c.map(|c| format!(" category '{c}'")).unwrap_or_default()
-            )),
-        },
-        Some("okta") => match (service, category) {
-            (Some("okta") | None, None) => None,
-            _ => Some("Okta logs Vigil reads are the System Log (service okta) only".into()),
-        },
-        Some("zeek") => category.map(|c| format!("Zeek logs are routed by service (log name), not category '{c}'")),
-        Some(p) => Some(format!("no Vigil decoder produces product '{p}'")),
+        None => windows_unroutable(key),
+        Some(p) if is_windows_product(p) => windows_unroutable(key),
+        Some(p) => registry_unroutable(p, key.service.as_deref(), key.category.as_deref()),
     }
 }
 
-/// The logsource of a CloudTrail, Okta or Zeek record; Windows records are handled by the view.
-pub fn non_windows_source<'a>(family: &str, zeek_log: Option<&'a str>) -> EventSource<'a> {
-    match family {
-        "cloudtrail" => EventSource { product: Some("aws"), service: Some("cloudtrail"), categories: vec![] },
-        "okta" => EventSource { product: Some("okta"), service: Some("okta"), categories: vec![] },
-        "zeek" => EventSource { product: Some("zeek"), service: zeek_log, categories: vec![] },
-        _ => EventSource::default(),
+/// Whether `product` is the one of the decoders routed by Windows event channel.
+fn is_windows_product(product: &str) -> bool {
+    DECODERS
+        .iter()
+        .map(|d| d.logsource())
+        .any(|ls| ls.service == Service::WindowsChannel && ls.product == Some(product))
+}
+
+/// The Windows tables' answer, for rules naming the Windows product or no product at all.
+fn windows_unroutable(key: &RouteKey) -> Option<String> {
+    let service = key.service.as_deref();
+    let category = key.category.as_deref();
+    if let Some(s) = service
+        && !WINDOWS_SERVICES.iter().any(|(n, _)| *n == s)
+    {
+        if key.product.is_none() {
+            return Some(format!("no Vigil decoder produces service '{s}' without a product"));
+        }
+        return Some(format!("no Windows event channel is known for service '{s}'"));
     }
+    if let Some(c) = category {
+        let known = WINDOWS_CATEGORIES.iter().any(|(n, svc, _)| *n == c && service.is_none_or(|s| s == *svc));
+        if !known {
+            return Some(match service {
+                Some(s) => format!("no Windows event of service '{s}' is of category '{c}'"),
+                None if key.product.is_none() => format!("no Vigil decoder produces category '{c}' without a product"),
+                None => format!("no Windows event source Vigil reads is of category '{c}'"),
+            });
+        }
+    }
+    None
+}
+
+/// The registry's answer for any other product: routable when some decoder of the product
+/// declares a service and category the rule accepts.
+fn registry_unroutable(product: &str, service: Option<&str>, category: Option<&str>) -> Option<String> {
+    let decoders: Vec<_> = DECODERS.iter().filter(|d| d.logsource().product == Some(product)).collect();
+    if decoders.is_empty() {
+        return Some(format!("no Vigil decoder produces product '{product}'"));
+    }
+    let accepts = |ls: vigil_decode::LogSource| {
+        let service_ok = match (service, ls.service) {
+            (None, _) => true,
+            (Some(want), Service::Fixed(s)) => want == s,
+            (Some(_), Service::LogName) => true,
+            (Some(_), Service::None | Service::WindowsChannel) => false,
+        };
+        service_ok && category.is_none_or(|c| ls.category == Some(c))
+    };
+    if decoders.iter().any(|d| accepts(d.logsource())) {
+        return None;
+    }
+    let offers: Vec<String> = decoders
+        .iter()
+        .map(|d| {
+            let ls = d.logsource();
+            let service = match ls.service {
+                Service::Fixed(s) => format!("service '{s}'"),
+                Service::LogName => "a service per log (its log name)".to_string(),
+                Service::None | Service::WindowsChannel => "no service".to_string(),
+            };
+            let category = ls.category.map(|c| format!("category '{c}'")).unwrap_or_else(|| "no category".into());
+            format!("the {} decoder gives {service} and {category}", d.name())
+        })
+        .collect();
+    let asks: Vec<String> = [("service", service), ("category", category)]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k} '{v}'")))
+        .collect();
+    Some(format!("{product} logs: {}; the rule asks for {}", offers.join(", "), asks.join(" and ")))
+}
+
+/// The logsource of a record that is not read as a Windows event: its decoder family's
+/// registry entry, with `log_name` as the service of decoders routed by log name (Zeek).
+pub fn non_windows_source<'a>(family: &str, log_name: Option<&'a str>) -> EventSource<'a> {
+    match vigil_decode::registry::by_family(family) {
+        Some(d) => source_of(d.logsource(), log_name),
+        None => EventSource::default(),
+    }
+}
+
+/// The logsource a record of a decoder declaring `ls` satisfies, outside the Windows tables: a
+/// record of a Windows decoder that is in no Windows shape satisfies none.
+pub fn source_of<'a>(ls: vigil_decode::LogSource, log_name: Option<&'a str>) -> EventSource<'a> {
+    let service = match ls.service {
+        Service::Fixed(s) => Some(s),
+        Service::LogName => log_name,
+        Service::None => None,
+        Service::WindowsChannel => return EventSource::default(),
+    };
+    EventSource { product: ls.product, service, categories: ls.category.into_iter().collect() }
 }
 
 #[cfg(test)]
@@ -295,9 +347,31 @@ mod tests {
         assert!(unroutable(&key(Some("windows"), Some("security"), None)).is_none());
         assert!(unroutable(&key(Some("aws"), Some("cloudtrail"), None)).is_none());
         assert!(unroutable(&key(Some("zeek"), Some("dns"), None)).is_none());
+        assert!(unroutable(&key(Some("zeek"), None, Some("dns"))).unwrap().contains("'dns'"));
+        assert!(unroutable(&key(Some("okta"), Some("okta"), None)).is_none());
+        assert!(unroutable(&key(Some("okta"), Some("admin"), None)).unwrap().contains("service 'okta'"));
+        assert!(unroutable(&key(Some("aws"), Some("cloudtrail"), Some("x"))).is_some());
+        assert!(unroutable(&key(Some("github"), Some("audit"), None)).is_none());
+        assert!(unroutable(&key(Some("github"), None, None)).is_none());
+        assert!(unroutable(&key(Some("github"), Some("webhook"), None)).is_some());
         assert!(unroutable(&key(Some("linux"), None, Some("process_creation"))).unwrap().contains("'linux'"));
         assert!(unroutable(&key(Some("windows"), Some("nosuch"), None)).unwrap().contains("'nosuch'"));
         assert!(unroutable(&key(Some("windows"), Some("security"), Some("image_load"))).is_some());
         assert!(windows_service("microsoft-windows-sysmon/operational") == Some("sysmon"));
+    }
+
+    #[test]
+    fn non_windows_records_take_their_decoders_logsource() {
+        let ct = non_windows_source("cloudtrail", None);
+        assert_eq!((ct.product, ct.service), (Some("aws"), Some("cloudtrail")));
+        let okta = non_windows_source("okta", None);
+        assert_eq!((okta.product, okta.service), (Some("okta"), Some("okta")));
+        let zeek = non_windows_source("zeek", Some("dns"));
+        assert_eq!((zeek.product, zeek.service), (Some("zeek"), Some("dns")));
+        let gh = non_windows_source("github", None);
+        assert_eq!((gh.product, gh.service), (Some("github"), Some("audit")));
+        assert_eq!(non_windows_source("json", None), EventSource::default());
+        assert_eq!(non_windows_source("windows", None), EventSource::default(), "not a Windows shape");
+        assert_eq!(non_windows_source("nosuch", None), EventSource::default());
     }
 }

@@ -1,6 +1,7 @@
 //! What a Sigma rule sees of one record: the vendor's own field names, without copying them.
 //!
-//! CloudTrail, Okta, Zeek and generic JSON records are read as they are (dotted paths walk
+//! Records of every decoder not routed by Windows event channel (CloudTrail, Okta, Zeek, GitHub,
+//! generic JSON …) are read as they are, under the vendor's own field names (dotted paths walk
 //! nested objects). Windows records come in four shapes (the `evtx` rendering, NXLog/OTRF,
 //! Winlogbeat 6 and 7+); Sigma rules name the flat fields of the event (`EventID`, `Channel`,
 //! `Provider_Name`, `Computer` and the EventData names), so [`WinView`] lists those fields once,
@@ -13,6 +14,8 @@ type Fields<'a> = Vec<(Cow<'a, str>, &'a Value)>;
 
 use rsigma_eval::{Event as SigmaEvent, EventValue, JsonEvent};
 use serde_json::{Map, Value};
+
+use vigil_decode::{LogSource, Service};
 
 use crate::route::{self, EventSource};
 
@@ -156,7 +159,7 @@ impl<'a> WinView<'a> {
             Some(id) => route::windows_categories(service, id, event_type),
             None => Vec::new(),
         };
-        EventSource { product: Some("windows"), service, categories }
+        EventSource { product: vigil_decode::windows::LOGSOURCE.product, service, categories }
     }
 
     /// The fields as one flat JSON object (first value of a repeated name wins).
@@ -301,15 +304,17 @@ pub enum View<'a> {
 }
 
 impl<'a> View<'a> {
-    /// `family` is the decoder family (`windows`, `cloudtrail`, `okta`, `zeek`, `json`).
-    pub fn new(family: &str, value: &'a Value, zeek_log: Option<&'a str>) -> (View<'a>, EventSource<'a>) {
-        if family == "windows"
+    /// `family` is the decoder family (`windows`, `cloudtrail`, `okta`, `zeek`, `github`, `json` …);
+    /// `log_name` the record's log name, for decoders routed by it (Zeek).
+    pub fn new(family: &str, value: &'a Value, log_name: Option<&'a str>) -> (View<'a>, EventSource<'a>) {
+        let ls = vigil_decode::registry::by_family(family).map_or(LogSource::NONE, |d| d.logsource());
+        if ls.service == Service::WindowsChannel
             && let Some(w) = WinView::new(value)
         {
             let src = w.source();
             return (View::Windows(w), src);
         }
-        (View::Json(JsonEvent::borrow(value)), route::non_windows_source(family, zeek_log))
+        (View::Json(JsonEvent::borrow(value)), route::source_of(ls, log_name))
     }
 }
 

@@ -1,0 +1,162 @@
+//! Routing follows the decoder registry: every decoder's sample record is routed to the Sigma
+//! logsource its registry entry declares, a rule naming that logsource is never idle, and a
+//! GitHub audit rule written the way SigmaHQ's are sees GitHub records under their own field
+//! names and nothing else.
+
+use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
+use vigil_detect::route::{RouteKey, unroutable, windows_service};
+use vigil_detect::view::View;
+use vigil_detect::{Detector, DetectorOptions, RulePack};
+
+#[test]
+fn every_decoders_sample_routes_to_its_registered_logsource() {
+    for d in DECODERS {
+        let n = d.name();
+        let ls = d.logsource();
+        let name = format!("{n}.json");
+        let mut seen = 0;
+        scan_unit(&name, d.sample().as_bytes(), &Options::default(), &mut |s| {
+            let Scanned::Record(r) = s else { panic!("{n}: sample quarantined") };
+            seen += 1;
+            let (view, src) = View::new(r.family(), r.value(), r.log_name());
+            assert_eq!(src.product, ls.product, "{n}: product");
+            match ls.service {
+                Service::Fixed(s) => assert_eq!(src.service, Some(s), "{n}"),
+                Service::LogName => {
+                    assert!(src.service.is_some(), "{n}: routed by its log name");
+                    assert_eq!(src.service, r.log_name(), "{n}");
+                }
+                Service::None => assert_eq!(src.service, None, "{n}"),
+                Service::WindowsChannel => {
+                    assert!(matches!(view, View::Windows(_)), "{n}: read as a Windows event");
+                    let channel = view.flat_json().get("Channel").and_then(|c| c.as_str().map(str::to_string));
+                    assert_eq!(
+                        src.service,
+                        channel.as_deref().and_then(windows_service),
+                        "{n}: service of the channel"
+                    );
+                    assert!(src.service.is_some(), "{n}");
+                }
+            }
+            match ls.category {
+                Some(c) => assert!(src.categories.contains(&c), "{n}"),
+                None if ls.service != Service::WindowsChannel => assert!(src.categories.is_empty(), "{n}"),
+                None => {}
+            }
+        });
+        assert_eq!(seen, 1, "{n}");
+    }
+}
+
+#[test]
+fn a_rule_for_any_registered_logsource_is_routable() {
+    for d in DECODERS {
+        let ls = d.logsource();
+        let service = match ls.service {
+            Service::Fixed(s) => Some(s.to_string()),
+            Service::LogName => Some("conn".to_string()),
+            Service::WindowsChannel => Some("security".to_string()),
+            Service::None => None,
+        };
+        let key =
+            RouteKey { product: ls.product.map(str::to_string), service, category: ls.category.map(str::to_string) };
+        assert_eq!(unroutable(&key), None, "{}: {key}", d.name());
+    }
+    let other = RouteKey { product: Some("github".into()), service: Some("webhook".into()), category: None };
+    let why = unroutable(&other).expect("no decoder gives github/webhook");
+    assert!(why.contains("'audit'") && why.contains("'webhook'"), "{why}");
+}
+
+/// As SigmaHQ's `rules/application/github/audit/github_new_org_member.yml` has it.
+const GITHUB_NEW_MEMBER: &str = r#"
+title: New Github Organization Member Added
+id: 3908d64a-3c06-4091-b503-b3a94424533b
+status: test
+logsource:
+    product: github
+    service: audit
+detection:
+    selection:
+        action:
+            - 'org.add_member'
+            - 'org.join'
+    condition: selection
+level: informational
+"#;
+
+const GITHUB_BY_FIELDS: &str = r#"
+title: A repository of one organization destroyed by one actor
+id: 44444444-4444-4444-4444-444444444444
+logsource:
+    product: github
+    service: audit
+detection:
+    selection:
+        action: repo.destroy
+        actor: octocat
+        org: acme-corp
+        repo|endswith: /secrets
+        actor_location.country_code: DE
+    condition: selection
+level: high
+"#;
+
+const CLOUDTRAIL_ANY: &str = r#"
+title: Any CloudTrail call
+id: 55555555-5555-5555-5555-555555555555
+logsource:
+    product: aws
+    service: cloudtrail
+detection:
+    selection:
+        eventName|exists: true
+    condition: selection
+level: low
+"#;
+
+#[test]
+fn github_rules_see_github_records_under_their_own_field_names() {
+    let mut pack = RulePack::default();
+    for (i, t) in [GITHUB_NEW_MEMBER, GITHUB_BY_FIELDS, CLOUDTRAIL_ANY].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    let s = pack.summary();
+    assert_eq!((s.active, s.idle), (3, 0), "{s:?}");
+    let det = Detector::new(&pack, DetectorOptions::default());
+
+    let github = |line: &str| line.to_string();
+    let lines = [
+        // The registry's sample: org.add_member.
+        github(DECODERS.iter().find(|d| d.name() == "github").unwrap().sample()),
+        github(
+            r#"{"@timestamp":1706799491000,"_document_id":"x1","action":"repo.destroy","actor":"octocat","actor_location":{"country_code":"DE"},"org":"acme-corp","repo":"acme-corp/secrets"}"#,
+        ),
+        // Same action from a CloudTrail record: a GitHub rule must not see it.
+        r#"{"eventVersion":"1.08","eventTime":"2024-05-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","action":"org.add_member","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"}}"#.to_string(),
+    ];
+    let mut fired: Vec<(usize, String)> = Vec::new();
+    let data = lines.join("\n");
+    let mut occ = vigil_decode::Occurrences::default();
+    let mut i = 0;
+    scan_unit("audit.json", data.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            for a in h.alerts {
+                fired.push((i, a.rule.id.clone()));
+            }
+        }
+        i += 1;
+    });
+    fired.sort();
+    assert_eq!(
+        fired,
+        vec![
+            (0, "3908d64a-3c06-4091-b503-b3a94424533b".to_string()),
+            (1, "44444444-4444-4444-4444-444444444444".to_string()),
+            (2, "55555555-5555-5555-5555-555555555555".to_string()),
+        ]
+    );
+}
