@@ -131,7 +131,7 @@ impl App {
         args: &str,
         outcome: std::result::Result<(), String>,
     ) -> Result<()> {
-        if !self.dir.state_db().exists() {
+        if !self.dir.has_store() {
             return Ok(());
         }
         let (result, detail) = match outcome {

@@ -21,7 +21,7 @@ use vigil_detect::{Alert, Correlator, Detector, Hits, Pending};
 use vigil_lake::LakeWriter;
 use vigil_model::{Event, QuarantineRecord};
 use vigil_source::{Limits, Unit};
-use vigil_store::{AlertRow, BehaviorRow, Commit, LakeFileRow, SourceCheckpoint, SqliteStore, StateStore};
+use vigil_store::{AlertRow, BehaviorRow, Commit, LakeFileRow, SourceCheckpoint, StateStore};
 
 pub mod detect;
 
@@ -67,32 +67,7 @@ fn lock_data_dir(dir: &DataDir) -> Result<std::fs::File, PipelineError> {
     }
 }
 
-/// Where Vigil keeps everything: `lake/` (Parquet) and `state.db` (SQLite).
-#[derive(Debug, Clone)]
-pub struct DataDir {
-    root: PathBuf,
-}
-
-impl DataDir {
-    pub fn new(root: impl Into<PathBuf>) -> DataDir {
-        DataDir { root: root.into() }
-    }
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-    pub fn lake(&self) -> PathBuf {
-        self.root.join("lake")
-    }
-    pub fn state_db(&self) -> PathBuf {
-        self.root.join("state.db")
-    }
-    /// Creates the directory and opens the embedded state store.
-    pub fn open_store(&self) -> Result<SqliteStore, PipelineError> {
-        std::fs::create_dir_all(&self.root)
-            .map_err(|e| PipelineError::DataDir { path: self.root.display().to_string(), message: e.to_string() })?;
-        Ok(SqliteStore::open(&self.state_db())?)
-    }
-}
+pub use vigil_store::DataDir;
 
 /// Progress, as seen by a progress bar.
 #[derive(Debug, Default)]

@@ -1,15 +1,17 @@
 //! The state store: what Vigil remembers between runs, outside the lake.
 //!
 //! Owns: the [`StateStore`] trait every caller uses (runs, the event-id dedupe set, committed lake
-//! files, source checkpoints, the quarantine), its versioned migrations, and [`SqliteStore`], the
-//! embedded default. The trait speaks only in plain types so a PostgreSQL implementation can
+//! files, source checkpoints, the quarantine), its versioned migrations, [`SqliteStore`], the
+//! embedded default, and the [`DataDir`] layout that hands the store out. The trait speaks only in plain types so a PostgreSQL implementation can
 //! follow without touching callers.
 //!
 //! Must not: decode records, write Parquet, or decide policy (what is a duplicate is the event
 //! id's business; the store only remembers ids).
 
+mod datadir;
 mod sqlite;
 
+pub use datadir::DataDir;
 pub use sqlite::SqliteStore;
 
 use serde::{Deserialize, Serialize};
