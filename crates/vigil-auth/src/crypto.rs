@@ -4,7 +4,6 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use sha2::{Digest, Sha256};
 
 use crate::{AuthError, Result, Session};
 
@@ -17,7 +16,7 @@ pub(crate) fn random_hex(n: usize) -> String {
 
 /// SHA-256 of `s`, as lowercase hex.
 pub(crate) fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
+    vigil_model::sha256_hex(s.as_bytes())
 }
 
 /// Whether `a` and `b` are equal, taking time that depends only on their lengths.

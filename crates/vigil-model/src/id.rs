@@ -14,6 +14,12 @@ use std::fmt;
 #[serde(transparent)]
 pub struct EventId(String);
 
+/// SHA-256 of bytes as lowercase hex: the one digest helper every crate shares (content
+/// addresses in the vault, token and session hashes, request signing, audit details).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 impl EventId {
     /// Id of a record given as canonical bytes, within a record family (e.g. `cloudtrail`).
     pub fn of_bytes(family: &str, canonical: &[u8]) -> EventId {

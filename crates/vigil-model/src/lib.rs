@@ -22,6 +22,6 @@ pub use alert::{
 };
 pub use class::{Category, OcsfClass, account_change, api, authentication, file, group, process};
 pub use event::*;
-pub use id::{EventId, canonical_json};
+pub use id::{EventId, canonical_json, sha256_hex};
 pub use label::{Label, read_labels};
 pub use time::{format_day, format_rfc3339_ms, parse_time, parse_time_value};

@@ -487,11 +487,7 @@ pub fn audit(store: &mut dyn StateStore, e: &AuditEntry) -> Result<()> {
     Ok(())
 }
 
-/// SHA-256 of bytes, hex.
-pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(data))
-}
+pub use vigil_model::sha256_hex;
 
 /// Merges case `from` into case `into` (incidents, alerts, comments, tasks; `from` is closed as
 /// merged), both stored with one audit entry.

@@ -52,7 +52,4 @@ impl VaultError {
 
 pub type Result<T> = std::result::Result<T, VaultError>;
 
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    vigil_evidence::packet::sha256_hex(bytes)
-}
+pub use vigil_model::sha256_hex;
