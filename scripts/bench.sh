@@ -2,13 +2,13 @@
 # Reproduces the figures in BENCHMARKS.md: a release build, then each corpus through
 # `vigil bench ingest` (parse-only floor, decode only, full ingest; one and two threads),
 # the simulator's size run, and the demo's wall time.
-#   VIGIL_CORPUS=../shared/data scripts/bench.sh            # everything
-#   VIGIL_CORPUS=../shared/data scripts/bench.sh detect     # detection only
+#   VIGIL_CORPUS=/path/to/corpora scripts/bench.sh            # everything
+#   VIGIL_CORPUS=/path/to/corpora scripts/bench.sh detect     # detection only
 # The detection section compares against the rsigma CLI (`cargo install rsigma --version 0.23.0
 # --no-default-features --features evtx`); set RSIGMA to its path if it is not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-C="${VIGIL_CORPUS:?set VIGIL_CORPUS to the corpus folder (../shared/data)}"
+C="${VIGIL_CORPUS:?set VIGIL_CORPUS to the folder that holds the corpora}"
 cargo build --release -p vigil-cli
 V="${CARGO_TARGET_DIR:-target}/release/vigil"
 scratch="$(mktemp -d)"

@@ -1,4 +1,4 @@
-//! The roles and what each may do (PRODUCT.md §3.14).
+//! The roles and what each may do (the "Roles" table of ARCHITECTURE.md).
 
 use std::fmt;
 use std::str::FromStr;
@@ -153,7 +153,7 @@ impl fmt::Display for Permission {
     }
 }
 
-/// What a role may do. Admin holds everything; the rest follow PRODUCT.md §3.14.
+/// What a role may do. Admin holds everything; the rest follow the "Roles" table of ARCHITECTURE.md.
 pub fn permissions(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {

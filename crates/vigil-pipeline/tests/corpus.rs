@@ -1,5 +1,5 @@
-//! Integration tests over the real public corpora in `$VIGIL_CORPUS` (CI points it at
-//! `../shared/data`). Without the variable every test here says it is skipping and passes; with it,
+//! Integration tests over the real public corpora in `$VIGIL_CORPUS` (CI sets it when the corpora
+//! sit beside the checkout). Without the variable every test here says it is skipping and passes; with it,
 //! a missing file is a failure. Counts are exact: a change that moves one must explain it.
 
 use std::collections::BTreeMap;

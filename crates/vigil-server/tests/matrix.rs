@@ -1,5 +1,5 @@
 //! The authorization matrix: every route the router serves, called by every role (through an
-//! API token) and by an anonymous caller, against a table written by hand from PRODUCT.md §3.14.
+//! API token) and by an anonymous caller, against a table written by hand from the roles in ARCHITECTURE.md.
 //! The routes come from `vigil_server::routes()`, which the router is built from: a new route
 //! without a row here fails the test.
 
