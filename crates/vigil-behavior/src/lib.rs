@@ -36,3 +36,37 @@ pub fn builtin() -> Result<BehaviorPack, Vec<LoadError>> {
     }
     if errors.is_empty() { Ok(pack) } else { Err(errors) }
 }
+
+/// DETECTIONS.md's table of the built-in behavioral detections: one row each (id, title, kind,
+/// level, ATT&CK techniques) in the order of [`BUILTIN`]. A file that does not load is listed by
+/// its errors instead. Ends with a newline.
+pub fn builtin_markdown() -> String {
+    let mut out = String::from("| id | title | kind | level | ATT&CK |\n|---|---|---|---|---|\n");
+    for (name, text) in BUILTIN {
+        match format::parse(name, text) {
+            Ok(pack) => {
+                for d in &pack.detections {
+                    let techniques = if d.techniques.is_empty() { "—".to_string() } else { d.techniques.join(", ") };
+                    out.push_str(&format!(
+                        "| `{}` | {} | behavioral (`{}`) | {} | {techniques} |\n",
+                        d.id,
+                        cell(&d.title),
+                        d.kind.name(),
+                        d.level.as_str()
+                    ));
+                }
+            }
+            Err(errors) => {
+                for e in errors {
+                    out.push_str(&format!("| — | {} | not loaded | — | — |\n", cell(&e.to_string())));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

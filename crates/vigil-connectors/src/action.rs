@@ -52,6 +52,8 @@ pub trait Action: Send + Sync {
     fn name(&self) -> &'static str;
     fn class(&self) -> ActionClass;
     fn summary(&self) -> &'static str;
+    /// The vendor API it calls, in a few words (RESPONSE.md's connector table shows it).
+    fn api(&self) -> &'static str;
     fn required_inputs(&self) -> &'static [&'static str];
     fn required_secrets(&self) -> &'static [&'static str];
     /// The exact calls `execute` would make (method, URL, headers, body), for dry-run;

@@ -23,6 +23,7 @@ pub mod util;
 
 mod action;
 mod actions;
+mod docs;
 mod http;
 mod secrets;
 
@@ -34,6 +35,7 @@ pub use action::{
     ACCESS_TOKEN_PLACEHOLDER, Action, ActionContext, ActionOutcome, CallRecord, DEFAULT_MAX_RETRIES, DEFAULT_MAX_WAIT,
     IDEMPOTENCY_KEY_PLACEHOLDER,
 };
+pub use docs::actions_markdown;
 pub use http::{HttpRequest, HttpResponse, HttpTransport, Transport};
 pub use secrets::{ENV_PREFIX, Secrets, load_settings};
 

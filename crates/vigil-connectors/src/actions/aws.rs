@@ -132,6 +132,7 @@ impl Action for DeactivateAccessKey {
         "aws.deactivate_access_key",
         Contain,
         "Set an IAM user's access key to Inactive (UpdateAccessKey)",
+        api: "AWS IAM `UpdateAccessKey`, Signature Version 4",
         inputs: ["user_name", "access_key_id"],
         secrets: ["aws_access_key_id", "aws_secret_access_key"]
     );
@@ -167,6 +168,7 @@ impl Action for ActivateAccessKey {
         "aws.activate_access_key",
         Contain,
         "Set an IAM user's access key to Active (UpdateAccessKey)",
+        api: "AWS IAM `UpdateAccessKey`, Signature Version 4",
         inputs: ["user_name", "access_key_id"],
         secrets: ["aws_access_key_id", "aws_secret_access_key"]
     );

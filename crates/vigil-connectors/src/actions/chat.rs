@@ -45,6 +45,7 @@ impl Action for SlackWebhook {
         "slack.webhook",
         Notify,
         "Post a message to Slack through an incoming webhook",
+        api: "incoming webhooks",
         inputs: ["text"],
         secrets: ["slack_webhook_url"]
     );
@@ -78,6 +79,7 @@ impl Action for TeamsWebhook {
         "teams.webhook",
         Notify,
         "Post a card to a Microsoft Teams channel through a webhook",
+        api: "incoming webhooks",
         inputs: ["text"],
         secrets: ["teams_webhook_url"]
     );

@@ -92,6 +92,7 @@ impl Action for ContainHost {
         "crowdstrike.contain_host",
         Contain,
         "Network-contain a host with CrowdStrike Falcon",
+        api: "Falcon `devices-actions/v2`, OAuth2",
         inputs: ["device_id"],
         secrets: ["crowdstrike_client_id", "crowdstrike_client_secret"]
     );
@@ -127,6 +128,7 @@ impl Action for LiftContainment {
         "crowdstrike.lift_containment",
         Contain,
         "Lift CrowdStrike Falcon network containment from a host",
+        api: "Falcon `devices-actions/v2`, OAuth2",
         inputs: ["device_id"],
         secrets: ["crowdstrike_client_id", "crowdstrike_client_secret"]
     );
@@ -189,6 +191,7 @@ impl Action for FindDevice {
         "crowdstrike.find_device",
         Read,
         "Find a host's CrowdStrike Falcon device id by its host name",
+        api: "Falcon `devices/queries/devices/v1` with an FQL `hostname:'…'` filter (full and short name; never guesses between two)",
         inputs: ["hostname"],
         secrets: ["crowdstrike_client_id", "crowdstrike_client_secret"]
     );

@@ -125,6 +125,7 @@ impl Action for IsolateMachine {
         "defender.isolate_machine",
         Contain,
         "Isolate a device from the network with Microsoft Defender for Endpoint",
+        api: "Defender for Endpoint `isolate`/`unisolate`, OAuth2",
         inputs: ["machine_id"],
         secrets: ["defender_client_id", "defender_client_secret"]
     );
@@ -166,6 +167,7 @@ impl Action for ReleaseMachine {
         "defender.release_machine",
         Contain,
         "Release a device from Microsoft Defender for Endpoint isolation",
+        api: "Defender for Endpoint `isolate`/`unisolate`, OAuth2",
         inputs: ["machine_id"],
         secrets: ["defender_client_id", "defender_client_secret"]
     );

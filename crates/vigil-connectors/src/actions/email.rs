@@ -107,6 +107,7 @@ impl Action for Smtp {
         "email.smtp",
         Notify,
         "Send a plain-text email through an SMTP server",
+        api: "SMTP (STARTTLS by default; implicit TLS or none when configured)",
         inputs: ["to", "subject", "body"],
         secrets: []
     );

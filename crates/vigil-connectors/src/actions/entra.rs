@@ -47,6 +47,7 @@ impl Action for RevokeSessions {
         "entra.revoke_sessions",
         Destructive,
         "Revoke every refresh token and session cookie of an Entra ID user (revokeSignInSessions)",
+        api: "Microsoft Graph `revokeSignInSessions`, OAuth2 client credentials",
         inputs: ["user"],
         secrets: ["entra_client_id", "entra_client_secret"]
     );
@@ -133,6 +134,7 @@ impl Action for DisableAccount {
         "entra.disable_account",
         Contain,
         "Disable an Entra ID account (accountEnabled = false)",
+        api: "Microsoft Graph `PATCH /users/{id}` `accountEnabled`",
         inputs: ["user"],
         secrets: ["entra_client_id", "entra_client_secret"]
     );
@@ -168,6 +170,7 @@ impl Action for EnableAccount {
         "entra.enable_account",
         Contain,
         "Enable an Entra ID account (accountEnabled = true)",
+        api: "Microsoft Graph `PATCH /users/{id}` `accountEnabled`",
         inputs: ["user"],
         secrets: ["entra_client_id", "entra_client_secret"]
     );

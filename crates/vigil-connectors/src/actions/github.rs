@@ -59,6 +59,7 @@ impl Action for CreateIssue {
         "github.create_issue",
         Notify,
         "Open a GitHub issue (once per idempotency key, marked in the body)",
+        api: "GitHub REST issues",
         inputs: ["summary"],
         secrets: ["github_token"]
     );

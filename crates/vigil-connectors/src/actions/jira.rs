@@ -98,6 +98,7 @@ impl Action for CreateIssue {
         "jira.create_issue",
         Notify,
         "Open a Jira issue (once per idempotency key)",
+        api: "Jira Cloud REST v3, basic auth with an API token",
         inputs: ["summary"],
         secrets: ["jira_email", "jira_api_token"]
     );

@@ -20,7 +20,7 @@ use crate::action::{ACCESS_TOKEN_PLACEHOLDER, Session, Vendor};
 use crate::util::{encode, link_next, same_origin_link};
 use crate::{Action, ConnectorError, HttpRequest, HttpResponse};
 
-/// Every action.
+/// Every action, grouped by vendor (the order of [`crate::actions_markdown`]'s table).
 pub(crate) fn all() -> Vec<Box<dyn Action>> {
     vec![
         Box::new(okta::SuspendUser),
@@ -49,7 +49,7 @@ pub(crate) fn all() -> Vec<Box<dyn Action>> {
 
 /// The metadata methods and `plan` (as `plan_keyed` with the placeholder key).
 macro_rules! action_meta {
-    ($name:literal, $class:ident, $summary:literal, inputs: [$($input:literal),* $(,)?], secrets: [$($secret:literal),* $(,)?]) => {
+    ($name:literal, $class:ident, $summary:literal, api: $api:literal, inputs: [$($input:literal),* $(,)?], secrets: [$($secret:literal),* $(,)?]) => {
         fn name(&self) -> &'static str {
             $name
         }
@@ -58,6 +58,9 @@ macro_rules! action_meta {
         }
         fn summary(&self) -> &'static str {
             $summary
+        }
+        fn api(&self) -> &'static str {
+            $api
         }
         fn required_inputs(&self) -> &'static [&'static str] {
             &[$($input),*]

@@ -65,6 +65,7 @@ impl Action for SuspendUser {
         "okta.suspend_user",
         Contain,
         "Suspend an Okta user (sign-in blocked, sessions kept, reversible)",
+        api: "Okta Users lifecycle, `SSWS` token",
         inputs: ["user"],
         secrets: ["okta_token"]
     );
@@ -109,6 +110,7 @@ impl Action for UnsuspendUser {
         "okta.unsuspend_user",
         Contain,
         "Return a suspended Okta user to ACTIVE",
+        api: "Okta Users lifecycle, `SSWS` token",
         inputs: ["user"],
         secrets: ["okta_token"]
     );
@@ -158,6 +160,7 @@ impl Action for ClearSessions {
         "okta.clear_sessions",
         Destructive,
         "End every Okta session of a user (optionally revoking OAuth tokens too)",
+        api: "Okta Users sessions",
         inputs: ["user"],
         secrets: ["okta_token"]
     );
@@ -201,6 +204,7 @@ impl Action for ResetFactors {
         "okta.reset_factors",
         Destructive,
         "Reset every enrolled MFA factor of an Okta user",
+        api: "Okta Users factors and lifecycle",
         inputs: ["user"],
         secrets: ["okta_token"]
     );

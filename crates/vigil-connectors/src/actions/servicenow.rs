@@ -52,6 +52,7 @@ impl Action for CreateIncident {
         "servicenow.create_incident",
         Notify,
         "Open a ServiceNow incident (once per idempotency key, kept in correlation_id)",
+        api: "ServiceNow Table API",
         inputs: ["summary"],
         secrets: ["servicenow_username", "servicenow_password"]
     );

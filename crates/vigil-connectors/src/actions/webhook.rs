@@ -24,6 +24,7 @@ impl Action for SignedWebhook {
         "webhook.signed",
         Notify,
         "POST a JSON payload to a webhook, signed with HMAC-SHA256 (X-Vigil-Signature)",
+        api: "JSON POST signed with HMAC-SHA256 (`X-Vigil-Signature: sha256=…` over `timestamp.body`)",
         inputs: ["payload"],
         secrets: ["webhook_secret"]
     );
