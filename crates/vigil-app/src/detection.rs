@@ -9,6 +9,7 @@ use std::sync::Arc;
 use vigil_behavior::BehaviorPack;
 use vigil_detect::exceptions::Expired;
 use vigil_detect::{Detector, DetectorOptions, Level, RulePack};
+use vigil_vault::compliance::DetectionRef;
 
 use crate::{AppError, Result};
 
@@ -105,6 +106,38 @@ impl DetectionConfig {
             }
         }
         Ok((!pack.detections.is_empty()).then_some(pack))
+    }
+
+    /// The detections this configuration loads — Sigma rules, correlations and behavioral
+    /// detections — as the compliance coverage report needs them.
+    pub fn detection_refs(&self) -> Result<Vec<DetectionRef>> {
+        let pack = self.rules()?.pack;
+        let behavior = self.behavior_pack()?.unwrap_or_default();
+        let tactics_of = |tags: &[String]| -> Vec<String> {
+            tags.iter()
+                .filter_map(|t| t.strip_prefix("attack."))
+                .filter(|t| !t.starts_with('t'))
+                .map(str::to_string)
+                .collect()
+        };
+        let mut out = Vec::new();
+        for info in pack.rules.iter().map(|r| &r.info).chain(pack.correlations.iter().map(|c| &c.info)) {
+            out.push(DetectionRef {
+                id: info.id.clone(),
+                title: info.title.clone(),
+                tactics: tactics_of(&info.tags),
+                controls: vec![],
+            });
+        }
+        for d in &behavior.detections {
+            out.push(DetectionRef {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                tactics: vec![],
+                controls: d.controls.clone(),
+            });
+        }
+        Ok(out)
     }
 
     /// Everything detection needs, loaded.

@@ -19,9 +19,13 @@ pub mod auditor;
 pub mod caller;
 pub mod cases;
 pub mod detection;
+pub mod evidence;
 pub mod hunts;
 pub mod ingest;
+pub mod pilot;
+pub mod reports;
 pub mod respond;
+pub mod tuning;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -147,7 +151,4 @@ impl App {
     }
 }
 
-/// SHA-256 of bytes, as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    vigil_vault::sha256_hex(bytes)
-}
+pub use vigil_model::sha256_hex;

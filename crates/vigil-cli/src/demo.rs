@@ -1,20 +1,22 @@
 //! `vigil simulate` and `vigil demo`: the pilot on a simulated company, in one command.
 //!
-//! The demo runs every stage Vigil has, in pipeline order, on data it generates itself, and says
-//! where to look. Each stage added to Vigil adds its step here.
+//! The demo runs the pilot ([`vigil_app::pilot`]): every stage Vigil has, in pipeline order, on
+//! data it generates itself. What it prints, as a story or as JSON, is rendered from the pilot's
+//! report alone, and it says where to look. Each stage added to Vigil adds its step there.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
-use vigil_model::EventId;
-use vigil_pipeline::{DataDir, IngestOptions, IngestReport, Progress};
+use vigil_app::pilot::{HuntOutcome, IsolationOutcome, PilotConfig, PilotReport, PilotRun, RollbackStatus};
+use vigil_pipeline::Progress;
 use vigil_sim::{ScenarioKind, SimConfig, SimSummary};
-use vigil_store::StateStore;
 
 use crate::output;
 
@@ -97,64 +99,6 @@ pub fn simulate(args: &SimArgs, out: &Path, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-/// The demo's on-call roster: who takes new cases, by team.
-fn demo_roster() -> vigil_queue::Roster {
-    let mut teams = std::collections::BTreeMap::new();
-    teams.insert("identity".to_string(), vec!["maya.iam".to_string(), "omar.iam".to_string()]);
-    teams.insert("cloud".to_string(), vec!["lena.cloud".to_string(), "raj.cloud".to_string()]);
-    teams.insert("endpoint".to_string(), vec!["sam.edr".to_string(), "kim.edr".to_string()]);
-    vigil_queue::Roster { teams }
-}
-
-/// What the labels say, and whether every labeled event reached the lake.
-fn check_labels(labels: &[vigil_detect::eval::Label], path: &Path, store: &mut dyn StateStore) -> Result<Value> {
-    let mut ids = Vec::new();
-    let mut by_scenario: BTreeMap<String, u64> = BTreeMap::new();
-    for l in labels {
-        *by_scenario.entry(l.scenario.clone()).or_default() += 1;
-        for id in &l.event_ids {
-            match EventId::parse(id) {
-                Some(id) => ids.push(id),
-                None => bail!("{}: instance {}: bad event id {id}", path.display(), l.instance),
-            }
-        }
-    }
-    let unseen = store.unseen(&ids)?;
-    let missing = unseen.iter().filter(|u| **u).count();
-    Ok(json!({
-        "instances": labels.len(),
-        "by_scenario": by_scenario,
-        "labeled_events": ids.len(),
-        "labeled_events_in_lake": ids.len() - missing,
-    }))
-}
-
-/// Hunting queries the demo runs to show the lake; each is a plain SQL statement a user can rerun.
-const HUNTS: &[(&str, &str)] = &[
-    ("events per OCSF class", "SELECT class_name, count(*) AS events FROM events GROUP BY 1 ORDER BY 2 DESC"),
-    (
-        "most MFA push denials per user (push bombing shows up here)",
-        "SELECT actor_user_name AS user, count(*) AS denials FROM events \
-         WHERE metadata_event_code = 'user.mfa.okta_verify.deny_push' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
-    ),
-    (
-        "sign-ins from the most countries per user",
-        "SELECT user_name AS user, count(DISTINCT src_country) AS countries FROM authentication \
-         WHERE src_country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
-    ),
-    (
-        "shadow-copy deletion and recovery tampering (ransomware precursor)",
-        "SELECT device_hostname AS host, process_cmd_line AS command FROM process_activity \
-         WHERE lower(process_cmd_line) LIKE '%shadow%delete%' OR lower(process_cmd_line) LIKE '%delete%shadow%' \
-         OR lower(process_cmd_line) LIKE '%recoveryenabled%' ORDER BY time LIMIT 5",
-    ),
-    (
-        "AWS calls by the root user",
-        "SELECT cloud_account_uid AS account, api_operation AS operation, count(*) AS calls FROM events \
-         WHERE actor_user_type = 'Root' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5",
-    ),
-];
-
 pub struct DemoArgs {
     pub dir: PathBuf,
     pub sim: SimArgs,
@@ -171,399 +115,406 @@ pub struct DemoOutcome {
     pub secrets: Option<PathBuf>,
 }
 
+/// Runs the pilot ([`vigil_app::pilot`]) and prints what it did: the story, or the report as JSON.
 pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<DemoOutcome> {
-    let started = Instant::now();
-    let dir = &args.dir;
-    let sim_dir = dir.join("sim");
-    let data_dir = dir.join("data");
-    // The demo owns DIR: a previous demo's data directory is replaced, nothing else is touched.
-    if data_dir.exists() {
-        if !data_dir.join("state.db").exists() && std::fs::read_dir(&data_dir)?.next().is_some() {
-            bail!("{} exists and is not a Vigil data directory; choose another --dir", data_dir.display());
+    let progress = Arc::new(Progress::default());
+    let cfg = PilotConfig {
+        dir: args.dir.clone(),
+        sim: args.sim.config()?,
+        threads: args.threads,
+        rules: args.rules.clone(),
+        progress: Some(progress.clone()),
+    };
+    let bar = RefCell::new(show_progress.then(|| ingest_bar(progress.clone())));
+    // The bar draws only while ingest runs: the next step's message puts it away.
+    let stop_bar = || {
+        if progress.bytes_total.load(Ordering::Relaxed) > 0
+            && let Some((handle, stop)) = bar.borrow_mut().take()
+        {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
         }
-        std::fs::remove_dir_all(&data_dir).with_context(|| format!("clearing {}", data_dir.display()))?;
-    }
+    };
     let say = |s: &str| {
+        stop_bar();
         if !json_out {
             eprintln!("{s}");
         }
     };
-
-    // 1. Simulate the company.
-    let cfg = args.sim.config()?;
-    say(&format!("[1/8] simulating {} users × {} days (seed {}) …", cfg.users, cfg.days, cfg.seed));
-    let t = Instant::now();
-    let sim = vigil_sim::simulate(&cfg, &sim_dir).with_context(|| format!("simulating into {}", sim_dir.display()))?;
-    let sim_secs = t.elapsed().as_secs_f64();
-
-    // 2. Ingest its logs: decode, normalize to OCSF, detect, write the lake and the state store.
-    let rule_args = crate::detect::RuleArgs {
-        rules: args.rules.clone(),
-        exceptions: Vec::new(),
-        no_builtin: false,
-        min_level: vigil_detect::Level::Informational,
-        behavior: Vec::new(),
-    };
-    let (detector, pack) = rule_args.detector()?;
-    let behavior = rule_args.behavior_pack()?;
-    let pack_summary = pack.summary();
-    say(&format!(
-        "[2/8] ingesting {} records with {} rules active ({} loaded) …",
-        sim.events,
-        detector.active_rules(),
-        pack_summary.rules + pack_summary.correlations
-    ));
-    let dd = DataDir::new(&data_dir);
-    let progress = Arc::new(Progress::default());
-    let opts = IngestOptions {
-        threads: args.threads,
-        progress: Some(progress.clone()),
-        args: "vigil demo".into(),
-        detector: Some(Arc::new(detector)),
-        behavior: behavior.clone(),
-        ..IngestOptions::default()
-    };
-    let bar = show_progress.then(|| output::progress_bar(progress.clone()));
-    // The vendor logs only: labels.jsonl and inventory.json are ground truth and context, not logs.
-    let logs: Vec<PathBuf> =
-        ["okta", "aws", "windows", "zeek"].iter().map(|d| sim_dir.join(d)).filter(|p| p.exists()).collect();
-    let report = vigil_pipeline::ingest(&dd, &logs, &opts);
-    if let Some((bar, stop)) = bar {
+    let run = vigil_app::pilot::run_pilot(cfg, &say);
+    if let Some((handle, stop)) = bar.borrow_mut().take() {
         stop.store(true, Ordering::Relaxed);
-        let _ = bar.join();
+        let _ = handle.join();
     }
-    let report: IngestReport = report.context("ingesting the simulated logs")?;
-    let mut store = dd.open_store()?;
-    let labels_path = sim_dir.join(&sim.labels_path);
-    let label_list = vigil_detect::eval::read_labels(
-        &std::fs::read_to_string(&labels_path).with_context(|| labels_path.display().to_string())?,
-    )
-    .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
-    let labels = check_labels(&label_list, &labels_path, &mut store)?;
+    let PilotRun { report, sandbox } = run.context("running the pilot")?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", story(&report));
+    }
+    Ok(DemoOutcome {
+        sandbox,
+        connectors: Some(PathBuf::from(&report.response.connectors)),
+        secrets: Some(PathBuf::from(&report.response.secrets)),
+    })
+}
 
-    // 3. The alerts detection raised as the events arrived, against the ground truth.
-    say("[3/8] reading the alerts …");
-    let alerts = vigil_queue::stored_alerts(&store)?;
-    let scored = vigil_detect::eval::evaluate(&label_list, &alerts);
-
-    // 4. Triage: the inventory, a triage model learned from the pilot's first weeks of
-    // dispositions (the simulated analyst), incidents with verdicts, cases with owners and SLAs.
-    say("[4/8] triaging: incidents, verdicts, cases …");
-    let now = crate::queue::now_ms();
-    let inv_path = sim_dir.join("inventory.json");
-    let inv_text = std::fs::read_to_string(&inv_path).with_context(|| inv_path.display().to_string())?;
-    vigil_queue::load_inventory(&mut store, &inv_text, "demo", now)?;
-    vigil_queue::set_setting(&mut store, "roster", &demo_roster(), "demo", now)?;
-    // A pilot too small to hold both true and false positives in its first weeks has no model;
-    // triage then decides on the risk score alone, and says so.
-    let model = match vigil_queue::train(&mut store, Some(&label_list), 0.6, 0.02, "demo", now) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            say(&format!("      no triage model: {e}"));
-            None
-        }
-    };
-    let triage = vigil_queue::run(&mut store, now)?;
-    let (queue_eval, _) = vigil_queue::evaluate(&store, &label_list, now)?;
-    let policy = vigil_queue::load(&store)?.policy;
-    let incidents = vigil_queue::incidents(&store)?;
-    let cases = vigil_queue::cases(&store)?;
-    let case_of = |inc: &str| cases.iter().find(|c| c.incidents.iter().any(|i| i == inc));
-
-    // 5. Respond: the pilot playbooks on the queue, against a local sandbox standing in for the
-    // simulated company's Okta, CrowdStrike, Jira and Slack. Tickets open on their own; account
-    // resets and isolations wait for a person; a second demo user approves one of each, and
-    // the isolation is rolled back.
-    say("[5/8] responding: pilot playbooks (ticket, account reset, device isolation) …");
-    let sandbox = vigil_connectors::sandbox::Sandbox::start().context("starting the vendor sandbox")?;
-    for c in &cases {
-        for e in &c.entities {
-            if let Some(u) = e.strip_prefix("user:") {
-                sandbox.seed_user(u, u, "ACTIVE");
-                sandbox.seed_factor(u, "push");
-            } else if let Some(h) = e.strip_prefix("host:") {
-                // Falcon knows hosts by a device id (aid) and their short name.
-                let aid = &vigil_queue::sha256_hex(h.as_bytes())[..32];
-                sandbox.seed_device(aid, h.split('.').next().unwrap_or(h));
+/// A bytes progress bar for ingest: it waits until ingest has counted its bytes, then draws
+/// from the pipeline's counters until `stop` is set.
+fn ingest_bar(p: Arc<Progress>) -> (JoinHandle<()>, Arc<AtomicBool>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let handle = std::thread::spawn(move || {
+        while p.bytes_total.load(Ordering::Relaxed) == 0 {
+            if stop2.load(Ordering::Relaxed) {
+                return;
             }
+            std::thread::sleep(Duration::from_millis(50));
         }
+        let (bar_handle, bar_stop) = output::progress_bar(p);
+        while !stop2.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bar_stop.store(true, Ordering::Relaxed);
+        let _ = bar_handle.join();
+    });
+    (handle, stop)
+}
+
+/// A value's serialized name (`waiting_approval`, `succeeded`, …).
+fn name<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "-".into(),
     }
-    let (rconfig, rsecrets) = (sandbox.config(), sandbox.secrets());
-    let renv = vigil_respond::Env { config: &rconfig, secrets: &rsecrets, now_ms: now };
-    let playbooks = vigil_respond::format::builtin()?;
-    let triggered = vigil_respond::engine::trigger(&mut store, &playbooks, &renv)?;
-    let waiting_on = |store: &vigil_store::SqliteStore, run: &str| -> Result<Option<vigil_respond::Approval>> {
-        Ok(vigil_respond::engine::approvals(store)?
-            .into_iter()
-            .find(|a| a.run_id == run && a.status == vigil_respond::ApprovalStatus::Pending))
+}
+
+fn list(items: &[String], most: usize) -> String {
+    let mut s = items.iter().take(most).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > most {
+        s.push_str(", …");
+    }
+    s
+}
+
+/// What happened to the isolation, in one sentence made of the run as stored.
+fn isolation_line(i: &IsolationOutcome) -> String {
+    let mut s = format!("  device isolation {} on {} ({}): ", i.run, i.case, i.host.as_deref().unwrap_or("-"));
+    match (i.contained, &i.contain_approved_by) {
+        (true, Some(by)) => s.push_str(&format!("contained after {by} approved")),
+        (true, None) => s.push_str("contained"),
+        (false, Some(by)) => s.push_str(&format!("approved by {by} but not contained (run {})", name(&i.status))),
+        (false, None) => s.push_str(&format!("not contained (run {})", name(&i.status))),
+    }
+    let actions =
+        if i.rollback_actions.is_empty() { String::new() } else { format!(" ({})", i.rollback_actions.join(", ")) };
+    let by = i.rollback_requested_by.as_deref().unwrap_or("-");
+    let rest = match i.rollback {
+        RollbackStatus::RolledBack => {
+            let approval = i.rollback_approved_by.as_ref().map(|a| format!(" with {a}'s approval")).unwrap_or_default();
+            format!("; then rolled back{actions} on {by}'s request{approval}")
+        }
+        RollbackStatus::WaitingApproval => format!("; rollback{actions} requested by {by}, waiting for approval"),
+        RollbackStatus::Failed => format!(
+            "; rollback{actions} requested by {by} failed: {}",
+            output::clean(i.rollback_error.as_deref().unwrap_or("no error recorded"))
+        ),
+        RollbackStatus::Denied => format!("; rollback{actions} requested by {by} was denied"),
+        RollbackStatus::Expired => format!("; rollback{actions} requested by {by} expired undecided"),
+        RollbackStatus::NotRolledBack => "; not rolled back".to_string(),
     };
-    let mut response_lines = Vec::new();
-    let tickets: Vec<&vigil_respond::Run> = triggered.iter().filter(|r| r.playbook.id == "ticket-open").collect();
-    let keys: Vec<String> = tickets
+    s.push_str(&rest);
+    s
+}
+
+/// A hunt's rows as a text table: header, rule, at most `most` rows.
+fn hunt_table(h: &HuntOutcome, most: usize) -> Vec<String> {
+    let cell = |row: &Value, col: &str| match row.get(col) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => output::clean(s),
+        Some(v) => v.to_string(),
+    };
+    let rows: Vec<Vec<String>> =
+        h.rows.iter().take(most).map(|r| h.columns.iter().map(|c| cell(r, c)).collect()).collect();
+    let widths: Vec<usize> = h
+        .columns
         .iter()
-        .filter_map(|r| {
-            r.steps[0].outcome.as_ref().and_then(|o| o.output.get("key")).and_then(|k| k.as_str()).map(str::to_string)
-        })
+        .enumerate()
+        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count().min(100)).chain([c.chars().count()]).max().unwrap_or(0))
         .collect();
-    response_lines.push(format!(
-        "  {} tickets opened automatically ({}), one per queued case",
-        keys.len(),
-        keys.iter().take(4).cloned().collect::<Vec<_>>().join(", ") + if keys.len() > 4 { ", …" } else { "" }
-    ));
-    if let Some(r) = triggered
-        .iter()
-        .find(|r| r.playbook.id == "account-reset" && r.status == vigil_respond::RunStatus::WaitingApproval)
-    {
-        let mut n = 0;
-        while let Some(a) = waiting_on(&store, &r.id)? {
-            vigil_respond::engine::approve(
-                &mut store,
-                &a.id,
-                "lead",
-                "takeover confirmed with the user's manager",
-                None,
-                &renv,
-            )?;
-            n += 1;
-        }
-        let done = vigil_respond::engine::load_run(&store, &r.id)?;
-        response_lines.push(format!(
-            "  account reset {} on {} ({}): {n} step(s) approved by lead — {}",
-            done.id,
-            done.case_id,
-            done.inputs["user"].as_str().unwrap_or("-"),
-            done.steps
-                .iter()
-                .map(|s| format!("{} {}", s.id, format!("{:?}", s.status).to_lowercase()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if let Some(r) = triggered
-        .iter()
-        .find(|r| r.playbook.id == "device-isolation" && r.status == vigil_respond::RunStatus::WaitingApproval)
-    {
-        if let Some(a) = waiting_on(&store, &r.id)? {
-            vigil_respond::engine::approve(&mut store, &a.id, "lead", "encryption seen on the host", None, &renv)?;
-        }
-        vigil_respond::engine::rollback(&mut store, &r.id, None, "analyst", &renv)?;
-        if let Some(a) = waiting_on(&store, &r.id)? {
-            vigil_respond::engine::approve(
-                &mut store,
-                &a.id,
-                "lead",
-                "backup job, not ransomware: release",
-                None,
-                &renv,
-            )?;
-        }
-        let done = vigil_respond::engine::load_run(&store, &r.id)?;
-        response_lines.push(format!(
-            "  device isolation {} on {} ({}): contained after lead approved, then rolled back ({}) on analyst's request with lead's approval",
-            done.id,
-            done.case_id,
-            done.inputs["host"].as_str().unwrap_or("-"),
-            done.steps.iter().find_map(|st| st.rollback.as_ref()).map(|rb| format!("{} {}", rb.action, rb.status)).unwrap_or_else(|| "not rolled back".into())
-        ));
-    }
-    let all_runs = vigil_respond::engine::runs(&store)?;
-    let waiting = vigil_respond::engine::approvals(&store)?
-        .iter()
-        .filter(|a| a.status == vigil_respond::ApprovalStatus::Pending)
-        .count();
-    let rate = vigil_respond::engine::automation_rate(&all_runs);
-    response_lines.push(format!(
-        "  {} runs; {waiting} steps waiting in the approvals inbox; automation rate {} ({} of {} steps ran without a person)",
-        all_runs.len(),
-        rate.rate.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "-".into()),
-        rate.automated_steps,
-        rate.total_steps
-    ));
-    let (connectors_path, secrets_path) = sandbox.write_settings(dir).context("writing the sandbox settings")?;
-    let response_json = json!({"runs": all_runs.iter().map(|r| json!({"run": r.id, "playbook": r.playbook.id, "case": r.case_id, "status": r.status, "steps": r.steps.iter().map(|s| json!({"id": s.id, "status": s.status, "automated": s.automated, "rollback": s.rollback.as_ref().map(|rb| &rb.status)})).collect::<Vec<_>>()})).collect::<Vec<_>>(), "waiting_approvals": waiting, "automation": rate, "tickets": keys});
-
-    // 6. The simulated analysts work the queue: each case is acknowledged by its owner, and all
-    // but the last three (by risk) are resolved with the disposition the ground truth gives
-    // (true positive when any of its alerts is on a labeled attack event, else false positive).
-    say("[6/8] the analysts work the queue: acknowledge, resolve with dispositions …");
-    let attack_events: std::collections::BTreeSet<&str> =
-        label_list.iter().flat_map(|l| l.event_ids.iter().map(String::as_str)).collect();
-    let alert_events: BTreeMap<&str, &Vec<String>> = alerts.iter().map(|a| (a.id.as_str(), &a.event_ids)).collect();
-    let mut queue_cases: Vec<String> = Vec::new();
-    for i in incidents.iter().filter(|i| i.queued) {
-        if let Some(c) = case_of(&i.id)
-            && !queue_cases.contains(&c.id)
-        {
-            queue_cases.push(c.id.clone());
-        }
-    }
-    let (mut acked, mut resolved, mut tps) = (0usize, 0usize, 0usize);
-    let work_time = crate::queue::now_ms();
-    for (n, id) in queue_cases.iter().enumerate() {
-        let Some(case) = cases.iter().find(|c| &c.id == id) else { continue };
-        let who = case.owner.clone().unwrap_or_else(|| "maya.iam".into());
-        vigil_queue::with_case(&mut store, id, &who, "case.ack", work_time, |c| {
-            c.acknowledge(&who, work_time).map(|x| format!("new: {x}"))
-        })?;
-        acked += 1;
-        if n + 3 >= queue_cases.len() {
-            continue;
-        }
-        let attack = case.alerts.iter().any(|a| {
-            alert_events.get(a.as_str()).is_some_and(|evs| evs.iter().any(|e| attack_events.contains(e.as_str())))
-        });
-        let d = if attack { vigil_cases::Disposition::TruePositive } else { vigil_cases::Disposition::FalsePositive };
-        let note = if attack { "confirmed attack (simulated analyst)" } else { "benign activity (simulated analyst)" };
-        vigil_queue::with_case(&mut store, id, &who, "case.resolve", work_time, |c| {
-            c.resolve(d, note, &who, work_time).map(|_| d.as_str().to_string())
-        })?;
-        resolved += 1;
-        tps += usize::from(attack);
-    }
-    let work_line = format!(
-        "  {acked} cases acknowledged by their owners; {resolved} resolved ({tps} true positive, {} false positive); {} left open",
-        resolved - tps,
-        acked - resolved
-    );
-
-    // 7. Hunt over the lake.
-    say("[7/8] hunting over the lake …");
-    let engine = vigil_query::QueryEngine::open(&dd.lake())?;
-    let mut hunts = Vec::new();
-    for (title, sql) in HUNTS {
-        let r = engine.run(sql).with_context(|| format!("hunt {title:?}"))?;
-        hunts.push((title, sql, r));
-    }
-
-    // 8. Evidence: the top case's incident packet, exported, kept in the vault and verified
-    // offline with the ledger's public key (and a packet for every resolved case); SOC 2
-    // coverage over the pilot's period; the executive brief and the weekly scorecard.
-    say("[8/8] evidence and the scorecard: packets, coverage, the executive brief, the scorecard …");
-    let catalog = vigil_compliance::Catalog::builtin()?;
-    let first_case = incidents.iter().filter(|i| i.queued).find_map(|i| case_of(&i.id)).or(cases.first());
-    let mut evidence_json = json!(null);
-    let mut evidence_lines = Vec::new();
-    if let Some(case) = first_case {
-        let (bytes, ex) = vigil_vault::export_case(
-            &mut store,
-            &data_dir,
-            &catalog,
-            &case.id,
-            "demo",
-            now,
-            &vigil_vault::ExportOptions::default(),
-        )?;
-        let packets = dir.join("packets");
-        std::fs::create_dir_all(&packets).with_context(|| packets.display().to_string())?;
-        let packet_path = packets.join(format!("{}.zip", case.id));
-        std::fs::write(&packet_path, &bytes).with_context(|| packet_path.display().to_string())?;
-        let key = vigil_vault::ledger::load_or_create_key(&data_dir)?;
-        let key_path = dir.join("ledger-public-key.txt");
-        std::fs::write(&key_path, format!("{}\n", key.public_key_hex()))?;
-        let verified = vigil_evidence::packet::verify_packet(&bytes, Some(&key.public_key_hex()), &[]);
-        if !verified.ok() {
-            bail!("the demo's packet does not verify: {:?}", verified.problems);
-        }
-        // The other resolved cases' packets, for evidence completeness.
-        let mut more = 0;
-        for c in vigil_queue::cases(&store)? {
-            if c.id != case.id && c.times.resolved_ms.is_some() && c.merged_into.is_none() {
-                let (bytes, _) = vigil_vault::export_case(
-                    &mut store,
-                    &data_dir,
-                    &catalog,
-                    &c.id,
-                    "demo",
-                    now,
-                    &vigil_vault::ExportOptions::default(),
-                )?;
-                std::fs::write(packets.join(format!("{}.zip", c.id)), &bytes)?;
-                more += 1;
-            }
-        }
-        let from = cfg.start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
-        let to = from + i64::from(cfg.days) * 86_400_000;
-        let inputs = vigil_vault::compliance::coverage_inputs(
-            &store,
-            &catalog,
-            &vigil_vault::compliance::detections_of(&pack, &behavior.clone().unwrap_or_default()),
-        )?;
-        let soc2 = vigil_compliance::coverage(&catalog, "SOC2", &inputs, from, to.max(now))?;
-        evidence_lines.push(format!(
-            "  {} → {} ({} bytes, {} files, {} log records from the lake, {} ledger entries proven)",
-            case.id,
-            packet_path.display(),
-            ex.size,
-            verified.files,
-            ex.log_records,
-            ex.ledger_entries
-        ));
-        evidence_lines.push(format!(
-            "  verified offline: SHA256SUMS, Ed25519 signature, manifest, checkpoint of {} entries, inclusion proofs — {} checks passed",
-            ex.checkpoint.checkpoint.size,
-            verified.passed.len()
-        ));
-        evidence_lines.push(format!(
-            "  SOC 2 coverage for the pilot: {} controls — {} complete, {} partial, {} without evidence, {} not mapped",
-            soc2.summary.total,
-            soc2.summary.complete,
-            soc2.summary.partial,
-            soc2.summary.no_evidence,
-            soc2.summary.not_mapped
-        ));
-        evidence_lines.push(format!(
-            "  verify it yourself: vigil verify {} --public-key {}",
-            packet_path.display(),
-            key_path.display()
-        ));
-        evidence_lines.push(format!(
-            "  or without Vigil: python3 scripts/verify-packet.py {} {}   (and sha256sum -c SHA256SUMS inside the unzipped packet)",
-            packet_path.display(),
-            key_path.display()
-        ));
-        evidence_lines.push(format!("  {more} more packets, one per resolved case, in {}", packets.display()));
-        evidence_json = json!({"export": ex, "packet": packet_path.display().to_string(), "public_key": key.public_key_hex(), "verify": verified, "soc2": soc2.summary});
-    }
-
-    // The executive brief for the top case, acknowledged by the executive; then the scorecard.
-    let mut scorecard_lines = Vec::new();
-    if let Some(case) = first_case {
-        let issuer = case.owner.clone().unwrap_or_else(|| "maya.iam".into());
-        let (brief, html) =
-            vigil_report::issue_brief(&mut store, &data_dir, &case.id, &issuer, crate::queue::now_ms())?;
-        let brief_path = dir.join(format!("{}.html", brief.id));
-        std::fs::write(&brief_path, html)?;
-        let acked = vigil_report::acknowledge_brief(&mut store, &brief.id, "exec", crate::queue::now_ms())?;
-        scorecard_lines.push(format!(
-            "  executive brief {} for {} → {} (issued by {issuer}, acknowledged by exec after {} ms)",
-            brief.id,
-            case.id,
-            brief_path.display(),
-            acked.acknowledged_ms.unwrap_or(brief.issued_ms) - brief.issued_ms
-        ));
-    }
-    let week = {
-        use chrono::Datelike;
-        let w = chrono::DateTime::from_timestamp_millis(crate::queue::now_ms()).unwrap_or_default().iso_week();
-        vigil_metrics::Period::iso_week(w.year(), w.week())?
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{:<w$}", c.chars().take(100).collect::<String>(), w = *w))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .trim_end()
+            .to_string()
     };
-    let labeled: std::collections::BTreeSet<String> = attack_events.iter().map(|s| s.to_string()).collect();
-    let published = vigil_report::publish_scorecard(
-        &mut store,
-        &data_dir,
-        &week,
-        8,
-        "Pilot scorecard (simulated company)",
-        "demo",
-        crate::queue::now_ms(),
-        Some(&labeled),
-    )?;
-    let sc_dir = dir.join("scorecard");
-    std::fs::create_dir_all(&sc_dir)?;
-    std::fs::write(sc_dir.join("scorecard.html"), &published.html)?;
-    std::fs::write(sc_dir.join("scorecard.md"), &published.markdown)?;
-    std::fs::write(sc_dir.join("scorecard.json"), serde_json::to_string_pretty(&published.json)?)?;
-    let m = &published.scorecard.metrics;
+    let mut out = vec![line(&h.columns), widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-")];
+    out.extend(rows.iter().map(|r| line(r)));
+    out
+}
+
+/// The demo's story, every sentence and count taken from the report.
+pub fn story(r: &PilotReport) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut p = |s: String| out.push(s);
+    let sim = &r.simulation;
+    let ing = &r.ingest;
+    p(String::new());
+    p(format!("Vigil demo — {} users × {} days, seed {} ({:.1}s)", sim.users, sim.days, sim.seed, r.seconds));
+    p(String::new());
+    p(format!("Simulated company → {}", sim.dir));
+    for (k, v) in &sim.by_source {
+        p(format!("  {k:<10} {v:>9} records"));
+    }
+    p(format!(
+        "  {} labeled attack instances across {} scenarios; {} of {} labeled events are in the lake",
+        ing.labels.instances,
+        sim.scenarios.len(),
+        ing.labels.labeled_events_in_lake,
+        ing.labels.labeled_events
+    ));
+
+    p(String::new());
+    p(format!("Ingest → {}", r.data_dir));
+    let rep = &ing.report;
+    p(format!(
+        "  {} events, {} quarantined, {} duplicates in {:.1}s",
+        rep.events,
+        rep.quarantined,
+        rep.duplicates,
+        rep.elapsed_ms as f64 / 1000.0
+    ));
+    for (k, v) in &rep.by_class {
+        p(format!("    {k:<26} {v:>9}"));
+    }
+
+    p(String::new());
+    let a = &ing.alerts;
+    p(format!(
+        "Detect → {} alerts from {} rules (Vigil's built-in rules{})",
+        a.total,
+        a.by_rule.len(),
+        if ing.rules.paths.is_empty() {
+            "; add SigmaHQ's with --rules <sigma>/rules".to_string()
+        } else {
+            format!(" and {}", ing.rules.paths.join(", "))
+        }
+    ));
+    let order = ["critical", "high", "medium", "low", "informational"];
+    let lv: Vec<String> = order.iter().filter_map(|l| a.by_level.get(*l).map(|n| format!("{l} {n}"))).collect();
+    if !lv.is_empty() {
+        p(format!("  by level: {}", lv.join(", ")));
+    }
+    let mut by_rule: Vec<(&String, &u64)> = a.by_rule.iter().collect();
+    by_rule.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+    for (title, n) in by_rule.iter().take(15) {
+        p(format!("    {n:>6}  {}", output::clean(title)));
+    }
+    if by_rule.len() > 15 {
+        p(format!("    … and {} more rules (vigil alerts list)", by_rule.len() - 15));
+    }
+    p(format!(
+        "  against the ground truth (vigil eval): {} of {} attack instances detected; {} alerts on unlabeled (background) events",
+        a.eval.detected_instances, a.eval.instances, a.eval.false_positive_alerts
+    ));
+    p(format!("    {:<22} {:>9} {:>7}", "scenario", "precision", "recall"));
+    for sc in &a.eval.scenarios {
+        p(format!("    {:<22} {:>9.2} {:>7.2}", sc.scenario, sc.precision, sc.recall));
+    }
+    if !a.highest.is_empty() {
+        p("  highest alerts:".into());
+        for h in &a.highest {
+            p(format!("    [{}] {}", h.level, output::clean(&h.explanation)));
+        }
+    }
+
+    p(String::new());
+    let t = &r.triage;
+    let st = &t.run.stats;
+    p(format!(
+        "Triage → {} alerts → {} items after dedupe → {} incidents; {} in the queue, {} closed as benign (alert reduction {:.1} %)",
+        st.raw_alerts,
+        st.items,
+        st.incidents,
+        st.queued,
+        st.auto_closed,
+        st.alert_reduction * 100.0
+    ));
+    let v: Vec<String> = st.by_verdict.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    p(format!("  verdicts: {}", v.join(", ")));
+    p(format!("  inventory: {} entities; roster: {} teams", t.inventory_entities, t.roster.len()));
+    match (&t.model, t.model.as_ref().and_then(|m| m.evaluation.as_ref())) {
+        (Some(m), Some(e)) => p(format!(
+            "  triage model {} learned from the first {:.0} % of the pilot's labeled incidents ({} incidents, {:.0} % disposition error); held-out: precision {:.2}, recall {:.2}, ROC AUC {:.2}",
+            m.version,
+            t.train_fraction * 100.0,
+            m.trained_on,
+            t.error_rate * 100.0,
+            e.precision,
+            e.recall,
+            e.roc_auc
+        )),
+        (Some(m), None) => p(format!("  triage model {} (learned from {} incidents)", m.version, m.trained_on)),
+        (None, _) => p(format!(
+            "  no triage model ({}): verdicts use the risk score alone",
+            output::clean(t.no_model.as_deref().unwrap_or("not trained"))
+        )),
+    }
+    p(format!(
+        "  against the ground truth: {} of {} attack instances surfaced as cases (incident recall {:.2})",
+        t.eval.surfaced_instances, t.eval.labeled_instances, t.eval.incident_recall
+    ));
+
+    p(String::new());
+    p("The queue (vigil case list):".into());
+    p(format!(
+        "  {:<22} {:>4} {:<12} {:<16} {:<14} {:<22} title",
+        "incident", "risk", "verdict", "case", "owner", "SLA"
+    ));
+    for q in t.queue.iter().take(15) {
+        let sla = q
+            .sla
+            .as_ref()
+            .and_then(|clocks| clocks.iter().find(|k| k.met_ms.is_none()))
+            .map(|k| format!("{} due in {}m", k.kind.as_str(), k.remaining_ms / 60_000))
+            .unwrap_or_default();
+        p(format!(
+            "  {:<22} {:>4.0} {:<12} {:<16} {:<14} {:<22} {}",
+            q.incident,
+            q.risk,
+            q.verdict,
+            q.case.as_deref().unwrap_or("-"),
+            q.owner.as_deref().unwrap_or("-"),
+            sla,
+            output::clean(&q.title).chars().take(80).collect::<String>()
+        ));
+    }
+    if t.queue.len() > 15 {
+        p(format!("  … and {} more in the queue", t.queue.len() - 15));
+    }
+    if let Some(i) = &t.inconclusive {
+        p(format!("  inconclusive {}: {}", i.incident, output::clean(&i.summary)));
+        for m in i.missing.iter().take(3) {
+            p(format!("    missing: {}", output::clean(m)));
+        }
+    }
+
+    for h in &r.hunts {
+        p(String::new());
+        p(format!("Hunt: {}", h.title));
+        for line in hunt_table(h, 5) {
+            p(format!("  {line}"));
+        }
+        if h.row_count > 5 {
+            p(format!("  … {} rows in all (vigil query runs it in full)", h.row_count));
+        } else {
+            p(format!("  ({} rows)", h.row_count));
+        }
+    }
+
+    p(String::new());
+    p("Response (vigil playbook …; RESPONSE.md):".into());
+    let resp = &r.response;
+    p(format!(
+        "  {} runs started by the automation on the queue; {} tickets opened without a person{}",
+        resp.triggered,
+        resp.tickets.len(),
+        if resp.tickets.is_empty() { String::new() } else { format!(" ({})", list(&resp.tickets, 4)) }
+    ));
+    if let Some(ar) = &resp.account_reset {
+        let steps: Vec<String> = ar.steps.iter().map(|s| format!("{} {}", s.id, name(&s.status))).collect();
+        p(format!(
+            "  account reset {} on {} ({}): {} request(s) approved by {}; run {} — {}",
+            ar.run,
+            ar.case,
+            ar.target.as_deref().unwrap_or("-"),
+            ar.approvals.len(),
+            ar.approved_by,
+            name(&ar.status),
+            steps.join(", ")
+        ));
+    }
+    if let Some(i) = &resp.isolation {
+        p(isolation_line(i));
+    }
+    p(format!(
+        "  {} runs; {} steps waiting in the approvals inbox; automation rate {} ({} of {} steps ran without a person)",
+        resp.runs.len(),
+        resp.waiting_approvals,
+        resp.automation.rate.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "-".into()),
+        resp.automation.automated_steps,
+        resp.automation.total_steps
+    ));
+
+    p(String::new());
+    p("The analysts (simulated):".into());
+    let w = &r.work;
+    p(format!(
+        "  {} cases acknowledged by their owners; {} resolved with the ground truth the triage model learned from ({} true positive, {} benign true positive, {} false positive; {:.0} % disposition error); {} left open",
+        w.acknowledged,
+        w.resolved,
+        w.true_positives,
+        w.benign_true_positives,
+        w.false_positives,
+        w.error_rate * 100.0,
+        w.left_open
+    ));
+    let truth = |k: &str| w.incidents_by_truth.get(k).copied().unwrap_or(0);
+    p(format!(
+        "  the same ground truth over all {} incidents: {} true positive, {} benign true positive, {} false positive (those triage closed as benign reach no analyst)",
+        w.incidents_by_truth.values().sum::<usize>(),
+        truth("true_positive"),
+        truth("benign_true_positive"),
+        truth("false_positive")
+    ));
+
+    let ev = &r.evidence;
+    p(String::new());
+    p("Evidence (vigil case export · vigil verify):".into());
+    if let Some(pk) = &ev.packet {
+        p(format!(
+            "  {} → {} ({} bytes, {} files, {} log records from the lake, {} ledger entries proven)",
+            pk.case, pk.packet, pk.export.size, pk.verify.files, pk.export.log_records, pk.export.ledger_entries
+        ));
+        p(format!(
+            "  verified offline: SHA256SUMS, Ed25519 signature, manifest, checkpoint of {} entries, inclusion proofs — {} checks passed, {} problems",
+            pk.export.checkpoint.checkpoint.size,
+            pk.verify.passed.len(),
+            pk.verify.problems.len()
+        ));
+    } else {
+        p("  no case to export".into());
+    }
+    let c = &ev.coverage;
+    p(format!(
+        "  SOC 2 coverage for the pilot: {} controls — {} complete, {} partial, {} without evidence, {} not mapped",
+        c.total, c.complete, c.partial, c.no_evidence, c.not_mapped
+    ));
+    if let Some(pk) = &ev.packet {
+        p(format!("  verify it yourself: vigil verify {} --public-key {}", pk.packet, pk.public_key_path));
+        p(format!(
+            "  or without Vigil: python3 scripts/verify-packet.py {} {}   (and sha256sum -c SHA256SUMS inside the unzipped packet)",
+            pk.packet, pk.public_key_path
+        ));
+        p(format!("  {} more packets, one per other resolved case, in {}", pk.more_packets.len(), pk.packets_dir));
+    }
+
+    p(String::new());
+    p("Scorecard (vigil scorecard · vigil brief; METRICS.md):".into());
+    if let Some(b) = &ev.brief {
+        let ack = match (&b.acknowledged_by, b.time_to_decision_ms) {
+            (Some(by), Some(ms)) => format!("acknowledged by {by} after {ms} ms"),
+            _ => "not acknowledged".into(),
+        };
+        p(format!("  executive brief {} for {} → {} (issued by {}, {ack})", b.id, b.case, b.path, b.issued_by));
+    }
+    let sc = &ev.scorecard;
+    let m = &sc.scorecard.metrics;
     let dur =
         |s: &vigil_metrics::Stat| {
             s.median
@@ -576,13 +527,12 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
                 })
                 .unwrap_or_else(|| "-".into())
         };
-    let pct = |r: &vigil_metrics::Ratio| r.value.map(|v| format!("{:.0} %", v * 100.0)).unwrap_or_else(|| "-".into());
-    scorecard_lines.push(format!(
-        "  scorecard {} published → {} (scorecard.html with charts, .md, .json; kept in the vault)",
-        week.label,
-        sc_dir.join("scorecard.html").display()
+    let pct = |x: &vigil_metrics::Ratio| x.value.map(|v| format!("{:.0} %", v * 100.0)).unwrap_or_else(|| "-".into());
+    p(format!(
+        "  scorecard {} published → {}/scorecard.html (with charts; .md and .json beside it; kept in the vault)",
+        sc.week, sc.dir
     ));
-    scorecard_lines.push(format!(
+    p(format!(
         "  precision {} · alert reduction {} · automation {} · evidence completeness {} · SLA attainment {}",
         pct(&m.precision),
         m.alert_reduction.map(|v| format!("{:.0} %", v * 100.0)).unwrap_or_else(|| "-".into()),
@@ -590,222 +540,80 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
         pct(&m.evidence_completeness),
         pct(&m.sla_overall)
     ));
-    scorecard_lines.push(format!(
+    p(format!(
         "  MTTD {} (the demo ingests {} days of history at once; detection counts to the ingest that raised each alert) · MTTA {} · MTTR {} · time to decision {}",
         dur(&m.mttd_ms),
-        cfg.days,
+        sim.days,
         dur(&m.mtta_ms),
         dur(&m.mttr_resolve_ms),
         dur(&m.time_to_decision_ms)
     ));
-    let scorecard_json = json!({"dir": sc_dir.display().to_string(), "week": week.label, "scorecard": published.json, "work": {"acknowledged": acked, "resolved": resolved, "true_positives": tps}});
-    let outcome =
-        DemoOutcome { sandbox: Some(sandbox), connectors: Some(connectors_path), secrets: Some(secrets_path) };
-    let elapsed = started.elapsed().as_secs_f64();
-    let data_arg = data_dir.display().to_string();
-    if json_out {
-        let mut hunt_json = Vec::new();
-        for (title, sql, r) in &hunts {
-            hunt_json.push(json!({"title": title, "sql": sql, "rows": r.to_json_rows()?}));
-        }
-        let v = json!({
-            "dir": dir.display().to_string(),
-            "data_dir": data_arg,
-            "simulation": sim_json(&sim),
-            "simulation_seconds": sim_secs,
-            "ingest": report,
-            "labels": labels,
-            "rules": pack_summary,
-            "alerts": {
-                "total": report.alerts,
-                "by_level": report.alerts_by_level,
-                "by_rule": report.alerts_by_rule,
-                "eval": {
-                    "detected_instances": scored.detected_instances,
-                    "instances": scored.instances,
-                    "false_positive_alerts": scored.false_positive_alerts,
-                    "scenarios": scored.scenarios.iter().map(|s| json!({"scenario": s.name, "precision": s.precision, "recall": s.recall, "f1": s.f1})).collect::<Vec<_>>(),
-                },
-            },
-            "triage": {
-                "model": model,
-                "run": triage,
-                "eval": queue_eval,
-                "queue": incidents.iter().filter(|i| i.queued).map(|i| json!({
-                    "incident": i.id, "title": i.title, "risk": i.risk.score, "verdict": i.verdict.verdict.as_str(),
-                    "missing": i.verdict.missing, "case": case_of(&i.id).map(|c| &c.id),
-                    "owner": case_of(&i.id).and_then(|c| c.owner.clone()),
-                    "sla": case_of(&i.id).map(|c| c.sla_view(&policy, now)),
-                })).collect::<Vec<_>>(),
-            },
-            "hunts": hunt_json,
-            "evidence": evidence_json,
-            "response": response_json,
-            "scorecard": scorecard_json,
-            "seconds": elapsed,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(outcome);
+
+    let d = &r.data_dir;
+    p(String::new());
+    p("Where to look:".into());
+    p(format!("  vigil --data-dir {d} tables"));
+    p(format!("  vigil --data-dir {d} query \"SELECT * FROM authentication LIMIT 10\""));
+    p(format!("  vigil --data-dir {d} quarantine list"));
+    p(format!("  vigil --data-dir {d} alerts list --min-level high"));
+    p(format!("  vigil --data-dir {d} eval --labels {}", sim.labels_path));
+    p(format!("  vigil --data-dir {d} baseline show <user, key or address>"));
+    p(format!("  vigil --data-dir {d} incidents show <incident>   (why it was grouped, scored and decided)"));
+    p(format!("  vigil --data-dir {d} case list   ·   case show <case>   ·   model show   ·   audit list"));
+    p(format!("  vigil --data-dir {d} audit verify   ·   evidence list   ·   compliance coverage --framework SOC2"));
+    p(format!("  ground truth: {}", sim.labels_path));
+    let mut s = out.join("\n");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_pilot(dir: &Path) -> PilotReport {
+        let cfg = PilotConfig {
+            dir: dir.to_path_buf(),
+            sim: SimConfig { seed: 1, days: 4, users: 30, ..SimConfig::default() },
+            threads: 2,
+            rules: Vec::new(),
+            progress: None,
+        };
+        vigil_app::pilot::run_pilot(cfg, &|_| {}).unwrap().report
     }
-    println!();
-    println!("Vigil demo — {} users × {} days, seed {} ({elapsed:.1}s)", cfg.users, cfg.days, cfg.seed);
-    println!();
-    println!("Simulated company → {}", sim_dir.display());
-    for (k, v) in source_totals(&sim) {
-        println!("  {k:<10} {v:>9} records");
-    }
-    println!(
-        "  {} labeled attack instances across {} scenarios; {} of {} labeled events are in the lake",
-        labels["instances"],
-        sim.scenarios.len(),
-        labels["labeled_events_in_lake"],
-        labels["labeled_events"]
-    );
-    println!();
-    println!("Ingest → {data_arg}");
-    println!(
-        "  {} events, {} quarantined, {} duplicates in {:.1}s",
-        report.events,
-        report.quarantined,
-        report.duplicates,
-        report.elapsed_ms as f64 / 1000.0
-    );
-    for (k, v) in &report.by_class {
-        println!("    {k:<26} {v:>9}");
-    }
-    println!();
-    println!(
-        "Detect → {} alerts from {} rules (Vigil's built-in rules{})",
-        report.alerts,
-        report.alerts_by_rule.len(),
-        if args.rules.is_empty() {
-            "; add SigmaHQ's with --rules <sigma>/rules".to_string()
-        } else {
-            format!(" and {}", args.rules.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
-        }
-    );
-    let order = ["critical", "high", "medium", "low", "informational"];
-    let lv: Vec<String> =
-        order.iter().filter_map(|l| report.alerts_by_level.get(*l).map(|n| format!("{l} {n}"))).collect();
-    if !lv.is_empty() {
-        println!("  by level: {}", lv.join(", "));
-    }
-    let mut by_rule: Vec<(&String, &u64)> = report.alerts_by_rule.iter().collect();
-    by_rule.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    for (title, n) in by_rule.iter().take(15) {
-        println!("    {n:>6}  {title}");
-    }
-    if by_rule.len() > 15 {
-        println!("    … and {} more rules (vigil alerts list)", by_rule.len() - 15);
-    }
-    println!(
-        "  against the ground truth (vigil eval): {} of {} attack instances detected; {} alerts on unlabeled (background) events",
-        scored.detected_instances, scored.instances, scored.false_positive_alerts
-    );
-    println!("    {:<22} {:>9} {:>7}", "scenario", "precision", "recall");
-    for sc in &scored.scenarios {
-        println!("    {:<22} {:>9.2} {:>7.2}", sc.name, sc.precision, sc.recall);
-    }
-    let mut top: Vec<&vigil_detect::Alert> =
-        alerts.iter().filter(|a| a.rule.level >= vigil_detect::Level::High).collect();
-    top.sort_by(|a, b| b.rule.level.cmp(&a.rule.level).then(a.time.cmp(&b.time)));
-    if !top.is_empty() {
-        println!("  highest alerts:");
-        for a in top.iter().take(8) {
-            println!("    [{}] {}", a.rule.level.as_str(), a.explanation);
-        }
-    }
-    println!();
-    let st = &triage.stats;
-    println!(
-        "Triage → {} alerts → {} items after dedupe → {} incidents; {} in the queue, {} closed as benign (alert reduction {:.1} %)",
-        st.raw_alerts,
-        st.items,
-        st.incidents,
-        st.queued,
-        st.auto_closed,
-        st.alert_reduction * 100.0
-    );
-    let v: Vec<String> = st.by_verdict.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!("  verdicts: {}", v.join(", "));
-    match model.as_ref().map(|m| (m, &m.evaluation)) {
-        Some((m, Some(e))) => println!(
-            "  triage model {} learned from the first 60 % of the pilot's dispositions ({} incidents); held-out: precision {:.2}, recall {:.2}, ROC AUC {:.2}",
-            m.version, m.trained_on, e.precision, e.recall, e.roc_auc
-        ),
-        Some((m, None)) => println!("  triage model {}", m.version),
-        None => println!("  no triage model (too few dispositions): verdicts use the risk score alone"),
-    }
-    println!(
-        "  against the ground truth: {} of {} attack instances surfaced as cases (incident recall {:.2})",
-        queue_eval.surfaced_instances, queue_eval.labeled_instances, queue_eval.incident_recall
-    );
-    println!();
-    println!("The queue (vigil case list):");
-    println!("  {:<22} {:>4} {:<12} {:<16} {:<14} {:<22} title", "incident", "risk", "verdict", "case", "owner", "SLA");
-    for i in incidents.iter().filter(|i| i.queued).take(15) {
-        let c = case_of(&i.id);
-        let sla = c
-            .and_then(|c| c.sla_view(&policy, now).into_iter().find(|k| k.met_ms.is_none()))
-            .map(|k| format!("{} due in {}m", k.kind.as_str(), k.remaining_ms / 60_000))
-            .unwrap_or_default();
-        println!(
-            "  {:<22} {:>4.0} {:<12} {:<16} {:<14} {:<22} {}",
-            i.id,
-            i.risk.score,
-            i.verdict.verdict.as_str(),
-            c.map(|c| c.id.as_str()).unwrap_or("-"),
-            c.and_then(|c| c.owner.as_deref()).unwrap_or("-"),
-            sla,
-            output::clean(&i.title).chars().take(80).collect::<String>()
+
+    #[test]
+    fn the_story_says_what_the_report_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = small_pilot(dir.path());
+        let text = story(&r);
+        let w = &r.work;
+        assert!(
+            text.contains(&format!(
+                "{} cases acknowledged by their owners; {} resolved with the ground truth the triage model learned from ({} true positive, {} benign true positive, {} false positive;",
+                w.acknowledged, w.resolved, w.true_positives, w.benign_true_positives, w.false_positives
+            )),
+            "{text}"
         );
-    }
-    if let Some(i) = incidents.iter().find(|i| i.verdict.verdict == vigil_triage::VerdictKind::Inconclusive) {
-        println!("  inconclusive {}: {}", i.id, output::clean(&i.verdict.summary));
-        for m in i.verdict.missing.iter().take(3) {
-            println!("    missing: {}", output::clean(m));
+        assert!(text.contains(&format!("{} runs;", r.response.runs.len())), "{text}");
+        // Whatever happened to the isolation's rollback, the sentence says that and nothing else.
+        let Some(iso) = r.response.isolation.clone() else { return };
+        for status in [
+            RollbackStatus::RolledBack,
+            RollbackStatus::WaitingApproval,
+            RollbackStatus::Failed,
+            RollbackStatus::Denied,
+            RollbackStatus::Expired,
+            RollbackStatus::NotRolledBack,
+        ] {
+            r.response.isolation = Some(IsolationOutcome { rollback: status, ..iso.clone() });
+            let text = story(&r);
+            let line = text.lines().find(|l| l.contains("device isolation")).unwrap();
+            assert!(!line.contains("(not rolled back)"), "{line}");
+            assert_eq!(line.contains("then rolled back"), status == RollbackStatus::RolledBack, "{line}");
+            assert_eq!(line.contains("not rolled back"), status == RollbackStatus::NotRolledBack, "{line}");
+            assert_eq!(line.contains("waiting for approval"), status == RollbackStatus::WaitingApproval, "{line}");
+            assert_eq!(line.contains("failed"), status == RollbackStatus::Failed, "{line}");
         }
     }
-    for (title, _, r) in &hunts {
-        println!();
-        println!("Hunt: {title}");
-        for line in r.to_table()?.lines() {
-            println!("  {line}");
-        }
-    }
-    println!();
-    println!("Response (vigil playbook …; RESPONSE.md):");
-    for l in &response_lines {
-        println!("{l}");
-    }
-    println!();
-    println!("The analysts (simulated):");
-    println!("{work_line}");
-    if !evidence_lines.is_empty() {
-        println!();
-        println!("Evidence (vigil case export · vigil verify):");
-        for l in &evidence_lines {
-            println!("{l}");
-        }
-    }
-    println!();
-    println!("Scorecard (vigil scorecard · vigil brief; METRICS.md):");
-    for l in &scorecard_lines {
-        println!("{l}");
-    }
-    println!();
-    println!("Where to look:");
-    println!("  vigil --data-dir {data_arg} tables");
-    println!("  vigil --data-dir {data_arg} query \"SELECT * FROM authentication LIMIT 10\"");
-    println!("  vigil --data-dir {data_arg} quarantine list");
-    println!("  vigil --data-dir {data_arg} alerts list --min-level high");
-    println!("  vigil --data-dir {data_arg} eval --labels {}", labels_path.display());
-    println!("  vigil --data-dir {data_arg} baseline show <user, key or address>");
-    println!("  vigil --data-dir {data_arg} incidents show <incident>   (why it was grouped, scored and decided)");
-    println!("  vigil --data-dir {data_arg} case list   ·   case show <case>   ·   model show   ·   audit list");
-    println!(
-        "  vigil --data-dir {data_arg} audit verify   ·   evidence list   ·   compliance coverage --framework SOC2"
-    );
-    println!("  ground truth: {}", labels_path.display());
-    Ok(outcome)
 }

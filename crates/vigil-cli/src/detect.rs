@@ -13,6 +13,8 @@ use vigil_pipeline::detect::{DetectOptions, DetectReport};
 use vigil_pipeline::{DataDir, Progress};
 use vigil_store::{AlertQuery, StateStore};
 
+use vigil_app::detection::{Detection, DetectionConfig};
+
 use crate::output;
 
 /// Where rules come from, shared by `detect`, `ingest` and `rules check`.
@@ -40,63 +42,48 @@ impl RuleArgs {
         !self.rules.is_empty()
     }
 
-    /// Loads the pack: built-in rules (unless left out), the given paths, and exceptions.
-    pub fn load(&self) -> Result<(RulePack, Vec<vigil_detect::exceptions::Expired>)> {
-        let mut pack = RulePack::default();
-        if !self.no_builtin {
-            vigil_detect::builtin::add_to(&mut pack);
+    /// The detection configuration these flags name: the same one HTTP ingest and the server
+    /// use, assembled in the application layer.
+    pub fn config(&self) -> DetectionConfig {
+        DetectionConfig {
+            rules: self.rules.clone(),
+            exceptions: self.exceptions.clone(),
+            behavior: self.behavior.clone(),
+            no_builtin: self.no_builtin,
+            min_level: self.min_level,
         }
-        let loaded = RulePack::load(&self.rules);
-        pack.merge(loaded);
-        let mut expired = Vec::new();
-        let today = vigil_detect::exceptions::today();
-        for p in &self.exceptions {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading exceptions {}", p.display()))?;
-            expired.extend(vigil_detect::exceptions::add_exceptions(
-                &mut pack,
-                &p.display().to_string(),
-                &text,
-                &today,
-            ));
-        }
-        pack.finish();
-        Ok((pack, expired))
     }
 
-    /// The behavioral pack: built-in detections (unless left out) and the given files. Errors
-    /// name file, line and field.
-    pub fn behavior_pack(&self) -> Result<Option<vigil_behavior::BehaviorPack>> {
-        let mut pack = if self.no_builtin {
-            vigil_behavior::BehaviorPack::default()
-        } else {
-            vigil_behavior::builtin().map_err(|e| anyhow::anyhow!("built-in behavioral pack: {}", e[0]))?
-        };
-        for p in &self.behavior {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            match vigil_behavior::format::parse(&p.display().to_string(), &text) {
-                Ok(more) => pack.detections.extend(more.detections),
-                Err(errs) => {
-                    let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                    bail!("behavioral detections rejected:\n  {}", list.join("\n  "));
-                }
-            }
-        }
-        Ok((!pack.detections.is_empty()).then_some(pack))
+    /// Loads the pack: built-in rules (unless left out), the given paths, and exceptions.
+    pub fn load(&self) -> Result<(RulePack, Vec<vigil_detect::exceptions::Expired>)> {
+        let r = self.config().rules()?;
+        Ok((r.pack, r.expired))
+    }
+
+    /// Everything detection needs, loaded, with notes on what was left out.
+    pub fn detection(&self) -> Result<Detection> {
+        let d = self.config().load()?;
+        notes(&d.pack, &d.expired);
+        Ok(d)
     }
 
     pub fn detector(&self) -> Result<(Detector, RulePack)> {
         let (pack, expired) = self.load()?;
-        for e in &expired {
-            eprintln!("note: exception \"{}\" ({}) expired on {} and is not applied", e.title, e.file, e.expires);
-        }
-        if !pack.rejected.is_empty() {
-            eprintln!(
-                "note: {} rule document(s) rejected; `vigil rules check` lists them with the reasons",
-                pack.rejected.len()
-            );
-        }
+        notes(&pack, &expired);
         let det = Detector::new(&pack, DetectorOptions { min_level: self.min_level, ..DetectorOptions::default() });
         Ok((det, pack))
+    }
+}
+
+fn notes(pack: &RulePack, expired: &[vigil_detect::exceptions::Expired]) {
+    for e in expired {
+        eprintln!("note: exception \"{}\" ({}) expired on {} and is not applied", e.title, e.file, e.expires);
+    }
+    if !pack.rejected.is_empty() {
+        eprintln!(
+            "note: {} rule document(s) rejected; `vigil rules check` lists them with the reasons",
+            pack.rejected.len()
+        );
     }
 }
 

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use vigil_app::{App, Caller};
 use vigil_compliance::Catalog;
 use vigil_evidence::SignedCheckpoint;
 use vigil_evidence::packet::{VerifyReport, verify_packet};
 use vigil_pipeline::DataDir;
-use vigil_store::StateStore;
 use vigil_vault::{ExportOptions, ledger, vault};
 
 use crate::queue::{now_ms, when};
@@ -36,10 +36,9 @@ pub fn catalog(custom: &[PathBuf]) -> Result<Catalog> {
 }
 
 pub fn export(dir: &DataDir, id: &str, out: &Path, margin_hours: i64, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
     let cat = catalog(&[])?;
     let opts = ExportOptions { margin_ms: margin_hours.max(0) * 3_600_000, ..ExportOptions::default() };
-    let (bytes, ex) = vigil_vault::export_case(&mut store, dir.root(), &cat, id, actor, now_ms(), &opts)?;
+    let (bytes, ex) = App::new(dir.root()).export_case(&Caller::local(actor), id, &cat, &opts)?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
@@ -190,8 +189,9 @@ pub enum EvidenceCommand {
 }
 
 pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
-    let now = now_ms();
+    let app = App::new(dir.root());
+    let who = Caller::local(actor);
+    let now = app.now_ms();
     match cmd {
         EvidenceCommand::Add { file, name, case, controls, from, to, source, retain_days } => {
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -218,7 +218,7 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
                 added_by: actor.into(),
                 retain_until_ms: retain_days.map(|d| now + d * 86_400_000),
             };
-            let (item, entry) = vault::put(&mut store, dir.root(), &bytes, &meta, now)?;
+            let (item, entry) = app.add_evidence(&who, &bytes, &meta)?;
             if json {
                 return print_json(&item);
             }
@@ -228,8 +228,7 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
             );
         }
         EvidenceCommand::List { case } => {
-            let items: Vec<_> =
-                vault::items(&store)?.into_iter().filter(|i| case.is_none() || i.meta.scope.case_id == case).collect();
+            let items = app.evidence_items(&who, case.as_deref())?;
             if json {
                 return print_json(&items);
             }
@@ -252,39 +251,27 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
             }
         }
         EvidenceCommand::Get { sha256, out } => {
-            let item = vault::items(&store)?.into_iter().find(|i| i.sha256 == sha256);
-            let bytes = vault::read(dir.root(), &sha256)?;
-            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
-            let target =
-                item.as_ref().and_then(|i| i.meta.scope.case_id.clone()).unwrap_or_else(|| format!("sha256:{sha256}"));
-            store.append_audit(&[vigil_store::AuditEntry::new(
-                now,
-                actor,
-                "custody.download",
-                &target,
-                "ok",
-                &serde_json::json!({"sha256": sha256, "via": "cli", "out": out.display().to_string()}).to_string(),
-            )])?;
-            println!("wrote {} ({} bytes, hash checked)", out.display(), bytes.len());
+            let d = app.read_artifact(&who, &sha256, &out.display().to_string())?;
+            std::fs::write(&out, &d.bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} ({} bytes, hash checked)", out.display(), d.bytes.len());
         }
         EvidenceCommand::Hold { case, reason } => {
-            vault::set_hold(&mut store, &case, true, actor, &reason, now)?;
+            app.legal_hold(&who, &case, true, &reason)?;
             println!("legal hold placed on {case}");
         }
         EvidenceCommand::Release { case, reason } => {
-            vault::set_hold(&mut store, &case, false, actor, &reason, now)?;
+            app.legal_hold(&who, &case, false, &reason)?;
             println!("legal hold on {case} released");
         }
         EvidenceCommand::Purge => {
-            let r = vault::purge_expired(&mut store, dir.root(), actor, now)?;
+            let r = app.purge_expired(&who)?;
             if json {
                 return print_json(&r);
             }
             println!("{} purged, {} held by a legal hold, {} kept", r.purged.len(), r.held.len(), r.kept);
         }
         EvidenceCommand::Verify => {
-            let problems = vault::verify_blobs(&store, dir.root())?;
-            let n = vault::items(&store)?.iter().filter(|i| i.purged_ms.is_none()).count();
+            let (n, problems) = app.verify_vault(&who)?;
             if json {
                 print_json(&serde_json::json!({"items": n, "problems": problems}))?;
             } else {
@@ -301,14 +288,9 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
     Ok(())
 }
 
-pub fn audit_verify(dir: &DataDir, public_key: Option<&str>, json: bool) -> Result<()> {
-    let store = dir.open_store()?;
-    let key = match public_key {
-        Some(k) => read_key(k)?,
-        None => ledger::load_or_create_key(dir.root())?.public_key_hex(),
-    };
-    let mut r = ledger::verify(&store, &key)?;
-    r.problems.extend(vault::verify_blobs(&store, dir.root())?);
+pub fn audit_verify(dir: &DataDir, actor: &str, public_key: Option<&str>, json: bool) -> Result<()> {
+    let key = public_key.map(read_key).transpose()?;
+    let r = App::new(dir.root()).verify_ledger(&Caller::local(actor), key.as_deref())?;
     if json {
         print_json(&r)?;
     } else {
@@ -329,11 +311,8 @@ pub fn audit_verify(dir: &DataDir, public_key: Option<&str>, json: bool) -> Resu
     Ok(())
 }
 
-pub fn audit_checkpoint(dir: &DataDir, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
-    let key = ledger::load_or_create_key(dir.root())?;
-    let l = ledger::load(&store)?;
-    let cp = ledger::checkpoint(&mut store, &l, &key, now_ms())?;
+pub fn audit_checkpoint(dir: &DataDir, actor: &str, json: bool) -> Result<()> {
+    let cp = App::new(dir.root()).checkpoint(&Caller::local(actor))?;
     if json {
         return print_json(&cp);
     }
@@ -394,7 +373,7 @@ pub enum ComplianceCommand {
     },
 }
 
-pub fn compliance(dir: &DataDir, cmd: ComplianceCommand, json: bool) -> Result<()> {
+pub fn compliance(dir: &DataDir, cmd: ComplianceCommand, actor: &str, json: bool) -> Result<()> {
     match cmd {
         ComplianceCommand::Frameworks { custom } => {
             let cat = catalog(&custom)?;
@@ -455,15 +434,14 @@ pub fn compliance(dir: &DataDir, cmd: ComplianceCommand, json: bool) -> Result<(
             if from_ms >= to_ms {
                 bail!("--from must be before --to");
             }
-            let (_, pack) = rules.detector()?;
-            let behavior = rules.behavior_pack()?.unwrap_or_default();
-            let store = dir.open_store()?;
-            let inputs = vigil_vault::compliance::coverage_inputs(
-                &store,
+            let report = App::new(dir.root()).coverage(
+                &Caller::local(actor),
                 &cat,
-                &vigil_vault::compliance::detections_of(&pack, &behavior),
+                &rules.config(),
+                &framework,
+                from_ms,
+                to_ms,
             )?;
-            let report = vigil_compliance::coverage(&cat, &framework, &inputs, from_ms, to_ms)?;
             match (json, format.as_str()) {
                 (true, _) | (_, "json") => print_json(&report)?,
                 (_, "csv") => print!("{}", report.to_csv()),

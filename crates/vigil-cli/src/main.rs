@@ -4,6 +4,7 @@
 //! rendering reports as text or JSON. Must not: hold logic a library crate should own; each
 //! subcommand is a thin call into `vigil-pipeline`, `vigil-query`, `vigil-store` or `vigil-sim`.
 
+mod admin;
 mod bench;
 mod demo;
 mod detect;
@@ -51,8 +52,7 @@ enum Command {
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Decoder to use instead of content sniffing: auto, cloudtrail, okta, evtx, windows-json, zeek, json.
-        #[arg(long, default_value = "auto")]
+        #[arg(long, default_value = "auto", help = vigil_decode::Format::help(), long_help = vigil_decode::Format::long_help())]
         format: vigil_decode::Format,
         /// Decode workers (1 = everything on one thread).
         #[arg(long, default_value_t = default_threads())]
@@ -75,7 +75,7 @@ enum Command {
         /// Event files or directories (any format `vigil ingest` reads).
         #[arg(required = true)]
         events: Vec<PathBuf>,
-        #[arg(long, default_value = "auto")]
+        #[arg(long, default_value = "auto", help = vigil_decode::Format::help(), long_help = vigil_decode::Format::long_help())]
         format: vigil_decode::Format,
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
@@ -188,7 +188,7 @@ enum Command {
     LabelsByFile {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        #[arg(long, default_value = "auto")]
+        #[arg(long, default_value = "auto", help = vigil_decode::Format::help(), long_help = vigil_decode::Format::long_help())]
         format: vigil_decode::Format,
         #[arg(long)]
         out: PathBuf,
@@ -264,12 +264,22 @@ enum Command {
         /// Leave `Secure` off the session cookie (plain HTTP off loopback; not for production).
         #[arg(long)]
         insecure_cookies: bool,
-        /// Sigma rules beside the built-in ones for events ingested over HTTP.
-        #[arg(long = "rules", value_name = "PATH")]
-        rules: Vec<PathBuf>,
+        /// What events ingested over HTTP are detected with: the same flags as `vigil ingest`.
+        #[command(flatten)]
+        rules: detect::RuleArgs,
         /// Playbooks, connector settings and secrets for response.
         #[command(flatten)]
         playbooks: playbook::PlaybookArgs,
+    },
+    /// Users of the web app and the API: list, create, disable, enable, reset a password.
+    User {
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Browser sessions: forget those long over.
+    Sessions {
+        #[command(subcommand)]
+        command: admin::SessionsCommand,
     },
     /// Measure ingest throughput against the parse-only floor.
     Bench {
@@ -377,32 +387,23 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Scorecard { .. } => "scorecard",
         Command::Brief { .. } => "brief",
         Command::Serve { .. } => "serve",
+        Command::User { .. } => "user",
+        Command::Sessions { .. } => "sessions",
         _ => return None,
     })
 }
 
-/// Appends `cli.<command>` with the arguments and the outcome to the data directory's audit log
-/// (only when the directory holds a store: a typo in `--data-dir` does not create one).
+/// Appends `cli.<command>` with the arguments and the outcome to the data directory's audit log,
+/// then signs a checkpoint over the log as this command leaves it (only when the directory holds
+/// a store: a typo in `--data-dir` does not create one).
 fn record_invocation(name: &str, data_dir: &std::path::Path, actor: &str, result: &Result<()>) {
-    if !data_dir.join("state.db").exists() {
-        return;
-    }
-    let args: String = std::env::args().skip(1).collect::<Vec<_>>().join(" ").chars().take(2000).collect();
-    let (outcome, detail) = match result {
-        Ok(()) => ("ok", String::new()),
-        Err(e) => ("failed", format!("{e:#}").chars().take(2000).collect()),
+    let args: String = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let outcome = match result {
+        Ok(()) => Ok(()),
+        Err(e) => Err(format!("{e:#}")),
     };
-    let entry = vigil_store::AuditEntry::new(queue::now_ms(), actor, &format!("cli.{name}"), &args, outcome, &detail);
-    // Appended, then anchored: a signed tree head over the log as this command leaves it.
-    let record = || -> Result<()> {
-        let mut store = DataDir::new(data_dir).open_store()?;
-        store.append_audit(std::slice::from_ref(&entry))?;
-        let key = vigil_vault::ledger::load_or_create_key(data_dir)?;
-        let ledger = vigil_vault::ledger::load(&store)?;
-        vigil_vault::ledger::checkpoint(&mut store, &ledger, &key, queue::now_ms())?;
-        Ok(())
-    };
-    if let Err(e) = record() {
+    let app = vigil_app::App::new(data_dir);
+    if let Err(e) = app.record_invocation(&vigil_app::Caller::local(actor), &format!("cli.{name}"), &args, outcome) {
         eprintln!("warning: could not record this command on the audit log: {e:#}");
     }
 }
@@ -415,9 +416,7 @@ fn run(cli: Cli) -> Result<()> {
             if threads == 0 {
                 bail!("--threads must be at least 1");
             }
-            let detector = if no_detect { None } else { Some(Arc::new(rules.detector()?.0)) };
-            let exceptions = if no_detect { Vec::new() } else { rules.exceptions.clone() };
-            let behavior = if no_detect { None } else { rules.behavior_pack()? };
+            let detection = if no_detect { None } else { Some(rules.detection()?) };
             let progress = Arc::new(Progress::default());
             let opts = IngestOptions {
                 format,
@@ -425,40 +424,21 @@ fn run(cli: Cli) -> Result<()> {
                 max_record_bytes,
                 progress: Some(progress.clone()),
                 args: std::env::args().collect::<Vec<_>>().join(" "),
-                detector,
-                behavior,
                 ..IngestOptions::default()
             };
             let bar = show_progress.then(|| output::progress_bar(progress.clone()));
-            let report = vigil_pipeline::ingest(&dir, &paths, &opts);
+            let app = vigil_app::App::new(&cli.data_dir);
+            let report = app.ingest(&vigil_app::Caller::local(&cli.actor), &paths, detection.as_ref(), opts);
             if let Some((bar, stop)) = bar {
                 stop.store(true, Ordering::Relaxed);
                 let _ = bar.join();
             }
             let report = report.context("ingest failed")?;
-            // Exceptions silence rules: each file applied is on the audit record.
-            if !exceptions.is_empty() {
-                let mut store = dir.open_store()?;
-                for p in &exceptions {
-                    let text = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-                    vigil_queue::audit(
-                        &mut store,
-                        &vigil_store::AuditEntry::new(
-                            queue::now_ms(),
-                            &cli.actor,
-                            "exceptions.apply",
-                            &p.display().to_string(),
-                            "ok",
-                            &format!("sha256 {}; ingest of {} events", vigil_queue::sha256_hex(&text), report.events),
-                        ),
-                    )?;
-                }
-            }
             output::ingest_report(&report, cli.json)
         }
         Command::Query { sql } => {
-            let engine = vigil_query::QueryEngine::open(&dir.lake()).context("opening the lake")?;
-            let result = engine.run(&sql)?;
+            let app = vigil_app::App::new(&cli.data_dir);
+            let result = app.hunt(&vigil_app::Caller::local(&cli.actor), &sql)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&result.to_json_rows()?)?);
             } else {
@@ -515,6 +495,8 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench { command } => bench::run(command, &cli.data_dir, cli.json),
+        Command::User { command } => admin::user(&dir, command, &cli.actor, cli.json),
+        Command::Sessions { command } => admin::sessions(&dir, command, &cli.actor, cli.json),
         Command::Detect { rules, events, format, threads, ocsf, limit } => detect::detect(
             detect::DetectArgs { rules, events, format, threads, ocsf, limit_table: limit },
             cli.json,
@@ -523,7 +505,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rules { command } => detect::rules(command, &dir, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
         Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
-        Command::Triage => queue::triage(&dir, cli.json),
+        Command::Triage => queue::triage(&dir, &cli.actor, cli.json),
         Command::LabelsByFile { paths, format, out } => {
             let labels = vigil_pipeline::detect::labels_by_file(&paths, format)?;
             let mut text = String::new();
@@ -540,11 +522,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Model { command } => queue::model(&dir, command, &cli.actor, cli.json),
         Command::Suppress { command } => queue::suppress(&dir, command, &cli.actor, cli.json),
         Command::Inventory { command } => queue::inventory(&dir, command, &cli.actor, cli.json),
-        Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, limit, cli.json),
+        Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, &cli.actor, limit, cli.json),
         Command::Audit { command: AuditCommand::Verify { public_key } } => {
-            evidence::audit_verify(&dir, public_key.as_deref(), cli.json)
+            evidence::audit_verify(&dir, &cli.actor, public_key.as_deref(), cli.json)
         }
-        Command::Audit { command: AuditCommand::Checkpoint } => evidence::audit_checkpoint(&dir, cli.json),
+        Command::Audit { command: AuditCommand::Checkpoint } => evidence::audit_checkpoint(&dir, &cli.actor, cli.json),
         Command::Audit { command: AuditCommand::PublicKey { out } } => {
             evidence::public_key(&dir, out.as_deref(), cli.json)
         }
@@ -555,7 +537,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Evidence { command } => evidence::evidence(&dir, command, &cli.actor, cli.json),
-        Command::Compliance { command } => evidence::compliance(&dir, command, cli.json),
+        Command::Compliance { command } => evidence::compliance(&dir, command, &cli.actor, cli.json),
         Command::Playbook { command } => playbook::playbook(&dir, command, &cli.actor, cli.json),
         Command::Scorecard { week, from, to, weeks, out, labels, title } => {
             report::scorecard(&dir, week, from, to, weeks, out, labels, &title, &cli.actor, cli.json)
@@ -587,10 +569,10 @@ fn run(cli: Cli) -> Result<()> {
                 println!("  {user:<10} {pw:<22} {roles}");
             }
             let mut config = vigil_server::Config::new(&data);
-            config.rules = rules;
+            config.detection.rules = rules;
             // The playbooks keep talking to the demo's vendor sandbox while serving.
-            config.connectors = outcome.connectors.clone();
-            config.secrets = outcome.secrets.clone();
+            config.response.connectors = outcome.connectors.clone();
+            config.response.secrets = outcome.secrets.clone();
             let _sandbox = outcome.sandbox;
             serve::run(config, listen)
         }

@@ -1,16 +1,15 @@
-//! `vigil playbook …`: thin calls into `vigil-respond`.
+//! `vigil playbook …`: thin calls into the application layer's response operations.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::Value;
-use vigil_connectors::Secrets;
+use vigil_app::respond::{Decision, ResponseConfig, Started};
 use vigil_pipeline::DataDir;
-use vigil_respond::engine::{self, Env};
 use vigil_respond::{Playbook, Run};
 
-use crate::queue::{now_ms, when};
+use crate::queue::when;
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
@@ -37,9 +36,13 @@ impl PlaybookArgs {
             .map_err(|e| anyhow::anyhow!("{e} (`vigil playbook check` lists every rejected file)"))
     }
 
-    /// Connector settings and secrets.
-    pub fn settings(&self) -> Result<(Value, Secrets)> {
-        Ok(vigil_connectors::load_settings(self.connectors.as_deref(), self.secrets.as_deref())?)
+    /// The response configuration these flags name, as the server takes it too.
+    pub fn config(&self) -> ResponseConfig {
+        ResponseConfig {
+            playbooks: self.playbooks.clone(),
+            connectors: self.connectors.clone(),
+            secrets: self.secrets.clone(),
+        }
     }
 }
 
@@ -149,8 +152,8 @@ fn print_run(r: &Run) {
 }
 
 pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) -> Result<()> {
-    let now = now_ms();
-    let env_of = |args: &PlaybookArgs| args.settings();
+    let app = vigil_app::App::new(dir.root());
+    let who = vigil_app::Caller::local(actor);
     match cmd {
         PlaybookCommand::Check { paths } => {
             let (ok, bad) = vigil_respond::format::load(&paths);
@@ -172,19 +175,11 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::List { args } => {
-            let pbs = args.playbooks()?;
-            let catalog = vigil_compliance::Catalog::builtin()?;
-            let rows: Vec<Value> = pbs
+            args.playbooks()?;
+            let rows: Vec<Value> = app
+                .playbooks(&who, &args.config())?
                 .iter()
-                .map(|p| {
-                    let mut controls: Vec<String> = p.controls.clone();
-                    if let Some(u) = &p.use_case {
-                        controls.extend(catalog.controls_for_playbook(u).iter().map(|c| c.to_string()));
-                    }
-                    controls.sort();
-                    controls.dedup();
-                    serde_json::json!({"id": p.id, "name": p.name, "version": p.version, "enabled": p.enabled, "trigger": p.trigger, "steps": p.steps.iter().map(|s| &s.action).collect::<Vec<_>>(), "controls": controls, "mitigations": p.mitigations, "file": p.file})
-                })
+                .map(|p| serde_json::json!({"id": p.id, "name": p.name, "version": p.version, "enabled": p.enabled, "trigger": p.trigger, "steps": p.steps.iter().map(|s| &s.action).collect::<Vec<_>>(), "controls": p.controls, "mitigations": p.mitigations, "file": p.file}))
                 .collect();
             if json {
                 return print_json(&rows);
@@ -210,54 +205,45 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Run { playbook, case, dry_run, args } => {
-            let pbs = args.playbooks()?;
-            let pb = pbs
-                .iter()
-                .find(|p| p.id == playbook)
-                .with_context(|| format!("no playbook {playbook:?}; `vigil playbook list`"))?;
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            if dry_run {
-                let steps = engine::dry_run(&mut store, pb, &case, actor, &env)?;
-                if json {
-                    return print_json(&steps);
-                }
-                println!("dry run of {} on {case} — nothing is sent", pb.id);
-                for s in &steps {
-                    println!(
-                        "  {} ({}, {}){}{}",
-                        s.step,
-                        s.action,
-                        s.class.as_str(),
-                        if s.would_wait_for_approval { " — waits for approval" } else { "" },
-                        s.skipped.as_deref().map(|w| format!(" — skipped: {w}")).unwrap_or_default()
-                    );
-                    for c in &s.calls {
-                        println!("      {} {}", c.method, c.url);
-                        if let Some(b) = &c.body {
-                            println!("      {b}");
+            args.playbooks()?;
+            match app.run_playbook(&who, &args.config(), &case, &playbook, dry_run)? {
+                Started::DryRun(steps) => {
+                    if json {
+                        return print_json(&steps);
+                    }
+                    println!("dry run of {playbook} on {case} — nothing is sent");
+                    for s in &steps {
+                        println!(
+                            "  {} ({}, {}){}{}",
+                            s.step,
+                            s.action,
+                            s.class.as_str(),
+                            if s.would_wait_for_approval { " — waits for approval" } else { "" },
+                            s.skipped.as_deref().map(|w| format!(" — skipped: {w}")).unwrap_or_default()
+                        );
+                        for c in &s.calls {
+                            println!("      {} {}", c.method, c.url);
+                            if let Some(b) = &c.body {
+                                println!("      {b}");
+                            }
+                        }
+                        if let Some(p) = &s.problem {
+                            println!("      ({p})");
                         }
                     }
-                    if let Some(p) = &s.problem {
-                        println!("      ({p})");
-                    }
+                    Ok(())
                 }
-                return Ok(());
+                Started::Run(run) => {
+                    if json {
+                        return print_json(&run);
+                    }
+                    print_run(&run);
+                    Ok(())
+                }
             }
-            let run = engine::start(&mut store, pb, &case, actor, now)?;
-            let run = engine::advance(&mut store, &run.id, &env)?;
-            if json {
-                return print_json(&run);
-            }
-            print_run(&run);
-            Ok(())
         }
         PlaybookCommand::Resume { run, args } => {
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            let r = engine::advance(&mut store, &run, &env)?;
+            let r = app.resume_run(&who, &args.config(), &run)?;
             if json {
                 return print_json(&r);
             }
@@ -265,11 +251,8 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Trigger { args } => {
-            let pbs = args.playbooks()?;
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            let runs = engine::trigger(&mut store, &pbs, &env)?;
+            args.playbooks()?;
+            let runs = app.trigger_playbooks(&who, &args.config())?;
             if json {
                 return print_json(&runs);
             }
@@ -280,10 +263,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Runs { case } => {
-            let store = dir.open_store()?;
-            let mut runs = engine::runs(&store)?;
-            runs.retain(|r| case.as_ref().is_none_or(|c| &r.case_id == c));
-            runs.sort_by_key(|r| std::cmp::Reverse(r.created_ms));
+            let runs = app.runs(&who, case.as_deref())?;
             if json {
                 return print_json(&runs);
             }
@@ -293,8 +273,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Show { run } => {
-            let store = dir.open_store()?;
-            let r = engine::load_run(&store, &run)?;
+            let r = app.run(&who, &run)?;
             if json {
                 return print_json(&r);
             }
@@ -302,11 +281,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Approvals { all } => {
-            let store = dir.open_store()?;
-            let mut list = engine::approvals(&store)?;
-            if !all {
-                list.retain(|a| a.status == vigil_respond::ApprovalStatus::Pending);
-            }
+            let list = app.approvals(&who, all)?;
             if json {
                 return print_json(&list);
             }
@@ -333,11 +308,8 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
                 .map(serde_json::from_str::<Value>)
                 .transpose()
                 .context("--inputs must be a JSON object")?;
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            let a = engine::approve(&mut store, &approval, actor, &note, edited, &env)?;
-            let r = engine::load_run(&store, &a.run_id)?;
+            let a = app.decide(&who, &args.config(), &approval, Decision::Approve { note, inputs: edited })?;
+            let r = app.run(&who, &a.run_id)?;
             if json {
                 return print_json(&serde_json::json!({"approval": a, "run": r}));
             }
@@ -346,10 +318,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Deny { approval, note, args } => {
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            let a = engine::deny(&mut store, &approval, actor, &note, &env)?;
+            let a = app.decide(&who, &args.config(), &approval, Decision::Deny { note })?;
             if json {
                 return print_json(&a);
             }
@@ -357,10 +326,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Rollback { run, step, args } => {
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            let r = engine::rollback(&mut store, &run, step.as_deref(), actor, &env)?;
+            let r = app.rollback_run(&who, &args.config(), &run, step.as_deref())?;
             if json {
                 return print_json(&r);
             }
@@ -368,10 +334,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Expire { args } => {
-            let (config, secrets) = env_of(&args)?;
-            let env = Env { config: &config, secrets: &secrets, now_ms: now };
-            let mut store = dir.open_store()?;
-            let gone = engine::expire(&mut store, &env)?;
+            let gone = app.expire_approvals(&who, &args.config())?;
             if json {
                 return print_json(&gone);
             }
@@ -379,8 +342,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Automation => {
-            let store = dir.open_store()?;
-            let r = engine::automation_rate(&engine::runs(&store)?);
+            let r = app.automation_rate(&who)?;
             if json {
                 return print_json(&r);
             }

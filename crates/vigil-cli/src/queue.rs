@@ -1,21 +1,23 @@
 //! `vigil triage`, `incidents`, `case`, `model`, `suppress`, `inventory` and `audit`: thin
-//! calls into `vigil-queue`, rendered as text or JSON.
+//! calls into the application layer (`vigil-app`), rendered as text or JSON.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use serde_json::json;
+use vigil_app::Caller;
+use vigil_app::cases::CaseOp;
 use vigil_cases::{Case, Disposition, SlaPolicy, Status};
 use vigil_pipeline::DataDir;
-use vigil_queue as q;
-use vigil_store::StateStore;
-use vigil_triage::{Incident, Override, Suppression};
+use vigil_triage::{Incident, Suppression};
 
 use crate::output::clean;
 
+/// The wall clock, as every operation reads it.
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    use vigil_cases::Clock;
+    vigil_cases::SystemClock.now_ms()
 }
 
 pub fn when(ms: i64) -> String {
@@ -230,8 +232,8 @@ fn load_labels(path: &std::path::Path) -> Result<Vec<vigil_detect::eval::Label>>
 pub fn inventory(dir: &DataDir, cmd: InventoryCommand, actor: &str, json: bool) -> Result<()> {
     let InventoryCommand::Load { file } = cmd;
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let mut store = dir.open_store()?;
-    let n = q::load_inventory(&mut store, &text, actor, now_ms()).with_context(|| file.display().to_string())?;
+    let app = vigil_app::App::new(dir.root());
+    let n = app.load_inventory(&Caller::local(actor), &text).with_context(|| file.display().to_string())?;
     if json {
         return print_json(&json!({"entities": n}));
     }
@@ -239,9 +241,8 @@ pub fn inventory(dir: &DataDir, cmd: InventoryCommand, actor: &str, json: bool) 
     Ok(())
 }
 
-pub fn triage(dir: &DataDir, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
-    let r = q::run(&mut store, now_ms())?;
+pub fn triage(dir: &DataDir, actor: &str, json: bool) -> Result<()> {
+    let r = vigil_app::App::new(dir.root()).triage(&Caller::local(actor))?;
     if json {
         return print_json(&r);
     }
@@ -276,11 +277,11 @@ fn incident_line(i: &Incident) -> String {
 }
 
 pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
+    let app = vigil_app::App::new(dir.root());
+    let who = Caller::local(actor);
     match cmd {
         IncidentsCommand::List { all, limit } => {
-            let list: Vec<Incident> =
-                q::incidents(&store)?.into_iter().filter(|i| all || i.queued).take(limit).collect();
+            let list: Vec<Incident> = app.incidents(&who, all)?.into_iter().take(limit).collect();
             if json {
                 return print_json(&list);
             }
@@ -291,8 +292,7 @@ pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, actor: &str, json: bool) 
             Ok(())
         }
         IncidentsCommand::Show { id } => {
-            let d = store.document(q::INCIDENT, &id)?.with_context(|| format!("no incident {id}"))?;
-            let i: Incident = serde_json::from_str(&d.json)?;
+            let i = app.incident(&who, &id)?;
             if json {
                 return print_json(&i);
             }
@@ -366,41 +366,17 @@ pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, actor: &str, json: bool) 
             Ok(())
         }
         IncidentsCommand::Merge { ids, reason } => {
-            let mut items = Vec::new();
-            for id in &ids {
-                items.push(
-                    q::incident_items(&store, id)?.into_iter().next().with_context(|| format!("{id} has no items"))?,
-                );
-            }
-            q::add_override(
-                &mut store,
-                &Override::Merge { items, by: actor.into(), at_ms: now_ms(), reason },
-                now_ms(),
-            )?;
-            let r = q::run(&mut store, now_ms())?;
+            let r = app.merge_incidents(&who, &ids, &reason)?;
             println!("merged {}; {} incidents in the queue", ids.join(" + "), r.stats.queued);
             Ok(())
         }
         IncidentsCommand::Split { id, items, reason } => {
-            let have = q::incident_items(&store, &id)?;
-            if let Some(x) = items.iter().find(|x| !have.contains(x)) {
-                bail!("{x} is not an item of {id}");
-            }
-            if items.len() == have.len() {
-                bail!("splitting every item out of {id} would leave it empty");
-            }
-            q::add_override(
-                &mut store,
-                &Override::Split { items, by: actor.into(), at_ms: now_ms(), reason },
-                now_ms(),
-            )?;
-            let r = q::run(&mut store, now_ms())?;
+            let r = app.split_incident(&who, &id, &items, &reason)?;
             println!("split {id}; {} incidents in the queue", r.stats.queued);
             Ok(())
         }
         IncidentsCommand::Reopen { id, reason } => {
-            q::reopen(&mut store, &id, actor, &reason, now_ms())?;
-            let r = q::run(&mut store, now_ms())?;
+            let r = app.reopen_incident(&who, &id, &reason)?;
             println!("{id} reopened; cases opened {:?}", r.cases_opened);
             Ok(())
         }
@@ -428,9 +404,9 @@ fn case_line(c: &Case, policy: &SlaPolicy, now: i64) -> String {
 }
 
 pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
-    let now = now_ms();
-    let ctx_policy = |store: &vigil_store::SqliteStore| -> Result<SlaPolicy> { Ok(q::load(store)?.policy) };
+    let app = vigil_app::App::new(dir.root());
+    let who = Caller::local(actor);
+    let now = app.now_ms();
     let changed = |c: Case, json: bool, what: &str| -> Result<()> {
         if json {
             return print_json(&c);
@@ -440,8 +416,9 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
     };
     match cmd {
         CaseCommand::List { status, owner, all } => {
-            let policy = ctx_policy(&store)?;
-            let list: Vec<Case> = q::cases(&store)?
+            let policy = app.sla_policy()?;
+            let list: Vec<Case> = app
+                .all_cases(&who)?
                 .into_iter()
                 .filter(|c| all || (c.merged_into.is_none() && c.status != Status::Closed))
                 .filter(|c| status.is_none_or(|s| c.status == s))
@@ -458,9 +435,8 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
             Ok(())
         }
         CaseCommand::Show { id } => {
-            let policy = ctx_policy(&store)?;
-            let d = store.document(q::CASE, &id)?.with_context(|| format!("no case {id}"))?;
-            let c: Case = serde_json::from_str(&d.json)?;
+            let policy = app.sla_policy()?;
+            let c = app.case(&who, &id)?.case;
             if json {
                 return print_json(&json!({"case": c, "sla": c.sla_view(&policy, now)}));
             }
@@ -514,65 +490,29 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
             Ok(())
         }
         CaseCommand::Assign { id, owner, team } => {
-            let c = q::with_case(&mut store, &id, actor, "case.assign", now, |c| {
-                let team = team.clone().or(c.team.clone());
-                c.assign(Some(&owner), team.as_deref(), actor, now).map(|_| format!("owner {owner}"))
-            })?;
-            changed(c, json, "assigned")
+            changed(app.case_op(&who, &id, &CaseOp::Assign { owner, team })?, json, "assigned")
         }
         CaseCommand::Comment { id, text } => {
-            let c = q::with_case(&mut store, &id, actor, "case.comment", now, |c| {
-                c.comment(&text, actor, now).map(|_| format!("{} characters", text.chars().count()))
-            })?;
-            changed(c, json, "commented")
+            changed(app.case_op(&who, &id, &CaseOp::Comment { text })?, json, "commented")
         }
-        CaseCommand::Ack { id } => {
-            let c = q::with_case(&mut store, &id, actor, "case.ack", now, |c| {
-                c.acknowledge(actor, now).map(|n| format!("new: {n}"))
-            })?;
-            changed(c, json, "acknowledged")
-        }
-        CaseCommand::Status { id, status } => {
-            let c = q::with_case(&mut store, &id, actor, "case.status", now, |c| {
-                c.transition(status, actor, now).map(|_| status.as_str().to_string())
-            })?;
-            changed(c, json, "moved")
-        }
+        CaseCommand::Ack { id } => changed(app.case_op(&who, &id, &CaseOp::Acknowledge)?, json, "acknowledged"),
+        CaseCommand::Status { id, status } => changed(app.case_op(&who, &id, &CaseOp::Status(status))?, json, "moved"),
         CaseCommand::Task { id, title, assignee } => {
-            let c = q::with_case(&mut store, &id, actor, "case.task", now, |c| {
-                c.add_task(&title, assignee.as_deref(), actor, now).map(|n| format!("task {n}: {title}"))
-            })?;
-            changed(c, json, "task added")
+            changed(app.case_op(&who, &id, &CaseOp::AddTask { title, assignee })?, json, "task added")
         }
         CaseCommand::Resolve { id, disposition, note } => {
-            let c = q::with_case(&mut store, &id, actor, "case.resolve", now, |c| {
-                c.resolve(disposition, &note, actor, now).map(|_| disposition.as_str().to_string())
-            })?;
-            changed(c, json, "resolved")
+            changed(app.case_op(&who, &id, &CaseOp::Resolve { disposition, note })?, json, "resolved")
         }
         CaseCommand::Pause { id, reason } => {
-            let c = q::with_case(&mut store, &id, actor, "case.sla_pause", now, |c| {
-                c.pause_sla(&reason, actor, now).map(|_| reason.clone())
-            })?;
-            changed(c, json, "SLA paused")
+            changed(app.case_op(&who, &id, &CaseOp::PauseSla { reason })?, json, "SLA paused")
         }
-        CaseCommand::Resume { id } => {
-            let c = q::with_case(&mut store, &id, actor, "case.sla_resume", now, |c| {
-                c.resume_sla(actor, now).map(|_| String::new())
-            })?;
-            changed(c, json, "SLA resumed")
-        }
-        CaseCommand::Merge { into, from } => {
-            let c = q::merge_cases(&mut store, &into, &from, actor, now)?;
-            changed(c, json, "merged")
-        }
+        CaseCommand::Resume { id } => changed(app.case_op(&who, &id, &CaseOp::ResumeSla)?, json, "SLA resumed"),
+        CaseCommand::Merge { into, from } => changed(app.merge_cases(&who, &into, &from)?, json, "merged"),
         CaseCommand::Split { id, items, title } => {
-            let refs: Vec<&str> = items.iter().map(String::as_str).collect();
-            let c = q::split_case(&mut store, &id, &refs, &title, actor, now)?;
-            changed(c, json, "split off")
+            changed(app.split_case(&who, &id, &items, &title)?, json, "split off")
         }
         CaseCommand::Tick => {
-            let r = q::run(&mut store, now)?;
+            let r = app.triage(&who)?;
             if json {
                 return print_json(&r.sla_events);
             }
@@ -583,13 +523,12 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
             Ok(())
         }
         CaseCommand::Export { id, out, margin_hours } => {
-            drop(store);
             crate::evidence::export(dir, &id, &out, margin_hours, actor, json)
         }
         CaseCommand::Policy { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let p = SlaPolicy::from_yaml(&text).with_context(|| file.display().to_string())?;
-            q::set_setting(&mut store, "sla_policy", &p, actor, now)?;
+            app.set_sla_policy(&who, &p)?;
             println!("SLA policy loaded from {}", file.display());
             Ok(())
         }
@@ -597,11 +536,13 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
 }
 
 pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
+    let app = vigil_app::App::new(dir.root());
+    let who = Caller::local(actor);
+    let no_model = "no triage model: run `vigil model train` first";
     match cmd {
         ModelCommand::Train { labels, train_fraction, error_rate } => {
             let labels = labels.as_deref().map(load_labels).transpose()?;
-            let m = q::train(&mut store, labels.as_deref(), train_fraction, error_rate, actor, now_ms())?;
+            let m = app.train_model(&who, labels.as_deref(), train_fraction, error_rate)?;
             if json {
                 return print_json(&m);
             }
@@ -627,17 +568,12 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
         }
         ModelCommand::Eval { labels, error_rate } => {
             let labels = load_labels(&labels)?;
-            let ctx = q::load(&store)?;
-            let m = ctx.model.clone().context("no triage model: run `vigil model train` first")?;
-            let s = q::samples(&ctx, Some(&labels), error_rate, now_ms());
-            let all = m.evaluate(&s, 0.5);
-            let held: Vec<_> = s.iter().filter(|x| x.time_ms >= m.split_ms).cloned().collect();
-            let h = m.evaluate(&held, 0.5);
+            let ev = app.evaluate_model(&who, &labels, error_rate)?;
             if json {
-                return print_json(&json!({"model": m.version, "all": all, "held_out": h}));
+                return print_json(&json!({"model": ev.model, "all": ev.all, "held_out": ev.held_out}));
             }
-            println!("model {} (its training split: {})", m.version, when(m.split_ms));
-            for (name, e) in [("all incidents", &all), ("after the split", &h)] {
+            println!("model {} (its training split: {})", ev.model, when(ev.split_ms));
+            for (name, e) in [("all incidents", &ev.all), ("after the split", &ev.held_out)] {
                 println!(
                     "{name:<16} {:>5} incidents {:>4} positive  precision {:.3}  recall {:.3}  ROC AUC {:.3}",
                     e.incidents, e.positives, e.precision, e.recall, e.roc_auc
@@ -646,7 +582,7 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
             Ok(())
         }
         ModelCommand::Export { out } => {
-            let m = q::active_model(&store)?.context("no triage model: run `vigil model train` first")?;
+            let m = app.active_model(&who)?.context(no_model)?;
             std::fs::write(&out, serde_json::to_string_pretty(&m)?)
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("{} written to {}", m.version, out.display());
@@ -656,12 +592,12 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let m: vigil_triage::TriageModel =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a triage model", file.display()))?;
-            q::import_model(&mut store, &m, actor, now_ms())?;
+            app.import_model(&who, &m)?;
             println!("{} imported and active", m.version);
             Ok(())
         }
         ModelCommand::Show => {
-            let m = q::active_model(&store)?.context("no triage model: run `vigil model train` first")?;
+            let m = app.active_model(&who)?.context(no_model)?;
             if json {
                 return print_json(&m);
             }
@@ -686,8 +622,9 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
 }
 
 pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
-    let now = now_ms();
+    let app = vigil_app::App::new(dir.root());
+    let who = Caller::local(actor);
+    let now = app.now_ms();
     let show = |imp: &vigil_triage::Impact| {
         println!(
             "would hide {} alerts; {} queued incidents disappear, {} lose alerts; queue {} → {}",
@@ -707,8 +644,7 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
     match cmd {
         SuppressCommand::Preview { rule, entity } => {
             let s = Suppression::new(rule, entity, "preview only", actor, now, None)?;
-            let ctx = q::load(&store)?;
-            let imp = vigil_triage::preview(&ctx.input(now), &s);
+            let imp = app.preview_suppression(&who, &s)?;
             if json {
                 return print_json(&imp);
             }
@@ -718,28 +654,25 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
         SuppressCommand::Add { rule, entity, reason, expires, yes } => {
             let exp = expires.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp_millis());
             let s = Suppression::new(rule, entity, &reason, actor, now, exp)?;
-            if !yes {
-                let ctx = q::load(&store)?;
-                let imp = vigil_triage::preview(&ctx.input(now), &s);
-                if json {
-                    return print_json(&json!({"added": false, "impact": imp}));
-                }
-                show(&imp);
-                println!("not added: run again with --yes to put it in force");
-                return Ok(());
-            }
-            let imp = q::add_suppression(&mut store, &s, now)?;
-            q::run(&mut store, now)?;
+            let out = app.add_suppression(&who, s, yes)?;
             if json {
-                return print_json(&json!({"added": true, "suppression": s, "impact": imp}));
+                return print_json(&out);
             }
-            show(&imp);
-            println!("{} in force{}", s.id, s.expires_ms.map(|e| format!(" until {}", when(e))).unwrap_or_default());
+            show(&out.impact);
+            if out.added {
+                let s = &out.suppression;
+                println!(
+                    "{} in force{}",
+                    s.id,
+                    s.expires_ms.map(|e| format!(" until {}", when(e))).unwrap_or_default()
+                );
+            } else {
+                println!("not added: run again with --yes to put it in force");
+            }
             Ok(())
         }
         SuppressCommand::List => {
-            let list: Vec<Suppression> =
-                store.documents(q::SUPPRESSION)?.iter().filter_map(|d| serde_json::from_str(&d.json).ok()).collect();
+            let list = app.suppressions(&who)?;
             if json {
                 return print_json(&list);
             }
@@ -759,9 +692,8 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
     }
 }
 
-pub fn audit(dir: &DataDir, limit: u64, json: bool) -> Result<()> {
-    let store = dir.open_store()?;
-    let rows = store.audit(limit)?;
+pub fn audit(dir: &DataDir, actor: &str, limit: u64, json: bool) -> Result<()> {
+    let rows = vigil_app::App::new(dir.root()).audit_log(&Caller::local(actor), limit)?;
     if json {
         return print_json(&rows);
     }

@@ -9,7 +9,6 @@ use clap::Subcommand;
 use vigil_pipeline::DataDir;
 
 use crate::evidence::parse_time;
-use crate::queue::now_ms;
 
 /// The period: an ISO week (`2026-W47`), or --from/--to, or this week.
 pub fn period(week: Option<&str>, from: Option<&str>, to: Option<&str>) -> Result<vigil_metrics::Period> {
@@ -53,9 +52,13 @@ pub fn scorecard(
 ) -> Result<()> {
     let p = period(week.as_deref(), from.as_deref(), to.as_deref())?;
     let labeled = labeled_events(labels.as_deref())?;
-    let mut store = dir.open_store()?;
-    let published =
-        vigil_report::publish_scorecard(&mut store, dir.root(), &p, weeks, title, actor, now_ms(), labeled.as_ref())?;
+    let published = vigil_app::App::new(dir.root()).publish_scorecard(
+        &vigil_app::Caller::local(actor),
+        &p,
+        weeks,
+        title,
+        labeled.as_ref(),
+    )?;
     let out = out.unwrap_or_else(|| PathBuf::from(format!("scorecard-{}", p.label)));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     std::fs::write(out.join("scorecard.html"), &published.html)?;
@@ -108,10 +111,11 @@ pub enum BriefCommand {
 }
 
 pub fn brief(dir: &DataDir, cmd: BriefCommand, actor: &str, json: bool) -> Result<()> {
-    let mut store = dir.open_store()?;
+    let app = vigil_app::App::new(dir.root());
+    let who = vigil_app::Caller::local(actor);
     match cmd {
         BriefCommand::Issue { case, out } => {
-            let (rec, html) = vigil_report::issue_brief(&mut store, dir.root(), &case, actor, now_ms())?;
+            let (rec, html) = app.issue_brief(&who, &case)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.html", rec.id)));
             std::fs::write(&out, &html).with_context(|| format!("writing {}", out.display()))?;
             if json {
@@ -129,7 +133,7 @@ pub fn brief(dir: &DataDir, cmd: BriefCommand, actor: &str, json: bool) -> Resul
             }
         }
         BriefCommand::Ack { brief } => {
-            let b = vigil_report::acknowledge_brief(&mut store, &brief, actor, now_ms())?;
+            let b = app.acknowledge_brief(&who, &brief)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
@@ -137,8 +141,7 @@ pub fn brief(dir: &DataDir, cmd: BriefCommand, actor: &str, json: bool) -> Resul
             }
         }
         BriefCommand::List => {
-            let mut list = vigil_report::briefs(&store)?;
-            list.sort_by_key(|b| std::cmp::Reverse(b.issued_ms));
+            let list = app.briefs(&who)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {

@@ -1,7 +1,6 @@
 //! `vigil serve` and `vigil demo --serve`: the API, HTTP ingest and the web app.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use vigil_auth::{Auth, Role};
@@ -40,7 +39,7 @@ pub fn serve(
     data_dir: &std::path::Path,
     listen: SocketAddr,
     insecure_cookies: bool,
-    rules: Vec<PathBuf>,
+    rules: crate::detect::RuleArgs,
     playbooks: crate::playbook::PlaybookArgs,
 ) -> Result<()> {
     let dir = DataDir::new(data_dir);
@@ -49,10 +48,8 @@ pub fn serve(
     playbooks.playbooks()?;
     let mut config = vigil_server::Config::new(data_dir);
     config.secure_cookies = !insecure_cookies;
-    config.rules = rules;
-    config.playbooks = playbooks.playbooks.clone();
-    config.connectors = playbooks.connectors.clone();
-    config.secrets = playbooks.secrets.clone();
+    config.detection = rules.config();
+    config.response = playbooks.config();
     run(config, listen)
 }
 

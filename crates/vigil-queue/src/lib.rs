@@ -580,6 +580,11 @@ pub fn reopen(store: &mut dyn StateStore, id: &str, by: &str, reason: &str, now_
     Ok(())
 }
 
+/// Every stored suppression, in force or expired.
+pub fn suppressions(store: &dyn StateStore) -> Result<Vec<Suppression>> {
+    store.documents(SUPPRESSION)?.iter().map(|d| decode(SUPPRESSION, d)).collect()
+}
+
 /// A suppression takes effect only with its preview: the preview is computed and recorded in the
 /// audit entry that adds it.
 pub fn add_suppression(store: &mut dyn StateStore, s: &Suppression, now_ms: i64) -> Result<vigil_triage::Impact> {

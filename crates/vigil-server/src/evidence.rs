@@ -8,17 +8,15 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use vigil_auth::Permission;
-use vigil_store::{AuditEntry, StateStore};
-use vigil_vault::vault::{self, VaultItem};
 use vigil_vault::{ExportOptions, ledger};
 
-use crate::api::{auditor_view, blocking, load_case};
+use crate::api::blocking;
 use crate::authn::Caller;
 use crate::web::{csrf, error_page, html_response, page, when};
-use crate::{ApiError, ApiResult, Shared, now_ms};
+use crate::{ApiError, ApiResult, Shared};
 
 impl From<vigil_vault::VaultError> for ApiError {
     fn from(e: vigil_vault::VaultError) -> ApiError {
@@ -39,92 +37,27 @@ impl From<vigil_compliance::ComplianceError> for ApiError {
     }
 }
 
-/// A case's evidence: its vault items and its custody and evidence ledger entries.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseEvidence {
-    pub case_id: String,
-    pub items: Vec<VaultItem>,
-    pub custody: Vec<AuditEntry>,
-}
+pub use vigil_app::evidence::CaseEvidence;
 
-pub fn case_evidence(store: &dyn StateStore, case_id: &str) -> ApiResult<CaseEvidence> {
-    let items = vault::items(store)?.into_iter().filter(|i| i.meta.scope.case_id.as_deref() == Some(case_id)).collect();
-    let custody = ledger::load(store)?
-        .entries
-        .into_iter()
-        .filter(|e| e.target == case_id && ledger::entry_kind(&e.action) != "audit")
-        .collect();
-    Ok(CaseEvidence { case_id: case_id.to_string(), items, custody })
-}
-
-fn custody(
-    store: &mut dyn StateStore,
-    c: &Caller,
-    action: &str,
-    case_id: &str,
-    result: &str,
-    detail: Value,
-) -> ApiResult<()> {
-    store.append_audit(&[AuditEntry::new(
-        now_ms(),
-        &c.principal.username,
-        action,
-        case_id,
-        result,
-        &detail.to_string(),
-    )])?;
-    Ok(())
-}
-
-/// The bytes of one of the case's artifacts, checked against its hash; the download is a
-/// custody event (refusals too).
-fn download(
-    store: &mut dyn StateStore,
-    s: &Shared,
-    c: &Caller,
-    case_id: &str,
-    sha: &str,
-    via: &str,
-) -> ApiResult<Response> {
-    let item = vault::items(store)?
-        .into_iter()
-        .find(|i| i.sha256 == sha && i.meta.scope.case_id.as_deref() == Some(case_id) && i.purged_ms.is_none());
-    let Some(item) = item else {
-        custody(
-            store,
-            c,
-            "custody.download",
-            case_id,
-            "denied",
-            json!({"sha256": sha, "via": via, "why": "not evidence of this case"}),
-        )?;
-        return Err(ApiError::not_found(format!("case {case_id} has no artifact {sha}")));
-    };
-    let bytes = vault::read(s.dir.root(), sha)?;
-    custody(
-        store,
-        c,
-        "custody.download",
-        case_id,
-        "ok",
-        json!({"sha256": sha, "name": item.meta.name, "bytes": bytes.len(), "via": via}),
-    )?;
-    let name: String = item
+/// An artifact as an HTTP download: its media type, a safe file name, its hash.
+fn download_response(d: vigil_app::evidence::Download) -> Response {
+    let name: String = d
+        .item
         .meta
         .name
         .chars()
         .map(|ch| if ch.is_ascii_alphanumeric() || "-_.".contains(ch) { ch } else { '_' })
         .collect();
-    Ok((
+    (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, item.meta.media_type.clone()),
+            (header::CONTENT_TYPE, d.item.meta.media_type.clone()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::HeaderName::from_static("x-vigil-sha256"), item.sha256.clone()),
+            (header::HeaderName::from_static("x-vigil-sha256"), d.item.sha256.clone()),
         ],
-        bytes,
+        d.bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 pub async fn case_evidence_api(
@@ -132,30 +65,12 @@ pub async fn case_evidence_api(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseEvidence>> {
-    blocking(move || {
-        let mut store = s.store()?;
-        load_case(&store, &id)?;
-        let ev = case_evidence(&store, &id)?;
-        custody(&mut store, &c, "custody.view", &id, "ok", json!({"items": ev.items.len(), "via": "api"}))?;
-        Ok(Json(ev))
-    })
-    .await
+    blocking(move || Ok(Json(s.app.case_evidence(&c.app(), &id, "api")?))).await
 }
 
 fn export(s: &Shared, c: &Caller, id: &str) -> ApiResult<vigil_vault::Exported> {
-    let _guard = s.cases_lock.lock().map_err(|_| ApiError::internal("case lock poisoned"))?;
-    let mut store = s.store()?;
     let catalog = vigil_compliance::Catalog::builtin()?;
-    let (_, ex) = vigil_vault::export_case(
-        &mut store,
-        s.dir.root(),
-        &catalog,
-        id,
-        &c.principal.username,
-        now_ms(),
-        &ExportOptions::default(),
-    )?;
-    Ok(ex)
+    Ok(s.app.export_case(&c.app(), id, &catalog, &ExportOptions::default())?.1)
 }
 
 pub async fn case_export_api(
@@ -171,12 +86,7 @@ pub async fn case_download_api(
     Extension(c): Extension<Caller>,
     Path((id, sha)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    blocking(move || {
-        let mut store = s.store()?;
-        load_case(&store, &id)?;
-        download(&mut store, &s, &c, &id, &sha, "api")
-    })
-    .await
+    blocking(move || Ok(download_response(s.app.download_evidence(&c.app(), &id, &sha, "api")?))).await
 }
 
 pub async fn auditor_evidence_api(
@@ -184,11 +94,7 @@ pub async fn auditor_evidence_api(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseEvidence>> {
-    blocking(move || {
-        auditor_view(&s, &c, &id)?;
-        Ok(Json(case_evidence(&s.store()?, &id)?))
-    })
-    .await
+    blocking(move || Ok(Json(s.app.case_evidence(&c.app(), &id, "auditor portal")?))).await
 }
 
 pub async fn auditor_download_api(
@@ -196,12 +102,7 @@ pub async fn auditor_download_api(
     Extension(c): Extension<Caller>,
     Path((id, sha)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    blocking(move || {
-        auditor_view(&s, &c, &id)?;
-        let mut store = s.store()?;
-        download(&mut store, &s, &c, &id, &sha, "auditor portal")
-    })
-    .await
+    blocking(move || Ok(download_response(s.app.download_evidence(&c.app(), &id, &sha, "auditor portal")?))).await
 }
 
 pub async fn public_key(State(s): State<Shared>) -> ApiResult<Json<Value>> {
@@ -212,15 +113,11 @@ pub async fn public_key(State(s): State<Shared>) -> ApiResult<Json<Value>> {
     .await
 }
 
-pub async fn ledger_verify(State(s): State<Shared>) -> ApiResult<Json<ledger::LedgerReport>> {
-    blocking(move || {
-        let store = s.store()?;
-        let key = ledger::load_or_create_key(s.dir.root())?;
-        let mut r = ledger::verify(&store, &key.public_key_hex())?;
-        r.problems.extend(vault::verify_blobs(&store, s.dir.root())?);
-        Ok(Json(r))
-    })
-    .await
+pub async fn ledger_verify(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+) -> ApiResult<Json<ledger::LedgerReport>> {
+    blocking(move || Ok(Json(s.app.verify_ledger(&c.app(), None)?))).await
 }
 
 /// `?framework=SOC2&from=2026-01-01&to=2026-03-31&format=json|csv|markdown`
@@ -236,29 +133,22 @@ fn parse_time(s: &str) -> ApiResult<i64> {
     Ok(vigil_metrics::parse_instant(s)?)
 }
 
-fn coverage(s: &Shared, q: &CoverageQuery) -> ApiResult<vigil_compliance::CoverageReport> {
-    let now = now_ms();
+fn coverage(s: &Shared, c: &Caller, q: &CoverageQuery) -> ApiResult<vigil_compliance::CoverageReport> {
+    let now = s.now_ms();
     let to = q.to.as_deref().filter(|t| !t.is_empty()).map(parse_time).transpose()?.unwrap_or(now);
     let from = q.from.as_deref().filter(|t| !t.is_empty()).map(parse_time).transpose()?.unwrap_or(to - 90 * 86_400_000);
-    if from >= to {
-        return Err(ApiError::bad_request("from must be before to"));
-    }
     let framework = q.framework.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "SOC2".into());
     let catalog = vigil_compliance::Catalog::builtin()?;
-    let pack = s.config.detection.rules()?.pack;
-    let behavior = s.config.detection.behavior_pack()?.unwrap_or_default();
-    let store = s.store()?;
-    let inputs = vigil_vault::compliance::coverage_inputs(
-        &store,
-        &catalog,
-        &vigil_vault::compliance::detections_of(&pack, &behavior),
-    )?;
-    Ok(vigil_compliance::coverage(&catalog, &framework, &inputs, from, to)?)
+    Ok(s.app.coverage(&c.app(), &catalog, &s.config.detection, &framework, from, to)?)
 }
 
-pub async fn coverage_api(State(s): State<Shared>, Query(q): Query<CoverageQuery>) -> ApiResult<Response> {
+pub async fn coverage_api(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<CoverageQuery>,
+) -> ApiResult<Response> {
     blocking(move || {
-        let r = coverage(&s, &q)?;
+        let r = coverage(&s, &c, &q)?;
         Ok(match q.format.as_deref() {
             Some("csv") => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], r.to_csv()).into_response(),
             Some("markdown") => {
@@ -312,15 +202,15 @@ fn evidence_markup(ev: &CaseEvidence, download_base: &str, export_form: Option<&
 }
 
 /// The evidence section of the analyst's case page.
-pub fn case_section(store: &dyn StateStore, case_id: &str, c: &Caller) -> ApiResult<Markup> {
-    let ev = case_evidence(store, case_id)?;
+pub fn case_section(s: &Shared, case_id: &str, c: &Caller) -> ApiResult<Markup> {
+    let ev = s.app.case_evidence_on_page(&c.app(), case_id)?;
     let form = c.principal.can(Permission::WorkCases).then_some(c);
     Ok(evidence_markup(&ev, &format!("/api/v1/cases/{case_id}/evidence"), form))
 }
 
 /// The evidence section of the auditor's read-only case page (the view is already recorded).
-pub fn auditor_section(store: &dyn StateStore, case_id: &str) -> ApiResult<Markup> {
-    let ev = case_evidence(store, case_id)?;
+pub fn auditor_section(s: &Shared, case_id: &str, c: &Caller) -> ApiResult<Markup> {
+    let ev = s.app.case_evidence_on_page(&c.app(), case_id)?;
     Ok(evidence_markup(&ev, &format!("/api/v1/auditor/cases/{case_id}/evidence"), None))
 }
 
@@ -354,7 +244,8 @@ pub async fn compliance_page(
     let frameworks: Vec<(String, String)> = vigil_compliance::Catalog::builtin()
         .map(|cat| cat.frameworks().iter().map(|f| (f.id.clone(), f.name.clone())).collect())
         .unwrap_or_default();
-    match blocking(move || coverage(&s, &q2)).await {
+    let c2 = c.clone();
+    match blocking(move || coverage(&s, &c2, &q2)).await {
         Ok(r) => {
             let body = html! {
                 form method="get" action="/compliance" {

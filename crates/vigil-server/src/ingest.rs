@@ -99,6 +99,18 @@ impl Spool {
 
     /// Writes a batch durably into the spool; refuses when the spool is full.
     pub fn accept(&self, body: &[u8]) -> Result<String, ApiError> {
+        self.accept_recorded(body, |_| Ok(()))
+    }
+
+    /// [`Spool::accept`], with `record` run once the batch is synced under its final name but
+    /// before it is published to the worker: when `record` fails (the audit log cannot be
+    /// written), the batch is removed and the request refused, so nothing is ingested that is
+    /// not on the record.
+    pub fn accept_recorded(
+        &self,
+        body: &[u8],
+        record: impl FnOnce(&str) -> Result<(), ApiError>,
+    ) -> Result<String, ApiError> {
         if self.stop.load(Ordering::Relaxed) {
             return Err(ApiError::busy(RETRY_AFTER_SECS, "the server is shutting down"));
         }
@@ -119,10 +131,17 @@ impl Spool {
                 f.write_all(b"\n")?;
             }
             f.sync_all()?;
-            std::fs::rename(&tmp, self.dir.join(&name))?;
             Ok(())
         };
-        write().map_err(ApiError::internal)?;
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(ApiError::internal(e));
+        }
+        if let Err(e) = record(&name) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        std::fs::rename(&tmp, self.dir.join(&name)).map_err(ApiError::internal)?;
         self.pending.fetch_add(n, Ordering::Relaxed);
         let (lock, cv) = &*self.wake;
         if let Ok(mut w) = lock.lock() {
@@ -213,21 +232,13 @@ fn worker(
 }
 
 /// `POST /api/v1/ingest`: a body of JSON lines, in any format `vigil ingest` reads.
-/// Records an accepted ingest request: who sent how much, and where it was spooled.
-fn audit_ingest(s: &Shared, who: &str, what: &str, lines: usize, bytes: usize, spool: &str) {
-    if let Ok(mut store) = s.store() {
-        let _ = vigil_queue::audit(
-            &mut store,
-            &vigil_store::AuditEntry::new(
-                crate::now_ms(),
-                who,
-                what,
-                spool,
-                "ok",
-                &format!("{lines} events, {bytes} bytes"),
-            ),
-        );
-    }
+/// Records an accepted ingest request: who sent how much, and where it was spooled. A batch
+/// whose record cannot be written is refused.
+fn audit_ingest(s: &Shared, who: &str, what: &str, lines: usize, bytes: usize, spool: &str) -> Result<(), ApiError> {
+    let entry =
+        vigil_store::AuditEntry::new(s.now_ms(), who, what, spool, "ok", &format!("{lines} events, {bytes} bytes"));
+    vigil_queue::audit(&mut s.store()?, &entry)?;
+    Ok(())
 }
 
 fn caller_name(c: &Option<axum::Extension<crate::authn::Caller>>) -> String {
@@ -256,9 +267,7 @@ pub async fn json_lines(
     let who = caller_name(&caller);
     let size = body.len();
     let name = tokio::task::spawn_blocking(move || {
-        let name = st.ingest.accept(&body)?;
-        audit_ingest(&st, &who, "ingest.http", lines, size, &name);
-        Ok::<_, ApiError>(name)
+        st.ingest.accept_recorded(&body, |name| audit_ingest(&st, &who, "ingest.http", lines, size, name))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -323,9 +332,7 @@ pub async fn hec(
     let who = caller_name(&caller);
     let n = events.len();
     match tokio::task::spawn_blocking(move || {
-        let name = st.ingest.accept(text.as_bytes())?;
-        audit_ingest(&st, &who, "ingest.hec", n, text.len(), &name);
-        Ok::<_, ApiError>(name)
+        st.ingest.accept_recorded(text.as_bytes(), |name| audit_ingest(&st, &who, "ingest.hec", n, text.len(), name))
     })
     .await
     {

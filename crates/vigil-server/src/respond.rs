@@ -10,9 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vigil_auth::Permission;
-use vigil_respond::engine;
 use vigil_respond::{Approval, RespondError, Run};
-use vigil_store::StateStore;
 
 use crate::api::blocking;
 use crate::authn::Caller;
@@ -151,8 +149,8 @@ pub async fn deny(
 // The web app.
 
 /// The runs section of a case page, with the run buttons for responders.
-pub fn case_section(s: &Shared, store: &dyn StateStore, case_id: &str, c: &Caller) -> ApiResult<Markup> {
-    let mut runs: Vec<Run> = engine::runs(store)?.into_iter().filter(|r| r.case_id == case_id).collect();
+pub fn case_section(s: &Shared, case_id: &str, c: &Caller) -> ApiResult<Markup> {
+    let mut runs: Vec<Run> = s.app.runs(&c.app(), Some(case_id))?;
     runs.sort_by_key(|r| r.created_ms);
     let pbs = if c.principal.can(Permission::Respond) { s.config.response.playbooks()? } else { vec![] };
     Ok(html! {

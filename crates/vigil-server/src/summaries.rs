@@ -40,19 +40,12 @@ pub struct ScorecardQuery {
     pub format: Option<String>,
 }
 
-fn compute(s: &Shared, q: &ScorecardQuery) -> ApiResult<vigil_metrics::Scorecard> {
-    let now = s.now_ms();
+fn compute(s: &Shared, c: &Caller, q: &ScorecardQuery) -> ApiResult<vigil_metrics::Scorecard> {
     let period = match q.week.as_deref().filter(|w| !w.is_empty()) {
         Some(w) => vigil_metrics::Period::parse_week(w)?,
-        None => {
-            use chrono::Datelike;
-            let w = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default().iso_week();
-            vigil_metrics::Period::iso_week(w.year(), w.week())?
-        }
+        None => s.app.this_week()?,
     };
-    let store = s.store()?;
-    let facts = vigil_report::facts(&store, s.dir.root(), now, None)?;
-    Ok(vigil_metrics::scorecard(&facts, &period, q.weeks.unwrap_or(8).min(52), "Vigil weekly scorecard", now))
+    Ok(s.app.scorecard(&c.app(), &period, q.weeks.unwrap_or(8))?)
 }
 
 /// The scorecard page keeps its own inline styles and SVG: everything else stays forbidden.
@@ -65,9 +58,13 @@ fn scorecard_page(html: String) -> Response {
     r
 }
 
-pub async fn scorecard_api(State(s): State<Shared>, Query(q): Query<ScorecardQuery>) -> ApiResult<Response> {
+pub async fn scorecard_api(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ScorecardQuery>,
+) -> ApiResult<Response> {
     blocking(move || {
-        let sc = compute(&s, &q)?;
+        let sc = compute(&s, &c, &q)?;
         Ok(match q.format.as_deref() {
             None | Some("json") => Json(sc.to_json()).into_response(),
             Some("markdown") => {
@@ -85,16 +82,16 @@ pub async fn scorecard_web(
     Extension(c): Extension<Caller>,
     Query(q): Query<ScorecardQuery>,
 ) -> Response {
-    match blocking(move || compute(&s, &q)).await {
+    let c2 = c.clone();
+    match blocking(move || compute(&s, &c2, &q)).await {
         Ok(sc) => scorecard_page(sc.to_html()),
         Err(e) => error_page(Some(&c), &e),
     }
 }
 
-pub async fn briefs_api(State(s): State<Shared>) -> ApiResult<Json<Value>> {
+pub async fn briefs_api(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let mut list = vigil_report::briefs(&s.store()?)?;
-        list.sort_by_key(|b| std::cmp::Reverse(b.issued_ms));
+        let list = s.app.briefs(&c.app())?;
         Ok(Json(json!(list.iter().map(|b| json!({"id": b.id, "case_id": b.case_id, "issued_ms": b.issued_ms, "issued_by": b.issued_by, "acknowledged_ms": b.acknowledged_ms, "acknowledged_by": b.acknowledged_by})).collect::<Vec<_>>())))
     })
     .await
@@ -106,8 +103,7 @@ pub async fn issue_api(
     Path(case): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     blocking(move || {
-        let mut store = s.store()?;
-        let (rec, _) = vigil_report::issue_brief(&mut store, s.dir.root(), &case, &c.principal.username, s.now_ms())?;
+        let (rec, _) = s.app.issue_brief(&c.app(), &case)?;
         Ok((StatusCode::CREATED, Json(json!({"id": rec.id, "case_id": rec.case_id, "issued_ms": rec.issued_ms, "html_sha256": rec.html_sha256}))))
     })
     .await
@@ -119,8 +115,7 @@ pub async fn acknowledge_api(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let mut store = s.store()?;
-        let b = vigil_report::acknowledge_brief(&mut store, &id, &c.principal.username, s.now_ms())?;
+        let b = s.app.acknowledge_brief(&c.app(), &id)?;
         Ok(Json(json!({"id": b.id, "acknowledged_ms": b.acknowledged_ms, "acknowledged_by": b.acknowledged_by, "time_to_decision_ms": b.acknowledged_ms.map(|a| a - b.issued_ms)})))
     })
     .await
@@ -128,7 +123,8 @@ pub async fn acknowledge_api(
 
 /// A brief as its printable page, with the acknowledge button for whoever may.
 pub async fn brief_web(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
-    match blocking(move || Ok(vigil_report::load_brief(&s.store()?, &id)?)).await {
+    let who = c.app();
+    match blocking(move || Ok(s.app.brief(&who, &id)?)).await {
         Ok(b) => {
             let body = html! {
                 p { "Issued " (when(b.issued_ms)) " by " (b.issued_by) ". "
@@ -167,14 +163,9 @@ pub async fn acknowledge_web(
     Path(id): Path<String>,
     Form(_f): Form<Empty>,
 ) -> Response {
-    let who = c.principal.username.clone();
+    let who = c.app();
     let id2 = id.clone();
-    match blocking(move || {
-        let mut store = s.store()?;
-        Ok(vigil_report::acknowledge_brief(&mut store, &id2, &who, s.now_ms())?)
-    })
-    .await
-    {
+    match blocking(move || Ok(s.app.acknowledge_brief(&who, &id2)?)).await {
         Ok(_) => {
             let mut r = Redirect::to(&format!("/briefs/{id}")).into_response();
             *r.status_mut() = StatusCode::SEE_OTHER;
@@ -190,13 +181,8 @@ pub async fn issue_web(
     Path(case): Path<String>,
     Form(_f): Form<Empty>,
 ) -> Response {
-    let who = c.principal.username.clone();
-    match blocking(move || {
-        let mut store = s.store()?;
-        Ok(vigil_report::issue_brief(&mut store, s.dir.root(), &case, &who, s.now_ms())?.0)
-    })
-    .await
-    {
+    let who = c.app();
+    match blocking(move || Ok(s.app.issue_brief(&who, &case)?.0)).await {
         Ok(b) => {
             let mut r = Redirect::to(&format!("/briefs/{}", b.id)).into_response();
             *r.status_mut() = StatusCode::SEE_OTHER;
@@ -207,9 +193,8 @@ pub async fn issue_web(
 }
 
 /// The executive's home: briefs waiting for acknowledgement and the scorecard.
-pub fn executive_home(s: &Shared) -> ApiResult<Markup> {
-    let mut list = vigil_report::briefs(&s.store()?)?;
-    list.sort_by_key(|b| std::cmp::Reverse(b.issued_ms));
+pub fn executive_home(s: &Shared, c: &Caller) -> ApiResult<Markup> {
+    let list = s.app.briefs(&c.app())?;
     Ok(html! {
         p { a href="/scorecard" { "This week's scorecard" } " · " a href="/compliance" { "Compliance coverage" } }
         h2 { "Briefs" }

@@ -203,7 +203,8 @@ pub async fn home(State(s): State<Shared>, caller: Option<Extension<Caller>>) ->
         }
         if c.principal.can(Permission::ViewSummaries) {
             let c2 = c.clone();
-            return match blocking(move || crate::summaries::executive_home(&s)).await {
+            let c3 = c.clone();
+            return match blocking(move || crate::summaries::executive_home(&s, &c3)).await {
                 Ok(body) => html_response(StatusCode::OK, page("Summaries", Some(&c2), body)),
                 Err(e) => error_page(Some(&c2), &e),
             };
@@ -437,9 +438,8 @@ pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>,
     let c2 = c.clone();
     let r = blocking(move || {
         let k = s.app.case(&c2.app(), &id)?.case;
-        let store = s.store()?;
-        let ev = crate::evidence::case_section(&store, &k.id, &c2)?;
-        let runs = crate::respond::case_section(&s, &store, &k.id, &c2)?;
+        let ev = crate::evidence::case_section(&s, &k.id, &c2)?;
+        let runs = crate::respond::case_section(&s, &k.id, &c2)?;
         let brief = crate::summaries::case_brief_form(&k.id, &c2);
         Ok((s.app.sla_policy()?, k, html! { (runs) (ev) (brief) }))
     })
@@ -656,7 +656,7 @@ pub async fn auditor_case_page(
     let c2 = c.clone();
     let r = blocking(move || {
         let k = crate::api::auditor_view(&s, &c2, &id)?;
-        let ev = crate::evidence::auditor_section(&s.store()?, &k.id)?;
+        let ev = crate::evidence::auditor_section(&s, &k.id, &c2)?;
         Ok((s.app.sla_policy()?, k, ev))
     })
     .await;

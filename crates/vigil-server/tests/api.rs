@@ -719,3 +719,82 @@ async fn http_ingest_detects_with_the_same_rules_exceptions_and_behavior_as_the_
     let err = vigil_server::AppState::new(config).err().expect("a broken behavior file is refused at start");
     assert!(err.message.contains("rejected") || err.message.contains("internal"), "{}", err.message);
 }
+
+/// An audit log that cannot be written fails the operation instead of being skipped: HTTP
+/// ingest refuses the batch (and spools nothing), a hunt and a case change answer an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_audit_log_fails_the_operation_instead_of_being_skipped() {
+    let env = common::env();
+    let db = env.dir.path().join("state.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER test_audit_unwritable BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unwritable'); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let bearer = |role: &str| format!("Bearer {}", env.token(role));
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/ingest")
+                .header(header::AUTHORIZATION, bearer("ingestor"))
+                .body(Body::from(
+                    r#"{"uuid": "z-1", "published": "2026-10-03T10:00:00.000Z", "eventType": "user.session.start", "actor": {"alternateId": "a@x.com"}}"#,
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "an ingest that cannot be recorded is refused");
+    let spooled = std::fs::read_dir(env.dir.path().join("spool")).unwrap().count();
+    assert_eq!(spooled, 0, "nothing was left in the spool to be ingested off the record");
+    assert_eq!(env.state.ingest.pending_bytes(), 0);
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/events/query")
+                .header(header::AUTHORIZATION, bearer("analyst"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"sql": "SELECT 1 AS one"}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "a hunt that cannot be recorded fails");
+}
+
+/// The playbooks listed over the API carry every control they evidence — their own and those
+/// the compliance catalog maps their use case to — as `vigil playbook list` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playbooks_over_the_api_carry_their_catalog_controls() {
+    let env = common::env();
+    let r = env
+        .send(
+            Request::builder()
+                .uri("/api/v1/playbooks")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("analyst")))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v = body_json(r).await;
+    let catalog = vigil_compliance::Catalog::builtin().unwrap();
+    let list = v.as_array().unwrap();
+    assert!(!list.is_empty());
+    let mut from_catalog = 0;
+    for pb in vigil_respond::format::builtin().unwrap() {
+        let listed = list.iter().find(|x| x["id"] == pb.id.as_str()).unwrap_or_else(|| panic!("{} listed", pb.id));
+        let controls: Vec<&str> = listed["controls"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+        for c in &pb.controls {
+            assert!(controls.contains(&c.as_str()), "{}: its own control {c}", pb.id);
+        }
+        if let Some(u) = &pb.use_case {
+            for c in catalog.controls_for_playbook(u) {
+                from_catalog += 1;
+                assert!(controls.contains(&c.to_string().as_str()), "{}: the catalog's {c} for {u}", pb.id);
+            }
+        }
+    }
+    assert!(from_catalog > 0, "the pilot playbooks' use cases map to controls in the catalog");
+}

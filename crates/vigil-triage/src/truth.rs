@@ -11,8 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use vigil_detect::Alert;
-use vigil_detect::eval::Label;
+use vigil_model::{Alert, Label};
 
 use crate::model::Sample;
 use crate::{Incident, TriageOutput};
@@ -23,6 +22,11 @@ pub fn instances_by_incident(
     alerts: &[Alert],
     labels: &[Label],
 ) -> HashMap<String, BTreeSet<String>> {
+    instances_of(&out.incidents, alerts, labels)
+}
+
+/// Which labeled instances each of `incidents` touches (through its alerts' event ids).
+pub fn instances_of(incidents: &[Incident], alerts: &[Alert], labels: &[Label]) -> HashMap<String, BTreeSet<String>> {
     let mut owner: HashMap<&str, Vec<&str>> = HashMap::new();
     for l in labels {
         for e in &l.event_ids {
@@ -31,7 +35,7 @@ pub fn instances_by_incident(
     }
     let by_id: HashMap<&str, &Alert> = alerts.iter().map(|a| (a.id.as_str(), a)).collect();
     let mut map = HashMap::new();
-    for inc in &out.incidents {
+    for inc in incidents {
         let mut set = BTreeSet::new();
         for aid in inc.alert_ids() {
             if let Some(a) = by_id.get(aid.as_str()) {
@@ -62,18 +66,34 @@ pub fn disposition(inc: &Incident, touches_attack: bool, error_rate: f64) -> &'s
     if draw < error_rate { if truth == "true_positive" { "false_positive" } else { "true_positive" } } else { truth }
 }
 
-/// Training examples from labeled incidents.
-pub fn samples(out: &TriageOutput, alerts: &[Alert], labels: &[Label], error_rate: f64) -> Vec<Sample> {
-    let touched = instances_by_incident(out, alerts, labels);
-    out.incidents
+/// The simulated analyst's disposition of each of `incidents`, by incident id: the labels the
+/// triage model is trained on ([`samples`]) and the dispositions a simulated analyst gives the
+/// cases that hold them, from one function so the two cannot disagree.
+pub fn dispositions(
+    incidents: &[Incident],
+    alerts: &[Alert],
+    labels: &[Label],
+    error_rate: f64,
+) -> HashMap<String, &'static str> {
+    let touched = instances_of(incidents, alerts, labels);
+    incidents
         .iter()
         .map(|inc| {
             let t = touched.get(&inc.id).is_some_and(|s| !s.is_empty());
-            Sample {
-                features: inc.features.clone(),
-                positive: disposition(inc, t, error_rate) == "true_positive",
-                time_ms: inc.first_ms,
-            }
+            (inc.id.clone(), disposition(inc, t, error_rate))
+        })
+        .collect()
+}
+
+/// Training examples from labeled incidents.
+pub fn samples(out: &TriageOutput, alerts: &[Alert], labels: &[Label], error_rate: f64) -> Vec<Sample> {
+    let said = dispositions(&out.incidents, alerts, labels, error_rate);
+    out.incidents
+        .iter()
+        .map(|inc| Sample {
+            features: inc.features.clone(),
+            positive: said.get(&inc.id).is_some_and(|d| *d == "true_positive"),
+            time_ms: inc.first_ms,
         })
         .collect()
 }
@@ -170,5 +190,87 @@ pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) ->
             .filter(|l| surfaced.get(l.instance.as_str()).is_some_and(|n| *n > 1))
             .map(|l| l.instance.clone())
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use vigil_model::{AlertKind, AlertRule, Confidence, Entities, Level};
+
+    use super::*;
+    use crate::{GroupOptions, Inventory, TriageInput};
+
+    const DAY: i64 = 86_400_000;
+
+    fn alert(id: &str, level: Level, day: i64, user: &str, event: &str) -> Alert {
+        Alert {
+            id: id.into(),
+            kind: AlertKind::Detection,
+            rule: AlertRule {
+                id: format!("rule-{id}"),
+                title: format!("rule {id}"),
+                level,
+                tags: vec![],
+                techniques: vec![],
+                tactics: vec![],
+                file: String::new(),
+            },
+            time: Some(day * DAY),
+            event_ids: vec![event.into()],
+            source: None,
+            matched: vec![],
+            explanation: String::new(),
+            confidence: Confidence { score: 60, reason: String::new() },
+            entities: Entities { users: vec![user.into()], ..Default::default() },
+            correlation: None,
+            features: vec![],
+            controls: vec![],
+        }
+    }
+
+    #[test]
+    fn the_analyst_and_the_training_labels_agree_benign_true_positives_included() {
+        let alerts = vec![
+            alert("attack", Level::High, 1, "ann@x.com", "ev-attack"),
+            alert("noise", Level::Medium, 3, "bob@x.com", "ev-noise"),
+            alert("signal", Level::Low, 5, "cy@x.com", "ev-signal"),
+        ];
+        let labels = vec![Label { scenario: "s".into(), instance: "s-1".into(), event_ids: vec!["ev-attack".into()] }];
+        let inventory = Inventory::empty();
+        let human = HashMap::new();
+        let out = crate::triage(&TriageInput {
+            alerts: &alerts,
+            inventory: &inventory,
+            model: None,
+            overrides: &[],
+            suppressions: &[],
+            human: &human,
+            now_ms: 10 * DAY,
+            options: GroupOptions::default(),
+        });
+        assert_eq!(out.incidents.len(), 3, "three unrelated alerts, three incidents");
+        let of = |alert: &str| out.incidents.iter().find(|i| i.alert_ids().any(|a| a == alert)).unwrap().id.clone();
+
+        let said = dispositions(&out.incidents, &alerts, &labels, 0.0);
+        assert_eq!(said[&of("attack")], "true_positive");
+        assert_eq!(said[&of("noise")], "false_positive");
+        assert_eq!(said[&of("signal")], "benign_true_positive");
+
+        // The training labels are the analyst's, incident by incident, at any error rate.
+        for rate in [0.0, 0.02, 1.0] {
+            let said = dispositions(&out.incidents, &alerts, &labels, rate);
+            let trained = samples(&out, &alerts, &labels, rate);
+            assert_eq!(trained.len(), out.incidents.len());
+            for (inc, sample) in out.incidents.iter().zip(&trained) {
+                assert_eq!(sample.positive, said[&inc.id] == "true_positive", "{} at {rate}", inc.id);
+                assert_eq!(said[&inc.id], disposition(inc, inc.id == of("attack"), rate));
+            }
+        }
+        // Every disposition errs at rate 1: a true positive is called false, the rest true.
+        let flipped = dispositions(&out.incidents, &alerts, &labels, 1.0);
+        assert_eq!(flipped[&of("attack")], "false_positive");
+        assert_eq!(flipped[&of("signal")], "true_positive");
     }
 }
