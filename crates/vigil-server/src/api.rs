@@ -18,7 +18,7 @@ use vigil_queue as q;
 use vigil_store::StateStore;
 
 use crate::authn::{Caller, SESSION_COOKIE};
-use crate::{ApiError, ApiResult, Shared, now_ms};
+use crate::{ApiError, ApiResult, Shared, now_ms, v1};
 
 /// Runs store work off the async threads.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
@@ -41,7 +41,7 @@ pub fn page<T: Serialize>(items: Vec<T>, p: &Page) -> Value {
     let (limit, offset) = p.bounds();
     let total = items.len();
     let items: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
-    json!({"items": items, "total": total, "limit": limit, "offset": offset})
+    serde_json::to_value(v1::Page { items, total, limit, offset }).unwrap_or(Value::Null)
 }
 
 pub async fn not_found() -> ApiError {
@@ -170,7 +170,7 @@ pub async fn alerts(
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
         let all = s.app.alerts(&c.app(), &vigil_app::auditor::AlertFilter { rule: f.rule, level: f.level })?;
-        Ok(Json(page(all, &Page { limit: f.limit, offset: f.offset })))
+        Ok(Json(page(v1::all::<_, v1::Alert>(all), &Page { limit: f.limit, offset: f.offset })))
     })
     .await
 }
@@ -180,7 +180,7 @@ pub async fn alert(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || Ok(Json(json!(s.app.alert(&c.app(), &id)?)))).await
+    blocking(move || Ok(Json(json!(v1::Alert::from(s.app.alert(&c.app(), &id)?))))).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,7 +198,7 @@ pub async fn incidents(
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
         let list = s.app.incidents(&c.app(), f.all.unwrap_or(false))?;
-        Ok(Json(page(list, &Page { limit: f.limit, offset: f.offset })))
+        Ok(Json(page(v1::all::<_, v1::Incident>(list), &Page { limit: f.limit, offset: f.offset })))
     })
     .await
 }
@@ -212,7 +212,7 @@ pub async fn incident(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || Ok(Json(json!(s.app.incident(&c.app(), &id)?)))).await
+    blocking(move || Ok(Json(json!(v1::Incident::from(s.app.incident(&c.app(), &id)?))))).await
 }
 
 pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
@@ -229,7 +229,7 @@ pub async fn cases(
     Extension(c): Extension<Caller>,
     Query(p): Query<Page>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || Ok(Json(page(s.app.open_cases(&c.app())?, &p)))).await
+    blocking(move || Ok(Json(page(v1::all::<_, v1::CaseWithClocks>(s.app.open_cases(&c.app())?), &p)))).await
 }
 
 pub async fn case(
@@ -237,7 +237,7 @@ pub async fn case(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || Ok(Json(json!(s.app.case(&c.app(), &id)?)))).await
+    blocking(move || Ok(Json(json!(v1::CaseWithClocks::from(s.app.case(&c.app(), &id)?))))).await
 }
 
 /// Applies a case operation through the application layer (checked, stored, audited once).
@@ -257,8 +257,8 @@ pub async fn case_assign(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<Assign>,
-) -> ApiResult<Json<Case>> {
-    Ok(Json(case_op(s, &c, id, CaseOp::Assign { owner: b.owner, team: b.team }).await?))
+) -> ApiResult<Json<v1::Case>> {
+    Ok(Json(case_op(s, &c, id, CaseOp::Assign { owner: b.owner, team: b.team }).await?.into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -271,16 +271,16 @@ pub async fn case_comment(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<CommentBody>,
-) -> ApiResult<Json<Case>> {
-    Ok(Json(case_op(s, &c, id, CaseOp::Comment { text: b.text }).await?))
+) -> ApiResult<Json<v1::Case>> {
+    Ok(Json(case_op(s, &c, id, CaseOp::Comment { text: b.text }).await?.into()))
 }
 
 pub async fn case_ack(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Case>> {
-    Ok(Json(case_op(s, &c, id, CaseOp::Acknowledge).await?))
+) -> ApiResult<Json<v1::Case>> {
+    Ok(Json(case_op(s, &c, id, CaseOp::Acknowledge).await?.into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,9 +293,9 @@ pub async fn case_status(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<StatusBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<v1::Case>> {
     let to: Status = b.status.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(case_op(s, &c, id, CaseOp::Status(to)).await?))
+    Ok(Json(case_op(s, &c, id, CaseOp::Status(to)).await?.into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -311,13 +311,13 @@ pub async fn case_sla(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<SlaBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<v1::Case>> {
     let op = match b.action.as_str() {
         "pause" => CaseOp::PauseSla { reason: b.reason },
         "resume" => CaseOp::ResumeSla,
         other => return Err(ApiError::bad_request(format!("action must be pause or resume, not {other:?}"))),
     };
-    Ok(Json(case_op(s, &c, id, op).await?))
+    Ok(Json(case_op(s, &c, id, op).await?.into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -332,10 +332,10 @@ pub async fn case_disposition(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<DispositionBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<v1::Case>> {
     let disposition: Disposition =
         b.disposition.parse().map_err(|e: vigil_cases::CaseError| ApiError::bad_request(e.to_string()))?;
-    Ok(Json(case_op(s, &c, id, CaseOp::Resolve { disposition, note: b.note }).await?))
+    Ok(Json(case_op(s, &c, id, CaseOp::Resolve { disposition, note: b.note }).await?.into()))
 }
 
 pub async fn rules(State(s): State<Shared>, Query(p): Query<Page>) -> ApiResult<Json<Value>> {
@@ -374,7 +374,7 @@ pub async fn audit(
     blocking(move || {
         let mut rows = s.app.audit_log(&c.app(), 100_000)?;
         rows.reverse();
-        Ok(Json(page(rows, &p)))
+        Ok(Json(page(v1::all::<_, v1::AuditEntry>(rows), &p)))
     })
     .await
 }
@@ -539,15 +539,15 @@ pub async fn auditor_cases(
     Extension(c): Extension<Caller>,
     Query(p): Query<Page>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || Ok(Json(page(s.app.granted_cases(&c.app())?, &p)))).await
+    blocking(move || Ok(Json(page(v1::all::<_, v1::Case>(s.app.granted_cases(&c.app())?), &p)))).await
 }
 
 pub async fn auditor_case(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Case>> {
-    blocking(move || Ok(Json(auditor_view(&s, &c, &id)?))).await
+) -> ApiResult<Json<v1::Case>> {
+    blocking(move || Ok(Json(auditor_view(&s, &c, &id)?.into()))).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod respond;
 pub mod summaries;
+pub mod v1;
 pub mod web;
 
 use std::net::SocketAddr;

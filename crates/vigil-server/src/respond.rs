@@ -15,7 +15,7 @@ use vigil_respond::{Approval, RespondError, Run};
 use crate::api::blocking;
 use crate::authn::Caller;
 use crate::web::{csrf, error_page, html_response, page, when};
-use crate::{ApiError, ApiResult, Config, Shared};
+use crate::{ApiError, ApiResult, Config, Shared, v1};
 
 impl From<RespondError> for ApiError {
     fn from(e: RespondError) -> ApiError {
@@ -60,7 +60,10 @@ fn optional<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<
 }
 
 fn start(s: &Shared, c: &Caller, case: &str, playbook: &str, dry_run: bool) -> ApiResult<Value> {
-    Ok(json!(s.app.run_playbook(&c.app(), &s.config.response, case, playbook, dry_run)?))
+    Ok(match s.app.run_playbook(&c.app(), &s.config.response, case, playbook, dry_run)? {
+        vigil_app::respond::Started::Run(r) => json!(v1::Run::from(*r)),
+        vigil_app::respond::Started::DryRun(steps) => json!(steps),
+    })
 }
 
 pub async fn run_playbook(
@@ -76,16 +79,16 @@ pub async fn run_playbook(
     .await
 }
 
-pub async fn runs(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<Run>>> {
-    blocking(move || Ok(Json(s.app.runs(&c.app(), None)?))).await
+pub async fn runs(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<v1::Run>>> {
+    blocking(move || Ok(Json(v1::all(s.app.runs(&c.app(), None)?)))).await
 }
 
 pub async fn run(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Run>> {
-    blocking(move || Ok(Json(s.app.run(&c.app(), &id)?))).await
+) -> ApiResult<Json<v1::Run>> {
+    blocking(move || Ok(Json(s.app.run(&c.app(), &id)?.into()))).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,13 +102,16 @@ pub async fn rollback(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Run>> {
+) -> ApiResult<Json<v1::Run>> {
     let step = optional::<RollbackRequest>(&body)?.step;
-    blocking(move || Ok(Json(s.app.rollback_run(&c.app(), &s.config.response, &id, step.as_deref())?))).await
+    blocking(move || Ok(Json(s.app.rollback_run(&c.app(), &s.config.response, &id, step.as_deref())?.into()))).await
 }
 
-pub async fn approvals(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<Approval>>> {
-    blocking(move || Ok(Json(s.app.approvals(&c.app(), false)?))).await
+pub async fn approvals(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+) -> ApiResult<Json<Vec<v1::Approval>>> {
+    blocking(move || Ok(Json(v1::all(s.app.approvals(&c.app(), false)?)))).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,9 +137,9 @@ pub async fn approve(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Approval>> {
+) -> ApiResult<Json<v1::Approval>> {
     let d = optional::<Decision>(&body)?;
-    blocking(move || Ok(Json(decide(&s, &c, &id, true, d)?))).await
+    blocking(move || Ok(Json(decide(&s, &c, &id, true, d)?.into()))).await
 }
 
 pub async fn deny(
@@ -141,9 +147,9 @@ pub async fn deny(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Approval>> {
+) -> ApiResult<Json<v1::Approval>> {
     let d = optional::<Decision>(&body)?;
-    blocking(move || Ok(Json(decide(&s, &c, &id, false, d)?))).await
+    blocking(move || Ok(Json(decide(&s, &c, &id, false, d)?.into()))).await
 }
 
 // The web app.
