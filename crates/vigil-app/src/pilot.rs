@@ -684,18 +684,15 @@ impl Pilot {
         let inventory_entities = self.app.load_inventory(&who, &inv_text)?;
         let roster = roster();
         self.app.set_roster(&who, &roster)?;
-        // The application has no training operation yet: the queue library trains and audits.
-        // A pilot too small to hold both true and false positives in its first weeks has no
-        // model; triage then decides on the risk score alone.
-        let (model, no_model) = {
-            let mut store = self.app.store()?;
-            let now = self.app.now_ms();
-            match vigil_queue::train(&mut store, Some(&self.labels), TRAIN_FRACTION, ANALYST_ERROR_RATE, ACTOR, now) {
-                Ok(m) => (Some(m), None),
-                Err(e) => {
-                    say(&format!("      no triage model: {e}"));
-                    (None, Some(e.to_string()))
-                }
+        // The model learns from the labeled first weeks (`App::train_model`). A pilot too small to
+        // hold both true and false positives in them has no model; triage then decides on the
+        // risk score alone.
+        let (model, no_model) = match self.app.train_model(&who, Some(&self.labels), TRAIN_FRACTION, ANALYST_ERROR_RATE)
+        {
+            Ok(m) => (Some(m), None),
+            Err(e) => {
+                say(&format!("      no triage model: {e}"));
+                (None, Some(e.to_string()))
             }
         };
         let run = self.app.triage(&who)?;
@@ -981,47 +978,45 @@ impl Pilot {
         Ok(out)
     }
 
-    /// The top case's incident packet, exported into the vault and verified offline with the
-    /// ledger's public key, a packet for every other resolved case, SOC 2 coverage over the
-    /// pilot's period, the executive brief for the top case, and the weekly scorecard.
+    /// The top case's incident packet, exported into the vault (`App::export_case`) and verified
+    /// offline with the ledger's public key, a packet for every other resolved case, SOC 2
+    /// coverage over the pilot's period (`App::coverage`), the executive brief for the top case
+    /// issued by its owner and acknowledged by the executive (`App::issue_brief`,
+    /// `App::acknowledge_brief`), and the weekly scorecard (`App::publish_scorecard`).
     pub fn evidence(&mut self, say: &dyn Fn(&str)) -> Result<EvidenceOutcome> {
-        let detection = Self::need(&self.detection, "ingest")?;
+        Self::need(&self.detection, "ingest")?;
         let sim = Self::need(&self.sim, "simulate")?;
         say("[7/7] evidence and the scorecard: packets, coverage, the executive brief, the scorecard …");
-        let viewer = self.who();
+        let who = self.who();
         let catalog = vigil_compliance::Catalog::builtin().map_err(internal("the compliance catalog"))?;
-        let incidents = self.app.incidents(&viewer, false)?;
-        let cases = self.app.all_cases(&viewer)?;
-        let first = incidents
+        let queued = self.app.incidents(&who, false)?;
+        let cases = self.app.all_cases(&who)?;
+        let first = queued
             .iter()
             .find_map(|i| cases.iter().find(|c| c.merged_into.is_none() && c.incidents.contains(&i.id)))
-            .or(cases.first())
-            .cloned();
+            .or(cases.first());
         let dir = &self.cfg.dir;
-        let data = &self.data_dir;
-        let mut store = self.app.store()?;
-        let now = self.app.now_ms();
 
         let mut packet = None;
-        if let Some(case) = &first {
+        if let Some(case) = first {
             let opts = vigil_vault::ExportOptions::default();
-            let (bytes, export) = vigil_vault::export_case(&mut store, data, &catalog, &case.id, ACTOR, now, &opts)?;
+            let (bytes, export) = self.app.export_case(&who, &case.id, &catalog, &opts)?;
             let packets = dir.join("packets");
             std::fs::create_dir_all(&packets).map_err(internal(packets.display()))?;
             let packet_path = packets.join(format!("{}.zip", case.id));
             write(&packet_path, &bytes)?;
-            let key = vigil_vault::ledger::load_or_create_key(data)?;
+            let key = vigil_vault::ledger::load_or_create_key(&self.data_dir)?.public_key_hex();
             let key_path = dir.join("ledger-public-key.txt");
-            write(&key_path, format!("{}\n", key.public_key_hex()))?;
-            let verify = vigil_evidence::packet::verify_packet(&bytes, Some(&key.public_key_hex()), &[]);
+            write(&key_path, format!("{key}\n"))?;
+            let verify = vigil_evidence::packet::verify_packet(&bytes, Some(&key), &[]);
             if !verify.ok() {
                 return Err(AppError::Internal(format!("the pilot's packet does not verify: {:?}", verify.problems)));
             }
             // The other resolved cases' packets, for evidence completeness.
             let mut more = Vec::new();
-            for c in vigil_queue::cases(&store)? {
+            for c in self.app.all_cases(&who)? {
                 if c.id != case.id && c.times.resolved_ms.is_some() && c.merged_into.is_none() {
-                    let (bytes, _) = vigil_vault::export_case(&mut store, data, &catalog, &c.id, ACTOR, now, &opts)?;
+                    let (bytes, _) = self.app.export_case(&who, &c.id, &catalog, &opts)?;
                     write(&packets.join(format!("{}.zip", c.id)), &bytes)?;
                     more.push(c.id);
                 }
@@ -1030,7 +1025,7 @@ impl Pilot {
                 case: case.id.clone(),
                 packet: shown(&packet_path),
                 export,
-                public_key: key.public_key_hex(),
+                public_key: key,
                 public_key_path: shown(&key_path),
                 verify,
                 more_packets: more,
@@ -1039,26 +1034,17 @@ impl Pilot {
         }
 
         let from = self.cfg.sim.start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
-        let to = from + i64::from(sim.days) * 86_400_000;
-        let behavior = detection.behavior.clone().unwrap_or_default();
-        let inputs = vigil_vault::compliance::coverage_inputs(
-            &store,
-            &catalog,
-            &vigil_vault::compliance::detections_of(&detection.pack, &behavior),
-        )?;
-        let coverage = vigil_compliance::coverage(&catalog, "SOC2", &inputs, from, to.max(now))
-            .map_err(internal("SOC 2 coverage"))?
-            .summary;
+        let to = (from + i64::from(sim.days) * 86_400_000).max(self.app.now_ms());
+        let detection = DetectionConfig { rules: self.cfg.rules.clone(), ..DetectionConfig::default() };
+        let coverage = self.app.coverage(&who, &catalog, &detection, "SOC2", from, to)?.summary;
 
         let mut brief = None;
-        if let Some(case) = &first {
+        if let Some(case) = first {
             let issuer = case.owner.clone().unwrap_or_else(|| ACTOR.to_string());
-            let (b, html) = vigil_report::issue_brief(&mut store, data, &case.id, &issuer, self.app.now_ms())
-                .map_err(internal("issuing the brief"))?;
+            let (b, html) = self.app.issue_brief(&Caller::local(&issuer), &case.id)?;
             let path = dir.join(format!("{}.html", b.id));
             write(&path, html)?;
-            let acked = vigil_report::acknowledge_brief(&mut store, &b.id, EXECUTIVE, self.app.now_ms())
-                .map_err(internal("acknowledging the brief"))?;
+            let acked = self.app.acknowledge_brief(&Caller::local(EXECUTIVE), &b.id)?;
             brief = Some(BriefOutcome {
                 id: b.id.clone(),
                 case: case.id.clone(),
@@ -1069,24 +1055,10 @@ impl Pilot {
             });
         }
 
-        let now = self.app.now_ms();
-        let week = {
-            use chrono::Datelike;
-            let w = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default().iso_week();
-            vigil_metrics::Period::iso_week(w.year(), w.week()).map_err(internal("the scorecard's week"))?
-        };
+        let week = self.app.this_week()?;
         let labeled: BTreeSet<String> = self.labels.iter().flat_map(|l| l.event_ids.iter().cloned()).collect();
-        let published = vigil_report::publish_scorecard(
-            &mut store,
-            data,
-            &week,
-            8,
-            "Pilot scorecard (simulated company)",
-            ACTOR,
-            now,
-            Some(&labeled),
-        )
-        .map_err(internal("publishing the scorecard"))?;
+        let published =
+            self.app.publish_scorecard(&who, &week, 8, "Pilot scorecard (simulated company)", Some(&labeled))?;
         let sc_dir = dir.join("scorecard");
         std::fs::create_dir_all(&sc_dir).map_err(internal(sc_dir.display()))?;
         write(&sc_dir.join("scorecard.html"), &published.html)?;

@@ -758,3 +758,57 @@ fn a_killed_run_resumes_without_repeating_a_step() {
     let log = ok_json(&data, &["--json", "audit", "list", "--limit", "200"]);
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "playbook.step" && e["target"] == case.as_str()));
 }
+
+/// Runs `vigil` with `stdin` on its standard input.
+fn vigil_stdin(data: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--no-progress")
+        .args(args)
+        .env_remove("VIGIL_DATA_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn admins_manage_users_and_sessions_from_the_shell_through_the_same_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for (user, roles) in [("root", "admin"), ("ana", "analyst")] {
+        let out = vigil_stdin(
+            &data,
+            &["--as", "root", "user", "create", user, "--roles", roles],
+            "a long enough passphrase\n",
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = vigil_stdin(&data, &["user", "create", "x", "--roles", "wizard"], "a long enough passphrase\n");
+    assert!(!out.status.success(), "an unknown role is refused");
+    let out = vigil(&data, &["--as", "root", "user", "disable", "ana"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let users = ok_json(&data, &["--json", "user", "list"]);
+    let ana = users.as_array().unwrap().iter().find(|u| u["username"] == "ana").unwrap();
+    assert_eq!(ana["disabled"], true);
+    let out = vigil(&data, &["user", "disable", "root"]);
+    assert!(!out.status.success(), "the last enabled admin cannot be disabled");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("admin"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = vigil(&data, &["--as", "root", "user", "enable", "ana"]);
+    assert!(out.status.success());
+    let out = vigil_stdin(&data, &["--as", "root", "user", "password", "ana"], "another long passphrase\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pruned = ok_json(&data, &["--json", "sessions", "prune"]);
+    assert_eq!(pruned["pruned"], 0);
+    let log = ok_json(&data, &["--json", "audit", "list"]);
+    let by_root =
+        |action: &str| log.as_array().unwrap().iter().filter(|e| e["action"] == action && e["actor"] == "root").count();
+    for action in ["user.create", "user.disable", "user.enable", "user.password"] {
+        assert_eq!(by_root(action), if action == "user.create" { 2 } else { 1 }, "{action} audited once per change");
+    }
+}

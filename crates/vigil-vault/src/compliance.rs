@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use vigil_compliance::{CaseItem, Catalog, ControlRef, CoverageInputs, EvidenceItem, MappedItem};
-use vigil_detect::RulePack;
 use vigil_model::Alert;
 use vigil_store::StateStore;
 
@@ -19,40 +18,6 @@ pub struct DetectionRef {
     pub tactics: Vec<String>,
     /// Controls the detection names itself (behavioral detections do).
     pub controls: Vec<String>,
-}
-
-fn tactics_of(tags: &[String]) -> Vec<String> {
-    tags.iter().filter_map(|t| t.strip_prefix("attack.")).filter(|t| !t.starts_with('t')).map(str::to_string).collect()
-}
-
-/// The detections of a Sigma pack (rules and correlations) and a behavioral pack.
-pub fn detections_of(pack: &RulePack, behavior: &vigil_behavior::BehaviorPack) -> Vec<DetectionRef> {
-    let mut out = Vec::new();
-    for r in &pack.rules {
-        out.push(DetectionRef {
-            id: r.info.id.clone(),
-            title: r.info.title.clone(),
-            tactics: tactics_of(&r.info.tags),
-            controls: vec![],
-        });
-    }
-    for c in &pack.correlations {
-        out.push(DetectionRef {
-            id: c.info.id.clone(),
-            title: c.info.title.clone(),
-            tactics: tactics_of(&c.info.tags),
-            controls: vec![],
-        });
-    }
-    for d in &behavior.detections {
-        out.push(DetectionRef {
-            id: d.id.clone(),
-            title: d.title.clone(),
-            tactics: vec![],
-            controls: d.controls.clone(),
-        });
-    }
-    out
 }
 
 fn refs(v: &[String]) -> Vec<ControlRef> {
