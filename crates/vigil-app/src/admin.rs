@@ -137,3 +137,75 @@ impl App {
         Ok(Auth::new(&mut store).prune_sessions(now - SESSION_RETENTION_MS, "vigil:sessions", now)?)
     }
 }
+
+/// Signing in and out, and a person's own password: the operations before (or about) a caller.
+impl App {
+    /// Checks a password (subject to the login limiter) and opens a browser session; returns
+    /// the cookie secret (never stored) and the session. Each sign-in also forgets sessions
+    /// long over.
+    pub fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        ip: &str,
+        limiter: &vigil_auth::LoginLimiter,
+    ) -> Result<(String, vigil_auth::Session)> {
+        let session = {
+            let mut store = self.store()?;
+            let mut auth = Auth::new(&mut store);
+            let now = self.now_ms();
+            auth.login(username, password, ip, limiter, now)?;
+            auth.create_session(username, now)?
+        };
+        self.prune_sessions_housekeeping()?;
+        Ok(session)
+    }
+
+    /// Ends the session whose cookie secret this is (if it is one).
+    pub fn sign_out(&self, secret: &str) -> Result<bool> {
+        let mut store = self.store()?;
+        Ok(Auth::new(&mut store).end_session(secret, self.now_ms())?)
+    }
+
+    /// A person changes their own password after proving the current one (subject to the
+    /// login limiter); every session of theirs ends.
+    pub fn change_own_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        new: &str,
+        ip: &str,
+        limiter: &vigil_auth::LoginLimiter,
+    ) -> Result<()> {
+        let Caller::Person(p) = caller else {
+            return Err(crate::AppError::Invalid("only a signed-in person changes their own password".into()));
+        };
+        let mut store = self.store()?;
+        let mut auth = Auth::new(&mut store);
+        let now = self.now_ms();
+        auth.login(&p.username, current, ip, limiter, now)?;
+        Ok(auth.set_password(&p.username, &p.username, new, now)?)
+    }
+
+    /// Creates the first administrator, `username`, when the data directory has no user yet;
+    /// returns it when it did.
+    pub fn bootstrap_admin(&self, username: &str, password: &str) -> Result<Option<UserView>> {
+        let mut store = self.store()?;
+        Ok(Auth::new(&mut store).ensure_admin(username, password, self.now_ms())?)
+    }
+
+    /// Creates `u`, or, when the user exists, sets its password (the demo's fresh credentials).
+    pub fn create_or_reset_user(&self, caller: &Caller, u: &NewUser) -> Result<UserView> {
+        let exists = {
+            let mut store = self.identity(caller, "user.create")?;
+            Auth::new(&mut store).user(&u.username)?
+        };
+        match exists {
+            Some(view) => {
+                self.reset_password(caller, &u.username, &u.password)?;
+                Ok(view)
+            }
+            None => self.create_user(caller, u),
+        }
+    }
+}

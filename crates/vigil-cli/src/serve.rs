@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
-use vigil_auth::{Auth, Role};
+use vigil_auth::Role;
 use vigil_pipeline::DataDir;
 
 /// A random password for people to be shown once (letters and digits, 20 characters).
@@ -17,16 +17,13 @@ pub fn random_password() -> String {
 /// Creates the first administrator when the data directory has no user: with the password in
 /// `VIGIL_ADMIN_PASSWORD`, or a generated one printed once on the terminal (never logged).
 pub fn bootstrap_admin(dir: &DataDir) -> Result<()> {
-    let mut store = dir.open_store()?;
-    let mut auth = Auth::new(&mut store);
-    if !auth.users()?.is_empty() {
-        return Ok(());
-    }
     let (password, shown) = match std::env::var("VIGIL_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (random_password(), true),
     };
-    auth.ensure_admin("admin", &password, crate::queue::now_ms())?;
+    if vigil_app::App::new(dir.root()).bootstrap_admin("admin", &password)?.is_none() {
+        return Ok(());
+    }
     if shown {
         println!("created the first user: admin / {password}  (shown once; change it, or set VIGIL_ADMIN_PASSWORD)");
     } else {
@@ -72,10 +69,10 @@ pub fn run(config: vigil_server::Config, listen: SocketAddr) -> Result<()> {
 
 /// Demo users, each with a fresh password, and an auditor granted the first case.
 pub fn demo_users(dir: &DataDir) -> Result<Vec<(String, String, String)>> {
-    let mut store = dir.open_store()?;
-    let now = crate::queue::now_ms();
-    let first_case = vigil_queue::cases(&store)?.into_iter().max_by(|a, b| a.risk.total_cmp(&b.risk));
-    let mut auth = Auth::new(&mut store);
+    let app = vigil_app::App::new(dir.root());
+    let demo = vigil_app::Caller::local("demo");
+    let now = app.now_ms();
+    let first_case = app.all_cases(&demo)?.into_iter().max_by(|a, b| a.risk.total_cmp(&b.risk));
     let mut out = Vec::new();
     let people: [(&str, &str, &[Role]); 6] = [
         ("admin", "Administrator", &[Role::Admin]),
@@ -87,17 +84,25 @@ pub fn demo_users(dir: &DataDir) -> Result<Vec<(String, String, String)>> {
     ];
     for (user, name, roles) in people {
         let pw = random_password();
-        match auth.user(user)? {
-            Some(_) => auth.set_password("demo", user, &pw, now)?,
-            None => {
-                auth.create_user("demo", user, name, roles, &pw, now)?;
-            }
-        }
+        let u = vigil_app::admin::NewUser {
+            username: user.into(),
+            display_name: name.into(),
+            roles: roles.to_vec(),
+            password: pw.clone(),
+        };
+        app.create_or_reset_user(&demo, &u)?;
         out.push((user.to_string(), pw, roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")));
     }
     if let Some(c) = first_case {
         let from = c.times.opened_ms - 86_400_000;
-        auth.grant("demo", "auditor", std::slice::from_ref(&c.id), from, now + 86_400_000, now + 7 * 86_400_000, now)?;
+        let g = vigil_app::admin::NewGrant {
+            auditor: "auditor".into(),
+            cases: vec![c.id.clone()],
+            from_ms: from,
+            to_ms: now + 86_400_000,
+            expires_ms: now + 7 * 86_400_000,
+        };
+        app.create_grant(&demo, &g)?;
         out.push(("(grant)".into(), c.id.clone(), "auditor may see this case for 7 days".into()));
     }
     Ok(out)

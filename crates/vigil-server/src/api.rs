@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use vigil_app::admin;
 use vigil_app::cases::CaseOp;
-use vigil_auth::{Auth, Role};
+use vigil_auth::Role;
 use vigil_cases::{Case, Disposition, Status};
 use vigil_queue as q;
 use vigil_store::StateStore;
 
 use crate::authn::{Caller, SESSION_COOKIE};
-use crate::{ApiError, ApiResult, Shared, now_ms, v1};
+use crate::{ApiError, ApiResult, Shared, v1};
 
 /// Runs store work off the async threads.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
@@ -68,19 +68,7 @@ pub async fn sign_in(
     ip: String,
 ) -> ApiResult<(String, vigil_auth::Session)> {
     let st = s.clone();
-    blocking(move || {
-        let session = {
-            let mut store = st.store()?;
-            let mut auth = Auth::new(&mut store);
-            let now = now_ms();
-            auth.login(&username, &password, &ip, &st.limiter, now)?;
-            auth.create_session(&username, now)?
-        };
-        // Each sign-in also forgets sessions long over, so the table never only grows.
-        st.app.prune_sessions_housekeeping()?;
-        Ok(session)
-    })
-    .await
+    blocking(move || Ok(st.app.sign_in(&username, &password, &ip, &st.limiter)?)).await
 }
 
 pub fn session_cookie(s: &Shared, secret: &str, max_age_secs: i64) -> HeaderValue {
@@ -108,12 +96,7 @@ pub async fn login(
 pub async fn logout(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(secret) = crate::authn::cookie(&headers, SESSION_COOKIE) {
         let st = s.clone();
-        blocking(move || {
-            let mut store = st.store()?;
-            Auth::new(&mut store).end_session(&secret, now_ms())?;
-            Ok(())
-        })
-        .await?;
+        blocking(move || Ok(st.app.sign_out(&secret)?)).await?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, "", 0));
@@ -560,16 +543,8 @@ pub struct PasswordChange {
 /// limit); every session of the user ends, so they sign in again.
 pub async fn change_password(s: &Shared, c: &Caller, ip: String, b: PasswordChange) -> ApiResult<()> {
     let st = s.clone();
-    let who = c.principal.username.clone();
-    blocking(move || {
-        let mut store = st.store()?;
-        let mut auth = Auth::new(&mut store);
-        let now = now_ms();
-        auth.login(&who, &b.current, &ip, &st.limiter, now)?;
-        auth.set_password(&who, &who, &b.new, now)?;
-        Ok(())
-    })
-    .await
+    let who = c.app();
+    blocking(move || Ok(st.app.change_own_password(&who, &b.current, &b.new, &ip, &st.limiter)?)).await
 }
 
 pub async fn me_password(
