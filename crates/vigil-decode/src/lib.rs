@@ -28,12 +28,14 @@ pub mod json;
 pub mod okta;
 pub mod registry;
 pub mod windows;
+pub mod windows_view;
 pub mod zeek;
 
 use serde_json::Value;
 use vigil_model::{Event, EventId, Metadata, OcsfClass, QuarantineRecord};
 
 pub use registry::{Decoder, Format, LogSource, Service};
+pub use windows_view::WindowsView;
 
 /// Every decoder, in sniffing order: a JSON record is read by the first that recognizes it, so
 /// the more specific come first and generic JSON, which takes any record, comes last. `--format`

@@ -1,13 +1,15 @@
-//! Windows Security, System, Sysmon and PowerShell events to OCSF, from the three JSON shapes seen
-//! in the field: the `evtx` crate's rendering (`{"Event":{"System":…,"EventData":…}}`), NXLog's flat
-//! records (the OTRF Security-Datasets), and Winlogbeat (`{"winlog":{…}}`).
+//! Windows Security, System, Sysmon and PowerShell events to OCSF, from the JSON shapes seen in the
+//! field: the `evtx` crate's rendering (`{"Event":{"System":…,"EventData":…}}`), NXLog's flat
+//! records (the OTRF Security-Datasets), and Winlogbeat 6 and 7+ (`{"winlog":{…}}`). Every shape
+//! is read through one [`WindowsView`], which the detection engine's Sigma view reads too.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 use vigil_model::{OcsfClass, Severity, Status, account_change, authentication, file, group, process};
 
-use crate::json::{as_int, as_text, basename, get, parse_int, text};
+use crate::json::{as_text, basename, parse_int};
+use crate::windows_view::{Level, WindowsView};
 use crate::{DecodeError, Decoder, Draft, LogSource, Service};
 
 pub const FAMILY: &str = "windows";
@@ -56,7 +58,7 @@ impl Decoder for WindowsJson {
         "Windows Security/System/Sysmon/PowerShell events as JSON (evtx rendering, NXLog/OTRF, Winlogbeat 6 and 7+)"
     }
     fn recognizes(&self, record: &Value) -> bool {
-        looks_like(record)
+        WindowsView::recognizes(record)
     }
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
@@ -72,210 +74,78 @@ impl Decoder for WindowsJson {
     }
 }
 
-/// The shape-independent view of one Windows event.
-pub struct WinRecord {
-    pub event_id: u32,
-    pub channel: Option<String>,
-    pub provider: Option<String>,
-    pub computer: Option<String>,
-    pub record_id: Option<i64>,
-    pub time: i64,
-    pub level: Option<Level>,
-    pub data: BTreeMap<String, String>,
-}
-
-/// A record's severity as its shape states it: the Windows Level (1 critical … 4 information) or
-/// NXLog's SeverityValue (1 debug, 2 info, 3 warning, 4 error, 5 critical).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Windows(i64),
-    Nxlog(i64),
-}
-
-pub fn looks_like(v: &Value) -> bool {
-    v.get("Event").and_then(|e| e.get("System")).is_some()
-        || v.get("winlog").is_some_and(Value::is_object)
-        || (v.get("event_id").is_some()
-            && (v.get("log_name").is_some() || v.get("computer_name").is_some() || v.get("source_name").is_some()))
-        || (v.get("EventID").is_some()
-            && (v.get("Channel").is_some() || v.get("SourceName").is_some() || v.get("Hostname").is_some()))
-}
-
-/// Reads any of the three shapes into a [`WinRecord`].
-pub fn record(v: &Value, d: &Draft) -> Result<WinRecord, DecodeError> {
-    if let Some(ev) = v.get("Event").filter(|e| e.get("System").is_some()) {
-        let sys = &ev["System"];
-        let event_id = get(sys, "EventID").and_then(as_int).ok_or(DecodeError::missing("Event.System.EventID"))?;
-        let time = d.time_from(sys, &["TimeCreated.#attributes.SystemTime", "TimeCreated.SystemTime"])?;
-        let data = sections(ev, &["EventData", "UserData"]);
-        return Ok(WinRecord {
-            event_id: u32::try_from(event_id).map_err(|_| DecodeError::bad("EventID", &event_id.to_string()))?,
-            channel: text(sys, "Channel"),
-            provider: text(sys, "Provider.#attributes.Name").or_else(|| text(sys, "Provider.Name")),
-            computer: text(sys, "Computer"),
-            record_id: get(sys, "EventRecordID").and_then(as_int),
-            time,
-            level: get(sys, "Level").and_then(as_int).map(Level::Windows),
-            data,
-        });
-    }
-    if let Some(w) = v.get("winlog").filter(|w| w.is_object()) {
-        let event_id = get(w, "event_id").and_then(as_int).ok_or(DecodeError::missing("winlog.event_id"))?;
-        let time = d.time_from(v, &["@timestamp"])?;
-        let data = sections(w, &["event_data", "user_data"]);
-        return Ok(WinRecord {
-            event_id: u32::try_from(event_id)
-                .map_err(|_| DecodeError::bad("winlog.event_id", &event_id.to_string()))?,
-            channel: text(w, "channel"),
-            provider: text(w, "provider_name"),
-            computer: text(w, "computer_name").or_else(|| text(v, "host.name")),
-            record_id: get(w, "record_id").and_then(as_int),
-            time,
-            level: None,
-            data,
-        });
-    }
-    // Winlogbeat 6.x put the fields at the top level.
-    if let Some(id) = v.get("event_id").filter(|_| v.get("log_name").is_some() || v.get("computer_name").is_some()) {
-        let event_id = as_int(id).ok_or(DecodeError::bad("event_id", &id.to_string()))?;
-        let time = d.time_from(v, &["@timestamp"])?;
-        let data = sections(v, &["event_data", "user_data"]);
-        return Ok(WinRecord {
-            event_id: u32::try_from(event_id).map_err(|_| DecodeError::bad("event_id", &event_id.to_string()))?,
-            channel: text(v, "log_name"),
-            provider: text(v, "source_name"),
-            computer: text(v, "computer_name"),
-            record_id: get(v, "record_number").and_then(as_int),
-            time,
-            level: None,
-            data,
-        });
-    }
-    // NXLog / OTRF flat records: event data fields sit beside the metadata.
-    let event_id = get(v, "EventID").and_then(as_int).ok_or(DecodeError::missing("EventID"))?;
-    let time = d.time_from(v, &["@timestamp", "TimeCreated", "EventTime", "TimeGenerated"])?;
+/// The event data as text, by name: the first usable value of each name (lists joined with
+/// commas).
+fn data_text<'a>(w: &WindowsView<'a>) -> BTreeMap<&'a str, String> {
     let mut data = BTreeMap::new();
-    if let Value::Object(m) = v {
-        for (k, x) in m {
-            if !NXLOG_META.contains(&k.as_str())
-                && let Some(s) = as_text(x)
-            {
-                data.insert(k.clone(), s);
-            }
-        }
-    }
-    Ok(WinRecord {
-        event_id: u32::try_from(event_id).map_err(|_| DecodeError::bad("EventID", &event_id.to_string()))?,
-        channel: text(v, "Channel"),
-        provider: text(v, "SourceName").or_else(|| text(v, "ProviderName")),
-        computer: text(v, "Hostname").or_else(|| text(v, "Computer")),
-        record_id: get(v, "RecordNumber").and_then(as_int),
-        time,
-        level: get(v, "SeverityValue").and_then(as_int).map(Level::Nxlog),
-        data,
-    })
-}
-
-const NXLOG_META: &[&str] = &[
-    "EventID",
-    "Channel",
-    "SourceName",
-    "Hostname",
-    "RecordNumber",
-    "@timestamp",
-    "@version",
-    "EventTime",
-    "EventReceivedTime",
-    "tags",
-    "Keywords",
-    "SourceModuleName",
-    "SourceModuleType",
-    "host",
-    "port",
-    "Message",
-];
-
-/// The named data sections of a record, flattened into one map.
-fn sections(v: &Value, names: &[&str]) -> BTreeMap<String, String> {
-    let mut data = BTreeMap::new();
-    for section in names {
-        if let Some(s) = v.get(*section) {
-            flatten_data(s, &mut data, 0);
+    for (k, x) in w.data() {
+        if !data.contains_key(k)
+            && let Some(s) = text_of(x)
+        {
+            data.insert(k, s);
         }
     }
     data
 }
 
-/// Flattens EventData/UserData: named values, `Data` arrays of `{"#attributes":{"Name"}}`, and one
-/// level of UserData wrapper objects.
-fn flatten_data(v: &Value, out: &mut BTreeMap<String, String>, depth: u32) {
-    let Value::Object(m) = v else { return };
-    for (k, x) in m {
-        if k == "#attributes" {
-            continue;
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Array(items) => {
+            let joined: Vec<String> = items.iter().filter_map(as_text).collect();
+            (!joined.is_empty()).then(|| joined.join(","))
         }
-        match x {
-            Value::Object(inner) if depth < 3 && !inner.contains_key("#text") => flatten_data(x, out, depth + 1),
-            Value::Array(items) if k == "Data" => {
-                for (i, it) in items.iter().enumerate() {
-                    let name = it.get("#attributes").and_then(|a| a.get("Name")).and_then(Value::as_str);
-                    let val = it.get("#text").and_then(as_text).or_else(|| as_text(it));
-                    if let Some(val) = val {
-                        out.insert(name.map(str::to_string).unwrap_or_else(|| format!("Data{i}")), val);
-                    }
-                }
-            }
-            Value::Array(items) => {
-                let joined: Vec<String> = items.iter().filter_map(as_text).collect();
-                if !joined.is_empty() {
-                    out.insert(k.clone(), joined.join(","));
-                }
-            }
-            other => {
-                if let Some(s) = as_text(other) {
-                    out.insert(k.clone(), s);
-                }
-            }
-        }
+        _ => as_text(v),
     }
 }
 
+/// The event id, or why the record has none.
+fn event_id(w: &WindowsView<'_>) -> Result<u32, DecodeError> {
+    let path = w.event_id_path();
+    let raw = w.event_id_value().ok_or(DecodeError::missing(path))?;
+    w.event_id().ok_or_else(|| DecodeError::bad(path, &raw.to_string()))
+}
+
+/// Normalizes one Windows event, read through its [`WindowsView`].
 pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
-    let r = record(v, d)?;
-    let sysmon = r.provider.as_deref().is_some_and(|p| p.contains("Sysmon"))
-        || r.channel.as_deref().is_some_and(|c| c.contains("Sysmon"));
-    let powershell = r.channel.as_deref().is_some_and(|c| c.contains("PowerShell"))
-        || r.provider.as_deref().is_some_and(|p| p.contains("PowerShell"));
+    let w = WindowsView::of(v).ok_or(DecodeError::missing("EventID"))?;
+    let event_id = event_id(&w)?;
+    let (at, keys) = w.time_fields();
+    let time = d.time_from(at, keys)?;
+    let (channel, provider) = (w.channel(), w.provider());
+    let data = data_text(&w);
+    let sysmon = provider.is_some_and(|p| p.contains("Sysmon")) || channel.is_some_and(|c| c.contains("Sysmon"));
+    let powershell =
+        channel.is_some_and(|c| c.contains("PowerShell")) || provider.is_some_and(|p| p.contains("PowerShell"));
     let (class, activity) = if sysmon {
-        classify_sysmon(r.event_id)
+        classify_sysmon(event_id)
     } else if powershell {
         (OcsfClass::BaseEvent, 0)
     } else {
-        classify_security(r.event_id)
+        classify_security(event_id)
     };
     let product = if sysmon { "Sysmon" } else { "Windows Event Log" };
-    let e = d.start(class, activity, r.time, product, "Microsoft");
-    e.metadata.event_code = Some(r.event_id.to_string());
-    e.metadata.log_name = r.channel.clone();
-    e.metadata.original_uid = r.record_id.map(|id| id.to_string());
-    e.severity = match r.level {
+    let e = d.start(class, activity, time, product, "Microsoft");
+    e.metadata.event_code = Some(event_id.to_string());
+    e.metadata.log_name = channel.map(str::to_string);
+    e.metadata.original_uid = w.record_id().map(|id| id.to_string());
+    e.severity = match w.level() {
         Some(Level::Windows(1)) | Some(Level::Nxlog(5)) => Severity::Critical,
         Some(Level::Windows(2)) | Some(Level::Nxlog(4)) => Severity::High,
         Some(Level::Windows(3)) | Some(Level::Nxlog(3)) => Severity::Medium,
         _ => Severity::Informational,
     };
-    if matches!(r.event_id, 5157 | 5152) && !sysmon {
+    if matches!(event_id, 5157 | 5152) && !sysmon {
         // The Windows Filtering Platform blocked the connection or packet.
         e.status = Some(Status::Failure);
         e.status_detail = Some("blocked by Windows Filtering Platform".into());
-    } else if matches!(r.event_id, 5156) && !sysmon {
+    } else if matches!(event_id, 5156) && !sysmon {
         e.status = Some(Status::Success);
     }
-    if let Some(c) = &r.computer {
-        e.device_mut().hostname = Some(c.clone());
+    if let Some(c) = w.computer() {
+        e.device_mut().hostname = Some(c.to_string());
         e.device_mut().os = Some("Windows".into());
     }
-    let f = |k: &str| r.data.get(k).filter(|s| !s.is_empty() && s.as_str() != "-").cloned();
+    let f = |k: &str| data.get(k).filter(|s| !s.is_empty() && s.as_str() != "-").cloned();
 
     // Actor: the subject, or Sysmon's User.
     if let Some(name) = f("SubjectUserName") {
@@ -346,10 +216,10 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         au.logon_type = lt;
         au.protocol = f("AuthenticationPackageName")
             .or_else(|| f("PackageName"))
-            .or_else(|| matches!(r.event_id, 4768 | 4769 | 4771).then(|| "Kerberos".to_string()));
-        let failed = matches!(r.event_id, 4625 | 4771)
-            || (r.event_id == 4776 && f("Status").is_some_and(|s| parse_int(&s).unwrap_or(0) != 0))
-            || (matches!(r.event_id, 4768 | 4769) && f("Status").is_some_and(|s| parse_int(&s).unwrap_or(0) != 0));
+            .or_else(|| matches!(event_id, 4768 | 4769 | 4771).then(|| "Kerberos".to_string()));
+        let failed = matches!(event_id, 4625 | 4771)
+            || (event_id == 4776 && f("Status").is_some_and(|s| parse_int(&s).unwrap_or(0) != 0))
+            || (matches!(event_id, 4768 | 4769) && f("Status").is_some_and(|s| parse_int(&s).unwrap_or(0) != 0));
         e.status = Some(if failed { Status::Failure } else { Status::Success });
         e.status_detail = f("FailureReason").or_else(|| f("SubStatus")).or_else(|| f("Status"));
     }
@@ -367,8 +237,8 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         p.parent_path = f("ParentProcessName").or_else(|| f("ParentImage"));
         p.parent_cmd_line = f("ParentCommandLine");
         p.parent_pid =
-            f("ParentProcessId").or_else(|| f("ProcessId").filter(|_| r.event_id == 4688)).and_then(|s| parse_int(&s));
-        p.user = f("User").or_else(|| f("TargetUserName").filter(|_| r.event_id == 4688));
+            f("ParentProcessId").or_else(|| f("ProcessId").filter(|_| event_id == 4688)).and_then(|s| parse_int(&s));
+        p.user = f("User").or_else(|| f("TargetUserName").filter(|_| event_id == 4688));
     }
     if let Some(src) = f("SourceImage") {
         let p = e.process_mut();
@@ -392,7 +262,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         let fi = e.file_mut();
         fi.name = Some(basename(&path));
         fi.path = Some(path);
-        fi.hashes = f("Hashes").filter(|_| sysmon && matches!(r.event_id, 15 | 23 | 26 | 29));
+        fi.hashes = f("Hashes").filter(|_| sysmon && matches!(event_id, 15 | 23 | 26 | 29));
     }
     if let Some(img) = f("ImageLoaded") {
         let fi = e.file_mut();
@@ -400,7 +270,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         fi.path = Some(img);
         fi.hashes = f("Hashes");
     }
-    if let Some(key) = f("TargetObject").or_else(|| f("ObjectName").filter(|_| r.event_id == 4657)) {
+    if let Some(key) = f("TargetObject").or_else(|| f("ObjectName").filter(|_| event_id == 4657)) {
         let fi = e.file_mut();
         fi.registry_key = Some(key);
         fi.registry_value = f("Details").or_else(|| f("NewValue"));

@@ -3,10 +3,11 @@
 //! Records of every decoder not routed by Windows event channel (CloudTrail, Okta, Zeek, GitHub,
 //! generic JSON …) are read as they are, under the vendor's own field names (dotted paths walk
 //! nested objects). Windows records come in four shapes (the `evtx` rendering, NXLog/OTRF,
-//! Winlogbeat 6 and 7+); Sigma rules name the flat fields of the event (`EventID`, `Channel`,
-//! `Provider_Name`, `Computer` and the EventData names), so [`WinView`] lists those fields once,
-//! borrowing the values in place, and adds the names SigmaHQ maps between sources of one
-//! category (Security 4688's `NewProcessName` is process creation's `Image`).
+//! Winlogbeat 6 and 7+), which only [`vigil_decode::WindowsView`] knows, the same view the
+//! decoder normalizes through; Sigma rules name the flat fields of the event (`EventID`,
+//! `Channel`, `Provider_Name`, `Computer` and the EventData names), so [`WinView`] lists the
+//! view's fields once, borrowing the values in place, and adds the names SigmaHQ maps between
+//! sources of one category (Security 4688's `NewProcessName` is process creation's `Image`).
 
 use std::borrow::Cow;
 
@@ -15,7 +16,7 @@ type Fields<'a> = Vec<(Cow<'a, str>, &'a Value)>;
 use rsigma_eval::{Event as SigmaEvent, EventValue, JsonEvent};
 use serde_json::{Map, Value};
 
-use vigil_decode::{LogSource, Service};
+use vigil_decode::{LogSource, Service, WindowsView};
 
 use crate::route::{self, EventSource};
 
@@ -37,97 +38,15 @@ pub struct WinView<'a> {
     pub channel: Option<&'a str>,
 }
 
-fn unwrap_text(v: &Value) -> &Value {
-    match v {
-        Value::Object(m) => m.get("#text").unwrap_or(v),
-        _ => v,
-    }
-}
-
-fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    v.get("#attributes").and_then(|a| a.get(name)).or_else(|| v.get(name))
-}
-
 impl<'a> WinView<'a> {
-    /// Reads any of the Windows shapes; `None` when the record is not one.
+    /// Reads any of the Windows shapes through [`WindowsView`]; `None` when the record is not one.
     pub fn new(v: &'a Value) -> Option<WinView<'a>> {
+        let w = WindowsView::of(v)?;
         let mut fields: Fields<'a> = Vec::with_capacity(40);
-        if let Some(ev) = v.get("Event").filter(|e| e.get("System").is_some()) {
-            if let Some(Value::Object(sys)) = ev.get("System") {
-                for (k, x) in sys {
-                    match k.as_str() {
-                        "Provider" => {
-                            if let Some(n) = attr(x, "Name") {
-                                fields.push((Cow::Borrowed("Provider_Name"), n));
-                            }
-                            if let Some(g) = attr(x, "Guid") {
-                                fields.push((Cow::Borrowed("Provider_Guid"), g));
-                            }
-                        }
-                        "TimeCreated" => {
-                            if let Some(t) = attr(x, "SystemTime") {
-                                fields.push((Cow::Borrowed("TimeCreated"), t));
-                            }
-                        }
-                        "Security" => {
-                            if let Some(u) = attr(x, "UserID") {
-                                fields.push((Cow::Borrowed("Security_UserID"), u));
-                            }
-                        }
-                        "Execution" => {
-                            if let Some(p) = attr(x, "ProcessID") {
-                                fields.push((Cow::Borrowed("Execution_ProcessID"), p));
-                            }
-                        }
-                        "Correlation" => {}
-                        _ => fields.push((Cow::Borrowed(k.as_str()), unwrap_text(x))),
-                    }
-                }
-            }
-            for section in ["EventData", "UserData"] {
-                if let Some(s) = ev.get(section) {
-                    data_section(s, &mut fields, 0);
-                }
-            }
-        } else if let Some(w) = v.get("winlog").filter(|w| w.is_object()) {
-            push_renamed(w, &mut fields, WINLOGBEAT);
-            for section in ["event_data", "user_data"] {
-                if let Some(s) = w.get(section) {
-                    data_section(s, &mut fields, 0);
-                }
-            }
-        } else if v.get("event_id").is_some() && (v.get("log_name").is_some() || v.get("computer_name").is_some()) {
-            push_renamed(v, &mut fields, WINLOGBEAT);
-            for section in ["event_data", "user_data"] {
-                if let Some(s) = v.get(section) {
-                    data_section(s, &mut fields, 0);
-                }
-            }
-        } else if let Value::Object(m) = v {
-            if !m.contains_key("EventID") {
-                return None;
-            }
-            for (k, x) in m {
-                fields.push((Cow::Borrowed(k.as_str()), x));
-            }
-            for (sigma, nx) in [("Provider_Name", "SourceName"), ("Computer", "Hostname")] {
-                if !m.contains_key(sigma)
-                    && let Some(x) = m.get(nx)
-                {
-                    fields.push((Cow::Borrowed(sigma), x));
-                }
-            }
-        } else {
-            return None;
+        for (k, x) in w.fields() {
+            push_field(&mut fields, k, x);
         }
-        let find = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
-        let event_id = find("EventID").and_then(|x| match x {
-            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        });
-        let channel = find("Channel").and_then(Value::as_str);
-        let mut view = WinView { fields, root: v, event_id, channel };
+        let mut view = WinView { fields, root: v, event_id: w.event_id(), channel: w.channel() };
         view.add_aliases();
         Some(view)
     }
@@ -172,60 +91,13 @@ impl<'a> WinView<'a> {
     }
 }
 
-const WINLOGBEAT: &[(&str, &str)] = &[
-    ("event_id", "EventID"),
-    ("channel", "Channel"),
-    ("log_name", "Channel"),
-    ("provider_name", "Provider_Name"),
-    ("source_name", "Provider_Name"),
-    ("computer_name", "Computer"),
-    ("record_id", "EventRecordID"),
-    ("record_number", "EventRecordID"),
-];
-
-fn push_renamed<'a>(v: &'a Value, out: &mut Fields<'a>, names: &[(&str, &'static str)]) {
-    for (from, to) in names {
-        if let Some(x) = v.get(*from) {
-            out.push((Cow::Borrowed(to), x));
-        }
-    }
-}
-
-/// Pushes a data field; names with spaces (Defender's `Threat Name`) also go in without them, as
+/// Pushes a field; names with spaces (Defender's `Threat Name`) also go in without them, as
 /// SigmaHQ rules write them (`ThreatName`).
-fn push_data<'a>(out: &mut Fields<'a>, k: &'a str, v: &'a Value) {
+fn push_field<'a>(out: &mut Fields<'a>, k: &'a str, v: &'a Value) {
     if k.contains(' ') {
         out.push((Cow::Owned(k.replace(' ', "")), v));
     }
     out.push((Cow::Borrowed(k), v));
-}
-
-/// EventData/UserData: named values, `Data` arrays of `{"#attributes":{"Name"}}`, one level of
-/// UserData wrapper objects.
-fn data_section<'a>(v: &'a Value, out: &mut Fields<'a>, depth: u32) {
-    let Value::Object(m) = v else { return };
-    for (k, x) in m {
-        if k == "#attributes" {
-            continue;
-        }
-        match x {
-            Value::Object(inner) if inner.contains_key("#text") => push_data(out, k, &inner["#text"]),
-            Value::Object(_) if depth < 3 => data_section(x, out, depth + 1),
-            Value::Array(items) if k == "Data" => {
-                for it in items {
-                    match it.get("#attributes").and_then(|a| a.get("Name")).and_then(Value::as_str) {
-                        Some(name) => {
-                            if let Some(t) = it.get("#text") {
-                                push_data(out, name, t);
-                            }
-                        }
-                        None => out.push((Cow::Borrowed("Data"), unwrap_text(it))),
-                    }
-                }
-            }
-            _ => push_data(out, k, x),
-        }
-    }
 }
 
 fn visit_strings(v: &Value, visit: &mut dyn FnMut(&str), depth: usize) {
@@ -447,6 +319,41 @@ mod tests {
         let mut all = Vec::new();
         w.visit_string_values(&mut |x| all.push(x.to_string()));
         assert!(all.contains(&"alice".to_string()) && all.contains(&"bob".to_string()));
+    }
+
+    #[test]
+    fn one_event_in_every_shape_looks_the_same_to_sigma() {
+        let shapes = [
+            json!({"Event": {"System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+                "EventID": 4688, "Channel": "Security", "Computer": "WS1"},
+                "EventData": {"Data": [{"#attributes": {"Name": "NewProcessName"}, "#text": "C:\\w.exe"},
+                                       {"#attributes": {"Name": "Threat Name"}, "#text": "T"}]}}}),
+            json!({"winlog": {"event_id": "4688", "channel": "Security", "computer_name": "WS1",
+                "provider_name": "Microsoft-Windows-Security-Auditing",
+                "event_data": {"NewProcessName": "C:\\w.exe", "Threat Name": "T"}}}),
+            json!({"event_id": 4688, "log_name": "Security", "computer_name": "WS1",
+                "source_name": "Microsoft-Windows-Security-Auditing",
+                "event_data": {"NewProcessName": "C:\\w.exe", "Threat Name": "T"}}),
+            json!({"EventID": 4688, "Channel": "Security", "Hostname": "WS1", "SourceName": "Microsoft-Windows-Security-Auditing",
+                "NewProcessName": "C:\\w.exe", "Threat Name": "T"}),
+        ];
+        for v in &shapes {
+            let w = WinView::new(v).unwrap_or_else(|| panic!("{v}"));
+            assert_eq!(w.event_id, Some(4688), "{v}");
+            assert_eq!(w.channel, Some("Security"), "{v}");
+            assert_eq!(w.source().categories, vec!["process_creation"], "{v}");
+            for (field, want) in [
+                ("Channel", "Security"),
+                ("Computer", "WS1"),
+                ("Provider_Name", "Microsoft-Windows-Security-Auditing"),
+                ("NewProcessName", "C:\\w.exe"),
+                ("Image", "C:\\w.exe"),
+                ("ThreatName", "T"),
+            ] {
+                assert_eq!(w.get_field(field).as_ref().map(s), Some(want.to_string()), "{field} of {v}");
+            }
+            assert!(matches!(w.get_field("EventID"), Some(EventValue::Int(4688)) | Some(EventValue::Str(_))), "{v}");
+        }
     }
 
     #[test]
