@@ -26,8 +26,9 @@ pub struct NewToken {
     pub days: Option<i64>,
 }
 
-/// A new auditor grant: named cases, the period their time must fall in, and the expiry.
-#[derive(Debug, Clone)]
+/// A new auditor grant: named cases, the period their time must fall in, and the expiry (what
+/// the API takes, as it is).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct NewGrant {
     pub auditor: String,
     pub cases: Vec<String>,

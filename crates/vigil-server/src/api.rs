@@ -480,27 +480,11 @@ pub async fn grants(
     blocking(move || Ok(Json(page(s.app.grants(&c.app())?, &p)))).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewGrant {
-    pub auditor: String,
-    pub cases: Vec<String>,
-    pub from_ms: i64,
-    pub to_ms: i64,
-    pub expires_ms: i64,
-}
-
 pub async fn grant_create(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
-    Json(b): Json<NewGrant>,
+    Json(g): Json<admin::NewGrant>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let g = admin::NewGrant {
-        auditor: b.auditor,
-        cases: b.cases,
-        from_ms: b.from_ms,
-        to_ms: b.to_ms,
-        expires_ms: b.expires_ms,
-    };
     blocking(move || Ok((StatusCode::CREATED, Json(json!(s.app.create_grant(&c.app(), &g)?))))).await
 }
 

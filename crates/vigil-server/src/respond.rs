@@ -107,10 +107,7 @@ pub async fn rollback(
     blocking(move || Ok(Json(s.app.rollback_run(&c.app(), &s.config.response, &id, step.as_deref())?.into()))).await
 }
 
-pub async fn approvals(
-    State(s): State<Shared>,
-    Extension(c): Extension<Caller>,
-) -> ApiResult<Json<Vec<v1::Approval>>> {
+pub async fn approvals(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<v1::Approval>>> {
     blocking(move || Ok(Json(v1::all(s.app.approvals(&c.app(), false)?)))).await
 }
 

@@ -324,6 +324,9 @@ mod tests {
         assert_eq!(serde_json::to_value(Alert::from(alert.clone())).unwrap(), serde_json::to_value(&alert).unwrap());
 
         let entry = vigil_store::AuditEntry::new(7, "ana", "case.comment", "CASE-1", "ok", "5 characters");
-        assert_eq!(serde_json::to_value(AuditEntry::from(entry.clone())).unwrap(), serde_json::to_value(&entry).unwrap());
+        assert_eq!(
+            serde_json::to_value(AuditEntry::from(entry.clone())).unwrap(),
+            serde_json::to_value(&entry).unwrap()
+        );
     }
 }
