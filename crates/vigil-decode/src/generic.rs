@@ -76,7 +76,8 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     Ok(())
 }
 
-fn kind(v: &Value) -> &'static str {
+/// The JSON type of a value, as error messages name it.
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -21,6 +21,7 @@
 use serde_json::Value;
 use vigil_model::{Geo, OcsfClass, Severity, Status, account_change, api, group};
 
+use crate::generic::kind;
 use crate::json::{boolean, get, text};
 use crate::{DecodeError, Decoder, Draft, LogSource};
 
@@ -196,17 +197,6 @@ fn api_activity(action: &str) -> u32 {
         return activity;
     }
     api::OTHER
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 #[cfg(test)]
