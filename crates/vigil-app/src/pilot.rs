@@ -552,15 +552,7 @@ impl Pilot {
         let t = Instant::now();
         let s = vigil_sim::simulate(c, &self.sim_dir)
             .map_err(internal(format!("simulating into {}", self.sim_dir.display())))?;
-        let mut by_source = BTreeMap::new();
-        for (path, records, _) in &s.files {
-            // Log folders only: labels.jsonl and inventory.json at the top are not logs.
-            if let Some((top, _)) = path.split_once(['/', '\\'])
-                && *records > 0
-            {
-                *by_source.entry(top.to_string()).or_default() += records;
-            }
-        }
+        let by_source = s.records_by_source();
         let out = SimulateOutcome {
             dir: shown(&self.sim_dir),
             seed: c.seed,

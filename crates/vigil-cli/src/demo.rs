@@ -45,7 +45,7 @@ impl SimArgs {
 }
 
 fn sim_json(s: &SimSummary) -> Value {
-    let by_source = source_totals(s);
+    let by_source = s.records_by_source();
     json!({
         "events": s.events,
         "bytes": s.bytes,
@@ -54,20 +54,6 @@ fn sim_json(s: &SimSummary) -> Value {
         "scenarios": s.scenarios.iter().map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>(),
         "labels_file": s.labels_path,
     })
-}
-
-/// Records per top folder (okta, aws, windows, zeek).
-fn source_totals(s: &SimSummary) -> BTreeMap<String, u64> {
-    let mut m = BTreeMap::new();
-    for (path, records, _) in &s.files {
-        // Log folders only: labels.jsonl and inventory.json at the top are not logs.
-        if let Some((top, _)) = path.split_once(['/', '\\'])
-            && *records > 0
-        {
-            *m.entry(top.to_string()).or_default() += records;
-        }
-    }
-    m
 }
 
 pub fn simulate(args: &SimArgs, out: &Path, json_out: bool) -> Result<()> {
@@ -88,7 +74,7 @@ pub fn simulate(args: &SimArgs, out: &Path, json_out: bool) -> Result<()> {
             out.display()
         );
         println!("  {} records, {:.1} MB in {} files", s.events, s.bytes as f64 / 1e6, s.files.len());
-        for (k, v) in source_totals(&s) {
+        for (k, v) in s.records_by_source() {
             println!("    {k:<10} {v:>10}");
         }
         println!("  attack scenarios (ground truth in {}):", s.labels_path);

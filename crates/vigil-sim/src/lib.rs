@@ -198,6 +198,22 @@ pub struct SimSummary {
     pub labels_path: String,
 }
 
+impl SimSummary {
+    /// Log records per source folder (`okta`, `aws`, `windows`, `zeek`); the labels and the
+    /// inventory at the top are not logs.
+    pub fn records_by_source(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut m = std::collections::BTreeMap::new();
+        for (path, records, _) in &self.files {
+            if let Some((top, _)) = path.split_once(['/', '\\'])
+                && *records > 0
+            {
+                *m.entry(top.to_string()).or_default() += records;
+            }
+        }
+        m
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error("invalid simulation config: {0}")]
