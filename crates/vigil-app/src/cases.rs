@@ -139,14 +139,14 @@ impl App {
 
     /// The SLA policy in force.
     pub fn sla_policy(&self) -> Result<SlaPolicy> {
-        Ok(q::load(&self.store()?)?.policy)
+        Ok(q::sla_policy(&self.store()?)?)
     }
 
     /// Open cases (not merged away, not closed) the caller may see, with their clocks.
     pub fn open_cases(&self, caller: &Caller) -> Result<Vec<CaseView>> {
         caller.require(Permission::ViewQueue, "read cases")?;
         let store = self.store()?;
-        let policy = q::load(&store)?.policy;
+        let policy = q::sla_policy(&store)?;
         let now = self.now_ms();
         Ok(q::cases(&store)?
             .into_iter()
@@ -170,7 +170,7 @@ impl App {
             // Not revealing whether it exists.
             return Err(AppError::NotFound(format!("no case {id}")));
         }
-        let policy = q::load(&store)?.policy;
+        let policy = q::sla_policy(&store)?;
         Ok(view(c, &policy, now))
     }
 
@@ -231,11 +231,7 @@ impl App {
     pub fn queue_overview(&self, caller: &Caller) -> Result<QueueOverview> {
         caller.require(Permission::ViewQueue, "read the queue")?;
         let store = self.store()?;
-        Ok(QueueOverview {
-            policy: q::load(&store)?.policy,
-            cases: q::cases(&store)?,
-            incidents: q::incidents(&store)?,
-        })
+        Ok(QueueOverview { policy: q::sla_policy(&store)?, cases: q::cases(&store)?, incidents: q::incidents(&store)? })
     }
 
     /// A person's merge of incidents, kept and re-applied by every later triage run; triage runs

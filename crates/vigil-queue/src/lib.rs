@@ -181,7 +181,7 @@ pub fn load(store: &dyn StateStore) -> Result<Context> {
         overrides: store.documents(OVERRIDE)?.iter().map(|d| decode(OVERRIDE, d)).collect::<Result<_>>()?,
         suppressions: store.documents(SUPPRESSION)?.iter().map(|d| decode(SUPPRESSION, d)).collect::<Result<_>>()?,
         human,
-        policy: setting(store, Setting::SlaPolicy.key())?.unwrap_or_default(),
+        policy: sla_policy(store)?,
         roster: setting(store, Setting::Roster.key())?.unwrap_or_default(),
         cases,
     })
@@ -248,6 +248,11 @@ fn set_setting<T: Serialize>(store: &mut dyn StateStore, s: Setting, v: &T, acto
         &[AuditEntry::new(now_ms, actor, &format!("setting.{id}"), id, "ok", "")],
     )?;
     Ok(())
+}
+
+/// The SLA policy in force (the default when none was set), read without loading the queue.
+pub fn sla_policy(store: &dyn StateStore) -> Result<SlaPolicy> {
+    Ok(setting(store, Setting::SlaPolicy.key())?.unwrap_or_default())
 }
 
 pub fn set_sla_policy(store: &mut dyn StateStore, p: &SlaPolicy, actor: &str, now_ms: i64) -> Result<()> {

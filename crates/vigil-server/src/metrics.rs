@@ -84,7 +84,7 @@ pub fn render(s: &Shared) -> ApiResult<String> {
     r.register("alerts", "Stored alerts by level, all time", f);
 
     // Cases by SLA state.
-    let policy = vigil_queue::load(&store)?.policy;
+    let policy = vigil_queue::sla_policy(&store)?;
     let mut states: std::collections::BTreeMap<String, i64> =
         ["on_time", "breached", "paused"].iter().map(|k| (k.to_string(), 0)).collect();
     for c in vigil_queue::cases(&store)? {
