@@ -100,11 +100,6 @@ impl App {
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);
     }
 
-    /// Held while triage runs or a case changes.
-    pub fn cases_lock(&self) -> Arc<Mutex<()>> {
-        self.cases_lock.clone()
-    }
-
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>> {
         self.cases_lock.lock().map_err(|_| AppError::Internal("the case lock was poisoned by a panic".into()))
     }

@@ -107,7 +107,7 @@ pub async fn auditor_download_api(
 
 pub async fn public_key(State(s): State<Shared>) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let key = ledger::load_or_create_key(s.dir.root())?;
+        let key = ledger::load_or_create_key(s.app.dir().root())?;
         Ok(Json(json!({"algorithm": "ed25519", "public_key_hex": key.public_key_hex(), "key_id": key.key_id()})))
     })
     .await

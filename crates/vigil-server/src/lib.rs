@@ -32,7 +32,6 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware;
 use axum::routing::MethodRouter;
 use vigil_auth::{LoginLimiter, Permission};
-use vigil_pipeline::DataDir;
 
 pub use error::{ApiError, ApiResult};
 
@@ -99,11 +98,8 @@ pub struct AppState {
     pub config: Config,
     /// The application layer every handler calls: operations, permission checks, audit.
     pub app: vigil_app::App,
-    pub dir: DataDir,
     pub limiter: LoginLimiter,
     pub ingest: ingest::Spool,
-    /// Held while triage runs or a case changes, so the two never interleave in this process.
-    pub cases_lock: Arc<std::sync::Mutex<()>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -111,17 +107,15 @@ pub type Shared = Arc<AppState>;
 impl AppState {
     pub fn new(config: Config) -> Result<Shared, ApiError> {
         let app = vigil_app::App::new(&config.data_dir);
-        let dir = app.dir().clone();
-        dir.open_store()?;
+        app.store()?;
         // The ledger's signing key exists from the first start, so its public half can be
         // handed to auditors before the first packet.
-        vigil_vault::ledger::load_or_create_key(dir.root())?;
+        vigil_vault::ledger::load_or_create_key(app.dir().root())?;
         // Detection is loaded once at start: a rule, exceptions or behavior file that does not
         // load stops the server with the reason, instead of ingest running without it.
         let detection = config.detection.load()?;
-        let cases_lock = app.cases_lock();
         let ingest = ingest::Spool::start(&config, &app, detection).map_err(ApiError::internal)?;
-        Ok(Arc::new(AppState { dir, app, limiter: LoginLimiter::new(), ingest, config, cases_lock }))
+        Ok(Arc::new(AppState { app, limiter: LoginLimiter::new(), ingest, config }))
     }
 
     /// Now, as sessions, tokens and every operation see it (tests move the application's clock).
@@ -137,7 +131,7 @@ impl AppState {
     /// A connection to the state store, for one request (SQLite in WAL mode: readers do not wait
     /// for the ingest writer).
     pub fn store(&self) -> ApiResult<vigil_store::SqliteStore> {
-        Ok(self.dir.open_store()?)
+        Ok(self.app.store()?)
     }
 }
 

@@ -94,7 +94,7 @@ pub fn simulated_company(env: &Env, seed: u64, users: u32, days: u32) {
         behavior: vigil_behavior::builtin().ok(),
         ..vigil_pipeline::IngestOptions::default()
     };
-    vigil_pipeline::ingest(&env.state.dir, &logs, &opts).unwrap();
+    vigil_pipeline::ingest(env.state.app.dir(), &logs, &opts).unwrap();
     let mut store = env.state.store().unwrap();
     let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
     vigil_queue::load_inventory(&mut store, &inv, "test", now()).unwrap();
