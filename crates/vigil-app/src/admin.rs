@@ -162,6 +162,13 @@ impl App {
         Ok(session)
     }
 
+    /// The person an API token stands for (`VIGIL_TOKEN` at the shell, a script's bearer):
+    /// malformed, unknown, revoked and expired tokens and those of disabled users are refused.
+    pub fn authenticate_token(&self, secret: &str) -> Result<Caller> {
+        let mut store = self.store()?;
+        Ok(Caller::Person(Auth::new(&mut store).verify_token(secret, self.now_ms())?))
+    }
+
     /// Ends the session whose cookie secret this is (if it is one).
     pub fn sign_out(&self, secret: &str) -> Result<bool> {
         let mut store = self.store()?;

@@ -11,8 +11,10 @@ pub enum Caller {
     /// A person or token authenticated by the server: their roles in force, and an auditor's
     /// grants.
     Person(Principal),
-    /// Whoever runs `vigil` on a data directory. Holding the directory is holding its data, so
-    /// the shell may do what its files allow; the name is the one recorded (`--as`).
+    /// The operating-system account running `vigil` on a data directory, without a Vigil token
+    /// (recorded as `local:<account>`). Holding the directory is holding its data, so the shell
+    /// may do what its files allow — except approve: four-eyes approval is a named person's act,
+    /// so approving needs a Vigil user's token ([`crate::App::authenticate_token`]).
     Local { username: String },
     /// Vigil's own automation (`vigil:triage`, `vigil:playbook`). It may work the queue and run
     /// playbooks, never dispose of a case, approve, or manage identities.
@@ -31,6 +33,9 @@ const AUTOMATION: &[Permission] = &[
     Permission::Ingest,
     Permission::Respond,
 ];
+
+/// What the shell without a token never does: approvals must be a named person's own act.
+const NOT_FOR_THE_SHELL: &[Permission] = &[Permission::Approve];
 
 /// What the assistant never does for anyone: decisions that must be a person's own act.
 const NOT_FOR_THE_ASSISTANT: &[Permission] = &[Permission::Approve, Permission::ManageIdentity];
@@ -58,7 +63,7 @@ impl Caller {
     pub fn can(&self, p: Permission) -> bool {
         match self {
             Caller::Person(principal) => principal.can(p),
-            Caller::Local { .. } => true,
+            Caller::Local { .. } => !NOT_FOR_THE_SHELL.contains(&p),
             Caller::Automation { .. } => AUTOMATION.contains(&p),
             Caller::Assistant { on_behalf } => on_behalf.can(p) && !NOT_FOR_THE_ASSISTANT.contains(&p),
         }
@@ -117,5 +122,8 @@ mod tests {
         assert_eq!(auditor_assistant.name(), "pat (assistant)");
         let e = auditor_assistant.require(Permission::WorkCases, "assign a case").unwrap_err();
         assert!(e.to_string().contains("work_cases"), "{e}");
+        let shell = Caller::local("local:pat");
+        assert!(shell.can(Permission::Dispose) && shell.can(Permission::ManageIdentity));
+        assert!(!shell.can(Permission::Approve), "the shell without a token never approves");
     }
 }

@@ -501,6 +501,8 @@ pub struct Pilot {
     labels: Vec<Label>,
     detection: Option<Detection>,
     sandbox: Option<Sandbox>,
+    /// The simulated people, each signed in through an API token of their own.
+    people: std::cell::RefCell<HashMap<String, Caller>>,
 }
 
 impl Pilot {
@@ -530,6 +532,7 @@ impl Pilot {
             labels: Vec::new(),
             detection: None,
             sandbox: None,
+            people: Default::default(),
         })
     }
 
@@ -539,6 +542,39 @@ impl Pilot {
 
     fn who(&self) -> Caller {
         Caller::local(ACTOR)
+    }
+
+    /// A simulated person, acting as a Vigil user of their own: the pilot (an administrator of
+    /// its data directory) creates the user and mints a token, and the person is whoever that
+    /// token authenticates — the path `VIGIL_TOKEN` takes at the shell, so approvals are held to
+    /// the four-eyes rule like anyone's.
+    fn person(&self, username: &str, roles: &[vigil_auth::Role]) -> Result<Caller> {
+        if let Some(c) = self.people.borrow().get(username) {
+            return Ok(c.clone());
+        }
+        let admin = self.who();
+        let user = crate::admin::NewUser {
+            username: username.to_string(),
+            display_name: format!("{username} (simulated)"),
+            roles: roles.to_vec(),
+            password: vigil_auth::random_password(),
+        };
+        self.app.create_or_reset_user(&admin, &user)?;
+        let token = crate::admin::NewToken {
+            owner: Some(username.to_string()),
+            name: "pilot".into(),
+            roles: roles.to_vec(),
+            days: Some(1),
+        };
+        let (secret, _) = self.app.create_token(&admin, &token)?;
+        let caller = self.app.authenticate_token(&secret)?;
+        self.people.borrow_mut().insert(username.to_string(), caller.clone());
+        Ok(caller)
+    }
+
+    /// A case owner of the simulated team: works cases, disposes of them, runs playbooks.
+    fn analyst(&self, username: &str) -> Result<Caller> {
+        self.person(username, &[vigil_auth::Role::Analyst, vigil_auth::Role::Responder])
     }
 
     fn need<'a, T>(v: &'a Option<T>, step: &str) -> Result<&'a T> {
@@ -828,7 +864,7 @@ impl Pilot {
                 break;
             };
             self.app.decide(
-                &Caller::local(APPROVER),
+                &self.person(APPROVER, &[vigil_auth::Role::Approver])?,
                 rcfg,
                 &a.id,
                 Decision::Approve { note: note.to_string(), inputs: None },
@@ -855,7 +891,7 @@ impl Pilot {
                 .find(|c| c.id == run.case_id)
                 .and_then(|c| c.owner.clone())
                 .unwrap_or_else(|| ACTOR.to_string());
-            self.app.rollback_run(&Caller::local(&owner), rcfg, &run.id, None)?;
+            self.app.rollback_run(&self.analyst(&owner)?, rcfg, &run.id, None)?;
             requested_by = Some(owner);
             self.approve_waiting(rcfg, run, "backup job, not ransomware: release")?;
         }
@@ -910,7 +946,7 @@ impl Pilot {
         let mut worked = Vec::new();
         for case in &queue {
             let owner = case.owner.clone().unwrap_or_else(|| ACTOR.to_string());
-            self.app.case_op(&Caller::local(&owner), &case.id, &CaseOp::Acknowledge)?;
+            self.app.case_op(&self.analyst(&owner)?, &case.id, &CaseOp::Acknowledge)?;
             let labels = incident_truth(&case.incidents, &truth)?;
             worked.push(WorkedCase {
                 case: case.id.clone(),
@@ -931,7 +967,7 @@ impl Pilot {
                 _ => "benign activity (simulated analyst)",
             };
             let op = CaseOp::Resolve { disposition: d, note: note.into() };
-            let resolved = self.app.case_op(&Caller::local(&w.owner), &w.case, &op)?;
+            let resolved = self.app.case_op(&self.analyst(&w.owner)?, &w.case, &op)?;
             w.disposition = resolved.disposition.as_ref().map(|r| r.disposition);
         }
         let count = |d: Disposition| worked.iter().filter(|w| w.disposition == Some(d)).count();
@@ -1033,10 +1069,10 @@ impl Pilot {
         let mut brief = None;
         if let Some(case) = first {
             let issuer = case.owner.clone().unwrap_or_else(|| ACTOR.to_string());
-            let (b, html) = self.app.issue_brief(&Caller::local(&issuer), &case.id)?;
+            let (b, html) = self.app.issue_brief(&self.analyst(&issuer)?, &case.id)?;
             let path = dir.join(format!("{}.html", b.id));
             write(&path, html)?;
-            let acked = self.app.acknowledge_brief(&Caller::local(EXECUTIVE), &b.id)?;
+            let acked = self.app.acknowledge_brief(&self.person(EXECUTIVE, &[vigil_auth::Role::Executive])?, &b.id)?;
             brief = Some(BriefOutcome {
                 id: b.id.clone(),
                 case: case.id.clone(),

@@ -14,6 +14,15 @@ pub(crate) fn random_hex(n: usize) -> String {
     hex::encode(buf)
 }
 
+/// A fresh password of 20 characters from an alphabet without look-alikes (0/O, 1/l/I), from
+/// the operating system's generator: for demo accounts and generated first-admin passwords.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const A: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut r = OsRng;
+    (0..20).map(|_| A[r.gen_range(0..A.len())] as char).collect()
+}
+
 /// SHA-256 of `s`, as lowercase hex.
 pub(crate) fn sha256_hex(s: &str) -> String {
     vigil_model::sha256_hex(s.as_bytes())

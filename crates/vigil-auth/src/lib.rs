@@ -30,7 +30,7 @@ pub use auth::{
     Auth, GRANT_MAX_DAYS, Grant, KIND_GRANT, KIND_SESSION, KIND_TOKEN, KIND_USER, Session, SessionPolicy, Token,
     TokenView, User, UserView,
 };
-pub use crypto::{check_csrf, constant_time_eq, hash_password, verify_password};
+pub use crypto::{check_csrf, constant_time_eq, hash_password, random_password, verify_password};
 pub use limiter::{LimiterPolicy, LoginLimiter, RetryAfterSecs};
 pub use principal::{Principal, Via};
 pub use roles::{Permission, Role, permissions};

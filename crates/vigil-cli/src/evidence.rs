@@ -35,10 +35,10 @@ pub fn catalog(custom: &[PathBuf]) -> Result<Catalog> {
     Ok(c)
 }
 
-pub fn export(dir: &DataDir, id: &str, out: &Path, margin_hours: i64, actor: &str, json: bool) -> Result<()> {
+pub fn export(dir: &DataDir, id: &str, out: &Path, margin_hours: i64, who: &Caller, json: bool) -> Result<()> {
     let cat = catalog(&[])?;
     let opts = ExportOptions { margin_ms: margin_hours.max(0) * 3_600_000, ..ExportOptions::default() };
-    let (bytes, ex) = App::new(dir.root()).export_case(&Caller::local(actor), id, &cat, &opts)?;
+    let (bytes, ex) = App::new(dir.root()).export_case(who, id, &cat, &opts)?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
@@ -188,9 +188,8 @@ pub enum EvidenceCommand {
     Verify,
 }
 
-pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) -> Result<()> {
+pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, who: &Caller, json: bool) -> Result<()> {
     let app = App::new(dir.root());
-    let who = Caller::local(actor);
     let now = app.now_ms();
     match cmd {
         EvidenceCommand::Add { file, name, case, controls, from, to, source, retain_days } => {
@@ -215,10 +214,10 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
                 },
                 source,
                 collector: format!("vigil {} evidence add", env!("CARGO_PKG_VERSION")),
-                added_by: actor.into(),
+                added_by: who.name(),
                 retain_until_ms: retain_days.map(|d| now + d * 86_400_000),
             };
-            let (item, entry) = app.add_evidence(&who, &bytes, &meta)?;
+            let (item, entry) = app.add_evidence(who, &bytes, &meta)?;
             if json {
                 return print_json(&item);
             }
@@ -228,7 +227,7 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
             );
         }
         EvidenceCommand::List { case } => {
-            let items = app.evidence_items(&who, case.as_deref())?;
+            let items = app.evidence_items(who, case.as_deref())?;
             if json {
                 return print_json(&items);
             }
@@ -251,27 +250,27 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
             }
         }
         EvidenceCommand::Get { sha256, out } => {
-            let d = app.read_artifact(&who, &sha256, &out.display().to_string())?;
+            let d = app.read_artifact(who, &sha256, &out.display().to_string())?;
             std::fs::write(&out, &d.bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("wrote {} ({} bytes, hash checked)", out.display(), d.bytes.len());
         }
         EvidenceCommand::Hold { case, reason } => {
-            app.legal_hold(&who, &case, true, &reason)?;
+            app.legal_hold(who, &case, true, &reason)?;
             println!("legal hold placed on {case}");
         }
         EvidenceCommand::Release { case, reason } => {
-            app.legal_hold(&who, &case, false, &reason)?;
+            app.legal_hold(who, &case, false, &reason)?;
             println!("legal hold on {case} released");
         }
         EvidenceCommand::Purge => {
-            let r = app.purge_expired(&who)?;
+            let r = app.purge_expired(who)?;
             if json {
                 return print_json(&r);
             }
             println!("{} purged, {} held by a legal hold, {} kept", r.purged.len(), r.held.len(), r.kept);
         }
         EvidenceCommand::Verify => {
-            let (n, problems) = app.verify_vault(&who)?;
+            let (n, problems) = app.verify_vault(who)?;
             if json {
                 print_json(&serde_json::json!({"items": n, "problems": problems}))?;
             } else {
@@ -288,9 +287,9 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, actor: &str, json: bool) ->
     Ok(())
 }
 
-pub fn audit_verify(dir: &DataDir, actor: &str, public_key: Option<&str>, json: bool) -> Result<()> {
+pub fn audit_verify(dir: &DataDir, who: &Caller, public_key: Option<&str>, json: bool) -> Result<()> {
     let key = public_key.map(read_key).transpose()?;
-    let r = App::new(dir.root()).verify_ledger(&Caller::local(actor), key.as_deref())?;
+    let r = App::new(dir.root()).verify_ledger(who, key.as_deref())?;
     if json {
         print_json(&r)?;
     } else {
@@ -311,8 +310,8 @@ pub fn audit_verify(dir: &DataDir, actor: &str, public_key: Option<&str>, json: 
     Ok(())
 }
 
-pub fn audit_checkpoint(dir: &DataDir, actor: &str, json: bool) -> Result<()> {
-    let cp = App::new(dir.root()).checkpoint(&Caller::local(actor))?;
+pub fn audit_checkpoint(dir: &DataDir, who: &Caller, json: bool) -> Result<()> {
+    let cp = App::new(dir.root()).checkpoint(who)?;
     if json {
         return print_json(&cp);
     }
@@ -373,7 +372,7 @@ pub enum ComplianceCommand {
     },
 }
 
-pub fn compliance(dir: &DataDir, cmd: ComplianceCommand, actor: &str, json: bool) -> Result<()> {
+pub fn compliance(dir: &DataDir, cmd: ComplianceCommand, who: &Caller, json: bool) -> Result<()> {
     match cmd {
         ComplianceCommand::Frameworks { custom } => {
             let cat = catalog(&custom)?;
@@ -434,14 +433,7 @@ pub fn compliance(dir: &DataDir, cmd: ComplianceCommand, actor: &str, json: bool
             if from_ms >= to_ms {
                 bail!("--from must be before --to");
             }
-            let report = App::new(dir.root()).coverage(
-                &Caller::local(actor),
-                &cat,
-                &rules.config(),
-                &framework,
-                from_ms,
-                to_ms,
-            )?;
+            let report = App::new(dir.root()).coverage(who, &cat, &rules.config(), &framework, from_ms, to_ms)?;
             match (json, format.as_str()) {
                 (true, _) | (_, "json") => print_json(&report)?,
                 (_, "csv") => print!("{}", report.to_csv()),

@@ -73,7 +73,7 @@ pub fn run(data_dir: &Path, clients: usize, seconds: u64, json_out: bool) -> Res
     let now = crate::queue::now_ms();
     let mut auth = Auth::new(&mut store);
     if auth.users()?.is_empty() {
-        auth.ensure_admin("admin", &crate::serve::random_password(), now)?;
+        auth.ensure_admin("admin", &vigil_auth::random_password(), now)?;
     }
     let admin =
         auth.users()?.into_iter().find(|u| u.roles.contains(&Role::Admin)).context("no administrator")?.username;

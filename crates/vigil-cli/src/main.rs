@@ -38,9 +38,6 @@ struct Cli {
     /// No progress bars.
     #[arg(long, global = true)]
     no_progress: bool,
-    /// Who is acting (recorded on cases and in the audit log).
-    #[arg(long = "as", global = true, env = "VIGIL_USER", default_value = "analyst")]
-    actor: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -351,13 +348,34 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let audited = audited_command(&cli.command).map(|name| (name, cli.data_dir.clone(), cli.actor.clone()));
-    let result = run(cli);
-    if let Some((name, data_dir, actor)) = audited {
-        record_invocation(name, &data_dir, &actor, &result);
+    let audited = audited_command(&cli.command).map(|name| (name, cli.data_dir.clone()));
+    let (who, result) = match &audited {
+        Some((_, data_dir)) => match identify(data_dir) {
+            Ok(who) => {
+                let result = run(cli, &who);
+                (who, result)
+            }
+            Err(e) => (shell_caller(), Err(e)),
+        },
+        None => {
+            let who = shell_caller();
+            let result = run(cli, &who);
+            (who, result)
+        }
+    };
+    if let Some((name, data_dir)) = audited {
+        record_invocation(name, &data_dir, &who, &result);
     }
     if let Err(e) = result {
         eprintln!("error: {e:#}");
+        if let (vigil_app::Caller::Local { .. }, Some(vigil_app::AppError::Forbidden { needs: "approve", .. })) =
+            (&who, e.downcast_ref::<vigil_app::AppError>())
+        {
+            eprintln!(
+                "approving is a named person's act: set VIGIL_TOKEN to a token of a user who holds the approver role \
+                 (an admin mints one with `vigil user token create <user> --name cli --roles approver`)"
+            );
+        }
         std::process::exit(1);
     }
 }
@@ -396,19 +414,65 @@ fn audited_command(c: &Command) -> Option<&'static str> {
 /// Appends `cli.<command>` with the arguments and the outcome to the data directory's audit log,
 /// then signs a checkpoint over the log as this command leaves it (only when the directory holds
 /// a store: a typo in `--data-dir` does not create one).
-fn record_invocation(name: &str, data_dir: &std::path::Path, actor: &str, result: &Result<()>) {
+fn record_invocation(name: &str, data_dir: &std::path::Path, who: &vigil_app::Caller, result: &Result<()>) {
     let args: String = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let outcome = match result {
         Ok(()) => Ok(()),
         Err(e) => Err(format!("{e:#}")),
     };
     let app = vigil_app::App::new(data_dir);
-    if let Err(e) = app.record_invocation(&vigil_app::Caller::local(actor), &format!("cli.{name}"), &args, outcome) {
+    if let Err(e) = app.record_invocation(who, &format!("cli.{name}"), &args, outcome) {
         eprintln!("warning: could not record this command on the audit log: {e:#}");
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Who runs a command on a data directory: the Vigil user whose API token `VIGIL_TOKEN` holds
+/// (checked against the directory's identities: unknown, revoked, expired or disabled tokens are
+/// refused), or else the operating-system account at the shell, recorded as `local:<account>`.
+/// The shell may do what the directory's files allow, except approve a response step: four-eyes
+/// approval needs a person, so `vigil playbook approve` needs an approver's token.
+fn identify(data_dir: &std::path::Path) -> Result<vigil_app::Caller> {
+    match std::env::var("VIGIL_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => vigil_app::App::new(data_dir)
+            .authenticate_token(token.trim())
+            .context("VIGIL_TOKEN is not a token this data directory accepts"),
+        _ => Ok(shell_caller()),
+    }
+}
+
+/// The operating-system account running `vigil`, as the name recorded for it: `local:<account>`.
+/// The prefix keeps it apart from every Vigil user (whose names cannot hold a colon).
+fn shell_caller() -> vigil_app::Caller {
+    vigil_app::Caller::local(&format!("local:{}", os_account()))
+}
+
+#[cfg(unix)]
+fn os_account() -> String {
+    // SAFETY: getuid cannot fail; getpwuid_r writes into buffers we own and sized.
+    unsafe {
+        let uid = libc::getuid();
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 4096];
+        let mut out: *mut libc::passwd = std::ptr::null_mut();
+        if libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) == 0
+            && !out.is_null()
+            && !pw.pw_name.is_null()
+        {
+            let name = std::ffi::CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned();
+            if !name.is_empty() {
+                return name;
+            }
+        }
+        format!("uid{uid}")
+    }
+}
+
+#[cfg(not(unix))]
+fn os_account() -> String {
+    std::env::var("USERNAME").unwrap_or_else(|_| "unknown".into())
+}
+
+fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
     let dir = DataDir::new(&cli.data_dir);
     let show_progress = !cli.no_progress && !cli.json && std::io::stderr().is_terminal();
     match cli.command {
@@ -428,7 +492,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let bar = show_progress.then(|| output::progress_bar(progress.clone()));
             let app = vigil_app::App::new(&cli.data_dir);
-            let report = app.ingest(&vigil_app::Caller::local(&cli.actor), &paths, detection.as_ref(), opts);
+            let report = app.ingest(who, &paths, detection.as_ref(), opts);
             if let Some((bar, stop)) = bar {
                 stop.store(true, Ordering::Relaxed);
                 let _ = bar.join();
@@ -438,7 +502,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Query { sql } => {
             let app = vigil_app::App::new(&cli.data_dir);
-            let result = app.hunt(&vigil_app::Caller::local(&cli.actor), &sql)?;
+            let result = app.hunt(who, &sql)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&result.to_json_rows()?)?);
             } else {
@@ -495,8 +559,8 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench { command } => bench::run(command, &cli.data_dir, cli.json),
-        Command::User { command } => admin::user(&dir, command, &cli.actor, cli.json),
-        Command::Sessions { command } => admin::sessions(&dir, command, &cli.actor, cli.json),
+        Command::User { command } => admin::user(&dir, command, who, cli.json),
+        Command::Sessions { command } => admin::sessions(&dir, command, who, cli.json),
         Command::Detect { rules, events, format, threads, ocsf, limit } => detect::detect(
             detect::DetectArgs { rules, events, format, threads, ocsf, limit_table: limit },
             cli.json,
@@ -505,7 +569,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rules { command } => detect::rules(command, &dir, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
         Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
-        Command::Triage => queue::triage(&dir, &cli.actor, cli.json),
+        Command::Triage => queue::triage(&dir, who, cli.json),
         Command::LabelsByFile { paths, format, out } => {
             let labels = vigil_pipeline::detect::labels_by_file(&paths, format)?;
             let mut text = String::new();
@@ -517,16 +581,16 @@ fn run(cli: Cli) -> Result<()> {
             println!("{} labels (one per file with events) written to {}", labels.len(), out.display());
             Ok(())
         }
-        Command::Incidents { command } => queue::incidents(&dir, command, &cli.actor, cli.json),
-        Command::Case { command } => queue::case(&dir, command, &cli.actor, cli.json),
-        Command::Model { command } => queue::model(&dir, command, &cli.actor, cli.json),
-        Command::Suppress { command } => queue::suppress(&dir, command, &cli.actor, cli.json),
-        Command::Inventory { command } => queue::inventory(&dir, command, &cli.actor, cli.json),
-        Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, &cli.actor, limit, cli.json),
+        Command::Incidents { command } => queue::incidents(&dir, command, who, cli.json),
+        Command::Case { command } => queue::case(&dir, command, who, cli.json),
+        Command::Model { command } => queue::model(&dir, command, who, cli.json),
+        Command::Suppress { command } => queue::suppress(&dir, command, who, cli.json),
+        Command::Inventory { command } => queue::inventory(&dir, command, who, cli.json),
+        Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, who, limit, cli.json),
         Command::Audit { command: AuditCommand::Verify { public_key } } => {
-            evidence::audit_verify(&dir, &cli.actor, public_key.as_deref(), cli.json)
+            evidence::audit_verify(&dir, who, public_key.as_deref(), cli.json)
         }
-        Command::Audit { command: AuditCommand::Checkpoint } => evidence::audit_checkpoint(&dir, &cli.actor, cli.json),
+        Command::Audit { command: AuditCommand::Checkpoint } => evidence::audit_checkpoint(&dir, who, cli.json),
         Command::Audit { command: AuditCommand::PublicKey { out } } => {
             evidence::public_key(&dir, out.as_deref(), cli.json)
         }
@@ -536,13 +600,13 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Evidence { command } => evidence::evidence(&dir, command, &cli.actor, cli.json),
-        Command::Compliance { command } => evidence::compliance(&dir, command, &cli.actor, cli.json),
-        Command::Playbook { command } => playbook::playbook(&dir, command, &cli.actor, cli.json),
+        Command::Evidence { command } => evidence::evidence(&dir, command, who, cli.json),
+        Command::Compliance { command } => evidence::compliance(&dir, command, who, cli.json),
+        Command::Playbook { command } => playbook::playbook(&dir, command, who, cli.json),
         Command::Scorecard { week, from, to, weeks, out, labels, title } => {
-            report::scorecard(&dir, week, from, to, weeks, out, labels, &title, &cli.actor, cli.json)
+            report::scorecard(&dir, week, from, to, weeks, out, labels, &title, who, cli.json)
         }
-        Command::Brief { command } => report::brief(&dir, command, &cli.actor, cli.json),
+        Command::Brief { command } => report::brief(&dir, command, who, cli.json),
         Command::Baseline { command: BaselineCommand::Show { entity } } => {
             detect::baseline_show(&dir, &entity, cli.json)
         }

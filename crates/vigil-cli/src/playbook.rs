@@ -151,9 +151,8 @@ fn print_run(r: &Run) {
     }
 }
 
-pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) -> Result<()> {
+pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, who: &vigil_app::Caller, json: bool) -> Result<()> {
     let app = vigil_app::App::new(dir.root());
-    let who = vigil_app::Caller::local(actor);
     match cmd {
         PlaybookCommand::Check { paths } => {
             let (ok, bad) = vigil_respond::format::load(&paths);
@@ -177,7 +176,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
         PlaybookCommand::List { args } => {
             args.playbooks()?;
             let rows: Vec<Value> = app
-                .playbooks(&who, &args.config())?
+                .playbooks(who, &args.config())?
                 .iter()
                 .map(|p| serde_json::json!({"id": p.id, "name": p.name, "version": p.version, "enabled": p.enabled, "trigger": p.trigger, "steps": p.steps.iter().map(|s| &s.action).collect::<Vec<_>>(), "controls": p.controls, "mitigations": p.mitigations, "file": p.file}))
                 .collect();
@@ -206,7 +205,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
         }
         PlaybookCommand::Run { playbook, case, dry_run, args } => {
             args.playbooks()?;
-            match app.run_playbook(&who, &args.config(), &case, &playbook, dry_run)? {
+            match app.run_playbook(who, &args.config(), &case, &playbook, dry_run)? {
                 Started::DryRun(steps) => {
                     if json {
                         return print_json(&steps);
@@ -243,7 +242,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             }
         }
         PlaybookCommand::Resume { run, args } => {
-            let r = app.resume_run(&who, &args.config(), &run)?;
+            let r = app.resume_run(who, &args.config(), &run)?;
             if json {
                 return print_json(&r);
             }
@@ -252,7 +251,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
         }
         PlaybookCommand::Trigger { args } => {
             args.playbooks()?;
-            let runs = app.trigger_playbooks(&who, &args.config())?;
+            let runs = app.trigger_playbooks(who, &args.config())?;
             if json {
                 return print_json(&runs);
             }
@@ -263,7 +262,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Runs { case } => {
-            let runs = app.runs(&who, case.as_deref())?;
+            let runs = app.runs(who, case.as_deref())?;
             if json {
                 return print_json(&runs);
             }
@@ -273,7 +272,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Show { run } => {
-            let r = app.run(&who, &run)?;
+            let r = app.run(who, &run)?;
             if json {
                 return print_json(&r);
             }
@@ -281,7 +280,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Approvals { all } => {
-            let list = app.approvals(&who, all)?;
+            let list = app.approvals(who, all)?;
             if json {
                 return print_json(&list);
             }
@@ -308,25 +307,25 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
                 .map(serde_json::from_str::<Value>)
                 .transpose()
                 .context("--inputs must be a JSON object")?;
-            let a = app.decide(&who, &args.config(), &approval, Decision::Approve { note, inputs: edited })?;
-            let r = app.run(&who, &a.run_id)?;
+            let a = app.decide(who, &args.config(), &approval, Decision::Approve { note, inputs: edited })?;
+            let r = app.run(who, &a.run_id)?;
             if json {
                 return print_json(&serde_json::json!({"approval": a, "run": r}));
             }
-            println!("{} approved by {actor}", a.id);
+            println!("{} approved by {}", a.id, who.name());
             print_run(&r);
             Ok(())
         }
         PlaybookCommand::Deny { approval, note, args } => {
-            let a = app.decide(&who, &args.config(), &approval, Decision::Deny { note })?;
+            let a = app.decide(who, &args.config(), &approval, Decision::Deny { note })?;
             if json {
                 return print_json(&a);
             }
-            println!("{} denied by {actor}", a.id);
+            println!("{} denied by {}", a.id, who.name());
             Ok(())
         }
         PlaybookCommand::Rollback { run, step, args } => {
-            let r = app.rollback_run(&who, &args.config(), &run, step.as_deref())?;
+            let r = app.rollback_run(who, &args.config(), &run, step.as_deref())?;
             if json {
                 return print_json(&r);
             }
@@ -334,7 +333,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Expire { args } => {
-            let gone = app.expire_approvals(&who, &args.config())?;
+            let gone = app.expire_approvals(who, &args.config())?;
             if json {
                 return print_json(&gone);
             }
@@ -342,7 +341,7 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, actor: &str, json: bool) ->
             Ok(())
         }
         PlaybookCommand::Automation => {
-            let r = app.automation_rate(&who)?;
+            let r = app.automation_rate(who)?;
             if json {
                 return print_json(&r);
             }

@@ -229,11 +229,11 @@ fn load_labels(path: &std::path::Path) -> Result<Vec<vigil_detect::eval::Label>>
     vigil_detect::eval::read_labels(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-pub fn inventory(dir: &DataDir, cmd: InventoryCommand, actor: &str, json: bool) -> Result<()> {
+pub fn inventory(dir: &DataDir, cmd: InventoryCommand, who: &Caller, json: bool) -> Result<()> {
     let InventoryCommand::Load { file } = cmd;
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let app = vigil_app::App::new(dir.root());
-    let n = app.load_inventory(&Caller::local(actor), &text).with_context(|| file.display().to_string())?;
+    let n = app.load_inventory(who, &text).with_context(|| file.display().to_string())?;
     if json {
         return print_json(&json!({"entities": n}));
     }
@@ -241,8 +241,8 @@ pub fn inventory(dir: &DataDir, cmd: InventoryCommand, actor: &str, json: bool) 
     Ok(())
 }
 
-pub fn triage(dir: &DataDir, actor: &str, json: bool) -> Result<()> {
-    let r = vigil_app::App::new(dir.root()).triage(&Caller::local(actor))?;
+pub fn triage(dir: &DataDir, who: &Caller, json: bool) -> Result<()> {
+    let r = vigil_app::App::new(dir.root()).triage(who)?;
     if json {
         return print_json(&r);
     }
@@ -276,12 +276,11 @@ fn incident_line(i: &Incident) -> String {
     )
 }
 
-pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, actor: &str, json: bool) -> Result<()> {
+pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, who: &Caller, json: bool) -> Result<()> {
     let app = vigil_app::App::new(dir.root());
-    let who = Caller::local(actor);
     match cmd {
         IncidentsCommand::List { all, limit } => {
-            let list: Vec<Incident> = app.incidents(&who, all)?.into_iter().take(limit).collect();
+            let list: Vec<Incident> = app.incidents(who, all)?.into_iter().take(limit).collect();
             if json {
                 return print_json(&list);
             }
@@ -292,7 +291,7 @@ pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, actor: &str, json: bool) 
             Ok(())
         }
         IncidentsCommand::Show { id } => {
-            let i = app.incident(&who, &id)?;
+            let i = app.incident(who, &id)?;
             if json {
                 return print_json(&i);
             }
@@ -366,17 +365,17 @@ pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, actor: &str, json: bool) 
             Ok(())
         }
         IncidentsCommand::Merge { ids, reason } => {
-            let r = app.merge_incidents(&who, &ids, &reason)?;
+            let r = app.merge_incidents(who, &ids, &reason)?;
             println!("merged {}; {} incidents in the queue", ids.join(" + "), r.stats.queued);
             Ok(())
         }
         IncidentsCommand::Split { id, items, reason } => {
-            let r = app.split_incident(&who, &id, &items, &reason)?;
+            let r = app.split_incident(who, &id, &items, &reason)?;
             println!("split {id}; {} incidents in the queue", r.stats.queued);
             Ok(())
         }
         IncidentsCommand::Reopen { id, reason } => {
-            let r = app.reopen_incident(&who, &id, &reason)?;
+            let r = app.reopen_incident(who, &id, &reason)?;
             println!("{id} reopened; cases opened {:?}", r.cases_opened);
             Ok(())
         }
@@ -403,9 +402,8 @@ fn case_line(c: &Case, policy: &SlaPolicy, now: i64) -> String {
     )
 }
 
-pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<()> {
+pub fn case(dir: &DataDir, cmd: CaseCommand, who: &Caller, json: bool) -> Result<()> {
     let app = vigil_app::App::new(dir.root());
-    let who = Caller::local(actor);
     let now = app.now_ms();
     let changed = |c: Case, json: bool, what: &str| -> Result<()> {
         if json {
@@ -418,7 +416,7 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
         CaseCommand::List { status, owner, all } => {
             let policy = app.sla_policy()?;
             let list: Vec<Case> = app
-                .all_cases(&who)?
+                .all_cases(who)?
                 .into_iter()
                 .filter(|c| all || (c.merged_into.is_none() && c.status != Status::Closed))
                 .filter(|c| status.is_none_or(|s| c.status == s))
@@ -436,7 +434,7 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
         }
         CaseCommand::Show { id } => {
             let policy = app.sla_policy()?;
-            let c = app.case(&who, &id)?.case;
+            let c = app.case(who, &id)?.case;
             if json {
                 return print_json(&json!({"case": c, "sla": c.sla_view(&policy, now)}));
             }
@@ -490,29 +488,29 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
             Ok(())
         }
         CaseCommand::Assign { id, owner, team } => {
-            changed(app.case_op(&who, &id, &CaseOp::Assign { owner, team })?, json, "assigned")
+            changed(app.case_op(who, &id, &CaseOp::Assign { owner, team })?, json, "assigned")
         }
         CaseCommand::Comment { id, text } => {
-            changed(app.case_op(&who, &id, &CaseOp::Comment { text })?, json, "commented")
+            changed(app.case_op(who, &id, &CaseOp::Comment { text })?, json, "commented")
         }
-        CaseCommand::Ack { id } => changed(app.case_op(&who, &id, &CaseOp::Acknowledge)?, json, "acknowledged"),
-        CaseCommand::Status { id, status } => changed(app.case_op(&who, &id, &CaseOp::Status(status))?, json, "moved"),
+        CaseCommand::Ack { id } => changed(app.case_op(who, &id, &CaseOp::Acknowledge)?, json, "acknowledged"),
+        CaseCommand::Status { id, status } => changed(app.case_op(who, &id, &CaseOp::Status(status))?, json, "moved"),
         CaseCommand::Task { id, title, assignee } => {
-            changed(app.case_op(&who, &id, &CaseOp::AddTask { title, assignee })?, json, "task added")
+            changed(app.case_op(who, &id, &CaseOp::AddTask { title, assignee })?, json, "task added")
         }
         CaseCommand::Resolve { id, disposition, note } => {
-            changed(app.case_op(&who, &id, &CaseOp::Resolve { disposition, note })?, json, "resolved")
+            changed(app.case_op(who, &id, &CaseOp::Resolve { disposition, note })?, json, "resolved")
         }
         CaseCommand::Pause { id, reason } => {
-            changed(app.case_op(&who, &id, &CaseOp::PauseSla { reason })?, json, "SLA paused")
+            changed(app.case_op(who, &id, &CaseOp::PauseSla { reason })?, json, "SLA paused")
         }
-        CaseCommand::Resume { id } => changed(app.case_op(&who, &id, &CaseOp::ResumeSla)?, json, "SLA resumed"),
-        CaseCommand::Merge { into, from } => changed(app.merge_cases(&who, &into, &from)?, json, "merged"),
+        CaseCommand::Resume { id } => changed(app.case_op(who, &id, &CaseOp::ResumeSla)?, json, "SLA resumed"),
+        CaseCommand::Merge { into, from } => changed(app.merge_cases(who, &into, &from)?, json, "merged"),
         CaseCommand::Split { id, items, title } => {
-            changed(app.split_case(&who, &id, &items, &title)?, json, "split off")
+            changed(app.split_case(who, &id, &items, &title)?, json, "split off")
         }
         CaseCommand::Tick => {
-            let r = app.triage(&who)?;
+            let r = app.triage(who)?;
             if json {
                 return print_json(&r.sla_events);
             }
@@ -523,26 +521,25 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, actor: &str, json: bool) -> Result<
             Ok(())
         }
         CaseCommand::Export { id, out, margin_hours } => {
-            crate::evidence::export(dir, &id, &out, margin_hours, actor, json)
+            crate::evidence::export(dir, &id, &out, margin_hours, who, json)
         }
         CaseCommand::Policy { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let p = SlaPolicy::from_yaml(&text).with_context(|| file.display().to_string())?;
-            app.set_sla_policy(&who, &p)?;
+            app.set_sla_policy(who, &p)?;
             println!("SLA policy loaded from {}", file.display());
             Ok(())
         }
     }
 }
 
-pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Result<()> {
+pub fn model(dir: &DataDir, cmd: ModelCommand, who: &Caller, json: bool) -> Result<()> {
     let app = vigil_app::App::new(dir.root());
-    let who = Caller::local(actor);
     let no_model = "no triage model: run `vigil model train` first";
     match cmd {
         ModelCommand::Train { labels, train_fraction, error_rate } => {
             let labels = labels.as_deref().map(load_labels).transpose()?;
-            let m = app.train_model(&who, labels.as_deref(), train_fraction, error_rate)?;
+            let m = app.train_model(who, labels.as_deref(), train_fraction, error_rate)?;
             if json {
                 return print_json(&m);
             }
@@ -568,7 +565,7 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
         }
         ModelCommand::Eval { labels, error_rate } => {
             let labels = load_labels(&labels)?;
-            let ev = app.evaluate_model(&who, &labels, error_rate)?;
+            let ev = app.evaluate_model(who, &labels, error_rate)?;
             if json {
                 return print_json(&json!({"model": ev.model, "all": ev.all, "held_out": ev.held_out}));
             }
@@ -582,7 +579,7 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
             Ok(())
         }
         ModelCommand::Export { out } => {
-            let m = app.active_model(&who)?.context(no_model)?;
+            let m = app.active_model(who)?.context(no_model)?;
             std::fs::write(&out, serde_json::to_string_pretty(&m)?)
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("{} written to {}", m.version, out.display());
@@ -592,12 +589,12 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let m: vigil_triage::TriageModel =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a triage model", file.display()))?;
-            app.import_model(&who, &m)?;
+            app.import_model(who, &m)?;
             println!("{} imported and active", m.version);
             Ok(())
         }
         ModelCommand::Show => {
-            let m = app.active_model(&who)?.context(no_model)?;
+            let m = app.active_model(who)?.context(no_model)?;
             if json {
                 return print_json(&m);
             }
@@ -621,9 +618,8 @@ pub fn model(dir: &DataDir, cmd: ModelCommand, actor: &str, json: bool) -> Resul
     }
 }
 
-pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) -> Result<()> {
+pub fn suppress(dir: &DataDir, cmd: SuppressCommand, who: &Caller, json: bool) -> Result<()> {
     let app = vigil_app::App::new(dir.root());
-    let who = Caller::local(actor);
     let now = app.now_ms();
     let show = |imp: &vigil_triage::Impact| {
         println!(
@@ -643,8 +639,8 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
     };
     match cmd {
         SuppressCommand::Preview { rule, entity } => {
-            let s = Suppression::new(rule, entity, "preview only", actor, now, None)?;
-            let imp = app.preview_suppression(&who, &s)?;
+            let s = Suppression::new(rule, entity, "preview only", &who.name(), now, None)?;
+            let imp = app.preview_suppression(who, &s)?;
             if json {
                 return print_json(&imp);
             }
@@ -653,8 +649,8 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
         }
         SuppressCommand::Add { rule, entity, reason, expires, yes } => {
             let exp = expires.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp_millis());
-            let s = Suppression::new(rule, entity, &reason, actor, now, exp)?;
-            let out = app.add_suppression(&who, s, yes)?;
+            let s = Suppression::new(rule, entity, &reason, &who.name(), now, exp)?;
+            let out = app.add_suppression(who, s, yes)?;
             if json {
                 return print_json(&out);
             }
@@ -672,7 +668,7 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
             Ok(())
         }
         SuppressCommand::List => {
-            let list = app.suppressions(&who)?;
+            let list = app.suppressions(who)?;
             if json {
                 return print_json(&list);
             }
@@ -692,8 +688,8 @@ pub fn suppress(dir: &DataDir, cmd: SuppressCommand, actor: &str, json: bool) ->
     }
 }
 
-pub fn audit(dir: &DataDir, actor: &str, limit: u64, json: bool) -> Result<()> {
-    let rows = vigil_app::App::new(dir.root()).audit_log(&Caller::local(actor), limit)?;
+pub fn audit(dir: &DataDir, who: &Caller, limit: u64, json: bool) -> Result<()> {
+    let rows = vigil_app::App::new(dir.root()).audit_log(who, limit)?;
     if json {
         return print_json(&rows);
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::Datelike;
 use clap::Subcommand;
+use vigil_app::Caller;
 use vigil_pipeline::DataDir;
 
 use crate::evidence::parse_time;
@@ -47,18 +48,12 @@ pub fn scorecard(
     out: Option<PathBuf>,
     labels: Option<PathBuf>,
     title: &str,
-    actor: &str,
+    who: &Caller,
     json: bool,
 ) -> Result<()> {
     let p = period(week.as_deref(), from.as_deref(), to.as_deref())?;
     let labeled = labeled_events(labels.as_deref())?;
-    let published = vigil_app::App::new(dir.root()).publish_scorecard(
-        &vigil_app::Caller::local(actor),
-        &p,
-        weeks,
-        title,
-        labeled.as_ref(),
-    )?;
+    let published = vigil_app::App::new(dir.root()).publish_scorecard(who, &p, weeks, title, labeled.as_ref())?;
     let out = out.unwrap_or_else(|| PathBuf::from(format!("scorecard-{}", p.label)));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     std::fs::write(out.join("scorecard.html"), &published.html)?;
@@ -110,12 +105,11 @@ pub enum BriefCommand {
     List,
 }
 
-pub fn brief(dir: &DataDir, cmd: BriefCommand, actor: &str, json: bool) -> Result<()> {
+pub fn brief(dir: &DataDir, cmd: BriefCommand, who: &Caller, json: bool) -> Result<()> {
     let app = vigil_app::App::new(dir.root());
-    let who = vigil_app::Caller::local(actor);
     match cmd {
         BriefCommand::Issue { case, out } => {
-            let (rec, html) = app.issue_brief(&who, &case)?;
+            let (rec, html) = app.issue_brief(who, &case)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.html", rec.id)));
             std::fs::write(&out, &html).with_context(|| format!("writing {}", out.display()))?;
             if json {
@@ -133,15 +127,15 @@ pub fn brief(dir: &DataDir, cmd: BriefCommand, actor: &str, json: bool) -> Resul
             }
         }
         BriefCommand::Ack { brief } => {
-            let b = app.acknowledge_brief(&who, &brief)?;
+            let b = app.acknowledge_brief(who, &brief)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
-                println!("{} acknowledged by {actor}", b.id);
+                println!("{} acknowledged by {}", b.id, who.name());
             }
         }
         BriefCommand::List => {
-            let list = app.briefs(&who)?;
+            let list = app.briefs(who)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {

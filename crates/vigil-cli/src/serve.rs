@@ -6,13 +6,7 @@ use anyhow::{Context, Result};
 use vigil_auth::Role;
 use vigil_pipeline::DataDir;
 
-/// A random password for people to be shown once (letters and digits, 20 characters).
-pub fn random_password() -> String {
-    use rand::Rng;
-    const A: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut r = rand::rngs::OsRng;
-    (0..20).map(|_| A[r.gen_range(0..A.len())] as char).collect()
-}
+use vigil_auth::random_password;
 
 /// Creates the first administrator when the data directory has no user: with the password in
 /// `VIGIL_ADMIN_PASSWORD`, or a generated one printed once on the terminal (never logged).
@@ -90,8 +84,9 @@ pub fn demo_users(dir: &DataDir) -> Result<Vec<(String, String, String)>> {
             roles: roles.to_vec(),
             password: pw.clone(),
         };
-        app.create_or_reset_user(&demo, &u)?;
-        out.push((user.to_string(), pw, roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")));
+        // A person the pilot already made (a case owner, the approver) keeps their roles.
+        let view = app.create_or_reset_user(&demo, &u)?;
+        out.push((user.to_string(), pw, view.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")));
     }
     if let Some(c) = first_case {
         let from = c.times.opened_ms - 86_400_000;

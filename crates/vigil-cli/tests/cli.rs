@@ -9,8 +9,37 @@ fn vigil(data: &Path, args: &[&str]) -> Output {
         .arg(data)
         .args(args)
         .env_remove("VIGIL_DATA_DIR")
+        .env_remove("VIGIL_TOKEN")
         .output()
         .expect("run vigil")
+}
+
+/// `vigil` acting as the Vigil user whose API token this is.
+fn vigil_as(data: &Path, token: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("VIGIL_DATA_DIR")
+        .env("VIGIL_TOKEN", token)
+        .output()
+        .expect("run vigil")
+}
+
+fn ok_json_as(data: &Path, token: &str, args: &[&str]) -> serde_json::Value {
+    let out = vigil_as(data, token, args);
+    assert!(out.status.success(), "vigil {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// An API token for `user` (created from the shell with `roles` unless it exists): how a named
+/// person acts from the CLI.
+fn token_for(data: &Path, user: &str, roles: &str) -> String {
+    // The user may exist already (the pilot's people); creating it again is refused, harmlessly.
+    let _ = vigil_stdin(data, &["user", "create", user, "--roles", roles], "a long enough passphrase\n");
+    let out = vigil(data, &["user", "token", "create", user, "--name", "cli", "--roles", roles]);
+    assert!(out.status.success(), "token for {user}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 token").trim().to_string()
 }
 
 fn ok_json(data: &Path, args: &[&str]) -> serde_json::Value {
@@ -352,19 +381,19 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     assert!(!shown["risk"]["components"].as_array().unwrap().is_empty());
 
     // A person works the case.
-    let c = ok_json(&data, &["--json", "--as", "maya", "case", "assign", &id, "omar.iam"]);
+    let maya = token_for(&data, "maya", "analyst,detection_engineer");
+    let omar = token_for(&data, "omar.iam", "analyst");
+    let c = ok_json_as(&data, &maya, &["--json", "case", "assign", &id, "omar.iam"]);
     assert_eq!(c["owner"], "omar.iam");
-    ok_json(&data, &["--json", "--as", "omar.iam", "case", "comment", &id, "looking at the sign-ins"]);
-    ok_json(&data, &["--json", "--as", "omar.iam", "case", "ack", &id]);
+    ok_json_as(&data, &omar, &["--json", "case", "comment", &id, "looking at the sign-ins"]);
+    ok_json_as(&data, &omar, &["--json", "case", "ack", &id]);
     // An illegal move is refused with both states named, and audited as denied.
-    let bad = vigil(&data, &["--as", "omar.iam", "case", "status", &id, "closed"]);
+    let bad = vigil_as(&data, &omar, &["case", "status", &id, "closed"]);
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("closed") && (err.contains("new") || err.contains("triaged")), "{err}");
-    let r = ok_json(
-        &data,
-        &["--json", "--as", "omar.iam", "case", "resolve", &id, "--disposition", "fp", "--note", "test tenant"],
-    );
+    let r =
+        ok_json_as(&data, &omar, &["--json", "case", "resolve", &id, "--disposition", "fp", "--note", "test tenant"]);
     assert_eq!(r["status"], "resolved");
     assert_eq!(r["disposition"]["by"], "omar.iam");
     // Triage carries the person's disposition as the incident's verdict.
@@ -374,21 +403,36 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     assert_eq!(shown["verdict"]["decided_by"], "omar.iam");
 
     // A suppression without --yes only previews.
-    let p = ok_json(
+    let p = ok_json_as(
         &data,
-        &[
-            "--json",
-            "suppress",
-            "add",
-            "--rule",
-            "Okta group membership added",
-            "--reason",
-            "onboarding week",
-            "--as",
-            "maya",
-        ],
+        &maya,
+        &["--json", "suppress", "add", "--rule", "Okta group membership added", "--reason", "onboarding week"],
     );
     assert_eq!(p["added"], false);
+
+    // Four-eyes approval from the shell: a free-text identity is gone, the shell's own account
+    // may not decide, a token that proves nothing is refused, and an approver's token decides
+    // in the approver's name.
+    let pending = ok_json(&data, &["--json", "playbook", "approvals"]);
+    let approval = pending.as_array().unwrap().first().expect("the demo leaves approvals waiting")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!vigil(&data, &["--as", "lead", "playbook", "deny", &approval, "--note", "n"]).status.success());
+    let shell = vigil(&data, &["playbook", "deny", &approval, "--note", "not from the shell"]);
+    assert!(!shell.status.success());
+    assert!(
+        String::from_utf8_lossy(&shell.stderr).contains("VIGIL_TOKEN"),
+        "{}",
+        String::from_utf8_lossy(&shell.stderr)
+    );
+    let forged = vigil_as(&data, "vgl_0123456789abcdef_00", &["playbook", "deny", &approval, "--note", "forged"]);
+    assert!(!forged.status.success());
+    assert!(String::from_utf8_lossy(&forged.stderr).contains("VIGIL_TOKEN"));
+    let lead2 = token_for(&data, "lead2", "approver");
+    let denied = ok_json_as(&data, &lead2, &["--json", "playbook", "deny", &approval, "--note", "wrong target"]);
+    assert_eq!(denied["status"], "denied", "{denied}");
+    assert_eq!(denied["decided_by"], "lead2", "{denied}");
     assert!(ok_json(&data, &["--json", "suppress", "list"]).as_array().unwrap().is_empty());
     let bad = vigil(&data, &["suppress", "add", "--rule", "x", "--reason", "short"]);
     assert!(!bad.status.success());
@@ -437,14 +481,15 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     assert_eq!(p["stored_queue"]["alerts_hidden"].as_u64().unwrap(), installed, "{p}");
     // Applied at ingest, the exception file is on the audit record.
     let other = dir.path().join("other");
-    let out = vigil(
-        &other,
-        &["--as", "lena.cloud", "ingest", "--exceptions", ex.to_str().unwrap(), windows.to_str().unwrap()],
-    );
+    let out = vigil(&other, &["ingest", "--exceptions", ex.to_str().unwrap(), windows.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let log = ok_json(&other, &["--json", "audit", "list"]);
+    // Without a token the shell acts as its operating-system account, never as a name it claims.
     assert!(
-        log.as_array().unwrap().iter().any(|e| e["action"] == "exceptions.apply" && e["actor"] == "lena.cloud"),
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "exceptions.apply" && e["actor"].as_str().is_some_and(|a| a.starts_with("local:"))),
         "{log}"
     );
 
@@ -550,13 +595,12 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     assert!(out.join("scorecard.html").exists());
     // A brief issued from the CLI waits for its acknowledgement, once.
     let case0 = all_cases[0]["id"].as_str().unwrap().to_string();
-    let b = ok_json(
-        &data,
-        &["--json", "--as", "maya.iam", "brief", "issue", &case0, "--out", dir.path().join("b.html").to_str().unwrap()],
-    );
+    let b = ok_json(&data, &["--json", "brief", "issue", &case0, "--out", dir.path().join("b.html").to_str().unwrap()]);
     let bid = b["brief"]["id"].as_str().unwrap().to_string();
-    ok_json(&data, &["--json", "--as", "exec", "brief", "ack", &bid]);
-    assert!(!vigil(&data, &["--as", "exec", "brief", "ack", &bid]).status.success(), "acknowledged once");
+    let exec = token_for(&data, "exec", "executive");
+    let acked = ok_json_as(&data, &exec, &["--json", "brief", "ack", &bid]);
+    assert_eq!(acked["acknowledged_by"], "exec", "{acked}");
+    assert!(!vigil_as(&data, &exec, &["brief", "ack", &bid]).status.success(), "acknowledged once");
     let bad = vigil(&data, &["scorecard", "--week", "2026-W60"]);
     assert!(!bad.status.success());
     // The demo exported its first case's packet and verified it.
@@ -575,7 +619,8 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     let cases = ok_json(&data, &["--json", "case", "list"]);
     let id = cases[cases.as_array().unwrap().len() - 1]["case"]["id"].as_str().unwrap().to_string();
     let second = dir.path().join("second.zip");
-    let ex = ok_json(&data, &["--json", "--as", "ines", "case", "export", &id, "--out", second.to_str().unwrap()]);
+    let ines = token_for(&data, "ines", "analyst");
+    let ex = ok_json_as(&data, &ines, &["--json", "case", "export", &id, "--out", second.to_str().unwrap()]);
     assert_eq!(ex["export"]["case_id"], id.as_str());
     let r = ok_json(&data, &["--json", "verify", second.to_str().unwrap(), "--public-key", k, "--known", &first]);
     assert!(
@@ -709,7 +754,7 @@ fn a_killed_run_resumes_without_repeating_a_step() {
     };
 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    cmd.arg("--data-dir").arg(&data).args(["--as", "ann", "playbook", "run", "kill-test", "--case", &case]);
+    cmd.arg("--data-dir").arg(&data).args(["playbook", "run", "kill-test", "--case", &case]);
     common(&mut cmd);
     let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     let started = std::time::Instant::now();
@@ -731,7 +776,7 @@ fn a_killed_run_resumes_without_repeating_a_step() {
     // Resumed: the ticket is not opened again; the suspend is re-sent with its idempotency key
     // and found done; the run finishes.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    cmd.arg("--data-dir").arg(&data).args(["--json", "--as", "ann", "playbook", "resume", &id]);
+    cmd.arg("--data-dir").arg(&data).args(["--json", "playbook", "resume", &id]);
     common(&mut cmd);
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -767,6 +812,7 @@ fn vigil_stdin(data: &Path, args: &[&str], stdin: &str) -> Output {
         .arg(data)
         .arg("--no-progress")
         .args(args)
+        .env_remove("VIGIL_TOKEN")
         .env_remove("VIGIL_DATA_DIR")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -782,16 +828,12 @@ fn admins_manage_users_and_sessions_from_the_shell_through_the_same_operations()
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     for (user, roles) in [("root", "admin"), ("ana", "analyst")] {
-        let out = vigil_stdin(
-            &data,
-            &["--as", "root", "user", "create", user, "--roles", roles],
-            "a long enough passphrase\n",
-        );
+        let out = vigil_stdin(&data, &["user", "create", user, "--roles", roles], "a long enough passphrase\n");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let out = vigil_stdin(&data, &["user", "create", "x", "--roles", "wizard"], "a long enough passphrase\n");
     assert!(!out.status.success(), "an unknown role is refused");
-    let out = vigil(&data, &["--as", "root", "user", "disable", "ana"]);
+    let out = vigil(&data, &["user", "disable", "ana"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let users = ok_json(&data, &["--json", "user", "list"]);
     let ana = users.as_array().unwrap().iter().find(|u| u["username"] == "ana").unwrap();
@@ -799,16 +841,41 @@ fn admins_manage_users_and_sessions_from_the_shell_through_the_same_operations()
     let out = vigil(&data, &["user", "disable", "root"]);
     assert!(!out.status.success(), "the last enabled admin cannot be disabled");
     assert!(String::from_utf8_lossy(&out.stderr).contains("admin"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = vigil(&data, &["--as", "root", "user", "enable", "ana"]);
+    let out = vigil(&data, &["user", "enable", "ana"]);
     assert!(out.status.success());
-    let out = vigil_stdin(&data, &["--as", "root", "user", "password", "ana"], "another long passphrase\n");
+    let out = vigil_stdin(&data, &["user", "password", "ana"], "another long passphrase\n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let pruned = ok_json(&data, &["--json", "sessions", "prune"]);
     assert_eq!(pruned["pruned"], 0);
-    let log = ok_json(&data, &["--json", "audit", "list"]);
-    let by_root =
-        |action: &str| log.as_array().unwrap().iter().filter(|e| e["action"] == action && e["actor"] == "root").count();
-    for action in ["user.create", "user.disable", "user.enable", "user.password"] {
-        assert_eq!(by_root(action), if action == "user.create" { 2 } else { 1 }, "{action} audited once per change");
+    // A token acts as its user, with no more than their roles, until it is revoked.
+    let tok = vigil(&data, &["user", "token", "create", "ana", "--name", "laptop", "--roles", "analyst"]);
+    assert!(tok.status.success(), "{}", String::from_utf8_lossy(&tok.stderr));
+    let secret = String::from_utf8(tok.stdout).unwrap().trim().to_string();
+    let too_much = vigil(&data, &["user", "token", "create", "ana", "--name", "x", "--roles", "admin"]);
+    assert!(!too_much.status.success(), "a token holds no role its user lacks");
+    assert!(!vigil_as(&data, &secret, &["user", "disable", "root"]).status.success(), "an analyst manages no one");
+    let mine = ok_json_as(&data, &secret, &["--json", "case", "list"]);
+    assert!(mine.is_array());
+    let tokens = ok_json(&data, &["--json", "user", "token", "list"]);
+    let id =
+        tokens.as_array().unwrap().iter().find(|t| t["owner"] == "ana").unwrap()["id"].as_str().unwrap().to_string();
+    assert!(vigil(&data, &["user", "token", "revoke", &id]).status.success());
+    let revoked = vigil_as(&data, &secret, &["case", "list"]);
+    assert!(!revoked.status.success(), "a revoked token proves nothing");
+    assert!(String::from_utf8_lossy(&revoked.stderr).contains("VIGIL_TOKEN"));
+
+    let log = ok_json(&data, &["--json", "audit", "list", "--limit", "1000"]);
+    let entries = log.as_array().unwrap();
+    // Without a token the shell is its operating-system account, never a name it claims.
+    let by_shell = |action: &str| {
+        entries
+            .iter()
+            .filter(|e| e["action"] == action && e["actor"].as_str().is_some_and(|a| a.starts_with("local:")))
+            .count()
+    };
+    for action in ["user.create", "user.disable", "user.enable", "user.password", "token.create", "token.revoke"] {
+        assert_eq!(by_shell(action), if action == "user.create" { 2 } else { 1 }, "{action} audited once per change");
     }
+    assert!(entries.iter().any(|e| e["actor"] == "ana" && e["action"] == "cli.case" && e["result"] == "ok"));
+    assert!(entries.iter().any(|e| e["actor"] == "ana" && e["action"] == "cli.user" && e["result"] != "ok"));
 }
