@@ -152,3 +152,54 @@ fn hunts_are_saved_listed_run_read_only_and_audited() {
     let runs: Vec<_> = log.iter().filter(|e| e.action == "hunt.query").map(|e| e.result.as_str()).collect();
     assert_eq!(runs, vec!["ok", "error"], "every run, refused ones too");
 }
+
+#[test]
+fn resolving_a_true_positive_with_containment_awaiting_approval_needs_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path());
+    let now = app.now_ms();
+    let seed = vigil_cases::CaseSeed {
+        title: "Ransomware preparation on wks-1".into(),
+        severity: vigil_cases::Severity::High,
+        incidents: vec!["INC-1".into()],
+        alerts: vec![],
+        risk: 80.0,
+        verdict: "malicious".into(),
+        first_event_ms: None,
+        first_alert_ms: now,
+        entities: vec!["host:wks-1".into()],
+        summary: String::new(),
+    };
+    let case = vigil_cases::Case::open_with_id("CASE-1", seed, "vigil:triage", now).unwrap();
+    let approval = serde_json::json!({
+        "id": "APR-1", "run_id": "RUN-1", "case_id": "CASE-1", "playbook_id": "device-isolation",
+        "step_id": "contain", "purpose": "step", "action": "crowdstrike.contain_host", "class": "contain",
+        "requested_by": "vigil:automation", "requested_ms": now, "expires_ms": now + 3_600_000,
+        "status": "pending", "inputs": {"device_id": "abc"}, "edited_inputs": null, "decided_by": null,
+        "decided_ms": null, "note": null, "target": "host wks-1"
+    });
+    let doc = |id: &str, v: String| vigil_store::Document { id: id.into(), updated_ms: now, json: v };
+    let mut store = app.store().unwrap();
+    store
+        .put_documents(vigil_queue::CASE, &[doc("CASE-1", serde_json::to_string(&case).unwrap())], false, &[])
+        .unwrap();
+    store.put_documents(vigil_respond::engine::APPROVAL, &[doc("APR-1", approval.to_string())], false, &[]).unwrap();
+    drop(store);
+    let lead = person("lee", &[Role::Analyst]);
+    app.case_op(&lead, "CASE-1", &CaseOp::Acknowledge).unwrap();
+
+    let tp = |note: &str| CaseOp::Resolve { disposition: Disposition::TruePositive, note: note.into() };
+    let e = app.case_op(&lead, "CASE-1", &tp("  ")).unwrap_err();
+    assert!(
+        matches!(e, AppError::Invalid(ref m) if m.contains("APR-1") && m.contains("host wks-1") && m.contains("reason")),
+        "{e}"
+    );
+    assert_ne!(app.case(&lead, "CASE-1").unwrap().case.status, Status::Resolved, "not resolved");
+
+    let c = app.case_op(&lead, "CASE-1", &tp("host already reimaged by IT")).unwrap();
+    assert_eq!(c.status, Status::Resolved);
+    let line = c.history.iter().find(|h| h.action == "case.resolve.pending_containment").expect("the reason recorded");
+    assert!(line.detail.contains("APR-1") && line.detail.contains("host already reimaged by IT"), "{}", line.detail);
+    let audit = app.store().unwrap().audit(100).unwrap();
+    assert!(audit.iter().any(|e| e.action == "case.resolve" && e.detail.contains("host already reimaged by IT")));
+}

@@ -14,6 +14,7 @@ use vigil_store::{AuditEntry, Document, StateStore};
 use vigil_triage::Incident;
 
 use crate::format::{Playbook, Step};
+use crate::target::{self, Resolved, TargetKind};
 use crate::{RespondError, Result, template};
 
 pub const RUN: &str = "playbook_run";
@@ -134,6 +135,76 @@ pub struct Approval {
     pub decided_by: Option<String>,
     pub decided_ms: Option<i64>,
     pub note: Option<String>,
+    /// What the step acts on, readable: `host srv-backup01`, `idp_user ann@example.com`
+    /// (never a vendor's internal id such as a device id).
+    #[serde(default)]
+    pub target: String,
+    /// The case's verdict and risk when the approval was requested.
+    #[serde(default)]
+    pub verdict: Option<String>,
+    #[serde(default)]
+    pub risk: Option<f64>,
+    /// What the action does (its connector's description).
+    #[serde(default)]
+    pub description: String,
+    /// How it is undone: the inverse action and what it does, or that it cannot be rolled back.
+    #[serde(default)]
+    pub rollback: String,
+}
+
+impl Approval {
+    /// Fills the readable fields of an approval stored before they existed, from its run.
+    pub fn describe(&mut self, run: &Run) {
+        if self.description.is_empty() {
+            let (target, verdict, risk, description, rollback) = readable(run, &self.action);
+            self.target = target;
+            self.verdict = verdict;
+            self.risk = risk;
+            self.description = description;
+            self.rollback = rollback;
+        }
+    }
+}
+
+/// The readable target, verdict, risk, description and rollback of an approval of `action` in `run`.
+fn readable(run: &Run, action: &str) -> (String, Option<String>, Option<f64>, String, String) {
+    let entity = run.context.get("entity");
+    let field = |k: &str| entity.and_then(|e| e.get(k)).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let mut parts: Vec<String> = Vec::new();
+    for kind in run.playbook.target_kinds() {
+        let shown = match kind {
+            TargetKind::CloudPrincipal => field("cloud_principal").map(|p| match field("iam_user") {
+                Some(u) if u != p => format!("IAM user {u} ({p})"),
+                Some(u) => format!("IAM user {u}"),
+                None => format!("cloud principal {p}"),
+            }),
+            TargetKind::AccessKey => field("access_key").map(|k| match field("access_key_user") {
+                Some(u) => format!("access key {k} of IAM user {u}"),
+                None => format!("access key {k}"),
+            }),
+            TargetKind::IdpUser => field("idp_user").map(|u| format!("identity-provider account {u}")),
+            TargetKind::Host => field("host").map(|h| format!("host {h}")),
+            TargetKind::Ip => field("ip").map(|h| format!("IP address {h}")),
+            TargetKind::Bucket => field("bucket").map(|h| format!("bucket {h}")),
+        };
+        parts.extend(shown);
+    }
+    if parts.is_empty() {
+        parts.push(format!("case {}", run.case_id));
+    }
+    let registry = vigil_connectors::registry();
+    let a = registry.get(action);
+    let description = a.map(|a| a.summary().to_string()).unwrap_or_else(|| format!("{action} (not available)"));
+    let rollback = match a.and_then(|a| a.inverse()) {
+        Some(inv) => match registry.get(inv) {
+            Some(i) => format!("rolled back by {inv}: {}", i.summary()),
+            None => format!("rolled back by {inv}"),
+        },
+        None => "cannot be rolled back".to_string(),
+    };
+    let verdict = run.context.get("verdict").and_then(Value::as_str).map(str::to_string);
+    let risk = run.context.get("risk").and_then(Value::as_f64);
+    (parts.join("; "), verdict, risk, description, rollback)
 }
 
 /// Where connectors are and with what credentials.
@@ -201,40 +272,89 @@ pub fn load_run(store: &dyn StateStore, id: &str) -> Result<Run> {
 }
 
 pub fn approvals(store: &dyn StateStore) -> Result<Vec<Approval>> {
-    store
+    let mut out: Vec<Approval> = store
         .documents(APPROVAL)?
         .iter()
         .map(|d| serde_json::from_str(&d.json).map_err(|e| RespondError::Invalid(format!("approval {}: {e}", d.id))))
-        .collect()
+        .collect::<Result<_>>()?;
+    for a in out.iter_mut().filter(|a| a.description.is_empty()) {
+        if let Ok(run) = load_run(store, &a.run_id) {
+            a.describe(&run);
+        }
+    }
+    Ok(out)
 }
 
 pub fn load_approval(store: &dyn StateStore, id: &str) -> Result<Approval> {
     let d = store.document(APPROVAL, id)?.ok_or_else(|| RespondError::NotFound(format!("no approval {id}")))?;
-    serde_json::from_str(&d.json).map_err(|e| RespondError::Invalid(format!("approval {id}: {e}")))
+    let mut a: Approval =
+        serde_json::from_str(&d.json).map_err(|e| RespondError::Invalid(format!("approval {id}: {e}")))?;
+    if a.description.is_empty()
+        && let Ok(run) = load_run(store, &a.run_id)
+    {
+        a.describe(&run);
+    }
+    Ok(a)
 }
 
-/// The template context for a case: `case`, `incident` (the first), `entity` (first user, host,
-/// key, address), `verdict`, `risk`, `severity`; and whether any entity is critical.
-pub fn context_for_case(store: &dyn StateStore, case_id: &str) -> Result<(Value, bool)> {
+/// The case's entities, each with the kind it was resolved to (inventory, else shape).
+pub fn resolved_entities(store: &dyn StateStore, case_id: &str) -> Result<Vec<Resolved>> {
+    let case = load_case(store, case_id)?;
+    let inventory = vigil_queue::load(store).map(|c| c.inventory).ok();
+    Ok(target::resolve_all(&case.entities, inventory.as_ref()))
+}
+
+fn load_case(store: &dyn StateStore, case_id: &str) -> Result<Case> {
     let d = store
         .document(vigil_queue::CASE, case_id)?
         .ok_or_else(|| RespondError::NotFound(format!("no case {case_id}")))?;
-    let case: Case =
-        serde_json::from_str(&d.json).map_err(|e| RespondError::Invalid(format!("case {case_id}: {e}")))?;
+    serde_json::from_str(&d.json).map_err(|e| RespondError::Invalid(format!("case {case_id}: {e}")))
+}
+
+/// The IAM user owning an access key, from the inventory's `aws_accounts[].iam_users[]`.
+pub fn key_owner(inventory: Option<&Value>, key: &str) -> Option<String> {
+    let accounts = inventory?.get("aws_accounts")?.as_array()?;
+    accounts
+        .iter()
+        .filter_map(|a| a.get("iam_users").and_then(Value::as_array))
+        .flatten()
+        .find(|u| {
+            u.get("access_keys").and_then(Value::as_array).is_some_and(|ks| {
+                ks.iter().any(|k| {
+                    k.get("access_key_id").and_then(Value::as_str).is_some_and(|id| id.eq_ignore_ascii_case(key))
+                })
+            })
+        })
+        .and_then(|u| u.get("name").and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+/// The template context for a case: `case`, `incident` (the first), `entity` (one entity of
+/// each kind: `idp_user` (also `user`), `cloud_principal` with its IAM user name `iam_user`,
+/// `access_key` (also `key`) with the IAM user owning it `access_key_user`, `host`, `ip`,
+/// `bucket`, each null when the case holds none), `verdict`, `risk`, `severity`; and whether
+/// any entity is critical. Kinds come from the inventory where it knows the entity, else from
+/// the entity's shape (see [`crate::target`]), so `entity.user` is never an AWS ARN.
+pub fn context_for_case(store: &dyn StateStore, case_id: &str) -> Result<(Value, bool)> {
+    let case = load_case(store, case_id)?;
     let incident: Option<Incident> = match case.incidents.first() {
         Some(id) => store.document(vigil_queue::INCIDENT, id)?.and_then(|d| serde_json::from_str(&d.json).ok()),
         None => None,
     };
-    let first = |p: &str| case.entities.iter().find_map(|e| e.strip_prefix(p).map(str::to_string));
-    // A person's sign-in name (an email) before a role session's ARN or a DOMAIN\\user.
-    let user = case
-        .entities
-        .iter()
-        .filter_map(|e| e.strip_prefix("user:"))
-        .find(|u| u.contains('@') && !u.contains('/') && !u.contains(':'))
-        .map(str::to_string)
-        .or_else(|| first("user:"));
     let inventory = vigil_queue::load(store).map(|c| c.inventory).ok();
+    let resolved = target::resolve_all(&case.entities, inventory.as_ref());
+    let first = |k: TargetKind| resolved.iter().find(|r| r.kind == k).map(|r| r.value.clone());
+    let idp_user = first(TargetKind::IdpUser);
+    // An IAM user (whose keys and policies can be changed) before an account root or a role.
+    let principal = resolved
+        .iter()
+        .filter(|r| r.kind == TargetKind::CloudPrincipal)
+        .max_by_key(|r| (target::iam_user_name(&r.value).is_some(), r.value.starts_with("arn:")))
+        .map(|r| r.value.clone());
+    let iam_user = principal.as_deref().and_then(target::iam_user_name);
+    let key = first(TargetKind::AccessKey);
+    let raw_inventory = vigil_queue::inventory_json(store).ok().flatten();
+    let key_user = key.as_deref().and_then(|k| key_owner(raw_inventory.as_ref(), k));
     let critical = inventory.as_ref().is_some_and(|inv| {
         case.entities.iter().any(|e| {
             let name = e.split_once(':').map(|(_, v)| v).unwrap_or(e);
@@ -246,12 +366,45 @@ pub fn context_for_case(store: &dyn StateStore, case_id: &str) -> Result<(Value,
     let ctx = json!({
         "case": {"id": case.id, "title": case.title, "severity": case.severity.as_str(), "owner": case.owner, "team": case.team, "summary": case.summary},
         "incident": incident.as_ref().map(|i| json!({"id": i.id, "title": i.title, "tactics": i.tactics, "techniques": i.techniques, "entities": i.entities})).unwrap_or(Value::Null),
-        "entity": {"user": user, "host": first("host:"), "key": first("key:"), "ip": first("ip:"), "bucket": first("bucket:")},
+        "entity": {
+            "user": idp_user, "idp_user": idp_user,
+            "cloud_principal": principal, "iam_user": iam_user,
+            "key": key, "access_key": key, "access_key_user": key_user,
+            "host": first(TargetKind::Host), "ip": first(TargetKind::Ip), "bucket": first(TargetKind::Bucket),
+        },
         "verdict": verdict,
         "risk": incident.as_ref().map(|i| i.risk.score).unwrap_or(case.risk),
         "severity": case.severity.as_str(),
     });
     Ok((ctx, critical))
+}
+
+/// Refuses a run or dry run of a playbook on a case holding no entity of a kind it acts on.
+fn check_targets(store: &dyn StateStore, pb: &Playbook, case_id: &str) -> Result<()> {
+    let kinds = pb.target_kinds();
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let resolved = resolved_entities(store, case_id)?;
+    if resolved.iter().any(|r| kinds.contains(&r.kind)) {
+        return Ok(());
+    }
+    let case = load_case(store, case_id)?;
+    let held: Vec<String> = case
+        .entities
+        .iter()
+        .filter(|e| !e.starts_with("ip:"))
+        .map(|e| match resolved.iter().find(|r| &r.entity == e) {
+            Some(r) => format!("{e} is a {}", r.kind.as_str()),
+            None => format!("{e} is of no kind Vigil can act on"),
+        })
+        .collect();
+    Err(RespondError::Invalid(format!(
+        "playbook {} acts on {}; case {case_id} holds none{}",
+        pb.id,
+        kinds.iter().map(|k| format!("{} ({})", k.as_str(), k.describe())).collect::<Vec<_>>().join(" or "),
+        if held.is_empty() { String::new() } else { format!(" ({})", held.join("; ")) }
+    )))
 }
 
 /// Whether a step waits for a person.
@@ -273,6 +426,7 @@ pub fn start(store: &mut dyn StateStore, pb: &Playbook, case_id: &str, requested
     if !pb.enabled {
         return Err(RespondError::Invalid(format!("playbook {} is disabled", pb.id)));
     }
+    check_targets(store, pb, case_id)?;
     let (ctx, critical) = context_for_case(store, case_id)?;
     let n = store.documents(RUN)?.len();
     let id = format!("RUN-{}", &sha(&format!("{}\n{case_id}\n{now}\n{n}", pb.id))[..12]);
@@ -611,7 +765,13 @@ fn request_approval(
 ) -> Approval {
     let step = &run.steps[i];
     let id = format!("APR-{}", &sha(&format!("{}:{}:{purpose}:{now}", run.id, step.id))[..12]);
+    let (target, verdict, risk, description, rollback) = readable(run, action);
     Approval {
+        target,
+        verdict,
+        risk,
+        description,
+        rollback,
         id,
         run_id: run.id.clone(),
         case_id: run.case_id.clone(),
@@ -918,6 +1078,7 @@ pub fn dry_run(
     actor: &str,
     env: &Env<'_>,
 ) -> Result<Vec<DryRunStep>> {
+    check_targets(store, pb, case_id)?;
     let (ctx, critical) = context_for_case(store, case_id)?;
     let mut inputs = serde_json::Map::new();
     for (k, v) in &pb.inputs {
@@ -1003,8 +1164,15 @@ pub fn automation_rate(runs: &[Run]) -> AutomationRate {
     r
 }
 
-/// Does a playbook's trigger match this incident?
+/// Does a playbook's trigger match this incident? Entity kinds from their shape only; see
+/// [`matches_with`].
 pub fn matches(pb: &Playbook, inc: &Incident) -> bool {
+    matches_with(pb, inc, None)
+}
+
+/// Does a playbook's trigger match this incident, the incident holding an entity of a kind the
+/// playbook acts on (resolved with the inventory where it knows the entity)?
+pub fn matches_with(pb: &Playbook, inc: &Incident, inventory: Option<&vigil_triage::Inventory>) -> bool {
     let t = &pb.trigger;
     if t.on != "incident" || !pb.enabled || !inc.queued {
         return false;
@@ -1029,10 +1197,8 @@ pub fn matches(pb: &Playbook, inc: &Incident) -> bool {
             return false;
         }
     }
-    match t.needs.as_deref() {
-        Some(kind) => inc.entities.iter().any(|e| e.starts_with(&format!("{kind}:"))),
-        None => true,
-    }
+    let kinds = pb.target_kinds();
+    kinds.is_empty() || target::resolve_all(&inc.entities, inventory).iter().any(|r| kinds.contains(&r.kind))
 }
 
 /// Starts (and advances) a run of every enabled, incident-triggered playbook on every queued
@@ -1040,12 +1206,13 @@ pub fn matches(pb: &Playbook, inc: &Incident) -> bool {
 pub fn trigger(store: &mut dyn StateStore, playbooks: &[Playbook], env: &Env<'_>) -> Result<Vec<Run>> {
     let existing = runs(store)?;
     let cases = vigil_queue::cases(store)?;
+    let inventory = vigil_queue::load(store).map(|c| c.inventory).ok();
     let mut out = Vec::new();
     for inc in vigil_queue::incidents(store)? {
         let Some(case) = cases.iter().find(|c| c.incidents.contains(&inc.id) && c.merged_into.is_none()) else {
             continue;
         };
-        for pb in playbooks.iter().filter(|pb| matches(pb, &inc)) {
+        for pb in playbooks.iter().filter(|pb| matches_with(pb, &inc, inventory.as_ref())) {
             if existing.iter().chain(out.iter()).any(|r: &Run| r.playbook.id == pb.id && r.case_id == case.id) {
                 continue;
             }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vigil_connectors::ActionClass;
 
+use crate::target::TargetKind;
 use crate::template;
 
 pub const FORMAT: &str = "vigil-playbook/1";
@@ -29,7 +30,8 @@ pub struct Trigger {
     pub verdicts: Vec<String>,
     #[serde(default)]
     pub min_risk: Option<f64>,
-    /// The entity kind the playbook acts on (`user`, `host`, `key`); the incident must have one.
+    /// Old spelling of the playbook's `targets`: `user` (read as `idp_user`), `host` or `key`
+    /// (read as `access_key`).
     #[serde(default)]
     pub needs: Option<String>,
 }
@@ -120,6 +122,12 @@ pub struct Playbook {
     #[serde(default)]
     pub use_case: Option<String>,
     pub trigger: Trigger,
+    /// The kinds of entity the playbook acts on (`idp_user`, `cloud_principal`, `access_key`,
+    /// `host`, `ip`, `bucket`): it triggers only on incidents holding one, its `{{ entity.… }}`
+    /// references resolve only to entities of these kinds, and a run or dry run on a case
+    /// without one is refused. Empty: the playbook acts on no entity (a ticket, a message).
+    #[serde(default)]
+    pub targets: Vec<String>,
     #[serde(default)]
     pub approval: ApprovalPolicy,
     /// Named inputs rendered once at the start of a run (`user: "{{ entity.user }}"`).
@@ -135,6 +143,19 @@ pub struct Playbook {
 
 fn yes() -> bool {
     true
+}
+
+impl Playbook {
+    /// The entity kinds the playbook acts on (its `targets`, or what `trigger.needs` stands for).
+    pub fn target_kinds(&self) -> Vec<TargetKind> {
+        let mut out: Vec<TargetKind> = self.targets.iter().filter_map(|t| TargetKind::parse(t)).collect();
+        if out.is_empty()
+            && let Some(k) = self.trigger.needs.as_deref().and_then(TargetKind::from_needs)
+        {
+            out.push(k);
+        }
+        out
+    }
 }
 
 /// A playbook that could not be loaded.
@@ -204,11 +225,39 @@ pub fn parse(file: &str, text: &str) -> Result<Playbook, FormatError> {
             format!("{:?}: use incident or manual", pb.trigger.on),
         ));
     }
-    if let Some(n) = &pb.trigger.needs
-        && !["user", "host", "key"].contains(&n.as_str())
-    {
-        return Err(err(line_of(text, "needs", None, 1), "trigger.needs", format!("{n:?}: use user, host or key")));
+    let kinds = TargetKind::ALL.map(TargetKind::as_str).join(", ");
+    for t in &pb.targets {
+        if TargetKind::parse(t).is_none() {
+            return Err(err(
+                line_of(text, "targets", None, 1),
+                "targets",
+                format!("{t:?} is not an entity kind; use {kinds}"),
+            ));
+        }
     }
+    if let Some(n) = pb.trigger.needs.clone() {
+        let Some(kind) = TargetKind::from_needs(&n) else {
+            return Err(err(
+                line_of(text, "needs", None, 1),
+                "trigger.needs",
+                format!("{n:?}: use user, host or key, or better `targets: [...]` with {kinds}"),
+            ));
+        };
+        if pb.targets.is_empty() {
+            pb.targets.push(kind.as_str().to_string());
+        } else if !pb.targets.iter().any(|t| t == kind.as_str()) {
+            return Err(err(
+                line_of(text, "needs", None, 1),
+                "trigger.needs",
+                format!(
+                    "needs: {n} means targets [{}], which the playbook's targets [{}] do not include; drop `needs`",
+                    kind.as_str(),
+                    pb.targets.join(", ")
+                ),
+            ));
+        }
+    }
+    let targets = pb.target_kinds();
     for (field, v) in [
         ("approval.contain", &pb.approval.contain),
         ("approval.destructive", &pb.approval.destructive),
@@ -246,6 +295,7 @@ pub fn parse(file: &str, text: &str) -> Result<Playbook, FormatError> {
     }
     for (k, v) in &pb.inputs {
         check_refs(v, &[]).map_err(|m| err(line_of(text, k, None, 1), &format!("inputs.{k}"), m))?;
+        check_entity_refs(v, &targets).map_err(|m| err(line_of(text, k, None, 1), &format!("inputs.{k}"), m))?;
     }
     let registry = vigil_connectors::registry();
     let mut seen: Vec<&str> = Vec::new();
@@ -283,6 +333,7 @@ pub fn parse(file: &str, text: &str) -> Result<Playbook, FormatError> {
             }
         }
         check_refs(&s.with, &seen).map_err(|m| err(line_of(text, "with", None, line), &f("with"), m))?;
+        check_entity_refs(&s.with, &targets).map_err(|m| err(line_of(text, "with", None, line), &f("with"), m))?;
         if let Some(w) = &s.when {
             template::check_condition(w).map_err(|m| err(line_of(text, "when", None, line), &f("when"), m))?;
         }
@@ -327,6 +378,53 @@ pub fn parse(file: &str, text: &str) -> Result<Playbook, FormatError> {
         seen.push(&s.id);
     }
     Ok(pb)
+}
+
+/// The kind of entity an `entity.<field>` reference names (`user` and `key` are the old names
+/// of `idp_user` and `access_key`; `iam_user` is a cloud principal's IAM user name and
+/// `access_key_user` the IAM user owning the access key).
+pub fn entity_field_kind(field: &str) -> Option<TargetKind> {
+    match field {
+        "user" | "idp_user" => Some(TargetKind::IdpUser),
+        "cloud_principal" | "iam_user" => Some(TargetKind::CloudPrincipal),
+        "key" | "access_key" | "access_key_user" => Some(TargetKind::AccessKey),
+        "host" => Some(TargetKind::Host),
+        "ip" => Some(TargetKind::Ip),
+        "bucket" => Some(TargetKind::Bucket),
+        _ => None,
+    }
+}
+
+/// A playbook with targets may refer only to entities of those kinds.
+fn check_entity_refs(v: &Value, targets: &[TargetKind]) -> Result<(), String> {
+    match v {
+        Value::String(s) => {
+            for r in template::references(s) {
+                let mut parts = r.split('.');
+                if parts.next() != Some("entity") {
+                    continue;
+                }
+                let field = parts.next().unwrap_or_default();
+                let Some(kind) = entity_field_kind(field) else {
+                    return Err(format!(
+                        "`{r}`: entity fields are user, idp_user, cloud_principal, iam_user, key, access_key, access_key_user, host, ip, bucket"
+                    ));
+                };
+                if !targets.is_empty() && !targets.contains(&kind) {
+                    return Err(format!(
+                        "`{r}` is a {} ({}), not one of the playbook's targets [{}]",
+                        kind.as_str(),
+                        kind.describe(),
+                        targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a.iter().try_for_each(|x| check_entity_refs(x, targets)),
+        Value::Object(m) => m.values().try_for_each(|x| check_entity_refs(x, targets)),
+        _ => Ok(()),
+    }
 }
 
 /// Every `{{ ref }}` must start at a known root; `steps.X` only for earlier steps.
@@ -399,9 +497,11 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>, explicit: bool) {
     }
 }
 
-/// The pilot playbooks shipped with Vigil: account reset, device isolation, ticket creation.
-pub const BUILTIN: [(&str, &str); 3] = [
+/// The pilot playbooks shipped with Vigil: account reset, cloud credential containment, device
+/// isolation, ticket creation.
+pub const BUILTIN: [(&str, &str); 4] = [
     ("account-reset.yml", include_str!("../playbooks/account-reset.yml")),
+    ("cloud-credential.yml", include_str!("../playbooks/cloud-credential.yml")),
     ("device-isolation.yml", include_str!("../playbooks/device-isolation.yml")),
     ("ticket-open.yml", include_str!("../playbooks/ticket-open.yml")),
 ];

@@ -17,12 +17,14 @@
 
 pub mod engine;
 pub mod format;
+pub mod target;
 pub mod template;
 
 use thiserror::Error;
 
 pub use engine::{Approval, ApprovalStatus, Env, Run, RunStatus, StepRun, StepStatus};
 pub use format::{FormatError, Playbook};
+pub use target::TargetKind;
 
 #[derive(Debug, Error)]
 pub enum RespondError {

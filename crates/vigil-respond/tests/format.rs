@@ -32,7 +32,7 @@ steps:
 fn the_pilot_playbooks_load_with_controls_and_mitigations() {
     let pbs = format::builtin().unwrap();
     let ids: Vec<&str> = pbs.iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids, ["account-reset", "device-isolation", "ticket-open"]);
+    assert_eq!(ids, ["account-reset", "cloud-credential", "device-isolation", "ticket-open"]);
     let catalog = vigil_compliance::Catalog::builtin().unwrap();
     for p in &pbs {
         assert!(!p.controls.is_empty(), "{} names controls", p.id);
@@ -104,13 +104,35 @@ fn loading_a_directory_reports_each_bad_file_and_duplicate_ids() {
 #[test]
 fn the_playbooks_in_force_are_the_pilots_overridden_by_id_and_refuse_a_bad_file() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(format::in_force(&[]).unwrap().len(), 3);
+    assert_eq!(format::in_force(&[]).unwrap().len(), 4);
     let mine = GOOD.replace("id: test-pb", "id: ticket-open").replace("version: 3", "version: 9");
     std::fs::write(dir.path().join("ticket.yml"), mine).unwrap();
     std::fs::write(dir.path().join("extra.yml"), GOOD).unwrap();
     let all = format::in_force(&[dir.path().to_path_buf()]).unwrap();
-    assert_eq!(all.len(), 4);
+    assert_eq!(all.len(), 5);
     assert_eq!(all.iter().find(|p| p.id == "ticket-open").unwrap().version, 9, "the local one replaces the pilot");
     std::fs::write(dir.path().join("broken.yml"), "format: nope\n").unwrap();
     assert!(format::in_force(&[dir.path().to_path_buf()]).unwrap_err().file.ends_with("broken.yml"));
+}
+
+#[test]
+fn targets_are_validated_and_needs_maps_onto_them() {
+    let with_needs = GOOD.replace("  on: manual", "  on: manual\n  needs: user");
+    let pb = parse("old.yml", &with_needs).unwrap();
+    assert_eq!(pb.targets, ["idp_user"], "needs: user is read as targets [idp_user]");
+    assert_eq!(pb.target_kinds(), [vigil_respond::TargetKind::IdpUser]);
+
+    let e = bad(&GOOD.replace("  on: manual", "  on: manual\n  needs: person"));
+    assert_eq!((e.line, e.field.as_str()), (7, "trigger.needs"), "{e}");
+    assert!(e.message.contains("targets"), "{e}");
+
+    let e = bad(&GOOD.replace("steps:\n", "targets: [okta_user]\nsteps:\n"));
+    assert_eq!(e.field, "targets", "{e}");
+    assert_eq!(e.line, GOOD.lines().position(|l| l.starts_with("steps:")).unwrap() + 1, "{e}");
+    assert!(e.message.contains("idp_user") && e.message.contains("cloud_principal"), "{e}");
+
+    // A playbook acting on hosts cannot hand an entity of another kind to a step.
+    let e = bad(&GOOD.replace("steps:\n", "targets: [host]\nsteps:\n"));
+    assert!(e.field.starts_with("steps[") || e.field.starts_with("inputs."), "{e}");
+    assert!(e.message.contains("idp_user") && e.message.contains("[host]"), "{e}");
 }

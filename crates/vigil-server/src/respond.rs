@@ -107,7 +107,33 @@ pub async fn rollback(
     blocking(move || Ok(Json(s.app.rollback_run(&c.app(), &s.config.response, &id, step.as_deref())?.into()))).await
 }
 
-pub async fn approvals(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<v1::Approval>>> {
+/// An approval as the API returns it: the v1 fields and, readable, what it acts on, the case's
+/// verdict and risk, what the step does and how it is rolled back.
+#[derive(Debug, serde::Serialize)]
+pub struct ApprovalJson {
+    #[serde(flatten)]
+    pub approval: v1::Approval,
+    pub target: String,
+    pub verdict: Option<String>,
+    pub risk: Option<f64>,
+    pub description: String,
+    pub rollback: String,
+}
+
+impl From<Approval> for ApprovalJson {
+    fn from(a: Approval) -> ApprovalJson {
+        ApprovalJson {
+            target: a.target.clone(),
+            verdict: a.verdict.clone(),
+            risk: a.risk,
+            description: a.description.clone(),
+            rollback: a.rollback.clone(),
+            approval: a.into(),
+        }
+    }
+}
+
+pub async fn approvals(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<ApprovalJson>>> {
     blocking(move || Ok(Json(v1::all(s.app.approvals(&c.app(), false)?)))).await
 }
 
@@ -134,7 +160,7 @@ pub async fn approve(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<v1::Approval>> {
+) -> ApiResult<Json<ApprovalJson>> {
     let d = optional::<Decision>(&body)?;
     blocking(move || Ok(Json(decide(&s, &c, &id, true, d)?.into()))).await
 }
@@ -144,7 +170,7 @@ pub async fn deny(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<v1::Approval>> {
+) -> ApiResult<Json<ApprovalJson>> {
     let d = optional::<Decision>(&body)?;
     blocking(move || Ok(Json(decide(&s, &c, &id, false, d)?.into()))).await
 }
@@ -247,7 +273,13 @@ fn inbox_markup(list: &[Approval], c: &Caller) -> Markup {
         @for a in list {
             section.approval {
                 h2 { (a.purpose) " · " code { (a.action) } " (" (a.class.as_str()) ")" }
-                p { "Case " a href=(format!("/cases/{}", a.case_id)) { (a.case_id) } " · playbook " (a.playbook_id) " · run " (a.run_id) " · step " (a.step_id) }
+                dl.approval-facts {
+                    dt { "Target" } dd.target { (if a.target.is_empty() { "(not recorded)" } else { a.target.as_str() }) }
+                    dt { "Case" } dd { a href=(format!("/cases/{}", a.case_id)) { (a.case_id) } " · verdict " (a.verdict.as_deref().unwrap_or("-")) " · risk " (a.risk.map(|r| format!("{r:.0}")).unwrap_or_else(|| "-".into())) }
+                    dt { "Does" } dd { (a.description) }
+                    dt { "Rollback" } dd.rollback { (a.rollback) }
+                }
+                p { "Playbook " (a.playbook_id) " · run " (a.run_id) " · step " (a.step_id) }
                 p { "Requested by " strong { (a.requested_by) } " at " (when(a.requested_ms)) "; expires " (when(a.expires_ms)) "." }
                 pre { (serde_json::to_string_pretty(&a.inputs).unwrap_or_default()) }
                 @if a.requested_by == c.principal.username {
@@ -264,7 +296,7 @@ fn inbox_markup(list: &[Approval], c: &Caller) -> Markup {
                     form method="post" action=(format!("/approvals/{}/deny", a.id)) {
                         (csrf(c))
                         input type="hidden" name="note" value="denied from the inbox";
-                        button type="submit" { "Deny" }
+                        button.danger type="submit" { "Deny" }
                     }
                 }
             }

@@ -201,3 +201,166 @@ impl Action for ActivateAccessKey {
         with_restore(inputs, prior)
     }
 }
+
+impl Iam<'_> {
+    fn list_policies(&self, user: &str, marker: Option<&str>) -> Result<HttpRequest, ConnectorError> {
+        match marker {
+            Some(m) => self.call("ListAttachedUserPolicies", &[("Marker", m), ("UserName", user)]),
+            None => self.call("ListAttachedUserPolicies", &[("UserName", user)]),
+        }
+    }
+
+    fn user_policy(&self, action: &str, user: &str, policy_arn: &str) -> Result<HttpRequest, ConnectorError> {
+        self.call(action, &[("PolicyArn", policy_arn), ("UserName", user)])
+    }
+}
+
+/// Whether `policy_arn` is attached to `user` (every page of ListAttachedUserPolicies).
+fn policy_attached(
+    s: &mut Session<'_, '_>,
+    iam: &Iam<'_>,
+    first: &HttpRequest,
+    user: &str,
+    policy_arn: &str,
+) -> Result<bool, ConnectorError> {
+    let mut req = first.clone();
+    for _ in 0..MAX_PAGES {
+        let resp = s.send_ok(&req, Vendor::Aws)?;
+        let body = resp.text();
+        let result = xml_blocks(&body, "ListAttachedUserPoliciesResult").into_iter().next().ok_or_else(|| {
+            ConnectorError::BadResponse("ListAttachedUserPolicies without ListAttachedUserPoliciesResult".into())
+        })?;
+        if xml_blocks(result, "member").iter().any(|m| xml_text(m, "PolicyArn").as_deref() == Some(policy_arn)) {
+            return Ok(true);
+        }
+        let truncated = xml_text(result, "IsTruncated").is_some_and(|t| t == "true");
+        match (truncated, xml_text(result, "Marker")) {
+            (true, Some(marker)) => req = iam.list_policies(user, Some(&marker))?,
+            (true, None) => {
+                return Err(ConnectorError::BadResponse("ListAttachedUserPolicies truncated without Marker".into()));
+            }
+            (false, _) => return Ok(false),
+        }
+    }
+    Err(ConnectorError::BadResponse(format!("more than {MAX_PAGES} pages; stopped")))
+}
+
+fn policy_plan(
+    inputs: &Value,
+    config: &Value,
+    secrets: &Secrets,
+    action: &str,
+) -> Result<Vec<HttpRequest>, ConnectorError> {
+    let user = input_str(inputs, "user_name")?;
+    let policy = input_str(inputs, "policy_arn")?;
+    let iam = Iam::new(config, secrets)?;
+    Ok(vec![iam.list_policies(&user, None)?, iam.user_policy(action, &user, &policy)?])
+}
+
+/// Attaches (`attach`) or detaches a managed policy, recording whether it was attached before.
+fn set_policy(
+    name: &'static str,
+    inputs: &Value,
+    ctx: &ActionContext<'_>,
+    reqs: &[HttpRequest],
+    attach: bool,
+) -> Result<ActionOutcome, ConnectorError> {
+    let user = input_str(inputs, "user_name")?;
+    let policy = input_str(inputs, "policy_arn")?;
+    let mut s = Session::new(name, ctx);
+    let output = json!({ "user_name": user, "policy_arn": policy, "attached": attach });
+    if reqs.is_empty() {
+        let note = "not attached before; left detached";
+        return Ok(s.finish(
+            json!({ "user_name": user, "policy_arn": policy, "attached": false, "note": note }),
+            None,
+            true,
+        ));
+    }
+    let [list, change] = reqs else { return Err(ConnectorError::BadResponse("unexpected plan".into())) };
+    let iam = Iam::new(ctx.config, ctx.secrets)?;
+    let before = policy_attached(&mut s, &iam, list, &user, &policy)?;
+    let prior = Some(json!({ "attached": before }));
+    if before == attach {
+        return Ok(s.finish(output, prior, true));
+    }
+    s.send_ok(change, Vendor::Aws)?;
+    Ok(s.finish(output, prior, false))
+}
+
+pub(crate) struct DetachUserPolicy;
+
+impl Action for DetachUserPolicy {
+    action_meta!(
+        "aws.detach_user_policy",
+        Contain,
+        "Detach a managed policy (such as AdministratorAccess) from an IAM user (DetachUserPolicy)",
+        api: "AWS IAM `ListAttachedUserPolicies`, `DetachUserPolicy`, Signature Version 4",
+        inputs: ["user_name", "policy_arn"],
+        secrets: ["aws_access_key_id", "aws_secret_access_key"]
+    );
+
+    fn plan_keyed(
+        &self,
+        inputs: &Value,
+        config: &Value,
+        secrets: &Secrets,
+        _key: &str,
+    ) -> Result<Vec<HttpRequest>, ConnectorError> {
+        policy_plan(inputs, config, secrets, "DetachUserPolicy")
+    }
+
+    fn execute(&self, inputs: &Value, ctx: &ActionContext<'_>) -> Result<ActionOutcome, ConnectorError> {
+        let reqs = self.plan_keyed(inputs, ctx.config, ctx.secrets, ctx.idempotency_key)?;
+        set_policy(self.name(), inputs, ctx, &reqs, false)
+    }
+
+    fn inverse(&self) -> Option<&'static str> {
+        Some("aws.attach_user_policy")
+    }
+
+    fn inverse_inputs(&self, inputs: &Value, prior: Option<&Value>) -> Value {
+        with_restore(inputs, prior)
+    }
+}
+
+pub(crate) struct AttachUserPolicy;
+
+impl Action for AttachUserPolicy {
+    action_meta!(
+        "aws.attach_user_policy",
+        Contain,
+        "Attach a managed policy to an IAM user (AttachUserPolicy)",
+        api: "AWS IAM `ListAttachedUserPolicies`, `AttachUserPolicy`, Signature Version 4",
+        inputs: ["user_name", "policy_arn"],
+        secrets: ["aws_access_key_id", "aws_secret_access_key"]
+    );
+
+    fn plan_keyed(
+        &self,
+        inputs: &Value,
+        config: &Value,
+        secrets: &Secrets,
+        _key: &str,
+    ) -> Result<Vec<HttpRequest>, ConnectorError> {
+        let plan = policy_plan(inputs, config, secrets, "AttachUserPolicy")?;
+        // Undoing a detach of a policy that was not attached changes nothing.
+        if restore(inputs, "attached").and_then(Value::as_bool) == Some(false) {
+            return Ok(Vec::new());
+        }
+        Ok(plan)
+    }
+
+    fn execute(&self, inputs: &Value, ctx: &ActionContext<'_>) -> Result<ActionOutcome, ConnectorError> {
+        let reqs = self.plan_keyed(inputs, ctx.config, ctx.secrets, ctx.idempotency_key)?;
+        set_policy(self.name(), inputs, ctx, &reqs, true)
+    }
+
+    fn inverse(&self) -> Option<&'static str> {
+        Some("aws.detach_user_policy")
+    }
+
+    fn inverse_inputs(&self, inputs: &Value, prior: Option<&Value>) -> Value {
+        with_restore(inputs, prior)
+    }
+}

@@ -32,6 +32,8 @@ pub(crate) fn all() -> Vec<Box<dyn Action>> {
         Box::new(entra::EnableAccount),
         Box::new(aws::DeactivateAccessKey),
         Box::new(aws::ActivateAccessKey),
+        Box::new(aws::DetachUserPolicy),
+        Box::new(aws::AttachUserPolicy),
         Box::new(crowdstrike::FindDevice),
         Box::new(crowdstrike::ContainHost),
         Box::new(crowdstrike::LiftContainment),

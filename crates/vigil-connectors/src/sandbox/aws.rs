@@ -1,5 +1,5 @@
-//! AWS IAM Query API: Signature Version 4 checked as AWS checks it, then ListAccessKeys and
-//! UpdateAccessKey.
+//! AWS IAM Query API: Signature Version 4 checked as AWS checks it, then ListAccessKeys,
+//! UpdateAccessKey, ListAttachedUserPolicies, AttachUserPolicy and DetachUserPolicy.
 
 use chrono::{NaiveDateTime, Utc};
 
@@ -137,6 +137,9 @@ pub(super) fn iam(sb: &Inner, req: &RecordedRequest) -> Resp {
     match action {
         "ListAccessKeys" => list_access_keys(sb, &params),
         "UpdateAccessKey" => update_access_key(sb, &params),
+        "ListAttachedUserPolicies" => list_attached_user_policies(sb, &params),
+        "AttachUserPolicy" => change_user_policy(sb, &params, true),
+        "DetachUserPolicy" => change_user_policy(sb, &params, false),
         other => err(400, "InvalidAction", &format!("Could not find operation {other} for version 2010-05-08")),
     }
 }
@@ -227,6 +230,87 @@ fn update_access_key(sb: &Inner, params: &[(String, String)]) -> Resp {
         200,
         format!(
             "<UpdateAccessKeyResponse xmlns=\"{NS}\">\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</UpdateAccessKeyResponse>\n",
+            uuid()
+        ),
+    )
+}
+
+fn null_error(field: &str) -> Resp {
+    err(
+        400,
+        "ValidationError",
+        &format!(
+            "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        ),
+    )
+}
+
+fn no_user(user: &str) -> Resp {
+    err(404, "NoSuchEntity", &format!("The user with name {user} cannot be found."))
+}
+
+fn list_attached_user_policies(sb: &Inner, params: &[(String, String)]) -> Resp {
+    let Some(user) = form_get(params, "UserName") else { return null_error("userName") };
+    let start = match form_get(params, "Marker") {
+        Some(m) => match page_offset(m) {
+            Some(o) => o,
+            None => return err(400, "ValidationError", "Invalid Marker."),
+        },
+        None => 0,
+    };
+    let st = sb.state();
+    let Some(policies) = st.iam_policies.get(user) else { return no_user(user) };
+    let take = sb.page_size();
+    let page: String = policies
+        .iter()
+        .skip(start)
+        .take(take)
+        .map(|arn| {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            format!(
+                "      <member>\n        <PolicyName>{}</PolicyName>\n        <PolicyArn>{}</PolicyArn>\n      </member>\n",
+                xml_escape(name),
+                xml_escape(arn)
+            )
+        })
+        .collect();
+    let truncated = start + take < policies.len();
+    let marker = if truncated { format!("    <Marker>{}</Marker>\n", page_token(start + take)) } else { String::new() };
+    Resp::xml(
+        200,
+        format!(
+            "<ListAttachedUserPoliciesResponse xmlns=\"{NS}\">\n  <ListAttachedUserPoliciesResult>\n    <AttachedPolicies>\n{page}    </AttachedPolicies>\n    <IsTruncated>{truncated}</IsTruncated>\n{marker}  </ListAttachedUserPoliciesResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</ListAttachedUserPoliciesResponse>\n",
+            uuid()
+        ),
+    )
+}
+
+/// AttachUserPolicy (`attach`) or DetachUserPolicy; detaching a policy that is not attached is
+/// IAM's NoSuchEntity, attaching one twice changes nothing.
+fn change_user_policy(sb: &Inner, params: &[(String, String)], attach: bool) -> Resp {
+    let Some(user) = form_get(params, "UserName") else { return null_error("userName") };
+    let Some(arn) = form_get(params, "PolicyArn") else { return null_error("policyArn") };
+    if !arn.starts_with("arn:aws:iam::") || !arn.contains(":policy/") {
+        return err(400, "InvalidInput", &format!("ARN {arn} is not valid."));
+    }
+    let mut st = sb.state();
+    let Some(policies) = st.iam_policies.get_mut(user) else { return no_user(user) };
+    let name = if attach {
+        if !policies.iter().any(|p| p == arn) {
+            policies.push(arn.to_string());
+        }
+        "AttachUserPolicy"
+    } else {
+        let Some(i) = policies.iter().position(|p| p == arn) else {
+            return err(404, "NoSuchEntity", &format!("Policy {arn} was not found."));
+        };
+        policies.remove(i);
+        "DetachUserPolicy"
+    };
+    Resp::xml(
+        200,
+        format!(
+            "<{name}Response xmlns=\"{NS}\">\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</{name}Response>\n",
             uuid()
         ),
     )

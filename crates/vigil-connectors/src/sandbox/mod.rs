@@ -401,6 +401,8 @@ pub(crate) struct State {
     pub users: BTreeMap<String, User>,
     pub devices: BTreeMap<String, Device>,
     pub keys: Vec<AccessKey>,
+    /// IAM users by name, with the ARNs of the managed policies attached to each.
+    pub iam_policies: BTreeMap<String, Vec<String>>,
     pub jira: Vec<Value>,
     pub incidents: Vec<Value>,
     pub github: Vec<Value>,
@@ -731,6 +733,7 @@ impl Sandbox {
             "users": users,
             "devices": devices,
             "keys": keys,
+            "iam_policies": st.iam_policies,
             "tickets": { "jira": st.jira, "servicenow": st.incidents, "github": st.github },
             "messages": { "slack": st.slack, "teams": st.teams, "webhook": st.webhooks, "email": st.email },
         })
@@ -814,8 +817,21 @@ impl Sandbox {
         }
     }
 
+    /// An IAM user with the managed policies attached to it (ARNs); an IAM user with keys
+    /// (see [`Sandbox::seed_key`]) exists with no policies.
+    pub fn seed_iam_user(&self, user: &str, policies: &[&str]) {
+        let mut st = self.inner.state();
+        let list = st.iam_policies.entry(user.to_string()).or_default();
+        for p in policies {
+            if !list.iter().any(|x| x == p) {
+                list.push((*p).to_string());
+            }
+        }
+    }
+
     /// An IAM access key of `user` with `status` (`Active` or `Inactive`).
     pub fn seed_key(&self, user: &str, key_id: &str, status: &str) {
+        self.inner.state().iam_policies.entry(user.to_string()).or_default();
         self.inner.state().keys.push(AccessKey {
             user: user.to_string(),
             id: key_id.to_string(),

@@ -189,3 +189,60 @@ fn iam_throttling_is_a_400_retried_with_backoff() {
         Err(ConnectorError::RateLimited { retry_after_s: 8, .. })
     ));
 }
+
+#[test]
+fn detach_user_policy_records_it_was_attached_and_attach_restores_it() {
+    let h = Harness::new();
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let other = "arn:aws:iam::111122223333:policy/ReadOnly";
+    // More policies than a page, so the attached one is found on a later page.
+    h.sb.set_page_size(1);
+    h.sb.seed_iam_user("dev-ann", &[other, "arn:aws:iam::aws:policy/ViewOnlyAccess", admin]);
+    let inputs = json!({ "user_name": "dev-ann", "policy_arn": admin });
+    let out = h.run("aws.detach_user_policy", &inputs, KEY).expect("detaches");
+    let actions: Vec<String> =
+        h.sent().iter().filter_map(|r| form_of(r).into_iter().find(|(k, _)| k == "Action").map(|(_, v)| v)).collect();
+    assert_eq!(
+        actions,
+        ["ListAttachedUserPolicies", "ListAttachedUserPolicies", "ListAttachedUserPolicies", "DetachUserPolicy"]
+    );
+    let detach = h.sent().last().cloned().expect("a detach");
+    assert_eq!(
+        form_of(&detach),
+        [
+            ("Action".to_string(), "DetachUserPolicy".to_string()),
+            ("PolicyArn".into(), admin.into()),
+            ("UserName".into(), "dev-ann".into()),
+            ("Version".into(), "2010-05-08".into())
+        ]
+    );
+    assert_eq!(out.prior_state, Some(json!({ "attached": true })));
+    assert!(!out.already_done);
+    assert_eq!(h.state()["iam_policies"]["dev-ann"], json!([other, "arn:aws:iam::aws:policy/ViewOnlyAccess"]));
+
+    // Again: already detached, nothing sent but the lists.
+    let again = h.run("aws.detach_user_policy", &inputs, KEY).expect("detached already");
+    assert!(again.already_done);
+
+    let a = action("aws.detach_user_policy").expect("action");
+    assert_eq!(a.class(), vigil_connectors::ActionClass::Contain);
+    assert_eq!(a.inverse(), Some("aws.attach_user_policy"));
+    h.run("aws.attach_user_policy", &a.inverse_inputs(&inputs, out.prior_state.as_ref()), "undo").expect("attaches");
+    assert!(
+        h.state()["iam_policies"]["dev-ann"].as_array().expect("list").iter().any(|p| p == admin),
+        "rollback re-attaches the policy"
+    );
+    // Undoing a detach of a policy that was not attached attaches nothing.
+    let none =
+        a.inverse_inputs(&json!({ "user_name": "dev-ann", "policy_arn": other }), Some(&json!({ "attached": false })));
+    let plan = action("aws.attach_user_policy").expect("action").plan(&none, &h.config, &h.secrets).expect("plan");
+    assert!(plan.is_empty());
+}
+
+#[test]
+fn detach_from_an_unknown_user_is_iams_no_such_entity() {
+    let h = Harness::new();
+    let inputs = json!({ "user_name": "nobody", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess" });
+    let e = h.run("aws.detach_user_policy", &inputs, KEY).expect_err("no such user");
+    assert!(matches!(e, ConnectorError::Http { status: 404, ref message, .. } if message.contains("nobody")), "{e}");
+}

@@ -392,6 +392,8 @@ fn registry_lists_every_action_with_its_class_and_inverse() {
         ("entra.enable_account", ActionClass::Contain, Some("entra.disable_account")),
         ("aws.deactivate_access_key", ActionClass::Contain, Some("aws.activate_access_key")),
         ("aws.activate_access_key", ActionClass::Contain, Some("aws.deactivate_access_key")),
+        ("aws.detach_user_policy", ActionClass::Contain, Some("aws.attach_user_policy")),
+        ("aws.attach_user_policy", ActionClass::Contain, Some("aws.detach_user_policy")),
         ("crowdstrike.find_device", ActionClass::Read, None),
         ("crowdstrike.contain_host", ActionClass::Contain, Some("crowdstrike.lift_containment")),
         ("crowdstrike.lift_containment", ActionClass::Contain, Some("crowdstrike.contain_host")),
