@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde::{Deserialize, Serialize};
 
 pub use case::{Case, CaseEvent, CaseSeed, Comment, DispositionRecord, Task, Times};
-pub use sla::{Breach, Escalation, Pause, SlaClock, SlaEvent, SlaKind, SlaPolicy, SlaState, SlaTargets};
+pub use sla::{Breach, Escalation, Pause, SlaClock, SlaEvent, SlaKind, SlaPolicy, SlaState, SlaStatus, SlaTargets};
 
 /// Who did something: a person (`alice`) or the machine (`vigil:triage`, `vigil:sla`).
 pub type Actor = String;

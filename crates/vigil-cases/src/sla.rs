@@ -26,7 +26,9 @@ pub const SLA_VERSION: &str = "vigil-sla/1";
 pub enum SlaKind {
     /// Met when the case is acknowledged (or resolved).
     Acknowledge,
-    /// Met when the case is contained or resolved.
+    /// Met when the case is contained. A case resolved (or closed) without containment was
+    /// never contained: its contain clock stops unmet, reads [`SlaStatus::NotContained`],
+    /// and does not breach afterwards.
     Contain,
     /// Met when the case is resolved.
     Resolve,
@@ -362,22 +364,69 @@ pub enum SlaEvent {
     Escalated { case: String, kind: SlaKind, from: Option<String>, to: String },
 }
 
+/// Where one SLA clock stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStatus {
+    /// Not met yet, and not breached.
+    #[default]
+    Running,
+    /// Met on time.
+    Met,
+    /// Met after it was due.
+    MetLate,
+    /// Due and not met.
+    Breached,
+    /// Contain only: the case was resolved or closed without ever being contained.
+    NotContained,
+}
+
+impl SlaStatus {
+    /// The status in words: `running`, `met`, `met late`, `breached`, `not contained`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaStatus::Running => "running",
+            SlaStatus::Met => "met",
+            SlaStatus::MetLate => "met late",
+            SlaStatus::Breached => "breached",
+            SlaStatus::NotContained => "not contained",
+        }
+    }
+}
+
+impl std::fmt::Display for SlaStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One SLA clock, for display.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlaClock {
     pub kind: SlaKind,
     pub due_ms: i64,
-    /// `due_ms - now_ms` while unmet (negative when overdue); `due_ms - met_ms` once met.
+    /// `due_ms - now_ms` while running (negative when overdue); `due_ms - met_ms` once met;
+    /// `due_ms - end` once the case ended without meeting it (not contained).
     pub remaining_ms: i64,
     pub met_ms: Option<i64>,
     pub breached: bool,
     pub paused: bool,
+    /// Where the clock stands, in one word; `not_contained` for a contain clock of a case
+    /// resolved or closed without containment.
+    #[serde(default)]
+    pub status: SlaStatus,
+}
+
+impl SlaClock {
+    /// Whether the clock still runs or ran out unmet (not met, not stopped).
+    pub fn is_open(&self) -> bool {
+        matches!(self.status, SlaStatus::Running | SlaStatus::Breached)
+    }
 }
 
 impl Case {
     /// When the milestone for `kind` was met, if it was. Acknowledge is met by
-    /// acknowledgement or resolution, Contain by containment or resolution, Resolve by
-    /// resolution.
+    /// acknowledgement or resolution, Contain by containment only, Resolve by resolution.
     pub fn met_ms(&self, kind: SlaKind) -> Option<i64> {
         let t = &self.times;
         let earliest = |a: Option<i64>, b: Option<i64>| match (a, b) {
@@ -386,15 +435,34 @@ impl Case {
         };
         match kind {
             SlaKind::Acknowledge => earliest(t.acknowledged_ms, t.resolved_ms),
-            SlaKind::Contain => earliest(t.contained_ms, t.resolved_ms),
+            SlaKind::Contain => t.contained_ms,
             SlaKind::Resolve => t.resolved_ms,
+        }
+    }
+
+    /// When the case's work ended: resolution, or closing when it was closed unresolved.
+    fn ended_ms(&self) -> Option<i64> {
+        self.times.resolved_ms.or(self.times.closed_ms)
+    }
+
+    /// Whether the case ended (resolved or closed) without ever being contained: its contain
+    /// clock stopped unmet and reads "not contained".
+    pub fn not_contained(&self) -> bool {
+        self.times.contained_ms.is_none() && self.ended_ms().is_some()
+    }
+
+    /// When the clock for `kind` stopped: met, or (contain) the case ended uncontained.
+    fn stopped_ms(&self, kind: SlaKind) -> Option<i64> {
+        match kind {
+            SlaKind::Contain if self.not_contained() => self.ended_ms(),
+            _ => self.met_ms(kind),
         }
     }
 
     /// When `kind` is (or was) due: `opened_ms` + the severity's target + the time the SLA
     /// was paused before the milestone was met (an ongoing pause counts up to `now_ms`).
     pub fn due_ms(&self, kind: SlaKind, policy: &SlaPolicy, now_ms: i64) -> i64 {
-        let end = self.met_ms(kind).unwrap_or(now_ms);
+        let end = self.stopped_ms(kind).unwrap_or(now_ms);
         self.times
             .opened_ms
             .saturating_add(policy.targets_for(self.severity).ms(kind))
@@ -403,14 +471,15 @@ impl Case {
 
     /// Record every breach that is due by `now_ms` and escalate for each. Nothing happens
     /// while the SLA is paused or once the case was merged away; a met milestone never
-    /// breaches and each kind breaches at most once. Recorded as `vigil:sla`.
+    /// breaches, a contain clock stops (unmet, without breaching) once the case ended
+    /// uncontained, and each kind breaches at most once. Recorded as `vigil:sla`.
     pub fn tick(&mut self, policy: &SlaPolicy, now_ms: i64) -> Vec<SlaEvent> {
         let mut events = Vec::new();
         if self.sla.is_paused() || self.merged_into.is_some() {
             return events;
         }
         for kind in SlaKind::ALL {
-            if self.met_ms(kind).is_some() || self.sla.breached(kind) {
+            if self.stopped_ms(kind).is_some() || self.sla.breached(kind) {
                 continue;
             }
             let due_ms = self.due_ms(kind, policy, now_ms);
@@ -443,19 +512,35 @@ impl Case {
     }
 
     /// Every SLA clock as of `now_ms`, for display.
+    /// The clock that still runs (or ran out) first in milestone order: what a queue shows as
+    /// the case's SLA. `None` once every clock is met — or stopped, as the contain clock of a
+    /// case that ended without containment ([`SlaStatus::NotContained`]).
+    pub fn next_clock(&self, policy: &SlaPolicy, now_ms: i64) -> Option<SlaClock> {
+        self.sla_view(policy, now_ms).into_iter().find(SlaClock::is_open)
+    }
+
     pub fn sla_view(&self, policy: &SlaPolicy, now_ms: i64) -> Vec<SlaClock> {
         SlaKind::ALL
             .iter()
             .map(|&kind| {
                 let due_ms = self.due_ms(kind, policy, now_ms);
                 let met_ms = self.met_ms(kind);
+                let breached = self.sla.breached(kind);
+                let status = match met_ms {
+                    _ if kind == SlaKind::Contain && self.not_contained() => SlaStatus::NotContained,
+                    Some(m) if breached || m > due_ms => SlaStatus::MetLate,
+                    Some(_) => SlaStatus::Met,
+                    None if breached || due_ms <= now_ms => SlaStatus::Breached,
+                    None => SlaStatus::Running,
+                };
                 SlaClock {
                     kind,
                     due_ms,
-                    remaining_ms: due_ms.saturating_sub(met_ms.unwrap_or(now_ms)),
+                    remaining_ms: due_ms.saturating_sub(self.stopped_ms(kind).unwrap_or(now_ms)),
                     met_ms,
-                    breached: self.sla.breached(kind),
+                    breached,
                     paused: self.sla.is_paused(),
+                    status,
                 }
             })
             .collect()
@@ -528,6 +613,61 @@ mod tests {
         clock.advance_mins(1);
         assert!(case.tick(&policy, clock.now_ms()).is_empty(), "no second report");
         assert_eq!(case.sla.breaches.len(), 1);
+    }
+
+    #[test]
+    fn resolved_without_containment_reads_not_contained() {
+        // Fixture (critical: acknowledge 15, contain 240, resolve 1440 minutes from T0):
+        //   case A: acknowledged T0+5m, resolved T0+60m, never contained.
+        //     acknowledge: met T0+5m, due T0+15m → met, remaining 10m.
+        //     contain: not met; stopped at T0+60m (resolution), due T0+240m → not contained,
+        //       remaining 180m; no breach at T0+300m (the clock stopped).
+        //     resolve: met T0+60m, due T0+1440m → met.
+        //   case B: acknowledged T0+5m, contained T0+100m, resolved T0+120m.
+        //     contain: met T0+100m, due T0+240m → met, remaining 140m.
+        let policy = SlaPolicy::default();
+        let mut a = Case::open(seed(Severity::Critical), "vigil:triage", T0).unwrap();
+        a.acknowledge("alice", T0 + 5 * MIN).unwrap();
+        a.resolve(Disposition::TruePositive, "confirmed", "alice", T0 + 60 * MIN).unwrap();
+        assert!(a.not_contained());
+        assert_eq!(a.met_ms(SlaKind::Contain), None, "resolution does not meet the contain SLA");
+        assert!(a.tick(&policy, T0 + 300 * MIN).is_empty(), "a stopped contain clock never breaches");
+        let view = a.sla_view(&policy, T0 + 300 * MIN);
+        let statuses: Vec<(SlaKind, SlaStatus, i64)> =
+            view.iter().map(|k| (k.kind, k.status, k.remaining_ms)).collect();
+        assert_eq!(
+            statuses,
+            vec![
+                (SlaKind::Acknowledge, SlaStatus::Met, 10 * MIN),
+                (SlaKind::Contain, SlaStatus::NotContained, 180 * MIN),
+                (SlaKind::Resolve, SlaStatus::Met, 1380 * MIN),
+            ]
+        );
+        assert_eq!(view[1].status.as_str(), "not contained");
+
+        let mut b = Case::open(seed(Severity::Critical), "vigil:triage", T0).unwrap();
+        b.acknowledge("alice", T0 + 5 * MIN).unwrap();
+        b.transition(Status::Contained, "alice", T0 + 100 * MIN).unwrap();
+        b.resolve(Disposition::TruePositive, "confirmed", "alice", T0 + 120 * MIN).unwrap();
+        assert!(!b.not_contained());
+        let contain = &b.sla_view(&policy, T0 + 300 * MIN)[1];
+        assert_eq!(
+            (contain.status, contain.met_ms, contain.remaining_ms),
+            (SlaStatus::Met, Some(T0 + 100 * MIN), 140 * MIN)
+        );
+    }
+
+    #[test]
+    fn open_case_past_contain_due_is_breached_and_late_containment_is_met_late() {
+        // Critical case opened at T0; contain due T0+240m. At T0+250m, uncontained: breached.
+        // Contained at T0+260m: met late (20m after due).
+        let policy = SlaPolicy::default();
+        let mut c = Case::open(seed(Severity::Critical), "vigil:triage", T0).unwrap();
+        c.acknowledge("alice", T0 + 5 * MIN).unwrap();
+        assert_eq!(c.sla_view(&policy, T0 + 250 * MIN)[1].status, SlaStatus::Breached);
+        c.transition(Status::Contained, "alice", T0 + 260 * MIN).unwrap();
+        let contain = &c.sla_view(&policy, T0 + 270 * MIN)[1];
+        assert_eq!((contain.status, contain.remaining_ms), (SlaStatus::MetLate, -20 * MIN));
     }
 
     #[test]

@@ -2,8 +2,35 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::CaseFact;
+use std::collections::BTreeSet;
+
+use crate::facts::{ActionFact, CaseFact, DetectionFact, PendingDecision};
 use crate::format::{duration, escape_html as esc, norm, utc_minute};
+
+/// ATT&CK tactics in kill-chain order, each with what it means in plain words.
+const TACTICS: &[(&str, &str)] = &[
+    ("reconnaissance", "scouting the organization"),
+    ("resource_development", "preparing tools and infrastructure"),
+    ("initial_access", "getting in"),
+    ("execution", "running their own commands"),
+    ("persistence", "keeping a foothold"),
+    ("privilege_escalation", "gaining higher permissions"),
+    ("defense_evasion", "avoiding detection"),
+    ("stealth", "avoiding detection"),
+    ("defense_impairment", "switching off defenses"),
+    ("credential_access", "stealing passwords, tokens or keys"),
+    ("discovery", "looking around the environment"),
+    ("lateral_movement", "moving to other systems"),
+    ("collection", "gathering data"),
+    ("command_and_control", "controlling systems remotely"),
+    ("exfiltration", "taking data out"),
+    ("impact", "disrupting systems or destroying data"),
+];
+
+/// How many detections (by rule) the narrative names before summing up the rest.
+const NAMED_DETECTIONS: usize = 4;
+/// How many entities of one kind a detection's sentence names.
+const NAMED_ENTITIES: usize = 3;
 
 /// A brief for executives: what happened, its impact, what was done and what is waiting
 /// for their decision.
@@ -44,6 +71,121 @@ footer{margin-top:16px;font-size:12px;color:#4a5366;border-top:1px solid #dde1e8
 ";
 
 impl Brief {
+    /// What happened, in plain words from the incident's facts: which detections fired on
+    /// which users, hosts, keys, buckets and addresses and when, the ATT&CK tactics in words,
+    /// what has been done so far and where the case stands. Never model internals.
+    pub fn what_happened(case: &CaseFact, detections: &[DetectionFact], actions: &[ActionFact]) -> String {
+        let mut parts = Vec::new();
+        // Group by rule, in the order each rule first fired.
+        let mut rules: Vec<(&str, Vec<&DetectionFact>)> = Vec::new();
+        let mut sorted: Vec<&DetectionFact> = detections.iter().collect();
+        sorted.sort_by_key(|d| (d.time_ms.unwrap_or(i64::MAX), d.rule_title.clone()));
+        for d in sorted {
+            match rules.iter_mut().find(|(t, _)| *t == d.rule_title) {
+                Some((_, list)) => list.push(d),
+                None => rules.push((d.rule_title.as_str(), vec![d])),
+            }
+        }
+        if rules.is_empty() {
+            parts.push(format!(
+                "Vigil opened this case at {}; no detection is attached to it.",
+                utc_minute(case.opened_ms)
+            ));
+        } else {
+            let times: Vec<i64> = detections.iter().filter_map(|d| d.time_ms).collect();
+            let span = match (times.iter().min(), times.iter().max()) {
+                (Some(a), Some(b)) if a == b => format!(" at {}", utc_minute(*a)),
+                (Some(a), Some(b)) => format!(" between {} and {}", utc_minute(*a), utc_minute(*b)),
+                _ => String::new(),
+            };
+            let n = detections.len();
+            parts.push(format!(
+                "{} detection{} of {} kind{} fired{span}.",
+                n,
+                if n == 1 { "" } else { "s" },
+                rules.len(),
+                if rules.len() == 1 { "" } else { "s" }
+            ));
+            for (title, list) in rules.iter().take(NAMED_DETECTIONS) {
+                let times = if list.len() == 1 { "once".to_string() } else { format!("{} times", list.len()) };
+                let on = entities_in_words(list);
+                let first = list.iter().filter_map(|d| d.time_ms).min();
+                let when = first.map(|t| format!(", first at {}", utc_minute(t))).unwrap_or_default();
+                let on = if on.is_empty() { String::new() } else { format!(" on {on}") };
+                parts.push(format!("\"{title}\" fired {times}{on}{when}."));
+            }
+            if rules.len() > NAMED_DETECTIONS {
+                let rest: usize = rules[NAMED_DETECTIONS..].iter().map(|(_, l)| l.len()).sum();
+                parts.push(format!(
+                    "{} more detection{} of {} other kind{}.",
+                    rest,
+                    if rest == 1 { "" } else { "s" },
+                    rules.len() - NAMED_DETECTIONS,
+                    if rules.len() - NAMED_DETECTIONS == 1 { "" } else { "s" }
+                ));
+            }
+            let tactics = tactics_in_words(detections);
+            if !tactics.is_empty() {
+                parts.push(format!("In ATT&CK terms the activity looks like {tactics}."));
+            }
+        }
+        let done = Self::actions_taken(actions);
+        if done.is_empty() {
+            parts.push("No response action has run yet.".to_string());
+        } else {
+            parts.push(format!("Done so far: {}.", done.join("; ")));
+        }
+        let status = match () {
+            _ if case.closed_ms.is_some() => "closed",
+            _ if case.resolved_ms.is_some() && case.contained_ms.is_none() => "resolved without containment",
+            _ if case.resolved_ms.is_some() => "resolved",
+            _ if case.contained_ms.is_some() => "contained",
+            _ if case.acknowledged_ms.is_some() => "under investigation",
+            _ => "open and not yet acknowledged",
+        };
+        parts.push(format!("The case is {status}."));
+        parts.join(" ")
+    }
+
+    /// Each action taken, in words, in the order it ran: what, on which target, when, and
+    /// whether a person approved it or it was undone.
+    pub fn actions_taken(actions: &[ActionFact]) -> Vec<String> {
+        let mut sorted: Vec<&ActionFact> = actions.iter().collect();
+        sorted.sort_by_key(|a| a.at_ms.unwrap_or(i64::MAX));
+        sorted
+            .into_iter()
+            .map(|a| {
+                let target = a.target.as_deref().map(|t| format!(" on {t}")).unwrap_or_default();
+                let when = a.at_ms.map(|t| format!(" at {}", utc_minute(t))).unwrap_or_default();
+                let how = if a.automated { "automatically" } else { "after approval" };
+                let undone = a.rolled_back.as_deref().map(|s| format!(", then rolled back ({s})")).unwrap_or_default();
+                format!("{} ({}){target}{when}, {how}{undone}", a.action, a.playbook)
+            })
+            .collect()
+    }
+
+    /// Each pending approval in words: what, on which target, since when, who asked and
+    /// until when it can be decided; oldest first.
+    pub fn pending_decisions(pending: &[PendingDecision]) -> Vec<String> {
+        let mut sorted: Vec<&PendingDecision> = pending.iter().collect();
+        sorted.sort_by(|a, b| a.requested_ms.cmp(&b.requested_ms).then_with(|| a.action.cmp(&b.action)));
+        sorted
+            .into_iter()
+            .map(|p| {
+                let target = p.target.as_deref().map(|t| format!(" on {t}")).unwrap_or_default();
+                format!(
+                    "Approve or deny {} ({}, playbook {}){target}: waiting since {}, requested by {}; expires {}",
+                    p.action,
+                    norm(&p.class),
+                    p.playbook,
+                    utc_minute(p.requested_ms),
+                    p.requested_by,
+                    utc_minute(p.expires_ms)
+                )
+            })
+            .collect()
+    }
+
     /// The case's state in words, from its latest timestamp.
     fn status(&self) -> &'static str {
         let c = &self.case;
@@ -149,4 +291,53 @@ fn list(tag: &str, attrs: &str, items: &[String], empty: &str) -> String {
     }
     out.push_str(&format!("</{tag}>\n"));
     out
+}
+
+/// The entities a rule's detections fired on, in words: "user a, b; host h; key k".
+fn entities_in_words(list: &[&DetectionFact]) -> String {
+    let mut out = Vec::new();
+    type Pick = fn(&DetectionFact) -> &Vec<String>;
+    let kinds: [(&str, &str, Pick); 5] = [
+        ("user", "users", |d| &d.users),
+        ("host", "hosts", |d| &d.hosts),
+        ("access key", "access keys", |d| &d.keys),
+        ("bucket", "buckets", |d| &d.buckets),
+        ("address", "addresses", |d| &d.ips),
+    ];
+    for (one, many, pick) in kinds {
+        let mut seen: Vec<&str> = Vec::new();
+        for d in list {
+            for v in pick(d) {
+                if !seen.contains(&v.as_str()) {
+                    seen.push(v);
+                }
+            }
+        }
+        if seen.is_empty() {
+            continue;
+        }
+        let named: Vec<&str> = seen.iter().take(NAMED_ENTITIES).copied().collect();
+        let more = seen.len().saturating_sub(NAMED_ENTITIES);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        out.push(format!("{} {}{more}", if seen.len() == 1 { one } else { many }, named.join(", ")));
+    }
+    out.join("; ")
+}
+
+/// The detections' ATT&CK tactics in kill-chain order, each with its meaning:
+/// "privilege escalation (gaining higher permissions) and persistence (keeping a foothold)".
+fn tactics_in_words(detections: &[DetectionFact]) -> String {
+    let seen: BTreeSet<String> =
+        detections.iter().flat_map(|d| d.tactics.iter()).map(|t| norm(t).replace(['-', ' '], "_")).collect();
+    let mut words: Vec<String> = TACTICS
+        .iter()
+        .filter(|(key, _)| seen.contains(*key))
+        .map(|(key, meaning)| format!("{} ({meaning})", key.replace('_', " ")))
+        .collect();
+    words.extend(seen.iter().filter(|t| !TACTICS.iter().any(|(k, _)| k == t)).map(|t| t.replace('_', " ")));
+    match words.len() {
+        0 => String::new(),
+        1 => words.remove(0),
+        n => format!("{} and {}", words[..n - 1].join(", "), words[n - 1]),
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{CaseFact, Facts, TriageFact};
+use crate::facts::{CaseFact, Facts, StepAction, TriageFact};
 use crate::format::norm;
 use crate::period::Period;
 use crate::stats::{Ratio, Stat};
@@ -51,6 +51,10 @@ pub struct SlaAttainment {
     pub due: u64,
     /// met / due; `None` when due = 0.
     pub value: Option<f64>,
+    /// Contain clocks due in the period of cases resolved or closed without containment:
+    /// neither met nor due, and not breaches.
+    #[serde(default)]
+    pub not_contained: u64,
 }
 
 /// One SLA clock due in the period that was not met on time.
@@ -80,16 +84,48 @@ pub struct Metrics {
     /// The triage snapshot `alert_reduction` comes from.
     pub triage: Option<TriageFact>,
     pub automation: Ratio,
+    /// Automation of notify steps (notifications and tickets): automated / counted.
+    #[serde(default)]
+    pub automation_notify: Ratio,
+    /// Automation of containment steps (contain and destructive actions): automated / counted.
+    #[serde(default)]
+    pub automation_contain: Ratio,
     pub evidence_completeness: Ratio,
     pub sla: Vec<SlaAttainment>,
     /// All SLA clocks due in the period: met on time / due.
     pub sla_overall: Ratio,
+    /// Contain clocks due in the period of cases that ended without containment.
+    #[serde(default)]
+    pub sla_not_contained: u64,
     pub sla_breaches: Vec<Breach>,
     pub time_to_decision_ms: Stat,
 }
 
-/// Computes every metric over `facts` for `period`.
+/// Computes every metric over `facts` for `period`. Without step actions the automation
+/// split by class has n = 0; see [`compute_with_actions`].
 pub fn compute(facts: &Facts, period: &Period) -> Metrics {
+    compute_with_actions(facts, &[], period)
+}
+
+/// The class group a step's action falls in for the automation split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClassGroup {
+    Notify,
+    Contain,
+    Other,
+}
+
+fn class_group(class: &str) -> ClassGroup {
+    match norm(class).as_str() {
+        "notify" | "ticket" => ClassGroup::Notify,
+        "contain" | "destructive" => ClassGroup::Contain,
+        _ => ClassGroup::Other,
+    }
+}
+
+/// Computes every metric over `facts` for `period`, with the automation rate also split by
+/// the class of each step's action (`actions`, keyed by run and step).
+pub fn compute_with_actions(facts: &Facts, actions: &[StepAction], period: &Period) -> Metrics {
     let cases = &facts.cases;
     let in_period = |t: i64| period.contains(t);
 
@@ -121,7 +157,7 @@ pub fn compute(facts: &Facts, period: &Period) -> Metrics {
     let closed: Vec<&CaseFact> = cases.iter().filter(|c| disposed_ms(c).is_some_and(&in_period)).collect();
     let complete = closed.iter().filter(|c| c.packet_complete == Some(true)).count() as u64;
 
-    let (sla, sla_overall, sla_breaches) = sla(cases, period);
+    let (sla, sla_overall, sla_breaches, sla_not_contained) = sla(cases, period);
 
     let triage = facts
         .triage
@@ -140,6 +176,15 @@ pub fn compute(facts: &Facts, period: &Period) -> Metrics {
         .filter(|s| in_period(s.at_ms) && matches!(norm(&s.status).as_str(), "succeeded" | "failed"))
         .collect();
     let automated = counted_steps.iter().filter(|s| s.automated).count() as u64;
+    let class_of: HashMap<(&str, &str), ClassGroup> =
+        actions.iter().map(|a| ((a.run_id.as_str(), a.step.as_str()), class_group(&a.class))).collect();
+    let split = |group: ClassGroup| {
+        let steps: Vec<_> = counted_steps
+            .iter()
+            .filter(|s| class_of.get(&(s.run_id.as_str(), s.step.as_str())) == Some(&group))
+            .collect();
+        Ratio::new(steps.iter().filter(|s| s.automated).count() as u64, steps.len() as u64)
+    };
 
     let decisions: Vec<i64> = facts
         .briefs
@@ -161,9 +206,12 @@ pub fn compute(facts: &Facts, period: &Period) -> Metrics {
         alert_reduction,
         triage,
         automation: Ratio::new(automated, counted_steps.len() as u64),
+        automation_notify: split(ClassGroup::Notify),
+        automation_contain: split(ClassGroup::Contain),
         evidence_completeness: Ratio::new(complete, closed.len() as u64),
         sla,
         sla_overall,
+        sla_not_contained,
         sla_breaches,
         time_to_decision_ms: Stat::from_samples(&decisions),
     }
@@ -289,17 +337,23 @@ fn kind_rank(kind: &str) -> (u8, String) {
     (rank, kind.to_string())
 }
 
-fn sla(cases: &[CaseFact], period: &Period) -> (Vec<SlaAttainment>, Ratio, Vec<Breach>) {
-    // (severity sort key, kind sort key) → (met on time, due).
+fn sla(cases: &[CaseFact], period: &Period) -> (Vec<SlaAttainment>, Ratio, Vec<Breach>, u64) {
+    // (severity sort key, kind sort key) → (met on time, due, not contained).
     type Key = ((u8, String), (u8, String));
-    let mut groups: BTreeMap<Key, (u64, u64)> = BTreeMap::new();
+    let mut groups: BTreeMap<Key, (u64, u64, u64)> = BTreeMap::new();
     let mut breaches = Vec::new();
     for case in cases {
         let severity = norm(&case.severity);
+        // Resolved or closed without ever being contained: its contain clock stopped unmet.
+        let not_contained = case.contained_ms.is_none() && disposed_ms(case).is_some();
         for clock in case.sla.iter().filter(|s| period.contains(s.due_ms)) {
             let kind = norm(&clock.kind);
+            let entry = groups.entry((severity_rank(&severity), kind_rank(&kind))).or_insert((0, 0, 0));
+            if kind == "contain" && not_contained {
+                entry.2 += 1;
+                continue;
+            }
             let on_time = !clock.breached && clock.met_ms.is_some_and(|m| m <= clock.due_ms);
-            let entry = groups.entry((severity_rank(&severity), kind_rank(&kind))).or_insert((0, 0));
             entry.1 += 1;
             if on_time {
                 entry.0 += 1;
@@ -315,17 +369,18 @@ fn sla(cases: &[CaseFact], period: &Period) -> (Vec<SlaAttainment>, Ratio, Vec<B
             }
         }
     }
-    let (met, due) = groups.values().fold((0, 0), |(m, d), (gm, gd)| (m + gm, d + gd));
+    let (met, due, not_contained) = groups.values().fold((0, 0, 0), |(m, d, n), (gm, gd, gn)| (m + gm, d + gd, n + gn));
     let attainment = groups
         .into_iter()
-        .map(|(((_, severity), (_, kind)), (met, due))| SlaAttainment {
+        .map(|(((_, severity), (_, kind)), (met, due, not_contained))| SlaAttainment {
             severity,
             kind,
             met,
             due,
             value: Ratio::new(met, due).value,
+            not_contained,
         })
         .collect();
     breaches.sort_by(|a, b| a.due_ms.cmp(&b.due_ms).then_with(|| a.case_id.cmp(&b.case_id)).then(a.kind.cmp(&b.kind)));
-    (attainment, Ratio::new(met, due), breaches)
+    (attainment, Ratio::new(met, due), breaches, not_contained)
 }

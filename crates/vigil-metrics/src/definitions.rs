@@ -145,6 +145,23 @@ pub const DEFINITIONS: &[Definition] = &[
         unit: RATIO_UNIT,
     },
     Definition {
+        key: "automation_notify",
+        name: "Automation rate, notify and ticket steps",
+        formula: "As the automation rate, over only the steps whose action's class is notify (notifications and \
+                  tickets: jira.create_issue, slack.webhook, …); the class comes from the connectors' registry. \
+                  Steps whose action is not known are in neither split.",
+        timestamps: "step at_ms; period by at_ms",
+        unit: RATIO_UNIT,
+    },
+    Definition {
+        key: "automation_contain",
+        name: "Automation rate, containment steps",
+        formula: "As the automation rate, over only the steps whose action's class is contain or destructive \
+                  (okta.suspend_user, crowdstrike.contain_host, …); the class comes from the connectors' registry.",
+        timestamps: "step at_ms; period by at_ms",
+        unit: RATIO_UNIT,
+    },
+    Definition {
         key: "evidence_completeness",
         name: "Evidence completeness",
         formula: "cases closed in the period (closed, or resolved and not closed) whose packet_complete is true (the \
@@ -157,9 +174,11 @@ pub const DEFINITIONS: &[Definition] = &[
         key: "sla",
         name: "SLA attainment per severity and kind",
         formula: "For each (case severity, clock kind): clocks met on time / clocks due in the period, where met on \
-                  time = met_ms is set, met_ms ≤ due_ms and breached is false. sla_overall is the same over all \
-                  clocks. The facts hold only clocks that are met or already due when they are taken, so a \
-                  clock still running is neither met nor breached.",
+                  time = met_ms is set, met_ms ≤ due_ms and breached is false. Only containment meets a contain \
+                  clock: the contain clock of a case resolved or closed without contained_ms is not contained, \
+                  counted apart (not_contained; sla_not_contained over all) and neither met nor due. sla_overall \
+                  is met / due over all clocks. The facts hold only clocks that are met or already due when they \
+                  are taken, so a clock still running is neither met nor breached.",
         timestamps: "SLA clock due_ms; period by due_ms",
         unit: RATIO_UNIT,
     },
@@ -167,7 +186,7 @@ pub const DEFINITIONS: &[Definition] = &[
         key: "sla_breaches",
         name: "SLA breaches",
         formula: "Every SLA clock due in the period that was not met on time: breached, met after due_ms, or not \
-                  met. Their count per (severity, kind) is due − met.",
+                  met; a not-contained contain clock is not a breach. Their count per (severity, kind) is due − met.",
         timestamps: "SLA clock due_ms; period by due_ms",
         unit: "list of clocks (case, severity, kind, due, met)",
     },

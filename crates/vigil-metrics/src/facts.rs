@@ -111,3 +111,64 @@ pub struct Facts {
     pub briefs: Vec<BriefFact>,
     pub suggestions: Vec<ExceptionSuggestion>,
 }
+
+/// What one playbook step does: the connector action it calls and the action's class, for
+/// the automation split. The caller takes the class from the connectors' registry (or the
+/// run's own record of it); steps without one count in the overall automation rate only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepAction {
+    pub run_id: String,
+    pub step: String,
+    /// The connector action, e.g. `okta.suspend_user`, `jira.create_issue`, `slack.webhook`.
+    pub action: String,
+    /// `read`, `notify` (notifications and tickets), `contain` or `destructive`.
+    pub class: String,
+}
+
+/// One detection that fired on a case, for the executive brief.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetectionFact {
+    pub rule_title: String,
+    /// When its (last) matching event happened.
+    pub time_ms: Option<i64>,
+    /// ATT&CK tactics from the rule's tags, snake_case (`privilege_escalation`).
+    pub tactics: Vec<String>,
+    pub users: Vec<String>,
+    pub hosts: Vec<String>,
+    /// Cloud access keys.
+    pub keys: Vec<String>,
+    pub buckets: Vec<String>,
+    pub ips: Vec<String>,
+}
+
+/// One response action taken on a case, for the executive brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionFact {
+    /// The playbook's name.
+    pub playbook: String,
+    /// The connector action.
+    pub action: String,
+    /// What it acted on (a user, a host, a key), when the inputs name it.
+    pub target: Option<String>,
+    pub at_ms: Option<i64>,
+    /// Ran without a person deciding.
+    pub automated: bool,
+    /// Rolled back afterwards, with the rollback's status.
+    pub rolled_back: Option<String>,
+}
+
+/// One approval request waiting for a decision, for the executive brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDecision {
+    /// The connector action that waits.
+    pub action: String,
+    /// `read`, `notify`, `contain` or `destructive`.
+    pub class: String,
+    /// What it would act on, when the inputs name it.
+    pub target: Option<String>,
+    pub playbook: String,
+    pub requested_by: String,
+    pub requested_ms: i64,
+    pub expires_ms: i64,
+}

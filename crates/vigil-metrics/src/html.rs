@@ -155,9 +155,11 @@ pub(crate) fn scorecard(sc: &Scorecard) -> String {
         ),
     ));
     type RatioPick = fn(&crate::Metrics) -> &crate::Ratio;
-    let ratio_trends: [(&str, &str, &str, &str, RatioPick); 3] = [
+    let ratio_trends: [(&str, &str, &str, &str, RatioPick); 5] = [
         ("Precision", "precision (%)", "True positive", "Disposed (TP + FP)", |m| &m.precision),
         ("Automation rate", "automated steps (%)", "Automated", "Steps", |m| &m.automation),
+        ("Automation: notify and ticket steps", "automated steps (%)", "Automated", "Steps", |m| &m.automation_notify),
+        ("Automation: containment steps", "automated steps (%)", "Automated", "Steps", |m| &m.automation_contain),
         ("Evidence completeness", "complete packets (%)", "Complete", "Closed cases", |m| &m.evidence_completeness),
     ];
     for (name, y_desc, num_name, den_name, pick) in ratio_trends {
@@ -275,12 +277,22 @@ pub(crate) fn scorecard(sc: &Scorecard) -> String {
     let rows: Vec<Vec<String>> = m
         .sla
         .iter()
-        .map(|s| vec![esc(&s.severity), esc(&s.kind), s.met.to_string(), s.due.to_string(), esc(&percent(s.value))])
+        .map(|s| {
+            vec![
+                esc(&s.severity),
+                esc(&s.kind),
+                s.met.to_string(),
+                s.due.to_string(),
+                esc(&percent(s.value)),
+                s.not_contained.to_string(),
+            ]
+        })
         .collect();
     body.push_str(&table(
-        "Clocks met on time / clocks due in the period",
-        &["Severity", "Kind", "Met", "Due", "Attainment"],
-        &[false, false, true, true, true],
+        "Clocks met on time / clocks due in the period; contain clocks of cases resolved without containment \
+         are not contained, not due",
+        &["Severity", "Kind", "Met", "Due", "Attainment", "Not contained"],
+        &[false, false, true, true, true, true],
         &rows,
     ));
     let by_severity = breaches_by_severity(m);

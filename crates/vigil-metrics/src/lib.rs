@@ -8,12 +8,15 @@
 //! * [`DEFINITIONS`] and [`NOTES`]: the exact formulas; [`definitions_markdown`] renders
 //!   them as METRICS.md.
 //! * [`Period`]: a half-open `[from, to)` window, usually an ISO week.
-//! * [`compute`] gives [`Metrics`] for one period; [`Stat`] (n, median, p90, mean by the
+//! * [`compute`] gives [`Metrics`] for one period ([`compute_with_actions`] also splits the
+//!   automation rate by action class, from [`StepAction`]s); [`Stat`] (n, median, p90, mean by the
 //!   nearest-rank method) and [`Ratio`] carry every number with its n.
-//! * [`scorecard`] gives a [`Scorecard`] with its trend, noisy rules and tuning
+//! * [`scorecard`] (or [`scorecard_with_actions`]) gives a [`Scorecard`] with its trend, noisy rules and tuning
 //!   suggestions, rendered by [`Scorecard::to_html`], [`Scorecard::to_markdown`] and
 //!   [`Scorecard::to_json`].
-//! * [`Brief`]: the one-page executive brief for a case, [`Brief::to_html`].
+//! * [`Brief`]: the one-page executive brief for a case, [`Brief::to_html`]; its text in plain
+//!   words from the incident's facts ([`Brief::what_happened`], [`Brief::actions_taken`],
+//!   [`Brief::pending_decisions`] over [`DetectionFact`], [`ActionFact`], [`PendingDecision`]).
 //!
 //! Must not: read the store, the clock or the network — callers pass facts and periods in.
 
@@ -32,10 +35,13 @@ mod scorecard;
 mod stats;
 
 pub use brief::Brief;
-pub use compute::{Breach, DetectionPrecision, LabeledRates, Metrics, SlaAttainment, compute};
+pub use compute::{Breach, DetectionPrecision, LabeledRates, Metrics, SlaAttainment, compute, compute_with_actions};
 pub use definitions::{DEFINITIONS, Definition, NOTES, definitions_markdown};
 pub use error::MetricsError;
-pub use facts::{AlertFact, BriefFact, CaseFact, ExceptionSuggestion, Facts, SlaFact, StepFact, TriageFact};
+pub use facts::{
+    ActionFact, AlertFact, BriefFact, CaseFact, DetectionFact, ExceptionSuggestion, Facts, PendingDecision, SlaFact,
+    StepAction, StepFact, TriageFact,
+};
 pub use period::{Period, parse_instant};
-pub use scorecard::{NoisyRule, Scorecard, scorecard};
+pub use scorecard::{NoisyRule, Scorecard, scorecard, scorecard_with_actions};
 pub use stats::{Ratio, Stat, percentile_nearest_rank};

@@ -64,6 +64,8 @@ pub(crate) fn scorecard(sc: &Scorecard) -> String {
                 stat(&m.mttr_resolve_ms),
                 format!("{} (n = {})", percent(m.precision.value), m.precision.denominator),
                 format!("{} (n = {})", percent(m.automation.value), m.automation.denominator),
+                format!("{} (n = {})", percent(m.automation_notify.value), m.automation_notify.denominator),
+                format!("{} (n = {})", percent(m.automation_contain.value), m.automation_contain.denominator),
                 format!("{} (n = {})", percent(m.evidence_completeness.value), m.evidence_completeness.denominator),
             ]
         })
@@ -78,6 +80,8 @@ pub(crate) fn scorecard(sc: &Scorecard) -> String {
             "MTTR (resolve)",
             "Precision",
             "Automation",
+            "Automation (notify/ticket)",
+            "Automation (containment)",
             "Evidence completeness",
         ],
         &[],
@@ -118,9 +122,23 @@ pub(crate) fn scorecard(sc: &Scorecard) -> String {
     let rows: Vec<Vec<String>> = m
         .sla
         .iter()
-        .map(|s| vec![s.severity.clone(), s.kind.clone(), s.met.to_string(), s.due.to_string(), percent(s.value)])
+        .map(|s| {
+            vec![
+                s.severity.clone(),
+                s.kind.clone(),
+                s.met.to_string(),
+                s.due.to_string(),
+                percent(s.value),
+                s.not_contained.to_string(),
+            ]
+        })
         .collect();
-    table(&mut out, &["Severity", "Kind", "Met", "Due", "Attainment"], &[false, false, true, true, true], &rows);
+    table(
+        &mut out,
+        &["Severity", "Kind", "Met", "Due", "Attainment", "Not contained"],
+        &[false, false, true, true, true, true],
+        &rows,
+    );
 
     out.push_str("## SLA breaches by severity\n\n");
     let rows: Vec<Vec<String>> = breaches_by_severity(m).into_iter().map(|(s, c)| vec![s, c.to_string()]).collect();

@@ -110,6 +110,24 @@ pub(crate) fn headlines(sc: &Scorecard) -> Vec<Headline> {
             format!("{} of {} playbook steps automated", m.automation.numerator, m.automation.denominator),
         ),
         ratio_headline(
+            "Automation: notify and ticket steps",
+            &m.automation_notify,
+            p.map(|p| &p.automation_notify),
+            format!(
+                "{} of {} notification and ticket steps automated",
+                m.automation_notify.numerator, m.automation_notify.denominator
+            ),
+        ),
+        ratio_headline(
+            "Automation: containment steps",
+            &m.automation_contain,
+            p.map(|p| &p.automation_contain),
+            format!(
+                "{} of {} containment steps automated",
+                m.automation_contain.numerator, m.automation_contain.denominator
+            ),
+        ),
+        ratio_headline(
             "Evidence completeness",
             &m.evidence_completeness,
             p.map(|p| &p.evidence_completeness),
@@ -123,10 +141,12 @@ pub(crate) fn headlines(sc: &Scorecard) -> Vec<Headline> {
             &m.sla_overall,
             p.map(|p| &p.sla_overall),
             format!(
-                "{} of {} clocks met on time; {} breaches",
+                "{} of {} clocks met on time; {} breaches; {} cases not contained (resolved without containment, \
+                 not counted)",
                 m.sla_overall.numerator,
                 m.sla_overall.denominator,
-                m.sla_breaches.len()
+                m.sla_breaches.len(),
+                m.sla_not_contained
             ),
         ),
         time_headline("Executive time to decision", &m.time_to_decision_ms, p.map(|p| &p.time_to_decision_ms)),

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compute::{Metrics, compute};
-use crate::facts::{ExceptionSuggestion, Facts};
+use crate::compute::{Metrics, compute_with_actions};
+use crate::facts::{ExceptionSuggestion, Facts, StepAction};
 use crate::period::Period;
 
 /// How many noisy rules and tuning suggestions a scorecard lists.
@@ -40,12 +40,24 @@ pub struct Scorecard {
 /// Builds the scorecard for `period` with a trend over the `weeks` periods before it.
 /// `generated_at_ms` is only printed; nothing here reads the clock.
 pub fn scorecard(facts: &Facts, period: &Period, weeks: usize, title: &str, generated_at_ms: i64) -> Scorecard {
-    let metrics = compute(facts, period);
+    scorecard_with_actions(facts, &[], period, weeks, title, generated_at_ms)
+}
+
+/// [`scorecard`] with the automation rate split by the class of each step's action.
+pub fn scorecard_with_actions(
+    facts: &Facts,
+    actions: &[StepAction],
+    period: &Period,
+    weeks: usize,
+    title: &str,
+    generated_at_ms: i64,
+) -> Scorecard {
+    let metrics = compute_with_actions(facts, actions, period);
     let mut trend = Vec::with_capacity(weeks);
     let mut earlier = period.clone();
     for _ in 0..weeks {
         earlier = earlier.previous();
-        trend.push(compute(facts, &earlier));
+        trend.push(compute_with_actions(facts, actions, &earlier));
     }
     trend.reverse();
 

@@ -48,7 +48,7 @@ pub fn percentile_nearest_rank(sorted: &[i64], p: u32) -> Option<i64> {
 }
 
 /// A ratio with its counts; `value` is `None` when the denominator is 0.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ratio {
     pub numerator: u64,
     pub denominator: u64,

@@ -319,7 +319,14 @@ fn detection(rule_id: &str, tp: u64, fp: u64, alerts: u64, precision: Option<f64
 }
 
 fn attained(severity: &str, kind: &str, met: u64, due: u64) -> SlaAttainment {
-    SlaAttainment { severity: severity.into(), kind: kind.into(), met, due, value: Some(met as f64 / due as f64) }
+    SlaAttainment {
+        severity: severity.into(),
+        kind: kind.into(),
+        met,
+        due,
+        value: Some(met as f64 / due as f64),
+        not_contained: 0,
+    }
 }
 
 #[test]
@@ -627,10 +634,11 @@ fn html_is_self_contained_with_a_chart_per_section() {
     let sc = scorecard(&hostile_facts(), &w47(), 4, "Weekly <SOC> scorecard", at(14, 8, 0));
     let html = sc.to_html();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    // Four trend charts (response times, precision, automation, evidence), per-detection
-    // precision, noisy rules, SLA breaches by severity.
-    assert_eq!(html.matches("<svg").count(), 7);
-    assert_eq!(html.matches("</svg>").count(), 7);
+    // Six trend charts (response times, precision, automation overall, for notify and
+    // ticket steps and for containment steps, evidence), per-detection precision, noisy
+    // rules, SLA breaches by severity.
+    assert_eq!(html.matches("<svg").count(), 9);
+    assert_eq!(html.matches("</svg>").count(), 9);
     for title in [
         "Response times (median)",
         "Precision",
@@ -771,7 +779,7 @@ fn many_rules_chart_is_capped() {
     assert_eq!(sc.noisy_rules.len(), 10);
     let html = sc.to_html();
     assert!(html.contains("Precision per detection (30 busiest of 45)"));
-    assert_eq!(html.matches("<svg").count(), 7);
+    assert_eq!(html.matches("<svg").count(), 9);
 }
 
 #[test]

@@ -11,8 +11,10 @@
 //! belong to which attack, by the event ids the decoders compute) and `inventory.json`.
 //!
 //! Must not: read real data, decode or normalize anything, or touch storage. It only writes files.
-//! Output depends only on [`SimConfig`]: the same seed and parameters give byte-identical files
-//! (ChaCha8 streams derived from the seed; no wall clock, no hash-map iteration order).
+//! Output depends only on [`SimConfig`]: the same seed and parameters (start date included) give
+//! byte-identical files (ChaCha8 streams derived from the seed; no wall clock, no hash-map
+//! iteration order). Only [`SimConfig::default`] and [`SimConfig::ending_now`] read the clock, to
+//! place the period right before today.
 //!
 //! Layout under the output directory:
 //!
@@ -64,6 +66,11 @@ use crate::scenarios::Scenarios;
 use crate::util::{DAY, HOUR, Ts, fmt_ts};
 
 /// What to simulate.
+///
+/// The period is `days` whole UTC days from `start`. [`SimConfig::default`] (and
+/// [`SimConfig::ending_now`]) put it right before the current UTC day, so the simulated
+/// logs end at the present; set `start` (or use [`SimConfig::ending_on`]) to pin the period
+/// for reproducible output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {
     /// Everything random derives from this.
@@ -79,15 +86,38 @@ pub struct SimConfig {
     pub scenarios: Vec<ScenarioKind>,
 }
 
+impl SimConfig {
+    /// The default length of the period, in days.
+    pub const DEFAULT_DAYS: u32 = 14;
+
+    /// A fixed first day, 2026-10-05 (a Monday), for runs that must not depend on the date.
+    pub fn fixed_start() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, 5).unwrap_or_default()
+    }
+
+    /// The default company over `days` whole UTC days that end where `end` begins: the last
+    /// simulated day is the day before `end`. Deterministic: nothing reads the clock.
+    pub fn ending_on(end: NaiveDate, days: u32) -> SimConfig {
+        SimConfig { seed: 1, days, users: 200, start: end - chrono::Days::new(u64::from(days)), scenarios: Vec::new() }
+    }
+
+    /// [`SimConfig::ending_on`] today (UTC, from the clock): the period ends at the start of
+    /// the current day, so the simulated logs run up to the present.
+    pub fn ending_now(days: u32) -> SimConfig {
+        SimConfig::ending_on(chrono::Utc::now().date_naive(), days)
+    }
+
+    /// The day after the period's last day (its exclusive end).
+    pub fn end(&self) -> NaiveDate {
+        self.start + chrono::Days::new(u64::from(self.days))
+    }
+}
+
 impl Default for SimConfig {
+    /// Seed 1, 200 users, [`SimConfig::DEFAULT_DAYS`] days ending at the start of the current
+    /// UTC day (this reads the clock; pin `start` for reproducible output).
     fn default() -> Self {
-        SimConfig {
-            seed: 1,
-            days: 14,
-            users: 200,
-            start: NaiveDate::from_ymd_opt(2026, 10, 5).unwrap_or_default(),
-            scenarios: Vec::new(),
-        }
+        SimConfig::ending_now(SimConfig::DEFAULT_DAYS)
     }
 }
 

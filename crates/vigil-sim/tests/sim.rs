@@ -8,8 +8,9 @@ use serde_json::Value;
 use vigil_model::EventId;
 use vigil_sim::{ScenarioKind, SimConfig, SimSummary, simulate};
 
+/// A pinned period (from 2026-10-05), so the output does not depend on today's date.
 fn cfg(seed: u64, users: u32, days: u32) -> SimConfig {
-    SimConfig { seed, users, days, ..SimConfig::default() }
+    SimConfig { seed, users, days, start: SimConfig::fixed_start(), ..SimConfig::default() }
 }
 
 fn run(c: &SimConfig) -> (tempfile::TempDir, SimSummary) {
@@ -369,4 +370,46 @@ fn rejects_bad_configs_and_parses_names() {
     }
     assert_eq!("mfa-fatigue".parse::<ScenarioKind>().ok(), Some(ScenarioKind::MfaFatigue));
     assert!("nope".parse::<ScenarioKind>().is_err());
+}
+
+/// The latest record time in the labels ("end"), as written (RFC 3339, millisecond, UTC).
+fn last_label_end(dir: &Path) -> String {
+    labels(dir).iter().filter_map(|l| l["end"].as_str().map(str::to_string)).max().expect("labels")
+}
+
+#[test]
+fn default_period_ends_at_the_present() {
+    // By hand: the default is 14 whole UTC days ending where today begins, so its exclusive
+    // end is today and its first day is today − 14.
+    let before = chrono::Utc::now().date_naive();
+    let c = SimConfig::default();
+    let after = chrono::Utc::now().date_naive();
+    assert_eq!(c.days, 14);
+    assert!(c.end() == before || c.end() == after, "default period ends {} (today {before})", c.end());
+    assert_eq!(c.start + chrono::Days::new(14), c.end());
+
+    // Simulated with the default window, the logs end within the last two days and never
+    // after now.
+    let small = SimConfig { users: 20, days: 3, ..SimConfig::ending_now(3) };
+    let (dir, _) = run(&small);
+    let now = chrono::Utc::now();
+    let last = last_label_end(dir.path());
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    assert!(last <= fmt(now), "last labeled record {last} is after now {}", fmt(now));
+    assert!(last >= fmt(now - chrono::Duration::days(3)), "last labeled record {last} is older than 3 days");
+}
+
+#[test]
+fn pinned_period_is_deterministic_and_ends_where_asked() {
+    // ending_on(2026-11-20, 3): days 2026-11-17, -18 and -19; start 2026-11-17.
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let c = SimConfig { users: 20, ..SimConfig::ending_on(end, 3) };
+    assert_eq!(c.start, chrono::NaiveDate::from_ymd_opt(2026, 11, 17).unwrap());
+    assert_eq!(c.end(), end);
+    let (a, _) = run(&c);
+    let (b, _) = run(&c);
+    assert_eq!(files(a.path()), files(b.path()));
+    let first = labels(a.path()).iter().filter_map(|l| l["start"].as_str().map(str::to_string)).min().unwrap();
+    assert!(first.as_str() >= "2026-11-16T16", "{first}");
+    assert!(last_label_end(a.path()).as_str() < "2026-11-21", "{}", last_label_end(a.path()));
 }
