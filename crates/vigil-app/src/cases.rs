@@ -117,7 +117,38 @@ impl App {
         let mut store = self.store()?;
         let who = caller.name();
         let now = self.now_ms();
-        Ok(q::with_case(&mut store, id, &who, op.action(), now, |c| op.apply(c, &who, now))?)
+        let waiting = match op {
+            CaseOp::Resolve { disposition: Disposition::TruePositive, note } => {
+                let waiting = pending_containment(&store, id, now)?;
+                if !waiting.is_empty() && note.trim().is_empty() {
+                    return Err(AppError::Invalid(format!(
+                        "{id} has containment waiting for approval ({}); resolving it as a true positive needs a reason (a note) saying why the containment is not awaited",
+                        waiting.join("; ")
+                    )));
+                }
+                waiting
+            }
+            _ => Vec::new(),
+        };
+        Ok(q::with_case(&mut store, id, &who, op.action(), now, |c| {
+            let detail = op.apply(c, &who, now)?;
+            if waiting.is_empty() {
+                return Ok(detail);
+            }
+            // The reason is recorded with what was still waiting, on the history and the audit entry.
+            let reason = match op {
+                CaseOp::Resolve { note, .. } => note.trim().to_string(),
+                _ => String::new(),
+            };
+            let line = format!("resolved while {} waited for approval: {reason}", waiting.join("; "));
+            c.history.push(vigil_cases::CaseEvent {
+                at_ms: now,
+                actor: who.clone(),
+                action: "case.resolve.pending_containment".into(),
+                detail: line.clone(),
+            });
+            Ok(format!("{detail}; {line}"))
+        })?)
     }
 
     /// Merges case `from` into case `into`.
@@ -148,11 +179,10 @@ impl App {
         let store = self.store()?;
         let policy = q::sla_policy(&store)?;
         let now = self.now_ms();
-        Ok(q::cases(&store)?
-            .into_iter()
-            .filter(|c| c.merged_into.is_none() && c.status != Status::Closed)
-            .map(|c| view(c, &policy, now))
-            .collect())
+        let mut open: Vec<Case> =
+            q::cases(&store)?.into_iter().filter(|c| c.merged_into.is_none() && c.status != Status::Closed).collect();
+        by_urgency(&mut open, &policy, now);
+        Ok(open.into_iter().map(|c| view(c, &policy, now)).collect())
     }
 
     /// Every case, merged and closed included.
@@ -231,7 +261,10 @@ impl App {
     pub fn queue_overview(&self, caller: &Caller) -> Result<QueueOverview> {
         caller.require(Permission::ViewQueue, "read the queue")?;
         let store = self.store()?;
-        Ok(QueueOverview { policy: q::sla_policy(&store)?, cases: q::cases(&store)?, incidents: q::incidents(&store)? })
+        let policy = q::sla_policy(&store)?;
+        let mut cases = q::cases(&store)?;
+        by_urgency(&mut cases, &policy, self.now_ms());
+        Ok(QueueOverview { policy, cases, incidents: q::incidents(&store)? })
     }
 
     /// A person's merge of incidents, kept and re-applied by every later triage run; triage runs
@@ -302,7 +335,87 @@ impl App {
     }
 }
 
+/// The contain and destructive steps of the case's runs still waiting for a person, as
+/// `APR-… (action on target)`.
+fn pending_containment(store: &dyn StateStore, case: &str, now: i64) -> Result<Vec<String>> {
+    use vigil_connectors::ActionClass;
+    Ok(vigil_respond::engine::approvals(store)?
+        .into_iter()
+        .filter(|a| a.case_id == case && a.purpose == "step")
+        .filter(|a| a.status == vigil_respond::ApprovalStatus::Pending && a.expires_ms > now)
+        .filter(|a| matches!(a.class, ActionClass::Contain | ActionClass::Destructive))
+        .map(|a| {
+            if a.target.is_empty() {
+                format!("{} ({})", a.id, a.action)
+            } else {
+                format!("{} ({} on {})", a.id, a.action, a.target)
+            }
+        })
+        .collect())
+}
+
+/// Orders cases as a queue is worked: open cases first, the one whose SLA clock runs out first
+/// (an overdue one before all others), then by severity and risk; finished cases last.
+pub fn by_urgency(cases: &mut [Case], policy: &SlaPolicy, now: i64) {
+    let key = |c: &Case| {
+        let finished = c.merged_into.is_some() || matches!(c.status, Status::Resolved | Status::Closed);
+        let soonest = c
+            .sla_view(policy, now)
+            .iter()
+            .filter(|k| matches!(k.status, vigil_cases::SlaStatus::Running | vigil_cases::SlaStatus::Breached))
+            .map(|k| k.remaining_ms)
+            .min()
+            .unwrap_or(i64::MAX);
+        (finished, soonest, std::cmp::Reverse(c.severity), std::cmp::Reverse((c.risk * 1000.0) as i64))
+    };
+    cases.sort_by_cached_key(|c| (key(c), c.id.clone()));
+}
+
 fn view(case: Case, policy: &SlaPolicy, now: i64) -> CaseView {
     let sla = serde_json::to_value(case.sla_view(policy, now)).unwrap_or(serde_json::Value::Null);
     CaseView { case, sla }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_cases::{CaseSeed, Disposition, Severity};
+
+    fn case(id: &str, severity: Severity, risk: f64, opened: i64) -> Case {
+        let seed = CaseSeed {
+            title: id.into(),
+            severity,
+            incidents: vec![format!("INC-{id}")],
+            alerts: vec![],
+            risk,
+            verdict: "malicious".into(),
+            first_event_ms: None,
+            first_alert_ms: opened,
+            entities: vec![],
+            summary: String::new(),
+        };
+        Case::open_with_id(id, seed, "vigil:triage", opened).unwrap()
+    }
+
+    #[test]
+    fn the_queue_is_ordered_by_urgency_not_by_id() {
+        let policy = SlaPolicy::default();
+        let now = 1_800_000_000_000;
+        let hour = 3_600_000;
+        // A: low and fresh; B: critical, opened long ago (overdue); C: high, fresh; D: resolved.
+        let mut d = case("CASE-d", Severity::Critical, 99.0, now - 10 * hour);
+        d.resolve(Disposition::FalsePositive, "test tenant", "ann", now - hour).unwrap();
+        let mut list = vec![
+            case("CASE-a", Severity::Low, 10.0, now),
+            d,
+            case("CASE-c", Severity::High, 70.0, now),
+            case("CASE-b", Severity::Critical, 90.0, now - 48 * hour),
+        ];
+        by_urgency(&mut list, &policy, now);
+        let ids: Vec<&str> = list.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.first(), Some(&"CASE-b"), "the overdue one first: {ids:?}");
+        assert_eq!(ids.last(), Some(&"CASE-d"), "finished last: {ids:?}");
+        let pos = |id: &str| ids.iter().position(|x| *x == id).unwrap();
+        assert!(pos("CASE-c") < pos("CASE-a"), "high before low when both are fresh: {ids:?}");
+    }
 }

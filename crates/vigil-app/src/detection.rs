@@ -70,6 +70,10 @@ impl DetectionConfig {
         if !self.no_builtin {
             vigil_detect::builtin::add_to(&mut pack);
         }
+        // A rule path that is not there is a mistake to say, not an empty pack to run with.
+        if let Some(missing) = self.rules.iter().find(|p| !p.exists()) {
+            return Err(AppError::Invalid(format!("rules: {}: no such file or directory", missing.display())));
+        }
         pack.merge(RulePack::load(&self.rules));
         let mut expired = Vec::new();
         let mut applied = Vec::new();
@@ -159,6 +163,13 @@ mod tests {
         let d = DetectionConfig::default().load().unwrap();
         assert!(!d.pack.rules.is_empty(), "built-in Sigma rules");
         assert!(d.behavior.is_some_and(|b| !b.detections.is_empty()), "built-in behavioral detections");
+    }
+
+    #[test]
+    fn a_rule_path_that_is_not_there_is_refused_by_name() {
+        let cfg = DetectionConfig { rules: vec!["no/such/rules".into()], ..DetectionConfig::default() };
+        let e = cfg.rules().err().expect("refused");
+        assert!(e.to_string().contains("no/such/rules"), "{e}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ use crate::{App, AppError, Caller, Result};
 
 /// Who runs the pilot: the name on its ingest, inventory, roster, model, hunts and exports.
 pub const ACTOR: &str = "demo";
+/// The policy the risky-IAM-policy attacker attaches, which the cloud-credential playbook detaches.
+const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 /// The second person who decides approval requests (never the requester).
 pub const APPROVER: &str = "lead";
 /// The executive who acknowledges the brief.
@@ -103,6 +105,9 @@ pub struct RulesOutcome {
     pub summary: vigil_detect::rules::PackSummary,
     /// Rules the detector evaluates (those whose logsource it routes).
     pub detector_active: usize,
+    /// Behavioral detections in force beside the Sigma rules.
+    #[serde(default)]
+    pub behavioral: usize,
     /// Rule paths given beside the built-in rules.
     pub paths: Vec<String>,
 }
@@ -335,6 +340,8 @@ pub struct RespondOutcome {
     /// Runs the automation started on the queue.
     pub triggered: usize,
     pub account_reset: Option<ApprovedRun>,
+    /// The cloud-credential playbook on the first cloud case that waits for it.
+    pub cloud_credential: Option<ApprovedRun>,
     pub isolation: Option<IsolationOutcome>,
     /// Every run, as stored after the step.
     pub runs: Vec<RunRow>,
@@ -614,11 +621,13 @@ impl Pilot {
         let sim = Self::need(&self.sim, "simulate")?.clone();
         let detection = DetectionConfig { rules: self.cfg.rules.clone(), ..DetectionConfig::default() }.load()?;
         let summary = detection.pack.summary();
+        let behavioral = detection.behavior.as_ref().map_or(0, |b| b.detections.len());
         say(&format!(
-            "[2/7] ingesting {} records with {} rules active ({} loaded) …",
+            "[2/7] ingesting {} records with {} Sigma rules active ({} loaded, the others have no log source here) and {} behavioral detections …",
             sim.events,
             detection.detector.active_rules(),
-            summary.rules + summary.correlations
+            summary.rules + summary.correlations,
+            behavioral
         ));
         // The vendor logs only: labels.jsonl and inventory.json are ground truth and context.
         let logs: Vec<PathBuf> =
@@ -662,6 +671,7 @@ impl Pilot {
             rules: RulesOutcome {
                 summary,
                 detector_active: detection.detector.active_rules(),
+                behavioral,
                 paths: self.cfg.rules.iter().map(|p| shown(p)).collect(),
             },
             alerts: AlertsOutcome {
@@ -777,20 +787,46 @@ impl Pilot {
     /// (`App::decide`); the isolated case's owner asks for the isolation to be rolled back
     /// (`App::rollback_run`), and the approver approves that too.
     pub fn respond(&mut self, say: &dyn Fn(&str)) -> Result<RespondOutcome> {
-        say("[4/7] responding: pilot playbooks (ticket, account reset, device isolation) …");
+        say("[4/7] responding: pilot playbooks (ticket, account reset, cloud credential, device isolation) …");
         let viewer = self.who();
         let sandbox = Sandbox::start().map_err(internal("starting the vendor sandbox"))?;
         let cases = self.app.all_cases(&viewer)?;
-        for c in &cases {
-            for e in &c.entities {
-                if let Some(u) = e.strip_prefix("user:") {
-                    sandbox.seed_user(u, u, "ACTIVE");
-                    sandbox.seed_factor(u, "push");
-                } else if let Some(h) = e.strip_prefix("host:") {
-                    // Falcon knows hosts by a device id (aid) and their short name.
-                    let hex = vigil_queue::sha256_hex(h.as_bytes());
-                    let aid = hex.get(..32).unwrap_or(&hex);
-                    sandbox.seed_device(aid, h.split('.').next().unwrap_or(h));
+        // Each vendor knows what is its own: Okta the identity-provider accounts, Falcon the
+        // hosts, IAM the cloud principals and their access keys (with the admin policy the
+        // attacker attached) — each entity resolved to its kind as the playbooks resolve it.
+        {
+            use vigil_respond::target::{TargetKind, iam_user_name};
+            let store = self.app.store()?;
+            let raw_inventory = vigil_queue::inventory_json(&store).ok().flatten();
+            let respond_err =
+                |e: vigil_respond::RespondError| AppError::Internal(format!("resolving case entities: {e}"));
+            for c in &cases {
+                for t in vigil_respond::engine::resolved_entities(&store, &c.id).map_err(respond_err)? {
+                    match t.kind {
+                        TargetKind::IdpUser => {
+                            sandbox.seed_user(&t.value, &t.value, "ACTIVE");
+                            sandbox.seed_factor(&t.value, "push");
+                        }
+                        TargetKind::Host => {
+                            // Falcon knows hosts by a device id (aid) and their short name.
+                            let h = t.value.as_str();
+                            let hex = vigil_queue::sha256_hex(h.as_bytes());
+                            let aid = hex.get(..32).unwrap_or(&hex);
+                            sandbox.seed_device(aid, h.split('.').next().unwrap_or(h));
+                        }
+                        TargetKind::CloudPrincipal => {
+                            if let Some(user) = iam_user_name(&t.value) {
+                                sandbox.seed_iam_user(&user, &[ADMIN_POLICY]);
+                            }
+                        }
+                        TargetKind::AccessKey => {
+                            if let Some(user) = vigil_respond::engine::key_owner(raw_inventory.as_ref(), &t.value) {
+                                sandbox.seed_iam_user(&user, &[ADMIN_POLICY]);
+                                sandbox.seed_key(&user, &t.value, "Active");
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -829,6 +865,32 @@ impl Pilot {
                 None => None,
             };
 
+        // The attacker's cloud credential: its key deactivated and the admin policy detached.
+        let cloud_credential = match triggered
+            .iter()
+            .find(|r| r.playbook.id == "cloud-credential" && r.status == RunStatus::WaitingApproval)
+        {
+            Some(r) => {
+                let approvals = self.approve_waiting(&rcfg, r, "key and policy not ours: created by the attacker")?;
+                let done = self.app.run(&viewer, &r.id)?;
+                let target = ["iam_user", "access_key"]
+                    .iter()
+                    .filter_map(|k| done.inputs.get(*k).and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Some(ApprovedRun {
+                    run: done.id.clone(),
+                    case: done.case_id.clone(),
+                    target: (!target.is_empty()).then_some(target),
+                    approvals,
+                    approved_by: APPROVER.into(),
+                    status: done.status,
+                    steps: RunRow::of(&done).steps,
+                })
+            }
+            None => None,
+        };
+
         let isolation = match triggered
             .iter()
             .find(|r| r.playbook.id == "device-isolation" && r.status == RunStatus::WaitingApproval)
@@ -844,6 +906,7 @@ impl Pilot {
             tickets,
             triggered: triggered.len(),
             account_reset,
+            cloud_credential,
             isolation,
             runs: runs.iter().rev().map(RunRow::of).collect(),
             waiting_approvals,

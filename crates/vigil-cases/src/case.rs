@@ -72,6 +72,83 @@ pub struct CaseEvent {
     pub detail: String,
 }
 
+impl CaseEvent {
+    /// The entry's detail in words, for people (the case page, the auditor's view, the
+    /// packet's report): a structured detail (a playbook's JSON) becomes `name value` pairs
+    /// with dates for times and a count for vendor calls, without hashes and idempotency keys;
+    /// plain text stays as it is. The stored detail is untouched.
+    pub fn readable(&self) -> String {
+        let d = self.detail.as_str();
+        let (Some(open), Some(close)) = (d.find('{'), d.rfind('}')) else { return d.to_string() };
+        if close < open {
+            return d.to_string();
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&d[open..=close]) else { return d.to_string() };
+        let before = d[..open].trim();
+        let after = d[close + 1..].trim();
+        let words = json_words(&v);
+        [before, words.as_str(), after].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" — ")
+    }
+}
+
+/// Keys that mean nothing to a reader of the history (they stay in the stored detail).
+const UNREADABLE: &[&str] = &["sha256", "idempotency_key", "prior_state", "version"];
+
+fn json_words(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let Value::Object(m) = v else { return scalar_words("", v) };
+    // What a reader looks for first, then the rest by name.
+    const FIRST: &[&str] = &["run", "playbook", "step", "purpose", "action", "class", "approval", "status"];
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort_by_key(|k| (FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()), k.as_str()));
+    let mut parts = Vec::new();
+    for (k, x) in keys.into_iter().filter_map(|k| m.get(k).map(|x| (k, x))) {
+        if UNREADABLE.contains(&k.as_str()) || x.is_null() {
+            continue;
+        }
+        match (k.as_str(), x) {
+            ("automated", Value::Bool(true)) => parts.push("without a person".to_string()),
+            ("automated", Value::Bool(false)) => parts.push("by a person".to_string()),
+            ("already_done", Value::Bool(true)) => parts.push("found already done".to_string()),
+            (_, Value::Bool(false)) => {}
+            ("calls", Value::Array(calls)) => {
+                let statuses: Vec<String> =
+                    calls.iter().filter_map(|c| c.get("status")).map(|s| scalar_words("", s)).collect();
+                parts.push(format!(
+                    "{} vendor call{} (status {})",
+                    calls.len(),
+                    if calls.len() == 1 { "" } else { "s" },
+                    statuses.join(", ")
+                ));
+            }
+            (_, Value::Object(_)) => parts.push(format!("{} ({})", k.replace('_', " "), json_words(x))),
+            (_, Value::Array(a)) => parts.push(format!(
+                "{} {}",
+                k.replace('_', " "),
+                a.iter().map(|y| scalar_words(k, y)).collect::<Vec<_>>().join(", ")
+            )),
+            _ => {
+                let name = k.strip_suffix("_ms").unwrap_or(k).replace('_', " ");
+                parts.push(format!("{name} {}", scalar_words(k, x)));
+            }
+        }
+    }
+    parts.join(", ")
+}
+
+fn scalar_words(key: &str, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) if key.ends_with("_ms") => n
+            .as_i64()
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| n.to_string()),
+        serde_json::Value::Object(_) => json_words(v),
+        other => other.to_string(),
+    }
+}
+
 /// A case an analyst works.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
@@ -618,6 +695,31 @@ fn check_actor(case: &str, actor: &str) -> Result<(), CaseError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::*;
+
+    fn ev(detail: &str) -> CaseEvent {
+        CaseEvent { at_ms: 0, actor: "vigil:automation".into(), action: "playbook.step".into(), detail: detail.into() }
+    }
+
+    #[test]
+    fn a_playbooks_json_detail_reads_as_words() {
+        let e = ev(
+            r#"ticket-open {"run":"RUN-8","step":"ticket","action":"jira.create_issue","class":"notify","automated":true,"idempotency_key":"4230b7","already_done":false,"calls":[{"method":"POST","url":"http://x/search","status":200},{"method":"POST","url":"http://x/issue","status":201}],"prior_state":null} (ok)"#,
+        );
+        let r = e.readable();
+        assert_eq!(
+            r,
+            "ticket-open — run RUN-8, step ticket, action jira.create_issue, class notify, without a person, 2 vendor calls (status 200, 201) — (ok)"
+        );
+        let e = ev(r#"account-reset {"approval":"APR-1","expires_ms":1796637240830,"sha256":"b46c"} (pending)"#);
+        assert_eq!(e.readable(), "account-reset — approval APR-1, expires 2026-12-07 09:54 UTC — (pending)");
+        assert_eq!(ev("owner (none) -> kim.edr").readable(), "owner (none) -> kim.edr");
+        assert_eq!(ev("not {json} at all").readable(), "not {json} at all");
+    }
 }
 
 #[cfg(test)]

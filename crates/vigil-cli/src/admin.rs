@@ -16,19 +16,30 @@ pub enum UserCommand {
     List,
     /// Create a user; the password is read from standard input (one line).
     Create {
+        /// Lower-case letters, digits and . _ @ -
         username: String,
         /// Roles, comma separated (admin, detection_engineer, analyst, responder, approver, auditor, executive).
         #[arg(long, value_delimiter = ',', required = true)]
         roles: Vec<String>,
+        /// The name shown in the web app.
         #[arg(long, default_value = "")]
         display_name: String,
     },
     /// Stop a user signing in: their sessions end and their tokens stop working.
-    Disable { username: String },
+    Disable {
+        /// The user to disable.
+        username: String,
+    },
     /// Let a disabled user sign in again.
-    Enable { username: String },
+    Enable {
+        /// The user to enable.
+        username: String,
+    },
     /// Set a user's password (read from standard input, one line); their sessions end.
-    Password { username: String },
+    Password {
+        /// The user whose password is set.
+        username: String,
+    },
     /// API tokens: what `vigil` acts as when `VIGIL_TOKEN` holds one, and what scripts present
     /// as a bearer.
     Token {

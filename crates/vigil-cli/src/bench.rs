@@ -13,6 +13,7 @@ pub enum BenchCommand {
     /// Full ingest (decode, dedupe, Parquet, SQLite) of the inputs into a scratch data directory,
     /// once per thread count, beside the decode-only rate and the `evtx` crate's parse-only floor.
     Ingest {
+        /// Log files or directories (any format `vigil ingest` reads).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Thread counts to measure, comma separated.
@@ -27,10 +28,13 @@ pub enum BenchCommand {
     Detect {
         #[command(flatten)]
         rules: crate::detect::RuleArgs,
+        /// Event files or directories (any format `vigil ingest` reads).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Thread counts to measure, comma separated.
         #[arg(long, value_delimiter = ',', default_value = "1,2")]
         threads: Vec<usize>,
+        /// Runs per measurement; the best is reported.
         #[arg(long, default_value_t = 1)]
         repeat: usize,
         /// Also write every record as Sigma sees it (flat JSON, one per line) to this file, to
@@ -41,8 +45,10 @@ pub enum BenchCommand {
     /// A bounded load check of `vigil serve` on 127.0.0.1: N clients on the main API routes and
     /// the HEC endpoint of a server started in this process on --data-dir, for a fixed time.
     Serve {
+        /// Concurrent clients.
         #[arg(long, default_value_t = 8)]
         clients: usize,
+        /// How long the load runs.
         #[arg(long, default_value_t = 20)]
         seconds: u64,
     },

@@ -31,7 +31,8 @@ pub struct SimArgs {
 
 impl SimArgs {
     fn config(&self) -> Result<SimConfig> {
-        let mut cfg = SimConfig { seed: self.seed, days: self.days, users: self.users, ..SimConfig::default() };
+        // Simulated data ends at the present unless a start is given.
+        let mut cfg = SimConfig { seed: self.seed, users: self.users, ..SimConfig::ending_now(self.days) };
         if let Some(s) = self.start {
             cfg.start = s;
         }
@@ -136,7 +137,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     if json_out {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", story(&report));
+        print!("{}", story(&report, &program_name()));
     }
     Ok(DemoOutcome {
         sandbox,
@@ -245,7 +246,28 @@ fn hunt_table(h: &HuntOutcome, most: usize) -> Vec<String> {
 }
 
 /// The demo's story, every sentence and count taken from the report.
-pub fn story(r: &PilotReport) -> String {
+/// How to run `vigil` as the reader invoked it: `vigil` when that is on the PATH and is this
+/// program, otherwise this program's path (relative to the working directory when it is below
+/// it) — so the commands the demo prints work as printed, after `cargo run` too.
+pub fn program_name() -> String {
+    let Ok(me) = std::env::current_exe() else { return "vigil".into() };
+    let me = me.canonicalize().unwrap_or(me);
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).map(|d| d.join("vigil")).any(|c| c.canonicalize().is_ok_and(|c| c == me))
+    });
+    if on_path {
+        return "vigil".into();
+    }
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| me.strip_prefix(cwd.canonicalize().unwrap_or(cwd)).ok().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| me.clone());
+    let text = shown.display().to_string();
+    if text.contains(' ') { format!("'{text}'") } else { text }
+}
+
+/// The demo's account of itself; `prog` is how the reader runs `vigil` ([`program_name`]).
+pub fn story(r: &PilotReport, prog: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut p = |s: String| out.push(s);
     let sim = &r.simulation;
@@ -282,9 +304,11 @@ pub fn story(r: &PilotReport) -> String {
     p(String::new());
     let a = &ing.alerts;
     p(format!(
-        "Detect → {} alerts from {} rules (Vigil's built-in rules{})",
+        "Detect → {} alerts from {} detections (of {} Sigma rules active and {} behavioral detections: Vigil's built-in ones{})",
         a.total,
         a.by_rule.len(),
+        ing.rules.detector_active,
+        ing.rules.behavioral,
         if ing.rules.paths.is_empty() {
             "; add SigmaHQ's with --rules <sigma>/rules".to_string()
         } else {
@@ -366,7 +390,7 @@ pub fn story(r: &PilotReport) -> String {
         let sla = q
             .sla
             .as_ref()
-            .and_then(|clocks| clocks.iter().find(|k| k.met_ms.is_none()))
+            .and_then(|clocks| clocks.iter().find(|k| k.is_open()))
             .map(|k| format!("{} due in {}m", k.kind.as_str(), k.remaining_ms / 60_000))
             .unwrap_or_default();
         p(format!(
@@ -425,14 +449,26 @@ pub fn story(r: &PilotReport) -> String {
             steps.join(", ")
         ));
     }
+    if let Some(cc) = &resp.cloud_credential {
+        let steps: Vec<String> = cc.steps.iter().map(|s| format!("{} {}", s.id, name(&s.status))).collect();
+        p(format!(
+            "  cloud credential {} on {} ({}): {} request(s) approved by {}; run {} — {}",
+            cc.run,
+            cc.case,
+            cc.target.as_deref().unwrap_or("-"),
+            cc.approvals.len(),
+            cc.approved_by,
+            name(&cc.status),
+            steps.join(", ")
+        ));
+    }
     if let Some(i) = &resp.isolation {
         p(isolation_line(i));
     }
     p(format!(
-        "  {} runs; {} steps waiting in the approvals inbox; automation rate {} ({} of {} steps ran without a person)",
+        "  {} runs; {} steps waiting in the approvals inbox (vigil playbook approvals); {} of {} steps ran without a person (the scorecard splits notifications and tickets from containment)",
         resp.runs.len(),
         resp.waiting_approvals,
-        resp.automation.rate.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "-".into()),
         resp.automation.automated_steps,
         resp.automation.total_steps
     ));
@@ -519,12 +555,14 @@ pub fn story(r: &PilotReport) -> String {
         sc.week, sc.dir
     ));
     p(format!(
-        "  precision {} · alert reduction {} · automation {} · evidence completeness {} · SLA attainment {}",
+        "  precision {} · alert reduction {} · automation: notifications and tickets {}, containment {} · evidence completeness {} · SLA attainment {} ({} cases resolved without containment: not contained)",
         pct(&m.precision),
         m.alert_reduction.map(|v| format!("{:.0} %", v * 100.0)).unwrap_or_else(|| "-".into()),
-        pct(&m.automation),
+        pct(&m.automation_notify),
+        pct(&m.automation_contain),
         pct(&m.evidence_completeness),
-        pct(&m.sla_overall)
+        pct(&m.sla_overall),
+        m.sla_not_contained
     ));
     p(format!(
         "  MTTD {} (the demo ingests {} days of history at once; detection counts to the ingest that raised each alert) · MTTA {} · MTTR {} · time to decision {}",
@@ -537,17 +575,30 @@ pub fn story(r: &PilotReport) -> String {
 
     let d = &r.data_dir;
     p(String::new());
-    p("Where to look:".into());
-    p(format!("  vigil --data-dir {d} tables"));
-    p(format!("  vigil --data-dir {d} query \"SELECT * FROM authentication LIMIT 10\""));
-    p(format!("  vigil --data-dir {d} quarantine list"));
-    p(format!("  vigil --data-dir {d} alerts list --min-level high"));
-    p(format!("  vigil --data-dir {d} eval --labels {}", sim.labels_path));
-    p(format!("  vigil --data-dir {d} baseline show <user, key or address>"));
-    p(format!("  vigil --data-dir {d} incidents show <incident>   (why it was grouped, scored and decided)"));
-    p(format!("  vigil --data-dir {d} case list   ·   case show <case>   ·   model show   ·   audit list"));
-    p(format!("  vigil --data-dir {d} audit verify   ·   evidence list   ·   compliance coverage --framework SOC2"));
+    let v = format!("{prog} --data-dir {d}");
+    p("Where to look (each line runs as printed):".into());
+    p(format!("  {v} case list"));
+    if let Some(q) = t.queue.first() {
+        if let Some(case) = &q.case {
+            p(format!("  {v} case show {case}"));
+        }
+        p(format!("  {v} incidents show {}   (why it was grouped, scored and decided)", q.incident));
+    }
+    p(format!("  {v} playbook approvals"));
+    p(format!("  {v} alerts list --min-level high"));
+    p(format!("  {v} eval --labels {}", sim.labels_path));
+    p(format!("  {v} query \"SELECT * FROM authentication LIMIT 10\""));
+    p(format!("  {v} audit verify"));
+    p(format!("  {v} compliance coverage --framework SOC2"));
     p(format!("  ground truth: {}", sim.labels_path));
+    p(String::new());
+    p("Browse it in the web app:".into());
+    p(format!(
+        "  {prog} demo --serve   (runs the demo again, then serves it at http://127.0.0.1:8080 and prints a sign-in for each role: admin, analyst, responder, approver, auditor, executive)"
+    ));
+    p(format!(
+        "  approve from the shell as a person: {v} user token create lead --name cli --roles approver, then VIGIL_TOKEN=<the token> {v} playbook approve <APR-…> --note \"…\""
+    ));
     let mut s = out.join("\n");
     s.push('\n');
     s
@@ -572,7 +623,7 @@ mod tests {
     fn the_story_says_what_the_report_shows() {
         let dir = tempfile::tempdir().unwrap();
         let mut r = small_pilot(dir.path());
-        let text = story(&r);
+        let text = story(&r, "vigil");
         let w = &r.work;
         assert!(
             text.contains(&format!(
@@ -593,7 +644,7 @@ mod tests {
             RollbackStatus::NotRolledBack,
         ] {
             r.response.isolation = Some(IsolationOutcome { rollback: status, ..iso.clone() });
-            let text = story(&r);
+            let text = story(&r, "vigil");
             let line = text.lines().find(|l| l.contains("device isolation")).unwrap();
             assert!(!line.contains("(not rolled back)"), "{line}");
             assert_eq!(line.contains("then rolled back"), status == RollbackStatus::RolledBack, "{line}");

@@ -139,9 +139,12 @@ fn print_report(packet: &Path, r: &VerifyReport) {
 pub enum EvidenceCommand {
     /// Put a file in the vault with its scope (case, controls, period).
     Add {
+        /// The file to keep.
         file: PathBuf,
+        /// Its name in the vault (default: the file name).
         #[arg(long)]
         name: Option<String>,
+        /// The case it is evidence for.
         #[arg(long)]
         case: Option<String>,
         /// Control refs (`SOC2:CC7.2`); repeat for several.
@@ -150,6 +153,7 @@ pub enum EvidenceCommand {
         /// The period it covers.
         #[arg(long)]
         from: Option<String>,
+        /// The end of the period it covers.
         #[arg(long)]
         to: Option<String>,
         /// Where it came from (a system, a report).
@@ -161,24 +165,31 @@ pub enum EvidenceCommand {
     },
     /// Artifacts in the vault.
     List {
+        /// Only the artifacts of this case.
         #[arg(long)]
         case: Option<String>,
     },
     /// Write an artifact out, checking its hash (a custody event).
     Get {
+        /// The artifact's SHA-256 (from `vigil evidence list`).
         sha256: String,
+        /// Where it is written.
         #[arg(long)]
         out: PathBuf,
     },
     /// Place a legal hold on a case's evidence.
     Hold {
+        /// The case whose evidence is held.
         case: String,
+        /// Why (a matter, a request); on the ledger.
         #[arg(long)]
         reason: String,
     },
     /// Release a legal hold.
     Release {
+        /// The case whose hold ends.
         case: String,
+        /// Why; on the ledger.
         #[arg(long)]
         reason: String,
     },
@@ -345,15 +356,21 @@ pub enum ComplianceCommand {
     },
     /// The controls of one framework.
     Controls {
+        /// The framework's id (see `vigil compliance frameworks`).
         framework: String,
+        /// Custom frameworks (`vigil-framework/1` YAML).
         #[arg(long = "custom")]
         custom: Vec<PathBuf>,
     },
     /// The controls a detection or playbook maps to.
-    Map { id: String },
+    Map {
+        /// A detection's or playbook's id.
+        id: String,
+    },
     /// Per control: the mapped detections and playbooks, the evidence in the period, and
     /// whether it is complete.
     Coverage {
+        /// The framework's id (see `vigil compliance frameworks`).
         #[arg(long)]
         framework: String,
         /// Start of the period (YYYY-MM-DD, RFC 3339 or epoch ms); default 90 days ago.
@@ -365,6 +382,7 @@ pub enum ComplianceCommand {
         /// text, markdown, csv or json (`--json` too).
         #[arg(long, default_value = "text")]
         format: String,
+        /// Custom frameworks (`vigil-framework/1` YAML).
         #[arg(long = "custom")]
         custom: Vec<PathBuf>,
         #[command(flatten)]

@@ -74,6 +74,7 @@ enum Command {
         events: Vec<PathBuf>,
         #[arg(long, default_value = "auto", help = vigil_decode::Format::help(), long_help = vigil_decode::Format::long_help())]
         format: vigil_decode::Format,
+        /// Decode workers (1 = everything on one thread).
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
         /// Alerts as OCSF Detection Findings (class 2004), one JSON object per line.
@@ -130,6 +131,7 @@ enum Command {
     /// Verify an incident packet offline: hashes, signature, inclusion proofs, checkpoint
     /// consistency. Needs nothing but the packet (and the public key you trust).
     Verify {
+        /// The packet (a zip written by `vigil case export`).
         packet: PathBuf,
         /// The Vigil public key you trust (64 hex digits, or a file holding them).
         #[arg(long)]
@@ -154,8 +156,10 @@ enum Command {
         /// An ISO week, `2026-W47` (default: this week).
         #[arg(long)]
         week: Option<String>,
+        /// Start of a period instead of a week (YYYY-MM-DD or RFC 3339).
         #[arg(long)]
         from: Option<String>,
+        /// End of the period (default: now).
         #[arg(long)]
         to: Option<String>,
         /// Weeks of trend before the period.
@@ -167,6 +171,7 @@ enum Command {
         /// Ground truth (labels.jsonl) for the labeled true/false-positive rates.
         #[arg(long)]
         labels: Option<PathBuf>,
+        /// The scorecard's title.
         #[arg(long, default_value = "Vigil weekly scorecard")]
         title: String,
     },
@@ -183,10 +188,12 @@ enum Command {
     /// Write ground truth for a corpus where each file records one attack: one label per file
     /// (JSON lines, the shape `vigil eval --labels` reads).
     LabelsByFile {
+        /// Files or directories; each file is one attack sample.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[arg(long, default_value = "auto", help = vigil_decode::Format::help(), long_help = vigil_decode::Format::long_help())]
         format: vigil_decode::Format,
+        /// Where the labels (JSON lines) are written.
         #[arg(long)]
         out: PathBuf,
     },
@@ -201,7 +208,10 @@ enum Command {
         command: detect::AlertsCommand,
     },
     /// Run SQL over the lake (tables: events, and one per OCSF class; see `vigil tables`).
-    Query { sql: String },
+    Query {
+        /// One SQL statement (read-only; DataFusion's dialect).
+        sql: String,
+    },
     /// The tables `vigil query` knows, with their columns.
     Tables,
     /// Records that could not be decoded.
@@ -215,10 +225,13 @@ enum Command {
     Status,
     /// Generate a simulated company's logs (Okta, CloudTrail, Windows, Zeek) with labeled attacks.
     Simulate {
+        /// The same seed and window give the same company, byte for byte.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Days of activity.
         #[arg(long, default_value_t = 14)]
         days: u32,
+        /// People in the company.
         #[arg(long, default_value_t = 200)]
         users: u32,
         /// First simulated day (YYYY-MM-DD).
@@ -227,20 +240,27 @@ enum Command {
         /// Only these scenarios (comma separated); default all.
         #[arg(long, value_delimiter = ',')]
         scenarios: Vec<String>,
+        /// Where the logs, labels and inventory are written.
         #[arg(long)]
         out: PathBuf,
     },
-    /// The pilot in one command: simulate a company, ingest it with detection on, hunt, and say where to look.
+    /// The pilot in one command: simulate a company, ingest it with detection on, triage it into
+    /// cases, respond through a vendor sandbox under approval, work the queue, hunt, export
+    /// verified evidence and the scorecard; with --serve, browse it all in the web app.
     Demo {
         /// Everything the demo writes stays under this directory.
         #[arg(long, default_value = "vigil-demo")]
         dir: PathBuf,
+        /// The simulated company's seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Days of simulated activity.
         #[arg(long, default_value_t = 14)]
         days: u32,
+        /// People in the simulated company.
         #[arg(long, default_value_t = 200)]
         users: u32,
+        /// Decode workers for ingest.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
         /// Sigma rules to run besides Vigil's built-in ones (a SigmaHQ checkout's `rules/`, say):
@@ -256,6 +276,7 @@ enum Command {
     },
     /// Serve the REST API, HTTP ingest (JSON lines, Splunk HEC) and the web app.
     Serve {
+        /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
         /// Leave `Secure` off the session cookie (plain HTTP off loopback; not for production).
@@ -289,6 +310,7 @@ enum Command {
 enum AuditCommand {
     /// The latest entries, oldest first.
     List {
+        /// How many entries.
         #[arg(long, default_value_t = 100)]
         limit: u64,
     },
@@ -303,6 +325,7 @@ enum AuditCommand {
     Checkpoint,
     /// Print (or write) the public key auditors verify packets with.
     PublicKey {
+        /// Write it to this file instead of printing it.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -311,7 +334,10 @@ enum AuditCommand {
 #[derive(Subcommand)]
 enum BaselineCommand {
     /// The baselines, first-seen sets and recent locations kept for a user, key, host or address.
-    Show { entity: String },
+    Show {
+        /// The user, access key, host or address.
+        entity: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -324,8 +350,10 @@ enum QuarantineCommand {
         /// Only records of this ingest run.
         #[arg(long)]
         run: Option<i64>,
+        /// Most records shown.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Records to skip (for paging).
         #[arg(long, default_value_t = 0)]
         offset: usize,
     },
@@ -643,5 +671,38 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         Command::Serve { listen, insecure_cookies, rules, playbooks } => {
             serve::serve(&cli.data_dir, listen, insecure_cookies, rules, playbooks)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command and every option says what it is for in `--help`.
+    #[test]
+    fn every_subcommand_and_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() && !path.is_empty() {
+                missing.push(format!("{here}: no description"));
+            }
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{here} <{id}>: no help"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &here, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "{} without help:\n{}", missing.len(), missing.join("\n"));
     }
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 use vigil_app::respond::{Decision, ResponseConfig, Started};
 use vigil_pipeline::DataDir;
-use vigil_respond::{Playbook, Run};
+use vigil_respond::{Playbook, Run, RunStatus, StepStatus};
 
 use crate::queue::when;
 
@@ -50,6 +50,7 @@ impl PlaybookArgs {
 pub enum PlaybookCommand {
     /// Validate playbook files (errors name file, line and field).
     Check {
+        /// Playbook files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -60,9 +61,12 @@ pub enum PlaybookCommand {
     },
     /// Run a playbook on a case; with --dry-run, show the exact calls instead.
     Run {
+        /// The playbook's id (see `vigil playbook list`).
         playbook: String,
+        /// The case it acts for (CASE-…).
         #[arg(long)]
         case: String,
+        /// Show the exact calls, secrets masked, and change nothing.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -70,6 +74,7 @@ pub enum PlaybookCommand {
     },
     /// Continue a run (after a crash or a decision).
     Resume {
+        /// The run's id (RUN-…).
         run: String,
         #[command(flatten)]
         args: PlaybookArgs,
@@ -81,19 +86,26 @@ pub enum PlaybookCommand {
     },
     /// Runs, newest first.
     Runs {
+        /// Only the runs of this case.
         #[arg(long)]
         case: Option<String>,
     },
     /// One run with its steps.
-    Show { run: String },
+    Show {
+        /// The run's id (RUN-…).
+        run: String,
+    },
     /// Approval requests (pending ones unless --all).
     Approvals {
+        /// Decided and expired requests too.
         #[arg(long)]
         all: bool,
     },
     /// Approve a step (never your own request); --inputs replaces its inputs (recorded).
     Approve {
+        /// The request's id (APR-…).
         approval: String,
+        /// Why (on the run and the audit log).
         #[arg(long, default_value = "")]
         note: String,
         /// Edited inputs, a JSON object.
@@ -104,7 +116,9 @@ pub enum PlaybookCommand {
     },
     /// Deny a step.
     Deny {
+        /// The request's id (APR-…).
         approval: String,
+        /// Why (on the run and the audit log).
         #[arg(long)]
         note: String,
         #[command(flatten)]
@@ -112,7 +126,9 @@ pub enum PlaybookCommand {
     },
     /// Undo a run's state-changing steps (or one) through their inverses, under approval.
     Rollback {
+        /// The run's id (RUN-…).
         run: String,
+        /// Only this step (default: every state-changing step, last first).
         step: Option<String>,
         #[command(flatten)]
         args: PlaybookArgs,
@@ -124,6 +140,26 @@ pub enum PlaybookCommand {
     },
     /// The automation rate: steps run without a person / all steps run.
     Automation,
+}
+
+/// An error (a non-zero exit) when the run failed or a step it reached failed, after the
+/// run was printed.
+fn check_run(r: &Run) -> Result<()> {
+    let failed: Vec<String> = r
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Failed)
+        .map(|s| format!("{} ({}): {}", s.id, s.action, s.error.as_deref().unwrap_or("failed")))
+        .collect();
+    if r.status == RunStatus::Failed || !failed.is_empty() {
+        bail!(
+            "run {} {}: {}",
+            r.id,
+            if r.status == RunStatus::Failed { "failed" } else { "has failed steps" },
+            if failed.is_empty() { r.note.clone().unwrap_or_else(|| "failed".into()) } else { failed.join("; ") }
+        );
+    }
+    Ok(())
 }
 
 fn print_run(r: &Run) {
@@ -234,10 +270,11 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, who: &vigil_app::Caller, js
                 }
                 Started::Run(run) => {
                     if json {
-                        return print_json(&run);
+                        print_json(&run)?;
+                    } else {
+                        print_run(&run);
                     }
-                    print_run(&run);
-                    Ok(())
+                    check_run(&run)
                 }
             }
         }
@@ -286,14 +323,26 @@ pub fn playbook(dir: &DataDir, cmd: PlaybookCommand, who: &vigil_app::Caller, js
             }
             for a in &list {
                 println!(
-                    "{}  {:?}  {} {} of {} on {} ({})  requested by {} at {}, expires {}",
+                    "{}  {:?}  {} {} ({}) of {} on {}",
                     a.id,
                     a.status,
                     a.purpose,
                     a.action,
-                    a.run_id,
-                    a.case_id,
                     a.class.as_str(),
+                    a.run_id,
+                    a.case_id
+                );
+                println!("    target:   {}", if a.target.is_empty() { "(not recorded)" } else { &a.target });
+                println!(
+                    "    case:     {}  verdict {}  risk {}",
+                    a.case_id,
+                    a.verdict.as_deref().unwrap_or("-"),
+                    a.risk.map(|r| format!("{r:.0}")).unwrap_or_else(|| "-".into())
+                );
+                println!("    does:     {}", a.description);
+                println!("    rollback: {}", a.rollback);
+                println!(
+                    "    requested by {} at {}, expires {}",
                     a.requested_by,
                     when(a.requested_ms),
                     when(a.expires_ms)

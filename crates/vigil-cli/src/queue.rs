@@ -45,39 +45,53 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 #[derive(Subcommand)]
 pub enum InventoryCommand {
     /// Load the asset and identity inventory (JSON, the shape `vigil simulate` writes).
-    Load { file: PathBuf },
+    Load {
+        /// The inventory file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum IncidentsCommand {
     /// The queue: incidents by risk (with --all, those closed as benign too).
     List {
+        /// Incidents triage closed as benign too.
         #[arg(long)]
         all: bool,
+        /// Most incidents shown, highest risk first (the list says when there are more).
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
     /// One incident: items, links and their reasons, risk components, verdict and its work.
-    Show { id: String },
+    Show {
+        /// The incident's id (INC-…).
+        id: String,
+    },
     /// Merge incidents into one (kept across later triage runs).
     Merge {
+        /// Two or more incident ids; the first keeps its id.
         #[arg(required = true, num_args = 2..)]
         ids: Vec<String>,
+        /// Why they belong together (on the audit log and re-applied by later triage runs).
         #[arg(long)]
         reason: String,
     },
     /// Move items out of an incident into one of their own.
     Split {
+        /// The incident the items leave.
         id: String,
         /// Item ids (see `incidents show`).
         #[arg(long = "item", required = true)]
         items: Vec<String>,
+        /// Why they are a separate matter (on the audit log and re-applied by later triage runs).
         #[arg(long)]
         reason: String,
     },
     /// Put an incident the machine closed as benign back in the queue.
     Reopen {
+        /// The incident's id (INC-…).
         id: String,
+        /// Why it deserves a person's look (on the audit log).
         #[arg(long)]
         reason: String,
     },
@@ -87,69 +101,99 @@ pub enum IncidentsCommand {
 pub enum CaseCommand {
     /// Cases with their owner, status and SLA clocks.
     List {
+        /// Only cases in this status.
         #[arg(long)]
         status: Option<Status>,
+        /// Only cases this person owns.
         #[arg(long)]
         owner: Option<String>,
         /// Closed and merged cases too.
         #[arg(long)]
         all: bool,
     },
+    /// One case: its incidents, entities, SLA clocks, tasks, history and disposition.
     Show {
+        /// The case's id (CASE-…).
         id: String,
     },
+    /// Give the case to an owner (and a team).
     Assign {
+        /// The case's id (CASE-…).
         id: String,
+        /// The new owner's user name.
         owner: String,
+        /// The team the case is routed to.
         #[arg(long)]
         team: Option<String>,
     },
+    /// Add a comment to the case's history.
     Comment {
+        /// The case's id (CASE-…).
         id: String,
+        /// The comment.
         text: String,
     },
     /// Acknowledge (stops the acknowledge clock).
     Ack {
+        /// The case's id (CASE-…).
         id: String,
     },
     /// Move to another status (triaged, investigating, contained, resolved, closed).
     Status {
+        /// The case's id (CASE-…).
         id: String,
+        /// The status to move to.
         status: Status,
     },
+    /// Add a task to the case.
     Task {
+        /// The case's id (CASE-…).
         id: String,
+        /// What is to be done.
         title: String,
+        /// Who is to do it.
         #[arg(long)]
         assignee: Option<String>,
     },
     /// Resolve with a disposition: true_positive, benign_true_positive or false_positive.
     Resolve {
+        /// The case's id (CASE-…).
         id: String,
+        /// What the case turned out to be.
         #[arg(long)]
         disposition: Disposition,
+        /// Why (needed for a true positive whose containment still waits for approval).
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Stop the case's SLA clocks (waiting on someone outside the team).
     Pause {
+        /// The case's id (CASE-…).
         id: String,
+        /// What the case waits for.
         #[arg(long)]
         reason: String,
     },
+    /// Restart the SLA clocks of a paused case.
     Resume {
+        /// The case's id (CASE-…).
         id: String,
     },
     /// Merge case FROM into case INTO (FROM is closed as merged).
     Merge {
+        /// The case that stays.
         into: String,
+        /// The case merged into it and closed.
         from: String,
     },
     /// Split incidents or alerts out of a case into a new case.
     Split {
+        /// The case the items leave.
         id: String,
         /// Incident or alert ids to move.
         #[arg(long = "item", required = true)]
         items: Vec<String>,
+        /// The new case's title.
         #[arg(long)]
         title: String,
     },
@@ -157,11 +201,14 @@ pub enum CaseCommand {
     Tick,
     /// Load an SLA policy (YAML, `version: vigil-sla/1`).
     Policy {
+        /// The policy file.
         file: PathBuf,
     },
     /// Export the case as an incident packet an auditor verifies offline (`vigil verify`).
     Export {
+        /// The case's id (CASE-…).
         id: String,
+        /// Where the packet (a zip) is written.
         #[arg(long)]
         out: PathBuf,
         /// Logs cover the first alert minus this many hours to the last alert plus this many.
@@ -175,8 +222,10 @@ pub enum ModelCommand {
     /// Train the triage model from dispositions (with --labels, from labeled attacks through
     /// the simulated analyst); the earliest part trains, the rest evaluates.
     Train {
+        /// Labeled attacks (the simulator's labels.jsonl); without it, the cases' dispositions.
         #[arg(long)]
         labels: Option<PathBuf>,
+        /// Share of the incidents (oldest first) the model learns from; the rest evaluate it.
         #[arg(long, default_value_t = 0.6)]
         train_fraction: f64,
         /// Share of simulated dispositions an analyst gets wrong.
@@ -185,42 +234,57 @@ pub enum ModelCommand {
     },
     /// Evaluate the active model on labeled incidents (all of them, and the held-out part).
     Eval {
+        /// Labeled attacks (the simulator's labels.jsonl).
         #[arg(long)]
         labels: PathBuf,
+        /// Share of simulated dispositions an analyst gets wrong.
         #[arg(long, default_value_t = 0.0)]
         error_rate: f64,
     },
     /// The active model: version, coefficients, training and held-out evaluation.
     Show,
     /// Write the active model to a file (JSON), to use it in another data directory.
-    Export { out: PathBuf },
+    Export {
+        /// Where the model (JSON) is written.
+        out: PathBuf,
+    },
     /// Store a model written by `model export` and make it the active one.
-    Import { file: PathBuf },
+    Import {
+        /// A model written by `vigil model export`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum SuppressCommand {
     /// What a suppression would hide, without adding it.
     Preview {
+        /// The detection (id or title) to suppress.
         #[arg(long)]
         rule: Option<String>,
+        /// The entity (user, host, key, address) to suppress it for.
         #[arg(long)]
         entity: Option<String>,
     },
     /// Add a suppression: shows its impact and takes effect only with --yes.
     Add {
+        /// The detection (id or title) to suppress.
         #[arg(long)]
         rule: Option<String>,
+        /// The entity (user, host, key, address) to suppress it for.
         #[arg(long)]
         entity: Option<String>,
+        /// Why (on the audit log; at least a few words).
         #[arg(long)]
         reason: String,
         /// Expiry date (YYYY-MM-DD).
         #[arg(long)]
         expires: Option<chrono::NaiveDate>,
+        /// Apply it (without --yes only its impact is shown).
         #[arg(long)]
         yes: bool,
     },
+    /// Suppressions in force, with who added them, why and until when.
     List,
 }
 
@@ -280,13 +344,18 @@ pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, who: &Caller, json: bool)
     let app = vigil_app::App::new(dir.root());
     match cmd {
         IncidentsCommand::List { all, limit } => {
-            let list: Vec<Incident> = app.incidents(who, all)?.into_iter().take(limit).collect();
+            let every = app.incidents(who, all)?;
+            let total = every.len();
+            let list: Vec<Incident> = every.into_iter().take(limit).collect();
             if json {
                 return print_json(&list);
             }
             println!("{:<22} {:>5} {:<12} {:<8} {:>5} title", "incident", "risk", "verdict", "level", "alerts");
             for i in &list {
                 println!("{}", incident_line(i));
+            }
+            if total > list.len() {
+                println!("… {} more of {total} (--limit {total} shows them all)", total - list.len());
             }
             Ok(())
         }
@@ -384,11 +453,13 @@ pub fn incidents(dir: &DataDir, cmd: IncidentsCommand, who: &Caller, json: bool)
 
 fn case_line(c: &Case, policy: &SlaPolicy, now: i64) -> String {
     let clocks = c.sla_view(policy, now);
-    let next = clocks.iter().find(|k| k.met_ms.is_none());
-    let sla = match next {
-        Some(k) if k.breached => format!("{} BREACHED {}", k.kind.as_str(), span(-k.remaining_ms)),
+    let sla = match clocks.iter().find(|k| k.is_open()) {
+        Some(k) if k.breached || k.status == vigil_cases::SlaStatus::Breached => {
+            format!("{} BREACHED {}", k.kind.as_str(), span(-k.remaining_ms))
+        }
         Some(k) if k.paused => format!("{} paused", k.kind.as_str()),
         Some(k) => format!("{} due in {}", k.kind.as_str(), span(k.remaining_ms)),
+        None if clocks.iter().any(|k| k.status == vigil_cases::SlaStatus::NotContained) => "met; not contained".into(),
         None => "met".into(),
     };
     format!(
@@ -415,13 +486,14 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, who: &Caller, json: bool) -> Result
     match cmd {
         CaseCommand::List { status, owner, all } => {
             let policy = app.sla_policy()?;
-            let list: Vec<Case> = app
+            let mut list: Vec<Case> = app
                 .all_cases(who)?
                 .into_iter()
                 .filter(|c| all || (c.merged_into.is_none() && c.status != Status::Closed))
                 .filter(|c| status.is_none_or(|s| c.status == s))
                 .filter(|c| owner.as_deref().is_none_or(|o| c.owner.as_deref() == Some(o)))
                 .collect();
+            vigil_app::cases::by_urgency(&mut list, &policy, now);
             if json {
                 let v: Vec<_> = list.iter().map(|c| json!({"case": c, "sla": c.sla_view(&policy, now)})).collect();
                 return print_json(&v);
@@ -454,6 +526,9 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, who: &Caller, json: bool) -> Result
                     k.kind.as_str(),
                     when(k.due_ms),
                     match k.met_ms {
+                        _ if k.status == vigil_cases::SlaStatus::NotContained => {
+                            "not contained: the case ended without containment".to_string()
+                        }
                         Some(m) => format!("met {}{}", when(m), if k.breached { " (late)" } else { "" }),
                         None if k.breached => format!("BREACHED, {} overdue", span(-k.remaining_ms)),
                         None => format!("{} left", span(k.remaining_ms)),
@@ -463,7 +538,7 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, who: &Caller, json: bool) -> Result
             if let Some(d) = &c.disposition {
                 println!(
                     "  disposition {} by {} at {}: {}",
-                    d.disposition.as_str(),
+                    d.disposition.as_str().replace('_', " "),
                     d.by,
                     when(d.at_ms),
                     clean(&d.note)
@@ -483,7 +558,7 @@ pub fn case(dir: &DataDir, cmd: CaseCommand, who: &Caller, json: bool) -> Result
             }
             println!("  history:");
             for h in &c.history {
-                println!("    {} {:<14} {:<16} {}", when(h.at_ms), h.actor, h.action, clean(&h.detail));
+                println!("    {} {:<16} {:<24} {}", when(h.at_ms), h.actor, h.action, clean(&h.readable()));
             }
             Ok(())
         }

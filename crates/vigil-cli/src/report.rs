@@ -95,12 +95,17 @@ pub fn scorecard(
 pub enum BriefCommand {
     /// Issue the one-page executive brief for a case.
     Issue {
+        /// The case the brief is about (CASE-…).
         case: String,
+        /// Where the brief's HTML is written (default ./BRF-….html).
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Acknowledge a brief (the executive's decision clock stops).
-    Ack { brief: String },
+    Ack {
+        /// The brief's id (BRF-…).
+        brief: String,
+    },
     /// Briefs, newest first.
     List,
 }

@@ -197,6 +197,58 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(again["ingest"]["events"], v["ingest"]["events"]);
     assert_eq!(again["ingest"]["duplicates"], 0);
+
+    // Told as a story, it ends with commands that work exactly as printed (this binary is not on
+    // the PATH, so they name it by its path), and says how to browse the result.
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["demo", "--no-progress", "--users", "30", "--days", "5", "--dir", "demo"])
+        .current_dir(dir.path())
+        .env_remove("VIGIL_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("demo --serve") && text.contains("http://127.0.0.1:8080"), "{text}");
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_vigil")).unwrap();
+    let prefix = format!("  {} --data-dir ", exe.display());
+    let commands: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
+    assert!(commands.len() >= 6, "{text}");
+    for line in commands {
+        let words = shell_words(line.split("   (").next().unwrap());
+        let out = Command::new(&words[0]).args(&words[1..]).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Splits a command line as a shell would for the simple cases the demo prints: spaces, and
+/// double-quoted words.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for ch in line.trim().chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(cur);
+    }
+    words
 }
 
 #[test]
@@ -433,6 +485,11 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     let denied = ok_json_as(&data, &lead2, &["--json", "playbook", "deny", &approval, "--note", "wrong target"]);
     assert_eq!(denied["status"], "denied", "{denied}");
     assert_eq!(denied["decided_by"], "lead2", "{denied}");
+    // A run whose step fails says so in its exit status, not only in its output.
+    let open_case = pending.as_array().unwrap()[0]["case_id"].as_str().unwrap().to_string();
+    let failed = vigil(&data, &["playbook", "run", "ticket-open", "--case", &open_case]);
+    assert!(!failed.status.success(), "{}", String::from_utf8_lossy(&failed.stdout));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("failed"), "{}", String::from_utf8_lossy(&failed.stderr));
     assert!(ok_json(&data, &["--json", "suppress", "list"]).as_array().unwrap().is_empty());
     let bad = vigil(&data, &["suppress", "add", "--rule", "x", "--reason", "short"]);
     assert!(!bad.status.success());

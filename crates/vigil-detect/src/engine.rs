@@ -560,15 +560,13 @@ impl Correlator {
                         let now = p.time_ms;
                         self.last_fired.retain(|_, t| now.saturating_sub(*t) < 7 * 86_400_000);
                     }
-                    let explanation = format!(
-                        "Correlation \"{}\" ({}) fired: value {} within {}s{}; {} member event{} kept",
-                        info.title,
+                    let explanation = correlation_words(
+                        &info.title,
                         c.correlation_type.as_str(),
                         c.aggregated_value,
                         c.timespan_secs,
-                        if groups.is_empty() { String::new() } else { format!(" for {}", groups.join(", ")) },
+                        &entities,
                         members.len(),
-                        if members.len() == 1 { "" } else { "s" },
                     );
                     let window_end = p.time_ms.to_string();
                     alerts.push(Alert {
@@ -636,5 +634,74 @@ impl Correlator {
             }
         }
         true
+    }
+}
+
+/// A correlation's explanation in an analyst's words: what was counted, over which window, on
+/// which user, host, address or key — not the rule's group-by fields (those, constants
+/// included, stay in the alert's `matched` and `correlation` for whoever wants the mechanics).
+fn correlation_words(
+    title: &str,
+    kind: &str,
+    value: f64,
+    window_secs: u64,
+    entities: &Entities,
+    members: usize,
+) -> String {
+    let n = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") };
+    let what = match kind {
+        "event_count" => format!("{n} matching events"),
+        "value_count" => format!("{n} distinct values"),
+        "temporal" => format!("all {n} of its parts"),
+        "temporal_ordered" => format!("all {n} of its parts, in order,"),
+        "value_sum" => format!("a total of {n}"),
+        "value_avg" => format!("an average of {n}"),
+        _ => format!("a value of {n}"),
+    };
+    let mut on = Vec::new();
+    for (label, list) in
+        [("user", &entities.users), ("host", &entities.hosts), ("address", &entities.ips), ("key", &entities.keys)]
+    {
+        if let Some(first) = list.first() {
+            let more = if list.len() > 1 { format!(" (+{} more)", list.len() - 1) } else { String::new() };
+            on.push(format!("{label} {first}{more}"));
+        }
+    }
+    let on = if on.is_empty() { String::new() } else { format!(" on {}", on.join(", ")) };
+    format!(
+        "{title}: {what} within {}{on}; {members} event{} kept as evidence",
+        human_window(window_secs),
+        if members == 1 { "" } else { "s" }
+    )
+}
+
+/// `3600` → "1 hour", `600` → "10 minutes", `90` → "90 seconds".
+fn human_window(secs: u64) -> String {
+    let unit = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => unit(s / 86_400, "day"),
+        s if s >= 3_600 && s % 3_600 == 0 => unit(s / 3_600, "hour"),
+        s if s >= 60 && s % 60 == 0 => unit(s / 60, "minute"),
+        s => unit(s, "second"),
+    }
+}
+
+#[cfg(test)]
+mod words_tests {
+    use super::*;
+
+    #[test]
+    fn a_correlation_explains_itself_without_sigma_internals() {
+        let mut e = Entities::default();
+        e.add_host(Some("SRV-1"));
+        let w = correlation_words("Windows services installed in a burst", "event_count", 2.0, 3600, &e, 2);
+        assert_eq!(
+            w,
+            "Windows services installed in a burst: 2 matching events within 1 hour on host SRV-1; 2 events kept as evidence"
+        );
+        assert!(!w.contains("Provider_Name") && !w.contains("3600s"));
+        assert_eq!(human_window(600), "10 minutes");
+        assert_eq!(human_window(86_400), "1 day");
+        assert_eq!(human_window(90), "90 seconds");
     }
 }

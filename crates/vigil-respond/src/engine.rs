@@ -248,9 +248,28 @@ fn save(store: &mut dyn StateStore, run: &Run, entries: &[AuditEntry]) -> Result
                 detail: format!("{} {} ({})", run.playbook.id, e.detail, e.result),
             });
         }
+        // A containment step that took effect contains the case: its contain clock is met
+        // then, by whoever ran the step, and the case says so.
+        if let Some(e) = entries.iter().find(|e| contained_by(e))
+            && case.times.contained_ms.is_none()
+            && case.status.can_move_to(vigil_cases::Status::Contained)
+        {
+            case.transition(vigil_cases::Status::Contained, &e.actor, e.at_ms)
+                .map_err(|err| RespondError::Invalid(format!("case {}: {err}", case.id)))?;
+        }
         store.put_documents(vigil_queue::CASE, &[doc(&case.id, run.updated_ms, &case)?], false, &[])?;
     }
     Ok(())
+}
+
+/// Whether an audit entry records a containment (or destructive) step that succeeded.
+fn contained_by(e: &AuditEntry) -> bool {
+    e.action == "playbook.step"
+        && e.result == "ok"
+        && serde_json::from_str::<Value>(&e.detail).is_ok_and(|d| {
+            matches!(d.get("class").and_then(Value::as_str), Some("contain" | "destructive"))
+                && d.get("purpose").and_then(Value::as_str) != Some("rollback")
+        })
 }
 
 fn save_approval(store: &mut dyn StateStore, a: &Approval, now: i64, entries: &[AuditEntry]) -> Result<()> {

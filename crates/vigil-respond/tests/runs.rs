@@ -165,6 +165,11 @@ fn rollback_restores_the_recorded_state_under_approval() {
     let run = engine::load_run(&store, &run.id).unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.steps);
     assert_eq!(sb.state()["devices"][&host]["containment"], "contained");
+    // The containment that took effect contains the case: its contain clock is met.
+    let c: vigil_cases::Case =
+        serde_json::from_str(&store.document(vigil_queue::CASE, &case).unwrap().unwrap().json).unwrap();
+    assert_eq!(c.status, vigil_cases::Status::Contained);
+    assert!(c.times.contained_ms.is_some());
     assert!(
         run.steps[0].automated && run.steps[0].outcome.as_ref().unwrap().output["device_id"] == host.as_str(),
         "the lookup needed nobody"

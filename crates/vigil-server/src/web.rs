@@ -184,12 +184,15 @@ pub async fn logout(State(s): State<Shared>, headers: axum::http::HeaderMap) -> 
 }
 
 fn sla_cell(c: &Case, policy: &SlaPolicy, now: i64) -> Markup {
-    let next = c.sla_view(policy, now).into_iter().find(|k| k.met_ms.is_none());
+    let clocks = c.sla_view(policy, now);
+    let next = clocks.iter().find(|k| k.is_open());
+    let not_contained = clocks.iter().any(|k| k.status == vigil_cases::SlaStatus::NotContained);
     html! {
         @match next {
-            Some(k) if k.breached => span.breach { (k.kind.as_str()) " breached, " (span(k.remaining_ms)) }
+            Some(k) if k.breached || k.status == vigil_cases::SlaStatus::Breached => span.breach { (k.kind.as_str()) " breached, " (span(k.remaining_ms)) }
             Some(k) if k.paused => span { (k.kind.as_str()) " paused" }
             Some(k) => span { (k.kind.as_str()) " due in " (span(k.remaining_ms)) }
+            None if not_contained => span { "met; not contained" }
             None => span { "met" }
         }
     }
@@ -376,7 +379,7 @@ fn case_markup(k: &Case, policy: &SlaPolicy, now: i64, forms: Option<&Caller>) -
             dt { "Verdict at opening" } dd { (k.verdict) ", risk " (format!("{:.0}", k.risk)) }
             dt { "Incidents" } dd { @for (n, i) in k.incidents.iter().enumerate() { @if n > 0 { ", " } @if forms.is_some() { a href=(format!("/incidents/{i}")) { (i) } } @else { (i) } } }
             dt { "Alerts" } dd { (k.alerts.len()) }
-            @if let Some(d) = &k.disposition { dt { "Disposition" } dd { (d.disposition.as_str()) " by " (d.by) " at " (when(d.at_ms)) ": " (d.note) } }
+            @if let Some(d) = &k.disposition { dt { "Disposition" } dd { (d.disposition.as_str().replace('_', " ")) " by " (d.by) " at " (when(d.at_ms)) ": " (d.note) } }
         }
         section aria-labelledby="sla" {
             h2 id="sla" { "SLA" }
@@ -429,7 +432,7 @@ fn case_markup(k: &Case, policy: &SlaPolicy, now: i64, forms: Option<&Caller>) -
         }
         section aria-labelledby="history" {
             h2 id="history" { "History" }
-            ol.timeline { @for h in &k.history { li { (when(h.at_ms)) " · " (h.actor) " · " (h.action) @if !h.detail.is_empty() { " — " (h.detail) } } } }
+            ol.timeline { @for h in &k.history { li { (when(h.at_ms)) " · " (h.actor) " · " (h.action) @if !h.detail.is_empty() { " — " (h.readable()) } } } }
         }
     }
 }
@@ -705,7 +708,7 @@ fn admin_markup(
             label for="new-username" { "New user" }
             input id="new-username" name="username" required pattern="[a-z0-9._@-]{1,64}";
             label for="new-role" { "Role" }
-            select id="new-role" name="role" { @for r in vigil_auth::Role::ALL.iter().filter(|r| r.for_people()) { option value=(r.as_str()) { (r.as_str()) } } }
+            select id="new-role" name="role" required { option value="" disabled selected { "choose a role" } @for r in vigil_auth::Role::ALL.iter().filter(|r| r.for_people()) { option value=(r.as_str()) { (r.as_str()) } } }
             label for="new-password" { "Initial password (12 characters or more)" }
             input id="new-password" name="password" type="password" required minlength="12" autocomplete="new-password";
             button type="submit" { "Create user" }
@@ -722,7 +725,7 @@ fn admin_markup(
             label for="token-owner" { "Owner" }
             input id="token-owner" name="owner" required value=(c.principal.username);
             label for="token-role" { "Role" }
-            select id="token-role" name="role" { @for r in vigil_auth::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
+            select id="token-role" name="role" required { option value="" disabled selected { "choose a role" } @for r in vigil_auth::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
             label for="token-days" { "Expires after (days)" }
             input id="token-days" name="days" type="number" min="1" max="3650" value="90";
             button type="submit" { "Create token" }

@@ -405,6 +405,9 @@ async fn packets_are_exported_downloaded_and_verified_and_every_touch_is_custody
     assert!(page.contains("HIPAA Security Rule") && page.contains("164.308(a)(1)(i)"), "{page}");
     let page = body_text(env.send(bearer("analyst", "GET", &format!("/cases/{case}"))).await).await;
     assert!(page.contains("Evidence and custody") && page.contains(&sha), "the case page lists the packet");
+    // A new user or token has no role until the admin picks one: the forms do not default to admin.
+    let admin = body_text(env.send(bearer("admin", "GET", "/admin")).await).await;
+    assert_eq!(admin.matches(r#"<option value="" disabled selected>choose a role</option>"#).count(), 2, "{admin}");
     env.state.ingest.shutdown();
 }
 
@@ -521,6 +524,9 @@ async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
     // The case page shows the run; the audit log has every decision against the case.
     let page = body_text(env.send(call("responder", "GET", &format!("/cases/{case}"), None)).await).await;
     assert!(page.contains(&run_id) && page.contains("Response"));
+    // Its history reads as words, not as the playbook's JSON.
+    assert!(page.contains("History") && page.contains("vendor call"), "{page}");
+    assert!(!page.contains("&quot;run&quot;") && !page.contains("idempotency"), "{page}");
     let store = env.state.store().unwrap();
     let log = store.audit(100_000).unwrap();
     for (who, what, result) in [

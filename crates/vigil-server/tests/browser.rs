@@ -73,6 +73,13 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     let other_case = cases.iter().find(|c| c.id != top_case).unwrap().id.clone();
     drop(store);
     common::grant_auditor(&env, &top_case);
+    // The automation starts the pilot playbooks: a contain step waits in the approvals inbox.
+    env.state
+        .app
+        .trigger_playbooks(&vigil_app::Caller::automation("vigil:automation"), &env.state.config.response)
+        .unwrap();
+    let waiting = env.state.app.approvals(&vigil_app::Caller::automation("vigil:automation"), false).unwrap();
+    let approval = waiting.first().expect("an approval waits").clone();
 
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -167,7 +174,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     c.wait().for_element(Locator::Id("history")).await.unwrap();
     let page = c.source().await.unwrap();
     assert!(page.contains("Confirmed with the user: not them."), "the comment is on the case");
-    assert!(page.contains("true_positive by analyst"), "the disposition is on the case");
+    assert!(page.contains("true positive by analyst"), "the disposition is on the case");
     shot("case").await;
     // The analyst exports the incident packet from the case page; it lists with its custody.
     submit(&c, &format!("form[action='/cases/{top_case}/export'] button")).await;
@@ -179,8 +186,13 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     );
     shot("evidence").await;
     c.goto(&format!("{base}/compliance?framework=SOC2")).await.unwrap();
+    // The coverage table takes a moment to compute: wait for it rather than read a blank page.
+    c.wait().for_element(Locator::Css("main table")).await.unwrap();
     let page = c.source().await.unwrap();
-    assert!(page.contains("CC7.3") && page.contains(&top_case), "coverage lists the controls and the case");
+    assert!(
+        page.contains("CC7.3") && page.contains(&top_case),
+        "coverage lists the controls and the case {top_case}: {page}"
+    );
     shot("compliance").await;
     // The analyst issues the executive brief from the case page.
     c.goto(&format!("{base}/cases/{top_case}")).await.unwrap();
@@ -241,6 +253,21 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Id("username")).await.unwrap();
 
+    // The approver's inbox says what a step acts on and how it is undone; Deny looks different.
+    sign_in("approver").await;
+    c.goto(&format!("{base}/approvals")).await.unwrap();
+    c.wait().for_element(Locator::Css("section.approval")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(!approval.target.is_empty() && page.contains(&approval.target), "the target: {}", approval.target);
+    assert!(page.contains(&approval.rollback) && page.contains(&approval.description), "what it does, its rollback");
+    assert!(page.contains(&approval.case_id));
+    let deny = c.find(Locator::Css(&format!("form[action='/approvals/{}/deny'] button.danger", approval.id))).await;
+    assert!(deny.is_ok(), "Deny is styled as a danger button");
+    shot("approvals").await;
+    c.goto(&base).await.unwrap();
+    c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+
     // The admin mints a shipper's token: its secret is on the page once.
     sign_in("admin").await;
     c.goto(&format!("{base}/admin")).await.unwrap();
@@ -279,6 +306,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
         "auditor",
         "auditor-case",
         "admin",
+        "approvals",
     ] {
         assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
     }

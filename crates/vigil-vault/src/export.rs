@@ -599,7 +599,13 @@ fn report_html(
         e(&iso(now_ms)), e(&iso(from_ms)), e(&iso(to_ms)), alerts.len(), incidents.len(), counted, entries.len()
     ));
     if let Some(d) = &case.disposition {
-        h.push_str(&format!("<p>Disposition: <b>{}</b></p>", e(&serde_json::to_string(d).unwrap_or_default())));
+        h.push_str(&format!(
+            "<p>Disposition: <b>{}</b> by {} at {}: {}</p>",
+            e(&d.disposition.as_str().replace('_', " ")),
+            e(&d.by),
+            e(&iso(d.at_ms)),
+            e(&d.note)
+        ));
     }
     h.push_str("<h2>Alerts</h2><table><tr><th>time</th><th>detection</th><th>level</th><th>why</th></tr>");
     for a in alerts {
@@ -628,7 +634,7 @@ fn report_html(
             e(&iso(ev.at_ms)),
             e(&ev.actor),
             e(&ev.action),
-            e(&ev.detail)
+            e(&ev.readable())
         ));
     }
     h.push_str("</table><h2>How to verify this packet</h2><ol><li><code>sha256sum -c SHA256SUMS</code> inside the unpacked packet.</li><li><code>vigil verify PACKET.zip --public-key KEY</code> with the key you obtained from the organisation (checks the signature, every hash, the inclusion proofs and the checkpoint's consistency).</li></ol></body></html>\n");
