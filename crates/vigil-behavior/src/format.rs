@@ -13,9 +13,17 @@
 //!   class_name: Authentication
 //!   metadata_event_code: [user.session.start]
 //! entity: actor_user_name         # whose behaviour is tracked
+//! entity_kind: user               # optional: user | host | ip | key | bucket (see below)
 //! kind: geo_velocity              # geo_velocity | new_value | rate_spike | egress_volume | sequence | off_hours
 //! params: { max_kmh: 900 }        # per kind; unknown keys are errors
 //! ```
+//!
+//! Every alert files its entity under the kind the detection declares, never by guessing from
+//! the value: `entity_kind:` when given, else the kind of the entity field
+//! ([`EntityKind::of_field`]: `device_hostname` is a host, `src_ip`/`dst_ip` an address,
+//! `actor_user_credential_uid` an access key, `actor_user_name`/`user_name` a user). A field
+//! with no kind of its own (`group_name`, `dns_query` …) needs `entity_kind:`; the steps of a
+//! sequence must agree on one kind. Triage links alerts by these kinds, so a host is never a user.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +64,68 @@ impl OneOrMany {
     }
 }
 
+/// The kind of thing a detection tracks, which decides where its alerts file the entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    User,
+    Host,
+    Ip,
+    Key,
+    Bucket,
+}
+
+impl EntityKind {
+    pub const NAMES: &'static [&'static str] = &["user", "host", "ip", "key", "bucket"];
+
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        Some(match s {
+            "user" => EntityKind::User,
+            "host" => EntityKind::Host,
+            "ip" => EntityKind::Ip,
+            "key" => EntityKind::Key,
+            "bucket" => EntityKind::Bucket,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::User => "user",
+            EntityKind::Host => "host",
+            EntityKind::Ip => "ip",
+            EntityKind::Key => "key",
+            EntityKind::Bucket => "bucket",
+        }
+    }
+
+    /// The kind of an entity field, the one place fields are mapped to kinds; `None` for a
+    /// field that names no entity of its own (a detection on it must say `entity_kind:`).
+    pub fn of_field(field: &str) -> Option<EntityKind> {
+        Some(match field {
+            "actor_user_name" | "user_name" => EntityKind::User,
+            "device_hostname" => EntityKind::Host,
+            "src_ip" | "dst_ip" => EntityKind::Ip,
+            "actor_user_credential_uid" => EntityKind::Key,
+            _ => return None,
+        })
+    }
+
+    /// Files `value` in the list of `entities` this kind names.
+    pub fn push(self, entities: &mut vigil_model::Entities, value: &str) {
+        let list = match self {
+            EntityKind::User => &mut entities.users,
+            EntityKind::Host => &mut entities.hosts,
+            EntityKind::Ip => &mut entities.ips,
+            EntityKind::Key => &mut entities.keys,
+            EntityKind::Bucket => &mut entities.buckets,
+        };
+        if !list.iter().any(|v| v == value) {
+            list.push(value.to_string());
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
@@ -76,6 +146,8 @@ struct Raw {
     filter: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     entity: Option<String>,
+    #[serde(default)]
+    entity_kind: Option<String>,
     kind: String,
     #[serde(default)]
     params: BTreeMap<String, yaml_serde::Value>,
@@ -143,6 +215,8 @@ pub struct BehaviorDetection {
     pub falsepositives: Vec<String>,
     pub filter: Vec<(String, Vec<String>)>,
     pub entity: String,
+    /// Where alerts file the entity (users, hosts, ips, keys, buckets).
+    pub entity_kind: EntityKind,
     pub kind: Kind,
     pub file: String,
 }
@@ -390,6 +464,31 @@ fn validate(file: &str, text: &str, start: usize, r: Raw) -> Result<BehaviorDete
         }
         (_, None) => return Err(err("entity", format!("{} needs an entity field", kind.name()))),
     };
+    let entity_kind = match &r.entity_kind {
+        Some(k) => EntityKind::parse(k).ok_or_else(|| {
+            err("entity_kind", format!("unknown entity kind {k:?}; expected {}", EntityKind::NAMES.join(", ")))
+        })?,
+        None => {
+            let fields: Vec<&str> = match &kind {
+                Kind::Sequence { steps, .. } => steps.iter().map(|s| s.entity.as_str()).collect(),
+                _ => vec![entity.as_str()],
+            };
+            let kinds: Vec<Option<EntityKind>> = fields.iter().map(|f| EntityKind::of_field(f)).collect();
+            match kinds.first().copied().flatten() {
+                Some(k) if kinds.iter().all(|x| *x == Some(k)) => k,
+                _ => {
+                    return Err(err(
+                        "entity_kind",
+                        format!(
+                            "the kind of entity {} is not known from the field; say entity_kind: {}",
+                            fields.join(", "),
+                            EntityKind::NAMES.join(" | ")
+                        ),
+                    ));
+                }
+            }
+        }
+    };
     Ok(BehaviorDetection {
         id: r.id,
         title: r.title,
@@ -400,6 +499,7 @@ fn validate(file: &str, text: &str, start: usize, r: Raw) -> Result<BehaviorDete
         falsepositives: r.falsepositives,
         filter,
         entity,
+        entity_kind,
         kind,
         file: file.to_string(),
     })
@@ -437,6 +537,43 @@ mod tests {
         assert_eq!(e[0].field, "-");
         let e = parse("a.yml", &format!("{OK}---\n{OK}")).unwrap_err();
         assert!(e[0].message.contains("duplicate"));
+    }
+
+    #[test]
+    fn entity_kinds_come_from_the_field_or_the_rule() {
+        let kind_of = |yaml: &str| parse("a.yml", yaml).map(|p| p.detections[0].entity_kind);
+        assert_eq!(kind_of(OK), Ok(EntityKind::User));
+        let host = OK.replace("entity: actor_user_name", "entity: device_hostname");
+        assert_eq!(kind_of(&host), Ok(EntityKind::Host));
+        assert_eq!(kind_of(&OK.replace("actor_user_name", "src_ip")), Ok(EntityKind::Ip));
+        assert_eq!(kind_of(&OK.replace("actor_user_name", "actor_user_credential_uid")), Ok(EntityKind::Key));
+        // An explicit kind wins; a field with no kind of its own needs one; unknown kinds fail.
+        let explicit = OK.replace("entity: actor_user_name", "entity: group_name\nentity_kind: bucket");
+        assert_eq!(kind_of(&explicit), Ok(EntityKind::Bucket));
+        let e = parse("a.yml", &OK.replace("entity: actor_user_name", "entity: group_name")).unwrap_err();
+        assert_eq!(e[0].field, "entity_kind");
+        let e =
+            parse("a.yml", &OK.replace("entity: actor_user_name", "entity: src_ip\nentity_kind: planet")).unwrap_err();
+        assert_eq!((e[0].field.as_str(), e[0].line), ("entity_kind", 8));
+        // Steps of a sequence joined on fields of different kinds must say which kind they share.
+        let seq = "format: vigil-behavior/1\nid: s\ntitle: S\nkind: sequence\nsteps:\n  - name: a\n    where: {class_name: X}\n    entity: user_name\n  - name: b\n    where: {class_name: Y}\n    entity: device_hostname\n";
+        assert_eq!(parse("a.yml", seq).unwrap_err()[0].field, "entity_kind");
+        assert_eq!(kind_of(&seq.replace("device_hostname", "actor_user_name")), Ok(EntityKind::User));
+    }
+
+    #[test]
+    fn every_builtin_detection_files_hosts_as_hosts() {
+        let p = crate::builtin().unwrap_or_else(|e| panic!("{e:?}"));
+        for d in &p.detections {
+            if d.entity == "device_hostname" {
+                assert_eq!(d.entity_kind, EntityKind::Host, "{}", d.id);
+            }
+            if d.entity == "actor_user_credential_uid" {
+                assert_eq!(d.entity_kind, EntityKind::Key, "{}", d.id);
+            }
+        }
+        let mass = p.detections.iter().find(|d| d.id == "vb-mass-file-changes").expect("mass file changes");
+        assert_eq!(mass.entity_kind, EntityKind::Host);
     }
 
     #[test]

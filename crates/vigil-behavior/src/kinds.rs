@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use vigil_model::{Alert, AlertKind, AlertRule, Confidence, Entities, Feature, Matched, alert_id};
 
-use crate::format::{BehaviorDetection, BehaviorPack, Kind};
+use crate::format::{BehaviorDetection, BehaviorPack, EntityKind, Kind};
 use crate::obs::Obs;
 
 /// Entities kept per detection before the least recently touched are dropped.
@@ -400,8 +400,10 @@ impl Engine {
                 contribution: 0.3,
             },
         ];
-        let entities =
-            Entities { users: vec![user.to_string()], ips: vec![prev.ip.clone(), p.ip.clone()], ..Default::default() };
+        let mut entities = Entities::default();
+        self.dets[i].entity_kind.push(&mut entities, user);
+        EntityKind::Ip.push(&mut entities, &prev.ip);
+        EntityKind::Ip.push(&mut entities, &p.ip);
         Some(self.alert(i, user, o.time, vec![prev.id, p.id], explanation, features, confidence_of(ratio), entities))
     }
 
@@ -461,11 +463,7 @@ impl Engine {
             },
         ];
         let mut entities = Entities::default();
-        if entity.starts_with("AKIA") || entity.starts_with("ASIA") {
-            entities.keys.push(entity.to_string());
-        } else {
-            entities.users.push(entity.to_string());
-        }
+        self.dets[i].entity_kind.push(&mut entities, entity);
         if field == "src_ip" {
             entities.ips.push(raw.clone());
         } else if let Some(ip) = o.get("src_ip") {
@@ -563,9 +561,9 @@ impl Engine {
             Feature { name: "robust_z".into(), value: json!(z.round()), baseline: json!(k_mad), contribution: 0.15 },
         ];
         let mut entities = Entities::default();
-        entities.users.push(entity.to_string());
+        self.dets[i].entity_kind.push(&mut entities, entity);
         if let Some(ip) = o.get("src_ip") {
-            entities.ips.push(ip.to_string());
+            EntityKind::Ip.push(&mut entities, ip);
         }
         let conf = confidence_of(current / threshold);
         Some(self.alert(i, &format!("{entity}|{b}"), o.time, cited, explanation, features, conf, entities))
@@ -627,7 +625,9 @@ impl Engine {
                 contribution: 0.2,
             },
         ];
-        let entities = Entities { ips: vec![host.to_string(), dst], ..Default::default() };
+        let mut entities = Entities::default();
+        self.dets[i].entity_kind.push(&mut entities, host);
+        EntityKind::Ip.push(&mut entities, &dst);
         Some(self.alert(
             i,
             &format!("{host}|{st0}"),
@@ -695,9 +695,10 @@ impl Engine {
                 contribution: 0.3,
             },
         ];
-        let mut entities = Entities { users: vec![entity.to_string()], ..Default::default() };
+        let mut entities = Entities::default();
+        self.dets[i].entity_kind.push(&mut entities, entity);
         if let Some(ip) = o.get("src_ip") {
-            entities.ips.push(ip.to_string());
+            EntityKind::Ip.push(&mut entities, ip);
         }
         let conf = confidence_of(1.0 + (total as f64 / (min_events as f64 * 4.0)).min(1.0));
         Some(self.alert(i, &format!("{entity}|{day}"), now, vec![o.id.clone()], explanation, features, conf, entities))
@@ -757,11 +758,11 @@ impl Engine {
                 baseline: Value::String(format!("within {within_secs}s")),
                 contribution: 1.0,
             }];
-            let entities = Entities {
-                users: vec![key.clone()],
-                ips: o.get("src_ip").map(|s| vec![s.to_string()]).unwrap_or_default(),
-                ..Default::default()
-            };
+            let mut entities = Entities::default();
+            d.entity_kind.push(&mut entities, &key);
+            if let Some(ip) = o.get("src_ip") {
+                EntityKind::Ip.push(&mut entities, ip);
+            }
             return Some(self.alert(i, &format!("{key}|{started}"), o.time, ids, explanation, features, 85, entities));
         }
         None

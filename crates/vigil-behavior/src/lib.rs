@@ -17,7 +17,7 @@ pub mod format;
 pub mod kinds;
 pub mod obs;
 
-pub use format::{BehaviorDetection, BehaviorPack, Kind, LoadError};
+pub use format::{BehaviorDetection, BehaviorPack, EntityKind, Kind, LoadError};
 pub use kinds::{Engine, EntityState, StateRow};
 pub use obs::Obs;
 

@@ -193,7 +193,7 @@ pub fn detect(a: DetectArgs, json: bool, show_progress: bool) -> Result<()> {
     let mut shown = 0usize;
     let mut write_err = None;
     if !json && !a.ocsf {
-        let _ = writeln!(out, "{:<24} {:<8} {:<58} {:<28} source", "time", "level", "rule", "entities");
+        let _ = writeln!(out, "{}", table_head());
     }
     let report = vigil_pipeline::detect::detect(&a.events, &det, &opts, &mut |al: &Alert| {
         let r = if a.ocsf {
@@ -246,8 +246,17 @@ fn table_row(a: &Alert) -> String {
     if title.chars().count() > 58 {
         title = title.chars().take(57).collect::<String>() + "…";
     }
-    let source = output::clean(a.source.as_deref().unwrap_or("(correlation)"));
+    // A correlation or behavioral alert has no one source file: it spans the events it cites.
+    let source = match a.source.as_deref() {
+        Some(s) => output::clean(s),
+        None => format!("({} over {} events)", a.kind.as_str(), a.event_ids.len()),
+    };
     format!("{time:<24} {:<8} {title:<58} {ents:<28} {source}", a.rule.level.as_str())
+}
+
+/// The column heads of [`table_row`].
+fn table_head() -> String {
+    format!("{:<24} {:<8} {:<58} {:<28} {}", "time", "level", "detection", "entities", "source")
 }
 
 /// The per-rule and per-level summary, on stderr when alerts went to stdout as JSON.
@@ -299,6 +308,7 @@ pub enum AlertsCommand {
         /// Only this level or above.
         #[arg(long)]
         min_level: Option<Level>,
+        /// Most alerts shown (the oldest that match first).
         #[arg(long, default_value_t = 100)]
         limit: u64,
         /// As OCSF Detection Findings (class 2004), one JSON object per line.
@@ -321,6 +331,10 @@ pub fn alerts(dir: &DataDir, cmd: AlertsCommand, json: bool) -> Result<()> {
     let rows = store.alerts(&AlertQuery { rule, levels, limit })?;
     let total = store.alert_count()?;
     let mut out = std::io::stdout().lock();
+    let text = !json && !ocsf;
+    if text && !rows.is_empty() {
+        writeln!(out, "{:<24} {:<11} {}", "alert", "kind", table_head())?;
+    }
     for row in &rows {
         let a: Alert = serde_json::from_str(&row.json).with_context(|| format!("alert {} is not readable", row.id))?;
         if ocsf {
@@ -328,11 +342,16 @@ pub fn alerts(dir: &DataDir, cmd: AlertsCommand, json: bool) -> Result<()> {
         } else if json {
             writeln!(out, "{}", row.json)?;
         } else {
-            writeln!(out, "{}", table_row(&a))?;
+            writeln!(out, "{:<24} {:<11} {}", output::clean(&a.id), a.kind.as_str(), table_row(&a))?;
         }
     }
-    if !json && !ocsf {
-        writeln!(out, "{} of {} stored alerts", rows.len(), total)?;
+    if text {
+        let more = if (rows.len() as u64) < total && rows.len() as u64 == limit {
+            format!(" (the first {limit} that match: --limit shows more)")
+        } else {
+            String::new()
+        };
+        writeln!(out, "{} of {} stored alerts{more}", rows.len(), total)?;
     }
     Ok(())
 }
@@ -358,6 +377,8 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
         let v = serde_json::json!({
             "alert_reduction": qe.alert_reduction,
             "incident_recall": qe.incident_recall,
+            "split_attacks": qe.split_attacks,
+            "mixed_incidents": qe.mixed_incidents,
             "triage": qe,
             "triage_model": model,
             "alerts": r.alerts,
@@ -378,7 +399,7 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
         r.alerts, r.false_positive_alerts, r.signals, r.signal_false_positive_alerts, r.detected_instances, r.instances
     );
     println!(
-        "triage{}: {} raw alerts → {} incidents, {} in the queue (alert reduction {:.1} %); {} of {} labeled instances surfaced as cases (incident recall {:.3}; {} of the {} any alert touched){}",
+        "triage{}: {} raw alerts → {} incidents, {} in the queue (alert reduction {:.1} %); {} of {} labeled instances surfaced as cases (incident recall {:.3}; {} of the {} any alert touched){}\n  split attacks {} (attacks spread over more than one queued incident{}); mixed incidents {} (queued incidents holding an attack and anything else{})",
         model.as_deref().map(|m| format!(" with {m}")).unwrap_or_else(|| " (no model)".into()),
         qe.raw_alerts,
         qe.incidents,
@@ -393,6 +414,18 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
             String::new()
         } else {
             format!("; hidden: {}", qe.hidden_instances.join(", "))
+        },
+        qe.split_attacks,
+        if qe.fragmented_instances.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", qe.fragmented_instances.join(", "))
+        },
+        qe.mixed_incidents,
+        if qe.mixed_incident_ids.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", qe.mixed_incident_ids.join(", "))
         }
     );
     let table = |title: &str, rows: &[vigil_detect::eval::Score]| {
@@ -441,11 +474,91 @@ pub fn baseline_show(dir: &DataDir, entity: &str, json: bool) -> Result<()> {
         let when = chrono::DateTime::from_timestamp_millis(r.updated_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
         println!("{}  [{}]  updated {when}", output::clean(&r.detection), output::clean(&r.entity));
         let v: serde_json::Value = serde_json::from_str(&r.state).unwrap_or(serde_json::Value::Null);
-        for line in serde_json::to_string_pretty(&v)?.lines() {
-            println!("    {}", output::clean(line));
+        for line in readable_state(&v, 1) {
+            println!("{}", output::clean(&line));
         }
     }
     Ok(())
+}
+
+/// The most entries of a list `baseline show` prints (the latest ones); `--json` has them all.
+const BASELINE_LIST_MAX: usize = 12;
+
+/// A learned state as indented `name: value` lines: times as UTC dates instead of epoch
+/// milliseconds, lists of records one line each (the latest [`BASELINE_LIST_MAX`]).
+fn readable_state(v: &serde_json::Value, depth: usize) -> Vec<String> {
+    use serde_json::Value;
+    let pad = "    ".repeat(depth);
+    let mut out = Vec::new();
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match x {
+                    Value::Object(_) => {
+                        out.push(format!("{pad}{k}:"));
+                        out.extend(readable_state(x, depth + 1));
+                    }
+                    Value::Array(items) => {
+                        out.push(format!(
+                            "{pad}{k}: {} entr{}",
+                            items.len(),
+                            if items.len() == 1 { "y" } else { "ies" }
+                        ));
+                        out.extend(readable_list(items, depth + 1));
+                    }
+                    _ => out.push(format!("{pad}{k}: {}", readable_scalar(k, x))),
+                }
+            }
+        }
+        Value::Array(items) => out.extend(readable_list(items, depth)),
+        other => out.push(format!("{pad}{}", readable_scalar("", other))),
+    }
+    out
+}
+
+fn readable_list(items: &[serde_json::Value], depth: usize) -> Vec<String> {
+    let pad = "    ".repeat(depth);
+    let mut out = Vec::new();
+    let skip = items.len().saturating_sub(BASELINE_LIST_MAX);
+    if skip > 0 {
+        out.push(format!("{pad}… {skip} earlier (--json shows them)"));
+    }
+    for item in &items[skip..] {
+        match item {
+            serde_json::Value::Object(m) => {
+                let fields: Vec<String> = m.iter().map(|(k, x)| format!("{k} {}", readable_scalar(k, x))).collect();
+                out.push(format!("{pad}- {}", fields.join(", ")));
+            }
+            other => out.push(format!("{pad}- {}", readable_scalar("", other))),
+        }
+    }
+    out
+}
+
+/// A value in words: a number under a time-like name (`time`, `*_ms`, `at`, `since`, `first`,
+/// `last`) in the range of epoch milliseconds is shown as a UTC date.
+fn readable_scalar(key: &str, v: &serde_json::Value) -> String {
+    let timeish = key == "time"
+        || key == "at"
+        || key.ends_with("_ms")
+        || key.ends_with("_at")
+        || key.starts_with("first")
+        || key.starts_with("last")
+        || key == "since";
+    match v {
+        serde_json::Value::Number(n) if timeish => {
+            match n.as_i64().filter(|ms| (100_000_000_000..10_000_000_000_000).contains(ms)) {
+                Some(ms) => chrono::DateTime::from_timestamp_millis(ms)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|| n.to_string()),
+                None => n.to_string(),
+            }
+        }
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(|x| readable_scalar(key, x)).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Null => "-".into(),
+        other => other.to_string(),
+    }
 }
 
 fn preview_exceptions(rules: RuleArgs, events: &[PathBuf], dir: &vigil_pipeline::DataDir, json: bool) -> Result<()> {
@@ -495,4 +608,26 @@ fn preview_exceptions(rules: RuleArgs, events: &[PathBuf], dir: &vigil_pipeline:
     }
     println!("they take effect when ingest is given them: vigil ingest --exceptions {what} …");
     Ok(())
+}
+
+#[cfg(test)]
+mod baseline_tests {
+    use super::*;
+
+    #[test]
+    fn a_learned_state_reads_as_dates_and_lines_not_json() {
+        let points: Vec<serde_json::Value> = (0..15)
+            .map(|i| serde_json::json!({"time": 1_791_207_327_523i64 + i * 86_400_000, "place": "Boston, United States"}))
+            .collect();
+        let v = serde_json::json!({"kind": "geo", "points": points, "updated_ms": 1_791_207_327_523i64, "count": 15});
+        let lines = readable_state(&v, 1);
+        let text = lines.join("\n");
+        assert!(text.contains("kind: geo"), "{text}");
+        assert!(text.contains("points: 15 entries"), "{text}");
+        assert!(text.contains("… 3 earlier"), "{text}");
+        assert!(text.contains("2026-10-05 13:35 UTC"), "{text}");
+        assert!(text.contains("updated_ms: 2026-10-05 13:35 UTC"), "{text}");
+        assert!(text.contains("count: 15"), "a count is not a date: {text}");
+        assert!(!text.contains('{') && !text.contains("1791207327523"), "{text}");
+    }
 }

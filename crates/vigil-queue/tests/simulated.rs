@@ -1,6 +1,8 @@
 //! Triage on simulated companies, end to end: a model trained on one company's dispositions
 //! triages another company's month, and every labeled attack reaches the queue as a case while
-//! the queue holds at least 80 % fewer items than there were alerts.
+//! the queue holds at least 80 % fewer items than there were alerts; and the demo's company
+//! (`vigil demo`: seed 1, 200 users, 14 days) gives one queued incident per attack, none split
+//! over several incidents and none mixed with unrelated activity.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,8 +25,11 @@ fn options() -> IngestOptions {
 
 /// Simulates, ingests, loads the inventory; returns the data directory and the labels.
 fn company(seed: u64, users: u32, days: u32) -> (tempfile::TempDir, tempfile::TempDir, Vec<vigil_model::Label>) {
+    company_from(SimConfig { seed, users, days, ..SimConfig::default() })
+}
+
+fn company_from(cfg: SimConfig) -> (tempfile::TempDir, tempfile::TempDir, Vec<vigil_model::Label>) {
     let sim = tempfile::tempdir().unwrap();
-    let cfg = SimConfig { seed, users, days, ..SimConfig::default() };
     let summary = vigil_sim::simulate(&cfg, sim.path()).unwrap();
     let logs: Vec<PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
     let data = tempfile::tempdir().unwrap();
@@ -63,10 +68,15 @@ fn a_model_from_one_company_triages_another_without_losing_an_attack() {
         after.hidden_instances, after.undetected_instances
     );
     assert!(after.alert_reduction >= 0.8, "alert reduction {:.3}", after.alert_reduction);
-    assert!(
-        after.queued_incidents < before.queued_incidents,
-        "the model closes routine incidents the risk score alone keeps"
-    );
+    assert_eq!((after.split_attacks, after.mixed_incidents), (0, 0), "{after:?}");
+    if m.may_auto_close() {
+        assert!(after.queued_incidents <= before.queued_incidents, "the model closes routine incidents");
+    } else {
+        // Trained on too few true positives: its probability closes nothing the rule without a
+        // model keeps (it may keep more open).
+        assert!(m.trained_positives < vigil_triage::model::MIN_POSITIVES_TO_CLOSE);
+        assert!(after.queued_incidents >= before.queued_incidents);
+    }
     // Every labeled instance has a case.
     let cases = q::cases(&store).unwrap();
     assert_eq!(run.cases_opened.len() as u64, after.queued_incidents);
@@ -78,6 +88,28 @@ fn a_model_from_one_company_triages_another_without_losing_an_attack() {
     }
     let closes = store_audit(&store, "incident.auto_close");
     assert_eq!(closes as u64, run.stats.auto_closed);
+}
+
+/// The demo's company, triaged as the pilot does it (a model from the first 60 % of its labeled
+/// incidents with 2 % disposition error): one queued incident per attack.
+#[test]
+fn the_demo_company_gives_one_incident_per_attack() {
+    let cfg = SimConfig { seed: 1, users: 200, days: 14, start: SimConfig::fixed_start(), ..SimConfig::default() };
+    let (_s, d, labels) = company_from(cfg);
+    let mut store = DataDir::new(d.path()).open_store().unwrap();
+    let (no_model, _) = q::evaluate(&store, &labels, 0).unwrap();
+    println!("without a model: {no_model:?}");
+    let m = q::train(&mut store, Some(&labels), 0.6, 0.02, "test", 0).unwrap();
+    println!("model {} trained on {} incidents, {} positive", m.version, m.trained_on, m.trained_positives);
+    q::run(&mut store, 0).unwrap();
+    let (e, _) = q::evaluate(&store, &labels, 0).unwrap();
+    println!("with the model: {e:?}");
+    for e in [&no_model, &e] {
+        assert_eq!(e.incident_recall, 1.0, "hidden: {:?}", e.hidden_instances);
+        assert_eq!(e.split_attacks, 0, "split: {:?}", e.fragmented_instances);
+        assert_eq!(e.mixed_incidents, 0, "mixed: {:?}", e.mixed_incident_ids);
+        assert!(e.alert_reduction >= 0.8, "alert reduction {:.3}", e.alert_reduction);
+    }
 }
 
 fn store_audit(store: &vigil_store::SqliteStore, action: &str) -> usize {

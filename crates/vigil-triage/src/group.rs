@@ -5,11 +5,27 @@
 //! and last time. Nothing is discarded.
 //!
 //! Grouping: items become one incident when they are linked, and every link is recorded with its
-//! reason: they share source events (a correlation and its members), or they share an entity
-//! (user, host, key, bucket, ip) within the link window — a longer window when the later item is
-//! a later ATT&CK stage than the earlier one (attack progression). Entities that many people
-//! share (an office egress address, a domain controller, a file server) are hubs and link nothing:
-//! an entity seen with more than `hub_users` distinct users is one. A person's hand (merge,
+//! reason. The links, what an analyst would link and nothing more:
+//!
+//! - `shared_events`: they are built on the same source events (a correlation and its members).
+//! - `shared_entity`: they share an entity (user, host, key, bucket, ip; kinds are kept apart, so
+//!   a host never matches a user) within a window that depends on what the items are:
+//!   - two *alerting* items (level medium and above): the link window (12 h); the longer
+//!     progression window (72 h) when the later item is a later ATT&CK stage than the earlier
+//!     one (attack progression). Only detections of attack stages progress.
+//!   - a *signal* (level low or informational) on either side: the signal window (1 h) and never
+//!     progression. Signals are routine on their own (an admin adding a group member); they are
+//!     context for an attack only when they sit right next to it, so a person's ordinary activity
+//!     hours later is not pulled in as the attack's "next stage".
+//! - `spread`: the same high or critical lateral-movement detection (its tactics include
+//!   `lateral_movement`) on different entities within the spread window (1 h): one intruder
+//!   moving from host to host, even when the hosts share no entity in the alerts (a service
+//!   install names only the host it ran on).
+//!
+//! Entities that many people share (an office egress address, a domain controller, a file
+//! server) are hubs and link nothing by themselves: an entity seen with more than `hub_users`
+//! distinct users is one. Items on a hub still link through any other entity they share (the
+//! same credential, the same source host) and through the links above. A person's hand (merge,
 //! split) is applied on top as must-link and cannot-link constraints.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -37,6 +53,20 @@ pub struct GroupOptions {
     /// The window when the later item is a later ATT&CK stage.
     pub progression_window_ms: i64,
     pub hub_users: usize,
+    /// The window for links where either side is a signal (level low or informational).
+    #[serde(default = "default_signal_window")]
+    pub signal_window_ms: i64,
+    /// The window for the same lateral-movement detection on different entities.
+    #[serde(default = "default_spread_window")]
+    pub spread_window_ms: i64,
+}
+
+fn default_signal_window() -> i64 {
+    3_600_000
+}
+
+fn default_spread_window() -> i64 {
+    3_600_000
 }
 
 impl Default for GroupOptions {
@@ -46,6 +76,8 @@ impl Default for GroupOptions {
             link_window_ms: 12 * 3_600_000,
             progression_window_ms: 72 * 3_600_000,
             hub_users: 3,
+            signal_window_ms: default_signal_window(),
+            spread_window_ms: default_spread_window(),
         }
     }
 }
@@ -76,7 +108,7 @@ pub struct Item {
 pub struct Link {
     pub from: String,
     pub to: String,
-    /// `shared_events`, `shared_entity`, `analyst_merge`.
+    /// `shared_events`, `shared_entity`, `spread`, `analyst_merge`.
     pub kind: String,
     pub detail: String,
     pub gap_ms: i64,
@@ -103,6 +135,9 @@ pub struct Group {
     pub first_ms: i64,
     pub last_ms: i64,
     pub entities: Vec<String>,
+    /// Those of `entities` that are hubs (seen with more than `hub_users` distinct users).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hubs: Vec<String>,
     pub tactics: Vec<String>,
 }
 
@@ -229,6 +264,16 @@ impl Dsu {
         self.members[big].extend(moved);
         true
     }
+}
+
+/// Level medium and above: a detection of something an attacker does, not a routine signal.
+fn alerting(it: &Item) -> bool {
+    matches!(it.level.as_str(), "medium" | "high" | "critical")
+}
+
+/// A high or critical detection of lateral movement.
+fn spreads(it: &Item) -> bool {
+    matches!(it.level.as_str(), "high" | "critical") && it.tactics.iter().any(|t| t == "lateral_movement")
 }
 
 fn max_rank(tactics: &[String]) -> Option<usize> {
@@ -361,11 +406,20 @@ pub fn group(
             for &j in list.iter().rev() {
                 let prev = &items[j];
                 let gap = (it.first_ms - prev.last_ms).max(0);
+                let both_alerting = alerting(prev) && alerting(it);
                 let progression = match (max_rank(&prev.tactics), min_rank(&it.tactics)) {
-                    (Some(p), Some(c)) if c > p => Some((TACTIC_ORDER[p].to_string(), TACTIC_ORDER[c].to_string())),
+                    (Some(p), Some(c)) if c > p && both_alerting => {
+                        Some((TACTIC_ORDER[p].to_string(), TACTIC_ORDER[c].to_string()))
+                    }
                     _ => None,
                 };
-                let window = if progression.is_some() { opts.progression_window_ms } else { opts.link_window_ms };
+                let window = if !both_alerting {
+                    opts.signal_window_ms
+                } else if progression.is_some() {
+                    opts.progression_window_ms
+                } else {
+                    opts.link_window_ms
+                };
                 if gap > window {
                     continue;
                 }
@@ -389,6 +443,36 @@ pub fn group(
         }
     }
 
+    // Spread: the same lateral-movement detection on other entities shortly after.
+    let mut last_of_rule: HashMap<&str, usize> = HashMap::new();
+    for &i in &order {
+        let it = &items[i];
+        if !spreads(it) {
+            continue;
+        }
+        if let Some(&j) = last_of_rule.get(it.rule_id.as_str()) {
+            let prev = &items[j];
+            let gap = (it.first_ms - prev.last_ms).max(0);
+            if gap <= opts.spread_window_ms && dsu.union(j, i, &cannot) {
+                links.push((
+                    j,
+                    Link {
+                        from: prev.id.clone(),
+                        to: it.id.clone(),
+                        kind: "spread".into(),
+                        detail: format!(
+                            "the same lateral-movement detection on another entity, {} apart",
+                            human_gap(gap)
+                        ),
+                        gap_ms: gap,
+                        progression: None,
+                    },
+                ));
+            }
+        }
+        last_of_rule.insert(it.rule_id.as_str(), i);
+    }
+
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..n {
         let r = dsu.find(i);
@@ -399,6 +483,7 @@ pub fn group(
         let r = dsu.find(i);
         link_by_root.entry(r).or_default().push(l);
     }
+    let hub_set: BTreeSet<String> = users_with.keys().filter(|e| hub(e)).map(|e| e.to_string()).collect();
     let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
     let mut out: Vec<Group> = groups
         .into_iter()
@@ -413,12 +498,14 @@ pub fn group(
             tactics.sort_by_key(|t| tactic_rank(t).unwrap_or(usize::MAX));
             // The incident is named after its earliest item, so it keeps its id as it grows.
             let id = format!("INC-{}", &its[0].id["ITEM-".len()..]);
+            let hubs: Vec<String> = entities.iter().filter(|e| hub_set.contains(*e)).cloned().collect();
             Group {
                 id,
                 links: link_by_root.remove(&root).unwrap_or_default(),
                 first_ms,
                 last_ms,
                 entities: entities.into_iter().collect(),
+                hubs,
                 tactics,
                 items: its,
             }

@@ -234,6 +234,8 @@ fn entity_context(entities: &[String], inv: &Inventory) -> (Vec<Criticality>, Ve
 }
 
 struct Facts {
+    /// A crown-jewel asset or restricted data among the entities that are not hubs.
+    direct_jewel: bool,
     max_level: usize,
     alerting: usize,
     signals: usize,
@@ -249,7 +251,10 @@ struct Facts {
 
 fn facts(g: &group::Group, inv: &Inventory, prior: usize) -> Facts {
     let (crit, unknown) = entity_context(&g.entities, inv);
+    let direct: Vec<String> = g.entities.iter().filter(|e| !g.hubs.contains(e)).cloned().collect();
+    let (direct_crit, _) = entity_context(&direct, inv);
     Facts {
+        direct_jewel: direct_crit.iter().any(|c| c.kind == "crown_jewel" || c.kind == "sensitive_data"),
         max_level: g.items.iter().map(|i| level_rank(&i.level)).max().unwrap_or(0),
         alerting: g.items.iter().filter(|i| level_rank(&i.level) >= 2).count(),
         signals: g.items.iter().filter(|i| level_rank(&i.level) < 2).count(),
@@ -347,15 +352,40 @@ fn risk(f: &Facts, extra_crit: f64) -> Risk {
     Risk { score, components: c }
 }
 
-/// The machine's verdict from the facts, for one assumption about missing data.
-fn decide(f: &Facts, risk: &Risk, p: Option<f64>) -> (VerdictKind, String) {
+/// The machine's verdict from the facts, for one assumption about missing data. `p` is the
+/// model's probability; `may_close` whether that model may close an incident as benign (see
+/// [`TriageModel::may_auto_close`]): when it may not, only the risk score's own rule closes.
+fn decide(f: &Facts, risk: &Risk, p: Option<f64>, may_close: bool) -> (VerdictKind, String) {
     let high = f.max_level >= 3;
     let critical_entity = !f.crit.iter().all(|c| c.kind == "service");
+    // Without a model that may close: a group of signals alone (no alerting detection, no
+    // correlation or behavioral detection, no attack progression) is routine context, even when
+    // an administrator, a vendor or an executive did it, unless it touches a crown-jewel asset
+    // or restricted data directly (not only through a hub: the domain controller that logs every
+    // directory change is named by every administrator's group change).
+    let jewel = f.direct_jewel || f.crit.iter().any(|c| c.reason.starts_with("assumed a crown jewel"));
+    let routine = f.alerting == 0 && !f.correlated && f.progression.is_none() && !jewel;
+    let by_risk = || {
+        if high && risk.score >= 60.0 {
+            (VerdictKind::Malicious, format!("a high-severity detection and risk {:.0}", risk.score))
+        } else if routine {
+            (
+                VerdictKind::Benign,
+                format!(
+                    "signals only, no correlation or progression, no crown jewel or restricted data{}; risk {:.0}",
+                    if critical_entity { " (critical identity: routine administration)" } else { "" },
+                    risk.score
+                ),
+            )
+        } else {
+            (VerdictKind::Suspicious, format!("risk {:.0}", risk.score))
+        }
+    };
     match p {
         Some(p) => {
             if high && p >= 0.6 {
                 (VerdictKind::Malicious, format!("a high-severity detection and a model probability of {p:.2}"))
-            } else if !high && p < 0.15 {
+            } else if !high && p < 0.15 && may_close {
                 // The model may close what it has learned is routine, never a high or critical
                 // detection.
                 (
@@ -365,19 +395,24 @@ fn decide(f: &Facts, risk: &Risk, p: Option<f64>) -> (VerdictKind, String) {
                         if critical_entity { " (critical entity weighed by the model)" } else { "" }
                     ),
                 )
+            } else if !high && p < 0.15 {
+                // Too few true positives behind the model to let it close anything: the risk
+                // score's rule decides whether this is routine.
+                match by_risk() {
+                    (VerdictKind::Benign, why) => (VerdictKind::Benign, why),
+                    _ => (
+                        VerdictKind::Suspicious,
+                        format!(
+                            "model probability {p:.2}, but the model was trained on too few true positives to close it; risk {:.0}",
+                            risk.score
+                        ),
+                    ),
+                }
             } else {
                 (VerdictKind::Suspicious, format!("model probability {p:.2}, risk {:.0}", risk.score))
             }
         }
-        None => {
-            if high && risk.score >= 60.0 {
-                (VerdictKind::Malicious, format!("a high-severity detection and risk {:.0}", risk.score))
-            } else if f.alerting == 0 && !critical_entity && risk.score < 20.0 {
-                (VerdictKind::Benign, format!("signals only, no critical entity, risk {:.0}", risk.score))
-            } else {
-                (VerdictKind::Suspicious, format!("risk {:.0}", risk.score))
-            }
-        }
+        None => by_risk(),
     }
 }
 
@@ -481,7 +516,21 @@ pub fn triage(input: &TriageInput) -> TriageOutput {
                     ms.contributions.iter().take(3).map(|c| format!("{} {:+.2}", c.feature, c.contribution)).collect();
                 checks.push(Check {
                     check: "triage model".into(),
-                    result: format!("{} says {:.2} (top: {})", m.version, ms.probability, top.join(", ")),
+                    result: format!(
+                        "{} says {:.2} (top: {}){}",
+                        m.version,
+                        ms.probability,
+                        top.join(", "),
+                        if m.may_auto_close() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; trained on {} true positives, fewer than {}: it may not close an incident",
+                                m.trained_positives,
+                                model::MIN_POSITIVES_TO_CLOSE
+                            )
+                        }
+                    ),
                 });
             }
             _ => checks.push(Check {
@@ -496,15 +545,23 @@ pub fn triage(input: &TriageInput) -> TriageOutput {
         for u in &f.unknown {
             missing.push(format!("{u} is not in the inventory"));
         }
-        let (mut verdict, mut why) = decide(&f, &r, p);
+        let may_close = input.model.is_some_and(TriageModel::may_auto_close);
+        let (mut verdict, mut why) = decide(&f, &r, p, may_close);
         if !f.unknown.is_empty() || (input.inventory.is_empty() && !g.entities.is_empty()) {
             // Would the verdict change if the entities the inventory does not know were critical?
             let mut worst = facts(g, input.inventory, prior.len());
+            // Unknown could be anything: an administrator, or a crown-jewel asset (no extra
+            // points: it only keeps signals about it from counting as routine).
             worst.crit.push(Criticality { kind: "admin".into(), weight: 15.0, reason: "assumed critical".into() });
+            worst.crit.push(Criticality {
+                kind: "crown_jewel".into(),
+                weight: 0.0,
+                reason: "assumed a crown jewel".into(),
+            });
             let wf = feature_vector(&worst, g);
             let wr = risk(&worst, 0.0);
             let wp = input.model.map(|m| m.score(&wf).probability);
-            let (wv, _) = decide(&worst, &wr, wp);
+            let (wv, _) = decide(&worst, &wr, wp, may_close);
             if wv != verdict {
                 why = format!(
                     "{} if the unknown entities are ordinary, {} if they are critical; the missing data decides",

@@ -3,6 +3,18 @@
 //! and spread; the model keeps its own coefficients so that every score can be explained as the
 //! sum of per-feature contributions (coefficient × standardized value, in log-odds). A model is
 //! named by the hash of its parameters, and that version is stamped on every verdict it informs.
+//!
+//! Constraints, because a few dozen noisy dispositions are easily over-read:
+//!
+//! - The weights of the features that carry risk by themselves ([`NON_NEGATIVE`]: the highest
+//!   alert level, admin and crown-jewel involvement, sensitive data) are never negative: training
+//!   fixes a feature whose fitted weight comes out negative at zero and fits the rest again
+//!   (until none is negative), and scoring clamps them again for models made elsewhere. The model
+//!   may learn that such evidence raises risk, never that it lowers it.
+//! - The model records what it was trained on (`trained_on` incidents, `trained_positives` true
+//!   positives). A model trained on fewer than [`MIN_POSITIVES_TO_CLOSE`] true positives may
+//!   score and rank, and may call an incident malicious, but its probability never closes an
+//!   incident as benign (`auto_close` is false; triage falls back to the risk score's rule).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -31,6 +43,13 @@ pub const FEATURES: &[&str] = &[
     "unknown_entities",
     "prior_incidents",
 ];
+
+/// Features whose weight is never negative: the model may not lower the risk they carry.
+pub const NON_NEGATIVE: &[&str] = &["max_level", "admin_entity", "crown_jewel", "sensitive_data"];
+
+/// The fewest true positives a model must be trained on before its probability may close an
+/// incident as benign.
+pub const MIN_POSITIVES_TO_CLOSE: usize = 20;
 
 /// One labeled example: an incident's features, whether it was a true positive, and when.
 #[derive(Debug, Clone)]
@@ -69,6 +88,14 @@ pub struct TriageModel {
     pub evaluation: Option<Evaluation>,
     /// Where the dispositions came from.
     pub source: String,
+    /// Features whose weight was constrained to be non-negative.
+    #[serde(default)]
+    pub non_negative: Vec<String>,
+    /// Whether the model's probability may close an incident as benign: trained on at least
+    /// [`MIN_POSITIVES_TO_CLOSE`] true positives (recorded for display; [`TriageModel::may_auto_close`]
+    /// decides from `trained_positives`).
+    #[serde(default)]
+    pub auto_close: bool,
 }
 
 /// A score and its explanation.
@@ -133,11 +160,32 @@ impl TriageModel {
         let rows: Vec<Vec<f64>> =
             train.iter().map(|x| (0..d).map(|j| (x.features[j] - mean[j]) / scale[j]).collect()).collect();
         let y: Vec<i32> = train.iter().map(|x| i32::from(x.positive)).collect();
-        let m = DenseMatrix::from_2d_vec(&rows).map_err(|e| TriageError::Model(e.to_string()))?;
-        let lr = LogisticRegression::fit(&m, &y, LogisticRegressionParameters::default().with_alpha(1.0))
-            .map_err(|e| TriageError::Model(e.to_string()))?;
-        let coef: Vec<f64> = (0..d).map(|j| *lr.coefficients().get((0, j))).collect();
-        let intercept = *lr.intercept().get((0, 0));
+        // Fit; any constrained feature whose weight comes out negative is fixed at zero (its
+        // column zeroed, so the L2 penalty keeps it at zero) and the rest fitted again.
+        let constrained: Vec<usize> = (0..d).filter(|j| NON_NEGATIVE.contains(&FEATURES[*j])).collect();
+        let mut fixed: Vec<usize> = Vec::new();
+        let (coef, intercept) = loop {
+            let x: Vec<Vec<f64>> = rows
+                .iter()
+                .map(|r| r.iter().enumerate().map(|(j, v)| if fixed.contains(&j) { 0.0 } else { *v }).collect())
+                .collect();
+            let m = DenseMatrix::from_2d_vec(&x).map_err(|e| TriageError::Model(e.to_string()))?;
+            let lr = LogisticRegression::fit(&m, &y, LogisticRegressionParameters::default().with_alpha(1.0))
+                .map_err(|e| TriageError::Model(e.to_string()))?;
+            let mut coef: Vec<f64> = (0..d).map(|j| *lr.coefficients().get((0, j))).collect();
+            let intercept = *lr.intercept().get((0, 0));
+            for j in &fixed {
+                coef[*j] = 0.0;
+            }
+            let negative: Vec<usize> = constrained.iter().copied().filter(|j| coef[*j] < 0.0).collect();
+            if negative.is_empty() || fixed.len() >= constrained.len() {
+                for j in &constrained {
+                    coef[*j] = coef[*j].max(0.0);
+                }
+                break (coef, intercept);
+            }
+            fixed.extend(negative);
+        };
         if coef.iter().any(|c| !c.is_finite()) || !intercept.is_finite() {
             return Err(TriageError::Model("training did not converge to finite coefficients".into()));
         }
@@ -154,6 +202,8 @@ impl TriageModel {
             split_ms,
             evaluation: None,
             source: source.to_string(),
+            non_negative: NON_NEGATIVE.iter().map(|s| s.to_string()).collect(),
+            auto_close: pos >= MIN_POSITIVES_TO_CLOSE,
         };
         if !test.is_empty() {
             let owned: Vec<Sample> = test.iter().map(|x| (*x).clone()).collect();
@@ -165,12 +215,27 @@ impl TriageModel {
         Ok(model)
     }
 
+    /// Whether the model's probability may close an incident as benign: it was trained on at
+    /// least [`MIN_POSITIVES_TO_CLOSE`] true positives.
+    pub fn may_auto_close(&self) -> bool {
+        self.trained_positives >= MIN_POSITIVES_TO_CLOSE
+    }
+
+    /// A feature's weight as scoring uses it: constrained features never weigh negative, even in
+    /// a model trained elsewhere.
+    pub fn weight(&self, j: usize) -> f64 {
+        let w = <[f64]>::get(&self.coef, j).copied().unwrap_or(0.0);
+        if self.features.get(j).is_some_and(|f| NON_NEGATIVE.contains(&f.as_str())) { w.max(0.0) } else { w }
+    }
+
     pub fn score(&self, features: &[f64]) -> ModelScore {
         let mut contributions: Vec<Contribution> = Vec::with_capacity(self.coef.len());
         let mut z = self.intercept;
         for (j, name) in self.features.iter().enumerate() {
             let v = features.get(j).copied().unwrap_or(0.0);
-            let c = self.coef[j] * (v - self.mean[j]) / self.scale[j];
+            let mean = <[f64]>::get(&self.mean, j).copied().unwrap_or(0.0);
+            let scale = <[f64]>::get(&self.scale, j).copied().filter(|s| *s > 0.0).unwrap_or(1.0);
+            let c = self.weight(j) * (v - mean) / scale;
             z += c;
             contributions.push(Contribution { feature: name.clone(), value: v, contribution: c });
         }
@@ -279,5 +344,73 @@ mod tests {
         assert_eq!(roc_auc(&[(0.1, true), (0.9, false)]), 0.0);
         assert_eq!(roc_auc(&[(0.5, true), (0.5, false)]), 0.5);
         assert!((roc_auc(&[(0.8, true), (0.4, true), (0.6, false), (0.2, false)]) - 0.75).abs() < 1e-12);
+    }
+
+    fn idx(name: &str) -> usize {
+        FEATURES.iter().position(|f| *f == name).unwrap()
+    }
+
+    #[test]
+    fn admin_crown_jewel_and_severity_never_lower_the_score() {
+        // A small, noisy history where admin and crown-jewel involvement and the level happen to
+        // go with benign incidents: unconstrained, the fit would weigh them negatively.
+        let s: Vec<Sample> = (0..38)
+            .map(|i| {
+                let positive = i % 6 == 0;
+                let mut f = vec![0.0; FEATURES.len()];
+                f[idx("alerting_items")] = if positive { 3.0 } else { 0.0 };
+                f[idx("correlation_or_behavior")] = if positive { 1.0 } else { 0.0 };
+                f[idx("admin_entity")] = if positive { 0.0 } else { 1.0 };
+                f[idx("crown_jewel")] = if positive || i % 2 == 0 { 0.0 } else { 1.0 };
+                f[idx("max_level")] = if positive { 1.0 } else { 2.0 };
+                f[idx("log_alerts")] = (i % 5) as f64 / 5.0;
+                Sample { features: f, positive, time_ms: i as i64 }
+            })
+            .collect();
+        let m = TriageModel::train(&s, 1.0, "test").unwrap();
+        for name in NON_NEGATIVE {
+            assert!(m.coef[idx(name)] >= 0.0, "{name} weighs {}", m.coef[idx(name)]);
+        }
+        assert!(m.coef[idx("alerting_items")] > 0.0, "the rest is still learned: {:?}", m.coef);
+        assert_eq!(m.non_negative, NON_NEGATIVE.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        // Admin involvement adds to an incident's score, never takes away.
+        let mut plain = s[1].features.clone();
+        plain[idx("admin_entity")] = 0.0;
+        let mut admin = plain.clone();
+        admin[idx("admin_entity")] = 1.0;
+        assert!(m.score(&admin).probability >= m.score(&plain).probability);
+
+        // A model made elsewhere with a negative weight is clamped when it scores.
+        let mut bad = m.clone();
+        bad.coef[idx("crown_jewel")] = -3.0;
+        let mut jewel = plain.clone();
+        jewel[idx("crown_jewel")] = 1.0;
+        let sc = bad.score(&jewel);
+        assert!(sc.contributions.iter().all(|c| c.feature != "crown_jewel" || c.contribution >= 0.0));
+        assert!(sc.probability >= bad.score(&plain).probability);
+    }
+
+    #[test]
+    fn training_size_is_recorded_and_few_positives_may_not_close() {
+        let few: Vec<Sample> = (0..38).map(|i| sample(i, i % 6 == 0)).collect();
+        let m = TriageModel::train(&few, 1.0, "test").unwrap();
+        assert_eq!((m.trained_on, m.trained_positives), (38, 7));
+        assert!(!m.auto_close && !m.may_auto_close());
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["trained_on"], 38);
+        assert_eq!(json["trained_positives"], 7);
+        assert_eq!(json["auto_close"], false);
+        let many: Vec<Sample> = (0..200).map(|i| sample(i, i % 4 == 0)).collect();
+        let m = TriageModel::train(&many, 1.0, "test").unwrap();
+        assert!(m.trained_positives >= MIN_POSITIVES_TO_CLOSE);
+        assert!(m.auto_close && m.may_auto_close());
+        // A stored model from before these fields reads with auto-close off, and decides by its
+        // recorded positives.
+        let mut v = serde_json::to_value(&m).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("auto_close");
+        o.remove("non_negative");
+        let old: TriageModel = serde_json::from_value(v).unwrap();
+        assert!(!old.auto_close && old.may_auto_close());
     }
 }

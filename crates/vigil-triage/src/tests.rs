@@ -111,8 +111,10 @@ fn groups_by_entity_time_and_progression_with_reasons() {
     let inc = out.incidents.iter().find(|i| i.alert_count == 3).unwrap();
     assert_eq!(inc.links.len(), 2);
     assert!(inc.links.iter().all(|l| l.kind == "shared_entity" && l.detail.contains("ann@x.com")));
+    // Progression runs between detections of attack stages (the push storm), not from the
+    // low-level signal in between.
     let prog = inc.links.iter().find_map(|l| l.progression.clone()).unwrap();
-    assert_eq!(prog, ("persistence".to_string(), "exfiltration".to_string()));
+    assert_eq!(prog, ("credential_access".to_string(), "exfiltration".to_string()));
     assert_eq!(inc.tactics, vec!["persistence", "credential_access", "exfiltration"], "ATT&CK order, not time order");
     // Risk shows its parts and they add up.
     let sum: f64 = inc.risk.components.iter().map(|c| c.points).sum();
@@ -140,6 +142,211 @@ fn hubs_do_not_link_and_shared_events_do() {
     assert_eq!(out.incidents.len(), 5, "{:#?}", out.incidents.iter().map(|i| &i.title).collect::<Vec<_>>());
     let corr = out.incidents.iter().find(|i| i.alert_count == 2).unwrap();
     assert_eq!(corr.links[0].kind, "shared_events");
+}
+
+#[test]
+fn a_host_alert_groups_with_that_hosts_other_alerts() {
+    // The behavioral mass-file-change alert files the host as a host (FQDN), the EDR alerts the
+    // short name with the user: one incident.
+    let alerts = vec![
+        alert(
+            "r1",
+            "Recovery inhibition",
+            Level::High,
+            "impact",
+            0,
+            &["grace.johnson"],
+            &["WKS-0187.corp.example.com"],
+            &["e1"],
+        ),
+        alert(
+            "r2",
+            "Ransomware preparation",
+            Level::Critical,
+            "impact",
+            1000,
+            &["grace.johnson"],
+            &["WKS-0187"],
+            &["e1"],
+        ),
+        alert(
+            "m1",
+            "Mass file changes",
+            Level::High,
+            "impact",
+            5 * 60_000,
+            &[],
+            &["wks-0187.corp.example.com"],
+            &["e9"],
+        ),
+    ];
+    let out = run(&alerts, &inv(), &[], &[]);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents.iter().map(|i| &i.title).collect::<Vec<_>>());
+}
+
+#[test]
+fn lateral_movement_is_one_incident_across_servers_but_not_the_servers_routine() {
+    let lm = "lateral_movement";
+    let mut alerts = vec![
+        // Five hours earlier: a routine service install on one of the servers (a signal).
+        alert("routine", "Windows service installed", Level::Low, "persistence", 0, &[], &["srv-app01"], &["r0"]),
+        // The attack: remote-execution services on three servers within minutes; the
+        // correlation names two of them, the third comes after it.
+        alert("p1", "Remote-execution service", Level::High, lm, 5 * H, &[], &["SRV-SQL01.corp.example.com"], &["e1"]),
+        alert("w1", "Windows service installed", Level::Low, "persistence", 5 * H, &[], &["srv-sql01"], &["e1"]),
+        alert("p2", "Remote-execution service", Level::High, lm, 5 * H + 20 * 60_000, &[], &["srv-app01"], &["e2"]),
+        alert("p3", "Remote-execution service", Level::High, lm, 5 * H + 24 * 60_000, &[], &["dc01"], &["e3"]),
+    ];
+    let mut c = alert(
+        "c1",
+        "Lateral movement",
+        Level::Critical,
+        lm,
+        5 * H + 20 * 60_000,
+        &[],
+        &["srv-sql01", "srv-app01"],
+        &["e2"],
+    );
+    c.kind = AlertKind::Correlation;
+    c.correlation = None;
+    c.event_ids = vec!["e1".into(), "e2".into()];
+    alerts.push(c);
+    // dc01, a crown jewel, is a hub: four administrators' routine group changes name it.
+    for (i, u) in ["ann@x.com", "bob@x.com", "cy@x.com", "di@x.com"].iter().enumerate() {
+        alerts.push(alert(
+            &format!("g{i}"),
+            "Group add",
+            Level::Low,
+            "persistence",
+            2 * H + i as i64,
+            &[u],
+            &["dc01"],
+            &[],
+        ));
+    }
+    let out = run(&alerts, &inv(), &[], &[]);
+    let attack = out.incidents.iter().find(|i| i.alert_ids().any(|a| a == "p1")).unwrap();
+    let ids: BTreeSet<&str> = attack.alert_ids().map(String::as_str).collect();
+    assert_eq!(ids, ["p1", "w1", "p2", "p3", "c1"].into_iter().collect(), "{:#?}", attack.links);
+    assert!(attack.links.iter().any(|l| l.kind == "spread"), "{:#?}", attack.links);
+    assert!(attack.queued);
+    for g in ["g0", "g1", "g2", "g3", "routine"] {
+        assert!(!ids.contains(g), "{g} is not part of the attack");
+    }
+    // The administrators' group changes the hub logs are routine signals: closed. The routine
+    // service install on srv-app01 is not a crown jewel's either (the inventory does not know it:
+    // inconclusive, in front of an analyst).
+    for inc in out.incidents.iter().filter(|i| i.alert_ids().any(|a| a.starts_with('g'))) {
+        assert!(!inc.queued, "{:#?}", inc.verdict);
+    }
+}
+
+#[test]
+fn a_persons_routine_hours_later_is_not_progression() {
+    // A dormant admin reactivated with another admin's token: the reactivation names both.
+    let alerts = vec![
+        alert("re", "Okta account reactivated", Level::Low, "persistence", 0, &["kim@x.com", "ann@x.com"], &[], &[]),
+        alert(
+            "seq",
+            "Reactivated account grants itself group membership",
+            Level::Critical,
+            "privilege_escalation",
+            10 * 60_000,
+            &["kim@x.com"],
+            &[],
+            &[],
+        ),
+        // Ten hours later the token's owner does her ordinary work: low signals, later "stages".
+        alert(
+            "ga",
+            "Okta group membership added",
+            Level::Low,
+            "persistence",
+            10 * H,
+            &["ann@x.com", "ed@x.com"],
+            &[],
+            &[],
+        ),
+        alert("acl", "S3 bucket ACL changed", Level::Low, "exfiltration", 11 * H, &["ann@x.com"], &[], &[]),
+        // A later-stage detection of the reactivated account two days later still progresses.
+        alert("ex", "Big download", Level::High, "exfiltration", 50 * H, &["kim@x.com"], &[], &[]),
+    ];
+    let out = run(&alerts, &inv(), &[], &[]);
+    let attack = out.incidents.iter().find(|i| i.alert_ids().any(|a| a == "seq")).unwrap();
+    let ids: BTreeSet<&str> = attack.alert_ids().map(String::as_str).collect();
+    assert_eq!(ids, ["re", "seq", "ex"].into_iter().collect(), "{:#?}", attack.links);
+    assert!(attack.links.iter().any(|l| l.progression.is_some()));
+    assert!(out.incidents.iter().flat_map(|i| &i.links).all(|l| l.progression.is_none() || l.detail.contains("kim")));
+}
+
+fn model_with(positives: usize) -> TriageModel {
+    // Says "routine" (p ≈ 0) to everything.
+    let d = model::FEATURES.len();
+    TriageModel {
+        version: format!("triage-lr-test{positives}"),
+        algorithm: "test".into(),
+        features: model::FEATURES.iter().map(|s| s.to_string()).collect(),
+        mean: vec![0.0; d],
+        scale: vec![1.0; d],
+        coef: vec![0.0; d],
+        intercept: -10.0,
+        trained_on: 200,
+        trained_positives: positives,
+        split_ms: 0,
+        evaluation: None,
+        source: "test".into(),
+        non_negative: vec![],
+        auto_close: positives >= model::MIN_POSITIVES_TO_CLOSE,
+    }
+}
+
+#[test]
+fn a_model_trained_on_few_positives_does_not_close_incidents() {
+    // A medium-level detection about an administrator, which the model calls routine.
+    let alerts = vec![alert("s1", "Policy change", Level::Medium, "persistence", 0, &["ann@x.com"], &[], &[])];
+    let inv = inv();
+    let human = HashMap::new();
+    let with = |m: &TriageModel| {
+        triage(&TriageInput {
+            alerts: &alerts,
+            inventory: &inv,
+            model: Some(m),
+            overrides: &[],
+            suppressions: &[],
+            human: &human,
+            now_ms: H,
+            options: GroupOptions::default(),
+        })
+    };
+    let trusted = with(&model_with(model::MIN_POSITIVES_TO_CLOSE));
+    assert_eq!(trusted.incidents[0].verdict.verdict, VerdictKind::Benign);
+    assert!(!trusted.incidents[0].queued);
+    let few = with(&model_with(6));
+    let inc = &few.incidents[0];
+    assert!(inc.queued, "{:#?}", inc.verdict);
+    assert_eq!(inc.verdict.verdict, VerdictKind::Suspicious);
+    assert!(inc.verdict.summary.contains("too few true positives"), "{}", inc.verdict.summary);
+    assert!(inc.verdict.checks.iter().any(|c| c.check == "triage model" && c.result.contains("fewer than 20")));
+    assert_eq!(few.stats.auto_closed, 0);
+    // What the rule without a model closes, it still closes: a lone signal, even an
+    // administrator's; one on a crown jewel stays in the queue.
+    for (who, host, queued) in [("bob@x.com", "wks1", false), ("ann@x.com", "wks1", false), ("bob@x.com", "dc01", true)]
+    {
+        let alerts = vec![alert("s2", "Group add", Level::Low, "persistence", 0, &[who], &[host], &[])];
+        for m in [None, Some(model_with(6))] {
+            let out = triage(&TriageInput {
+                alerts: &alerts,
+                inventory: &inv,
+                model: m.as_ref(),
+                overrides: &[],
+                suppressions: &[],
+                human: &human,
+                now_ms: H,
+                options: GroupOptions::default(),
+            });
+            assert_eq!(out.incidents[0].queued, queued, "{who} on {host}: {:#?}", out.incidents[0].verdict);
+        }
+    }
 }
 
 #[test]

@@ -122,6 +122,56 @@ pub struct QueueEval {
     pub queued_without_attack: u64,
     /// Labeled instances split over more than one queued incident.
     pub fragmented_instances: Vec<String>,
+    /// How many labeled attack instances have alerts in more than one queued incident (one
+    /// attack, several cases): the length of `fragmented_instances`. 0 is the goal.
+    #[serde(default)]
+    pub split_attacks: u64,
+    /// Queued incidents that hold alerts of a labeled attack together with alerts of another
+    /// attack or alerts on no labeled event (an attack's case padded with unrelated activity).
+    /// 0 is the goal.
+    #[serde(default)]
+    pub mixed_incidents: u64,
+    /// Those incidents' ids.
+    #[serde(default)]
+    pub mixed_incident_ids: Vec<String>,
+}
+
+/// Which labeled instances each alert touches (through its event ids and correlation members).
+fn instances_by_alert<'a>(alerts: &'a [Alert], labels: &'a [Label]) -> HashMap<&'a str, BTreeSet<&'a str>> {
+    let mut owner: HashMap<&str, Vec<&str>> = HashMap::new();
+    for l in labels {
+        for e in &l.event_ids {
+            owner.entry(e.as_str()).or_default().push(l.instance.as_str());
+        }
+    }
+    alerts
+        .iter()
+        .map(|a| {
+            let members = a.correlation.as_ref().map(|c| c.members.as_slice()).unwrap_or(&[]);
+            let set: BTreeSet<&str> = a
+                .event_ids
+                .iter()
+                .chain(members)
+                .flat_map(|e| owner.get(e.as_str()).into_iter().flatten().copied())
+                .collect();
+            (a.id.as_str(), set)
+        })
+        .collect()
+}
+
+/// Whether a queued incident mixes a labeled attack with anything else: alerts of two attacks,
+/// or an attack's alerts and alerts on no labeled event.
+fn is_mixed(inc: &Incident, by_alert: &HashMap<&str, BTreeSet<&str>>) -> bool {
+    let mut attacks: BTreeSet<&str> = BTreeSet::new();
+    let mut unlabeled = false;
+    for aid in inc.alert_ids() {
+        match by_alert.get(aid.as_str()) {
+            Some(set) if !set.is_empty() => attacks.extend(set.iter().copied()),
+            // An alert not in the list given (it cannot be attributed) counts as unlabeled.
+            _ => unlabeled = true,
+        }
+    }
+    !attacks.is_empty() && (attacks.len() > 1 || unlabeled)
 }
 
 pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) -> QueueEval {
@@ -159,6 +209,14 @@ pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) ->
         }
     }
     let queued = out.incidents.iter().filter(|i| i.queued).count() as u64;
+    let by_alert = instances_by_alert(alerts, labels);
+    let mixed_incident_ids: Vec<String> =
+        out.incidents.iter().filter(|i| i.queued && is_mixed(i, &by_alert)).map(|i| i.id.clone()).collect();
+    let fragmented_instances: Vec<String> = labels
+        .iter()
+        .filter(|l| surfaced.get(l.instance.as_str()).is_some_and(|n| *n > 1))
+        .map(|l| l.instance.clone())
+        .collect();
     let n = labels.len() as u64;
     let surfaced_n = labels.iter().filter(|l| surfaced.contains_key(l.instance.as_str())).count() as u64;
     QueueEval {
@@ -185,11 +243,10 @@ pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) ->
             .map(|l| l.instance.clone())
             .collect(),
         queued_without_attack: queued_without,
-        fragmented_instances: labels
-            .iter()
-            .filter(|l| surfaced.get(l.instance.as_str()).is_some_and(|n| *n > 1))
-            .map(|l| l.instance.clone())
-            .collect(),
+        split_attacks: fragmented_instances.len() as u64,
+        fragmented_instances,
+        mixed_incidents: mixed_incident_ids.len() as u64,
+        mixed_incident_ids,
     }
 }
 
@@ -272,5 +329,60 @@ mod tests {
         let flipped = dispositions(&out.incidents, &alerts, &labels, 1.0);
         assert_eq!(flipped[&of("attack")], "false_positive");
         assert_eq!(flipped[&of("signal")], "true_positive");
+    }
+
+    #[test]
+    fn split_attacks_and_mixed_incidents_are_counted() {
+        // Attack s-1: two alerts on different users three days apart (two queued incidents).
+        // Attack s-2: one alert, in the same incident as ordinary activity of the same user.
+        let alerts = vec![
+            alert("a1", Level::High, 1, "ann@x.com", "ev-1a"),
+            alert("a2", Level::High, 4, "cy@x.com", "ev-1b"),
+            alert("b1", Level::High, 7, "bob@x.com", "ev-2"),
+            alert("noise", Level::High, 7, "bob@x.com", "ev-noise"),
+        ];
+        let labels = vec![
+            Label { scenario: "s".into(), instance: "s-1".into(), event_ids: vec!["ev-1a".into(), "ev-1b".into()] },
+            Label { scenario: "s".into(), instance: "s-2".into(), event_ids: vec!["ev-2".into()] },
+        ];
+        let inventory = Inventory::empty();
+        let human = HashMap::new();
+        let out = crate::triage(&TriageInput {
+            alerts: &alerts,
+            inventory: &inventory,
+            model: None,
+            overrides: &[],
+            suppressions: &[],
+            human: &human,
+            now_ms: 10 * DAY,
+            options: GroupOptions::default(),
+        });
+        assert!(out.incidents.iter().all(|i| i.queued));
+        let e = evaluate_queue(&out, &alerts, &labels);
+        assert_eq!(e.incident_recall, 1.0);
+        assert_eq!(e.split_attacks, 1);
+        assert_eq!(e.fragmented_instances, vec!["s-1".to_string()]);
+        assert_eq!(e.mixed_incidents, 1);
+        let mixed = out.incidents.iter().find(|i| i.id == e.mixed_incident_ids[0]).unwrap();
+        assert!(mixed.alert_ids().any(|a| a == "noise"));
+
+        // Without the noise and with one attack per incident: nothing split, nothing mixed.
+        let clean: Vec<Alert> = alerts.iter().filter(|a| a.id != "noise" && a.id != "a2").cloned().collect();
+        let labels = vec![
+            Label { scenario: "s".into(), instance: "s-1".into(), event_ids: vec!["ev-1a".into()] },
+            Label { scenario: "s".into(), instance: "s-2".into(), event_ids: vec!["ev-2".into()] },
+        ];
+        let out = crate::triage(&TriageInput {
+            alerts: &clean,
+            inventory: &inventory,
+            model: None,
+            overrides: &[],
+            suppressions: &[],
+            human: &human,
+            now_ms: 10 * DAY,
+            options: GroupOptions::default(),
+        });
+        let e = evaluate_queue(&out, &clean, &labels);
+        assert_eq!((e.split_attacks, e.mixed_incidents, e.incident_recall), (0, 0, 1.0));
     }
 }

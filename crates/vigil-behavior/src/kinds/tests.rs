@@ -249,3 +249,86 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every kind files its entity under the kind the detection declares: a host field's value is
+/// a host (never a user), an access key a key, an address an address.
+#[test]
+fn alerts_file_entities_under_their_kind() {
+    // rate_spike on hosts: mass file changes.
+    let mass = "format: vigil-behavior/1\nid: mf\ntitle: Mass file changes\nwhere: {class_name: File System Activity}\nentity: device_hostname\nkind: rate_spike\nparams: {bucket: 1h, k_mad: 8, min_ratio: 10, floor: 30, min_buckets: 3}\n";
+    let mut e = engine(mass);
+    let host = "wks-0187.corp.example.com";
+    let write = |id: String, t: i64| obs(&id, t, &[("class_name", "File System Activity"), ("device_hostname", host)]);
+    for h in 0..5 {
+        for k in 0..3 {
+            assert!(e.observe(&write(format!("w{h}-{k}"), T0 + h * 3_600_000 + k * 1000)).is_empty());
+        }
+    }
+    let mut alerts = Vec::new();
+    for k in 0..60 {
+        alerts.extend(e.observe(&write(format!("burst{k}"), T0 + 5 * 3_600_000 + k * 1000)));
+    }
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].entities.hosts, vec![host.to_string()]);
+    assert!(alerts[0].entities.users.is_empty(), "a host is never a user: {:?}", alerts[0].entities);
+
+    // new_value on an access key: the key is a key whatever it looks like.
+    let nv = "format: vigil-behavior/1\nid: nv\ntitle: New net\nwhere: {api_operation: X}\nentity: actor_user_credential_uid\nkind: new_value\nparams: {value: src_ip, learning_days: 0, min_events: 2}\n";
+    let mut e = engine(nv);
+    let call = |id: &str, t: i64, ip: &str| {
+        obs(id, t, &[("api_operation", "X"), ("actor_user_credential_uid", "ci-key-7"), ("src_ip", ip)])
+    };
+    for k in 0..3 {
+        assert!(e.observe(&call(&format!("c{k}"), T0 + k, "10.0.0.1")).is_empty());
+    }
+    let a = e.observe(&call("new", T0 + 10, "203.0.113.9"));
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].entities.keys, vec!["ci-key-7".to_string()]);
+    assert!(a[0].entities.users.is_empty());
+    assert_eq!(a[0].entities.ips, vec!["203.0.113.9".to_string()]);
+
+    // off_hours declared on hosts with entity_kind: the explicit kind is used.
+    let off = "format: vigil-behavior/1\nid: oh\ntitle: Off hours\nwhere: {api_operation: GetObject}\nentity: actor_user_name\nentity_kind: host\nkind: off_hours\nparams: {learning_days: 3, min_events: 20, max_share: 0.0}\n";
+    let mut e = engine(off);
+    let mut n = 0;
+    for d in 0..10 {
+        for h in 13..17 {
+            n += 1;
+            assert!(e.observe(&get(&format!("e{n}"), T0 - T0 % DAY + d * DAY + h * 3_600_000, "srv-x")).is_empty());
+        }
+    }
+    let a = e.observe(&get("night", T0 - T0 % DAY + 10 * DAY + 3 * 3_600_000, "srv-x"));
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].entities.hosts, vec!["srv-x".to_string()]);
+    assert!(a[0].entities.users.is_empty());
+
+    // Sequences and users: users.
+    let mut e = engine(SEQ);
+    e.observe(&obs("u", T0, &[("metadata_event_code", "user.lifecycle.unsuspend"), ("user_name", "kim")]));
+    let a = e.observe(&obs(
+        "a",
+        T0 + 1,
+        &[("metadata_event_code", "group.user_membership.add"), ("actor_user_name", "kim")],
+    ));
+    assert_eq!(a[0].entities.users, vec!["kim".to_string()]);
+
+    // egress_volume on an address: an address.
+    let mut e = engine(EGRESS);
+    e.observe(&obs(
+        "d",
+        T0,
+        &[("class_name", "DNS Activity"), ("dns_query", "mega.nz"), ("dns_answers", "31.216.144.5")],
+    ));
+    let a = e.observe(&obs(
+        "c",
+        T0 + 1,
+        &[
+            ("class_name", "Network Activity"),
+            ("src_ip", "10.0.0.7"),
+            ("dst_ip", "31.216.144.5"),
+            ("bytes_out", "2000000"),
+        ],
+    ));
+    assert_eq!(a[0].entities.ips, vec!["10.0.0.7".to_string(), "31.216.144.5".to_string()]);
+    assert!(a[0].entities.users.is_empty() && a[0].entities.hosts.is_empty());
+}
