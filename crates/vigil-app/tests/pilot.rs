@@ -13,7 +13,13 @@ fn the_pilot_reports_what_the_store_holds() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = PilotConfig {
         dir: dir.path().to_path_buf(),
-        sim: vigil_sim::SimConfig { seed: 1, days: 4, users: 30, ..vigil_sim::SimConfig::default() },
+        sim: vigil_sim::SimConfig {
+            seed: 1,
+            days: 4,
+            users: 30,
+            start: vigil_sim::SimConfig::fixed_start(),
+            ..vigil_sim::SimConfig::default()
+        },
         threads: 2,
         rules: Vec::new(),
         progress: None,

@@ -611,7 +611,7 @@ mod tests {
     fn small_pilot(dir: &Path) -> PilotReport {
         let cfg = PilotConfig {
             dir: dir.to_path_buf(),
-            sim: SimConfig { seed: 1, days: 4, users: 30, ..SimConfig::default() },
+            sim: SimConfig { seed: 1, days: 4, users: 30, start: SimConfig::fixed_start(), ..SimConfig::default() },
             threads: 2,
             rules: Vec::new(),
             progress: None,

@@ -260,6 +260,9 @@ enum Command {
         /// People in the simulated company.
         #[arg(long, default_value_t = 200)]
         users: u32,
+        /// First simulated day (YYYY-MM-DD); by default the days end at the present.
+        #[arg(long)]
+        start: Option<chrono::NaiveDate>,
         /// Decode workers for ingest.
         #[arg(long, default_value_t = default_threads())]
         threads: usize,
@@ -641,10 +644,10 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)
         }
-        Command::Demo { dir, seed, days, users, threads, rules, serve, listen } => {
+        Command::Demo { dir, seed, days, users, start, threads, rules, serve, listen } => {
             let args = demo::DemoArgs {
                 dir: dir.clone(),
-                sim: demo::SimArgs { seed, days, users, start: None, scenarios: Vec::new() },
+                sim: demo::SimArgs { seed, days, users, start, scenarios: Vec::new() },
                 threads: threads.max(1),
                 rules: rules.clone(),
             };

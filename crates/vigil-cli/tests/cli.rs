@@ -168,7 +168,18 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     let demo = dir.path().join("demo");
     let cwd_data = dir.path().join("elsewhere");
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["--json", "demo", "--users", "30", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .args([
+            "--json",
+            "demo",
+            "--start",
+            "2026-10-05",
+            "--users",
+            "30",
+            "--days",
+            "5",
+            "--dir",
+            demo.to_str().unwrap(),
+        ])
         .env("VIGIL_DATA_DIR", &cwd_data)
         .current_dir(dir.path())
         .output()
@@ -191,7 +202,18 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
 
     // A second run replaces the demo's data directory rather than piling duplicates on it.
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["--json", "demo", "--users", "30", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .args([
+            "--json",
+            "demo",
+            "--start",
+            "2026-10-05",
+            "--users",
+            "30",
+            "--days",
+            "5",
+            "--dir",
+            demo.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -201,7 +223,7 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     // Told as a story, it ends with commands that work exactly as printed (this binary is not on
     // the PATH, so they name it by its path), and says how to browse the result.
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["demo", "--no-progress", "--users", "30", "--days", "5", "--dir", "demo"])
+        .args(["demo", "--start", "2026-10-05", "--no-progress", "--users", "30", "--days", "5", "--dir", "demo"])
         .current_dir(dir.path())
         .env_remove("VIGIL_DATA_DIR")
         .output()
@@ -267,6 +289,8 @@ fn simulate_is_deterministic_through_the_cli() {
                 "3",
                 "--scenarios",
                 "mfa_fatigue,ransomware",
+                "--start",
+                "2026-10-05",
                 "--out",
             ])
             .arg(dir.path().join(out))
@@ -411,7 +435,18 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["--json", "demo", "--users", "60", "--days", "7", "--dir", demo.to_str().unwrap()])
+        .args([
+            "--json",
+            "demo",
+            "--start",
+            "2026-10-05",
+            "--users",
+            "60",
+            "--days",
+            "7",
+            "--dir",
+            demo.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -560,7 +595,18 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["--json", "demo", "--users", "40", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .args([
+            "--json",
+            "demo",
+            "--start",
+            "2026-10-05",
+            "--users",
+            "40",
+            "--days",
+            "5",
+            "--dir",
+            demo.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -778,7 +824,18 @@ fn a_killed_run_resumes_without_repeating_a_step() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["--json", "demo", "--users", "40", "--days", "5", "--dir", demo.to_str().unwrap()])
+        .args([
+            "--json",
+            "demo",
+            "--start",
+            "2026-10-05",
+            "--users",
+            "40",
+            "--days",
+            "5",
+            "--dir",
+            demo.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

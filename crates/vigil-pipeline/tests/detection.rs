@@ -88,7 +88,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn every_scenario_is_detected_and_a_restart_keeps_what_was_learned() {
     let sim = tempfile::tempdir().unwrap();
-    let cfg = SimConfig { seed: 11, users: 120, days: 21, ..SimConfig::default() };
+    let cfg = SimConfig { seed: 11, users: 120, days: 21, start: SimConfig::fixed_start(), ..SimConfig::default() };
     let summary = vigil_sim::simulate(&cfg, sim.path()).unwrap();
     let logs: Vec<PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
     let labels_text = std::fs::read_to_string(sim.path().join(&summary.labels_path)).unwrap();

@@ -12,7 +12,7 @@ use vigil_store::StateStore;
 #[test]
 fn simulated_company_decodes_cleanly_and_labels_are_exact() {
     let sim_dir = tempfile::tempdir().unwrap();
-    let cfg = SimConfig { seed: 42, users: 40, days: 7, ..SimConfig::default() };
+    let cfg = SimConfig { seed: 42, users: 40, days: 7, start: SimConfig::fixed_start(), ..SimConfig::default() };
     let summary = vigil_sim::simulate(&cfg, sim_dir.path()).unwrap();
     assert!(summary.events > 5_000, "{}", summary.events);
 

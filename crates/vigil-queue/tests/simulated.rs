@@ -25,7 +25,7 @@ fn options() -> IngestOptions {
 
 /// Simulates, ingests, loads the inventory; returns the data directory and the labels.
 fn company(seed: u64, users: u32, days: u32) -> (tempfile::TempDir, tempfile::TempDir, Vec<vigil_model::Label>) {
-    company_from(SimConfig { seed, users, days, ..SimConfig::default() })
+    company_from(SimConfig { seed, users, days, start: SimConfig::fixed_start(), ..SimConfig::default() })
 }
 
 fn company_from(cfg: SimConfig) -> (tempfile::TempDir, tempfile::TempDir, Vec<vigil_model::Label>) {

@@ -25,7 +25,13 @@ fn company() -> (tempfile::TempDir, tempfile::TempDir) {
         ..IngestOptions::default()
     };
     let sim = tempfile::tempdir().unwrap();
-    let cfg = vigil_sim::SimConfig { seed: 5, users: 60, days: 7, ..vigil_sim::SimConfig::default() };
+    let cfg = vigil_sim::SimConfig {
+        seed: 5,
+        users: 60,
+        days: 7,
+        start: vigil_sim::SimConfig::fixed_start(),
+        ..vigil_sim::SimConfig::default()
+    };
     vigil_sim::simulate(&cfg, sim.path()).unwrap();
     let logs: Vec<PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
     let data = tempfile::tempdir().unwrap();

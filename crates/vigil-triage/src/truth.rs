@@ -174,6 +174,13 @@ fn is_mixed(inc: &Incident, by_alert: &HashMap<&str, BTreeSet<&str>>) -> bool {
     !attacks.is_empty() && (attacks.len() > 1 || unlabeled)
 }
 
+/// Whether the incident reached a person: triage queued it, or a person's disposition decided
+/// it (an analyst who resolved a case, even wrongly, saw the attack — a wrong disposition is the
+/// analyst's miss, not triage's).
+fn reached_a_person(inc: &Incident) -> bool {
+    inc.queued || !inc.verdict.decided_by.starts_with("vigil:")
+}
+
 pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) -> QueueEval {
     let touched = instances_by_incident(out, alerts, labels);
     let mut surfaced: HashMap<&str, usize> = HashMap::new();
@@ -183,7 +190,7 @@ pub fn evaluate_queue(out: &TriageOutput, alerts: &[Alert], labels: &[Label]) ->
         let set = touched.get(&inc.id);
         for s in set.into_iter().flatten() {
             any.insert(s.as_str());
-            if inc.queued {
+            if reached_a_person(inc) {
                 *surfaced.entry(s.as_str()).or_default() += 1;
             }
         }
@@ -384,5 +391,23 @@ mod tests {
         });
         let e = evaluate_queue(&out, &clean, &labels);
         assert_eq!((e.split_attacks, e.mixed_incidents, e.incident_recall), (0, 0, 1.0));
+
+        // An analyst who resolves an attack's case as a false positive saw it: the attack was
+        // surfaced, whatever the disposition (the wrong call is theirs, not triage's).
+        let s2 = out.incidents.iter().find(|i| i.alert_ids().any(|a| a == "b1")).unwrap().id.clone();
+        let human: HashMap<String, (String, String)> =
+            [(s2, ("false_positive".to_string(), "ann".to_string()))].into_iter().collect();
+        let out = crate::triage(&TriageInput {
+            alerts: &clean,
+            inventory: &inventory,
+            model: None,
+            overrides: &[],
+            suppressions: &[],
+            human: &human,
+            now_ms: 10 * DAY,
+            options: GroupOptions::default(),
+        });
+        assert_eq!(out.incidents.iter().filter(|i| !i.queued).count(), 1, "closed by the person");
+        assert_eq!(evaluate_queue(&out, &clean, &labels).incident_recall, 1.0);
     }
 }

@@ -24,7 +24,7 @@ fn company() -> (tempfile::TempDir, tempfile::TempDir) {
         ..IngestOptions::default()
     };
     let sim = tempfile::tempdir().unwrap();
-    let cfg = SimConfig { seed: 5, users: 60, days: 7, ..SimConfig::default() };
+    let cfg = SimConfig { seed: 5, users: 60, days: 7, start: SimConfig::fixed_start(), ..SimConfig::default() };
     vigil_sim::simulate(&cfg, sim.path()).unwrap();
     let logs: Vec<PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
     let data = tempfile::tempdir().unwrap();

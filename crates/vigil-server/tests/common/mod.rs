@@ -80,8 +80,17 @@ pub async fn body_text(r: Response<Body>) -> String {
 /// loads its inventory and triages it: the store then holds alerts, incidents and cases.
 pub fn simulated_company(env: &Env, seed: u64, users: u32, days: u32) {
     let sim = tempfile::tempdir().unwrap();
-    vigil_sim::simulate(&vigil_sim::SimConfig { seed, users, days, ..vigil_sim::SimConfig::default() }, sim.path())
-        .unwrap();
+    vigil_sim::simulate(
+        &vigil_sim::SimConfig {
+            seed,
+            users,
+            days,
+            start: vigil_sim::SimConfig::fixed_start(),
+            ..vigil_sim::SimConfig::default()
+        },
+        sim.path(),
+    )
+    .unwrap();
     let logs: Vec<std::path::PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
     let mut pack = vigil_detect::RulePack::default();
     vigil_detect::builtin::add_to(&mut pack);
