@@ -6,14 +6,17 @@
 //!
 //! Must not: compute a metric itself (that is `vigil-metrics`, in one place) or change cases.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 use thiserror::Error;
 use vigil_cases::Case;
-use vigil_metrics::{AlertFact, BriefFact, CaseFact, ExceptionSuggestion, Facts, SlaFact, StepFact, TriageFact};
+use vigil_metrics::{
+    ActionFact, AlertFact, BriefFact, CaseFact, DetectionFact, ExceptionSuggestion, Facts, PendingDecision, SlaFact,
+    StepAction, StepFact, TriageFact,
+};
 use vigil_store::{AuditEntry, Document, StateStore};
 
 pub const BRIEF: &str = "brief";
@@ -79,11 +82,14 @@ fn zip_names(bytes: &[u8]) -> BTreeSet<String> {
 }
 
 /// The case's SLA clocks as of `now`. A clock not met and not yet due is neither met nor
-/// breached: it is left out until it is one or the other.
+/// breached: it is left out until it is one or the other — unless it has stopped, as the
+/// contain clock of a case that ended without containment ("not contained").
 fn sla_facts(c: &Case, policy: &vigil_cases::SlaPolicy, now: i64) -> Vec<SlaFact> {
     c.sla_view(policy, now)
         .into_iter()
-        .filter(|k| k.met_ms.is_some() || k.breached || k.due_ms <= now)
+        .filter(|k| {
+            k.met_ms.is_some() || k.breached || k.due_ms <= now || k.status == vigil_cases::SlaStatus::NotContained
+        })
         .map(|k| SlaFact {
             kind: k.kind.as_str().to_string(),
             due_ms: k.due_ms,
@@ -287,8 +293,10 @@ fn put_brief(store: &mut dyn StateStore, b: &BriefRecord, now: i64, audit: Audit
     Ok(())
 }
 
-/// Issues a one-page brief for a case: what happened, the impact, what was done (playbook
-/// steps), what waits for a decision (pending approvals). Returns the record and its HTML.
+/// Issues a one-page brief for a case, returning the record and its HTML. What happened is told
+/// from the incident's facts (the detections on the case with their entities, times and ATT&CK
+/// tactics, and the actions taken); the decisions are the approvals of the case's runs still
+/// pending.
 pub fn issue_brief(
     store: &mut dyn StateStore,
     data_dir: &Path,
@@ -297,57 +305,81 @@ pub fn issue_brief(
     now: i64,
 ) -> Result<(BriefRecord, String)> {
     let all = facts(store, data_dir, now, None)?;
-    let case = all
+    let fact = all
         .cases
         .into_iter()
         .find(|c| c.id == case_id)
         .ok_or_else(|| ReportError::NotFound(format!("no case {case_id}")))?;
-    let full: Case = vigil_queue::cases(store)?
+    let full = vigil_queue::cases(store)?
         .into_iter()
         .find(|c| c.id == case_id)
         .ok_or_else(|| ReportError::NotFound(format!("no case {case_id}")))?;
+    let ids: HashSet<&str> = full.alerts.iter().map(String::as_str).collect();
+    let detections: Vec<DetectionFact> = vigil_queue::stored_alerts(store)?
+        .into_iter()
+        .filter(|a| ids.contains(a.id.as_str()))
+        .map(|a| DetectionFact {
+            rule_title: a.rule.title,
+            time_ms: a.time,
+            tactics: a.rule.tactics,
+            users: a.entities.users,
+            hosts: a.entities.hosts,
+            keys: a.entities.keys,
+            buckets: a.entities.buckets,
+            ips: a.entities.ips,
+        })
+        .collect();
     let runs: Vec<vigil_respond::Run> =
         vigil_respond::engine::runs(store)?.into_iter().filter(|r| r.case_id == case_id).collect();
-    let mut actions = Vec::new();
+    let mut taken = Vec::new();
     for r in &runs {
         for s in r.steps.iter().filter(|s| matches!(s.status, vigil_respond::StepStatus::Succeeded)) {
-            let who = if s.automated { "automatically".to_string() } else { "after approval".to_string() };
-            let undone = s.rollback.as_ref().map(|rb| format!(" (rolled back: {})", rb.status)).unwrap_or_default();
-            actions.push(format!("{}: {} {who}{undone}", r.playbook.name, s.action));
+            taken.push(ActionFact {
+                playbook: r.playbook.name.clone(),
+                action: s.action.clone(),
+                target: target_of(s.inputs.as_ref(), &r.inputs, s.class),
+                at_ms: s.finished_ms.or(s.started_ms),
+                automated: s.automated,
+                rolled_back: s.rollback.as_ref().map(|rb| rb.status.clone()),
+            });
         }
     }
+    let run_ids: HashSet<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+    let pending: Vec<PendingDecision> = vigil_respond::engine::approvals(store)?
+        .into_iter()
+        .filter(|a| a.case_id == case_id || run_ids.contains(a.run_id.as_str()))
+        .filter(|a| a.status == vigil_respond::ApprovalStatus::Pending && a.expires_ms > now)
+        .map(|a| {
+            let run_inputs = runs.iter().find(|r| r.id == a.run_id).map_or(&Value::Null, |r| &r.inputs);
+            let target = target_of(Some(a.edited_inputs.as_ref().unwrap_or(&a.inputs)), run_inputs, a.class);
+            PendingDecision {
+                target,
+                action: a.action,
+                class: a.class.as_str().to_string(),
+                playbook: a.playbook_id,
+                requested_by: a.requested_by,
+                requested_ms: a.requested_ms,
+                expires_ms: a.expires_ms,
+            }
+        })
+        .collect();
+    let mut actions = vigil_metrics::Brief::actions_taken(&taken);
     if actions.is_empty() {
         actions.push("No response action has run yet.".into());
     }
-    let decisions: Vec<String> = vigil_respond::engine::approvals(store)?
-        .into_iter()
-        .filter(|a| a.case_id == case_id && a.status == vigil_respond::ApprovalStatus::Pending && a.expires_ms > now)
-        .map(|a| {
-            format!(
-                "Approve or deny {} ({}, {}) requested by {}; expires {}",
-                a.action,
-                a.class.as_str(),
-                a.playbook_id,
-                a.requested_by,
-                utc(a.expires_ms)
-            )
-        })
-        .collect();
     let impact = format!(
-        "Severity {}. Entities involved: {}. Verdict at opening: {} (risk {:.0}).",
+        "Severity {}. Entities involved: {}.",
         full.severity.as_str(),
         if full.entities.is_empty() { "none recorded".to_string() } else { full.entities.join(", ") },
-        full.verdict,
-        full.risk
     );
     let n = briefs(store)?.len();
-    let id = format!("BRF-{}", &hex::encode(Sha256::digest(format!("{case_id}\n{now}\n{n}")))[..10]);
+    let id = format!("BRF-{}", &vigil_model::sha256_hex(format!("{case_id}\n{now}\n{n}").as_bytes())[..10]);
     let brief = vigil_metrics::Brief {
-        case: case.clone(),
-        what_happened: full.summary.clone(),
+        what_happened: vigil_metrics::Brief::what_happened(&fact, &detections, &taken),
+        case: fact,
         impact,
         actions,
-        decisions,
+        decisions: vigil_metrics::Brief::pending_decisions(&pending),
         issued_ms: now,
         id: id.clone(),
     };
@@ -359,7 +391,7 @@ pub fn issue_brief(
         issued_by: actor.into(),
         acknowledged_ms: None,
         acknowledged_by: None,
-        html_sha256: hex::encode(Sha256::digest(html.as_bytes())),
+        html_sha256: vigil_model::sha256_hex(html.as_bytes()),
         brief,
     };
     let audit = AuditEntry::new(
@@ -406,6 +438,22 @@ pub struct Published {
     pub vault_sha256: String,
 }
 
+/// The scorecard of `period` with `weeks` of trend, computed now: the facts, and every run's
+/// steps with the class of their action (so automation is split by class).
+pub fn scorecard(
+    store: &dyn StateStore,
+    data_dir: &Path,
+    period: &vigil_metrics::Period,
+    weeks: usize,
+    title: &str,
+    now: i64,
+    labeled_events: Option<&BTreeSet<String>>,
+) -> Result<vigil_metrics::Scorecard> {
+    let f = facts(store, data_dir, now, labeled_events)?;
+    let actions = step_actions(store)?;
+    Ok(vigil_metrics::scorecard_with_actions(&f, &actions, period, weeks, title, now))
+}
+
 /// Computes and publishes a scorecard: the HTML is kept in the evidence vault (a `scorecard`
 /// artifact) and the publication is audited.
 #[allow(clippy::too_many_arguments)]
@@ -419,8 +467,7 @@ pub fn publish_scorecard(
     now: i64,
     labeled_events: Option<&BTreeSet<String>>,
 ) -> Result<Published> {
-    let f = facts(store, data_dir, now, labeled_events)?;
-    let sc = vigil_metrics::scorecard(&f, period, weeks, title, now);
+    let sc = scorecard(store, data_dir, period, weeks, title, now, labeled_events)?;
     let html = sc.to_html();
     let markdown = sc.to_markdown();
     let json = sc.to_json();
@@ -450,10 +497,40 @@ pub fn publish_scorecard(
     Ok(Published { scorecard: sc, html, markdown, json, vault_sha256: item.sha256 })
 }
 
-fn utc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| ms.to_string())
+/// Every step of every run with its action and the action's class, from the connectors'
+/// registry (or, for an action the registry does not know, the class the run recorded).
+pub fn step_actions(store: &dyn StateStore) -> Result<Vec<StepAction>> {
+    let runs = vigil_respond::engine::runs(store)?;
+    Ok(runs
+        .iter()
+        .flat_map(|r| {
+            r.steps.iter().map(|s| {
+                let class = vigil_connectors::action(&s.action).map_or(s.class, |a| a.class());
+                StepAction {
+                    run_id: r.id.clone(),
+                    step: s.id.clone(),
+                    action: s.action.clone(),
+                    class: class.as_str().to_string(),
+                }
+            })
+        })
+        .collect())
+}
+
+/// Input names that say what an action acts on, most specific first.
+const TARGET_KEYS: &[&str] =
+    &["user", "user_name", "login", "host", "hostname", "access_key_id", "key", "bucket", "ip", "principal"];
+
+/// What a step acts on, from its inputs (or the run's): the first input named like a target.
+/// Notifications and tickets act on no entity.
+fn target_of(inputs: Option<&Value>, run_inputs: &Value, class: vigil_connectors::ActionClass) -> Option<String> {
+    if class == vigil_connectors::ActionClass::Notify {
+        return None;
+    }
+    let pick = |v: &Value| {
+        TARGET_KEYS.iter().find_map(|k| v.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string))
+    };
+    inputs.and_then(pick).or_else(|| pick(run_inputs))
 }
 
 #[cfg(test)]
