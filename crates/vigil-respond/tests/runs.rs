@@ -2,46 +2,18 @@
 //! never a machine's, never late), edited inputs recorded, rollback through inverses, dry-run
 //! with secrets masked, triggers, the automation rate, and everything on the audit log.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 use vigil_connectors::sandbox::Sandbox;
-use vigil_detect::{Detector, DetectorOptions, RulePack};
-use vigil_pipeline::{DataDir, IngestOptions, ingest};
+use vigil_pipeline::DataDir;
 use vigil_respond::engine::{self, Env};
 use vigil_respond::{ApprovalStatus, RespondError, RunStatus, StepStatus, format};
 use vigil_store::StateStore;
 
-const T0: i64 = 1_800_000_000_000;
+mod common;
+use common::T0;
 
 fn company() -> (tempfile::TempDir, tempfile::TempDir) {
-    let mut pack = RulePack::default();
-    vigil_detect::builtin::add_to(&mut pack);
-    pack.finish();
-    let opts = IngestOptions {
-        detector: Some(Arc::new(Detector::new(&pack, DetectorOptions::default()))),
-        behavior: Some(vigil_behavior::builtin().expect("built-in behavioral pack")),
-        ..IngestOptions::default()
-    };
-    let sim = tempfile::tempdir().unwrap();
-    let cfg = vigil_sim::SimConfig {
-        seed: 5,
-        users: 60,
-        days: 7,
-        start: vigil_sim::SimConfig::fixed_start(),
-        ..vigil_sim::SimConfig::default()
-    };
-    vigil_sim::simulate(&cfg, sim.path()).unwrap();
-    let logs: Vec<PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
-    let data = tempfile::tempdir().unwrap();
-    let dd = DataDir::new(data.path());
-    ingest(&dd, &logs, &opts).unwrap();
-    let mut store = dd.open_store().unwrap();
-    let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
-    vigil_queue::load_inventory(&mut store, &inv, "test", T0).unwrap();
-    vigil_queue::run(&mut store, T0).unwrap();
-    (sim, data)
+    common::company(5, 60, 7)
 }
 
 /// A case with an entity of this kind, and the entity.

@@ -2,47 +2,19 @@
 //! principal, the cloud-credential playbook on the IAM user and key of a cloud incident, and
 //! approvals say in words what they act on and how it is undone.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use serde_json::json;
 use vigil_connectors::sandbox::Sandbox;
-use vigil_detect::{Detector, DetectorOptions, RulePack};
-use vigil_pipeline::{DataDir, IngestOptions, ingest};
+use vigil_pipeline::DataDir;
 use vigil_respond::engine::{self, Env};
 use vigil_respond::{ApprovalStatus, RespondError, RunStatus, StepStatus, format};
 use vigil_store::StateStore;
 
-const T0: i64 = 1_800_000_000_000;
+mod common;
+use common::T0;
 const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 
 fn company() -> (tempfile::TempDir, tempfile::TempDir) {
-    let mut pack = RulePack::default();
-    vigil_detect::builtin::add_to(&mut pack);
-    pack.finish();
-    let opts = IngestOptions {
-        detector: Some(Arc::new(Detector::new(&pack, DetectorOptions::default()))),
-        behavior: Some(vigil_behavior::builtin().expect("built-in behavioral pack")),
-        ..IngestOptions::default()
-    };
-    let sim = tempfile::tempdir().unwrap();
-    let cfg = vigil_sim::SimConfig {
-        seed: 1,
-        users: 200,
-        days: 14,
-        start: vigil_sim::SimConfig::fixed_start(),
-        ..vigil_sim::SimConfig::default()
-    };
-    vigil_sim::simulate(&cfg, sim.path()).unwrap();
-    let logs: Vec<PathBuf> = ["okta", "aws", "windows", "zeek"].iter().map(|d| sim.path().join(d)).collect();
-    let data = tempfile::tempdir().unwrap();
-    let dd = DataDir::new(data.path());
-    ingest(&dd, &logs, &opts).unwrap();
-    let mut store = dd.open_store().unwrap();
-    let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
-    vigil_queue::load_inventory(&mut store, &inv, "test", T0).unwrap();
-    vigil_queue::run(&mut store, T0).unwrap();
-    (sim, data)
+    common::company(1, 200, 14)
 }
 
 fn pb(id: &str) -> vigil_respond::Playbook {
