@@ -249,8 +249,13 @@ fn save(store: &mut dyn StateStore, run: &Run, entries: &[AuditEntry]) -> Result
             });
         }
         // A containment step that took effect contains the case: its contain clock is met
-        // then, by whoever ran the step, and the case says so.
-        if let Some(e) = entries.iter().find(|e| contained_by(e))
+        // then, by whoever ran the step, and the case says so. (A later rollback undoes the
+        // action, not the fact that the case was contained.)
+        let contained = run.steps.iter().any(|s| {
+            s.status == StepStatus::Succeeded && matches!(s.class, ActionClass::Contain | ActionClass::Destructive)
+        });
+        if contained
+            && let Some(e) = entries.iter().find(|e| e.action == "playbook.step" && e.result == "ok")
             && case.times.contained_ms.is_none()
             && case.status.can_move_to(vigil_cases::Status::Contained)
         {
@@ -260,16 +265,6 @@ fn save(store: &mut dyn StateStore, run: &Run, entries: &[AuditEntry]) -> Result
         store.put_documents(vigil_queue::CASE, &[doc(&case.id, run.updated_ms, &case)?], false, &[])?;
     }
     Ok(())
-}
-
-/// Whether an audit entry records a containment (or destructive) step that succeeded.
-fn contained_by(e: &AuditEntry) -> bool {
-    e.action == "playbook.step"
-        && e.result == "ok"
-        && serde_json::from_str::<Value>(&e.detail).is_ok_and(|d| {
-            matches!(d.get("class").and_then(Value::as_str), Some("contain" | "destructive"))
-                && d.get("purpose").and_then(Value::as_str) != Some("rollback")
-        })
 }
 
 fn save_approval(store: &mut dyn StateStore, a: &Approval, now: i64, entries: &[AuditEntry]) -> Result<()> {
