@@ -148,6 +148,10 @@ pub struct IngestReport {
     #[serde(default)]
     pub alerts_by_rule: BTreeMap<String, u64>,
     pub elapsed_ms: u64,
+    /// Non-regular files (devices, FIFOs, sockets) found inside the named directories and not
+    /// read, each with what it is.
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }
 
 enum Msg {
@@ -193,7 +197,10 @@ pub fn ingest_with_store(
     // One writer per data directory: a second ingest would see this one's uncommitted lake files
     // as orphans of a crash and remove them.
     let _lock = lock_data_dir(dir)?;
-    let files = vigil_source::collect_files(paths)?;
+    let (files, skipped) = vigil_source::collect_files_reporting(paths)?;
+    for (path, kind) in &skipped {
+        tracing::warn!(file = %path.display(), "skipped: a {kind}, not a regular file");
+    }
     let lake_root = dir.lake();
     std::fs::create_dir_all(&lake_root)
         .map_err(|e| PipelineError::DataDir { path: lake_root.display().to_string(), message: e.to_string() })?;
@@ -204,7 +211,12 @@ pub fn ingest_with_store(
     }
 
     let run_id = store.begin_run(now_ms(), &opts.args)?;
-    let mut report = IngestReport { run_id, orphans_removed: orphans.len() as u64, ..IngestReport::default() };
+    let mut report = IngestReport {
+        run_id,
+        orphans_removed: orphans.len() as u64,
+        skipped: skipped.iter().map(|(p, kind)| format!("{}: {kind}, not a regular file", p.display())).collect(),
+        ..IngestReport::default()
+    };
     if let Some(p) = &opts.progress {
         let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
         p.bytes_total.store(total, Ordering::Relaxed);

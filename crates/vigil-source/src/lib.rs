@@ -45,11 +45,45 @@ pub enum SourceError {
     Io { path: String, source: io::Error },
     #[error("{path}: not found")]
     NotFound { path: String },
+    /// A device, FIFO or socket named directly: never opened (reading one may never end).
+    #[error("{path}: is a {kind}, not a regular file; refusing to read it")]
+    NotRegular { path: String, kind: &'static str },
+}
+
+/// What a non-regular file is, for messages; `None` for a regular file or a directory.
+pub fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
+    if ft.is_file() || ft.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("FIFO (named pipe)");
+        } else if ft.is_char_device() {
+            return Some("character device");
+        } else if ft.is_block_device() {
+            return Some("block device");
+        } else if ft.is_socket() {
+            return Some("socket");
+        }
+    }
+    Some("special file")
 }
 
 /// Every file under the given paths (directories walked recursively), sorted, without duplicates.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SourceError> {
+    collect_files_reporting(paths).map(|(files, _)| files)
+}
+
+/// Files found, and the special files skipped with what each is.
+pub type Collected = (Vec<PathBuf>, Vec<(PathBuf, &'static str)>);
+
+/// As [`collect_files`], also returning the non-regular files (devices, FIFOs, sockets) found
+/// inside directories and skipped, each with what it is. One named directly is an error.
+pub fn collect_files_reporting(paths: &[PathBuf]) -> Result<Collected, SourceError> {
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for p in paths {
         let md = std::fs::metadata(p).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
@@ -60,14 +94,16 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SourceError> {
         })?;
         if md.is_dir() {
             let mut visited = std::collections::HashSet::new();
-            walk(p, &mut out, &mut visited)?;
+            walk(p, &mut out, &mut visited, &mut skipped)?;
+        } else if let Some(kind) = special_kind(&md.file_type()) {
+            return Err(SourceError::NotRegular { path: p.display().to_string(), kind });
         } else {
             out.push(p.clone());
         }
     }
     out.sort();
     out.dedup();
-    Ok(out)
+    Ok((out, skipped))
 }
 
 /// Walks a directory, following symbolic links to directories once each (a link cycle is not
@@ -76,6 +112,7 @@ fn walk(
     dir: &Path,
     out: &mut Vec<PathBuf>,
     visited: &mut std::collections::HashSet<PathBuf>,
+    skipped: &mut Vec<(PathBuf, &'static str)>,
 ) -> Result<(), SourceError> {
     let io_err = |e| SourceError::Io { path: dir.display().to_string(), source: e };
     if let Ok(real) = std::fs::canonicalize(dir)
@@ -89,9 +126,13 @@ fn walk(
         let path = e.path();
         let ft = e.file_type().map_err(io_err)?;
         if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
-            walk(&path, out, visited)?;
+            walk(&path, out, visited, skipped)?;
         } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
             out.push(path);
+        } else if let Ok(md) = std::fs::metadata(&path)
+            && let Some(kind) = special_kind(&md.file_type())
+        {
+            skipped.push((path, kind));
         }
     }
     Ok(())
@@ -122,6 +163,13 @@ pub fn sniff_container(head: &[u8]) -> Option<Container> {
 /// An unreadable file is itself emitted as a unit with an error, so the caller can quarantine it.
 pub fn read_file_units(path: &Path, limits: Limits, emit: &mut dyn FnMut(Unit)) {
     let name = path.display().to_string();
+    // Never open a FIFO (the open blocks) nor read a device (it may never end).
+    if let Ok(md) = std::fs::metadata(path)
+        && let Some(kind) = special_kind(&md.file_type())
+    {
+        emit(Unit { name, data: Vec::new(), error: Some(format!("is a {kind}, not a regular file; not read")) });
+        return;
+    }
     match File::open(path) {
         Ok(f) => {
             let (data, error) = read_bounded(f, limits.max_unit_bytes);
@@ -381,6 +429,35 @@ mod tests {
         std::os::unix::fs::symlink(dir.path(), real.join("loop")).unwrap();
         let files = collect_files(&[dir.path().to_path_buf()]).unwrap();
         assert_eq!(files.len(), 1, "{files:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_by_name_and_reported_in_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("good.json"), b"{}\n").unwrap();
+        let zero = dir.path().join("z.json");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let fifo = dir.path().join("f.json");
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+        match collect_files(&[dir.path().join("good.json"), zero.clone()]) {
+            Err(SourceError::NotRegular { path, kind }) => {
+                assert!(path.ends_with("z.json") && kind.contains("character device"), "{path} {kind}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let u = units_of(&zero, Limits::default());
+        assert!(u[0].error.as_deref().unwrap().contains("not a regular file") && u[0].data.is_empty());
+        if ok {
+            assert!(matches!(
+                collect_files(std::slice::from_ref(&fifo)),
+                Err(SourceError::NotRegular { kind: "FIFO (named pipe)", .. })
+            ));
+            assert!(units_of(&fifo, Limits::default())[0].error.is_some());
+        }
+        let (files, skipped) = collect_files_reporting(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(files, [dir.path().join("good.json")]);
+        assert_eq!(skipped.len(), 1 + ok as usize, "{skipped:?}");
     }
 
     #[test]
