@@ -24,6 +24,7 @@ mod evtx_bin;
 pub mod framing;
 pub mod generic;
 pub mod github;
+pub mod hec;
 pub mod json;
 pub mod okta;
 pub mod registry;

@@ -114,8 +114,10 @@ impl Spool {
         if self.stop.load(Ordering::Relaxed) {
             return Err(ApiError::busy(RETRY_AFTER_SECS, "the server is shutting down"));
         }
-        let n = body.len() as u64;
-        if self.pending.load(Ordering::Relaxed) + n > self.limit {
+        // Counted as the bytes the spool file will hold (the worker subtracts the file's size
+        // when it removes it): the body plus the newline added when it lacks a trailing one.
+        let n = body.len() as u64 + u64::from(!body.ends_with(b"\n"));
+        if self.pending.load(Ordering::Relaxed).saturating_add(n) > self.limit {
             return Err(ApiError::busy(RETRY_AFTER_SECS, "ingest is behind; try again shortly"));
         }
         let name = format!(
@@ -203,7 +205,8 @@ fn worker(
                 events.fetch_add(report.events, Ordering::Relaxed);
                 for (p, n) in &batch {
                     let _ = std::fs::remove_file(p);
-                    pending.fetch_sub(*n, Ordering::Relaxed);
+                    // Saturating: a miscount must never wrap the counter and wedge ingest.
+                    let _ = pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| Some(p.saturating_sub(*n)));
                     files.fetch_add(1, Ordering::Relaxed);
                 }
                 if report.alerts > 0 {
@@ -288,41 +291,22 @@ fn hec_reply(status: StatusCode, code: u8, text: &str, extra: Option<(&str, Valu
     r
 }
 
-/// The events of a HEC body: JSON objects one after another, each with an `event` (an object,
-/// or a string holding a JSON object or plain text). `Err(n)`: the n-th (0-based) is malformed.
-pub fn hec_events(body: &[u8]) -> Result<Vec<String>, usize> {
-    let mut out = Vec::new();
-    for (i, item) in serde_json::Deserializer::from_slice(body).into_iter::<Value>().enumerate() {
-        let Ok(v) = item else { return Err(i) };
-        let Some(ev) = v.get("event") else { return Err(i) };
-        let line = match ev {
-            Value::Object(_) => ev.to_string(),
-            Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(o @ Value::Object(_)) => o.to_string(),
-                _ => json!({"message": s, "host": v.get("host"), "source": v.get("source"), "sourcetype": v.get("sourcetype"), "time": v.get("time")}).to_string(),
-            },
-            _ => return Err(i),
-        };
-        out.push(line);
-    }
-    Ok(out)
-}
-
 /// `POST /services/collector/event`: Splunk's HTTP Event Collector protocol.
 pub async fn hec(
     State(s): State<Shared>,
     caller: Option<axum::Extension<crate::authn::Caller>>,
     body: Bytes,
 ) -> Response {
-    let events = match hec_events(&body) {
+    let receipt = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+    let events = match vigil_decode::hec::events(&body, receipt) {
         Ok(e) if e.is_empty() => return hec_reply(StatusCode::BAD_REQUEST, 5, "No data", None),
         Ok(e) => e,
-        Err(n) => {
+        Err(e) => {
             return hec_reply(
                 StatusCode::BAD_REQUEST,
                 6,
                 "Invalid data format",
-                Some(("invalid-event-number", json!(n))),
+                Some(("invalid-event-number", json!(e.index))),
             );
         }
     };

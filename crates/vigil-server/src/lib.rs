@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod respond;
 pub mod summaries;
+pub mod transport;
 pub mod v1;
 pub mod web;
 
@@ -67,8 +68,11 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Most spooled bytes awaiting ingest before HTTP ingest answers 503.
     pub spool_limit_bytes: u64,
-    /// Largest request body accepted for ingest.
+    /// Largest request body accepted for ingest (JSON lines, HEC); read only after the
+    /// caller's token is checked.
     pub max_body_bytes: usize,
+    /// Largest request body on every other route, the unauthenticated ones included (F2).
+    pub small_body_bytes: usize,
     /// What HTTP ingest detects with and the rules page shows: the same configuration `vigil
     /// ingest` takes (rule files, exceptions, behavioral files beside the built-in packs).
     pub detection: vigil_app::detection::DetectionConfig,
@@ -77,6 +81,16 @@ pub struct Config {
     /// Playbook files beside the built-in pilot playbooks, connector settings (JSON) and secrets
     /// (`NAME=value` lines or JSON; `VIGIL_SECRET_*` too).
     pub response: vigil_app::respond::ResponseConfig,
+    /// Most connections open at once; over it the server stops accepting until one closes (F3).
+    pub max_connections: usize,
+    /// A connection that has not sent a whole request head within this is closed (slowloris).
+    pub header_read_timeout: std::time::Duration,
+    /// A connection that moves no bytes for this long, with no request being handled, is
+    /// closed; a request body that stalls this long fails.
+    pub idle_timeout: std::time::Duration,
+    /// Refusals of anonymous callers (and sign-ins refused while locked) are counted per route
+    /// and address and written as one audit entry per this window (F4).
+    pub denial_window: std::time::Duration,
 }
 
 impl Config {
@@ -86,9 +100,14 @@ impl Config {
             secure_cookies: true,
             spool_limit_bytes: 256 << 20,
             max_body_bytes: 32 << 20,
+            small_body_bytes: 64 << 10,
             detection: Default::default(),
             checkpoint_every: std::time::Duration::from_secs(300),
             response: Default::default(),
+            max_connections: 1024,
+            header_read_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(60),
+            denial_window: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -100,6 +119,8 @@ pub struct AppState {
     pub app: vigil_app::App,
     pub limiter: LoginLimiter,
     pub ingest: ingest::Spool,
+    /// Anonymous refusals counted in memory, written as summaries (F4).
+    pub denials: authn::Denials,
 }
 
 pub type Shared = Arc<AppState>;
@@ -115,7 +136,8 @@ impl AppState {
         // load stops the server with the reason, instead of ingest running without it.
         let detection = config.detection.load()?;
         let ingest = ingest::Spool::start(&config, &app, detection).map_err(ApiError::internal)?;
-        Ok(Arc::new(AppState { app, limiter: LoginLimiter::new(), ingest, config }))
+        let denials = authn::Denials::new(config.denial_window);
+        Ok(Arc::new(AppState { app, limiter: LoginLimiter::new(), ingest, denials, config }))
     }
 
     /// Now, as sessions, tokens and every operation see it (tests move the application's clock).
@@ -539,14 +561,26 @@ pub fn router(state: Shared) -> Router {
     for (spec, handler) in routes() {
         let access = spec.access;
         let web = spec.web;
+        // Only ingest routes take large bodies, and only once authorized: this limit sits
+        // inside the access check, and the body is read by the handler, after it.
+        let handler = if is_ingest_route(spec.path) {
+            handler.layer(axum::extract::DefaultBodyLimit::max(state.config.max_body_bytes))
+        } else {
+            handler
+        };
         let guarded =
             handler.route_layer(middleware::from_fn_with_state((state.clone(), access, web), authn::authorize));
         r = r.route(spec.path, guarded);
     }
     r.fallback(api::not_found)
         .layer(middleware::map_response(security_headers))
-        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.small_body_bytes))
         .with_state(state)
+}
+
+/// The routes whose bodies may be as large as [`Config::max_body_bytes`].
+fn is_ingest_route(path: &str) -> bool {
+    path == "/api/v1/ingest" || path.starts_with("/services/collector/event")
 }
 
 /// A strict Content-Security-Policy (no inline script or style, nothing from elsewhere) and the
@@ -594,10 +628,15 @@ pub async fn serve_until(
     if let Some(tx) = ready {
         let _ = tx.send(local);
     }
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone());
     let signer = tokio::spawn(sign_checkpoints(state.clone()));
-    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+    let flusher = tokio::spawn(flush_denials(state.clone()));
+    transport::serve(listener, app, transport::Limits::of(&state.config), stop).await?;
     signer.abort();
+    flusher.abort();
+    // The refusals counted since the last summary, so none is lost at shutdown.
+    let st = state.clone();
+    let _ = tokio::task::spawn_blocking(move || st.denials.flush_all(&st)).await;
     let st = state.clone();
     // A last tree head, so everything done while serving is anchored.
     let _ = tokio::task::spawn_blocking(move || st.sign_checkpoint()).await;
@@ -625,6 +664,17 @@ async fn sign_checkpoints(state: Shared) {
             Err(e) => tracing::warn!("pruning sessions: {e}"),
             Ok(Ok(_)) => {}
         }
+    }
+}
+
+/// Writes the summaries of refusal windows that have ended, once a window.
+async fn flush_denials(state: Shared) {
+    let mut tick = tokio::time::interval(state.config.denial_window.max(std::time::Duration::from_millis(100)));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        let _ = tokio::task::spawn_blocking(move || st.denials.flush_due(&st, now_ms())).await;
     }
 }
 
