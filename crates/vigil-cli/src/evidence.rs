@@ -9,7 +9,7 @@ use clap::Subcommand;
 use vigil_app::{App, Caller};
 use vigil_compliance::Catalog;
 use vigil_evidence::SignedCheckpoint;
-use vigil_evidence::packet::{VerifyReport, verify_packet};
+use vigil_evidence::packet::{TrustedKey, VerifyReport, verify_packet_trusting};
 use vigil_pipeline::DataDir;
 use vigil_vault::{ExportOptions, ledger, vault};
 
@@ -99,11 +99,21 @@ fn read_known(paths: &[PathBuf]) -> Result<Vec<SignedCheckpoint>> {
     Ok(out)
 }
 
-pub fn verify(packet: &Path, public_key: Option<&str>, known: &[PathBuf], json: bool) -> Result<bool> {
+pub fn verify(
+    packet: &Path,
+    public_key: Option<&str>,
+    fingerprint: Option<&str>,
+    known: &[PathBuf],
+    json: bool,
+) -> Result<bool> {
     let bytes = std::fs::read(packet).with_context(|| format!("reading {}", packet.display()))?;
-    let key = public_key.map(read_key).transpose()?;
+    let trusted = match (public_key.map(read_key).transpose()?, fingerprint) {
+        (Some(k), _) => Some(TrustedKey::PublicKey(k)),
+        (None, Some(f)) => Some(TrustedKey::Fingerprint(f.to_string())),
+        (None, None) => None,
+    };
     let known = read_known(known)?;
-    let r = verify_packet(&bytes, key.as_deref(), &known);
+    let r = verify_packet_trusting(&bytes, trusted.as_ref(), &known);
     if json {
         print_json(&r)?;
     } else {
@@ -121,14 +131,14 @@ fn print_report(packet: &Path, r: &VerifyReport) {
     }
     if r.ok() {
         println!(
-            "{}: VERIFIED — case {}, {} files, {} ledger entries, tree size {}, key {}{}",
+            "{}: VERIFIED — case {}, {} files, {} ledger entries, tree size {}, pinned key {} (sha256 {})",
             packet.display(),
             r.case_id,
             r.files,
             r.entries,
             r.tree_size,
             r.key_id,
-            if r.key_pinned { "" } else { " (the packet's own key: pass --public-key to pin the one you trust)" }
+            r.key_fingerprint,
         );
     } else {
         println!("{}: NOT VERIFIED — {} problem(s)", packet.display(), r.problems.len());
@@ -338,11 +348,16 @@ pub fn public_key(dir: &DataDir, out: Option<&Path>, json: bool) -> Result<()> {
     }
     if json {
         return print_json(
-            &serde_json::json!({"algorithm": "ed25519", "public_key_hex": key.public_key_hex(), "key_id": key.key_id()}),
+            &serde_json::json!({"algorithm": "ed25519", "public_key_hex": key.public_key_hex(), "key_id": key.key_id(),
+                "fingerprint": format!("sha256:{}", key.fingerprint())}),
         );
     }
     println!("{}", key.public_key_hex());
-    eprintln!("key id {} (ed25519); give this key to auditors over a channel they trust", key.key_id());
+    eprintln!(
+        "key id {} (ed25519), fingerprint sha256:{}; give the key or its fingerprint to auditors over a channel they trust",
+        key.key_id(),
+        key.fingerprint()
+    );
     Ok(())
 }
 

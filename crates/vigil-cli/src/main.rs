@@ -134,8 +134,12 @@ enum Command {
         /// The packet (a zip written by `vigil case export`).
         packet: PathBuf,
         /// The Vigil public key you trust (64 hex digits, or a file holding them).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "key_fingerprint")]
         public_key: Option<String>,
+        /// Or its SHA-256 fingerprint (`vigil audit public-key` prints it). Without either, the
+        /// packet does not verify: anyone can sign a packet with a key of their own.
+        #[arg(long)]
+        key_fingerprint: Option<String>,
         /// Checkpoints you already hold (a checkpoint JSON or an earlier packet): each must be
         /// consistent with this packet's, or the log was rewritten.
         #[arg(long = "known")]
@@ -533,7 +537,7 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         }
         Command::Query { sql } => {
             let app = vigil_app::App::new(&cli.data_dir);
-            let result = app.hunt(who, &sql)?;
+            let result = app.hunt(who, &sql, None)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&result.to_json_rows()?)?);
             } else {
@@ -625,8 +629,8 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         Command::Audit { command: AuditCommand::PublicKey { out } } => {
             evidence::public_key(&dir, out.as_deref(), cli.json)
         }
-        Command::Verify { packet, public_key, known } => {
-            if !evidence::verify(&packet, public_key.as_deref(), &known, cli.json)? {
+        Command::Verify { packet, public_key, key_fingerprint, known } => {
+            if !evidence::verify(&packet, public_key.as_deref(), key_fingerprint.as_deref(), &known, cli.json)? {
                 bail!("{} does not verify", packet.display());
             }
             Ok(())

@@ -744,6 +744,18 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     // The wrong key: refused.
     let out = vigil(&data, &["verify", second.to_str().unwrap(), "--public-key", &"11".repeat(32)]);
     assert!(!out.status.success());
+    // No key pinned: refused, naming the packet's key fingerprint as unknown (anyone can sign).
+    let out = vigil(&data, &["verify", second.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("unknown key") && text.contains("--key-fingerprint"), "{text}");
+    // Pinned by the fingerprint `audit public-key` prints: verified.
+    let pk = ok_json(&data, &["--json", "audit", "public-key"]);
+    let fp = pk["fingerprint"].as_str().unwrap();
+    assert!(fp.starts_with("sha256:") && fp.len() == 71, "{pk}");
+    let out = vigil(&data, &["verify", second.to_str().unwrap(), "--key-fingerprint", fp]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&fp["sha256:".len()..]));
 
     // The ledger verifies; the vault holds both packets; the commands are on the audit log.
     let a = ok_json(&data, &["--json", "audit", "verify"]);

@@ -78,6 +78,13 @@ pub fn key_id(public_key: &[u8; 32]) -> String {
     hex::encode(&digest[..8])
 }
 
+/// The fingerprint of a public key: lowercase hex of SHA-256 of its 32 bytes (64 digits).
+/// Its first 16 digits are the [`key_id`]; pin the whole fingerprint, not the id, since 64
+/// bits are within reach of a search for a colliding key.
+pub fn key_fingerprint(public_key: &[u8; 32]) -> String {
+    hex::encode(Sha256::digest(public_key))
+}
+
 /// An Ed25519 signing key (32-byte seed). `Debug` does not print the secret.
 #[derive(Clone)]
 pub struct SigningKey(ed25519_dalek::SigningKey);
@@ -127,6 +134,11 @@ impl SigningKey {
     /// The [`key_id`] of this key's public half.
     pub fn key_id(&self) -> String {
         key_id(&self.0.verifying_key().to_bytes())
+    }
+
+    /// The [`key_fingerprint`] of this key's public half.
+    pub fn fingerprint(&self) -> String {
+        key_fingerprint(&self.0.verifying_key().to_bytes())
     }
 
     /// Sign a checkpoint.

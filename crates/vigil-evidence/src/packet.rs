@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::canonical_json;
-use crate::checkpoint::{SignedCheckpoint, SigningKey, key_id, verify_checkpoint};
+use crate::checkpoint::{SignedCheckpoint, SigningKey, key_fingerprint, key_id, verify_checkpoint};
 use crate::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
 
 /// The packet format this module writes and reads.
@@ -327,7 +327,10 @@ pub struct VerifyReport {
     pub tree_size: u64,
     pub root_hex: String,
     pub key_id: String,
-    /// Whether the key came from the caller (pinned) or only from the packet itself.
+    /// The [`key_fingerprint`] of the key the packet was checked with.
+    pub key_fingerprint: String,
+    /// Whether the reader pinned the key (by the key itself or its fingerprint). A packet whose
+    /// key is not pinned never verifies: anyone can sign a packet with a key of their own.
     pub key_pinned: bool,
     /// Each check that passed, in order.
     pub passed: Vec<String>,
@@ -341,11 +344,38 @@ impl VerifyReport {
     }
 }
 
-/// Verifies a packet offline. `public_key_hex` is the key the reader trusts (from
-/// `vigil audit public-key`); without it the key inside the packet is used and the report
-/// says the key was not pinned. `known` are checkpoints the reader already holds (from
-/// earlier packets): each must be consistent with this packet's checkpoint, or the log forked.
+/// The key a reader trusts packets to be signed with, from a channel other than the packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustedKey {
+    /// The Ed25519 public key itself, as 64 hex digits (`vigil audit public-key`).
+    PublicKey(String),
+    /// The key's [`key_fingerprint`] (64 hex digits; `sha256:` prefix and `:` separators
+    /// allowed); the packet's own key is used when its fingerprint matches.
+    Fingerprint(String),
+}
+
+/// What an unpinned packet is told: its signature proves only that someone holding *some* key
+/// signed it.
+pub const UNPINNED_HINT: &str = "pin the organisation's key with --public-key or --key-fingerprint";
+
+/// Verifies a packet offline with the key the reader trusts (`public_key_hex`, from
+/// `vigil audit public-key`). Without one it fails closed: the report names the packet's key
+/// fingerprint as unknown. `known` are checkpoints the reader already holds (from earlier
+/// packets): each must be consistent with this packet's checkpoint, or the log forked.
 pub fn verify_packet(bytes: &[u8], public_key_hex: Option<&str>, known: &[SignedCheckpoint]) -> VerifyReport {
+    let trusted = public_key_hex.map(|k| TrustedKey::PublicKey(k.to_string()));
+    verify_packet_trusting(bytes, trusted.as_ref(), known)
+}
+
+/// Normalizes a fingerprint as typed (`sha256:` prefix, `:` or space separators, any case).
+fn normalize_fingerprint(s: &str) -> String {
+    let s = s.trim();
+    let s = s.strip_prefix("sha256:").or_else(|| s.strip_prefix("SHA256:")).unwrap_or(s);
+    s.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+}
+
+/// [`verify_packet`] with the key pinned by value or by fingerprint. `None` fails closed.
+pub fn verify_packet_trusting(bytes: &[u8], trusted: Option<&TrustedKey>, known: &[SignedCheckpoint]) -> VerifyReport {
     let mut r = VerifyReport::default();
     let files = match read_zip(bytes) {
         Ok(f) => f,
@@ -405,18 +435,49 @@ pub fn verify_packet(bytes: &[u8], public_key_hex: Option<&str>, known: &[Signed
         }
         Some(Ok(s)) => Some(s),
     };
-    let key_hex = match (public_key_hex, &sig) {
-        (Some(k), _) => {
+    let packet_key = sig.as_ref().map(|s| s.public_key_hex.trim().to_ascii_lowercase()).unwrap_or_default();
+    let packet_fp = parse_key(&packet_key).map(|(vk, _)| key_fingerprint(&vk.to_bytes())).ok();
+    let mut unpinned = false;
+    let key_hex = match trusted {
+        Some(TrustedKey::PublicKey(k)) => {
             r.key_pinned = true;
             k.trim().to_ascii_lowercase()
         }
-        (None, Some(s)) => s.public_key_hex.clone(),
-        (None, None) => String::new(),
+        Some(TrustedKey::Fingerprint(f)) => {
+            let want = normalize_fingerprint(f);
+            if want.len() != 64 || !want.bytes().all(|b| b.is_ascii_hexdigit()) {
+                r.problems.push(format!(
+                    "the pinned key fingerprint {f:?} is not 64 hex digits (SHA-256 of the public key, from `vigil audit public-key`)"
+                ));
+            } else if packet_fp.as_deref() == Some(want.as_str()) {
+                r.key_pinned = true;
+                r.passed.push(format!("the packet's key has the pinned fingerprint {want}"));
+            } else {
+                r.problems.push(format!(
+                    "the packet is signed with key {} but the pinned fingerprint is {want} (signed by someone else?)",
+                    packet_fp.as_deref().unwrap_or("(none)")
+                ));
+            }
+            packet_key.clone()
+        }
+        None => {
+            unpinned = true;
+            packet_key.clone()
+        }
     };
     let key = parse_key(&key_hex);
     match &key {
-        Ok((_, kid)) => r.key_id = kid.clone(),
+        Ok((vk, kid)) => {
+            r.key_id = kid.clone();
+            r.key_fingerprint = key_fingerprint(&vk.to_bytes());
+        }
         Err(e) => r.problems.push(e.clone()),
+    }
+    if unpinned {
+        r.problems.push(format!(
+            "signature valid for an unknown key {}: {UNPINNED_HINT}",
+            packet_fp.as_deref().unwrap_or("(the packet names no usable key)")
+        ));
     }
     if let (Some(s), Ok((vk, kid))) = (&sig, &key) {
         if &s.key_id != kid {

@@ -5,7 +5,8 @@ use std::io::{Cursor, Read, Write};
 
 use serde_json::json;
 use vigil_evidence::packet::{
-    self, ConsistencyLine, Manifest, ManifestLedger, PacketFile, ProvenEntry, VerifyReport, verify_packet,
+    self, ConsistencyLine, Manifest, ManifestLedger, PacketFile, ProvenEntry, TrustedKey, VerifyReport, verify_packet,
+    verify_packet_trusting,
 };
 use vigil_evidence::{Checkpoint, MerkleLog, SignedCheckpoint, SigningKey, canonical_json};
 
@@ -202,9 +203,13 @@ fn a_packet_verifies_offline_with_the_pinned_key() {
     // The checkpoint a reader keeps is the one the proofs end in.
     assert_eq!(packet::checkpoint_of(&b.bytes).unwrap(), checkpoint(&b.log, 20, &b.key));
     assert!(packet::checkpoint_of(b"not a zip").is_err());
-    // Without a pinned key it still verifies, and says the key was not pinned.
-    let r = verify_packet(&b.bytes, None, &[]);
-    assert!(r.ok() && !r.key_pinned);
+    // Pinned by fingerprint (any case, with a `sha256:` prefix) it verifies too.
+    let fp = b.key.fingerprint();
+    assert_eq!(r.key_fingerprint, fp);
+    for pin in [fp.clone(), format!("sha256:{}", fp.to_uppercase())] {
+        let r = verify_packet_trusting(&b.bytes, Some(&TrustedKey::Fingerprint(pin)), &[]);
+        assert!(r.ok() && r.key_pinned, "{:#?}", r.problems);
+    }
     // Known earlier checkpoints of the same log are consistent.
     let known = [checkpoint(&b.log, 10, &b.key), checkpoint(&b.log, 20, &b.key)];
     let r = verify_packet(&b.bytes, Some(&b.key.public_key_hex()), &known);
@@ -365,6 +370,30 @@ fn the_wrong_key_is_refused() {
     // A malformed key is named.
     let r = verify_packet(&b.bytes, Some("not-hex"), &[]);
     assert_problem(&r, "public key");
+}
+
+/// Issue 18 F9: without a pinned key, a forged packet re-signed with an attacker's key used to
+/// verify ("the packet's own key"). Now verification fails closed and names the unknown key.
+#[test]
+fn without_a_pinned_key_verification_fails_closed() {
+    let b = build();
+    let attacker = SigningKey::from_bytes(&[9; 32]);
+    let forged = build_with(&[2, 6], &attacker);
+    for (bytes, signer) in [(&b.bytes, &b.key), (&forged.bytes, &attacker)] {
+        let r = verify_packet(bytes, None, &[]);
+        assert!(!r.key_pinned);
+        assert_problem(&r, &format!("signature valid for an unknown key {}", signer.fingerprint()));
+        assert_problem(&r, "pin the organisation's key with --public-key or --key-fingerprint");
+    }
+    // Pinned by the organisation's fingerprint, the forgery is refused and the genuine passes.
+    let pin = TrustedKey::Fingerprint(b.key.fingerprint());
+    let r = verify_packet_trusting(&forged.bytes, Some(&pin), &[]);
+    assert_problem(&r, &format!("signed with key {}", attacker.fingerprint()));
+    assert!(!r.key_pinned);
+    assert!(verify_packet_trusting(&b.bytes, Some(&pin), &[]).ok());
+    // A fingerprint that is not one (the 16-digit key id, say) is refused, not matched loosely.
+    let r = verify_packet_trusting(&b.bytes, Some(&TrustedKey::Fingerprint(b.key.key_id())), &[]);
+    assert_problem(&r, "is not 64 hex digits");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The state store: what Vigil remembers between runs, outside the lake.
 //!
 //! Owns: the [`StateStore`] trait every caller uses (runs, the event-id dedupe set, committed lake
-//! files, source checkpoints, the quarantine), its versioned migrations, [`SqliteStore`], the
+//! files, source checkpoints, the quarantine, the audit log with the ledger's signed
+//! checkpoints and stored Merkle frontiers), its versioned migrations, [`SqliteStore`], the
 //! embedded default, and the [`DataDir`] layout that hands the store out. The trait speaks only in plain types so a PostgreSQL implementation can
 //! follow without touching callers.
 //!
@@ -133,6 +134,14 @@ pub struct CheckpointRow {
     pub json: String,
 }
 
+/// The ledger's Merkle frontier at one size, as stored: the perfect-subtree roots of the log's
+/// first `size` entries, 32 bytes each, largest first (`vigil_evidence::Frontier`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrontierRow {
+    pub size: u64,
+    pub nodes: Vec<u8>,
+}
+
 /// One artifact in the evidence vault's index. The JSON holds its scope tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VaultRow {
@@ -220,6 +229,13 @@ pub trait StateStore: Send {
     fn put_checkpoint(&mut self, c: &CheckpointRow) -> Result<()>;
     /// Every stored checkpoint, smallest size first.
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>>;
+    /// The stored checkpoint of the largest size, read alone (the log's head is signed after
+    /// every command, so there are as many checkpoints as commands).
+    fn latest_checkpoint(&self) -> Result<Option<CheckpointRow>>;
+    /// Stores the ledger's frontier at a size; a second one for the same size is ignored.
+    fn put_frontier(&mut self, f: &FrontierRow) -> Result<()>;
+    /// The stored frontier of the largest size not above `size`.
+    fn frontier_at_most(&self, size: u64) -> Result<Option<FrontierRow>>;
     /// Adds an artifact to the vault's index with its audit entries, in one transaction;
     /// returns the row and the entries with their `seq`.
     fn add_vault_item(&mut self, item: &VaultRow, audit: &[AuditEntry]) -> Result<(VaultRow, Vec<AuditEntry>)>;

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
 use crate::{
-    AlertQuery, AlertRow, AuditEntry, BehaviorRow, CheckpointRow, Commit, Document, LakeFileRow, QuarantineQuery,
-    Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine, VaultRow,
+    AlertQuery, AlertRow, AuditEntry, BehaviorRow, CheckpointRow, Commit, Document, FrontierRow, LakeFileRow,
+    QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine, VaultRow,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
@@ -18,6 +18,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     (3, "behavior", include_str!("../migrations/sqlite/0003_behavior.sql")),
     (4, "triage_cases", include_str!("../migrations/sqlite/0004_triage_cases.sql")),
     (5, "evidence", include_str!("../migrations/sqlite/0005_evidence.sql")),
+    (6, "ledger_frontier", include_str!("../migrations/sqlite/0006_ledger_frontier.sql")),
 ];
 
 pub struct SqliteStore {
@@ -282,6 +283,34 @@ impl StateStore for SqliteStore {
         Ok(())
     }
 
+    fn latest_checkpoint(&self) -> Result<Option<CheckpointRow>> {
+        Ok(self
+            .conn
+            .query_row("SELECT size, time_ms, json FROM ledger_checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
+                Ok(CheckpointRow { size: r.get::<_, i64>(0)? as u64, time_ms: r.get(1)?, json: r.get(2)? })
+            })
+            .optional()?)
+    }
+
+    fn put_frontier(&mut self, f: &FrontierRow) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO ledger_frontier (size, nodes) VALUES (?1, ?2)",
+            params![f.size as i64, f.nodes],
+        )?;
+        Ok(())
+    }
+
+    fn frontier_at_most(&self, size: u64) -> Result<Option<FrontierRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT size, nodes FROM ledger_frontier WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
+                params![size.min(i64::MAX as u64) as i64],
+                |r| Ok(FrontierRow { size: r.get::<_, i64>(0)? as u64, nodes: r.get(1)? }),
+            )
+            .optional()?)
+    }
+
     fn checkpoints(&self) -> Result<Vec<CheckpointRow>> {
         let mut st = self.conn.prepare_cached("SELECT size, time_ms, json FROM ledger_checkpoints ORDER BY size")?;
         let rows = st.query_map([], |r| {
@@ -490,12 +519,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 5);
+        assert_eq!(s.schema_version().unwrap(), 6);
         let run = s.begin_run(1, "test").unwrap();
         s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
         drop(s);
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 5);
+        assert_eq!(s.schema_version().unwrap(), 6);
         assert_eq!(s.event_count().unwrap(), 2);
         assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
     }
@@ -630,5 +659,25 @@ mod document_tests {
         assert!(s.purge_vault_item(1, 10, &[]).is_err(), "purged twice");
         assert_eq!(s.vault_items().unwrap()[0].purged_ms, Some(9));
         assert_eq!(s.checkpoints().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_latest_checkpoint_and_frontiers_are_found_without_reading_them_all() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        assert!(s.latest_checkpoint().unwrap().is_none());
+        assert!(s.frontier_at_most(u64::MAX).unwrap().is_none());
+        for size in [2u64, 7, 5] {
+            s.put_checkpoint(&CheckpointRow { size, time_ms: size as i64, json: format!("{size}") }).unwrap();
+            s.put_frontier(&FrontierRow { size, nodes: vec![size as u8; 32 * size.count_ones() as usize] }).unwrap();
+        }
+        assert_eq!(s.latest_checkpoint().unwrap().unwrap().size, 7);
+        assert_eq!(s.frontier_at_most(6).unwrap().unwrap().size, 5);
+        assert_eq!(s.frontier_at_most(7).unwrap().unwrap().nodes, vec![7u8; 96]);
+        assert!(s.frontier_at_most(1).unwrap().is_none());
+        // A second frontier for a size is ignored (the first stands); none can be changed.
+        s.put_frontier(&FrontierRow { size: 5, nodes: vec![0; 64] }).unwrap();
+        assert_eq!(s.frontier_at_most(5).unwrap().unwrap().nodes, vec![5u8; 64]);
+        assert!(s.conn.execute("UPDATE ledger_frontier SET nodes = x'00'", []).is_err());
+        assert!(s.conn.execute("DELETE FROM ledger_frontier", []).is_err());
     }
 }
