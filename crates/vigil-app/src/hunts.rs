@@ -92,16 +92,23 @@ impl App {
         Ok(())
     }
 
-    /// Runs read-only SQL over the lake. The run is audited whether it succeeded or not; a query
-    /// the engine refuses comes back as [`AppError::Invalid`] with the engine's reason.
-    pub fn hunt(&self, caller: &Caller, sql: &str) -> Result<HuntResult> {
+    /// Runs read-only SQL over the lake, returning at most `max_rows` rows (`None`: no row cap;
+    /// the memory, spill and time limits of [`vigil_query::QueryLimits`] apply either way). The
+    /// run is audited whether it succeeded or not; a query the engine refuses, or one that hits a
+    /// limit, comes back as [`AppError::Invalid`] with the reason. A principal runs at most
+    /// [`MAX_CONCURRENT_HUNTS`] at once; one more is [`AppError::Busy`].
+    pub fn hunt(&self, caller: &Caller, sql: &str, max_rows: Option<usize>) -> Result<HuntResult> {
         caller.require(Permission::Hunt, "hunt.query")?;
         check_sql(sql)?;
-        let engine = vigil_query::QueryEngine::open(&self.dir().lake())
+        let _slot = HuntSlot::take(&self.running_hunts, &caller.name())?;
+        let limits = vigil_query::QueryLimits { max_rows, ..Default::default() };
+        let engine = vigil_query::QueryEngine::open_with(&self.dir().lake(), limits)
             .map_err(|e| AppError::Internal(format!("opening the lake: {e}")))?;
         let result = engine.run_readonly(sql).map_err(|e| format!("query: {e}"));
         let (outcome, detail) = match &result {
-            Ok(r) => ("ok", format!("{} rows: {}", r.rows(), short(sql))),
+            Ok(r) => {
+                ("ok", format!("{} rows{}: {}", r.rows(), if r.truncated { " (truncated)" } else { "" }, short(sql)))
+            }
             Err(e) => ("error", format!("{}: {}", e.chars().take(200).collect::<String>(), short(sql))),
         };
         let mut store = self.store()?;
@@ -110,6 +117,44 @@ impl App {
             &AuditEntry::new(self.now_ms(), &caller.name(), "hunt.query", "lake", outcome, &detail),
         )?;
         result.map_err(AppError::Invalid)
+    }
+}
+
+/// The most hunts one principal runs at once: a query holds memory and a core for up to its time
+/// limit, so one person (or one leaked token) cannot take the engine from everyone else.
+pub const MAX_CONCURRENT_HUNTS: usize = 2;
+
+/// A principal's place among the running hunts, given back when dropped.
+struct HuntSlot<'a> {
+    running: &'a std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    who: String,
+}
+
+impl<'a> HuntSlot<'a> {
+    fn take(running: &'a std::sync::Mutex<std::collections::HashMap<String, usize>>, who: &str) -> Result<Self> {
+        let mut m = running.lock().map_err(|_| AppError::Internal("the hunt table was poisoned by a panic".into()))?;
+        let n = m.entry(who.to_string()).or_insert(0);
+        if *n >= MAX_CONCURRENT_HUNTS {
+            return Err(AppError::Busy {
+                message: format!("{who} already has {MAX_CONCURRENT_HUNTS} hunts running; try again when one ends"),
+                retry_after_secs: 5,
+            });
+        }
+        *n += 1;
+        Ok(HuntSlot { running, who: who.to_string() })
+    }
+}
+
+impl Drop for HuntSlot<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.running.lock()
+            && let Some(n) = m.get_mut(&self.who)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.who);
+            }
+        }
     }
 }
 
@@ -125,4 +170,30 @@ fn check_sql(sql: &str) -> Result<()> {
 
 fn short(sql: &str) -> String {
     sql.chars().take(500).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_principal_runs_at_most_the_limit_and_slots_come_back() {
+        let running = std::sync::Mutex::new(std::collections::HashMap::new());
+        let a = HuntSlot::take(&running, "ann").unwrap();
+        let _b = HuntSlot::take(&running, "ann").unwrap();
+        match HuntSlot::take(&running, "ann") {
+            Err(AppError::Busy { message, retry_after_secs }) => {
+                assert!(message.contains("ann already has 2 hunts running") && retry_after_secs > 0, "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a third hunt was allowed"),
+        }
+        let _other = HuntSlot::take(&running, "bob").expect("another principal is not limited by ann's");
+        drop(a);
+        let _c = HuntSlot::take(&running, "ann").expect("a slot comes back when a hunt ends");
+        drop(_c);
+        drop(_b);
+        drop(_other);
+        assert!(running.lock().unwrap().is_empty(), "nothing is left behind");
+    }
 }

@@ -60,6 +60,9 @@ pub enum AppError {
     Pipeline(#[from] vigil_pipeline::PipelineError),
     #[error(transparent)]
     Vault(#[from] vigil_vault::VaultError),
+    /// Too many of the caller's requests of this kind are already running; try again shortly.
+    #[error("{message}")]
+    Busy { message: String, retry_after_secs: u64 },
     #[error("{0}")]
     Internal(String),
 }
@@ -73,11 +76,18 @@ pub struct App {
     dir: DataDir,
     offset_ms: Arc<AtomicI64>,
     cases_lock: Arc<Mutex<()>>,
+    /// Hunts running now, by principal (at most [`hunts::MAX_CONCURRENT_HUNTS`] each).
+    running_hunts: Arc<Mutex<std::collections::HashMap<String, usize>>>,
 }
 
 impl App {
     pub fn new(root: &Path) -> App {
-        App { dir: DataDir::new(root), offset_ms: Default::default(), cases_lock: Default::default() }
+        App {
+            dir: DataDir::new(root),
+            offset_ms: Default::default(),
+            cases_lock: Default::default(),
+            running_hunts: Default::default(),
+        }
     }
 
     pub fn dir(&self) -> &DataDir {

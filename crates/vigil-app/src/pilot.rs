@@ -1057,7 +1057,7 @@ impl Pilot {
         say("[6/7] hunting over the lake …");
         let mut out = Vec::new();
         for (title, sql) in crate::hunts::BUILTIN {
-            let r = self.app.hunt(&self.who(), sql)?;
+            let r = self.app.hunt(&self.who(), sql, None)?;
             out.push(HuntOutcome {
                 title: title.to_string(),
                 sql: sql.to_string(),

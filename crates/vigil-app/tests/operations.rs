@@ -54,7 +54,7 @@ fn operations_check_their_caller_whatever_the_front_end_checked() {
     assert!(matches!(e, AppError::Forbidden { .. }), "{e}");
     let analyst = person("ana", &[Role::Analyst]);
     assert!(matches!(app.disable_user(&analyst, "root"), Err(AppError::Forbidden { .. })));
-    assert!(matches!(app.hunt(&person("exec", &[Role::Executive]), "SELECT 1"), Err(AppError::Forbidden { .. })));
+    assert!(matches!(app.hunt(&person("exec", &[Role::Executive]), "SELECT 1", None), Err(AppError::Forbidden { .. })));
     // The assistant never approves, even for an approver.
     let assistant = Caller::Assistant {
         on_behalf: Principal { username: "pat".into(), roles: vec![Role::Approver], via: Via::Session, grants: vec![] },
@@ -143,14 +143,18 @@ fn hunts_are_saved_listed_run_read_only_and_audited() {
     let hunts = app.hunts(&analyst).unwrap();
     assert!(hunts.iter().any(|h| h.builtin));
     assert!(hunts.iter().any(|h| h.name == "ones" && !h.builtin));
-    let r = app.hunt(&analyst, "SELECT 1 AS one").unwrap();
+    let r = app.hunt(&analyst, "SELECT 1 AS one", None).unwrap();
     assert_eq!(r.columns, vec!["one".to_string()]);
-    let e = app.hunt(&analyst, "CREATE TABLE t AS SELECT 1").err().expect("DDL is refused");
+    let e = app.hunt(&analyst, "CREATE TABLE t AS SELECT 1", None).err().expect("DDL is refused");
     assert!(matches!(e, AppError::Invalid(_)), "{e}");
+    // A row cap stops the engine: 10 million rows are never materialised for a page of 5.
+    let r = app.hunt(&analyst, "SELECT value FROM generate_series(1, 10000000)", Some(5)).unwrap();
+    assert_eq!((r.rows(), r.truncated), (5, true));
     let log = app.store().unwrap().audit(1000).unwrap();
     assert_eq!(log.iter().filter(|e| e.action == "hunt.save").count(), 1);
     let runs: Vec<_> = log.iter().filter(|e| e.action == "hunt.query").map(|e| e.result.as_str()).collect();
-    assert_eq!(runs, vec!["ok", "error"], "every run, refused ones too");
+    assert_eq!(runs, vec!["ok", "error", "ok"], "every run, refused ones too");
+    assert!(log.iter().any(|e| e.action == "hunt.query" && e.detail.starts_with("5 rows (truncated)")));
 }
 
 #[test]

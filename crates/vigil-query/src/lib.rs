@@ -4,16 +4,26 @@
 //! (`authentication`, `api_activity`, `process_activity` …), running a SQL statement, and
 //! rendering the result as a text table or JSON rows.
 //!
-//! Must not: write to the lake or the state store. DataFusion is the heaviest dependency in the
+//! Bounds every query: a fair-spill memory pool ([`QueryLimits::memory_bytes`], default 512 MiB)
+//! with a bounded spill directory, a time limit (default 30 s) after which the running streams
+//! are dropped, an optional row cap applied inside the plan (so `LIMIT`-less hunts never
+//! materialise more than the cap), and recursive CTEs disabled. Hitting a limit is an error with a
+//! clear message, never an abort.
+//!
+//! Must not: write to the lake or the state store; run a query without limits. DataFusion is the heaviest dependency in the
 //! workspace; it lives here alone so no other crate pays its build cost.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use vigil_model::OcsfClass;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,12 +36,45 @@ pub enum QueryError {
     Lake { path: String, message: String },
     #[error("query runtime: {0}")]
     Runtime(String),
+    #[error("query exceeded its memory limit of {} MiB", .0 / (1024 * 1024))]
+    Memory(usize),
+    #[error("query exceeded its memory limit of {} MiB and its spill limit of {} MiB", .0 / (1024 * 1024), .1 / (1024 * 1024))]
+    Spill(usize, u64),
+    #[error("query ran past its {} s time limit", .0.as_secs())]
+    TimedOut(Duration),
+}
+
+/// Limits every query of an engine runs under.
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    /// The memory pool shared by the engine's queries, in bytes (default 512 MiB).
+    pub memory_bytes: usize,
+    /// The most a query may spill to disk, in bytes (default 1 GiB).
+    pub spill_bytes: u64,
+    /// How long one query may run (default 30 s).
+    pub timeout: Duration,
+    /// The most rows a read-only query returns; `None` for no cap. The cap is applied in the plan
+    /// and one extra row is fetched so [`QueryResult::truncated`] is known.
+    pub max_rows: Option<usize>,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            memory_bytes: 512 * 1024 * 1024,
+            spill_bytes: 1 << 30,
+            timeout: Duration::from_secs(30),
+            max_rows: None,
+        }
+    }
 }
 
 /// A query's result: its column names and record batches.
 pub struct QueryResult {
     pub columns: Vec<String>,
     pub batches: Vec<RecordBatch>,
+    /// The row cap was hit: more rows matched than were returned.
+    pub truncated: bool,
 }
 
 impl QueryResult {
@@ -68,11 +111,17 @@ impl QueryResult {
 pub struct QueryEngine {
     ctx: SessionContext,
     runtime: tokio::runtime::Runtime,
+    limits: QueryLimits,
 }
 
 impl QueryEngine {
     /// Registers the lake under `root`. An empty or new lake is fine: tables exist with no rows.
     pub fn open(root: &Path) -> Result<QueryEngine, QueryError> {
+        QueryEngine::open_with(root, QueryLimits::default())
+    }
+
+    /// As [`QueryEngine::open`], with explicit limits.
+    pub fn open_with(root: &Path, limits: QueryLimits) -> Result<QueryEngine, QueryError> {
         std::fs::create_dir_all(root)
             .map_err(|e| QueryError::Lake { path: root.display().to_string(), message: e.to_string() })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -83,13 +132,18 @@ impl QueryEngine {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .set_bool("datafusion.execution.listing_table_ignore_subdirectory", false)
-            .set_bool("datafusion.execution.parquet.pushdown_filters", true);
-        let ctx = SessionContext::new_with_config(config);
+            .set_bool("datafusion.execution.parquet.pushdown_filters", true)
+            .set_bool("datafusion.execution.enable_recursive_ctes", false);
+        let rt = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(limits.memory_bytes)))
+            .with_max_temp_directory_size(limits.spill_bytes)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, rt);
         let url = ListingTableUrl::parse(format!("{}/", root.canonicalize().unwrap_or(root.to_path_buf()).display()))?;
         let opts = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let cfg = ListingTableConfig::new(url).with_listing_options(opts).with_schema(Arc::new(vigil_lake::schema()));
         ctx.register_table("events", Arc::new(ListingTable::try_new(cfg)?))?;
-        let engine = QueryEngine { ctx, runtime };
+        let engine = QueryEngine { ctx, runtime, limits };
         for c in OcsfClass::ALL {
             let sql = format!("CREATE VIEW {} AS SELECT * FROM events WHERE class_uid = {}", c.table(), c.uid());
             engine.run(&sql)?;
@@ -101,10 +155,40 @@ impl QueryEngine {
     pub fn run(&self, sql: &str) -> Result<QueryResult, QueryError> {
         self.runtime.block_on(async {
             let df = self.ctx.sql(sql).await?;
-            let columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
-            let batches = df.collect().await?;
-            Ok(QueryResult { columns, batches })
+            self.collect(df, None).await
         })
+    }
+
+    /// Collects `df` under the engine's time limit and an optional row cap. When the time limit
+    /// passes, the collecting future and with it every executing stream is dropped.
+    async fn collect(&self, df: DataFrame, cap: Option<usize>) -> Result<QueryResult, QueryError> {
+        let columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let df = match cap {
+            Some(cap) => df.limit(0, Some(cap.saturating_add(1)))?,
+            None => df,
+        };
+        let batches = match tokio::time::timeout(self.limits.timeout, df.collect()).await {
+            Err(_) => return Err(QueryError::TimedOut(self.limits.timeout)),
+            Ok(r) => r.map_err(|e| self.classify(e))?,
+        };
+        let mut result = QueryResult { columns, batches, truncated: false };
+        if let Some(cap) = cap
+            && result.rows() > cap
+        {
+            result.batches = truncate(result.batches, cap);
+            result.truncated = true;
+        }
+        Ok(result)
+    }
+
+    fn classify(&self, e: DataFusionError) -> QueryError {
+        if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)) {
+            QueryError::Memory(self.limits.memory_bytes)
+        } else if e.to_string().contains("max_temp_directory_size") {
+            QueryError::Spill(self.limits.memory_bytes, self.limits.spill_bytes)
+        } else {
+            QueryError::DataFusion(e)
+        }
     }
 
     /// Runs one read-only statement: a query, never DDL, DML or statements such as `COPY` or
@@ -116,9 +200,7 @@ impl QueryEngine {
             .with_allow_statements(false);
         self.runtime.block_on(async {
             let df = self.ctx.sql_with_options(sql, opts).await?;
-            let columns = df.schema().fields().iter().map(|f| f.name().clone()).collect();
-            let batches = df.collect().await?;
-            Ok(QueryResult { columns, batches })
+            self.collect(df, self.limits.max_rows).await
         })
     }
 
@@ -128,6 +210,21 @@ impl QueryEngine {
         t.extend(OcsfClass::ALL.iter().map(|c| c.table()));
         t
     }
+}
+
+/// The first `cap` rows of `batches`.
+fn truncate(batches: Vec<RecordBatch>, cap: usize) -> Vec<RecordBatch> {
+    let mut left = cap;
+    let mut out = Vec::new();
+    for b in batches {
+        if left == 0 {
+            break;
+        }
+        let n = b.num_rows().min(left);
+        out.push(b.slice(0, n));
+        left -= n;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -183,5 +280,52 @@ mod tests {
         assert!(r.to_table().unwrap().contains("(1 rows)"));
         let err = q.run("SELECT nope FROM events").err().unwrap();
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    fn limited(limits: QueryLimits) -> (tempfile::TempDir, QueryEngine) {
+        let dir = tempfile::tempdir().unwrap();
+        let q = QueryEngine::open_with(dir.path(), limits).unwrap();
+        (dir, q)
+    }
+
+    #[test]
+    fn row_cap_is_applied_in_the_plan() {
+        // 20M rows would need gigabytes if materialised; a 64 MiB pool proves they are not.
+        let (_d, q) = limited(QueryLimits { max_rows: Some(1), memory_bytes: 64 << 20, ..Default::default() });
+        let r = q.run_readonly("SELECT * FROM generate_series(1,20000000)").unwrap();
+        assert_eq!(r.rows(), 1);
+        assert!(r.truncated);
+        let r = q.run_readonly("SELECT 1 AS x").unwrap();
+        assert_eq!(r.rows(), 1);
+        assert!(!r.truncated);
+    }
+
+    #[test]
+    fn memory_limit_is_an_error_not_an_abort() {
+        let (_d, q) = limited(QueryLimits { memory_bytes: 1 << 20, spill_bytes: 0, ..Default::default() });
+        let err = q
+            .run_readonly("SELECT value % 1000003 AS k, count(*) FROM generate_series(1,3000000) GROUP BY 1 ORDER BY 1")
+            .err()
+            .unwrap();
+        assert!(matches!(err, QueryError::Memory(_) | QueryError::Spill(..)), "{err}");
+        assert!(err.to_string().starts_with("query exceeded its memory limit of 1 MiB"), "{err}");
+    }
+
+    #[test]
+    fn endless_query_is_stopped_by_the_time_limit() {
+        let (_d, q) = limited(QueryLimits { timeout: Duration::from_millis(500), ..Default::default() });
+        let err = q.run_readonly("SELECT count(*) FROM generate_series(1,10000000000000)").err().unwrap();
+        assert!(matches!(err, QueryError::TimedOut(_)), "{err}");
+        assert!(err.to_string().contains("time limit"), "{err}");
+    }
+
+    #[test]
+    fn recursive_ctes_are_refused() {
+        let (_d, q) = limited(QueryLimits::default());
+        let err = q
+            .run_readonly("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT count(*) FROM t")
+            .err()
+            .unwrap();
+        assert!(err.to_string().to_lowercase().contains("recursive"), "{err}");
     }
 }

@@ -67,8 +67,7 @@ pub async fn sign_in(
     password: String,
     ip: String,
 ) -> ApiResult<(String, vigil_auth::Session)> {
-    let st = s.clone();
-    blocking(move || Ok(st.app.sign_in(&username, &password, &ip, &st.limiter)?)).await
+    crate::authn::sign_in(s, username, password, ip).await
 }
 
 pub fn session_cookie(s: &Shared, secret: &str, max_age_secs: i64) -> HeaderValue {
@@ -120,7 +119,9 @@ pub struct Sql {
     pub offset: Option<usize>,
 }
 
-/// Read-only SQL; results capped at `limit` rows (default 1,000, at most 10,000).
+/// Read-only SQL; a page of `limit` rows (default 1,000, at most 10,000) from `offset`. The
+/// engine stops after `offset + limit` rows: `total` counts the rows up to there and `truncated`
+/// says more matched.
 pub async fn query(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -129,11 +130,11 @@ pub async fn query(
     let limit = b.limit.unwrap_or(1000).clamp(1, 10_000);
     let offset = b.offset.unwrap_or(0);
     blocking(move || {
-        let r = s.app.hunt(&c.app(), &b.sql)?;
+        let r = s.app.hunt(&c.app(), &b.sql, Some(offset.saturating_add(limit)))?;
         let rows = r.to_json_rows().map_err(ApiError::internal)?;
         let total = rows.len();
         Ok(Json(json!({"columns": r.columns, "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
-            "total": total, "limit": limit, "offset": offset})))
+            "total": total, "truncated": r.truncated, "limit": limit, "offset": offset})))
     })
     .await
 }

@@ -111,6 +111,10 @@ impl From<vigil_app::AppError> for ApiError {
             E::Refused(m) => ApiError::new(StatusCode::FORBIDDEN, "refused", m),
             E::Queue(q) => q.into(),
             E::Auth(a) => a.into(),
+            E::Busy { message, retry_after_secs } => ApiError {
+                retry_after: Some(retry_after_secs),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", message)
+            },
             other => ApiError::internal(other),
         }
     }

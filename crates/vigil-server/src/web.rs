@@ -529,8 +529,12 @@ pub struct HuntForm {
     save_as: String,
 }
 
-/// A hunt's columns, its first rows and how many rows it had; or why it failed.
-type HuntResult = Result<(Vec<String>, Vec<serde_json::Value>, usize), String>;
+/// The most rows the hunt page shows; the engine stops after them.
+const WEB_HUNT_ROWS: usize = 500;
+
+/// A hunt's columns, its rows (at most [`WEB_HUNT_ROWS`]), how many, and whether more matched; or
+/// why it failed.
+type HuntResult = Result<(Vec<String>, Vec<serde_json::Value>, usize, bool), String>;
 
 fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>) -> Markup {
     html! {
@@ -543,8 +547,8 @@ fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>
             button type="submit" { "Run" }
         }
         @match result {
-            Some(Ok((cols, rows, total))) => {
-                p { (total) " rows" @if total > rows.len() { ", first " (rows.len()) " shown" } }
+            Some(Ok((cols, rows, total, truncated))) => {
+                p { @if truncated { "More than " (total) " rows; the first " (total) " shown" } @else { (total) " rows" } }
                 div.scroll { table {
                     thead { tr { @for col in &cols { th scope="col" { (col) } } } }
                     tbody { @for r in &rows { tr { @for col in &cols { td { (r.get(col).map(|v| match v { serde_json::Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default()) } } } } }
@@ -578,11 +582,11 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
         }
         let hunts = s.app.hunts(&who)?;
         // A query the engine refuses is shown on the page; anything else is an error page.
-        let result: HuntResult = match s.app.hunt(&who, &f.sql) {
+        let result: HuntResult = match s.app.hunt(&who, &f.sql, Some(WEB_HUNT_ROWS)) {
             Ok(r) => {
                 let rows = r.to_json_rows().map_err(ApiError::internal)?;
                 let total = rows.len();
-                Ok((r.columns, rows.into_iter().take(500).collect(), total))
+                Ok((r.columns, rows, total, r.truncated))
             }
             Err(vigil_app::AppError::Invalid(m)) => Err(m),
             Err(e) => return Err(e.into()),
