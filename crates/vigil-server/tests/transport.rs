@@ -1,6 +1,11 @@
 //! Ingest accounting and HEC details over the in-process router: the spool byte counter
 //! stays exact for bodies without a trailing newline (F6), and HEC plain-text events without
 //! a `time` are stamped with the receipt time and ingested, not quarantined (F12).
+//!
+//! Over a real listener on 127.0.0.1: a connection that stops mid-request is closed after the
+//! header time-out, idle connections after the idle time-out, the connection cap holds new
+//! connections until one closes (F3); anonymous refusals are counted into one audit summary per
+//! window instead of a row each, and so are sign-ins refused while locked (F4).
 
 mod common;
 
@@ -72,4 +77,227 @@ async fn large_bodies_only_on_ingest_and_only_after_authentication() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
+
+// ---- over a real listener -----------------------------------------------------------------
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Generous: only a broken server takes this long (tests never assert how fast it is).
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(env: &common::Env) -> Running {
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigil_server::serve_until(
+        env.state.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Some(ready_tx),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    Running { addr: ready_rx.await.unwrap(), stop: Some(stop_tx), server }
+}
+
+impl Running {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(PATIENCE, self.server).await.expect("the server stops").unwrap().unwrap();
+    }
+}
+
+/// Reads until the server closes the connection (EOF or reset); panics if it stays open.
+async fn read_until_closed(s: &mut tokio::net::TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return,
+                Err(e) => panic!("reading: {e}"),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server left the connection open");
+    got
+}
+
+async fn health(addr: std::net::SocketAddr) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    String::from_utf8_lossy(&read_until_closed(&mut s).await).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_stops_mid_request_line_is_closed_after_the_header_timeout() {
+    let env = common::env_with(|c| {
+        c.header_read_timeout = Duration::from_millis(300);
+        c.idle_timeout = Duration::from_secs(600);
+    });
+    let server = start(&env).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/hea").await.unwrap();
+    let answer = read_until_closed(&mut slow).await;
+    assert!(!String::from_utf8_lossy(&answer).contains("200 OK"), "no request was served");
+    // The server still answers everyone else.
+    assert!(health(server.addr).await.starts_with("HTTP/1.1 200"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    let env = common::env_with(|c| {
+        c.header_read_timeout = Duration::from_secs(600);
+        c.idle_timeout = Duration::from_millis(300);
+    });
+    let server = start(&env).await;
+    // A connection that never sends a byte.
+    let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert!(read_until_closed(&mut silent).await.is_empty());
+    // A keep-alive connection after one answered request.
+    let mut kept = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    kept.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut kept).await).to_string();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_connection_cap_a_new_connection_waits_until_one_closes() {
+    let env = common::env_with(|c| {
+        c.max_connections = 2;
+        c.header_read_timeout = Duration::from_secs(600);
+        c.idle_timeout = Duration::from_secs(600);
+    });
+    let server = start(&env).await;
+    let first = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Both slots are held by connections that send nothing: a health probe is not accepted...
+    let addr = server.addr;
+    let mut probe = tokio::spawn(async move { health(addr).await });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut probe).await.is_err(),
+        "a third connection was served while two idle ones held the cap"
+    );
+    // ...until one of them closes; then it is, without the client retrying.
+    drop(first);
+    let answer = tokio::time::timeout(PATIENCE, probe).await.expect("the probe is served once a slot frees").unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Shutting down does not wait for the idle connection's time-outs.
+    server.stop().await;
+}
+
+fn leading_count(detail: &str) -> u64 {
+    detail.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no count in {detail}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_denials_are_counted_into_a_summary_not_a_row_each() {
+    let env = common::env();
+    let server = start(&env).await;
+    let before = env.state.store().unwrap().audit_len().unwrap();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Body>();
+    let post = |token: Option<&str>| {
+        let mut b = Request::builder().method("POST").uri(format!("http://{}/api/v1/triage", server.addr));
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    for _ in 0..500 {
+        let r = client.request(post(None)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let added = env.state.store().unwrap().audit_len().unwrap() - before;
+    assert!(added <= 3, "500 anonymous refusals added {added} audit rows");
+    assert_eq!(env.state.denials.pending(), 500);
+    // A signed-in caller's refusal is still one row each.
+    for _ in 0..3 {
+        let r = client.request(post(Some(env.token("executive")))).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    server.stop().await;
+    // Stopping wrote what was counted.
+    assert_eq!(env.state.denials.pending(), 0);
+    let audit = env.state.store().unwrap().audit(100_000).unwrap();
+    let summaries: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "http.denied" && e.actor == "anonymous" && e.target == "POST /api/v1/triage")
+        .collect();
+    assert!(!summaries.is_empty() && summaries.len() <= 3, "{} summaries", summaries.len());
+    assert_eq!(summaries.iter().map(|e| leading_count(&e.detail)).sum::<u64>(), 500);
+    assert!(summaries.iter().all(|e| e.detail.contains("from 127.0.0.1")), "{:?}", summaries[0].detail);
+    let signed_in = audit.iter().filter(|e| e.action == "http.denied" && e.actor == "executive").count();
+    assert_eq!(signed_in, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_refused_while_locked_are_summarized_and_windows_roll_over() {
+    let env = common::env_with(|c| c.denial_window = Duration::from_secs(3600));
+    let login = |password: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::json!({"username": "analyst", "password": password}).to_string()))
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(env.send(login("wrong password!")).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..40 {
+        assert_eq!(env.send(login("wrong password!")).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let fails = |result: &str| {
+        env.state
+            .store()
+            .unwrap()
+            .audit(100_000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "login.fail" && e.actor == "analyst" && e.result == result)
+            .collect::<Vec<_>>()
+    };
+    // Each failure before the lock is on the record; the refusals while locked are counted.
+    assert_eq!(fails("bad_credentials").len(), 5);
+    assert!(fails("locked").is_empty());
+    assert_eq!(env.state.denials.pending(), 40);
+    env.state.denials.flush_all(&env.state);
+    let locked = fails("locked");
+    assert_eq!(locked.len(), 1);
+    assert!(locked[0].detail.contains("40 attempts"), "{}", locked[0].detail);
+
+    // A refusal after its window ends writes the window's summary and starts a new count.
+    let d = vigil_server::authn::Denials::new(Duration::from_millis(1000));
+    let key = vigil_server::authn::DenialKey {
+        action: "http.denied",
+        actor: "anonymous".into(),
+        target: "POST /api/v1/triage".into(),
+        result: "denied",
+        source: "192.0.2.9".into(),
+        why: "not signed in".into(),
+    };
+    let before = env.state.store().unwrap().audit_len().unwrap();
+    let t0 = vigil_server::now_ms();
+    for i in 0..10 {
+        d.count(&env.state, key.clone(), t0 + i);
+    }
+    assert_eq!(env.state.store().unwrap().audit_len().unwrap(), before);
+    d.count(&env.state, key.clone(), t0 + 1000);
+    assert_eq!(env.state.store().unwrap().audit_len().unwrap(), before + 1);
+    assert_eq!(d.pending(), 1);
+    let last = env.state.store().unwrap().audit(100_000).unwrap().pop().unwrap();
+    assert_eq!(leading_count(&last.detail), 10);
 }
