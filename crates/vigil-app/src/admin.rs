@@ -83,13 +83,32 @@ impl App {
         Ok(Auth::new(&mut store).tokens(None)?)
     }
 
-    /// Creates a token; its secret is returned once and never stored.
+    /// Creates a token; its secret is returned once and never stored. A token acts only as its
+    /// owner, so a signed-in person (an admin included) mints tokens for themselves only — an
+    /// admin who wants someone to have a token creates or resets that user, and the user mints
+    /// it. The shell of the data directory (which holds the data outright) may mint for a named
+    /// user; the token records who minted it, and the four-eyes rule holds that against them.
     pub fn create_token(&self, caller: &Caller, t: &NewToken) -> Result<(String, TokenView)> {
         let mut store = self.identity(caller, "token.create")?;
         let now = self.now_ms();
         let owner = t.owner.clone().unwrap_or_else(|| caller.name());
+        if let Caller::Person(p) = caller
+            && owner != p.username
+        {
+            let why = format!("{} may mint tokens only for themselves, not for {owner}", p.username);
+            let entry = vigil_store::AuditEntry::new(now, &p.username, "token.create", &owner, "denied", &why);
+            self.audit(&mut store, &entry)?;
+            return Err(crate::AppError::Refused(why));
+        }
         let expires = t.days.map(|d| now + d.clamp(1, 3650) * 86_400_000);
         Ok(Auth::new(&mut store).create_token(&owner, &t.name, &t.roles, expires, &caller.name(), now)?)
+    }
+
+    /// Replaces a user's roles (at least one, given explicitly). Refused when it would leave no
+    /// enabled admin.
+    pub fn set_roles(&self, caller: &Caller, username: &str, roles: &[Role]) -> Result<UserView> {
+        let mut store = self.identity(caller, "user.roles")?;
+        Ok(Auth::new(&mut store).set_roles(&caller.name(), username, roles, self.now_ms())?)
     }
 
     pub fn revoke_token(&self, caller: &Caller, id: &str) -> Result<TokenView> {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use vigil_auth::Permission;
+use vigil_auth::{Permission, Role};
 use vigil_metrics::{Period, Scorecard};
 use vigil_report::{BriefRecord, Published};
 
@@ -71,11 +71,38 @@ impl App {
         Ok(vigil_report::issue_brief(&mut store, self.dir().root(), case, &caller.name(), self.now_ms())?)
     }
 
-    /// Acknowledges a brief (once).
+    /// Acknowledges a brief (once). The acknowledgement stops the executive decision clock, so
+    /// only a signed-in person holding the executive role may make it, and never the person who
+    /// issued the brief.
     pub fn acknowledge_brief(&self, caller: &Caller, id: &str) -> Result<BriefRecord> {
         caller.require(Permission::ViewSummaries, "brief.acknowledge")?;
         let mut store = self.store()?;
-        Ok(vigil_report::acknowledge_brief(&mut store, id, &caller.name(), self.now_ms())?)
+        let brief = vigil_report::load_brief(&store, id)?;
+        let who = caller.name();
+        let refusal = match caller {
+            Caller::Person(p) if !p.has_role(Role::Executive) => {
+                Some(format!("{who} does not hold the executive role; only an executive acknowledges a brief"))
+            }
+            Caller::Person(p) if p.username == brief.issued_by => {
+                Some(format!("{who} issued {id} and cannot acknowledge it; another executive must"))
+            }
+            Caller::Person(_) => None,
+            _ => Some(format!("{who} is not a signed-in executive; only an executive acknowledges a brief")),
+        };
+        if let Some(why) = refusal {
+            let detail = serde_json::json!({"brief": id, "why": why}).to_string();
+            let entry = vigil_store::AuditEntry::new(
+                self.now_ms(),
+                &who,
+                "brief.acknowledge",
+                &brief.case_id,
+                "denied",
+                &detail,
+            );
+            self.audit(&mut store, &entry)?;
+            return Err(AppError::Refused(why));
+        }
+        Ok(vigil_report::acknowledge_brief(&mut store, id, &who, self.now_ms())?)
     }
 
     /// Briefs, newest first.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use vigil_auth::Permission;
 use vigil_respond::engine::{self, AutomationRate, DryRunStep, Env};
-use vigil_respond::{Approval, ApprovalStatus, Playbook, Run};
+use vigil_respond::{Actor, Approval, ApprovalStatus, Playbook, Run};
 
 use crate::{App, AppError, Caller, Result};
 
@@ -119,6 +119,35 @@ impl From<vigil_respond::RespondError> for AppError {
 }
 
 impl App {
+    /// The caller as authenticated, for the four-eyes rule: the name, the credential (a token's
+    /// or a session's id) and everyone in control of it — for a token, its owner and whoever
+    /// minted it; for the assistant, the person it answers for.
+    pub fn actor(&self, caller: &Caller) -> Result<Actor> {
+        let name = caller.name();
+        let mut actor = Actor::named(&name);
+        match caller {
+            Caller::Person(p) => {
+                actor.credential = p.via.credential();
+                if let vigil_auth::Via::Token(id) = &p.via {
+                    let mut store = self.store()?;
+                    if let Some(t) = vigil_auth::Auth::new(&mut store).token(id)? {
+                        for who in [t.owner, t.created_by] {
+                            if !who.is_empty() && !actor.principals.contains(&who) {
+                                actor.principals.push(who);
+                            }
+                        }
+                    }
+                }
+            }
+            Caller::Assistant { on_behalf } => {
+                actor.credential = on_behalf.via.credential();
+                actor.principals.push(on_behalf.username.clone());
+            }
+            Caller::Local { .. } | Caller::Automation { .. } => {}
+        }
+        Ok(actor)
+    }
+
     /// Runs `f` with the connectors' environment and a store, under the case lock.
     fn with_env<T>(
         &self,
@@ -155,12 +184,12 @@ impl App {
             .iter()
             .find(|p| p.id == playbook)
             .ok_or_else(|| AppError::NotFound(format!("no playbook {playbook:?}")))?;
-        let who = caller.name();
+        let who = self.actor(caller)?;
         self.with_env(cfg, |store, env| {
             if dry_run {
-                return Ok(Started::DryRun(engine::dry_run(store, pb, case, &who, env)?));
+                return Ok(Started::DryRun(engine::dry_run(store, pb, case, &who.name, env)?));
             }
-            let run = engine::start(store, pb, case, &who, env.now_ms)?;
+            let run = engine::start_as(store, pb, case, &who, env.now_ms)?;
             Ok(Started::Run(Box::new(engine::advance(store, &run.id, env)?)))
         })
     }
@@ -186,17 +215,20 @@ impl App {
     }
 
     /// Approves or denies a request. Only a person holding the approve permission decides;
-    /// `vigil-respond` refuses the requester and any machine.
+    /// `vigil-respond` refuses the requester — by name, by credential, or through a token one
+    /// of them minted for the other — and any machine. The decision records its credential.
     pub fn decide(&self, caller: &Caller, cfg: &ResponseConfig, approval: &str, d: Decision) -> Result<Approval> {
         caller.require(Permission::Approve, "decide an approval")?;
         if caller.is_machine() {
             return Err(AppError::Refused("a machine identity never approves".into()));
         }
-        let who = caller.name();
+        let who = self.actor(caller)?;
         self.with_env(cfg, |store, env| {
             Ok(match d {
-                Decision::Approve { note, inputs } => engine::approve(store, approval, &who, &note, inputs, env)?,
-                Decision::Deny { note } => engine::deny(store, approval, &who, &note, env)?,
+                Decision::Approve { note, inputs } => {
+                    engine::decide_as(store, approval, &who, &note, inputs, true, env)?
+                }
+                Decision::Deny { note } => engine::decide_as(store, approval, &who, &note, None, false, env)?,
             })
         })
     }

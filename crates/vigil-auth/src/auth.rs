@@ -93,6 +93,9 @@ pub struct Token {
     pub revoked_ms: Option<i64>,
     pub last_used_ms: Option<i64>,
     pub secret_sha256: String,
+    /// Who minted it (empty for tokens minted before this was kept).
+    #[serde(default)]
+    pub created_by: String,
 }
 
 impl fmt::Debug for Token {
@@ -107,6 +110,7 @@ impl fmt::Debug for Token {
             .field("revoked_ms", &self.revoked_ms)
             .field("last_used_ms", &self.last_used_ms)
             .field("secret_sha256", &"<redacted>")
+            .field("created_by", &self.created_by)
             .finish()
     }
 }
@@ -122,6 +126,9 @@ pub struct TokenView {
     pub expires_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
     pub last_used_ms: Option<i64>,
+    /// Who minted it (empty for tokens minted before this was kept).
+    #[serde(default)]
+    pub created_by: String,
 }
 
 impl From<&Token> for TokenView {
@@ -135,6 +142,7 @@ impl From<&Token> for TokenView {
             expires_ms: t.expires_ms,
             revoked_ms: t.revoked_ms,
             last_used_ms: t.last_used_ms,
+            created_by: t.created_by.clone(),
         }
     }
 }
@@ -240,13 +248,75 @@ fn validate_username(username: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_password(password: &str) -> Result<()> {
+/// The most common passwords of 12 characters or more (shorter ones fail the length rule),
+/// compared without regard to case.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456123456",
+    "111111111111",
+    "000000000000",
+    "123123123123",
+    "password1234",
+    "password12345",
+    "password123456",
+    "passwordpassword",
+    "password1!password",
+    "qwertyuiop12",
+    "qwertyuiop123",
+    "qwerty123456",
+    "qwertyuiopasdfgh",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "1qaz2wsx3edc4rfv",
+    "zaq12wsxcde3",
+    "abcdefghijkl",
+    "abc123abc123",
+    "iloveyou1234",
+    "letmein12345",
+    "welcome12345",
+    "welcome123456",
+    "administrator",
+    "administrator1",
+    "admin1234567",
+    "adminadminadmin",
+    "changeme1234",
+    "changemenow!",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "princess1234",
+    "trustno1trustno1",
+    "superman1234",
+    "starwars1234",
+    "monkey123456",
+    "dragon123456",
+    "master123456",
+    "p@ssw0rd1234",
+    "passw0rd1234",
+    "p@ssword1234",
+    "secret123456",
+    "vigilvigilvigil",
+    "vigil1234567",
+];
+
+/// The local password policy: 12 to 1024 characters, not the user name, not a common password.
+/// Each refusal names the rule.
+fn validate_password(username: &str, password: &str) -> Result<()> {
     let n = password.chars().count();
     if n < PASSWORD_MIN {
         return Err(AuthError::invalid("password", format!("must be at least {PASSWORD_MIN} characters")));
     }
     if n > PASSWORD_MAX {
         return Err(AuthError::invalid("password", format!("must be at most {PASSWORD_MAX} characters")));
+    }
+    let lower = password.trim().to_lowercase();
+    if lower == username.to_lowercase() {
+        return Err(AuthError::invalid("password", "must not be the user name"));
+    }
+    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return Err(AuthError::invalid("password", "is one of the most common passwords; choose another"));
     }
     Ok(())
 }
@@ -403,7 +473,7 @@ impl<'a> Auth<'a> {
         validate_username(username)?;
         let display_name = validate_label("display_name", display_name, DISPLAY_NAME_MAX, true)?;
         let roles = roles_for_person(roles)?;
-        validate_password(password)?;
+        validate_password(username, password)?;
         if self.load_user(username)?.is_some() {
             return Err(AuthError::Exists { what: format!("user {username}") });
         }
@@ -424,7 +494,7 @@ impl<'a> Auth<'a> {
     /// Replaces a user's password and ends their sessions (tokens stay).
     pub fn set_password(&mut self, actor: &str, username: &str, password: &str, now_ms: i64) -> Result<()> {
         let mut user = self.user_or_not_found(username)?;
-        validate_password(password)?;
+        validate_password(username, password)?;
         user.password_hash = hash_password(password)?;
         self.put_user(&user, now_ms, &[AuditEntry::new(now_ms, actor, "user.password", username, "ok", "")])?;
         self.end_sessions_of(actor, username, "password changed", now_ms)?;
@@ -508,10 +578,15 @@ impl<'a> Auth<'a> {
         let who = clean(username, USERNAME_MAX);
         let detail = format!("ip={}", clean(ip, 64));
         let fail = |result: &str| AuditEntry::new(now_ms, &who, "login.fail", &who, result, &detail);
-        if let Err(RetryAfterSecs(retry_after_secs)) = limiter.check(username, ip, now_ms) {
-            self.audit(fail("locked"))?;
-            return Err(AuthError::Locked { retry_after_secs });
-        }
+        // The attempt is counted before any hashing, atomically with the check, so guesses that
+        // arrive together cannot all pass it while the first are still hashing.
+        let attempt = match limiter.begin(username, ip, now_ms) {
+            Ok(a) => a,
+            Err(RetryAfterSecs(retry_after_secs)) => {
+                self.audit(fail("locked"))?;
+                return Err(AuthError::Locked { retry_after_secs });
+            }
+        };
         let user = if validate_username(username).is_ok() { self.load_user(username)? } else { None };
         let plausible = password.chars().count() <= PASSWORD_MAX;
         let ok = match &user {
@@ -525,16 +600,16 @@ impl<'a> Auth<'a> {
         let user = match (ok, user) {
             (true, Some(u)) => u,
             _ => {
-                limiter.record_failure(username, ip, now_ms);
+                attempt.failed();
                 self.audit(fail("bad_credentials"))?;
                 return Err(AuthError::BadCredentials);
             }
         };
+        attempt.succeeded();
         if user.disabled {
             self.audit(fail("disabled"))?;
             return Err(AuthError::Disabled);
         }
-        limiter.record_success(username, ip, now_ms);
         self.audit(AuditEntry::new(now_ms, &who, "login.ok", &who, "ok", &detail))?;
         self.principal(&user.username, user.roles.clone(), Via::Password, now_ms)
     }
@@ -590,6 +665,7 @@ impl<'a> Auth<'a> {
             revoked_ms: None,
             last_used_ms: None,
             secret_sha256: sha256_hex(&secret),
+            created_by: actor.to_string(),
         };
         let detail = format!(
             "owner={owner} name={} roles={} expires_ms={}",
@@ -653,6 +729,14 @@ impl<'a> Auth<'a> {
             self.put(KIND_TOKEN, &[(id, &token)], now_ms, &[entry])?;
         }
         Ok(TokenView::from(&token))
+    }
+
+    /// One token's view, by its public id; `None` when there is no such token.
+    pub fn token(&self, id: &str) -> Result<Option<TokenView>> {
+        if !is_lower_hex(id, TOKEN_ID_LEN) {
+            return Ok(None);
+        }
+        Ok(self.load::<Token>(KIND_TOKEN, id)?.as_ref().map(TokenView::from))
     }
 
     /// Tokens, all or one owner's, oldest first.
@@ -726,7 +810,9 @@ impl<'a> Auth<'a> {
             session.last_seen_ms = now_ms;
             self.put(KIND_SESSION, &[(id.as_str(), &session)], now_ms, &[])?;
         }
-        let principal = self.principal(&user.username, user.roles.clone(), Via::Session, now_ms)?;
+        // A public id for the session: derived from its stored key, never the cookie secret.
+        let via = Via::BrowserSession(sha256_hex(&id)[..16].to_string());
+        let principal = self.principal(&user.username, user.roles.clone(), via, now_ms)?;
         Ok((principal, session))
     }
 

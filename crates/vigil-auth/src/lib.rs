@@ -31,7 +31,7 @@ pub use auth::{
     TokenView, User, UserView,
 };
 pub use crypto::{check_csrf, constant_time_eq, hash_password, random_password, verify_password};
-pub use limiter::{LimiterPolicy, LoginLimiter, RetryAfterSecs};
+pub use limiter::{Attempt, LimiterPolicy, LoginLimiter, RetryAfterSecs};
 pub use principal::{Principal, Via};
 pub use roles::{Permission, Role, permissions};
 

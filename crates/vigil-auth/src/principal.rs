@@ -12,6 +12,20 @@ pub enum Via {
     Session,
     /// The token's public id.
     Token(String),
+    /// A browser session, by a public id derived from its stored key (never its cookie secret).
+    BrowserSession(String),
+}
+
+impl Via {
+    /// The credential that proved who the caller is, when it names one: `token:<id>` or
+    /// `session:<id>`. Two requests with the same credential are the same person's.
+    pub fn credential(&self) -> Option<String> {
+        match self {
+            Via::Token(id) => Some(format!("token:{id}")),
+            Via::BrowserSession(id) => Some(format!("session:{id}")),
+            Via::Password | Via::Session => None,
+        }
+    }
 }
 
 /// An authenticated caller: a user's name, the roles in force for this request (a token's own

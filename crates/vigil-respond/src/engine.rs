@@ -85,6 +85,51 @@ pub struct StepRun {
     pub rollback: Option<RollbackRecord>,
 }
 
+/// Who requests or decides, as authenticated: the name recorded, the credential that proved it
+/// (`token:<id>`, `session:<id>`; `None` when it names none), and everyone in control of that
+/// credential (the name, and for a token, who minted it). The four-eyes rule compares these,
+/// not display names alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    #[serde(default)]
+    pub credential: Option<String>,
+    #[serde(default)]
+    pub principals: Vec<String>,
+}
+
+impl Actor {
+    /// An actor known by name only.
+    pub fn named(name: &str) -> Actor {
+        Actor { name: name.into(), credential: None, principals: vec![name.into()] }
+    }
+
+    fn controls(&self, name: &str) -> bool {
+        self.name == name || self.principals.iter().any(|p| p == name)
+    }
+
+    /// Why `self` (deciding) is the same person as `requester`, if they are: the same name, the
+    /// same credential, or a credential one of them controls (a token the requester minted for
+    /// the approver, or the reverse).
+    pub fn same_person_as(&self, requester: &Actor) -> Option<String> {
+        if self.name == requester.name {
+            return Some(format!("{} requested it", self.name));
+        }
+        if let (Some(a), Some(b)) = (&self.credential, &requester.credential)
+            && a == b
+        {
+            return Some(format!("the request and the decision use the same credential ({a})"));
+        }
+        if self.controls(&requester.name) {
+            return Some(format!("{} requested it and controls {}'s credential", requester.name, self.name));
+        }
+        if requester.controls(&self.name) {
+            return Some(format!("{} controls the credential that requested it", self.name));
+        }
+        None
+    }
+}
+
 /// One execution of a playbook on a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -103,6 +148,9 @@ pub struct Run {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub note: Option<String>,
+    /// The requester as authenticated (absent on runs stored before it was kept).
+    #[serde(default)]
+    pub requester: Option<Actor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +198,12 @@ pub struct Approval {
     /// How it is undone: the inverse action and what it does, or that it cannot be rolled back.
     #[serde(default)]
     pub rollback: String,
+    /// The requester as authenticated (absent on requests stored before it was kept).
+    #[serde(default)]
+    pub requester: Option<Actor>,
+    /// The credential (`token:<id>`, `session:<id>`) that decided it, when it named one.
+    #[serde(default)]
+    pub decided_via: Option<String>,
 }
 
 impl Approval {
@@ -437,6 +491,12 @@ pub fn needs_approval(pb: &Playbook, step: &Step, class: ActionClass, critical: 
 
 /// Starts a run of a playbook on a case (persisted, audited); call [`advance`] to execute it.
 pub fn start(store: &mut dyn StateStore, pb: &Playbook, case_id: &str, requested_by: &str, now: i64) -> Result<Run> {
+    start_as(store, pb, case_id, &Actor::named(requested_by), now)
+}
+
+/// [`start`], for a requester known by credential as well as name.
+pub fn start_as(store: &mut dyn StateStore, pb: &Playbook, case_id: &str, requester: &Actor, now: i64) -> Result<Run> {
+    let requested_by = requester.name.as_str();
     if !pb.enabled {
         return Err(RespondError::Invalid(format!("playbook {} is disabled", pb.id)));
     }
@@ -489,6 +549,7 @@ pub fn start(store: &mut dyn StateStore, pb: &Playbook, case_id: &str, requested
         created_ms: now,
         updated_ms: now,
         note: None,
+        requester: Some(requester.clone()),
     };
     let mut entries = vec![audit(
         now,
@@ -803,6 +864,8 @@ fn request_approval(
         decided_by: None,
         decided_ms: None,
         note: None,
+        requester: run.requester.clone(),
+        decided_via: None,
     }
 }
 
@@ -847,7 +910,7 @@ pub fn approve(
     edited: Option<Value>,
     env: &Env<'_>,
 ) -> Result<Approval> {
-    decide(store, approval_id, approver, note, edited, true, env)
+    decide(store, approval_id, &Actor::named(approver), note, edited, true, env)
 }
 
 pub fn deny(
@@ -857,19 +920,35 @@ pub fn deny(
     note: &str,
     env: &Env<'_>,
 ) -> Result<Approval> {
-    decide(store, approval_id, approver, note, None, false, env)
+    decide(store, approval_id, &Actor::named(approver), note, None, false, env)
+}
+
+/// Approves (`yes`) or denies as an authenticated person: refused when the decider is the
+/// requester by name, by credential, or through a credential either controls. The decision
+/// records the credential that made it.
+pub fn decide_as(
+    store: &mut dyn StateStore,
+    approval_id: &str,
+    approver: &Actor,
+    note: &str,
+    edited: Option<Value>,
+    yes: bool,
+    env: &Env<'_>,
+) -> Result<Approval> {
+    decide(store, approval_id, approver, note, edited, yes, env)
 }
 
 fn decide(
     store: &mut dyn StateStore,
     approval_id: &str,
-    approver: &str,
+    decider: &Actor,
     note: &str,
     edited: Option<Value>,
     yes: bool,
     env: &Env<'_>,
 ) -> Result<Approval> {
     let now = env.now_ms;
+    let approver = decider.name.as_str();
     let mut a = load_approval(store, approval_id)?;
     let verb = if yes { "playbook.approval.approve" } else { "playbook.approval.deny" };
     let refuse = |store: &mut dyn StateStore, why: String| -> Result<Approval> {
@@ -885,6 +964,14 @@ fn decide(
     };
     if approver == a.requested_by {
         return refuse(store, format!("{approver} requested {} and cannot decide it", a.id));
+    }
+    let requester = match (&a.requester, load_run(store, &a.run_id)) {
+        (Some(r), _) => Some(r.clone()),
+        (None, Ok(run)) if a.purpose == "step" => run.requester,
+        _ => None,
+    };
+    if let Some(why) = requester.as_ref().and_then(|r| decider.same_person_as(r)) {
+        return refuse(store, format!("four eyes: {why}; {} needs another person's decision", a.id));
     }
     if approver.starts_with("vigil:") {
         return refuse(store, "only a person can approve or deny".into());
@@ -911,6 +998,7 @@ fn decide(
     }
     a.status = if yes { ApprovalStatus::Approved } else { ApprovalStatus::Denied };
     a.decided_by = Some(approver.into());
+    a.decided_via = decider.credential.clone();
     a.decided_ms = Some(now);
     a.note = Some(note.into());
     a.edited_inputs = edited.clone();
@@ -920,7 +1008,7 @@ fn decide(
         verb,
         &a.case_id,
         "ok",
-        json!({"approval": a.id, "run": a.run_id, "step": a.step_id, "purpose": a.purpose, "action": a.action, "note": note, "inputs": a.inputs, "edited_inputs": edited}),
+        json!({"approval": a.id, "run": a.run_id, "step": a.step_id, "purpose": a.purpose, "action": a.action, "note": note, "inputs": a.inputs, "edited_inputs": edited, "via": a.decided_via}),
     );
     save_approval(store, &a, now, &[e])?;
     if a.purpose == "step" {
@@ -990,6 +1078,7 @@ pub fn rollback(
         if needs_approval(&run.playbook, &pb_step, inverse.class().max(ActionClass::Contain), run.critical) {
             let mut a = request_approval(&run, i, "rollback", inverse_name, inverse.class(), inputs, now);
             a.requested_by = requested_by.into();
+            a.requester = Some(Actor::named(requested_by));
             record.status = "waiting_approval".into();
             record.approval = Some(a.id.clone());
             entries.push(audit(now, requested_by, "playbook.approval.request", &run.case_id, "pending", json!({"run": run.id, "step": run.steps[i].id, "purpose": "rollback", "action": inverse_name, "approval": a.id})));

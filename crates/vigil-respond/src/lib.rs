@@ -22,7 +22,7 @@ pub mod template;
 
 use thiserror::Error;
 
-pub use engine::{Approval, ApprovalStatus, Env, Run, RunStatus, StepRun, StepStatus};
+pub use engine::{Actor, Approval, ApprovalStatus, Env, Run, RunStatus, StepRun, StepStatus};
 pub use format::{FormatError, Playbook};
 pub use target::TargetKind;
 

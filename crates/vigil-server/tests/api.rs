@@ -500,7 +500,7 @@ async fn playbooks_run_wait_for_another_person_and_roll_back_over_http() {
             Some(json!({"note": "backup job"})),
         ))
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::OK, "{}", body_text(r).await);
     assert_eq!(sb.state()["devices"][&host]["containment"], "normal");
     // Prometheus sees the runs, the cases by SLA state and the pipeline.
     let r = env.send(call("executive", "GET", "/metrics", None)).await;

@@ -44,7 +44,9 @@ pub fn env_with(f: impl FnOnce(&mut Config)) -> Env {
         } else {
             ("admin".to_string(), vec![role])
         };
-        let (secret, _) = auth.create_token(&owner, &format!("{name} token"), &roles, None, "admin", now()).unwrap();
+        // Each person mints their own token: one minted by the admin would be the admin's to use
+        // (four eyes refuses it as the approver of the admin's request).
+        let (secret, _) = auth.create_token(&owner, &format!("{name} token"), &roles, None, &owner, now()).unwrap();
         tokens.push((name, secret));
     }
     drop(store);
