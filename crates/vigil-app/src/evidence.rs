@@ -177,24 +177,33 @@ impl App {
     /// Recomputes the ledger against every signed checkpoint (with `public_key_hex`, or this
     /// directory's own key) and re-hashes the vault.
     pub fn verify_ledger(&self, caller: &Caller, public_key_hex: Option<&str>) -> Result<LedgerReport> {
+        self.verify_ledger_witnessed(caller, public_key_hex, None)
+    }
+
+    /// [`App::verify_ledger`], and the log checked against checkpoints kept outside the store
+    /// (a witness file); without them the report's status is `UNANCHORED`.
+    pub fn verify_ledger_witnessed(
+        &self,
+        caller: &Caller,
+        public_key_hex: Option<&str>,
+        witness: Option<&[vigil_evidence::SignedCheckpoint]>,
+    ) -> Result<LedgerReport> {
         caller.require(Permission::ViewAudit, "verify the ledger")?;
         let store = self.store()?;
         let key = match public_key_hex {
             Some(k) => k.to_string(),
             None => ledger::load_or_create_key(self.dir().root())?.public_key_hex(),
         };
-        let mut r = ledger::verify(&store, &key)?;
+        let mut r = ledger::verify_with_witness(&store, &key, witness)?;
         r.problems.extend(vault::verify_blobs(&store, self.dir().root())?);
+        r.set_status();
         Ok(r)
     }
 
     /// Signs a checkpoint of the ledger now and returns it.
     pub fn checkpoint(&self, caller: &Caller) -> Result<vigil_evidence::SignedCheckpoint> {
         caller.require(Permission::ViewAudit, "sign a checkpoint")?;
-        let mut store = self.store()?;
-        let key = ledger::load_or_create_key(self.dir().root())?;
-        let l = ledger::load(&store)?;
-        Ok(ledger::checkpoint(&mut store, &l, &key, self.now_ms())?)
+        self.signed_checkpoint()
     }
 
     /// Compliance coverage of `framework` over `[from_ms, to_ms)`: the detections `detection`

@@ -120,14 +120,31 @@ impl App {
         Ok(())
     }
 
+    /// The environment variable naming a witness file outside the data directory: every
+    /// checkpoint signed is appended to it (`vigil audit verify --witness <file>` checks the log
+    /// against it).
+    pub const WITNESS_ENV: &'static str = "VIGIL_WITNESS";
+
     /// Signs a checkpoint of the ledger (the audit log's Merkle tree) if it grew since the last
-    /// one; the key is created on first use.
+    /// one; the key is created on first use. Incremental: only the entries after the latest
+    /// checkpoint are read (see [`App::signed_checkpoint`]).
     pub fn sign_checkpoint(&self) -> Result<()> {
+        self.signed_checkpoint().map(|_| ())
+    }
+
+    /// Signs a checkpoint of the ledger as it is now (or returns the latest, if it covers the
+    /// whole log) by extending the frontier stored with the latest checkpoint with the entries
+    /// appended since: O(new entries), never the whole log. Refused, signing nothing, when the
+    /// log no longer extends the latest signed checkpoint. A new checkpoint is also appended
+    /// to the witness file named by `VIGIL_WITNESS`, if set ([`App::WITNESS_ENV`]).
+    pub fn signed_checkpoint(&self) -> Result<vigil_evidence::SignedCheckpoint> {
         let mut store = self.store()?;
         let key = vigil_vault::ledger::load_or_create_key(self.dir.root())?;
-        let ledger = vigil_vault::ledger::load(&store)?;
-        vigil_vault::ledger::checkpoint(&mut store, &ledger, &key, self.now_ms())?;
-        Ok(())
+        let signed = vigil_vault::ledger::sign_incremental(&mut store, &key, self.now_ms())?;
+        if let Some(path) = std::env::var_os(Self::WITNESS_ENV).filter(|p| !p.is_empty()) {
+            vigil_vault::ledger::append_witness(Path::new(&path), std::slice::from_ref(&signed.checkpoint))?;
+        }
+        Ok(signed.checkpoint)
     }
 
     /// Records one invocation of a front end's command (`cli.ingest` and so on) with its

@@ -1,4 +1,4 @@
-//! `vigil case export`, `vigil verify`, `vigil audit verify|checkpoint|public-key`,
+//! `vigil case export`, `vigil verify`, `vigil audit verify|checkpoint|witness|public-key`,
 //! `vigil evidence …` and `vigil compliance …`: thin calls into `vigil-vault`,
 //! `vigil-evidence` and `vigil-compliance`.
 
@@ -308,9 +308,44 @@ pub fn evidence(dir: &DataDir, cmd: EvidenceCommand, who: &Caller, json: bool) -
     Ok(())
 }
 
-pub fn audit_verify(dir: &DataDir, who: &Caller, public_key: Option<&str>, json: bool) -> Result<()> {
+/// The exit status `vigil audit verify` ends with when nothing is wrong but the log was only
+/// checked against checkpoints kept in the same store (no witness file given).
+pub const EXIT_UNANCHORED: i32 = 3;
+
+/// An error that ends the command with a particular exit status (see [`exit_code`]).
+#[derive(Debug)]
+pub struct ExitStatus {
+    pub code: i32,
+    pub message: String,
+}
+
+impl std::fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExitStatus {}
+
+/// The exit status for a command's error: 1, unless it asks for another ([`ExitStatus`]).
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    e.downcast_ref::<ExitStatus>().map_or(1, |s| s.code)
+}
+
+pub fn audit_verify(
+    dir: &DataDir,
+    who: &Caller,
+    public_key: Option<&str>,
+    witness: &[PathBuf],
+    json: bool,
+) -> Result<()> {
     let key = public_key.map(read_key).transpose()?;
-    let r = App::new(dir.root()).verify_ledger(who, key.as_deref())?;
+    let mut witnessed = Vec::new();
+    for w in witness {
+        witnessed.extend(ledger::read_witness(w)?);
+    }
+    let witnessed = (!witness.is_empty()).then_some(witnessed.as_slice());
+    let r = App::new(dir.root()).verify_ledger_witnessed(who, key.as_deref(), witnessed)?;
     if json {
         print_json(&r)?;
     } else {
@@ -321,22 +356,82 @@ pub fn audit_verify(dir: &DataDir, who: &Caller, public_key: Option<&str>, json:
             println!("  FAIL  {p}");
         }
         println!(
-            "{} entries ({} audit, {} evidence, {} custody), {} checkpoints, root {}, key {}",
-            r.entries, r.audit_entries, r.evidence_entries, r.custody_entries, r.checkpoints, r.root_hex, r.key_id
+            "{}: {} entries ({} audit, {} evidence, {} custody), {} checkpoints, {} witnessed, root {}, key {}",
+            r.status,
+            r.entries,
+            r.audit_entries,
+            r.evidence_entries,
+            r.custody_entries,
+            r.checkpoints,
+            r.witnessed,
+            r.root_hex,
+            r.key_id
         );
+        if r.ok() && !r.anchored() {
+            println!(
+                "UNANCHORED: the log was checked only against checkpoints kept in the same database; whoever can \
+                 rewrite the log can rewrite those too. Keep checkpoints elsewhere (`vigil audit witness --out <file>`, \
+                 or VIGIL_WITNESS=<file>) and verify with --witness <file>."
+            );
+        }
     }
     if !r.ok() {
         bail!("the audit log does not verify: {} problem(s)", r.problems.len());
     }
+    if !r.anchored() {
+        return Err(ExitStatus {
+            code: EXIT_UNANCHORED,
+            message: "the audit log is UNANCHORED: no witnessed checkpoint was checked (give --witness <file>)".into(),
+        }
+        .into());
+    }
     Ok(())
 }
 
-pub fn audit_checkpoint(dir: &DataDir, who: &Caller, json: bool) -> Result<()> {
+pub fn audit_checkpoint(dir: &DataDir, who: &Caller, witness: Option<&Path>, json: bool) -> Result<()> {
     let cp = App::new(dir.root()).checkpoint(who)?;
+    if let Some(w) = witness {
+        ledger::append_witness(w, std::slice::from_ref(&cp))?;
+    }
     if json {
         return print_json(&cp);
     }
     println!("checkpoint: {} entries, root {}, signed by {}", cp.checkpoint.size, cp.checkpoint.root_hex, cp.key_id);
+    if let Some(w) = witness {
+        println!("appended to the witness {}", w.display());
+    }
+    Ok(())
+}
+
+/// `vigil audit witness --out FILE [--all]`: signs a checkpoint of the log as it is now and
+/// appends it (with `--all`, every stored checkpoint the key verifies too) to a witness file
+/// for the admin to keep outside the data directory.
+pub fn audit_witness(dir: &DataDir, who: &Caller, out: &Path, all: bool, json: bool) -> Result<()> {
+    let app = App::new(dir.root());
+    let cp = app.checkpoint(who)?;
+    let mut cps = Vec::new();
+    if all {
+        let key = ledger::load_or_create_key(dir.root())?.public_key_hex();
+        let store = dir.open_store()?;
+        for c in ledger::checkpoints(&store)? {
+            if vigil_evidence::verify_checkpoint(&c, &key).is_ok() && c.checkpoint.size < cp.checkpoint.size {
+                cps.push(c);
+            }
+        }
+    }
+    cps.push(cp.clone());
+    let written = ledger::append_witness(out, &cps)?;
+    if json {
+        return print_json(&serde_json::json!({"out": out.display().to_string(), "written": written, "latest": cp}));
+    }
+    println!(
+        "{written} checkpoint(s) appended to {} (latest: {} entries, root {}); keep it outside the data directory and \
+         verify with: vigil audit verify --witness {}",
+        out.display(),
+        cp.checkpoint.size,
+        cp.checkpoint.root_hex,
+        out.display()
+    );
     Ok(())
 }
 

@@ -322,14 +322,39 @@ enum AuditCommand {
         limit: u64,
     },
     /// Recompute the Merkle tree over every entry and check it against every signed
-    /// checkpoint; check the vault's artifacts against their hashes.
+    /// checkpoint, and against a witness file kept outside the data directory; check the
+    /// vault's artifacts against their hashes.
+    ///
+    /// Exit status: 0 — verified, and the log extends every witnessed checkpoint; 1 — a
+    /// problem (a rewritten, removed or truncated entry, a witnessed checkpoint missing from
+    /// or contradicted by the log, removed checkpoints, a bad signature); 3 — UNANCHORED: no
+    /// problem found, but no --witness was given, so only checkpoints kept in the same
+    /// database were checked (whoever rewrites the log can rewrite those too).
     Verify {
         /// The public key to check the checkpoints with (default: this data directory's).
         #[arg(long)]
         public_key: Option<String>,
+        /// A witness file (from `vigil audit witness`, `audit checkpoint --witness` or
+        /// VIGIL_WITNESS): the log must extend every checkpoint in it. Repeatable.
+        #[arg(long = "witness")]
+        witness: Vec<PathBuf>,
     },
     /// Sign a checkpoint (tree head) of the log as it is now.
-    Checkpoint,
+    Checkpoint {
+        /// Also append the checkpoint to this witness file (keep it outside the data directory).
+        #[arg(long)]
+        witness: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of the log as it is now and append it to a witness file, for the
+    /// admin to keep outside the data directory (`vigil audit verify --witness <file>`).
+    Witness {
+        /// The witness file (created, or appended to).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also every earlier checkpoint in the store.
+        #[arg(long)]
+        all: bool,
+    },
     /// Print (or write) the public key auditors verify packets with.
     PublicKey {
         /// Write it to this file instead of printing it.
@@ -411,7 +436,7 @@ fn main() {
                  (an admin mints one with `vigil user token create <user> --name cli --roles approver`)"
             );
         }
-        std::process::exit(1);
+        std::process::exit(evidence::exit_code(&e));
     }
 }
 
@@ -622,10 +647,15 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         Command::Suppress { command } => queue::suppress(&dir, command, who, cli.json),
         Command::Inventory { command } => queue::inventory(&dir, command, who, cli.json),
         Command::Audit { command: AuditCommand::List { limit } } => queue::audit(&dir, who, limit, cli.json),
-        Command::Audit { command: AuditCommand::Verify { public_key } } => {
-            evidence::audit_verify(&dir, who, public_key.as_deref(), cli.json)
+        Command::Audit { command: AuditCommand::Verify { public_key, witness } } => {
+            evidence::audit_verify(&dir, who, public_key.as_deref(), &witness, cli.json)
         }
-        Command::Audit { command: AuditCommand::Checkpoint } => evidence::audit_checkpoint(&dir, who, cli.json),
+        Command::Audit { command: AuditCommand::Checkpoint { witness } } => {
+            evidence::audit_checkpoint(&dir, who, witness.as_deref(), cli.json)
+        }
+        Command::Audit { command: AuditCommand::Witness { out, all } } => {
+            evidence::audit_witness(&dir, who, &out, all, cli.json)
+        }
         Command::Audit { command: AuditCommand::PublicKey { out } } => {
             evidence::public_key(&dir, out.as_deref(), cli.json)
         }

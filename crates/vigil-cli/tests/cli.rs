@@ -758,7 +758,9 @@ fn packets_export_verify_and_fail_when_tampered_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&fp["sha256:".len()..]));
 
     // The ledger verifies; the vault holds both packets; the commands are on the audit log.
-    let a = ok_json(&data, &["--json", "audit", "verify"]);
+    let w = dir.path().join("witness.jsonl");
+    ok_json(&data, &["--json", "audit", "witness", "--out", w.to_str().unwrap()]);
+    let a = ok_json(&data, &["--json", "audit", "verify", "--witness", w.to_str().unwrap()]);
     assert_eq!(a["problems"].as_array().unwrap().len(), 0, "{a}");
     assert!(a["custody_entries"].as_u64().unwrap() >= 2);
     let items = ok_json(&data, &["--json", "evidence", "list"]);
@@ -1004,4 +1006,82 @@ fn admins_manage_users_and_sessions_from_the_shell_through_the_same_operations()
     }
     assert!(entries.iter().any(|e| e["actor"] == "ana" && e["action"] == "cli.case" && e["result"] == "ok"));
     assert!(entries.iter().any(|e| e["actor"] == "ana" && e["action"] == "cli.user" && e["result"] != "ok"));
+}
+
+/// `vigil audit verify` without a witness is UNANCHORED (exit 3), with one it is verified
+/// (exit 0); rows rewritten behind the store's back with every checkpoint deleted fail against
+/// the witness (exit 1), and no checkpoint is signed over them.
+#[test]
+fn the_ledger_is_anchored_by_a_witness_kept_outside_the_store() {
+    let input = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    write_inputs(input.path());
+    ok_json(data.path(), &["--json", "ingest", input.path().to_str().unwrap()]);
+
+    // Only checkpoints in the same database: UNANCHORED, exit 3, what was checked still listed.
+    let out = vigil(data.path(), &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("UNANCHORED") && text.contains("signed checkpoints in the store"), "{text}");
+    assert!(!text.contains("\nok:"), "{text}");
+    let out = vigil(data.path(), &["--json", "audit", "verify"]);
+    assert_eq!(out.status.code(), Some(3));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["status"], "UNANCHORED", "{r}");
+    let help = vigil(data.path(), &["audit", "verify", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("3 — UNANCHORED"));
+
+    // The witness: `audit checkpoint --witness`, `audit witness --out`, and VIGIL_WITNESS.
+    let w = outside.path().join("witness.jsonl");
+    let ws = w.to_str().unwrap();
+    let cp = ok_json(data.path(), &["--json", "audit", "checkpoint", "--witness", ws]);
+    let w2 = outside.path().join("exported.jsonl");
+    let ex = ok_json(data.path(), &["--json", "audit", "witness", "--out", w2.to_str().unwrap(), "--all"]);
+    assert!(ex["written"].as_u64().unwrap() >= 2, "{ex}");
+    assert!(ex["latest"]["checkpoint"]["size"].as_u64() > cp["checkpoint"]["size"].as_u64());
+    let auto = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["sources"])
+        .env_remove("VIGIL_TOKEN")
+        .env("VIGIL_WITNESS", &w)
+        .output()
+        .unwrap();
+    assert!(auto.status.success());
+    assert_eq!(std::fs::read_to_string(&w).unwrap().lines().count(), 2, "the command's checkpoint was witnessed");
+    let r = ok_json(data.path(), &["--json", "audit", "verify", "--witness", ws, "--witness", w2.to_str().unwrap()]);
+    assert_eq!(r["status"], "ok", "{r}");
+    assert!(r["witnessed"].as_u64().unwrap() >= 3, "{r}");
+    let out = vigil(data.path(), &["audit", "verify", "--witness", ws]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the log extends all 2 witnessed checkpoints"));
+
+    // Every checkpoint (and frontier) deleted and a row rewritten, as a thorough intruder would.
+    let conn = rusqlite::Connection::open(data.path().join("state.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER ledger_checkpoints_no_delete; \
+         DROP TRIGGER ledger_frontier_no_delete; DELETE FROM ledger_checkpoints; DELETE FROM ledger_frontier; \
+         UPDATE audit_log SET actor = 'mallory' WHERE seq = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = vigil(data.path(), &["audit", "verify", "--witness", ws]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL") && text.contains("contradicts the witnessed checkpoint"), "{text}");
+    assert!(!text.contains("UNANCHORED"), "{text}");
+
+    // Truncation below the checkpoints signed (and witnessed): signing is refused, the command says so.
+    let conn = rusqlite::Connection::open(data.path().join("state.db")).unwrap();
+    let n: i64 = conn.query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0)).unwrap();
+    conn.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 3;").unwrap();
+    drop(conn);
+    let out = vigil(data.path(), &["audit", "checkpoint"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused to sign") && err.contains(&format!("size {n}")), "{err}");
+    let out = vigil(data.path(), &["audit", "verify", "--witness", ws]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("missing from the log"));
 }

@@ -34,6 +34,9 @@ pub enum VaultError {
     Key(String),
     #[error("ledger: {0}")]
     Ledger(String),
+    /// The log no longer extends the checkpoints already signed: nothing is signed over it.
+    #[error("refused to sign a checkpoint: {0}")]
+    Refused(String),
     #[error("lake: {0}")]
     Lake(String),
     #[error("{0}")]

@@ -157,9 +157,17 @@ pub fn items(store: &dyn StateStore) -> Result<Vec<VaultItem>> {
 /// Legal holds in force, by case, with who placed them and why. Holds are ledger entries
 /// (`evidence.hold` / `evidence.release`), so their history is as tamper-evident as the rest.
 pub fn holds(store: &dyn StateStore) -> Result<BTreeMap<String, AuditEntry>> {
-    let ledger = crate::ledger::load(store)?;
+    // Streamed in chunks: no tree, and only the holds are kept in memory.
     let mut out = BTreeMap::new();
-    for e in ledger.entries {
+    let mut entries = Vec::new();
+    let mut next = 1i64;
+    loop {
+        let chunk = store.audit_from(next, 50_000)?;
+        let Some(last) = chunk.last() else { break };
+        next = last.seq + 1;
+        entries.extend(chunk.into_iter().filter(|e| matches!(e.action.as_str(), "evidence.hold" | "evidence.release")));
+    }
+    for e in entries {
         match e.action.as_str() {
             "evidence.hold" if e.result == "ok" => {
                 out.insert(e.target.clone(), e);
