@@ -103,17 +103,22 @@ impl Ledger {
     }
 }
 
+/// Reads every entry of the audit log in order, 50,000 at a time, handing each chunk to `f`.
+pub fn for_each_chunk(store: &dyn StateStore, mut f: impl FnMut(Vec<AuditEntry>)) -> Result<()> {
+    let mut next = 1i64;
+    loop {
+        let chunk = store.audit_from(next, 50_000)?;
+        let Some(last) = chunk.last() else { return Ok(()) };
+        next = last.seq + 1;
+        f(chunk);
+    }
+}
+
 /// Reads every entry and builds the tree. A gap in `seq` (a row deleted behind the store's
 /// back) is recorded as a problem; the tree is built over the rows that are there.
 pub fn load(store: &dyn StateStore) -> Result<Ledger> {
     let mut entries = Vec::new();
-    let mut next = 1i64;
-    loop {
-        let chunk = store.audit_from(next, 50_000)?;
-        let Some(last) = chunk.last() else { break };
-        next = last.seq + 1;
-        entries.extend(chunk);
-    }
+    for_each_chunk(store, |chunk| entries.extend(chunk))?;
     let mut tree = MerkleLog::new();
     let mut problems = Vec::new();
     for (i, e) in entries.iter().enumerate() {

@@ -160,13 +160,9 @@ pub fn holds(store: &dyn StateStore) -> Result<BTreeMap<String, AuditEntry>> {
     // Streamed in chunks: no tree, and only the holds are kept in memory.
     let mut out = BTreeMap::new();
     let mut entries = Vec::new();
-    let mut next = 1i64;
-    loop {
-        let chunk = store.audit_from(next, 50_000)?;
-        let Some(last) = chunk.last() else { break };
-        next = last.seq + 1;
-        entries.extend(chunk.into_iter().filter(|e| matches!(e.action.as_str(), "evidence.hold" | "evidence.release")));
-    }
+    crate::ledger::for_each_chunk(store, |chunk| {
+        entries.extend(chunk.into_iter().filter(|e| matches!(e.action.as_str(), "evidence.hold" | "evidence.release")))
+    })?;
     for e in entries {
         match e.action.as_str() {
             "evidence.hold" if e.result == "ok" => {
