@@ -1099,6 +1099,19 @@ impl Pilot {
             let key = vigil_vault::ledger::load_or_create_key(&self.data_dir)?.public_key_hex();
             let key_path = dir.join("ledger-public-key.txt");
             write(&key_path, format!("{key}\n"))?;
+            // A signed checkpoint kept outside the data directory, so `audit verify --witness`
+            // anchors the ledger to something the store alone cannot rewrite.
+            let checkpoint = self.app.signed_checkpoint()?;
+            let witness = dir.join("ledger.witness");
+            // The pilot starts a new ledger (and key) each run: an old witness is of another log.
+            match std::fs::remove_file(&witness) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(AppError::Internal(format!("{}: {e}", witness.display())));
+                }
+                _ => {}
+            }
+            vigil_vault::ledger::append_witness(&witness, &[checkpoint])
+                .map_err(|e| AppError::Internal(format!("{}: {e}", witness.display())))?;
             let verify = vigil_evidence::packet::verify_packet(&bytes, Some(&key), &[]);
             if !verify.ok() {
                 return Err(AppError::Internal(format!("the pilot's packet does not verify: {:?}", verify.problems)));

@@ -588,7 +588,7 @@ pub fn story(r: &PilotReport, prog: &str) -> String {
     p(format!("  {v} alerts list --min-level high"));
     p(format!("  {v} eval --labels {}", sim.labels_path));
     p(format!("  {v} query \"SELECT * FROM authentication LIMIT 10\""));
-    p(format!("  {v} audit verify"));
+    p(format!("  {v} audit verify --witness {}", std::path::Path::new(&r.dir).join("ledger.witness").display()));
     p(format!("  {v} compliance coverage --framework SOC2"));
     p(format!("  ground truth: {}", sim.labels_path));
     p(String::new());

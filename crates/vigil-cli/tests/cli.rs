@@ -238,7 +238,12 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     for line in commands {
         let words = shell_words(line.split("   (").next().unwrap());
         let out = Command::new(&words[0]).args(&words[1..]).current_dir(dir.path()).output().unwrap();
-        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{line}: {} {}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }
 
