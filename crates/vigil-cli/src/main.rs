@@ -295,6 +295,9 @@ enum Command {
         /// Playbooks, connector settings and secrets for response.
         #[command(flatten)]
         playbooks: playbook::PlaybookArgs,
+        /// HTTPS and connection limits.
+        #[command(flatten)]
+        server: serve::ServerArgs,
     },
     /// Users of the web app and the API: list, create, disable, enable, reset a password.
     User {
@@ -705,8 +708,8 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
             let _sandbox = outcome.sandbox;
             serve::run(config, listen)
         }
-        Command::Serve { listen, insecure_cookies, rules, playbooks } => {
-            serve::serve(&cli.data_dir, listen, insecure_cookies, rules, playbooks)
+        Command::Serve { listen, insecure_cookies, rules, playbooks, server } => {
+            serve::serve(&cli.data_dir, listen, insecure_cookies, rules, playbooks, server)
         }
     }
 }

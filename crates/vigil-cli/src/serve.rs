@@ -26,12 +26,46 @@ pub fn bootstrap_admin(dir: &DataDir) -> Result<()> {
     Ok(())
 }
 
+/// HTTPS and the bounds on connections.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServerArgs {
+    /// Serve HTTPS with this certificate chain (PEM, server certificate first); reloaded when
+    /// the file changes. Needs `--tls-key`.
+    #[arg(long, value_name = "PEM", env = "VIGIL_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, RSA or EC); reloaded when the file changes.
+    #[arg(long, value_name = "PEM", env = "VIGIL_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Most connections open at once; past it new ones wait in the kernel's backlog.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a connection has to send its TLS handshake and each request's headers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay silent between requests, or a request body may stall.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout: u64,
+}
+
+impl ServerArgs {
+    /// Writes these settings into the server's configuration.
+    pub fn apply(&self, config: &mut vigil_server::Config) {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config.tls = Some(vigil_server::tls::TlsFiles { cert: cert.clone(), key: key.clone() });
+        }
+        config.max_connections = self.max_connections as usize;
+        config.header_read_timeout = std::time::Duration::from_secs(self.header_timeout);
+        config.idle_timeout = std::time::Duration::from_secs(self.idle_timeout);
+    }
+}
+
 pub fn serve(
     data_dir: &std::path::Path,
     listen: SocketAddr,
     insecure_cookies: bool,
     rules: crate::detect::RuleArgs,
     playbooks: crate::playbook::PlaybookArgs,
+    server: ServerArgs,
 ) -> Result<()> {
     let dir = DataDir::new(data_dir);
     bootstrap_admin(&dir)?;
@@ -41,18 +75,28 @@ pub fn serve(
     config.secure_cookies = !insecure_cookies;
     config.detection = rules.config();
     config.response = playbooks.config();
+    server.apply(&mut config);
+    if let Some(files) = &config.tls {
+        if insecure_cookies {
+            anyhow::bail!("--insecure-cookies is for plain HTTP; with --tls-cert the session cookie is always Secure");
+        }
+        // A certificate that cannot be served stops the start, not the first connection.
+        vigil_server::tls::server_config(files).context("--tls-cert/--tls-key")?;
+    }
     run(config, listen)
 }
 
 pub fn run(config: vigil_server::Config, listen: SocketAddr) -> Result<()> {
+    let tls = config.tls.is_some();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(async move {
         let state = vigil_server::AppState::new(config).map_err(|e| anyhow::anyhow!("{}", e.message))?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let server = tokio::spawn(vigil_server::serve(state, listen, Some(tx)));
         if let Ok(addr) = rx.await {
+            let scheme = if tls { "https" } else { "http" };
             println!(
-                "Vigil is serving on http://{addr}  (API under /api/v1, OpenAPI at /api/v1/openapi.json; ctrl-c stops)"
+                "Vigil is serving on {scheme}://{addr}  (API under /api/v1, OpenAPI at /api/v1/openapi.json; ctrl-c stops)"
             );
         }
         server.await.context("server task")?.with_context(|| format!("serving on {listen}"))?;

@@ -1090,3 +1090,28 @@ fn the_ledger_is_anchored_by_a_witness_kept_outside_the_store() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("missing from the log"));
 }
+
+#[test]
+fn serve_refuses_tls_files_it_cannot_use_and_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, "not a certificate\n").unwrap();
+    let cert_s = cert.to_str().unwrap();
+    // A certificate without its key is a usage error.
+    let out = vigil(&data, &["serve", "--listen", "127.0.0.1:0", "--tls-cert", cert_s]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"), "{}", String::from_utf8_lossy(&out.stderr));
+    // An unusable file stops the start and is named.
+    let out = vigil(&data, &["serve", "--listen", "127.0.0.1:0", "--tls-cert", cert_s, "--tls-key", cert_s]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cert.pem") && err.contains("no CERTIFICATE"), "{err}");
+    // TLS and insecure cookies contradict each other.
+    let out = vigil(
+        &data,
+        &["serve", "--listen", "127.0.0.1:0", "--tls-cert", cert_s, "--tls-key", cert_s, "--insecure-cookies"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--insecure-cookies"));
+}

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod respond;
 pub mod summaries;
+pub mod tls;
 pub mod transport;
 pub mod v1;
 pub mod web;
@@ -91,6 +92,12 @@ pub struct Config {
     /// Refusals of anonymous callers (and sign-ins refused while locked) are counted per route
     /// and address and written as one audit entry per this window (F4).
     pub denial_window: std::time::Duration,
+    /// Serve HTTPS with this certificate and key (reloaded when the files change), and send
+    /// Strict-Transport-Security; `None` serves plain HTTP (behind a TLS-terminating proxy, or
+    /// on loopback).
+    pub tls: Option<tls::TlsFiles>,
+    /// How often the certificate and key files are checked for a change.
+    pub tls_reload_every: std::time::Duration,
 }
 
 impl Config {
@@ -108,6 +115,8 @@ impl Config {
             header_read_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(60),
             denial_window: std::time::Duration::from_secs(60),
+            tls: None,
+            tls_reload_every: tls::RELOAD_EVERY,
         }
     }
 }
@@ -572,15 +581,24 @@ pub fn router(state: Shared) -> Router {
             handler.route_layer(middleware::from_fn_with_state((state.clone(), access, web), authn::authorize));
         r = r.route(spec.path, guarded);
     }
-    r.fallback(api::not_found)
+    let r = r
+        .fallback(api::not_found)
         .layer(middleware::map_response(security_headers))
-        .layer(axum::extract::DefaultBodyLimit::max(state.config.small_body_bytes))
-        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.small_body_bytes));
+    let r = if state.config.tls.is_some() { r.layer(middleware::map_response(strict_transport)) } else { r };
+    r.with_state(state)
 }
 
 /// The routes whose bodies may be as large as [`Config::max_body_bytes`].
 fn is_ingest_route(path: &str) -> bool {
     path == "/api/v1/ingest" || path.starts_with("/services/collector/event")
+}
+
+/// Browsers that reached Vigil over HTTPS keep to HTTPS for a year (sent only when TLS is on).
+async fn strict_transport(mut r: axum::response::Response) -> axum::response::Response {
+    r.headers_mut()
+        .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    r
 }
 
 /// A strict Content-Security-Policy (no inline script or style, nothing from elsewhere) and the
@@ -623,6 +641,12 @@ pub async fn serve_until(
     ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let certs = match &state.config.tls {
+        Some(files) => Some(std::sync::Arc::new(
+            tls::Certificates::load(files).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        )),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     if let Some(tx) = ready {
@@ -631,7 +655,11 @@ pub async fn serve_until(
     let app = router(state.clone());
     let signer = tokio::spawn(sign_checkpoints(state.clone()));
     let flusher = tokio::spawn(flush_denials(state.clone()));
-    transport::serve(listener, app, transport::Limits::of(&state.config), stop).await?;
+    let reloader = certs.clone().map(|c| tokio::spawn(tls::watch(c, state.config.tls_reload_every)));
+    transport::serve(listener, app, transport::Limits::of(&state.config), certs, stop).await?;
+    if let Some(r) = reloader {
+        r.abort();
+    }
     signer.abort();
     flusher.abort();
     // The refusals counted since the last summary, so none is lost at shutdown.

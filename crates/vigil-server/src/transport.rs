@@ -1,7 +1,7 @@
 //! The accept loop (F3): HTTP/1.1 connections served by hyper over a TCP listener, with a cap on
 //! concurrent connections, a time-out on reading request headers (slowloris), an idle time-out
 //! for connections that move no bytes, a stall time-out on request bodies, and graceful
-//! shutdown.
+//! shutdown; over TLS when the server has a certificate (see [`crate::tls`]).
 //!
 //! Over the cap the loop stops accepting until a connection closes: new connections wait in the
 //! kernel's backlog (and are refused by the kernel once that is full) instead of each taking a
@@ -33,6 +33,9 @@ pub struct Limits {
     pub idle_timeout: Duration,
 }
 
+/// Whether connections speak TLS, and with which certificate.
+pub type Tls = Option<Arc<crate::tls::Certificates>>;
+
 impl Limits {
     pub fn of(config: &crate::Config) -> Limits {
         Limits {
@@ -53,6 +56,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Tls,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = limits.max_connections.clamp(1, u32::MAX as usize).min(Semaphore::MAX_PERMITS);
@@ -102,7 +106,7 @@ pub async fn serve(
             _ = &mut stop => break 'accept,
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(stream, remote, router.clone(), limits, close_rx.clone(), permit));
+        tokio::spawn(connection(stream, remote, router.clone(), limits, tls.clone(), close_rx.clone(), permit));
     }
     drop(listener);
     let _ = close_tx.send(true);
@@ -148,17 +152,47 @@ impl Drop for InFlight {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn connection(
     stream: TcpStream,
     remote: SocketAddr,
     router: Router,
     limits: Limits,
-    mut close: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
+    tls: Tls,
+    close: watch::Receiver<bool>,
+    slot: OwnedSemaphorePermit,
 ) {
     let activity =
         Arc::new(Activity { start: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) });
-    let io = TokioIo::new(Tracked { inner: stream, activity: activity.clone() });
+    let tracked = Tracked { inner: stream, activity: activity.clone() };
+    match tls {
+        None => http(tracked, activity, remote, router, limits, close, slot).await,
+        Some(certs) => {
+            // The handshake gets the header time-out: a client that opens a connection and sends
+            // nothing holds its slot no longer than a slow request head would.
+            let acceptor = tokio_rustls::TlsAcceptor::from(certs.current());
+            match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tracked)).await {
+                Ok(Ok(stream)) => http(stream, activity, remote, router, limits, close, slot).await,
+                Ok(Err(e)) => tracing::debug!("TLS handshake with {remote} failed: {e}"),
+                Err(_) => tracing::debug!("TLS handshake with {remote} timed out"),
+            }
+        }
+    }
+}
+
+/// Serves HTTP/1.1 on one connection, plain or inside TLS.
+async fn http<S>(
+    stream: S,
+    activity: Arc<Activity>,
+    remote: SocketAddr,
+    router: Router,
+    limits: Limits,
+    mut close: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(stream);
     let act = activity.clone();
     let idle = limits.idle_timeout;
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {

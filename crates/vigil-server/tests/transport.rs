@@ -5,7 +5,9 @@
 //! Over a real listener on 127.0.0.1: a connection that stops mid-request is closed after the
 //! header time-out, idle connections after the idle time-out, the connection cap holds new
 //! connections until one closes (F3); anonymous refusals are counted into one audit summary per
-//! window instead of a row each, and so are sign-ins refused while locked (F4).
+//! window instead of a row each, and so are sign-ins refused while locked (F4). Over HTTPS: the
+//! certificate is served and checked, HSTS is sent, plain HTTP gets no answer, and a renewed
+//! certificate is picked up without a restart (curl checks it too).
 
 mod common;
 
@@ -300,4 +302,120 @@ async fn sign_ins_refused_while_locked_are_summarized_and_windows_roll_over() {
     assert_eq!(d.pending(), 1);
     let last = env.state.store().unwrap().audit(100_000).unwrap().pop().unwrap();
     assert_eq!(leading_count(&last.detail), 10);
+}
+
+// ---- TLS ----------------------------------------------------------------------------------
+
+/// A self-signed certificate for `name` and its key, written as PEM files in `dir`.
+fn write_certificate(dir: &std::path::Path, name: &str) -> (vigil_server::tls::TlsFiles, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap().self_signed(&key).unwrap();
+    let files = vigil_server::tls::TlsFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") };
+    // Written beside and renamed, as a certificate renewal would, so no reload sees half a file.
+    std::fs::write(dir.join("cert.pem.new"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem.new"), key.serialize_pem()).unwrap();
+    std::fs::rename(dir.join("key.pem.new"), &files.key).unwrap();
+    std::fs::rename(dir.join("cert.pem.new"), &files.cert).unwrap();
+    (files, cert.pem())
+}
+
+/// A TLS client that trusts only `ca_pem` and expects the server to be `name`.
+async fn https_get(
+    addr: std::net::SocketAddr,
+    name: &str,
+    ca_pem: &str,
+    path: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c?)?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let server_name = rustls::pki_types::ServerName::try_from(name.to_string())?;
+    let mut tls = tokio::time::timeout(PATIENCE, connector.connect(server_name, tcp)).await??;
+    tls.write_all(format!("GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut got = Vec::new();
+    tokio::time::timeout(PATIENCE, tls.read_to_end(&mut got)).await??;
+    Ok(String::from_utf8_lossy(&got).to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_serves_with_hsts_refuses_plain_http_and_picks_up_a_renewed_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    let (files, first_pem) = write_certificate(certs.path(), "vigil.test");
+    let env = common::env_with(|c| {
+        c.tls = Some(files.clone());
+        c.tls_reload_every = Duration::from_millis(200);
+    });
+    let server = start(&env).await;
+
+    let answer = https_get(server.addr, "vigil.test", &first_pem, "/api/v1/health").await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age=31536000"), "{answer}");
+    // The certificate is checked by the client: another name is refused.
+    assert!(https_get(server.addr, "other.test", &first_pem, "/api/v1/health").await.is_err());
+
+    // Plain HTTP on the HTTPS port gets no answer, only a closed connection.
+    let plain = health(server.addr).await;
+    assert!(!plain.contains("200 OK"), "{plain}");
+
+    // A renewed certificate (new key) is served without a restart; the old one is no longer.
+    let (_, second_pem) = write_certificate(certs.path(), "vigil.test");
+    let renewed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            if let Ok(a) = https_get(server.addr, "vigil.test", &second_pem, "/api/v1/health").await {
+                return a;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the renewed certificate is served");
+    assert!(renewed.starts_with("HTTP/1.1 200"), "{renewed}");
+    assert!(https_get(server.addr, "vigil.test", &first_pem, "/api/v1/health").await.is_err());
+
+    // A broken renewal keeps the last good certificate.
+    std::fs::write(&files.cert, b"-----BEGIN CERTIFICATE-----\ntruncated").unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let still = https_get(server.addr, "vigil.test", &second_pem, "/api/v1/health").await.unwrap();
+    assert!(still.starts_with("HTTP/1.1 200"), "{still}");
+
+    // curl, as an operator would check it, trusting only this certificate.
+    if which_curl() {
+        std::fs::write(certs.path().join("ca.pem"), &second_pem).unwrap();
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-D", "-", "-o", "/dev/null", "--cacert"])
+            .arg(certs.path().join("ca.pem"))
+            .args(["--resolve", &format!("vigil.test:{}:127.0.0.1", server.addr.port())])
+            .arg(format!("https://vigil.test:{}/api/v1/health", server.addr.port()))
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .output()
+            .unwrap();
+        let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+        assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(head.contains("strict-transport-security"), "{head}");
+    }
+    server.stop().await;
+}
+
+/// Whether `curl` is on the PATH; where the tools are required (CI), its absence fails.
+fn which_curl() -> bool {
+    let found = std::process::Command::new("curl").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("VIGIL_REQUIRE_TOOLS").is_none(), "VIGIL_REQUIRE_TOOLS is set but curl is missing");
+        eprintln!("skipping the curl check: curl is not on the PATH");
+    }
+    found
 }
