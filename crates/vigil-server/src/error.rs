@@ -111,6 +111,10 @@ impl From<vigil_app::AppError> for ApiError {
             E::Refused(m) => ApiError::new(StatusCode::FORBIDDEN, "refused", m),
             E::Queue(q) => q.into(),
             E::Auth(a) => a.into(),
+            // An unknown case named to the vault is a 404, not an internal error (found by the
+            // schemathesis run: exporting case "0" answered 500).
+            E::Vault(v) => v.into(),
+            E::Store(s) => s.into(),
             E::Busy { message, retry_after_secs } => ApiError {
                 retry_after: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", message)

@@ -208,12 +208,14 @@ pub fn build() -> OpenApi {
             );
         }
         if let Some((media, s, required)) = request_body(&spec.method, spec.path) {
-            op = op.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content(media, ContentBuilder::new().schema(Some(schema(s))).build())
-                    .required(Some(if required { Required::True } else { Required::False }))
-                    .build(),
-            ));
+            let mut body = RequestBodyBuilder::new()
+                .content(media, ContentBuilder::new().schema(Some(schema(s.clone()))).build())
+                .required(Some(if required { Required::True } else { Required::False }));
+            // JSON lines are read whatever the declared type; tools that know no NDJSON send text.
+            if media == "application/x-ndjson" {
+                body = body.content("text/plain", ContentBuilder::new().schema(Some(schema(s))).build());
+            }
+            op = op.request_body(Some(body.build()));
         }
         if spec.access != Access::Public {
             let scheme = if spec.access == Access::Hec { "splunk" } else { "bearer" };

@@ -312,6 +312,9 @@ async fn packets_are_exported_downloaded_and_verified_and_every_touch_is_custody
             .body(Body::empty())
             .unwrap()
     };
+    // A case that does not exist is a 404 (it answered 500 before the API fuzzing found it).
+    let r = env.send(bearer("analyst", "POST", "/api/v1/cases/0/export")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // An analyst exports the packet; it lands in the vault.
     let r = env.send(bearer("analyst", "POST", &format!("/api/v1/cases/{case}/export"))).await;
     assert_eq!(r.status(), StatusCode::CREATED);
