@@ -98,25 +98,50 @@ impl App {
     /// limit, comes back as [`AppError::Invalid`] with the reason. A principal runs at most
     /// [`MAX_CONCURRENT_HUNTS`] at once; one more is [`AppError::Busy`].
     pub fn hunt(&self, caller: &Caller, sql: &str, max_rows: Option<usize>) -> Result<HuntResult> {
+        self.hunt_cancellable(caller, sql, max_rows, None)
+    }
+
+    /// [`App::hunt`], stopped early when `cancel` is cancelled (the client went away, the server
+    /// is stopping): the engine drops the running query at once, the run is audited as
+    /// `cancelled`, and the caller gets [`AppError::Busy`].
+    pub fn hunt_cancellable(
+        &self,
+        caller: &Caller,
+        sql: &str,
+        max_rows: Option<usize>,
+        cancel: Option<vigil_query::Cancel>,
+    ) -> Result<HuntResult> {
         caller.require(Permission::Hunt, "hunt.query")?;
         check_sql(sql)?;
         let _slot = HuntSlot::take(&self.running_hunts, &caller.name())?;
-        let limits = vigil_query::QueryLimits { max_rows, ..Default::default() };
-        let engine = vigil_query::QueryEngine::open_with(&self.dir().lake(), limits)
-            .map_err(|e| AppError::Internal(format!("opening the lake: {e}")))?;
-        let result = engine.run_readonly(sql).map_err(|e| format!("query: {e}"));
+        let limits = vigil_query::QueryLimits { max_rows, cancel, ..Default::default() };
+        let result =
+            vigil_query::QueryEngine::open_with(&self.dir().lake(), limits).and_then(|engine| engine.run_readonly(sql));
         let (outcome, detail) = match &result {
             Ok(r) => {
                 ("ok", format!("{} rows{}: {}", r.rows(), if r.truncated { " (truncated)" } else { "" }, short(sql)))
             }
-            Err(e) => ("error", format!("{}: {}", e.chars().take(200).collect::<String>(), short(sql))),
+            Err(vigil_query::QueryError::Cancelled) => ("cancelled", format!("query cancelled: {}", short(sql))),
+            Err(e) => {
+                ("error", format!("query: {}: {}", e.to_string().chars().take(200).collect::<String>(), short(sql)))
+            }
         };
         let mut store = self.store()?;
         self.audit(
             &mut store,
             &AuditEntry::new(self.now_ms(), &caller.name(), "hunt.query", "lake", outcome, &detail),
         )?;
-        result.map_err(AppError::Invalid)
+        match result {
+            Ok(r) => Ok(r),
+            Err(vigil_query::QueryError::Cancelled) => Err(AppError::Busy {
+                message: "the query was cancelled (the request ended or the server is stopping)".into(),
+                retry_after_secs: 5,
+            }),
+            Err(e @ (vigil_query::QueryError::Lake { .. } | vigil_query::QueryError::Runtime(_))) => {
+                Err(AppError::Internal(format!("opening the lake: {e}")))
+            }
+            Err(e) => Err(AppError::Invalid(format!("query: {e}"))),
+        }
     }
 }
 

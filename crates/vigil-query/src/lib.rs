@@ -42,6 +42,66 @@ pub enum QueryError {
     Spill(usize, u64),
     #[error("query ran past its {} s time limit", .0.as_secs())]
     TimedOut(Duration),
+    /// Stopped through its [`Cancel`]: the person who asked went away, or the server is stopping.
+    #[error("query cancelled")]
+    Cancelled,
+}
+
+/// Stops a running query from elsewhere (another thread, another runtime): the client that
+/// asked disconnected, or the server is shutting down. Cloning shares the one flag.
+#[derive(Debug, Clone)]
+pub struct Cancel(std::sync::Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Cancel(std::sync::Arc::new(tokio::sync::watch::Sender::new(false)))
+    }
+}
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Cancels every query holding this flag, now and later.
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Completes once [`Cancel::cancel`] has been called.
+    pub async fn cancelled(&self) {
+        let mut rx = self.0.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
+    /// A guard that cancels when dropped (for example with the request future of a client that
+    /// went away), unless [`CancelOnDrop::disarm`] was called.
+    pub fn on_drop(&self) -> CancelOnDrop {
+        CancelOnDrop(Some(self.clone()))
+    }
+}
+
+/// See [`Cancel::on_drop`].
+#[derive(Debug)]
+pub struct CancelOnDrop(Option<Cancel>);
+
+impl CancelOnDrop {
+    pub fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.cancel();
+        }
+    }
 }
 
 /// Limits every query of an engine runs under.
@@ -56,6 +116,8 @@ pub struct QueryLimits {
     /// The most rows a read-only query returns; `None` for no cap. The cap is applied in the plan
     /// and one extra row is fetched so [`QueryResult::truncated`] is known.
     pub max_rows: Option<usize>,
+    /// Stops the query early when cancelled; the running streams are dropped at once.
+    pub cancel: Option<Cancel>,
 }
 
 impl Default for QueryLimits {
@@ -65,6 +127,7 @@ impl Default for QueryLimits {
             spill_bytes: 1 << 30,
             timeout: Duration::from_secs(30),
             max_rows: None,
+            cancel: None,
         }
     }
 }
@@ -167,9 +230,17 @@ impl QueryEngine {
             Some(cap) => df.limit(0, Some(cap.saturating_add(1)))?,
             None => df,
         };
-        let batches = match tokio::time::timeout(self.limits.timeout, df.collect()).await {
-            Err(_) => return Err(QueryError::TimedOut(self.limits.timeout)),
-            Ok(r) => r.map_err(|e| self.classify(e))?,
+        let never = Cancel::new();
+        let cancel = self.limits.cancel.as_ref().unwrap_or(&never);
+        if cancel.is_cancelled() {
+            return Err(QueryError::Cancelled);
+        }
+        let batches = tokio::select! {
+            r = tokio::time::timeout(self.limits.timeout, df.collect()) => match r {
+                Err(_) => return Err(QueryError::TimedOut(self.limits.timeout)),
+                Ok(r) => r.map_err(|e| self.classify(e))?,
+            },
+            _ = cancel.cancelled() => return Err(QueryError::Cancelled),
         };
         let mut result = QueryResult { columns, batches, truncated: false };
         if let Some(cap) = cap
@@ -317,6 +388,33 @@ mod tests {
         let err = q.run_readonly("SELECT count(*) FROM generate_series(1,10000000000000)").err().unwrap();
         assert!(matches!(err, QueryError::TimedOut(_)), "{err}");
         assert!(err.to_string().contains("time limit"), "{err}");
+    }
+
+    #[test]
+    fn a_cancelled_query_stops_long_before_its_time_limit() {
+        let cancel = Cancel::new();
+        let (_d, q) = limited(QueryLimits { cancel: Some(cancel.clone()), ..Default::default() });
+        let started = std::time::Instant::now();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            cancel.cancel();
+        });
+        let err = q.run_readonly("SELECT count(*) FROM generate_series(1,10000000000000)").err().unwrap();
+        canceller.join().unwrap();
+        assert!(matches!(err, QueryError::Cancelled), "{err}");
+        // The 30 s limit did not fire: cancellation ended it.
+        assert!(started.elapsed() < Duration::from_secs(30));
+        // A flag already cancelled stops a query before it starts; dropping a guard cancels.
+        let gone = Cancel::new();
+        drop(gone.on_drop());
+        assert!(gone.is_cancelled());
+        let dir = tempfile::tempdir().unwrap();
+        let r = QueryEngine::open_with(dir.path(), QueryLimits { cancel: Some(gone), ..Default::default() })
+            .and_then(|q| q.run_readonly("SELECT 1"));
+        assert!(matches!(r.err().unwrap(), QueryError::Cancelled));
+        let kept = Cancel::new();
+        kept.on_drop().disarm();
+        assert!(!kept.is_cancelled());
     }
 
     #[test]

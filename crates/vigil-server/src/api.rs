@@ -25,6 +25,29 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
 }
 
+/// [`blocking`] for work that can be cancelled (hunts): the flag `f` gets is cancelled when the
+/// client goes away (hyper drops this future, and the guard with it) or when the server starts
+/// stopping, so an abandoned query stops using memory and a core at once (F1).
+pub async fn cancellable<T: Send + 'static>(
+    s: &Shared,
+    f: impl FnOnce(vigil_query::Cancel) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let cancel = vigil_query::Cancel::new();
+    let _on_drop = cancel.on_drop();
+    let task = blocking({
+        let cancel = cancel.clone();
+        move || f(cancel)
+    });
+    let mut task = std::pin::pin!(task);
+    tokio::select! {
+        r = &mut task => r,
+        _ = s.stopping.cancelled() => {
+            cancel.cancel();
+            task.await
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Page {
     pub limit: Option<usize>,
@@ -129,8 +152,8 @@ pub async fn query(
 ) -> ApiResult<Json<Value>> {
     let limit = b.limit.unwrap_or(1000).clamp(1, 10_000);
     let offset = b.offset.unwrap_or(0);
-    blocking(move || {
-        let r = s.app.hunt(&c.app(), &b.sql, Some(offset.saturating_add(limit)))?;
+    cancellable(&s.clone(), move |cancel| {
+        let r = s.app.hunt_cancellable(&c.app(), &b.sql, Some(offset.saturating_add(limit)), Some(cancel))?;
         let rows = r.to_json_rows().map_err(ApiError::internal)?;
         let total = rows.len();
         Ok(Json(json!({"columns": r.columns, "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),

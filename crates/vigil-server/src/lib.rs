@@ -130,6 +130,9 @@ pub struct AppState {
     pub ingest: ingest::Spool,
     /// Anonymous refusals counted in memory, written as summaries (F4).
     pub denials: authn::Denials,
+    /// Cancelled when the server starts stopping: running hunts end at once instead of holding
+    /// shutdown until their time limit (F1).
+    pub stopping: vigil_query::Cancel,
 }
 
 pub type Shared = Arc<AppState>;
@@ -146,7 +149,14 @@ impl AppState {
         let detection = config.detection.load()?;
         let ingest = ingest::Spool::start(&config, &app, detection).map_err(ApiError::internal)?;
         let denials = authn::Denials::new(config.denial_window);
-        Ok(Arc::new(AppState { app, limiter: LoginLimiter::new(), ingest, denials, config }))
+        Ok(Arc::new(AppState {
+            app,
+            limiter: LoginLimiter::new(),
+            ingest,
+            denials,
+            stopping: vigil_query::Cancel::new(),
+            config,
+        }))
     }
 
     /// Now, as sessions, tokens and every operation see it (tests move the application's clock).
@@ -656,6 +666,11 @@ pub async fn serve_until(
     let signer = tokio::spawn(sign_checkpoints(state.clone()));
     let flusher = tokio::spawn(flush_denials(state.clone()));
     let reloader = certs.clone().map(|c| tokio::spawn(tls::watch(c, state.config.tls_reload_every)));
+    let stopping = state.stopping.clone();
+    let stop = async move {
+        stop.await;
+        stopping.cancel();
+    };
     transport::serve(listener, app, transport::Limits::of(&state.config), certs, stop).await?;
     if let Some(r) = reloader {
         r.abort();

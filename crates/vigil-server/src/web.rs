@@ -575,14 +575,14 @@ pub async fn hunt_page(State(s): State<Shared>, Extension(c): Extension<Caller>)
 pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, Form(f): Form<HuntForm>) -> Response {
     let who = c.app();
     let sql = f.sql.clone();
-    let r = blocking(move || {
+    let r = crate::api::cancellable(&s.clone(), move |cancel| {
         let name = f.save_as.trim();
         if !name.is_empty() {
             s.app.save_hunt(&who, name, &f.sql)?;
         }
         let hunts = s.app.hunts(&who)?;
         // A query the engine refuses is shown on the page; anything else is an error page.
-        let result: HuntResult = match s.app.hunt(&who, &f.sql, Some(WEB_HUNT_ROWS)) {
+        let result: HuntResult = match s.app.hunt_cancellable(&who, &f.sql, Some(WEB_HUNT_ROWS), Some(cancel)) {
             Ok(r) => {
                 let rows = r.to_json_rows().map_err(ApiError::internal)?;
                 let total = rows.len();

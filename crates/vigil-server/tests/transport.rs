@@ -245,6 +245,58 @@ async fn anonymous_denials_are_counted_into_a_summary_not_a_row_each() {
     assert_eq!(signed_in, 3);
 }
 
+/// The outcomes of the `hunt.query` audit rows so far.
+fn hunt_outcomes(env: &common::Env) -> Vec<String> {
+    let audit = env.state.store().unwrap().audit(100_000).unwrap();
+    audit.iter().filter(|e| e.action == "hunt.query").map(|e| e.result.clone()).collect()
+}
+
+/// Sends an endless hunt as the analyst on a raw connection and returns it, the request sent.
+async fn endless_hunt(env: &common::Env, addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let body = r#"{"sql":"SELECT count(*) FROM generate_series(1,10000000000000)"}"#;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/events/query HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        env.token("analyst"),
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body.as_bytes()).await.unwrap();
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hunt_stops_when_its_client_goes_and_when_the_server_stops() {
+    let env = common::env();
+    let server = start(&env).await;
+    // The client gives up: the query is cancelled, not left running to its 30 s limit.
+    let client = endless_hunt(&env, server.addr).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(client);
+    let outcomes = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let o = hunt_outcomes(&env);
+            if !o.is_empty() {
+                return o;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the abandoned hunt ends");
+    // Before cancellation existed it ran on and was recorded as stopped by the time limit.
+    assert_eq!(outcomes, ["cancelled"]);
+
+    // Stopping the server cancels a hunt in flight; its client gets an answer, not a hang.
+    let mut waiting = endless_hunt(&env, server.addr).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.stop().await;
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut waiting).await).to_string();
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert_eq!(hunt_outcomes(&env), ["cancelled", "cancelled"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ins_refused_while_locked_are_summarized_and_windows_roll_over() {
     let env = common::env_with(|c| c.denial_window = Duration::from_secs(3600));
