@@ -115,8 +115,11 @@ impl App {
         check_sql(sql)?;
         let _slot = HuntSlot::take(&self.running_hunts, &caller.name())?;
         let limits = vigil_query::QueryLimits { max_rows, cancel, ..Default::default() };
-        let result =
-            vigil_query::QueryEngine::open_with(&self.dir().lake(), limits).and_then(|engine| engine.run_readonly(sql));
+        // Only the lake files the store committed: never those of an ingest still running or
+        // one that crashed before its commit (F13).
+        let committed: Vec<String> = self.store()?.lake_files()?.into_iter().map(|f| f.path).collect();
+        let result = vigil_query::QueryEngine::open_committed(&self.dir().lake(), &committed, limits)
+            .and_then(|engine| engine.run_readonly(sql));
         let (outcome, detail) = match &result {
             Ok(r) => {
                 ("ok", format!("{} rows{}: {}", r.rows(), if r.truncated { " (truncated)" } else { "" }, short(sql)))

@@ -62,6 +62,24 @@ fn write_inputs(dir: &Path) {
     std::fs::write(dir.join("utf8.jsonl"), invalid_utf8).unwrap();
 }
 
+/// Every Parquet file under `dir`, sorted.
+fn walk_parquet(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn ingest_query_quarantine_and_idempotence() {
     let input = tempfile::tempdir().unwrap();
@@ -97,6 +115,16 @@ fn ingest_query_quarantine_and_idempotence() {
     assert_eq!(rows[0]["status_id"], 2);
     let n = ok_json(data.path(), &["--json", "query", "SELECT count(*) AS n FROM events"]);
     assert_eq!(n[0]["n"], 5);
+    // A lake file published by a run that crashed before its commit is not read (F13): here a
+    // copy of a committed file under a name the store does not know.
+    let lake = data.path().join("lake");
+    let committed = walk_parquet(&lake);
+    let first = &committed[0];
+    std::fs::copy(first, first.with_file_name("part-999-0.parquet")).unwrap();
+    assert_eq!(walk_parquet(&lake).len(), committed.len() + 1);
+    let n = ok_json(data.path(), &["--json", "query", "SELECT count(*) AS n FROM events"]);
+    assert_eq!(n[0]["n"], 5, "the uncommitted copy was read");
+    std::fs::remove_file(first.with_file_name("part-999-0.parquet")).unwrap();
     let table = vigil(data.path(), &["query", "SELECT api_operation FROM events WHERE class_uid <> 3002 ORDER BY 1"]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("CreateAccessKey") && text.contains("(2 rows)"), "{text}");

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use vigil_decode::{Decoded, Format, Occurrences, Options, Scanned};
 use vigil_detect::{Alert, Correlator, Detector, Hits, Pending};
 use vigil_lake::LakeWriter;
@@ -340,7 +339,7 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
     let mut events = Vec::with_capacity(BATCH);
     let mut hits: Vec<(Option<usize>, Hits)> = Vec::new();
     let mut quarantine = Vec::new();
-    vigil_source::read_file_units(path, opts.limits, &mut |unit: Unit| {
+    let read = vigil_source::read_file_units_hashed(path, opts.limits, &mut |unit: Unit| {
         units += 1;
         let mut sink = |d: Decoded, h: Option<Hits>| match d {
             Decoded::Event(e) => {
@@ -398,20 +397,20 @@ fn read_one(idx: usize, path: &Path, dopts: &Options, opts: &IngestOptions, send
     if !quarantine.is_empty() {
         send(Msg::Quarantine(idx, quarantine));
     }
-    let sha256 = hash_file(path).unwrap_or_default();
+    // The source record describes the bytes decoded: their size and hash come from the one read
+    // (F14). A file that changed meanwhile is said so; its new bytes are the next run's.
+    let now = std::fs::metadata(path).ok();
+    if now.as_ref().map(|m| m.len()) != Some(size)
+        || now.as_ref().and_then(|m| m.modified().ok()) != md.as_ref().and_then(|m| m.modified().ok())
+    {
+        let (file, bytes) = (display.clone(), read.bytes);
+        tracing::warn!("{file} changed while it was read; its source record describes the {bytes} bytes read");
+    }
     if let Some(p) = &opts.progress {
         p.bytes_done.fetch_add(size, Ordering::Relaxed);
         p.files_done.fetch_add(1, Ordering::Relaxed);
     }
-    send(Msg::FileDone(idx, FileInfo { path: display, size, modified_ms, sha256, units }));
-}
-
-/// SHA-256 of a file, streamed.
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
+    send(Msg::FileDone(idx, FileInfo { path: display, size: read.bytes, modified_ms, sha256: read.sha256, units }));
 }
 
 struct Writer<'a> {

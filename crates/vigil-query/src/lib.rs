@@ -183,8 +183,21 @@ impl QueryEngine {
         QueryEngine::open_with(root, QueryLimits::default())
     }
 
-    /// As [`QueryEngine::open`], with explicit limits.
+    /// As [`QueryEngine::open`], with explicit limits. Every Parquet file under `root` is read,
+    /// committed or not: for tools over a lake at rest. What people query goes through
+    /// [`QueryEngine::open_committed`].
     pub fn open_with(root: &Path, limits: QueryLimits) -> Result<QueryEngine, QueryError> {
+        QueryEngine::build(root, None, limits)
+    }
+
+    /// Registers only `files` (paths relative to `root`, as the state store lists the lake files
+    /// it committed), so a file published by an ingest that has not committed yet, or left by
+    /// one that crashed before committing, is never read (F13).
+    pub fn open_committed(root: &Path, files: &[String], limits: QueryLimits) -> Result<QueryEngine, QueryError> {
+        QueryEngine::build(root, Some(files), limits)
+    }
+
+    fn build(root: &Path, files: Option<&[String]>, limits: QueryLimits) -> Result<QueryEngine, QueryError> {
         std::fs::create_dir_all(root)
             .map_err(|e| QueryError::Lake { path: root.display().to_string(), message: e.to_string() })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -202,10 +215,32 @@ impl QueryEngine {
             .with_max_temp_directory_size(limits.spill_bytes)
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, rt);
-        let url = ListingTableUrl::parse(format!("{}/", root.canonicalize().unwrap_or(root.to_path_buf()).display()))?;
+        let root = root.canonicalize().unwrap_or(root.to_path_buf());
+        let schema = Arc::new(vigil_lake::schema());
         let opts = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        let cfg = ListingTableConfig::new(url).with_listing_options(opts).with_schema(Arc::new(vigil_lake::schema()));
-        ctx.register_table("events", Arc::new(ListingTable::try_new(cfg)?))?;
+        let table: Arc<dyn datafusion::catalog::TableProvider> = match files {
+            None => {
+                let url = ListingTableUrl::parse(format!("{}/", root.display()))?;
+                let cfg = ListingTableConfig::new(url).with_listing_options(opts).with_schema(schema);
+                Arc::new(ListingTable::try_new(cfg)?)
+            }
+            Some([]) => Arc::new(datafusion::datasource::MemTable::try_new(schema, vec![vec![]])?),
+            Some(files) => {
+                let mut urls = Vec::with_capacity(files.len());
+                for f in files {
+                    if f.split('/').any(|part| part == ".." || part.is_empty()) || !f.ends_with(".parquet") {
+                        return Err(QueryError::Lake {
+                            path: f.clone(),
+                            message: "not a lake file path (relative, no '..', ending .parquet)".into(),
+                        });
+                    }
+                    urls.push(ListingTableUrl::parse(root.join(f).display().to_string())?);
+                }
+                let cfg = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(opts).with_schema(schema);
+                Arc::new(ListingTable::try_new(cfg)?)
+            }
+        };
+        ctx.register_table("events", table)?;
         let engine = QueryEngine { ctx, runtime, limits };
         for c in OcsfClass::ALL {
             let sql = format!("CREATE VIEW {} AS SELECT * FROM events WHERE class_uid = {}", c.table(), c.uid());
@@ -327,6 +362,40 @@ mod tests {
         assert_eq!(r.to_json_rows().unwrap()[0]["n"], 0);
         let r = q.run("SELECT count(*) AS n FROM authentication").unwrap();
         assert_eq!(r.to_json_rows().unwrap()[0]["n"], 0);
+    }
+
+    #[test]
+    fn only_committed_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = LakeWriter::new(dir.path(), 1);
+        for i in 0..4 {
+            w.add(ev(i, OcsfClass::Authentication));
+        }
+        let committed: Vec<String> = w.flush().unwrap().into_iter().map(|f| f.path).collect();
+        // A second run publishes a file and "crashes" before its commit.
+        let mut w = LakeWriter::new(dir.path(), 2);
+        for i in 10..13 {
+            w.add(ev(i, OcsfClass::ApiActivity));
+        }
+        w.flush().unwrap();
+        let count = |q: &QueryEngine| {
+            q.run_readonly("SELECT count(*) AS n FROM events").unwrap().to_json_rows().unwrap()[0]["n"].clone()
+        };
+        // Everything on disk: 7 rows, 3 of them never committed.
+        assert_eq!(count(&QueryEngine::open(dir.path()).unwrap()), 7);
+        // What people query: the committed 4 only.
+        let q = QueryEngine::open_committed(dir.path(), &committed, QueryLimits::default()).unwrap();
+        assert_eq!(count(&q), 4);
+        assert_eq!(
+            q.run_readonly("SELECT count(*) AS n FROM api_activity").unwrap().to_json_rows().unwrap()[0]["n"],
+            0
+        );
+        // Nothing committed yet: empty tables, not the uncommitted file.
+        let q = QueryEngine::open_committed(dir.path(), &[], QueryLimits::default()).unwrap();
+        assert_eq!(count(&q), 0);
+        // A listed path that escapes the lake is refused.
+        let bad = QueryEngine::open_committed(dir.path(), &["../x.parquet".to_string()], QueryLimits::default());
+        assert!(matches!(bad.err().unwrap(), QueryError::Lake { .. }));
     }
 
     #[test]

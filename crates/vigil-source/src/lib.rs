@@ -162,22 +162,52 @@ pub fn sniff_container(head: &[u8]) -> Option<Container> {
 /// Reads one file and calls `emit` for every unit in it, containers opened recursively.
 /// An unreadable file is itself emitted as a unit with an error, so the caller can quarantine it.
 pub fn read_file_units(path: &Path, limits: Limits, emit: &mut dyn FnMut(Unit)) {
+    read_file_units_hashed(path, limits, emit);
+}
+
+/// What [`read_file_units_hashed`] read: the size and SHA-256 of exactly the bytes its units
+/// came from, taken in one read, so a file that changes while it is decoded cannot give a
+/// record that mixes states (F14).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileRead {
+    /// Bytes read from the file (at most the unit limit).
+    pub bytes: u64,
+    /// SHA-256 (hex) of those bytes; empty when nothing could be read.
+    pub sha256: String,
+}
+
+/// [`read_file_units`], also returning the size and hash of the bytes read.
+pub fn read_file_units_hashed(path: &Path, limits: Limits, emit: &mut dyn FnMut(Unit)) -> FileRead {
+    use sha2::Digest;
     let name = path.display().to_string();
     // Never open a FIFO (the open blocks) nor read a device (it may never end).
     if let Ok(md) = std::fs::metadata(path)
         && let Some(kind) = special_kind(&md.file_type())
     {
         emit(Unit { name, data: Vec::new(), error: Some(format!("is a {kind}, not a regular file; not read")) });
-        return;
+        return FileRead::default();
     }
     match File::open(path) {
         Ok(f) => {
             let (data, error) = read_bounded(f, limits.max_unit_bytes);
+            let read = FileRead { bytes: data.len() as u64, sha256: hex(&sha2::Sha256::digest(&data)) };
             let error = error.map(|e| format!("reading file: {e}"));
             expand(name, data, error, 0, limits, emit);
+            read
         }
-        Err(e) => emit(Unit { name, data: Vec::new(), error: Some(format!("cannot open: {e}")) }),
+        Err(e) => {
+            emit(Unit { name, data: Vec::new(), error: Some(format!("cannot open: {e}")) });
+            FileRead::default()
+        }
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Expands in-memory bytes (as from an HTTP body) the same way.
@@ -339,6 +369,29 @@ fn expand_tar(
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn the_hash_and_size_are_of_the_bytes_the_units_came_from() {
+        use sha2::Digest;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("growing.jsonl");
+        std::fs::write(&p, b"{\"a\":1}\n").unwrap();
+        let mut seen = Vec::new();
+        // The file grows while its unit is being decoded (a log still being written).
+        let read = read_file_units_hashed(&p, Limits::default(), &mut |u| {
+            std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"a\":2}\n").unwrap();
+            seen.extend_from_slice(&u.data);
+        });
+        assert_eq!(seen, b"{\"a\":1}\n");
+        assert_eq!(read.bytes, seen.len() as u64);
+        assert_eq!(read.sha256, hex(&sha2::Sha256::digest(&seen)));
+        assert_ne!(read.sha256, hex(&sha2::Sha256::digest(std::fs::read(&p).unwrap())), "the file did change");
+        // Nothing readable: nothing hashed.
+        assert_eq!(
+            read_file_units_hashed(&dir.path().join("missing"), Limits::default(), &mut |_| {}),
+            FileRead::default()
+        );
+    }
 
     fn units_of(path: &Path, limits: Limits) -> Vec<Unit> {
         let mut v = Vec::new();

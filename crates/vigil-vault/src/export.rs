@@ -180,7 +180,11 @@ pub fn export_case(
     let pred = population_predicate(&case, &alerts, from_ms, to_ms);
     let query = format!("SELECT * FROM events WHERE {pred} ORDER BY time, id");
     let count_query = format!("SELECT count(*) AS n FROM events WHERE {pred}");
-    let engine = vigil_query::QueryEngine::open(&data_dir.join("lake")).map_err(|e| VaultError::Lake(e.to_string()))?;
+    // The committed lake files only: an ingest in flight, or one that crashed before its commit,
+    // must not put events into a packet that the store does not know.
+    let committed: Vec<String> = store.lake_files()?.into_iter().map(|f| f.path).collect();
+    let engine = vigil_query::QueryEngine::open_committed(&data_dir.join("lake"), &committed, Default::default())
+        .map_err(|e| VaultError::Lake(e.to_string()))?;
     let counted = engine
         .run_readonly(&count_query)
         .and_then(|r| r.to_json_rows())
