@@ -161,7 +161,8 @@ impl App {
 /// Signing in and out, and a person's own password: the operations before (or about) a caller.
 impl App {
     /// Checks a password (subject to the login limiter) and opens a browser session; returns
-    /// the cookie secret (never stored) and the session. Each sign-in also forgets sessions
+    /// the cookie secret (never stored) and the session. Refused for all but the break-glass
+    /// admins when single sign-on turns local sign-in off. Each sign-in also forgets sessions
     /// long over.
     pub fn sign_in(
         &self,
@@ -172,10 +173,12 @@ impl App {
     ) -> Result<(String, vigil_auth::Session)> {
         let session = {
             let mut store = self.store()?;
-            let mut auth = Auth::new(&mut store);
             let now = self.now_ms();
-            auth.login(username, password, ip, limiter, now)?;
-            auth.create_session(username, now)?
+            Auth::new(&mut store).login(username, password, ip, limiter, now)?;
+            // Single sign-on: where local sign-in is for break-glass admins only, anyone else's
+            // correct password opens no session (refused and audited).
+            self.check_local_sign_in(&mut store, username, ip)?;
+            Auth::new(&mut store).create_session(username, now)?
         };
         self.prune_sessions_housekeeping()?;
         Ok(session)

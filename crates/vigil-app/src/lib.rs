@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod pilot;
 pub mod reports;
 pub mod respond;
+pub mod sso;
 pub mod tuning;
 
 use std::path::Path;
@@ -78,6 +79,8 @@ pub struct App {
     cases_lock: Arc<Mutex<()>>,
     /// Hunts running now, by principal (at most [`hunts::MAX_CONCURRENT_HUNTS`] each).
     running_hunts: Arc<Mutex<std::collections::HashMap<String, usize>>>,
+    /// Single sign-on, when configured ([`App::with_sso`]).
+    sso: Option<Arc<sso::Sso>>,
 }
 
 impl App {
@@ -87,6 +90,7 @@ impl App {
             offset_ms: Default::default(),
             cases_lock: Default::default(),
             running_hunts: Default::default(),
+            sso: None,
         }
     }
 

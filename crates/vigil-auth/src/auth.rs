@@ -238,7 +238,7 @@ pub struct Auth<'a> {
     policy: SessionPolicy,
 }
 
-fn validate_username(username: &str) -> Result<()> {
+pub(crate) fn validate_username(username: &str) -> Result<()> {
     if username.is_empty() || username.len() > USERNAME_MAX {
         return Err(AuthError::invalid("username", format!("must be 1 to {USERNAME_MAX} characters")));
     }

@@ -3,14 +3,17 @@
 //! Owns: local users with Argon2id password hashes; API tokens (shown once, stored as SHA-256,
 //! scoped to roles, expiring, revocable); browser sessions with CSRF tokens and idle and absolute
 //! expiry; the eight roles and the [`Permission`]s each holds; auditor grants scoped to named cases
-//! and a period, that expire; and an in-memory login rate limiter. Every change is appended to the
+//! and a period, that expire; an in-memory login rate limiter; and the network-free half of
+//! OpenID Connect single sign-on ([`oidc`]: settings, PKCE, `state` and `nonce`, ID-token
+//! verification against the provider's keys, groups to roles). Every change is appended to the
 //! audit log through [`vigil_store::StateStore`], under the document kinds `user`, `token`,
 //! `session` and `grant`. All time is passed in as `now_ms` (milliseconds since the epoch); this
 //! crate never reads the clock.
 //!
-//! Must not: speak HTTP, set cookies or headers, or log, store or audit any secret — passwords,
-//! token secrets, session secrets, or password hashes in the audit log. (The store keeps the
-//! PHC password hash in the user document, the SHA-256 of a token secret in the token document,
+//! Must not: speak HTTP (the application layer fetches the provider's documents and hands them
+//! in), set cookies or headers, or log, store or audit any secret — passwords, token secrets,
+//! session secrets, an SSO client secret, authorization code, PKCE verifier or ID token, or
+//! password hashes in the audit log. (The store keeps the PHC password hash in the user document, the SHA-256 of a token secret in the token document,
 //! and the SHA-256 of a session secret as the session document's id; none of them ever reaches
 //! the audit log or a `*View`.)
 //!
@@ -23,6 +26,7 @@
 mod auth;
 mod crypto;
 mod limiter;
+pub mod oidc;
 mod principal;
 mod roles;
 
@@ -32,6 +36,7 @@ pub use auth::{
 };
 pub use crypto::{check_csrf, constant_time_eq, hash_password, random_password, verify_password};
 pub use limiter::{Attempt, LimiterPolicy, LoginLimiter, RetryAfterSecs};
+pub use oidc::{LocalSignIn, OidcError, SsoSettings};
 pub use principal::{Principal, Via};
 pub use roles::{Permission, Role, permissions};
 

@@ -298,6 +298,9 @@ enum Command {
         /// HTTPS and connection limits.
         #[command(flatten)]
         server: serve::ServerArgs,
+        /// Single sign-on: an OpenID Connect settings file (JSON; see SERVER.md).
+        #[arg(long, value_name = "FILE", env = "VIGIL_SSO")]
+        sso: Option<std::path::PathBuf>,
     },
     /// Users of the web app and the API: list, create, disable, enable, reset a password.
     User {
@@ -708,8 +711,8 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
             let _sandbox = outcome.sandbox;
             serve::run(config, listen)
         }
-        Command::Serve { listen, insecure_cookies, rules, playbooks, server } => {
-            serve::serve(&cli.data_dir, listen, insecure_cookies, rules, playbooks, server)
+        Command::Serve { listen, insecure_cookies, rules, playbooks, server, sso } => {
+            serve::serve(&cli.data_dir, listen, insecure_cookies, rules, playbooks, server, sso.as_deref())
         }
     }
 }

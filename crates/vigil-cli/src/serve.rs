@@ -66,6 +66,7 @@ pub fn serve(
     rules: crate::detect::RuleArgs,
     playbooks: crate::playbook::PlaybookArgs,
     server: ServerArgs,
+    sso: Option<&std::path::Path>,
 ) -> Result<()> {
     let dir = DataDir::new(data_dir);
     bootstrap_admin(&dir)?;
@@ -76,6 +77,9 @@ pub fn serve(
     config.detection = rules.config();
     config.response = playbooks.config();
     server.apply(&mut config);
+    if let Some(file) = sso {
+        config.sso = Some(vigil_app::sso::SsoConfig::load(file).context("--sso")?);
+    }
     if let Some(files) = &config.tls {
         if insecure_cookies {
             anyhow::bail!("--insecure-cookies is for plain HTTP; with --tls-cert the session cookie is always Secure");

@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::middleware::Next;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -289,6 +290,33 @@ fn hec_reply(status: StatusCode, code: u8, text: &str, extra: Option<(&str, Valu
         r.headers_mut().insert(axum::http::header::RETRY_AFTER, h);
     }
     r
+}
+
+/// Reserves memory for an ingest body before it is read: its declared length, or the largest
+/// body allowed when it declares none. When the ingest routes together already hold
+/// [`crate::Config::ingest_memory_bytes`], the request is answered 503 with Retry-After (HEC's
+/// "Server is busy", code 9, on the collector routes) without reading its body. Runs after the
+/// access check, so only authorized callers reserve anything.
+pub async fn reserve_memory(State(s): State<Shared>, req: axum::extract::Request, next: Next) -> Response {
+    let max = s.config.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let bytes = declared.unwrap_or(max).min(max);
+    let kib = u32::try_from(bytes.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    match s.ingest_memory.clone().try_acquire_many_owned(kib) {
+        Ok(permit) => {
+            let r = next.run(req).await;
+            drop(permit);
+            r
+        }
+        Err(_) if req.uri().path().starts_with("/services/collector") => {
+            hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None)
+        }
+        Err(_) => ApiError::busy(RETRY_AFTER_SECS, "too many ingest bodies in flight; try again shortly").into_response(),
+    }
 }
 
 /// `POST /services/collector/event`: Splunk's HTTP Event Collector protocol.

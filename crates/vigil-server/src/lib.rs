@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod openapi;
 pub mod respond;
+pub mod sso;
 pub mod summaries;
 pub mod tls;
 pub mod transport;
@@ -74,6 +75,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest request body on every other route, the unauthenticated ones included (F2).
     pub small_body_bytes: usize,
+    /// Most bytes of ingest bodies held in memory at once, all callers together: a request
+    /// reserves its `Content-Length` (or [`Config::max_body_bytes`] when it declares none) before
+    /// its body is read, and past this ingest answers 503 with Retry-After (F2).
+    pub ingest_memory_bytes: usize,
     /// What HTTP ingest detects with and the rules page shows: the same configuration `vigil
     /// ingest` takes (rule files, exceptions, behavioral files beside the built-in packs).
     pub detection: vigil_app::detection::DetectionConfig,
@@ -92,6 +97,8 @@ pub struct Config {
     /// Refusals of anonymous callers (and sign-ins refused while locked) are counted per route
     /// and address and written as one audit entry per this window (F4).
     pub denial_window: std::time::Duration,
+    /// OpenID Connect single sign-on (`vigil serve --sso FILE`); `None`: passwords only.
+    pub sso: Option<vigil_app::sso::SsoConfig>,
     /// Serve HTTPS with this certificate and key (reloaded when the files change), and send
     /// Strict-Transport-Security; `None` serves plain HTTP (behind a TLS-terminating proxy, or
     /// on loopback).
@@ -108,6 +115,7 @@ impl Config {
             spool_limit_bytes: 256 << 20,
             max_body_bytes: 32 << 20,
             small_body_bytes: 64 << 10,
+            ingest_memory_bytes: 256 << 20,
             detection: Default::default(),
             checkpoint_every: std::time::Duration::from_secs(300),
             response: Default::default(),
@@ -115,6 +123,7 @@ impl Config {
             header_read_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(60),
             denial_window: std::time::Duration::from_secs(60),
+            sso: None,
             tls: None,
             tls_reload_every: tls::RELOAD_EVERY,
         }
@@ -133,13 +142,18 @@ pub struct AppState {
     /// Cancelled when the server starts stopping: running hunts end at once instead of holding
     /// shutdown until their time limit (F1).
     pub stopping: vigil_query::Cancel,
+    /// What ingest bodies may hold in memory at once, in KiB (see [`Config::ingest_memory_bytes`]).
+    pub ingest_memory: Arc<tokio::sync::Semaphore>,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
     pub fn new(config: Config) -> Result<Shared, ApiError> {
-        let app = vigil_app::App::new(&config.data_dir);
+        let mut app = vigil_app::App::new(&config.data_dir);
+        if let Some(sso) = &config.sso {
+            app = app.with_sso(sso.clone());
+        }
         app.store()?;
         // The ledger's signing key exists from the first start, so its public half can be
         // handed to auditors before the first packet.
@@ -155,6 +169,9 @@ impl AppState {
             ingest,
             denials,
             stopping: vigil_query::Cancel::new(),
+            ingest_memory: Arc::new(tokio::sync::Semaphore::new(
+                (config.ingest_memory_bytes.div_ceil(1024)).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             config,
         }))
     }
@@ -475,6 +492,8 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (spec(Method::GET, "/login", Public, "Sign-in page"), get(web::login_page)),
         (spec(Method::POST, "/login", Public, "Sign in"), post(web::login_submit)),
         (spec(Method::POST, "/logout", Signed, "Sign out"), post(web::logout)),
+        (spec(Method::GET, "/sso/login", Public, "Sign in at the OpenID provider"), get(sso::login)),
+        (spec(Method::GET, "/sso/callback", Public, "The OpenID provider's answer"), get(sso::callback)),
         (spec(Method::GET, "/static/vigil.css", Public, "Stylesheet"), get(web::css)),
         (spec(Method::GET, "/incidents/{id}", Needs(P::ViewQueue), "Incident page"), get(web::incident_page)),
         (spec(Method::GET, "/cases", Needs(P::ViewQueue), "Cases page"), get(web::cases_page)),
@@ -583,7 +602,9 @@ pub fn router(state: Shared) -> Router {
         // Only ingest routes take large bodies, and only once authorized: this limit sits
         // inside the access check, and the body is read by the handler, after it.
         let handler = if is_ingest_route(spec.path) {
-            handler.layer(axum::extract::DefaultBodyLimit::max(state.config.max_body_bytes))
+            handler
+                .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body_bytes))
+                .layer(middleware::from_fn_with_state(state.clone(), ingest::reserve_memory))
         } else {
             handler
         };

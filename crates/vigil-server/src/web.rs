@@ -120,16 +120,17 @@ pub(crate) fn csrf(c: &Caller) -> Markup {
     html! { @if let Some(s) = &c.session { input type="hidden" name="csrf" value=(s.csrf_token); } }
 }
 
-pub async fn login_page() -> Response {
-    html_response(StatusCode::OK, login_markup(None))
+pub async fn login_page(State(s): State<Shared>) -> Response {
+    html_response(StatusCode::OK, login_markup(&s, None))
 }
 
-fn login_markup(error: Option<&str>) -> Markup {
+fn login_markup(s: &Shared, error: Option<&str>) -> Markup {
     page(
         "Sign in",
         None,
         html! {
             @if let Some(e) = error { p.error role="alert" { (e) } }
+            (crate::sso::login_choices(s))
             form.login method="post" action="/login" {
                 label for="username" { "Username" }
                 input id="username" name="username" autocomplete="username" required autofocus;
@@ -161,7 +162,7 @@ pub async fn login_submit(
         }
         Err(e) => {
             let status = if e.status == StatusCode::TOO_MANY_REQUESTS { e.status } else { StatusCode::UNAUTHORIZED };
-            let mut r = html_response(status, login_markup(Some(&e.message)));
+            let mut r = html_response(status, login_markup(&s, Some(&e.message)));
             if let Some(ra) = e.retry_after
                 && let Ok(v) = ra.to_string().parse()
             {

@@ -9,6 +9,7 @@
 //! test says so and skips.
 
 mod common;
+mod oidc_provider;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -47,16 +48,52 @@ fn which(cmd: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
 }
 
+/// Whether chromedriver is here; where `VIGIL_REQUIRE_BROWSER` is set (CI) its absence fails.
+fn browser_available(what: &str) -> bool {
+    if which("chromedriver") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("VIGIL_REQUIRE_BROWSER").is_none(),
+        "VIGIL_REQUIRE_BROWSER is set but chromedriver is not on the PATH"
+    );
+    eprintln!("skipping {what}: chromedriver is not on the PATH (apt-get install chromium chromium-driver)");
+    false
+}
+
+/// Starts chromedriver and opens a headless Chromium session, with `extra` arguments.
+async fn browser(extra: &[&str]) -> (Driver, fantoccini::Client) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut args =
+        vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900"];
+    args.extend_from_slice(extra);
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), json!({ "args": args }));
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session");
+    (driver, c)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_case() {
-    if !which("chromedriver") {
-        assert!(
-            std::env::var_os("VIGIL_REQUIRE_BROWSER").is_none(),
-            "VIGIL_REQUIRE_BROWSER is set but chromedriver is not on the PATH"
-        );
-        eprintln!(
-            "skipping the browser test: chromedriver is not on the PATH (apt-get install chromium chromium-driver)"
-        );
+    if !browser_available("the browser test") {
         return;
     }
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vigil-screenshots");
@@ -93,31 +130,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     ));
     let base = format!("http://{}", ready_rx.await.unwrap());
 
-    let port = free_port();
-    let _driver = Driver(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900"]}),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session");
+    let (_driver, c) = browser(&[]).await;
     let shot = |name: &'static str| {
         let c = c.clone();
         let shots = shots.clone();
@@ -310,4 +323,137 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     ] {
         assert!(shots.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
     }
+}
+
+/// Single sign-on in the browser against the real OpenID provider (`scripts/oidc-provider`,
+/// at `localhost`, so the provider is another site than Vigil at `127.0.0.1`): the sign-in page
+/// offers the provider and labels the password form break-glass only; a person signs in at the
+/// provider's own form and lands in Vigil signed in, with the roles their groups map to; a
+/// password sign-in of anyone but the break-glass admin is refused. Skips like the test above,
+/// and also without the provider (`VIGIL_REQUIRE_OIDC` makes that a failure).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_sign_on_in_the_browser_against_the_real_provider() {
+    if !browser_available("the single sign-on browser test") {
+        return;
+    }
+    if !oidc_provider::available("the single sign-on browser test") {
+        return;
+    }
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vigil-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let (oport, vport) = (oidc_provider::free_port(), oidc_provider::free_port());
+    let redirect = format!("http://127.0.0.1:{vport}/sso/callback");
+    let op = oidc_provider::Provider::start(oport, "key-1", &redirect);
+    let sso = oidc_provider::settings(
+        &op.issuer,
+        &redirect,
+        json!({"local_sign_in": "break_glass_only", "break_glass_admins": ["admin"]}),
+    );
+    let env = common::env_with(|c| c.sso = Some(sso));
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigil_server::serve_until(
+        env.state.clone(),
+        format!("127.0.0.1:{vport}").parse().unwrap(),
+        Some(ready_tx),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let base = format!("http://{}", ready_rx.await.unwrap());
+
+    let (_driver, c) = browser(&[]).await;
+
+    // A password of anyone but the break-glass admin opens no session.
+    c.goto(&format!("{base}/login")).await.unwrap();
+    assert!(c.find(Locator::Id("break-glass")).await.is_ok(), "the password form is labelled break-glass only");
+    c.find(Locator::Id("username")).await.unwrap().send_keys("analyst").await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    submit(&c, "form.login button").await;
+    assert!(c.source().await.unwrap().contains("only for break-glass admins"));
+    std::fs::write(shots.join("sso-login.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // Single sign-on: to the provider's form, and back signed in.
+    let sso = c.find(Locator::Id("sso")).await.unwrap();
+    assert_eq!(sso.text().await.unwrap(), "Sign in with Test Provider");
+    sso.click().await.unwrap();
+    c.wait().for_element(Locator::Id("login")).await.unwrap();
+    assert!(c.current_url().await.unwrap().as_str().starts_with(&op.issuer), "at the provider");
+    c.find(Locator::Id("login")).await.unwrap().send_keys("lee").await.unwrap();
+    c.find(Locator::Id("secret")).await.unwrap().send_keys("lee-password-1").await.unwrap();
+    c.find(Locator::Id("submit")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("form.signout")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("lee (analyst, approver)"), "signed in with the roles of lee's groups: {page}");
+    assert!(c.current_url().await.unwrap().as_str().starts_with(&base));
+    std::fs::write(shots.join("sso-signed-in.png"), c.screenshot().await.unwrap()).unwrap();
+    c.close().await.unwrap();
+
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
+    let audit = env.state.store().unwrap().audit(10_000).unwrap();
+    assert!(audit.iter().any(|e| e.actor == "lee" && e.action == "sso.login" && e.result == "ok"));
+    assert!(audit.iter().any(|e| e.actor == "analyst" && e.action == "login.refused"));
+    drop(op);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_over_https_in_a_browser_that_checks_the_certificate() {
+    if !browser_available("the HTTPS browser test") {
+        return;
+    }
+    // A certificate for localhost, and a browser told to trust exactly its key (Chromium's
+    // public-key pin for a certificate no CA signed); the browser still checks the name.
+    let certs = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap().self_signed(&key).unwrap();
+    let files = vigil_server::tls::TlsFiles { cert: certs.path().join("cert.pem"), key: certs.path().join("key.pem") };
+    std::fs::write(&files.cert, cert.pem()).unwrap();
+    std::fs::write(&files.key, key.serialize_pem()).unwrap();
+    let pin = {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key)))
+    };
+    let env = common::env_with(|c| {
+        c.tls = Some(files.clone());
+        c.secure_cookies = true;
+    });
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigil_server::serve_until(
+        env.state.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Some(ready_tx),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let base = format!("https://localhost:{}", ready_rx.await.unwrap().port());
+
+    // Without the pin the browser refuses the certificate: no sign-in form is ever shown.
+    let (_plain_driver, plain) = browser(&[]).await;
+    let _ = plain.goto(&format!("{base}/login")).await;
+    assert!(plain.find(Locator::Id("username")).await.is_err(), "an untrusted certificate was accepted");
+    plain.close().await.unwrap();
+
+    // With it: sign in over HTTPS (the session cookie is Secure) and use the app.
+    let profile = tempfile::tempdir().unwrap();
+    let user_dir = format!("--user-data-dir={}", profile.path().display());
+    let spki = format!("--ignore-certificate-errors-spki-list={pin}");
+    let (_driver, c) = browser(&[&user_dir, &spki]).await;
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username")).await.unwrap().send_keys("analyst").await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    c.find(Locator::Css("form.login button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("form.signout")).await.unwrap();
+    assert!(c.current_url().await.unwrap().as_str().starts_with("https://localhost:"));
+    c.goto(&format!("{base}/cases")).await.unwrap();
+    c.wait().for_element(Locator::Css("form.signout")).await.unwrap();
+    c.close().await.unwrap();
+
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
+    let audit = env.state.store().unwrap().audit(10_000).unwrap();
+    assert!(audit.iter().any(|e| e.actor == "analyst" && e.action == "login.ok"));
 }

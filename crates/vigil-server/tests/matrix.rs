@@ -119,6 +119,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/login"), "public"),
         (("POST", "/login"), "public"),
         (("POST", "/logout"), "signed"),
+        (("GET", "/sso/login"), "public"),
+        (("GET", "/sso/callback"), "public"),
         (("GET", "/static/vigil.css"), "public"),
         (("GET", "/incidents/{id}"), "queue"),
         (("GET", "/cases"), "queue"),

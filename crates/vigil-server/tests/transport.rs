@@ -356,6 +356,56 @@ async fn sign_ins_refused_while_locked_are_summarized_and_windows_roll_over() {
     assert_eq!(leading_count(&last.detail), 10);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_bodies_in_memory_are_bounded_across_callers() {
+    let env = common::env_with(|c| c.ingest_memory_bytes = 1 << 20);
+    let server = start(&env).await;
+    let line = r#"{"uuid": "u-1", "published": "2026-10-01T10:00:01.000Z", "eventType": "user.session.start", "actor": {"alternateId": "a@x.com"}, "outcome": {"result": "SUCCESS"}}"#;
+    let mut body = String::new();
+    while body.len() < 800_000 {
+        body.push_str(line);
+        body.push('\n');
+    }
+    let token = env.token("ingestor").to_string();
+    let head = |len: usize, path: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    // A slow sender declares 800 kB and sends a little: its reservation is held.
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(head(body.len(), "/api/v1/ingest").as_bytes()).await.unwrap();
+    slow.write_all(&body.as_bytes()[..1000]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Another 300 kB body would pass the 1 MiB budget: refused before it is read.
+    let mut second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    second.write_all(head(300_000, "/api/v1/ingest").as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut second).await).to_string();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after:"), "{answer}");
+    // HEC callers get HEC's own busy answer.
+    let hec = format!("Authorization: Splunk {token}");
+    let mut third = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    third
+        .write_all(
+            head(300_000, "/services/collector/event").replace(&format!("Authorization: Bearer {token}"), &hec).as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut third).await).to_string();
+    assert!(answer.starts_with("HTTP/1.1 503") && answer.contains("\"code\":9"), "{answer}");
+    // The slow body completes and is accepted; its reservation is given back.
+    slow.write_all(&body.as_bytes()[1000..]).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut slow).await).to_string();
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    let mut again = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    again.write_all(head(line.len() + 1, "/api/v1/ingest").as_bytes()).await.unwrap();
+    again.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut again).await).to_string();
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    server.stop().await;
+}
+
 // ---- TLS ----------------------------------------------------------------------------------
 
 /// A self-signed certificate for `name` and its key, written as PEM files in `dir`.
