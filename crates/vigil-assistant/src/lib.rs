@@ -1,0 +1,310 @@
+//! Vigil's assistant: answers a question from Vigil's own data, with a citation for every claim,
+//! and "I do not know" — with what was looked at and what data would answer — when the data is
+//! not there.
+//!
+//! Owns: the facts and citations tools return ([`fact`]); the typed, read-only tools over the
+//! application layer ([`tools`]); recognising what a question names ([`entity`]); planning
+//! without a model behind the [`plan::Planner`] seam; composing sentences behind the
+//! [`compose::Writer`] seam; the verifier every sentence passes, whoever wrote it ([`verify`]);
+//! and [`ask`], which puts them together and records the question, each tool call and the
+//! answer on the audit log.
+//!
+//! Must not: read the store or the lake itself (every read is an operation of
+//! [`vigil_app::App`], run as the asker, so an auditor's assistant sees only what the auditor's
+//! grants cover); bypass the application layer's permission checks; change anything in Vigil
+//! (no case, response or identity operation); put any text from a question into SQL except a
+//! recognised, checked and quoted value; or let anything a writer (a model included) says become
+//! a fact — facts come only from tools, and a sentence survives only if the verifier finds every
+//! number, time, identifier and name of it in the facts it cites.
+
+pub mod compose;
+pub mod entity;
+pub mod fact;
+pub mod plan;
+pub mod tools;
+pub mod verify;
+
+use serde::{Deserialize, Serialize};
+use vigil_app::{App, AppError, Caller};
+
+pub use compose::{Composer, Writer};
+pub use fact::{Citation, Fact, FactKind};
+pub use plan::{CaseOrIncident, Plan, Planner, Purpose, RulePlanner};
+pub use tools::ToolCall;
+pub use verify::{Sentence, Why, verify};
+
+/// The longest question accepted.
+pub const MAX_QUESTION_CHARS: usize = 2000;
+
+/// The audit actions the assistant records.
+pub const AUDIT_QUESTION: &str = "assistant.question";
+pub const AUDIT_TOOL: &str = "assistant.tool";
+pub const AUDIT_ANSWER: &str = "assistant.answer";
+
+/// Why a question was not answered at all (an unanswerable question is not an error: it is an
+/// answer that declines).
+#[derive(Debug, thiserror::Error)]
+pub enum AssistError {
+    #[error("{0}")]
+    Invalid(String),
+    /// The audit log could not be written: no answer is given without its record.
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// One entry the assistant wrote on the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub action: String,
+    pub args: String,
+    /// `ok`, or why not (a refusal by the application layer, for a tool call).
+    pub outcome: Result<(), String>,
+}
+
+/// A sentence the verifier dropped, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub text: String,
+    pub why: String,
+}
+
+/// An answer: sentences, each citing facts; or a refusal to guess.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub question: String,
+    /// The sentences that passed the verifier.
+    pub sentences: Vec<Sentence>,
+    /// How many sentences the verifier dropped.
+    pub dropped: usize,
+    pub dropped_sentences: Vec<Dropped>,
+    /// "I do not know": no sentence stating data survived.
+    pub declined: bool,
+    /// What was looked at.
+    pub searched: Vec<String>,
+    /// What data would answer, where it is known to be missing.
+    pub missing: Vec<String>,
+    /// Every fact the sentences may cite, by [`Fact::id`].
+    pub facts: Vec<Fact>,
+    /// The entries written on the audit log for this question.
+    pub audit: Vec<AuditRecord>,
+}
+
+impl Answer {
+    /// The answer as plain text: its sentences with their citations, or "I do not know" with
+    /// what was searched and what is missing.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if self.declined {
+            out.push_str("I do not know.\n");
+        }
+        for s in &self.sentences {
+            let cites: Vec<String> = s
+                .citations
+                .iter()
+                .filter_map(|id| self.facts.iter().find(|f| f.id == *id))
+                .map(|f| f.citation.to_string())
+                .collect();
+            out.push_str(&format!("{} [{}]\n", s.text, cites.join(", ")));
+        }
+        if self.declined || !self.missing.is_empty() {
+            for s in &self.searched {
+                out.push_str(&format!("Searched: {s}\n"));
+            }
+            for m in &self.missing {
+                out.push_str(&format!("Missing: {m}\n"));
+            }
+        }
+        out
+    }
+
+    /// The facts a sentence cites.
+    pub fn cited<'a>(&'a self, s: &Sentence) -> Vec<&'a Fact> {
+        s.citations.iter().filter_map(|id| self.facts.iter().find(|f| f.id == *id)).collect()
+    }
+}
+
+/// The caller the tools run as: a person's question runs as the assistant acting for them
+/// (never more than they may do, never an approval or an identity change).
+pub fn acting_for(caller: &Caller) -> Caller {
+    match caller {
+        Caller::Person(p) => Caller::Assistant { on_behalf: p.clone() },
+        other => other.clone(),
+    }
+}
+
+/// Answers `question` as `caller` with the built-in planner and composer.
+pub fn ask(app: &App, caller: &Caller, question: &str, context: Option<CaseOrIncident>) -> Result<Answer, AssistError> {
+    ask_with(app, caller, question, context.as_ref(), &RulePlanner, &Composer)
+}
+
+/// Answers `question` with the given planner and writer: plan, run the tools as the asker,
+/// write, verify every sentence, and decline when nothing stating data survives.
+pub fn ask_with(
+    app: &App,
+    caller: &Caller,
+    question: &str,
+    context: Option<&CaseOrIncident>,
+    planner: &dyn Planner,
+    writer: &dyn Writer,
+) -> Result<Answer, AssistError> {
+    let question = question.trim();
+    if question.is_empty() {
+        return Err(AssistError::Invalid("the question is empty".into()));
+    }
+    if question.chars().count() > MAX_QUESTION_CHARS {
+        return Err(AssistError::Invalid(format!("a question is at most {MAX_QUESTION_CHARS} characters")));
+    }
+    let caller = acting_for(caller);
+    let mut audit = Vec::new();
+    let mut record = |action: &str, args: &str, outcome: Result<(), String>| -> Result<(), AssistError> {
+        app.record_invocation(&caller, action, args, outcome.clone())?;
+        audit.push(AuditRecord { action: action.into(), args: args.into(), outcome });
+        Ok(())
+    };
+    let context_note = context.map(|c| format!(" (asked from {c:?})")).unwrap_or_default();
+    record(AUDIT_QUESTION, &format!("{question}{context_note}"), Ok(()))?;
+
+    let plan = planner.plan(question, context, app.now_ms());
+    let mut facts: Vec<Fact> = Vec::new();
+    let mut coverage: Vec<Fact> = Vec::new();
+    let mut coverage_read = false;
+    let mut searched = Vec::new();
+    let mut missing = Vec::new();
+    for step in &plan.steps {
+        let what = step.call.describe();
+        let out = tools::run(app, &caller, &step.call);
+        let outcome = if out.refused { Err(out.notes.join("; ")) } else { Ok(()) };
+        record(AUDIT_TOOL, &format!("{what}: {} facts", out.facts.len()), outcome)?;
+        searched.push(what);
+        searched.extend(out.notes.iter().cloned());
+        match step.purpose {
+            Purpose::Answer => {
+                missing.extend(out.missing);
+                facts.extend(out.facts);
+            }
+            Purpose::Coverage => {
+                coverage_read = !out.refused && out.notes.is_empty();
+                if out.refused {
+                    missing.extend(out.missing);
+                }
+                coverage.extend(out.facts);
+            }
+        }
+        if step.call == ToolCall::Sources && step.purpose == Purpose::Answer {
+            coverage_read = !out.refused;
+            coverage.extend(facts.iter().filter(|f| matches!(f.citation, Citation::Source { .. })).cloned());
+        }
+    }
+    let (gaps, gap_missing) = gaps(&plan, &coverage, coverage_read);
+    facts.extend(gaps);
+    missing.extend(gap_missing);
+    if plan.steps.is_empty() {
+        missing.push(
+            "a question naming what to look up: a user, host, address, key, bucket, case, incident, alert, \
+             control, technique, source or period"
+                .into(),
+        );
+    }
+    for (n, f) in facts.iter_mut().enumerate() {
+        f.id = format!("F{}", n + 1);
+    }
+
+    let written = writer.write(question, &facts);
+    let mut sentences = Vec::new();
+    let mut dropped_sentences = Vec::new();
+    for s in written {
+        match verify::verify_in(&s, &facts) {
+            Ok(()) => sentences.push(s),
+            Err(why) => dropped_sentences.push(Dropped { text: s.text, why: why.to_string() }),
+        }
+    }
+    let states_data = |s: &Sentence| {
+        s.citations
+            .iter()
+            .filter_map(|id| facts.iter().find(|f| f.id == *id))
+            .any(|f| matches!(f.kind, FactKind::Record | FactKind::Aggregate))
+    };
+    let declined = !sentences.iter().any(states_data);
+    // Only what the sentences cite stays in the answer, so a dropped sentence's facts are
+    // not handed on either.
+    let cited: std::collections::HashSet<&String> = sentences.iter().flat_map(|s| &s.citations).collect();
+    let facts: Vec<Fact> = facts.iter().filter(|f| cited.contains(&f.id)).cloned().collect();
+    searched.dedup();
+    missing.dedup();
+    let summary = format!(
+        "{} sentences, {} dropped{}; cites {}",
+        sentences.len(),
+        dropped_sentences.len(),
+        if declined { ", declined" } else { "" },
+        facts.iter().map(|f| f.citation.to_string()).take(50).collect::<Vec<_>>().join(" ")
+    );
+    record(AUDIT_ANSWER, &summary, Ok(()))?;
+    Ok(Answer {
+        question: question.to_string(),
+        dropped: dropped_sentences.len(),
+        dropped_sentences,
+        sentences,
+        declined,
+        searched,
+        missing,
+        facts,
+        audit,
+    })
+}
+
+/// What the data does not cover, as facts: vendors asked about that are not connected, a
+/// period outside the lake, things Vigil never records.
+fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<String>) {
+    let mut facts = Vec::new();
+    let mut missing = Vec::new();
+    for what in &plan.never_recorded {
+        facts.push(
+            Fact::new(
+                FactKind::Gap,
+                Citation::coverage(&format!("never-recorded:{what}")),
+                format!("Vigil records no {what}"),
+            )
+            .with("topic", what.clone()),
+        );
+        missing.push(format!("{what}: Vigil records none, and no connected source provides them"));
+    }
+    if !sources_read {
+        return (facts, missing);
+    }
+    for vendor in &plan.entities.vendors {
+        if !sources.iter().any(|s| tools::source_is_vendor(s, vendor)) {
+            facts.push(
+                Fact::new(
+                    FactKind::Gap,
+                    Citation::coverage(&format!("source:{vendor}")),
+                    format!("no {vendor} source is connected"),
+                )
+                .with("vendor", vendor.clone()),
+            );
+            missing.push(format!("events from {vendor}: no {vendor} source is connected"));
+        }
+    }
+    let first = sources.iter().filter_map(|s| s.field("first_ms")?.parse::<i64>().ok()).min();
+    let last = sources.iter().filter_map(|s| s.field("last_ms")?.parse::<i64>().ok()).max();
+    if let (Some(p), Some(first), Some(last)) = (&plan.entities.period, first, last) {
+        // Before the lake's first day: the day the lake starts on is covered, whatever hour its
+        // first event arrived.
+        if p.from_ms < first - first.rem_euclid(86_400_000) {
+            let day = fact::fmt_day(first);
+            facts.push(
+                Fact::new(FactKind::Gap, Citation::coverage("lake"), format!("the lake starts on {day}"))
+                    .with("lake_start", day.clone()),
+            );
+            missing.push(format!("events before {day}: the lake starts on {day}"));
+        }
+        if p.to_ms > last + 1 && p.from_ms > last {
+            let at = fact::fmt_ms(last);
+            facts.push(
+                Fact::new(FactKind::Gap, Citation::coverage("lake"), format!("the lake's latest event is at {at}"))
+                    .with("lake_end", at.clone()),
+            );
+            missing.push(format!("events after {at}: none have arrived yet"));
+        }
+    }
+    (facts, missing)
+}
