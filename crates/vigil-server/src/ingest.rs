@@ -19,8 +19,8 @@ use std::thread::JoinHandle;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::middleware::Next;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -315,7 +315,9 @@ pub async fn reserve_memory(State(s): State<Shared>, req: axum::extract::Request
         Err(_) if req.uri().path().starts_with("/services/collector") => {
             hec_reply(StatusCode::SERVICE_UNAVAILABLE, 9, "Server is busy", None)
         }
-        Err(_) => ApiError::busy(RETRY_AFTER_SECS, "too many ingest bodies in flight; try again shortly").into_response(),
+        Err(_) => {
+            ApiError::busy(RETRY_AFTER_SECS, "too many ingest bodies in flight; try again shortly").into_response()
+        }
     }
 }
 

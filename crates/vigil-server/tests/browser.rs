@@ -413,7 +413,8 @@ async fn the_web_app_over_https_in_a_browser_that_checks_the_certificate() {
     let pin = {
         use base64::Engine as _;
         use sha2::Digest as _;
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key)))
+        base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key)))
     };
     let env = common::env_with(|c| {
         c.tls = Some(files.clone());

@@ -388,7 +388,9 @@ async fn ingest_bodies_in_memory_are_bounded_across_callers() {
     let mut third = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     third
         .write_all(
-            head(300_000, "/services/collector/event").replace(&format!("Authorization: Bearer {token}"), &hec).as_bytes(),
+            head(300_000, "/services/collector/event")
+                .replace(&format!("Authorization: Bearer {token}"), &hec)
+                .as_bytes(),
         )
         .await
         .unwrap();
