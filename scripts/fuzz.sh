@@ -21,8 +21,11 @@ run_one() { # target, libFuzzer args...
   # EVTX is binary and its samples are not ours to ship: when the corpora are at hand
   # (VIGIL_CORPUS), the three smallest EVTX-ATTACK-SAMPLES files seed the run, read in place.
   if [ "$t" = decode_evtx ] && [ -d "${VIGIL_CORPUS:-}/EVTX-ATTACK-SAMPLES" ]; then
-    find "$VIGIL_CORPUS/EVTX-ATTACK-SAMPLES" -name '*.evtx' -size -200k -printf '%s\t%p\n' | sort -n | head -3 |
-      while IFS=$'\t' read -r _ f; do ln -s "$f" "$corpus/seed-$(basename "$f" | tr -c 'A-Za-z0-9._\n-' _)"; done
+    local smallest f
+    # Read through a process substitution: `head` closing the pipe early must not fail the run.
+    mapfile -t smallest < <(find "$VIGIL_CORPUS/EVTX-ATTACK-SAMPLES" -name '*.evtx' -size -200k -printf '%s\t%p\n' |
+      sort -n | head -3 | cut -f2-)
+    for f in "${smallest[@]}"; do ln -s "$f" "$corpus/seed-$(basename "$f" | tr -c 'A-Za-z0-9._\n-' _)"; done
   fi
   echo "== fuzz $t $*"
   cargo fuzz run "${FLAGS[@]}" "$t" "$corpus" "${seeds[@]}" -- -timeout=10 -rss_limit_mb=2048 "$@"
