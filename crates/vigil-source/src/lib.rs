@@ -190,7 +190,7 @@ pub fn read_file_units_hashed(path: &Path, limits: Limits, emit: &mut dyn FnMut(
     match File::open(path) {
         Ok(f) => {
             let (data, error) = read_bounded(f, limits.max_unit_bytes);
-            let read = FileRead { bytes: data.len() as u64, sha256: hex(&sha2::Sha256::digest(&data)) };
+            let read = FileRead { bytes: data.len() as u64, sha256: hex::encode(sha2::Sha256::digest(&data)) };
             let error = error.map(|e| format!("reading file: {e}"));
             expand(name, data, error, 0, limits, emit);
             read
@@ -200,14 +200,6 @@ pub fn read_file_units_hashed(path: &Path, limits: Limits, emit: &mut dyn FnMut(
             FileRead::default()
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// Expands in-memory bytes (as from an HTTP body) the same way.
@@ -384,8 +376,8 @@ mod tests {
         });
         assert_eq!(seen, b"{\"a\":1}\n");
         assert_eq!(read.bytes, seen.len() as u64);
-        assert_eq!(read.sha256, hex(&sha2::Sha256::digest(&seen)));
-        assert_ne!(read.sha256, hex(&sha2::Sha256::digest(std::fs::read(&p).unwrap())), "the file did change");
+        assert_eq!(read.sha256, hex::encode(sha2::Sha256::digest(&seen)));
+        assert_ne!(read.sha256, hex::encode(sha2::Sha256::digest(std::fs::read(&p).unwrap())), "the file did change");
         // Nothing readable: nothing hashed.
         assert_eq!(
             read_file_units_hashed(&dir.path().join("missing"), Limits::default(), &mut |_| {}),
