@@ -612,17 +612,8 @@ async fn hec_and_json_lines_ingest_with_back_pressure_and_a_graceful_shutdown() 
 async fn a_real_listener_stops_gracefully_and_keeps_what_it_acknowledged() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let env = common::env();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vigil_server::serve_until(
-        env.state.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        Some(ready_tx),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    let addr = ready_rx.await.unwrap();
+    let server = common::listen(&env).await;
+    let addr = server.addr;
     let body = (0..20)
         .map(|i| format!(r#"{{"event": {{"uuid": "t-{i}", "published": "2026-10-02T11:00:{i:02}.000Z", "eventType": "user.session.start", "actor": {{"alternateId": "b@x.com"}}}}}}"#))
         .collect::<Vec<_>>()
@@ -637,8 +628,7 @@ async fn a_real_listener_stops_gracefully_and_keeps_what_it_acknowledged() {
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    stop_tx.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     assert_eq!(
         env.state.store().unwrap().event_count().unwrap(),
         20,

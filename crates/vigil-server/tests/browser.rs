@@ -118,17 +118,8 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     let waiting = env.state.app.approvals(&vigil_app::Caller::automation("vigil:automation"), false).unwrap();
     let approval = waiting.first().expect("an approval waits").clone();
 
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vigil_server::serve_until(
-        env.state.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        Some(ready_tx),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    let base = format!("http://{}", ready_rx.await.unwrap());
+    let server = common::listen(&env).await;
+    let base = format!("http://{}", server.addr);
 
     let (_driver, c) = browser(&[]).await;
     let shot = |name: &'static str| {
@@ -294,8 +285,7 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     assert!(!c.source().await.unwrap().contains(&secret), "shown once");
     c.close().await.unwrap();
 
-    let _ = stop_tx.send(());
-    server.await.unwrap().unwrap();
+    server.stop().await;
     let store = env.state.store().unwrap();
     let case = vigil_queue::cases(&store).unwrap().into_iter().find(|k| k.id == top_case).unwrap();
     assert_eq!(case.disposition.unwrap().by, "analyst");
@@ -350,17 +340,8 @@ async fn single_sign_on_in_the_browser_against_the_real_provider() {
         json!({"local_sign_in": "break_glass_only", "break_glass_admins": ["admin"]}),
     );
     let env = common::env_with(|c| c.sso = Some(sso));
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vigil_server::serve_until(
-        env.state.clone(),
-        format!("127.0.0.1:{vport}").parse().unwrap(),
-        Some(ready_tx),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    let base = format!("http://{}", ready_rx.await.unwrap());
+    let server = common::listen_on(&env, format!("127.0.0.1:{vport}").parse().unwrap()).await;
+    let base = format!("http://{}", server.addr);
 
     let (_driver, c) = browser(&[]).await;
 
@@ -389,8 +370,7 @@ async fn single_sign_on_in_the_browser_against_the_real_provider() {
     std::fs::write(shots.join("sso-signed-in.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
 
-    let _ = stop_tx.send(());
-    server.await.unwrap().unwrap();
+    server.stop().await;
     let audit = env.state.store().unwrap().audit(10_000).unwrap();
     assert!(audit.iter().any(|e| e.actor == "lee" && e.action == "sso.login" && e.result == "ok"));
     assert!(audit.iter().any(|e| e.actor == "analyst" && e.action == "login.refused"));
@@ -420,17 +400,8 @@ async fn the_web_app_over_https_in_a_browser_that_checks_the_certificate() {
         c.tls = Some(files.clone());
         c.secure_cookies = true;
     });
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vigil_server::serve_until(
-        env.state.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        Some(ready_tx),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    let base = format!("https://localhost:{}", ready_rx.await.unwrap().port());
+    let server = common::listen(&env).await;
+    let base = format!("https://localhost:{}", server.addr.port());
 
     // Without the pin the browser refuses the certificate: no sign-in form is ever shown.
     let (_plain_driver, plain) = browser(&[]).await;
@@ -453,8 +424,7 @@ async fn the_web_app_over_https_in_a_browser_that_checks_the_certificate() {
     c.wait().for_element(Locator::Css("form.signout")).await.unwrap();
     c.close().await.unwrap();
 
-    let _ = stop_tx.send(());
-    server.await.unwrap().unwrap();
+    server.stop().await;
     let audit = env.state.store().unwrap().audit(10_000).unwrap();
     assert!(audit.iter().any(|e| e.actor == "analyst" && e.action == "login.ok"));
 }

@@ -90,33 +90,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Generous: only a broken server takes this long (tests never assert how fast it is).
 const PATIENCE: Duration = Duration::from_secs(30);
 
-struct Running {
-    addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-async fn start(env: &common::Env) -> Running {
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(vigil_server::serve_until(
-        env.state.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        Some(ready_tx),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    Running { addr: ready_rx.await.unwrap(), stop: Some(stop_tx), server }
-}
-
-impl Running {
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(PATIENCE, self.server).await.expect("the server stops").unwrap().unwrap();
-    }
-}
-
 /// Reads until the server closes the connection (EOF or reset); panics if it stays open.
 async fn read_until_closed(s: &mut tokio::net::TcpStream) -> Vec<u8> {
     let mut got = Vec::new();
@@ -148,7 +121,7 @@ async fn a_connection_that_stops_mid_request_line_is_closed_after_the_header_tim
         c.header_read_timeout = Duration::from_millis(300);
         c.idle_timeout = Duration::from_secs(600);
     });
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
     let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     slow.write_all(b"GET /api/v1/hea").await.unwrap();
     let answer = read_until_closed(&mut slow).await;
@@ -164,7 +137,7 @@ async fn idle_connections_are_closed_after_the_idle_timeout() {
         c.header_read_timeout = Duration::from_secs(600);
         c.idle_timeout = Duration::from_millis(300);
     });
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
     // A connection that never sends a byte.
     let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     assert!(read_until_closed(&mut silent).await.is_empty());
@@ -183,7 +156,7 @@ async fn over_the_connection_cap_a_new_connection_waits_until_one_closes() {
         c.header_read_timeout = Duration::from_secs(600);
         c.idle_timeout = Duration::from_secs(600);
     });
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
     let first = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let _second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     // Both slots are held by connections that send nothing: a health probe is not accepted...
@@ -208,7 +181,7 @@ fn leading_count(detail: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_denials_are_counted_into_a_summary_not_a_row_each() {
     let env = common::env();
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
     let before = env.state.store().unwrap().audit_len().unwrap();
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Body>();
     let post = |token: Option<&str>| {
@@ -269,7 +242,7 @@ async fn endless_hunt(env: &common::Env, addr: std::net::SocketAddr) -> tokio::n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hunt_stops_when_its_client_goes_and_when_the_server_stops() {
     let env = common::env();
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
     // The client gives up: the query is cancelled, not left running to its 30 s limit.
     let client = endless_hunt(&env, server.addr).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -359,7 +332,7 @@ async fn sign_ins_refused_while_locked_are_summarized_and_windows_roll_over() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_bodies_in_memory_are_bounded_across_callers() {
     let env = common::env_with(|c| c.ingest_memory_bytes = 1 << 20);
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
     let line = r#"{"uuid": "u-1", "published": "2026-10-01T10:00:01.000Z", "eventType": "user.session.start", "actor": {"alternateId": "a@x.com"}, "outcome": {"result": "SUCCESS"}}"#;
     let mut body = String::new();
     while body.len() < 800_000 {
@@ -459,7 +432,7 @@ async fn https_serves_with_hsts_refuses_plain_http_and_picks_up_a_renewed_certif
         c.tls = Some(files.clone());
         c.tls_reload_every = Duration::from_millis(200);
     });
-    let server = start(&env).await;
+    let server = common::listen(&env).await;
 
     let answer = https_get(server.addr, "vigil.test", &first_pem, "/api/v1/health").await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

@@ -120,3 +120,40 @@ pub fn grant_auditor(env: &Env, case: &str) {
         .grant("admin", "auditor", &[case.to_string()], now - 86_400_000, now + 86_400_000, now + 3_600_000, now)
         .unwrap();
 }
+
+/// A server on a real listener, stopped by [`Listening::stop`].
+pub struct Listening {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves `env` on `addr` (`127.0.0.1:0` for any free port) until [`Listening::stop`].
+pub async fn listen_on(env: &Env, addr: SocketAddr) -> Listening {
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigil_server::serve_until(env.state.clone(), addr, Some(ready_tx), async {
+        let _ = stop_rx.await;
+    }));
+    Listening { addr: ready_rx.await.unwrap(), stop: Some(stop_tx), server }
+}
+
+/// [`listen_on`] a free loopback port.
+pub async fn listen(env: &Env) -> Listening {
+    listen_on(env, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+impl Listening {
+    /// Stops the server and waits until it has returned (requests finished, spool ingested);
+    /// panics if that takes more than half a minute or the server failed.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.server)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+}
