@@ -268,11 +268,16 @@ fn expand_zip(
             return;
         }
     };
+    let mut emitted = 0usize;
+    let mut counted = |u: Unit| {
+        emitted += 1;
+        emit(u)
+    };
     for i in 0..archive.len() {
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
             Err(e) => {
-                emit(Unit {
+                counted(Unit {
                     name: format!("{name}!#{i}"),
                     data: Vec::new(),
                     error: Some(format!("zip entry {i}: {e}")),
@@ -289,10 +294,25 @@ fn expand_zip(
         };
         let (bytes, err) = read_bounded(&mut entry, limits.max_unit_bytes);
         drop(entry);
-        expand(entry_name, bytes, err.map(|e| format!("zip entry: {e}")), depth + 1, limits, emit);
+        expand(entry_name, bytes, err.map(|e| format!("zip entry: {e}")), depth + 1, limits, &mut counted);
     }
     if let Some(e) = error {
-        emit(Unit { name: format!("{name}!(tail)"), data: Vec::new(), error: Some(e) });
+        counted(Unit { name: format!("{name}!(tail)"), data: Vec::new(), error: Some(e) });
+    }
+    if emitted == 0 {
+        emit(no_file_entries(name, "zip", archive.len()));
+    }
+}
+
+/// An archive that yields nothing (empty, or directories only) is still reported, so a payload
+/// never disappears without a trace.
+fn no_file_entries(name: String, kind: &str, entries: usize) -> Unit {
+    Unit {
+        name,
+        data: Vec::new(),
+        error: Some(format!(
+            "{kind} archive holds no file entries ({entries} entries, none a regular file); nothing read"
+        )),
     }
 }
 
@@ -312,11 +332,18 @@ fn expand_tar(
             return;
         }
     };
+    let mut emitted = 0usize;
+    let mut seen = 0usize;
+    let mut counted = |u: Unit| {
+        emitted += 1;
+        emit(u)
+    };
     for (i, entry) in entries.enumerate() {
+        seen = i + 1;
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                emit(Unit {
+                counted(Unit {
                     name: format!("{name}!#{i}"),
                     data: Vec::new(),
                     error: Some(format!("tar entry {i}: {e}")),
@@ -332,7 +359,7 @@ fn expand_tar(
             // Links, devices, sparse files: named, not silently skipped.
             let entry_name =
                 entry.path().map(|p| format!("{name}!{}", p.display())).unwrap_or_else(|_| format!("{name}!#{i}"));
-            emit(Unit {
+            counted(Unit {
                 name: entry_name,
                 data: Vec::new(),
                 error: Some(format!("tar entry of type {kind:?} is not read")),
@@ -350,10 +377,13 @@ fn expand_tar(
             (declared > bytes.len() as u64)
                 .then(|| format!("tar entry truncated: header says {declared} bytes, {} present", bytes.len()))
         });
-        expand(entry_name, bytes, err.map(|e| format!("tar entry: {e}")), depth + 1, limits, emit);
+        expand(entry_name, bytes, err.map(|e| format!("tar entry: {e}")), depth + 1, limits, &mut counted);
     }
     if let Some(e) = error {
-        emit(Unit { name: format!("{name}!(tail)"), data: Vec::new(), error: Some(e) });
+        counted(Unit { name: format!("{name}!(tail)"), data: Vec::new(), error: Some(e) });
+    }
+    if emitted == 0 {
+        emit(no_file_entries(name, "tar", seen));
     }
 }
 
@@ -449,6 +479,61 @@ mod tests {
         let u = units_of(&p, Limits { max_unit_bytes: 1 << 20, max_depth: 4 });
         assert_eq!(u[0].data.len(), 1 << 20);
         assert!(u[0].error.as_deref().unwrap().contains("limit"));
+    }
+
+    /// Found by the `source_units` fuzz target: a zip whose only entry is a directory (with
+    /// data behind it) made the whole payload vanish with no unit and no error.
+    #[test]
+    fn archives_without_file_entries_are_reported_not_dropped() {
+        let limits = Limits::default();
+        let collect = |name: &str, data: Vec<u8>| {
+            let mut out = Vec::new();
+            read_bytes_units(name, data, limits, &mut |u| out.push(u));
+            out
+        };
+        let fuzz_found: &[u8] =
+            b"\x50\x4b\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x5c\xfb\xaf\x4d\x07\x51\x00\x00\x00\x57\x00\
+          \x00\x00\x0c\x00\x00\x00\x61\x2f\x6f\x6b\x74\x61\x2e\x6a\x73\x6f\x66\x6c\xab\x56\x2a\x2d\xcd\x4c\
+          \x51\xb2\x52\x2a\xd5\x35\x54\xd2\x51\x2a\x28\x4d\xca\xc9\x2c\xce\x48\x05\x89\x18\x19\x18\x99\xe9\
+          \x1a\x1a\xe8\x1a\x18\x86\x18\x1a\x58\x19\x80\x90\x9e\x81\x81\x41\x14\x50\x59\x6a\x59\x6a\x5e\x49\
+          \x48\x65\x41\x2a\x48\x63\x71\x6a\x91\x5e\x71\x6a\x71\x71\x66\x7e\x9e\x5e\x71\x49\x17\x00\x89\x52\
+          \x2d\x17\x00\x50\x4b\x01\x02\x14\x03\x14\x00\x00\x00\x08\x00\x00\x00\x21\x5c\xfb\xaf\x4d\x07\x51\
+          \x00\x00\x00\x57\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x01\x00\x00\x00\
+          \x00\x61\x2f\x6f\x6b\x74\x61\x2e\x6a\x73\x6f\x6e\x6c\x50\x4b\x05\x06\x00\x00\x00\x00\x01\x00\x01\
+          \x00\x3a\x00\x00\x00\x7b\x00\x00\x00\x00\x00";
+        let u = collect("found.zip", fuzz_found.to_vec());
+        assert_eq!(u.len(), 1, "{u:?}");
+        assert_eq!(u[0].name, "found.zip");
+        assert!(u[0].error.as_deref().unwrap().contains("zip archive holds no file entries (1 entries"), "{u:?}");
+
+        let mut zw = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        zw.add_directory("d/", zip::write::SimpleFileOptions::default()).unwrap();
+        let u = collect("dirs.zip", zw.finish().unwrap().into_inner());
+        assert_eq!((u.len(), u[0].name.as_str()), (1, "dirs.zip"));
+        assert!(u[0].error.as_deref().unwrap().contains("zip archive holds no file entries"));
+
+        let empty_zip = zip::ZipWriter::new(io::Cursor::new(Vec::new())).finish().unwrap().into_inner();
+        let u = collect("empty.zip", empty_zip);
+        assert!(u[0].error.as_deref().unwrap().contains("(0 entries"), "{u:?}");
+
+        let mut tb = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_size(0);
+        h.set_cksum();
+        tb.append_data(&mut h, "only-a-dir/", &b""[..]).unwrap();
+        let u = collect("dirs.tar.gz", gz(&tb.into_inner().unwrap()));
+        assert_eq!((u.len(), u[0].name.as_str()), (1, "dirs.tar"), "{u:?}");
+        assert!(u[0].error.as_deref().unwrap().contains("tar archive holds no file entries (1 entries"), "{u:?}");
+
+        // An archive with a file in it is unchanged: no extra unit.
+        let mut zw = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        zw.add_directory("d/", zip::write::SimpleFileOptions::default()).unwrap();
+        zw.start_file("d/a.json", zip::write::SimpleFileOptions::default()).unwrap();
+        zw.write_all(b"{}").unwrap();
+        let u = collect("one.zip", zw.finish().unwrap().into_inner());
+        assert_eq!(u.len(), 1);
+        assert_eq!((u[0].name.as_str(), u[0].error.is_none()), ("one.zip!d/a.json", true));
     }
 
     #[test]
