@@ -161,17 +161,34 @@ impl App {
         args: &str,
         outcome: std::result::Result<(), String>,
     ) -> Result<()> {
-        if !self.dir.has_store() {
+        self.record_invocations(caller, &[(action, args, outcome)])
+    }
+
+    /// Records several entries of one act (a question, its tool calls and its answer) in one
+    /// append, in order, then signs one checkpoint over them.
+    pub fn record_invocations(
+        &self,
+        caller: &Caller,
+        entries: &[(&str, &str, std::result::Result<(), String>)],
+    ) -> Result<()> {
+        if !self.dir.has_store() || entries.is_empty() {
             return Ok(());
         }
-        let (result, detail) = match outcome {
-            Ok(()) => ("ok", String::new()),
-            Err(e) => ("failed", e.chars().take(2000).collect()),
-        };
-        let args: String = args.chars().take(2000).collect();
-        let entry = AuditEntry::new(self.now_ms(), &caller.name(), action, &args, result, &detail);
+        let now = self.now_ms();
+        let who = caller.name();
+        let rows: Vec<AuditEntry> = entries
+            .iter()
+            .map(|(action, args, outcome)| {
+                let (result, detail) = match outcome {
+                    Ok(()) => ("ok", String::new()),
+                    Err(e) => ("failed", e.chars().take(2000).collect()),
+                };
+                let args: String = args.chars().take(2000).collect();
+                AuditEntry::new(now, &who, action, &args, result, &detail)
+            })
+            .collect();
         let mut store = self.store()?;
-        store.append_audit(std::slice::from_ref(&entry))?;
+        store.append_audit(&rows)?;
         drop(store);
         self.sign_checkpoint()
     }

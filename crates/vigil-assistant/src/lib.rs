@@ -155,14 +155,16 @@ pub fn ask_with(
         return Err(AssistError::Invalid(format!("a question is at most {MAX_QUESTION_CHARS} characters")));
     }
     let caller = acting_for(caller);
+    // The question is on the log before any tool runs; the tool calls and the answer follow
+    // in one append (one signed checkpoint) before the answer is handed out.
     let mut audit = Vec::new();
-    let mut record = |action: &str, args: &str, outcome: Result<(), String>| -> Result<(), AssistError> {
-        app.record_invocation(&caller, action, args, outcome.clone())?;
+    let mut record = |action: &str, args: &str, outcome: Result<(), String>| {
         audit.push(AuditRecord { action: action.into(), args: args.into(), outcome });
-        Ok(())
     };
     let context_note = context.map(|c| format!(" (asked from {c:?})")).unwrap_or_default();
-    record(AUDIT_QUESTION, &format!("{question}{context_note}"), Ok(()))?;
+    let asked = format!("{question}{context_note}");
+    app.record_invocation(&caller, AUDIT_QUESTION, &asked, Ok(()))?;
+    record(AUDIT_QUESTION, &asked, Ok(()));
 
     let plan = planner.plan(question, context, app.now_ms());
     let mut facts: Vec<Fact> = Vec::new();
@@ -174,7 +176,7 @@ pub fn ask_with(
         let what = step.call.describe();
         let out = tools::run(app, &caller, &step.call);
         let outcome = if out.refused { Err(out.notes.join("; ")) } else { Ok(()) };
-        record(AUDIT_TOOL, &format!("{what}: {} facts", out.facts.len()), outcome)?;
+        record(AUDIT_TOOL, &format!("{what}: {} facts", out.facts.len()), outcome);
         searched.push(what);
         searched.extend(out.notes.iter().cloned());
         match step.purpose {
@@ -194,6 +196,16 @@ pub fn ask_with(
             coverage_read = !out.refused;
             coverage.extend(facts.iter().filter(|f| matches!(f.citation, Citation::Source { .. })).cloned());
         }
+    }
+    // A count of nothing over a lake that holds nothing is not evidence of absence: with no
+    // events at all, a period's zero counts are left out and the gap says why.
+    if coverage_read && coverage.is_empty() {
+        facts.retain(|f| {
+            let zero_over_period = f.kind == FactKind::Aggregate
+                && f.field("count") == Some("0")
+                && matches!(&f.citation, Citation::Metric { period, .. } if period != "now");
+            !zero_over_period
+        });
     }
     let (gaps, gap_missing) = gaps(&plan, &coverage, coverage_read);
     facts.extend(gaps);
@@ -238,7 +250,10 @@ pub fn ask_with(
         if declined { ", declined" } else { "" },
         facts.iter().map(|f| f.citation.to_string()).take(50).collect::<Vec<_>>().join(" ")
     );
-    record(AUDIT_ANSWER, &summary, Ok(()))?;
+    record(AUDIT_ANSWER, &summary, Ok(()));
+    let rest: Vec<(&str, &str, Result<(), String>)> =
+        audit[1..].iter().map(|r| (r.action.as_str(), r.args.as_str(), r.outcome.clone())).collect();
+    app.record_invocations(&caller, &rest)?;
     Ok(Answer {
         question: question.to_string(),
         dropped: dropped_sentences.len(),
@@ -270,6 +285,14 @@ fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<St
     }
     if !sources_read {
         return (facts, missing);
+    }
+    if sources.is_empty() {
+        facts.push(Fact::new(
+            FactKind::Gap,
+            Citation::coverage("lake"),
+            "the lake holds no events: nothing has been ingested from any source",
+        ));
+        missing.push("events from any source: nothing has been ingested yet".into());
     }
     for vendor in &plan.entities.vendors {
         if !sources.iter().any(|s| tools::source_is_vendor(s, vendor)) {

@@ -604,7 +604,7 @@ fn cases(app: &App, caller: &Caller) -> R {
         Fact::new(
             FactKind::Aggregate,
             Citation::Metric { name: "cases_visible".into(), period: "now".into() },
-            format!("{n} cases are visible to you"),
+            format!("{n} {} visible to you", if n == 1 { "case is" } else { "cases are" }),
         )
         .with("count", n.to_string()),
     ];

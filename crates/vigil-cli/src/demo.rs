@@ -134,16 +134,67 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
         let _ = handle.join();
     }
     let PilotRun { report, sandbox } = run.context("running the pilot")?;
+    let asked = ask_the_assistant(&report)?;
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut v = serde_json::to_value(&report)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("assistant".into(), serde_json::to_value(&asked)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", story(&report, &program_name()));
+        print!("{}", assistant_story(&asked));
     }
     Ok(DemoOutcome {
         sandbox,
         connectors: Some(PathBuf::from(&report.response.connectors)),
         secrets: Some(PathBuf::from(&report.response.secrets)),
     })
+}
+
+/// The questions the demo asks the assistant on the pilot's data: some it answers from the
+/// data, with citations, and some it must decline (a source that is not connected, a period
+/// before the lake starts, a fact Vigil never records).
+fn demo_questions(r: &PilotReport) -> Vec<String> {
+    let mut q = vec!["How many incidents this week, and which touched crown jewels?".to_string()];
+    if let Some(pk) = &r.evidence.packet {
+        q.push(format!("Who owns {} and what is its status?", pk.case));
+        q.push(format!("Has the packet for {} changed since export?", pk.case));
+    }
+    q.push("Which sources are connected, and since when?".into());
+    q.push("Which Salesforce reports were exported last month?".into());
+    q.push("What happened on 2019-03-01?".into());
+    q.push("What is our MFA policy for contractors?".into());
+    q
+}
+
+/// Asks the demo's questions as the pilot's operator, through the same call as `vigil ask`.
+fn ask_the_assistant(r: &PilotReport) -> Result<Vec<vigil_assistant::Answer>> {
+    let app = vigil_app::App::new(Path::new(&r.data_dir));
+    let who = vigil_app::Caller::local(vigil_app::pilot::ACTOR);
+    demo_questions(r)
+        .iter()
+        .map(|q| vigil_assistant::ask(&app, &who, q, None).with_context(|| format!("asking {q:?}")))
+        .collect()
+}
+
+/// The answers, each sentence with its citations; at most a few sentences per answer.
+fn assistant_story(answers: &[vigil_assistant::Answer]) -> String {
+    const MOST: usize = 4;
+    let mut out =
+        String::from("\nThe assistant (vigil ask; every sentence cites the data, or it says it does not know):\n");
+    for a in answers {
+        out.push_str(&format!("  Q: {}\n", a.question));
+        let text = a.to_text();
+        let lines: Vec<&str> = text.lines().collect();
+        for l in lines.iter().take(MOST + 3) {
+            out.push_str(&format!("     {l}\n"));
+        }
+        if lines.len() > MOST + 3 {
+            out.push_str(&format!("     … {} more lines (vigil ask \"{}\")\n", lines.len() - MOST - 3, a.question));
+        }
+    }
+    out
 }
 
 /// A bytes progress bar for ingest: it waits until ingest has counted its bytes, then draws

@@ -216,6 +216,21 @@ enum Command {
         /// One SQL statement (read-only; DataFusion's dialect).
         sql: String,
     },
+    /// Ask the assistant: it answers from this directory's data with a citation for every
+    /// sentence, or says "I do not know" with what it looked at and what data would answer.
+    Ask {
+        /// The question, in plain words.
+        question: String,
+        /// Asked about this case (as from its page).
+        #[arg(long, conflicts_with_all = ["incident", "alert"])]
+        case: Option<String>,
+        /// Asked about this incident.
+        #[arg(long, conflicts_with = "alert")]
+        incident: Option<String>,
+        /// Asked about this alert.
+        #[arg(long)]
+        alert: Option<String>,
+    },
     /// The tables `vigil query` knows, with their columns.
     Tables,
     /// Records that could not be decoded.
@@ -451,6 +466,7 @@ fn audited_command(c: &Command) -> Option<&'static str> {
     Some(match c {
         Command::Ingest { .. } => "ingest",
         Command::Query { .. } => "query",
+        Command::Ask { .. } => "ask",
         Command::Quarantine { .. } => "quarantine",
         Command::Sources => "sources",
         Command::Status => "status",
@@ -573,6 +589,18 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&result.to_json_rows()?)?);
             } else {
                 println!("{}", result.to_table()?);
+            }
+            Ok(())
+        }
+        Command::Ask { question, case, incident, alert } => {
+            use vigil_assistant::CaseOrIncident as C;
+            let context = case.map(C::Case).or(incident.map(C::Incident)).or(alert.map(C::Alert));
+            let app = vigil_app::App::new(&cli.data_dir);
+            let answer = vigil_assistant::ask(&app, who, &question, context)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else {
+                print!("{}", answer.to_text());
             }
             Ok(())
         }

@@ -500,8 +500,30 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
     assert!(!shown["verdict"]["checks"].as_array().unwrap().is_empty());
     assert!(!shown["risk"]["components"].as_array().unwrap().is_empty());
 
-    // A person works the case.
+    // The assistant answers about the case from the data, citing it, and declines what the
+    // data cannot say; a person's question is answered as that person, on the audit log.
     let maya = token_for(&data, "maya", "analyst,detection_engineer");
+    let a = ok_json_as(&data, &maya, &["--json", "ask", &format!("Who owns {id} and what is its status?")]);
+    assert_eq!(a["declined"], false, "{a}");
+    assert!(a["facts"].as_array().unwrap().iter().any(|f| f["citation"]["id"] == id.as_str()), "{a}");
+    let a = ok_json(&data, &["--json", "ask", "Which Salesforce reports were exported last month?"]);
+    assert_eq!(a["declined"], true, "{a}");
+    assert!(a["missing"].as_array().unwrap().iter().any(|m| m.as_str().unwrap().contains("Salesforce")), "{a}");
+    let text = vigil(&data, &["ask", "What happened here?", "--case", &id]);
+    assert!(text.status.success());
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("case:{id}")));
+    for bad in [vec!["ask", ""], vec!["ask", "x", "--case", "A", "--incident", "B"]] {
+        let out = vigil(&data, &bad);
+        assert!(!out.status.success(), "{bad:?}");
+        assert!(!out.stderr.is_empty());
+    }
+    let log = ok_json(&data, &["--json", "audit", "list", "--limit", "200"]);
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["actor"] == "maya (assistant)" && e["action"] == "assistant.answer"),
+        "{log}"
+    );
+
+    // A person works the case.
     let omar = token_for(&data, "omar.iam", "analyst");
     let c = ok_json_as(&data, &maya, &["--json", "case", "assign", &id, "omar.iam"]);
     assert_eq!(c["owner"], "omar.iam");

@@ -12,6 +12,7 @@
 //! logic (that is `vigil-auth`); never log a password, token, cookie or CSRF secret.
 
 pub mod api;
+pub mod assistant;
 pub mod authn;
 pub mod error;
 pub mod evidence;
@@ -31,8 +32,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
 use vigil_auth::{LoginLimiter, Permission};
 
@@ -223,6 +225,15 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             post(api::me_password),
         ),
         (spec(Method::POST, "/api/v1/events/query", Needs(P::Hunt), "Read-only SQL over the lake"), post(api::query)),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/assistant/ask",
+                Signed,
+                "Ask the assistant: an answer from the data you may see, every sentence cited, or \"I do not know\"",
+            ),
+            post(assistant::ask),
+        ),
         (spec(Method::GET, "/api/v1/alerts", Needs(P::ViewQueue), "Stored alerts, oldest first"), get(api::alerts)),
         (spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::ViewQueue), "One alert"), get(api::alert)),
         (spec(Method::GET, "/api/v1/incidents", Needs(P::ViewQueue), "Incidents by risk"), get(api::incidents)),
@@ -540,6 +551,8 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             spec(Method::POST, "/cases/{id}/brief", Needs(P::WorkCases), "Issue a brief (form)"),
             post(summaries::issue_web),
         ),
+        (spec(Method::GET, "/ask", Signed, "The Ask page"), get(assistant::ask_page)),
+        (spec(Method::POST, "/ask", Signed, "Ask the assistant (form)"), post(assistant::ask_form)),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
         (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),
@@ -614,10 +627,42 @@ pub fn router(state: Shared) -> Router {
     }
     let r = r
         .fallback(api::not_found)
+        .layer(middleware::from_fn(json_rejections))
         .layer(middleware::map_response(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.small_body_bytes));
     let r = if state.config.tls.is_some() { r.layer(middleware::map_response(strict_transport)) } else { r };
     r.with_state(state)
+}
+
+/// The API's errors are all `{"error": {"code", "message"}}`: a body the extractors refuse
+/// (malformed JSON, a field of the wrong type, the wrong media type, too large) answers in plain
+/// text from axum, and is rewritten here for `/api/` routes, its status and words kept.
+async fn json_rejections(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let r = next.run(req).await;
+    let plain = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !api || !plain || !(r.status().is_client_error() || r.status().is_server_error()) {
+        return r;
+    }
+    let status = r.status();
+    let code = match status {
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    // Rejection texts are short; anything longer is cut rather than read whole.
+    let text = match axum::body::to_bytes(r.into_body(), 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    ApiError::new(status, code, text).into_response()
 }
 
 /// The routes whose bodies may be as large as [`Config::max_body_bytes`].

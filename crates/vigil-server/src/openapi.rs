@@ -87,6 +87,10 @@ fn request_body(method: &axum::http::Method, path: &str) -> Option<(&'static str
         ("POST", "/api/v1/session") => obj(&["username", "password"], json!({"username": s, "password": s})),
         ("POST", "/api/v1/me/password") => obj(&["current", "new"], json!({"current": s, "new": s})),
         ("POST", "/api/v1/events/query") => obj(&["sql"], json!({"sql": s, "limit": count(), "offset": count()})),
+        ("POST", "/api/v1/assistant/ask") => obj(
+            &["question"],
+            json!({"question": {"type": "string", "minLength": 1, "maxLength": 2000}, "case": s, "incident": s, "alert": s}),
+        ),
         ("POST", "/api/v1/cases/{id}/assign") => obj(&["owner"], json!({"owner": s, "team": s})),
         ("POST", "/api/v1/cases/{id}/comments") => obj(&["text"], json!({"text": s})),
         ("POST", "/api/v1/cases/{id}/status") => obj(&["status"], json!({"status": s})),
@@ -287,6 +291,7 @@ mod tests {
         for (m, p) in [
             ("post", "/api/v1/session"),
             ("post", "/api/v1/events/query"),
+            ("post", "/api/v1/assistant/ask"),
             ("post", "/api/v1/users"),
             ("post", "/services/collector/event"),
         ] {

@@ -330,3 +330,62 @@ mod tests {
         );
     }
 }
+
+/// One fact an answer cites: what it says, the object it comes from, and that object's page in
+/// the web app for this caller (`null` where there is none they may open).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerFact {
+    pub id: String,
+    pub kind: vigil_assistant::FactKind,
+    pub text: String,
+    pub citation: String,
+    pub href: Option<String>,
+}
+
+/// A sentence of an answer with the ids of the facts it cites.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerSentence {
+    pub text: String,
+    pub citations: Vec<String>,
+}
+
+/// The assistant's answer: sentences that each passed the verifier, the facts they cite, and —
+/// when it declines — what was searched and what data would answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub question: String,
+    pub declined: bool,
+    pub sentences: Vec<AnswerSentence>,
+    pub facts: Vec<AnswerFact>,
+    pub dropped: usize,
+    pub searched: Vec<String>,
+    pub missing: Vec<String>,
+}
+
+impl Answer {
+    pub fn of(a: vigil_assistant::Answer, reader: &vigil_app::Caller) -> Answer {
+        Answer {
+            question: a.question,
+            declined: a.declined,
+            sentences: a
+                .sentences
+                .into_iter()
+                .map(|s| AnswerSentence { text: s.text, citations: s.citations })
+                .collect(),
+            facts: a
+                .facts
+                .into_iter()
+                .map(|f| AnswerFact {
+                    href: f.citation.web_path_for(reader),
+                    citation: f.citation.to_string(),
+                    id: f.id,
+                    kind: f.kind,
+                    text: f.text,
+                })
+                .collect(),
+            dropped: a.dropped,
+            searched: a.searched,
+            missing: a.missing,
+        }
+    }
+}

@@ -64,6 +64,7 @@ pub(crate) fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup
                         nav aria-label="Main" {
                             ul {
                                 @if can(Permission::ViewQueue) { li { a href="/" { "Queue" } } li { a href="/cases" { "Cases" } } }
+                                li { a href="/ask" { "Ask" } }
                                 @if can(Permission::Hunt) { li { a href="/hunt" { "Hunt" } } }
                                 @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
                                 @if can(Permission::Approve) { li { a href="/approvals" { "Approvals" } } }
@@ -335,6 +336,7 @@ pub async fn incident_page(
                 html! {
                     @if let Some(k) = &case { p { "Case " a href=(format!("/cases/{}", k.id)) { (k.id) } " · " (k.status.as_str()) " · owner " (k.owner.as_deref().unwrap_or("-")) } }
                     (incident_markup(&i, &alerts))
+                    (crate::assistant::ask_box(&c, Some(&vigil_assistant::CaseOrIncident::Incident(i.id.clone())), ""))
                 },
             ),
         ),
@@ -454,7 +456,10 @@ pub async fn case_page(State(s): State<Shared>, Extension(c): Extension<Caller>,
             page(
                 &format!("{} — {}", k.id, k.title),
                 Some(&c),
-                html! { (case_markup(&k, &policy, now_ms(), Some(&c))) (ev) },
+                html! {
+                    (case_markup(&k, &policy, now_ms(), Some(&c))) (ev)
+                    (crate::assistant::ask_box(&c, Some(&vigil_assistant::CaseOrIncident::Case(k.id.clone())), ""))
+                },
             ),
         ),
         Err(e) => error_page(Some(&c), &e),
@@ -647,6 +652,7 @@ pub async fn auditor_page(State(s): State<Shared>, Extension(c): Extension<Calle
                     p { "Read-only. You see the cases an administrator granted you, for the granted period, until the grant expires. Every view is recorded." }
                     @if list.is_empty() { p { "No case is granted to you now." } }
                     ul { @for k in &list { li { a href=(format!("/auditor/cases/{}", k.id)) { (k.id) " — " (k.title) } } } }
+                    (crate::assistant::ask_box(&c, None, ""))
                     h2 { "Your grants" }
                     ul { @for g in &c.principal.grants { li { (g.cases.join(", ")) " · period " (when(g.from_ms)) " → " (when(g.to_ms)) " · expires " (when(g.expires_ms)) } } }
                 },
@@ -674,7 +680,10 @@ pub async fn auditor_case_page(
             page(
                 &format!("{} — {}", k.id, k.title),
                 Some(&c),
-                html! { (case_markup(&k, &policy, now_ms(), None)) (ev) },
+                html! {
+                    (case_markup(&k, &policy, now_ms(), None)) (ev)
+                    (crate::assistant::ask_box(&c, Some(&vigil_assistant::CaseOrIncident::Case(k.id.clone())), ""))
+                },
             ),
         ),
         Err(e) => error_page(Some(&c), &e),
