@@ -1,7 +1,7 @@
 //! Composing: facts into sentences, each citing the facts it states.
 //!
-//! [`Writer`] is the seam a model-backed writer implements later; the built-in [`Composer`] is
-//! deterministic. Whoever writes, every sentence then goes through the verifier
+//! [`Writer`] is the seam a model-backed writer implements ([`crate::model::ModelWriter`]); the
+//! built-in [`Composer`] is deterministic. Whoever writes, every sentence then goes through the verifier
 //! ([`crate::verify`]) before it reaches an answer.
 
 use crate::fact::{Fact, FactKind};
@@ -13,6 +13,10 @@ pub const MAX_SENTENCES: usize = 40;
 /// Writes sentences about facts.
 pub trait Writer {
     fn write(&self, question: &str, facts: &[Fact]) -> Vec<Sentence>;
+    /// The model calls made since the last time they were taken (for the audit log).
+    fn take_model_calls(&self) -> Vec<crate::model::ModelCall> {
+        Vec::new()
+    }
 }
 
 /// The built-in writer: one sentence per fact, in the order the tools found them, from the

@@ -85,6 +85,21 @@ pub const VENDORS: &[(&[&str], &str, &str)] = &[
     (&["cloudflare"], "Cloudflare", "cloudflare"),
     (&["jamf"], "Jamf", "jamf"),
     (&["duo"], "Duo", "duo"),
+    (&["zoom"], "Zoom", "zoom"),
+    (&["proofpoint"], "Proofpoint", "proofpoint"),
+    (&["mimecast"], "Mimecast", "mimecast"),
+    (&["netskope"], "Netskope", "netskope"),
+    (&["1password", "onepassword"], "1Password", "1password"),
+    (&["jira", "confluence", "atlassian"], "Atlassian", "atlassian"),
+    (&["workday"], "Workday", "workday"),
+    (&["servicenow"], "ServiceNow", "servicenow"),
+    (&["intune"], "Microsoft Intune", "intune"),
+    (&["fortinet", "fortigate"], "Fortinet", "fortinet"),
+    (&["cisco", "meraki"], "Cisco", "cisco"),
+    (&["carbon black"], "Carbon Black", "carbonblack"),
+    (&["sophos"], "Sophos", "sophos"),
+    (&["tenable", "nessus"], "Tenable", "tenable"),
+    (&["wiz"], "Wiz", "wiz"),
     (&["gcp", "google cloud"], "Google Cloud", "gcp"),
     (&["azure activity", "azure"], "Azure", "azure"),
     (&["office 365", "o365", "microsoft 365", "m365"], "Microsoft 365", "m365"),
@@ -228,7 +243,11 @@ pub fn recognize(question: &str, now_ms: i64) -> Entities {
             if !e.dates.contains(&d) {
                 e.dates.push(d);
             }
-        } else if matches!(prev.as_str(), "bucket" | "buckets") && is_bucket(w) {
+        } else if matches!(prev.as_str(), "bucket" | "buckets")
+            && is_bucket(w)
+            && !NOT_A_NAME.contains(&w.as_str())
+            && !matches!(w.as_str(), "made" | "been" | "be" | "are" | "got" | "became" | "turned")
+        {
             push(&mut e.buckets, w.clone());
         } else if is_process(w) {
             push(&mut e.processes, w.to_ascii_lowercase());
@@ -270,6 +289,56 @@ fn last_n(lower: &str, unit: &str) -> Option<i64> {
     })
 }
 
+/// A named month of a year (`March 2020`, `in mar 2020`), or a year on its own after "in"
+/// (`in 2019`).
+fn month_of_year(lower: &str) -> Option<Period> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let ws: Vec<&str> =
+        lower.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric())).collect();
+    let year = |w: &str| w.parse::<i32>().ok().filter(|y| w.len() == 4 && (1970..=2100).contains(y));
+    for pair in ws.windows(2) {
+        let Some(y) = year(pair[1]) else { continue };
+        if let Some(m) = MONTHS.iter().position(|m| {
+            pair[0].len() >= 3 && m.starts_with(&pair[0][..3]) && {
+                let full = [
+                    "january",
+                    "february",
+                    "march",
+                    "april",
+                    "may",
+                    "june",
+                    "july",
+                    "august",
+                    "september",
+                    "october",
+                    "november",
+                    "december",
+                ];
+                full.iter().any(|f| f.starts_with(pair[0]))
+            }
+        }) {
+            let month = u32::try_from(m + 1).ok()?;
+            let from = NaiveDate::from_ymd_opt(y, month, 1)?;
+            let to = if month == 12 {
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+            } else {
+                NaiveDate::from_ymd_opt(y, month + 1, 1)?
+            };
+            return Some(Period {
+                from_ms: day_start(from),
+                to_ms: day_start(to),
+                label: from.format("%B %Y").to_string(),
+            });
+        }
+        if pair[0] == "in" {
+            let from = NaiveDate::from_ymd_opt(y, 1, 1)?;
+            let to = NaiveDate::from_ymd_opt(y + 1, 1, 1)?;
+            return Some(Period { from_ms: day_start(from), to_ms: day_start(to), label: y.to_string() });
+        }
+    }
+    None
+}
+
 /// The period a question names: relative words first, then its dates (one date is that day;
 /// two or more, from the first to the end of the last).
 fn period(lower: &str, dates: &[NaiveDate], now_ms: i64) -> Option<Period> {
@@ -308,6 +377,9 @@ fn period(lower: &str, dates: &[NaiveDate], now_ms: i64) -> Option<Period> {
     if lower.contains(" last month ") {
         let prev = (now.with_day(1)? - Duration::days(1)).with_day(1)?;
         return p(day_start(prev), month_start, "last month");
+    }
+    if let Some(m) = month_of_year(lower) {
+        return Some(m);
     }
     match dates {
         [] => None,

@@ -19,7 +19,9 @@
 
 pub mod compose;
 pub mod entity;
+pub mod eval;
 pub mod fact;
+pub mod model;
 pub mod plan;
 pub mod tools;
 pub mod verify;
@@ -40,6 +42,7 @@ pub const MAX_QUESTION_CHARS: usize = 2000;
 pub const AUDIT_QUESTION: &str = "assistant.question";
 pub const AUDIT_TOOL: &str = "assistant.tool";
 pub const AUDIT_ANSWER: &str = "assistant.answer";
+pub const AUDIT_MODEL: &str = "assistant.model";
 
 /// Why a question was not answered at all (an unanswerable question is not an error: it is an
 /// answer that declines).
@@ -137,6 +140,29 @@ pub fn ask(app: &App, caller: &Caller, question: &str, context: Option<CaseOrInc
     ask_with(app, caller, question, context.as_ref(), &RulePlanner, &Composer)
 }
 
+/// [`ask`], with the model an administrator configured when there is one (its planner widens
+/// the built-in plan, its writer phrases the answer; see [`model`]), else the built-in planner
+/// and composer.
+pub fn ask_using(
+    app: &App,
+    caller: &Caller,
+    question: &str,
+    context: Option<CaseOrIncident>,
+    model: Option<&vigil_llm::ChatClient>,
+) -> Result<Answer, AssistError> {
+    match model {
+        Some(client) => ask_with(
+            app,
+            caller,
+            question,
+            context.as_ref(),
+            &model::ModelPlanner::new(client),
+            &model::ModelWriter::new(client),
+        ),
+        None => ask(app, caller, question, context),
+    }
+}
+
 /// Answers `question` with the given planner and writer: plan, run the tools as the asker,
 /// write, verify every sentence, and decline when nothing stating data survives.
 pub fn ask_with(
@@ -167,6 +193,9 @@ pub fn ask_with(
     record(AUDIT_QUESTION, &asked, Ok(()));
 
     let plan = planner.plan(question, context, app.now_ms());
+    for call in planner.take_model_calls() {
+        record(AUDIT_MODEL, &call.describe(), call.error.clone().map_or(Ok(()), Err));
+    }
     let mut facts: Vec<Fact> = Vec::new();
     let mut coverage: Vec<Fact> = Vec::new();
     let mut coverage_read = false;
@@ -207,7 +236,15 @@ pub fn ask_with(
             !zero_over_period
         });
     }
-    let (gaps, gap_missing) = gaps(&plan, &coverage, coverage_read);
+    let (gaps, gap_missing, beyond) = gaps(&plan, &coverage, coverage_read);
+    // What the question asks is not in the data at all — a period the lake does not reach, a
+    // source none of the named ones is connected, or something Vigil never records: whatever
+    // else the tools found (other sources' events, a count of nothing) does not answer it.
+    let unconnected = |v: &String| gaps.iter().any(|g| g.field("vendor") == Some(v.as_str()));
+    let vendors_missing = !plan.entities.vendors.is_empty() && plan.entities.vendors.iter().all(unconnected);
+    if beyond || vendors_missing || !plan.never_recorded.is_empty() {
+        facts.retain(|f| !matches!(f.kind, FactKind::Record | FactKind::Aggregate));
+    }
     facts.extend(gaps);
     missing.extend(gap_missing);
     if plan.steps.is_empty() {
@@ -222,6 +259,9 @@ pub fn ask_with(
     }
 
     let written = writer.write(question, &facts);
+    for call in writer.take_model_calls() {
+        record(AUDIT_MODEL, &call.describe(), call.error.clone().map_or(Ok(()), Err));
+    }
     let mut sentences = Vec::new();
     let mut dropped_sentences = Vec::new();
     for s in written {
@@ -269,7 +309,9 @@ pub fn ask_with(
 
 /// What the data does not cover, as facts: vendors asked about that are not connected, a
 /// period outside the lake, things Vigil never records.
-fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<String>) {
+/// The gaps in the data a question runs into, what data would close them, and whether the
+/// question's period lies wholly outside what the lake holds.
+fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<String>, bool) {
     let mut facts = Vec::new();
     let mut missing = Vec::new();
     for what in &plan.never_recorded {
@@ -284,7 +326,7 @@ fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<St
         missing.push(format!("{what}: Vigil records none, and no connected source provides them"));
     }
     if !sources_read {
-        return (facts, missing);
+        return (facts, missing, false);
     }
     if sources.is_empty() {
         facts.push(Fact::new(
@@ -307,12 +349,15 @@ fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<St
             missing.push(format!("events from {vendor}: no {vendor} source is connected"));
         }
     }
+    let mut beyond = false;
     let first = sources.iter().filter_map(|s| s.field("first_ms")?.parse::<i64>().ok()).min();
     let last = sources.iter().filter_map(|s| s.field("last_ms")?.parse::<i64>().ok()).max();
     if let (Some(p), Some(first), Some(last)) = (&plan.entities.period, first, last) {
         // Before the lake's first day: the day the lake starts on is covered, whatever hour its
         // first event arrived.
-        if p.from_ms < first - first.rem_euclid(86_400_000) {
+        let first_day = first - first.rem_euclid(86_400_000);
+        beyond = p.to_ms <= first_day || p.from_ms > last;
+        if p.from_ms < first_day {
             let day = fact::fmt_day(first);
             facts.push(
                 Fact::new(FactKind::Gap, Citation::coverage("lake"), format!("the lake starts on {day}"))
@@ -329,5 +374,5 @@ fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<St
             missing.push(format!("events after {at}: none have arrived yet"));
         }
     }
-    (facts, missing)
+    (facts, missing, beyond)
 }

@@ -68,6 +68,10 @@ impl Plan {
 /// through the same tools, as the same asker.
 pub trait Planner {
     fn plan(&self, question: &str, context: Option<&CaseOrIncident>, now_ms: i64) -> Plan;
+    /// The model calls made since the last time they were taken (for the audit log).
+    fn take_model_calls(&self) -> Vec<crate::model::ModelCall> {
+        Vec::new()
+    }
 }
 
 /// The kinds of question the rule planner knows, each recognised by words in the question.
@@ -122,7 +126,7 @@ pub const PUBLIC_BUCKET_OPERATIONS: &[&str] =
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RulePlanner;
 
-fn subjects(e: &Entities) -> Vec<Subject> {
+pub(crate) fn subjects(e: &Entities) -> Vec<Subject> {
     let mut v = Vec::new();
     v.extend(e.emails.iter().cloned().map(Subject::Email));
     v.extend(e.users.iter().cloned().map(Subject::User));
@@ -233,6 +237,15 @@ impl Planner for RulePlanner {
             if words.iter().any(|w| lower.contains(w)) {
                 plan.never_recorded.push(what.to_string());
             }
+        }
+        // "How old is her password?": an age, which no log holds (a reset is an event; how
+        // long ago the current password was set is not).
+        let ages = ["how old", " age ", " aged ", "password expir"];
+        if lower.contains("password")
+            && ages.iter().any(|w| lower.contains(w))
+            && !plan.never_recorded.iter().any(|w| w == "password ages")
+        {
+            plan.never_recorded.push("password ages".into());
         }
         plan.entities = e;
         plan

@@ -392,7 +392,17 @@ pub fn source_is_vendor(source: &Fact, canonical: &str) -> bool {
 
 const EVENT_COLUMNS: &str = "id, CAST(time AS BIGINT) AS t, class_name, metadata_product AS product, \
      metadata_event_code AS code, api_operation AS operation, actor_user_name AS actor, user_name AS target_user, \
-     src_ip, dst_ip, device_hostname AS host, process_name AS process, http_user_agent AS user_agent";
+     src_ip, dst_ip, device_hostname AS host, process_name AS process, http_user_agent AS user_agent, \
+     api_request_data AS request";
+
+/// The bucket an API call's request names (`bucketName` in CloudTrail's request parameters).
+fn request_bucket(request: &str) -> String {
+    serde_json::from_str::<Value>(request)
+        .ok()
+        .and_then(|v| v.get("bucketName").and_then(Value::as_str).map(str::to_string))
+        .filter(|b| is_safe_value(b))
+        .unwrap_or_default()
+}
 
 fn event_fact(r: &Value) -> Fact {
     let id = s(r, "id");
@@ -408,6 +418,10 @@ fn event_fact(r: &Value) -> Fact {
             text.push_str(&format!(" {label} {v}"));
         }
     }
+    let bucket = request_bucket(&s(r, "request"));
+    if !bucket.is_empty() {
+        text.push_str(&format!(" on bucket {bucket}"));
+    }
     let mut f = Fact::new(FactKind::Record, Citation::event(&id), text)
         .with("id", id.clone())
         .with("time", time)
@@ -416,7 +430,7 @@ fn event_fact(r: &Value) -> Fact {
     for k in ["code", "operation", "actor", "target_user", "src_ip", "dst_ip", "host", "process", "user_agent"] {
         f = f.with(k, s(r, k));
     }
-    f
+    f.with("bucket", bucket)
 }
 
 fn events(app: &App, caller: &Caller, q: &EventQuery) -> R {

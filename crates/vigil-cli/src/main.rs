@@ -5,6 +5,7 @@
 //! subcommand is a thin call into `vigil-pipeline`, `vigil-query`, `vigil-store` or `vigil-sim`.
 
 mod admin;
+mod assistant;
 mod bench;
 mod demo;
 mod detect;
@@ -90,11 +91,15 @@ enum Command {
         command: detect::RulesCommand,
     },
     /// Score the stored alerts against labeled attacks: precision, recall and F1 per scenario
-    /// and per detection.
+    /// and per detection (`vigil eval --labels …`); or score the assistant on a question set
+    /// (`vigil eval assistant --questions …`).
+    #[command(args_conflicts_with_subcommands = true)]
     Eval {
         /// Labels, one JSON object per line with `scenario` and `event_ids` (the simulator's labels.jsonl).
-        #[arg(long)]
-        labels: PathBuf,
+        #[arg(long, required = true)]
+        labels: Option<PathBuf>,
+        #[command(subcommand)]
+        what: Option<EvalCommand>,
     },
     /// Triage the stored alerts: dedupe, group into incidents, score, decide, open cases.
     Triage,
@@ -230,6 +235,10 @@ enum Command {
         /// Asked about this alert.
         #[arg(long)]
         alert: Option<String>,
+        /// An OpenAI-compatible model to plan and phrase with (a JSON file: endpoint, model,
+        /// api_key_env, …; see ASSISTANT.md). Off this machine, identifiers are redacted first.
+        #[arg(long, env = "VIGIL_ASSISTANT_MODEL")]
+        model: Option<PathBuf>,
     },
     /// The tables `vigil query` knows, with their columns.
     Tables,
@@ -390,6 +399,36 @@ enum BaselineCommand {
     Show {
         /// The user, access key, host or address.
         entity: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Ask every question of a set and score each answer: answered correctly, declined
+    /// correctly, wrong, or fabricated (a claim its citations do not support); citation
+    /// precision and latency. `--json` prints the totals; `--report` writes them with every
+    /// miss as Markdown.
+    Assistant {
+        /// The question set (JSON lines); with --generate, where to write one.
+        #[arg(long)]
+        questions: PathBuf,
+        /// Make the question set from this data directory and the simulator's labels instead
+        /// of scoring (the answers are computed from the labels, the lake and the store).
+        #[arg(long, requires = "generate_labels")]
+        generate: bool,
+        /// The simulator's labels.jsonl, for --generate.
+        #[arg(long = "labels", id = "generate_labels")]
+        labels: Option<PathBuf>,
+        /// Write the report as Markdown here too.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Fail (exit 1) unless at least this share of answerable questions is answered
+        /// correctly, every unanswerable one is declined and none is fabricated.
+        #[arg(long)]
+        require: Option<f64>,
+        /// Score the assistant with this model (as `vigil ask --model`).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
 }
 
@@ -592,11 +631,12 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
             }
             Ok(())
         }
-        Command::Ask { question, case, incident, alert } => {
+        Command::Ask { question, case, incident, alert, model } => {
             use vigil_assistant::CaseOrIncident as C;
             let context = case.map(C::Case).or(incident.map(C::Incident)).or(alert.map(C::Alert));
             let app = vigil_app::App::new(&cli.data_dir);
-            let answer = vigil_assistant::ask(&app, who, &question, context)?;
+            let client = assistant::model_client(model.as_deref())?;
+            let answer = vigil_assistant::ask_using(&app, who, &question, context, client.as_ref())?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&answer)?);
             } else {
@@ -662,7 +702,16 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         ),
         Command::Rules { command } => detect::rules(command, &dir, cli.json),
         Command::Alerts { command } => detect::alerts(&dir, command, cli.json),
-        Command::Eval { labels } => detect::eval(&dir, &labels, cli.json),
+        Command::Eval {
+            what: Some(EvalCommand::Assistant { questions, generate, labels, report, require, model }),
+            ..
+        } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            let opts = assistant::EvalOptions { generate, labels, report, require, model };
+            assistant::eval(&app, &questions, &opts, cli.json)
+        }
+        Command::Eval { labels: Some(labels), what: None } => detect::eval(&dir, &labels, cli.json),
+        Command::Eval { labels: None, what: None } => anyhow::bail!("vigil eval needs --labels FILE, or a subcommand"),
         Command::Triage => queue::triage(&dir, who, cli.json),
         Command::LabelsByFile { paths, format, out } => {
             let labels = vigil_pipeline::detect::labels_by_file(&paths, format)?;

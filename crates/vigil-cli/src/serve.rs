@@ -45,17 +45,26 @@ pub struct ServerArgs {
     /// Seconds a connection may stay silent between requests, or a request body may stall.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub idle_timeout: u64,
+    /// An OpenAI-compatible model the assistant plans and phrases with (a JSON file, as for
+    /// `vigil ask --model`); identifiers are redacted before anything leaves this machine.
+    #[arg(long, value_name = "FILE", env = "VIGIL_ASSISTANT_MODEL")]
+    pub assistant_model: Option<std::path::PathBuf>,
 }
 
 impl ServerArgs {
-    /// Writes these settings into the server's configuration.
-    pub fn apply(&self, config: &mut vigil_server::Config) {
+    /// Writes these settings into the server's configuration; a model file that does not load
+    /// stops the start.
+    pub fn apply(&self, config: &mut vigil_server::Config) -> Result<()> {
+        if let Some(file) = &self.assistant_model {
+            config.assistant_model = Some(vigil_llm::ModelConfig::from_file(file).context("--assistant-model")?);
+        }
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             config.tls = Some(vigil_server::tls::TlsFiles { cert: cert.clone(), key: key.clone() });
         }
         config.max_connections = self.max_connections as usize;
         config.header_read_timeout = std::time::Duration::from_secs(self.header_timeout);
         config.idle_timeout = std::time::Duration::from_secs(self.idle_timeout);
+        Ok(())
     }
 }
 
@@ -76,7 +85,7 @@ pub fn serve(
     config.secure_cookies = !insecure_cookies;
     config.detection = rules.config();
     config.response = playbooks.config();
-    server.apply(&mut config);
+    server.apply(&mut config)?;
     if let Some(file) = sso {
         config.sso = Some(vigil_app::sso::SsoConfig::load(file).context("--sso")?);
     }

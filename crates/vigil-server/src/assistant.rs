@@ -52,7 +52,7 @@ async fn answer(s: Shared, c: Caller, b: AskBody) -> ApiResult<v1::Answer> {
     let context = b.context()?;
     blocking(move || {
         let who = c.app();
-        let a = vigil_assistant::ask(&s.app, &who, &b.question, context)?;
+        let a = vigil_assistant::ask_using(&s.app, &who, &b.question, context, s.assistant_model.as_deref())?;
         Ok(v1::Answer::of(a, &who))
     })
     .await

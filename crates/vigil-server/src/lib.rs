@@ -107,6 +107,9 @@ pub struct Config {
     pub tls: Option<tls::TlsFiles>,
     /// How often the certificate and key files are checked for a change.
     pub tls_reload_every: std::time::Duration,
+    /// The model the assistant plans and phrases with (`vigil serve --assistant-model FILE`);
+    /// `None`: the built-in planner and composer.
+    pub assistant_model: Option<vigil_llm::ModelConfig>,
 }
 
 impl Config {
@@ -128,6 +131,7 @@ impl Config {
             sso: None,
             tls: None,
             tls_reload_every: tls::RELOAD_EVERY,
+            assistant_model: None,
         }
     }
 }
@@ -146,6 +150,8 @@ pub struct AppState {
     pub stopping: vigil_query::Cancel,
     /// What ingest bodies may hold in memory at once, in KiB (see [`Config::ingest_memory_bytes`]).
     pub ingest_memory: Arc<tokio::sync::Semaphore>,
+    /// The client of [`Config::assistant_model`], made once at start.
+    pub assistant_model: Option<Arc<vigil_llm::ChatClient>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -165,6 +171,13 @@ impl AppState {
         let detection = config.detection.load()?;
         let ingest = ingest::Spool::start(&config, &app, detection).map_err(ApiError::internal)?;
         let denials = authn::Denials::new(config.denial_window);
+        let assistant_model = match &config.assistant_model {
+            Some(m) => Some(Arc::new(
+                vigil_llm::ChatClient::new(m.clone())
+                    .map_err(|e| ApiError::bad_request(format!("assistant model: {e}")))?,
+            )),
+            None => None,
+        };
         Ok(Arc::new(AppState {
             app,
             limiter: LoginLimiter::new(),
@@ -174,6 +187,7 @@ impl AppState {
             ingest_memory: Arc::new(tokio::sync::Semaphore::new(
                 (config.ingest_memory_bytes.div_ceil(1024)).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
             )),
+            assistant_model,
             config,
         }))
     }

@@ -230,3 +230,28 @@ async fn bad_questions_are_clear_errors() {
     assert!(!a["searched"].as_array().unwrap().is_empty());
     env.state.ingest.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_model_that_cannot_be_reached_leaves_the_built_in_answer_and_a_failed_entry() {
+    // Nothing listens on this port: the planner's and the writer's calls fail, and are logged.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let env = common::env_with(|c| {
+        let mut m = vigil_llm::ModelConfig::new(format!("http://127.0.0.1:{port}/v1"), "local");
+        m.retries = 0;
+        m.timeout_ms = 2_000;
+        c.assistant_model = Some(m);
+    });
+    common::simulated_company(&env, 5, 40, 5);
+    let cases = vigil_queue::cases(&env.state.store().unwrap()).unwrap();
+    let id = &cases[0].id;
+    let r = env.send(ask_req(env.token("analyst"), &json!({"question": format!("Who owns {id}?")}))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let a = body_json(r).await;
+    assert_eq!(a["declined"], false, "{a}");
+    citations_resolve(&a);
+    let log = env.state.store().unwrap().audit(1_000).unwrap();
+    let model: Vec<_> = log.iter().filter(|e| e.action == "assistant.model").collect();
+    assert_eq!(model.len(), 2, "{model:?}");
+    assert!(model.iter().all(|e| e.result == "failed" && e.target.contains(&format!("127.0.0.1:{port}"))), "{model:?}");
+    env.state.ingest.shutdown();
+}
