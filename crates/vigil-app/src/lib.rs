@@ -18,6 +18,7 @@ pub mod admin;
 pub mod auditor;
 pub mod caller;
 pub mod cases;
+pub mod conversations;
 pub mod detection;
 pub mod evidence;
 pub mod hunts;

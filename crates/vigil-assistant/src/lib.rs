@@ -291,10 +291,7 @@ pub fn ask_with(
         facts.iter().map(|f| f.citation.to_string()).take(50).collect::<Vec<_>>().join(" ")
     );
     record(AUDIT_ANSWER, &summary, Ok(()));
-    let rest: Vec<(&str, &str, Result<(), String>)> =
-        audit[1..].iter().map(|r| (r.action.as_str(), r.args.as_str(), r.outcome.clone())).collect();
-    app.record_invocations(&caller, &rest)?;
-    Ok(Answer {
+    let answer = Answer {
         question: question.to_string(),
         dropped: dropped_sentences.len(),
         dropped_sentences,
@@ -304,11 +301,29 @@ pub fn ask_with(
         missing,
         facts,
         audit,
-    })
+    };
+    // The tool calls, model calls and the answer go on the log in one append, with the turn
+    // kept in the asker's conversation, before the answer is handed out.
+    let mut turn = serde_json::to_value(&answer).map_err(|e| AssistError::Invalid(e.to_string()))?;
+    if let (Some(o), Some(c)) = (turn.as_object_mut(), context) {
+        o.insert("context".into(), serde_json::to_value(c).unwrap_or_default());
+    }
+    let rest: Vec<(&str, &str, Result<(), String>)> =
+        answer.audit[1..].iter().map(|r| (r.action.as_str(), r.args.as_str(), r.outcome.clone())).collect();
+    app.record_assistant_turn(&caller, &rest, &turn.to_string())?;
+    Ok(answer)
 }
 
-/// What the data does not cover, as facts: vendors asked about that are not connected, a
-/// period outside the lake, things Vigil never records.
+/// The caller's own conversation with the assistant (the last `limit` questions and answers),
+/// as kept by the application layer.
+pub fn conversation(
+    app: &App,
+    caller: &Caller,
+    limit: usize,
+) -> Result<Vec<vigil_app::conversations::Turn>, AssistError> {
+    Ok(app.conversation(caller, limit)?)
+}
+
 /// The gaps in the data a question runs into, what data would close them, and whether the
 /// question's period lies wholly outside what the lake holds.
 fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<String>, bool) {

@@ -240,6 +240,13 @@ enum Command {
         #[arg(long, env = "VIGIL_ASSISTANT_MODEL")]
         model: Option<PathBuf>,
     },
+    /// Your conversation with the assistant: the questions you asked and the answers, oldest
+    /// first (`--json`: the whole record, for export).
+    Conversation {
+        /// The last this many turns.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// The tables `vigil query` knows, with their columns.
     Tables,
     /// Records that could not be decoded.
@@ -506,6 +513,7 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Ingest { .. } => "ingest",
         Command::Query { .. } => "query",
         Command::Ask { .. } => "ask",
+        Command::Conversation { .. } => "conversation",
         Command::Quarantine { .. } => "quarantine",
         Command::Sources => "sources",
         Command::Status => "status",
@@ -641,6 +649,22 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&answer)?);
             } else {
                 print!("{}", answer.to_text());
+            }
+            Ok(())
+        }
+        Command::Conversation { limit } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            let turns = vigil_assistant::conversation(&app, who, limit)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&turns)?);
+            } else {
+                for t in &turns {
+                    let a: vigil_assistant::Answer = serde_json::from_value(t.answer.clone())?;
+                    println!("[{}] Q: {}", vigil_assistant::fact::fmt_ms(t.at_ms), a.question);
+                    for line in a.to_text().lines() {
+                        println!("    {line}");
+                    }
+                }
             }
             Ok(())
         }

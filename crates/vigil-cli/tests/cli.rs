@@ -575,6 +575,9 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
         assert!(!out.status.success(), "{bad:?}");
         assert!(!out.stderr.is_empty());
     }
+    let conv = ok_json_as(&data, &maya, &["--json", "conversation"]);
+    assert_eq!(conv.as_array().unwrap().len(), 1, "maya's own question only: {conv}");
+    assert_eq!(conv[0]["answer"]["question"], format!("Who owns {id} and what is its status?"));
     let log = ok_json(&data, &["--json", "audit", "list", "--limit", "200"]);
     assert!(
         log.as_array().unwrap().iter().any(|e| e["actor"] == "maya (assistant)" && e["action"] == "assistant.answer"),
@@ -1041,6 +1044,9 @@ fn a_killed_run_resumes_without_repeating_a_step() {
         .collect();
     assert!(keys.len() <= 2 && keys.windows(2).all(|w| w[0] == w[1]), "the same idempotency key: {keys:?}");
     // The steps are on the audit log, against the case.
+    let conv = ok_json_as(&data, &maya, &["--json", "conversation"]);
+    assert_eq!(conv.as_array().unwrap().len(), 1, "maya's own question only: {conv}");
+    assert_eq!(conv[0]["answer"]["question"], format!("Who owns {id} and what is its status?"));
     let log = ok_json(&data, &["--json", "audit", "list", "--limit", "200"]);
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "playbook.step" && e["target"] == case.as_str()));
 }

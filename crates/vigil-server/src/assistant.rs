@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
+use serde_json::{Value, json};
 use vigil_assistant::{AssistError, CaseOrIncident};
 
 use crate::api::blocking;
@@ -131,10 +132,34 @@ fn answer_markup(a: &v1::Answer) -> Markup {
     }
 }
 
-/// `GET /ask`: the Ask page, optionally about a case, incident or alert (`?case=…`).
-pub async fn ask_page(Extension(c): Extension<Caller>, Query(q): Query<AskBody>) -> Response {
-    match q.context() {
-        Ok(ctx) => html_response(StatusCode::OK, page("Ask", Some(&c), ask_box(&c, ctx.as_ref(), &q.question))),
+/// The caller's last questions, and the export of the whole conversation.
+fn history_markup(turns: &[vigil_app::conversations::Turn]) -> Markup {
+    html! {
+        section aria-labelledby="history-h" {
+            h2 id="history-h" { "Your recent questions" }
+            @if turns.is_empty() { p { "None yet." } }
+            ol { @for t in turns.iter().rev() {
+                li { (crate::web::when(t.at_ms)) " — " (t.answer["question"].as_str().unwrap_or_default())
+                    @if t.answer["declined"].as_bool() == Some(true) { " (I do not know)" } }
+            } }
+            p { a href="/api/v1/assistant/conversation?limit=1000" { "Export your conversation (JSON)" } }
+        }
+    }
+}
+
+/// `GET /ask`: the Ask page, optionally about a case, incident or alert (`?case=…`), with the
+/// asker's recent questions.
+pub async fn ask_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Query(q): Query<AskBody>) -> Response {
+    let ctx = match q.context() {
+        Ok(ctx) => ctx,
+        Err(e) => return error_page(Some(&c), &e),
+    };
+    let who = c.app();
+    match blocking(move || Ok(vigil_assistant::conversation(&s.app, &who, 10)?)).await {
+        Ok(turns) => html_response(
+            StatusCode::OK,
+            page("Ask", Some(&c), html! { (ask_box(&c, ctx.as_ref(), &q.question)) (history_markup(&turns)) }),
+        ),
         Err(e) => error_page(Some(&c), &e),
     }
 }
@@ -161,4 +186,21 @@ pub async fn ask_form(State(s): State<Shared>, Extension(c): Extension<Caller>, 
         ),
         Err(e) => error_page(Some(&c), &e),
     }
+}
+
+/// `GET /api/v1/assistant/conversation`: the caller's own turns, oldest first, as a page.
+pub async fn conversation(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<crate::api::Page>,
+) -> ApiResult<Json<Value>> {
+    let limit = p.limit.unwrap_or(50).clamp(1, 1000);
+    let offset = p.offset.unwrap_or(0);
+    blocking(move || {
+        let all = vigil_assistant::conversation(&s.app, &c.app(), vigil_app::conversations::MAX_TURNS)?;
+        let total = all.len();
+        let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+        Ok(Json(json!({"items": items, "total": total, "limit": limit, "offset": offset})))
+    })
+    .await
 }

@@ -248,6 +248,15 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             ),
             post(assistant::ask),
         ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/assistant/conversation",
+                Signed,
+                "Your own questions to the assistant and its answers, oldest first (an export)",
+            ),
+            get(assistant::conversation),
+        ),
         (spec(Method::GET, "/api/v1/alerts", Needs(P::ViewQueue), "Stored alerts, oldest first"), get(api::alerts)),
         (spec(Method::GET, "/api/v1/alerts/{id}", Needs(P::ViewQueue), "One alert"), get(api::alert)),
         (spec(Method::GET, "/api/v1/incidents", Needs(P::ViewQueue), "Incidents by risk"), get(api::incidents)),

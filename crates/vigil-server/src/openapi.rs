@@ -63,7 +63,8 @@ fn query_params(method: &axum::http::Method, path: &str) -> Vec<(&'static str, V
         | "/api/v1/users"
         | "/api/v1/tokens"
         | "/api/v1/grants"
-        | "/api/v1/auditor/cases" => page,
+        | "/api/v1/auditor/cases"
+        | "/api/v1/assistant/conversation" => page,
         "/api/v1/scorecard" => vec![
             ("week", json!({"type": "string", "description": "ISO week, e.g. 2026-W49"})),
             ("weeks", count()),

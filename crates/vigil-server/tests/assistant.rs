@@ -115,6 +115,36 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
+    // The analyst's conversation is kept and exported: both questions, with their answers.
+    let r = env
+        .send(
+            Request::builder()
+                .uri("/api/v1/assistant/conversation")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("analyst")))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let conv = body_json(r).await;
+    assert_eq!(conv["total"], 2, "{conv}");
+    assert_eq!(conv["items"][0]["answer"]["question"], "what happened here?");
+    assert_eq!(conv["items"][0]["answer"]["context"]["id"], inc.as_str());
+    assert!(conv["items"][1]["answer"]["sentences"].as_array().is_some_and(|s| !s.is_empty()));
+    // Nobody else sees it.
+    let r = env
+        .send(
+            Request::builder()
+                .uri("/api/v1/assistant/conversation")
+                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("responder")))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(body_json(r).await["total"], 0);
+    let html = body_text(env.send(get("/ask")).await).await;
+    assert!(html.contains("Your recent questions") && html.contains("what happened here?"), "{html}");
+
     // The question, each tool call and the answer are on the log, as the analyst's assistant.
     let log = env.state.store().unwrap().audit(10_000).unwrap();
     let mine: Vec<_> = log.iter().filter(|e| e.actor == "analyst (assistant)").map(|e| e.action.as_str()).collect();

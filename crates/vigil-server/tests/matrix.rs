@@ -49,6 +49,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("POST", "/api/v1/me/password"), "signed"),
         (("POST", "/api/v1/events/query"), "hunt"),
         (("POST", "/api/v1/assistant/ask"), "signed"),
+        (("GET", "/api/v1/assistant/conversation"), "signed"),
         (("GET", "/api/v1/alerts"), "queue"),
         (("GET", "/api/v1/alerts/{id}"), "queue"),
         (("GET", "/api/v1/incidents"), "queue"),
