@@ -791,6 +791,36 @@ pub fn generate(app: &App, labels: &[Label]) -> Result<Vec<Question>, AppError> 
         day += 86_400_000;
     }
 
+    // Metrics: how each is defined (the definitions Vigil computes them by), and the case
+    // precision of the simulated week as the scorecard computes it.
+    for (key, question) in [
+        ("mttd_ms", "How is MTTD defined?"),
+        ("mtta_ms", "What does MTTA (time to acknowledge) measure?"),
+        ("mttr_resolve_ms", "How do we compute MTTR (time to resolve)?"),
+        ("precision", "How is case precision defined?"),
+    ] {
+        if let Some(d) = vigil_metrics::DEFINITIONS.iter().find(|d| d.key == key) {
+            let first_words: String = d.formula.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+            out.push(q(
+                id("metric_definition"),
+                "metric_definition",
+                question.into(),
+                answer(vec![first_words], vec![format!("metric:{key}@definition")]),
+            ));
+        }
+    }
+    let week_from = first_ms - first_ms.rem_euclid(86_400_000);
+    let week = vigil_metrics::Period::new(week_from, week_from + 7 * 86_400_000, "eval week");
+    let card = app.scorecard(&op, &week, 0)?;
+    if let Some(v) = card.metrics.precision.value {
+        out.push(q(
+            id("metric_value"),
+            "metric_value",
+            format!("What was the case precision between {} and {}?", fmt_day(week.from_ms), fmt_day(week.to_ms - 1)),
+            answer(vec![format!("{v:.2}")], vec![]),
+        ));
+    }
+
     // Cases: owner and status, by id; what happened, from the case's page.
     let cases = app.all_cases(&op)?;
     for c in cases.iter().take(30) {

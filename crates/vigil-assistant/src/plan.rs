@@ -87,6 +87,7 @@ enum Intent {
     WithoutMfa,
     PublicBuckets,
     Seen,
+    Metrics,
 }
 
 /// Intent table: any of the phrases (matched on the lowercased question, padded with spaces)
@@ -98,6 +99,26 @@ const INTENTS: &[(&[&str], Intent)] = &[
     (&["contain", " approv", "playbook", " run ", " runs ", "respond", " sla"], Intent::Response),
     (&["packet", "evidence", "export", "artifact", "changed since", "tamper"], Intent::Evidence),
     (&["ledger", "audit log", "tamper", "intact"], Intent::Ledger),
+    (
+        &[
+            "mttd",
+            "mtta",
+            "mttr",
+            "time to detect",
+            "time to acknowledge",
+            "time to respond",
+            "time to contain",
+            "time to resolve",
+            "precision",
+            "automation rate",
+            "scorecard",
+            "evidence completeness",
+            "sla attainment",
+            " metric",
+            "kpi",
+        ],
+        Intent::Metrics,
+    ),
     (&[" source", "connected", "coverage", " lake ", "data from", "data do we", "logs from"], Intent::Sources),
     (&["without mfa", "no mfa", "without multi-factor", "mfa-less", "without 2fa", "skipped mfa"], Intent::WithoutMfa),
     (&["public", "publicly"], Intent::PublicBuckets),
@@ -220,7 +241,16 @@ impl Planner for RulePlanner {
         // The queue, the ledger, the sources.
         let names_objects = !(cases.is_empty() && incidents.is_empty() && hex.is_empty());
         if (has(Intent::Incidents) || has(Intent::CrownJewels)) && incidents.is_empty() {
-            plan.answers(ToolCall::Incidents { period: e.period.clone(), crown_jewels: has(Intent::CrownJewels) });
+            // "How many incidents, and which touched crown jewels": both counts.
+            if !has(Intent::CrownJewels) || lower.contains("how many incidents") {
+                plan.answers(ToolCall::Incidents { period: e.period.clone(), crown_jewels: false });
+            }
+            if has(Intent::CrownJewels) {
+                plan.answers(ToolCall::Incidents { period: e.period.clone(), crown_jewels: true });
+            }
+        }
+        if has(Intent::Metrics) {
+            plan.answers(ToolCall::Metrics { period: e.period.clone() });
         }
         if has(Intent::Cases) && !names_objects {
             plan.answers(ToolCall::Cases);

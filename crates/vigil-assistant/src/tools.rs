@@ -219,6 +219,11 @@ pub enum ToolCall {
     },
     /// The ledger's verification.
     Ledger,
+    /// The scorecard's metrics over a period (this week when none is named) and the week
+    /// before, each with its definition.
+    Metrics {
+        period: Option<Period>,
+    },
 }
 
 impl ToolCall {
@@ -247,6 +252,10 @@ impl ToolCall {
             ToolCall::HourBeforeAlert { id } => format!("the hour before alert {id}"),
             ToolCall::AlertsByTechnique { technique } => format!("alerts for ATT&CK {technique}"),
             ToolCall::AlertsByControl { control } => format!("alerts evidencing control {control}"),
+            ToolCall::Metrics { period } => format!(
+                "the scorecard's metrics for {}",
+                period.as_ref().map(|p| p.label.clone()).unwrap_or_else(|| "this week".into())
+            ),
             ToolCall::Ledger => "the ledger's verification".into(),
         }
     }
@@ -317,6 +326,7 @@ pub fn run(app: &App, caller: &Caller, call: &ToolCall) -> ToolOutput {
         }),
         ToolCall::AlertsByControl { control } => alerts_where(app, caller, |a| a.controls.iter().any(|c| c == control)),
         ToolCall::Ledger => ledger(app, caller),
+        ToolCall::Metrics { period } => metrics(app, caller, period.as_ref()),
     };
     r.unwrap_or_else(|e| ToolOutput::refusal(&e, &what))
 }
@@ -908,4 +918,101 @@ mod tests {
         assert!(cond.contains("to_timestamp_millis(1)") && cond.contains("to_timestamp_millis(2)"), "{cond}");
         assert_eq!(EventQuery::default().table_and_condition(), None, "never the whole lake");
     }
+}
+
+/// A duration in words the verifier can check: hours with one decimal (`2.5 hours`).
+fn hours(ms: f64) -> String {
+    format!("{:.1}", ms / 3_600_000.0)
+}
+
+/// The scorecard's time and ratio metrics over `period` (this week by default) and the period
+/// of the same length before it, each fact citing the metric and its period, and each metric's
+/// definition as a fact of its own.
+fn metrics(app: &App, caller: &Caller, period: Option<&Period>) -> R {
+    let this = match period {
+        Some(p) => vigil_metrics::Period::new(p.from_ms, p.to_ms, p.label.clone()),
+        None => app.this_week()?,
+    };
+    let len = this.to_ms - this.from_ms;
+    let before =
+        vigil_metrics::Period::new(this.from_ms - len, this.from_ms, format!("the period before {}", this.label));
+    let mut facts = Vec::new();
+    for p in [&this, &before] {
+        let card = app.scorecard(caller, p, 0)?;
+        let m = &card.metrics;
+        let span = format!("{}..{}", fmt_ms(p.from_ms), fmt_ms(p.to_ms));
+        let stat = |key: &str, name: &str, st: &vigil_metrics::Stat| -> Fact {
+            let cite = Citation::Metric { name: key.into(), period: span.clone() };
+            match (st.median, st.p90) {
+                (Some(med), Some(p90)) => Fact::new(
+                    FactKind::Aggregate,
+                    cite,
+                    format!(
+                        "{name} in {span}: median {} hours, p90 {} hours, over {} cases",
+                        hours(med),
+                        hours(p90),
+                        st.n
+                    ),
+                )
+                .with("metric", key)
+                .with("period", span.clone())
+                .with("median_hours", hours(med))
+                .with("p90_hours", hours(p90))
+                .with("count", st.n.to_string()),
+                _ => Fact::new(FactKind::Gap, cite, format!("{name} in {span}: no case to measure"))
+                    .with("metric", key)
+                    .with("period", span.clone()),
+            }
+        };
+        let ratio = |key: &str, name: &str, r: &vigil_metrics::Ratio| -> Fact {
+            let cite = Citation::Metric { name: key.into(), period: span.clone() };
+            match r.value {
+                Some(v) => Fact::new(
+                    FactKind::Aggregate,
+                    cite,
+                    format!("{name} in {span}: {:.2} ({} of {})", v, r.numerator, r.denominator),
+                )
+                .with("metric", key)
+                .with("period", span.clone())
+                .with("value", format!("{v:.2}"))
+                .with("numerator", r.numerator.to_string())
+                .with("denominator", r.denominator.to_string()),
+                None => Fact::new(FactKind::Gap, cite, format!("{name} in {span}: nothing to measure"))
+                    .with("metric", key)
+                    .with("period", span.clone()),
+            }
+        };
+        facts.push(stat("mttd_ms", "MTTD (time to detect)", &m.mttd_ms));
+        facts.push(stat("mtta_ms", "MTTA (time to acknowledge)", &m.mtta_ms));
+        facts.push(stat("mttr_contain_ms", "MTTR (contain)", &m.mttr_contain_ms));
+        facts.push(stat("mttr_resolve_ms", "MTTR (resolve)", &m.mttr_resolve_ms));
+        facts.push(ratio("precision", "case precision", &m.precision));
+        facts.push(ratio("automation", "automation rate", &m.automation));
+        facts.push(ratio("evidence_completeness", "evidence completeness", &m.evidence_completeness));
+        facts.push(ratio("sla_overall", "SLA attainment", &m.sla_overall));
+    }
+    for d in vigil_metrics::DEFINITIONS.iter().filter(|d| {
+        [
+            "mttd_ms",
+            "mtta_ms",
+            "mttr_contain_ms",
+            "mttr_resolve_ms",
+            "precision",
+            "automation",
+            "evidence_completeness",
+            "sla_overall",
+        ]
+        .contains(&d.key)
+    }) {
+        facts.push(
+            Fact::new(
+                FactKind::Record,
+                Citation::Metric { name: d.key.into(), period: "definition".into() },
+                format!("{} is defined as: {}", d.name, d.formula),
+            )
+            .with("metric", d.key)
+            .with("definition", d.formula),
+        );
+    }
+    Ok(ToolOutput::facts(facts))
 }

@@ -145,6 +145,37 @@ fn the_assistant_answers_from_vigils_data_and_no_further() {
 }
 
 #[test]
+fn metrics_come_with_their_definitions_and_only_for_those_who_may_read_summaries() {
+    let co = common::company();
+    let app = &co.app;
+    let exec = common::person("erin", &[Role::Executive]);
+    // The simulated days: a period the lake covers.
+    let a =
+        ask(app, &exec, "What was the MTTD between 2026-10-05 and 2026-10-06, and how is it defined?", None).unwrap();
+    check_sound(app, &a);
+    assert!(!a.declined, "{}", a.to_text());
+    assert!(
+        cites(&a, |c| matches!(c, Citation::Metric { name, period } if name == "mttd_ms" && period == "definition")),
+        "{}",
+        a.to_text()
+    );
+    assert!(
+        cites(
+            &a,
+            |c| matches!(c, Citation::Metric { name, period } if name == "mttd_ms" && period.starts_with("2026-10-05"))
+        ),
+        "{}",
+        a.to_text()
+    );
+    assert!(a.to_text().contains("first_event_ms"), "the formula: {}", a.to_text());
+    // An auditor may not read the scorecard: nothing of it, and the refusal is on the log.
+    let audrey = co.auditor_granted("audrey", &app.all_cases(&common::root()).unwrap()[0].id);
+    let a = ask(app, &audrey, "What was the MTTD between 2026-10-05 and 2026-10-06?", None).unwrap();
+    assert!(a.declined && !cites(&a, |c| matches!(c, Citation::Metric { .. })), "{}", a.to_text());
+    assert!(a.audit.iter().any(|r| r.action == "assistant.tool" && r.outcome.is_err()), "{:?}", a.audit);
+}
+
+#[test]
 fn an_auditor_sees_only_the_granted_case_whatever_the_phrasing() {
     let co = common::company();
     let app = &co.app;

@@ -232,6 +232,17 @@ fn demo_runs_end_to_end_and_stays_in_its_directory() {
     assert_eq!(v["labels"]["labeled_events"], v["labels"]["labeled_events_in_lake"]);
     assert_eq!(v["labels"]["by_scenario"].as_object().unwrap().len(), 11);
     assert!(v["hunts"].as_array().unwrap().len() >= 3);
+    // The assistant answered some of the demo's questions from the data and declined the rest.
+    let asked = v["assistant"].as_array().unwrap();
+    assert!(asked.len() >= 5, "{}", v["assistant"]);
+    assert!(asked.iter().any(|a| a["declined"] == false) && asked.iter().any(|a| a["declined"] == true));
+    assert!(
+        asked.iter().all(|a| a["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["citations"].as_array().unwrap().is_empty()))
+    );
     // Detection ran as the events arrived, and its alerts point at labeled attacks.
     assert!(v["rules"]["rules"].as_u64().unwrap() >= 9, "{}", v["rules"]);
     assert!(v["alerts"]["total"].as_u64().unwrap() > 0, "{}", v["alerts"]);
@@ -575,6 +586,9 @@ fn triage_cases_and_the_audit_log_through_the_cli() {
         assert!(!out.status.success(), "{bad:?}");
         assert!(!out.stderr.is_empty());
     }
+    let conv = ok_json_as(&data, &maya, &["--json", "conversation"]);
+    assert_eq!(conv.as_array().unwrap().len(), 1, "maya's own question only: {conv}");
+    assert_eq!(conv[0]["answer"]["question"], format!("Who owns {id} and what is its status?"));
     let conv = ok_json_as(&data, &maya, &["--json", "conversation"]);
     assert_eq!(conv.as_array().unwrap().len(), 1, "maya's own question only: {conv}");
     assert_eq!(conv[0]["answer"]["question"], format!("Who owns {id} and what is its status?"));
@@ -1044,9 +1058,6 @@ fn a_killed_run_resumes_without_repeating_a_step() {
         .collect();
     assert!(keys.len() <= 2 && keys.windows(2).all(|w| w[0] == w[1]), "the same idempotency key: {keys:?}");
     // The steps are on the audit log, against the case.
-    let conv = ok_json_as(&data, &maya, &["--json", "conversation"]);
-    assert_eq!(conv.as_array().unwrap().len(), 1, "maya's own question only: {conv}");
-    assert_eq!(conv[0]["answer"]["question"], format!("Who owns {id} and what is its status?"));
     let log = ok_json(&data, &["--json", "audit", "list", "--limit", "200"]);
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "playbook.step" && e["target"] == case.as_str()));
 }
