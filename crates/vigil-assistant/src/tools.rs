@@ -889,37 +889,6 @@ fn ledger(app: &App, caller: &Caller) -> R {
     ]))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sql_literals_double_quotes_and_unsafe_subjects_build_nothing() {
-        assert_eq!(sql_str("o'brien"), "'o''brien'");
-        assert_eq!(Subject::User("bob' OR '1'='1".into()).predicate(), None);
-        assert_eq!(Subject::Host("h; DROP TABLE events".into()).predicate(), None);
-        let q = EventQuery { subjects: vec![Subject::Ip("x'--".into())], ..Default::default() };
-        assert_eq!(q.table_and_condition(), None);
-        let q = EventQuery { class: Some("events; DROP".into()), without_mfa: true, ..Default::default() };
-        assert_eq!(q.table_and_condition(), None, "only the lake's own class views");
-    }
-
-    #[test]
-    fn event_queries_narrow_by_subject_class_and_period() {
-        let q = EventQuery {
-            subjects: vec![Subject::Ip("10.0.0.5".into()), Subject::User("Bob".into())],
-            period: Some(Period { from_ms: 1, to_ms: 2, label: "x".into() }),
-            class: Some("authentication".into()),
-            ..Default::default()
-        };
-        let (table, cond) = q.table_and_condition().unwrap();
-        assert_eq!(table, "authentication");
-        assert!(cond.contains("src_ip = '10.0.0.5'") && cond.contains("lower(user_name) = 'bob'"), "{cond}");
-        assert!(cond.contains("to_timestamp_millis(1)") && cond.contains("to_timestamp_millis(2)"), "{cond}");
-        assert_eq!(EventQuery::default().table_and_condition(), None, "never the whole lake");
-    }
-}
-
 /// A duration in words the verifier can check: hours with one decimal (`2.5 hours`).
 fn hours(ms: f64) -> String {
     format!("{:.1}", ms / 3_600_000.0)
@@ -1015,4 +984,35 @@ fn metrics(app: &App, caller: &Caller, period: Option<&Period>) -> R {
         );
     }
     Ok(ToolOutput::facts(facts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_literals_double_quotes_and_unsafe_subjects_build_nothing() {
+        assert_eq!(sql_str("o'brien"), "'o''brien'");
+        assert_eq!(Subject::User("bob' OR '1'='1".into()).predicate(), None);
+        assert_eq!(Subject::Host("h; DROP TABLE events".into()).predicate(), None);
+        let q = EventQuery { subjects: vec![Subject::Ip("x'--".into())], ..Default::default() };
+        assert_eq!(q.table_and_condition(), None);
+        let q = EventQuery { class: Some("events; DROP".into()), without_mfa: true, ..Default::default() };
+        assert_eq!(q.table_and_condition(), None, "only the lake's own class views");
+    }
+
+    #[test]
+    fn event_queries_narrow_by_subject_class_and_period() {
+        let q = EventQuery {
+            subjects: vec![Subject::Ip("10.0.0.5".into()), Subject::User("Bob".into())],
+            period: Some(Period { from_ms: 1, to_ms: 2, label: "x".into() }),
+            class: Some("authentication".into()),
+            ..Default::default()
+        };
+        let (table, cond) = q.table_and_condition().unwrap();
+        assert_eq!(table, "authentication");
+        assert!(cond.contains("src_ip = '10.0.0.5'") && cond.contains("lower(user_name) = 'bob'"), "{cond}");
+        assert!(cond.contains("to_timestamp_millis(1)") && cond.contains("to_timestamp_millis(2)"), "{cond}");
+        assert_eq!(EventQuery::default().table_and_condition(), None, "never the whole lake");
+    }
 }
