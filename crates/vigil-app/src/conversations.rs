@@ -6,7 +6,7 @@
 //! ledger cannot disagree. What a turn holds is decided by the assistant (its answer, as JSON);
 //! this module keeps and returns it.
 
-use vigil_store::{AuditEntry, Document, StateStore};
+use vigil_store::{Document, StateStore};
 
 use crate::{App, AppError, Caller, Result};
 
@@ -55,18 +55,7 @@ impl App {
             return Ok(());
         }
         let now = self.now_ms();
-        let who = caller.name();
-        let rows: Vec<AuditEntry> = entries
-            .iter()
-            .map(|(action, args, outcome)| {
-                let (result, detail) = match outcome {
-                    Ok(()) => ("ok", String::new()),
-                    Err(e) => ("failed", e.chars().take(2000).collect()),
-                };
-                let args: String = args.chars().take(2000).collect();
-                AuditEntry::new(now, &who, action, &args, result, &detail)
-            })
-            .collect();
+        let rows = self.invocation_rows(caller, entries);
         let kind = kind_of(&caller.conversation_owner());
         let mut store = self.store()?;
         let mut kept = store.documents(&kind)?;

@@ -175,9 +175,23 @@ impl App {
         if !self.dir.has_store() || entries.is_empty() {
             return Ok(());
         }
+        let rows = self.invocation_rows(caller, entries);
+        let mut store = self.store()?;
+        store.append_audit(&rows)?;
+        drop(store);
+        self.sign_checkpoint()
+    }
+
+    /// Audit entries for invocations by `caller` now: `ok`, or `failed` with the reason; the
+    /// arguments and the reason cut at 2,000 characters.
+    pub(crate) fn invocation_rows(
+        &self,
+        caller: &Caller,
+        entries: &[(&str, &str, std::result::Result<(), String>)],
+    ) -> Vec<AuditEntry> {
         let now = self.now_ms();
         let who = caller.name();
-        let rows: Vec<AuditEntry> = entries
+        entries
             .iter()
             .map(|(action, args, outcome)| {
                 let (result, detail) = match outcome {
@@ -187,11 +201,7 @@ impl App {
                 let args: String = args.chars().take(2000).collect();
                 AuditEntry::new(now, &who, action, &args, result, &detail)
             })
-            .collect();
-        let mut store = self.store()?;
-        store.append_audit(&rows)?;
-        drop(store);
-        self.sign_checkpoint()
+            .collect()
     }
 }
 

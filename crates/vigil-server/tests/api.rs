@@ -25,15 +25,7 @@ fn json_req(method: &str, uri: &str, v: &serde_json::Value) -> Request<Body> {
 }
 
 async fn login(env: &common::Env, user: &str, password: &str) -> (String, String) {
-    let r = env.send(json_req("POST", "/api/v1/session", &json!({"username": user, "password": password}))).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let cookie = r.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
-    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
-        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
-    }
-    let v = body_json(r).await;
-    let session = cookie.split(';').next().unwrap().to_string();
-    (session, v["csrf_token"].as_str().unwrap().to_string())
+    common::login_with(env, user, password).await
 }
 
 /// Captures what the server logs.

@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{PASSWORD, body_json, body_text};
+use common::{body_json, body_text};
 use serde_json::{Value, json};
 use vigil_store::StateStore;
 
@@ -19,23 +19,6 @@ fn ask_req(token: &str, body: &Value) -> Request<Body> {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
         .unwrap()
-}
-
-async fn login(env: &common::Env, user: &str) -> (String, String) {
-    let r = env
-        .send(
-            Request::builder()
-                .method("POST")
-                .uri("/api/v1/session")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json!({"username": user, "password": PASSWORD}).to_string()))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let cookie = r.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let v = body_json(r).await;
-    (cookie, v["csrf_token"].as_str().unwrap().to_string())
 }
 
 /// Every sentence cites at least one fact of the answer, and every fact is cited.
@@ -74,7 +57,7 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
     assert_eq!(fact["href"], format!("/incidents/{inc}"));
 
     // The link opens for the analyst.
-    let (cookie, csrf) = login(&env, "analyst").await;
+    let (cookie, csrf) = common::login(&env, "analyst").await;
     let get = |uri: &str| Request::builder().uri(uri).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
     let page = env.send(get(fact["href"].as_str().unwrap())).await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -116,15 +99,7 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     // The analyst's conversation is kept and exported: both questions, with their answers.
-    let r = env
-        .send(
-            Request::builder()
-                .uri("/api/v1/assistant/conversation")
-                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("analyst")))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let r = env.send(common::get_as(env.token("analyst"), "/api/v1/assistant/conversation")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let conv = body_json(r).await;
     assert_eq!(conv["total"], 2, "{conv}");
@@ -132,15 +107,7 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
     assert_eq!(conv["items"][0]["answer"]["context"]["id"], inc.as_str());
     assert!(conv["items"][1]["answer"]["sentences"].as_array().is_some_and(|s| !s.is_empty()));
     // Nobody else sees it.
-    let r = env
-        .send(
-            Request::builder()
-                .uri("/api/v1/assistant/conversation")
-                .header(header::AUTHORIZATION, format!("Bearer {}", env.token("responder")))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let r = env.send(common::get_as(env.token("responder"), "/api/v1/assistant/conversation")).await;
     assert_eq!(body_json(r).await["total"], 0);
     let html = body_text(env.send(get("/ask")).await).await;
     assert!(html.contains("Your recent questions") && html.contains("what happened here?"), "{html}");
@@ -214,7 +181,7 @@ async fn an_auditor_gets_nothing_of_an_ungranted_case_however_it_is_asked() {
     }
 
     // In the web portal too: the ask box posts, the answer declines.
-    let (cookie, csrf) = login(&env, "auditor").await;
+    let (cookie, csrf) = common::login(&env, "auditor").await;
     let r = env
         .send(
             Request::builder()

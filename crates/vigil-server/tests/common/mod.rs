@@ -157,3 +157,40 @@ impl Listening {
             .unwrap();
     }
 }
+
+/// Signs `user` in with the shared password (see [`login_with`]).
+pub async fn login(env: &Env, user: &str) -> (String, String) {
+    login_with(env, user, PASSWORD).await
+}
+
+/// Signs `user` in: the session cookie (`name=value`) and the CSRF token. The cookie must carry
+/// HttpOnly, Secure, SameSite=Strict and Path=/.
+pub async fn login_with(env: &Env, user: &str, password: &str) -> (String, String) {
+    use axum::http::{StatusCode, header};
+    let r = env
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/session")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(serde_json::json!({"username": user, "password": password}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    let v = body_json(r).await;
+    (cookie.split(';').next().unwrap().to_string(), v["csrf_token"].as_str().unwrap().to_string())
+}
+
+/// A GET with a bearer token.
+pub fn get_as(token: &str, uri: &str) -> Request<Body> {
+    Request::builder()
+        .uri(uri)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
