@@ -8,9 +8,10 @@
 //!   of its own, and it cannot drop the built-in plan, only add to it. A question in which
 //!   nothing is recognised gets no calls from it at all.
 //! - **Writing**: the model phrases sentences from the facts and cites fact ids; every sentence
-//!   then passes the verifier like the composer's, and nothing it writes becomes a fact. When
-//!   none of its sentences that state data survives, the answer falls back to the composer's
-//!   sentences (the model's are counted as dropped).
+//!   then passes the verifier like the composer's, and nothing it writes becomes a fact. Facts
+//!   none of its surviving sentences cite get the composer's sentences after its own, so
+//!   nothing found is left out; when none of its sentences that state data survives, the
+//!   answer is the composer's (the model's are counted as dropped).
 //! - **Redaction**: before anything goes to an endpoint that is not on loopback, identifiers and
 //!   secrets in the question and the facts (user names, emails, addresses, hosts, keys, buckets,
 //!   tokens) are replaced by stable placeholders, and restored in the reply.
@@ -338,7 +339,13 @@ impl Writer for ModelWriter<'_> {
                     .any(|f| matches!(f.kind, FactKind::Record | FactKind::Aggregate))
         };
         if mine.iter().any(states_data) {
-            mine
+            // What the model left out is still answered, in the composer's words: a fact no
+            // surviving model sentence cites gets its composed sentence after the model's.
+            let said: std::collections::HashSet<&String> =
+                mine.iter().filter(|s| crate::verify::verify_in(s, facts).is_ok()).flat_map(|s| &s.citations).collect();
+            let rest: Vec<Sentence> =
+                composed.into_iter().filter(|c| c.citations.iter().all(|id| !said.contains(id))).collect();
+            mine.into_iter().chain(rest).collect()
         } else {
             // The model's sentences still go to the verifier, and are counted as dropped.
             mine.into_iter().chain(composed).collect()
