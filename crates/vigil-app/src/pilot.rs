@@ -1161,8 +1161,18 @@ impl Pilot {
 
         let week = self.app.this_week()?;
         let labeled: BTreeSet<String> = self.labels.iter().flat_map(|l| l.event_ids.iter().cloned()).collect();
-        let published =
-            self.app.publish_scorecard(&who, &week, 8, "Pilot scorecard (simulated company)", Some(&labeled))?;
+        // The trend reaches back to the simulated days, however long ago they were (`--start`),
+        // so the scorecard shows the weeks its alerts fall in: 8 weeks at least, 52 at most.
+        let sim_start_ms =
+            self.cfg.sim.start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(week.from_ms);
+        let back = usize::try_from((week.from_ms - sim_start_ms).max(0) / (7 * 86_400_000) + 1).unwrap_or(52);
+        let published = self.app.publish_scorecard(
+            &who,
+            &week,
+            back.clamp(8, 52),
+            "Pilot scorecard (simulated company)",
+            Some(&labeled),
+        )?;
         let sc_dir = dir.join("scorecard");
         std::fs::create_dir_all(&sc_dir).map_err(internal(sc_dir.display()))?;
         write(&sc_dir.join("scorecard.html"), &published.html)?;
