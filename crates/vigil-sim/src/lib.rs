@@ -101,11 +101,19 @@ impl SimConfig {
         SimConfig { seed: 1, days, users: 200, start: end - chrono::Days::new(u64::from(days)), scenarios: Vec::new() }
     }
 
-    /// [`SimConfig::ending_on`] today (UTC, from the clock): the period ends at the start of
-    /// the current day, so the simulated logs run up to the present.
+    /// [`SimConfig::ending_on`] the present (UTC, from the clock): the period ends at the start
+    /// of the day [`SimConfig::SPILL_HOURS`] ago, so the simulated logs run up to the present
+    /// and never past it. A simulated day is the company's working day in each office's time
+    /// zone (UTC−7 to UTC+9) and its attacks may run late, so its last records fall up to that
+    /// many hours after the UTC day ends; ending the period at today's start would put them
+    /// in the future for a run early in the UTC day.
     pub fn ending_now(days: u32) -> SimConfig {
-        SimConfig::ending_on(chrono::Utc::now().date_naive(), days)
+        let end = chrono::Utc::now() - chrono::Duration::hours(SimConfig::SPILL_HOURS);
+        SimConfig::ending_on(end.date_naive(), days)
     }
+
+    /// How far past the end of its last UTC day a simulated period's records may reach.
+    pub const SPILL_HOURS: i64 = 12;
 
     /// The day after the period's last day (its exclusive end).
     pub fn end(&self) -> NaiveDate {
@@ -114,8 +122,8 @@ impl SimConfig {
 }
 
 impl Default for SimConfig {
-    /// Seed 1, 200 users, [`SimConfig::DEFAULT_DAYS`] days ending at the start of the current
-    /// UTC day (this reads the clock; pin `start` for reproducible output).
+    /// Seed 1, 200 users, [`SimConfig::DEFAULT_DAYS`] days ending as [`SimConfig::ending_now`]
+    /// says (this reads the clock; pin `start` for reproducible output).
     fn default() -> Self {
         SimConfig::ending_now(SimConfig::DEFAULT_DAYS)
     }

@@ -379,16 +379,17 @@ fn last_label_end(dir: &Path) -> String {
 
 #[test]
 fn default_period_ends_at_the_present() {
-    // By hand: the default is 14 whole UTC days ending where today begins, so its exclusive
-    // end is today and its first day is today − 14.
-    let before = chrono::Utc::now().date_naive();
+    // By hand: the default is 14 whole UTC days ending where the day of 12 hours ago began, so
+    // its exclusive end is that day and its first day 14 days before.
+    let spill = chrono::Duration::hours(SimConfig::SPILL_HOURS);
+    let before = (chrono::Utc::now() - spill).date_naive();
     let c = SimConfig::default();
-    let after = chrono::Utc::now().date_naive();
+    let after = (chrono::Utc::now() - spill).date_naive();
     assert_eq!(c.days, 14);
     assert!(c.end() == before || c.end() == after, "default period ends {} (today {before})", c.end());
     assert_eq!(c.start + chrono::Days::new(14), c.end());
 
-    // Simulated with the default window, the logs end within the last two days and never
+    // Simulated with the default window, the logs end within the last four days and never
     // after now.
     let small = SimConfig { users: 20, days: 3, ..SimConfig::ending_now(3) };
     let (dir, _) = run(&small);
@@ -396,7 +397,7 @@ fn default_period_ends_at_the_present() {
     let last = last_label_end(dir.path());
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     assert!(last <= fmt(now), "last labeled record {last} is after now {}", fmt(now));
-    assert!(last >= fmt(now - chrono::Duration::days(3)), "last labeled record {last} is older than 3 days");
+    assert!(last >= fmt(now - chrono::Duration::days(4)), "last labeled record {last} is older than 4 days");
 }
 
 #[test]
