@@ -16,9 +16,10 @@ fn kind_of(owner: &str) -> String {
     format!("assistant.conversation:{owner}")
 }
 
-/// The most turns kept per person; older turns are dropped when a new one comes (their audit
-/// entries stay on the ledger).
+/// The most turns kept per person; older turns are dropped (their audit entries stay on the
+/// ledger), a batch at a time: a conversation holds at most `MAX_TURNS + PRUNE_SLACK` turns.
 pub const MAX_TURNS: usize = 1000;
+const PRUNE_SLACK: usize = 100;
 
 /// One kept turn.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -57,12 +58,15 @@ impl App {
         let now = self.now_ms();
         let rows = self.invocation_rows(caller, entries);
         let kind = kind_of(&caller.conversation_owner());
+        // Asking reads no earlier turn: the id is the time and the turn's own hash, and the
+        // conversation is cut back to MAX_TURNS only once it has grown PRUNE_SLACK past it.
+        let digest = crate::sha256_hex(answer_json.as_bytes());
+        let doc =
+            Document { id: format!("{now:013}-{}", &digest[..12]), updated_ms: now, json: answer_json.to_string() };
         let mut store = self.store()?;
-        let mut kept = store.documents(&kind)?;
-        let seq = kept.last().and_then(|d| d.id.rsplit('-').next()?.parse::<u64>().ok()).unwrap_or(0) + 1;
-        let doc = Document { id: format!("{now:013}-{seq:06}"), updated_ms: now, json: answer_json.to_string() };
-        if kept.len() >= MAX_TURNS {
-            kept.drain(..=kept.len() - MAX_TURNS);
+        if store.document_count(&kind)? as usize >= MAX_TURNS + PRUNE_SLACK {
+            let mut kept = store.documents(&kind)?;
+            kept.drain(..kept.len() + 1 - MAX_TURNS);
             kept.push(doc);
             store.put_documents(&kind, &kept, true, &rows)?;
         } else {

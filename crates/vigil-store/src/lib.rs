@@ -217,6 +217,8 @@ pub trait StateStore: Send {
     /// Documents of one kind, oldest update first.
     fn documents(&self, kind: &str) -> Result<Vec<Document>>;
     fn document(&self, kind: &str, id: &str) -> Result<Option<Document>>;
+    /// How many documents of one kind there are (without reading them).
+    fn document_count(&self, kind: &str) -> Result<u64>;
     /// The last `limit` audit entries, oldest first. The log has no update or delete path.
     fn audit(&self, limit: u64) -> Result<Vec<AuditEntry>>;
     /// Audit entries with `seq >= from_seq`, oldest first, at most `limit`.

@@ -238,6 +238,12 @@ impl StateStore for SqliteStore {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    fn document_count(&self, kind: &str) -> Result<u64> {
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM documents WHERE kind = ?1", params![kind], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn document(&self, kind: &str, id: &str) -> Result<Option<Document>> {
         let mut st =
             self.conn.prepare_cached("SELECT id, updated_ms, json FROM documents WHERE kind = ?1 AND id = ?2")?;
@@ -618,6 +624,7 @@ mod document_tests {
         let mut s = SqliteStore::in_memory().unwrap();
         let doc = |id: &str, t: i64| Document { id: id.into(), updated_ms: t, json: format!("{{\"id\":\"{id}\"}}") };
         s.put_documents("incident", &[doc("a", 2), doc("b", 1)], false, &[]).unwrap();
+        assert_eq!((s.document_count("incident").unwrap(), s.document_count("case").unwrap()), (2, 0));
         s.put_documents("case", &[doc("c", 1)], false, &[AuditEntry::new(5, "ann", "case.open", "c", "ok", "")])
             .unwrap();
         assert_eq!(s.documents("incident").unwrap().iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
