@@ -226,20 +226,11 @@ pub fn ask_with(
             coverage.extend(facts.iter().filter(|f| matches!(f.citation, Citation::Source { .. })).cloned());
         }
     }
-    // A count of nothing over a lake that holds nothing is not evidence of absence: with no
-    // events at all, a period's zero counts are left out and the gap says why.
-    if coverage_read && coverage.is_empty() {
-        facts.retain(|f| {
-            let zero_over_period = f.kind == FactKind::Aggregate
-                && f.field("count") == Some("0")
-                && matches!(&f.citation, Citation::Metric { period, .. } if period != "now");
-            !zero_over_period
-        });
-    }
     let (gaps, gap_missing, beyond) = gaps(&plan, &coverage, coverage_read);
-    // What the question asks is not in the data at all — a period the lake does not reach, a
-    // source none of the named ones is connected, or something Vigil never records: whatever
-    // else the tools found (other sources' events, a count of nothing) does not answer it.
+    // What the question asks is not in the data at all — a period the lake does not reach (an
+    // empty lake reaches none), a source none of the named ones is connected, or something
+    // Vigil never records: whatever else the tools found (other sources' events, a count of
+    // nothing) does not answer it.
     let unconnected = |v: &String| gaps.iter().any(|g| g.field("vendor") == Some(v.as_str()));
     let vendors_missing = !plan.entities.vendors.is_empty() && plan.entities.vendors.iter().all(unconnected);
     if beyond || vendors_missing || !plan.never_recorded.is_empty() {
@@ -304,7 +295,7 @@ pub fn ask_with(
     };
     // The tool calls, model calls and the answer go on the log in one append, with the turn
     // kept in the asker's conversation, before the answer is handed out.
-    let mut turn = serde_json::to_value(&answer).map_err(|e| AssistError::Invalid(e.to_string()))?;
+    let mut turn = serde_json::to_value(&answer).map_err(|e| AppError::Internal(format!("the answer as JSON: {e}")))?;
     if let (Some(o), Some(c)) = (turn.as_object_mut(), context) {
         o.insert("context".into(), serde_json::to_value(c).unwrap_or_default());
     }
@@ -364,7 +355,8 @@ fn gaps(plan: &Plan, sources: &[Fact], sources_read: bool) -> (Vec<Fact>, Vec<St
             missing.push(format!("events from {vendor}: no {vendor} source is connected"));
         }
     }
-    let mut beyond = false;
+    // An empty lake reaches no period at all.
+    let mut beyond = sources.is_empty() && plan.entities.period.is_some();
     let first = sources.iter().filter_map(|s| s.field("first_ms")?.parse::<i64>().ok()).min();
     let last = sources.iter().filter_map(|s| s.field("last_ms")?.parse::<i64>().ok()).max();
     if let (Some(p), Some(first), Some(last)) = (&plan.entities.period, first, last) {
