@@ -115,15 +115,31 @@ fn redactor_for(client: &ChatClient, always: bool) -> Option<Redactor> {
 fn know_fact(r: &mut Redactor, f: &Fact) {
     for (k, v) in &f.fields {
         let kind = match k.as_str() {
-            "actor" | "target_user" | "owner" | "requested_by" | "decided_by" | "user" | "subject" => "user",
+            "actor" | "target_user" | "owner" | "requested_by" | "decided_by" | "user" | "subject" | "target" => "user",
             "host" => "host",
             "src_ip" | "dst_ip" | "ip" => "ip",
             "bucket" => "bucket",
-            "target" => "user",
             _ => continue,
         };
         for part in v.split_whitespace() {
             r.know(kind, part);
+        }
+    }
+}
+
+/// Registers what the recogniser found in a question: a bare user name, a host or a bucket
+/// matches no pattern of the redactor's, and would otherwise leave the machine as asked.
+fn know_entities(r: &mut Redactor, e: &crate::entity::Entities) {
+    for (kind, values) in [
+        ("user", &e.users),
+        ("email", &e.emails),
+        ("ip", &e.ips),
+        ("host", &e.hosts),
+        ("key", &e.keys),
+        ("bucket", &e.buckets),
+    ] {
+        for v in values {
+            r.know(kind, v);
         }
     }
 }
@@ -194,6 +210,9 @@ impl Planner for ModelPlanner<'_> {
             return plan;
         }
         let mut red = redactor_for(self.client, self.always_redact);
+        if let Some(r) = red.as_mut() {
+            know_entities(r, &plan.entities);
+        }
         let mut hide = |t: &str| match red.as_mut() {
             Some(r) => r.redact(t),
             None => t.to_string(),
@@ -279,6 +298,7 @@ impl Writer for ModelWriter<'_> {
         let shown: Vec<&Fact> = facts.iter().take(MAX_PROMPT_FACTS).collect();
         let mut red = redactor_for(self.client, self.always_redact);
         if let Some(r) = red.as_mut() {
+            know_entities(r, &crate::entity::recognize(question, 0));
             for f in &shown {
                 know_fact(r, f);
             }

@@ -174,6 +174,10 @@ fn no_identifier_from_the_data_reaches_an_endpoint_off_this_machine() {
         identifiers.insert(co.planted_user.clone());
         identifiers.insert(ip.clone());
     }
+    // A bare user name matches no pattern: the question's recognised entities are redacted too.
+    let bare = co.planted_user.split('@').next().unwrap().to_string();
+    ask_with(app, &ana, &format!("What did user {bare} do?"), None, &planner, &writer).unwrap();
+    identifiers.insert(bare);
     let bodies = s.bodies.lock().unwrap().clone();
     assert!(bodies.len() >= 4, "{} requests", bodies.len());
     assert!(identifiers.len() >= 3, "{identifiers:?}");
@@ -242,7 +246,7 @@ fn a_real_model_fabricates_nothing_and_declines_what_the_data_cannot_answer() {
         q("d4", "Has 198.51.100.77 been seen before?".into(), decline.clone()),
         q("d5", "What is the weather like?".into(), decline),
     ];
-    let report = eval::run(app, &set, &planner, &writer).unwrap().with_questions(&set);
+    let report = eval::run(app, &set, &planner, &writer).unwrap();
     eprintln!("{}", report.markdown());
     assert_eq!(report.fabricated, 0, "{}", report.markdown());
     assert_eq!(report.declined_correct, 5, "{}", report.markdown());
