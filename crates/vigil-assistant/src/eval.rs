@@ -150,6 +150,8 @@ pub enum Outcome {
 pub struct Scored {
     pub id: String,
     pub family: String,
+    /// Whether the question expects an answer (not a decline).
+    pub answerable: bool,
     pub outcome: Outcome,
     /// Why, when not correct.
     pub why: Option<String>,
@@ -312,6 +314,7 @@ pub fn score(app: &App, operator: &Caller, q: &Question, a: &Answer, millis: f64
     Scored {
         id: q.id.clone(),
         family: q.family.clone(),
+        answerable: matches!(q.expect, Expect::Answer { .. }),
         outcome,
         why,
         declined: a.declined,
@@ -344,16 +347,17 @@ pub fn report(results: Vec<Scored>) -> Report {
     }
     let answered_correct = count(Outcome::AnsweredCorrect);
     let declined_correct = count(Outcome::DeclinedCorrect);
+    let answerable = results.iter().filter(|r| r.answerable).count();
     Report {
         questions,
-        answerable: 0,
-        unanswerable: 0,
+        answerable,
+        unanswerable: questions - answerable,
         answered_correct,
         declined_correct,
         wrong: count(Outcome::Wrong),
         fabricated: count(Outcome::Fabricated),
         citation_precision: if citations == 0 { 1.0 } else { precise as f64 / citations as f64 },
-        answered_rate: 0.0,
+        answered_rate: if answerable == 0 { 1.0 } else { answered_correct as f64 / answerable as f64 },
         p50_ms: percentile(&times, 0.5),
         p95_ms: percentile(&times, 0.95),
         by_family,
@@ -362,15 +366,6 @@ pub fn report(results: Vec<Scored>) -> Report {
 }
 
 impl Report {
-    /// Fills in the answerable/unanswerable split from the questions asked.
-    pub fn with_questions(mut self, questions: &[Question]) -> Report {
-        self.answerable = questions.iter().filter(|q| matches!(q.expect, Expect::Answer { .. })).count();
-        self.unanswerable = self.questions - self.answerable;
-        self.answered_rate =
-            if self.answerable == 0 { 1.0 } else { self.answered_correct as f64 / self.answerable as f64 };
-        self
-    }
-
     /// The totals as `--json` prints them.
     pub fn totals_json(&self) -> Value {
         serde_json::json!({

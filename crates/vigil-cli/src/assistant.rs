@@ -48,8 +48,7 @@ pub fn eval(app: &vigil_app::App, questions: &Path, o: &EvalOptions, json: bool)
             eval::run(app, &set, &p, &w)?
         }
         None => eval::run(app, &set, &vigil_assistant::RulePlanner, &vigil_assistant::Composer)?,
-    }
-    .with_questions(&set);
+    };
     if let Some(path) = o.report.as_deref() {
         std::fs::write(path, r.markdown()).with_context(|| format!("writing {}", path.display()))?;
     }
