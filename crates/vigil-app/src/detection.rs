@@ -154,6 +154,39 @@ impl DetectionConfig {
     }
 }
 
+/// What one behavioral detection has learned about one entity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Baseline {
+    pub detection: String,
+    pub entity: String,
+    /// When the state last changed, milliseconds since the epoch.
+    pub updated_ms: i64,
+    /// The detection's own record (`null` where what was stored is not JSON).
+    pub state: serde_json::Value,
+}
+
+impl crate::App {
+    /// What the behavioral detections have learned about `entity` (a user, a key, a host, or a
+    /// detection's own composite key ending in it), by detection.
+    pub fn baseline(&self, caller: &crate::Caller, entity: &str) -> Result<Vec<Baseline>> {
+        caller.require(vigil_auth::Permission::ViewQueue, "read behavioral baselines")?;
+        let entity = entity.trim();
+        if entity.is_empty() || entity.chars().count() > 512 {
+            return Err(AppError::Invalid("a baseline is looked up by an entity of 1 to 512 characters".into()));
+        }
+        let rows = vigil_store::StateStore::behavior_state(&self.store()?, Some(entity))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Baseline {
+                state: serde_json::from_str(&r.state).unwrap_or(serde_json::Value::Null),
+                detection: r.detection,
+                entity: r.entity,
+                updated_ms: r.updated_ms,
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

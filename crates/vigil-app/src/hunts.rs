@@ -148,6 +148,23 @@ impl App {
     }
 }
 
+impl App {
+    /// One event of the lake by its id: every column, the raw record included, as JSON. Reading
+    /// the lake is hunting (the same permission, the same audit entry); an id that is not 32
+    /// hexadecimal digits names no event.
+    pub fn event(&self, caller: &Caller, id: &str) -> Result<serde_json::Value> {
+        caller.require(Permission::Hunt, "read events")?;
+        let well_formed = id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit());
+        if !well_formed {
+            return Err(AppError::NotFound(format!("no event {}", id.chars().take(64).collect::<String>())));
+        }
+        let id = id.to_ascii_lowercase();
+        let r = self.hunt(caller, &format!("SELECT * FROM events WHERE id = '{id}' LIMIT 1"), Some(1))?;
+        let rows = r.to_json_rows().map_err(|e| AppError::Internal(format!("event {id}: {e}")))?;
+        rows.into_iter().next().ok_or_else(|| AppError::NotFound(format!("no event {id}")))
+    }
+}
+
 /// The most hunts one principal runs at once: a query holds memory and a core for up to its time
 /// limit, so one person (or one leaked token) cannot take the engine from everyone else.
 pub const MAX_CONCURRENT_HUNTS: usize = 2;

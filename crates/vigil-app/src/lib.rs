@@ -82,6 +82,9 @@ pub struct App {
     running_hunts: Arc<Mutex<std::collections::HashMap<String, usize>>>,
     /// Single sign-on, when configured ([`App::with_sso`]).
     sso: Option<Arc<sso::Sso>>,
+    /// Where this deployment's detections come from ([`App::with_detection`]): what compliance
+    /// coverage counts as a control's detections when a front end asks without its own.
+    detection: Arc<detection::DetectionConfig>,
 }
 
 impl App {
@@ -92,7 +95,20 @@ impl App {
             cases_lock: Default::default(),
             running_hunts: Default::default(),
             sso: None,
+            detection: Default::default(),
         }
+    }
+
+    /// This application with the detection configuration it runs with (the rule, exception and
+    /// behavior files beside the built-in ones); the built-in configuration when never set.
+    pub fn with_detection(mut self, detection: detection::DetectionConfig) -> App {
+        self.detection = Arc::new(detection);
+        self
+    }
+
+    /// The detection configuration set with [`App::with_detection`].
+    pub fn detection_config(&self) -> &detection::DetectionConfig {
+        &self.detection
     }
 
     pub fn dir(&self) -> &DataDir {

@@ -207,3 +207,26 @@ fn resolving_a_true_positive_with_containment_awaiting_approval_needs_a_reason()
     let audit = app.store().unwrap().audit(100).unwrap();
     assert!(audit.iter().any(|e| e.action == "case.resolve" && e.detail.contains("host already reimaged by IT")));
 }
+
+#[test]
+fn events_and_baselines_are_read_by_those_who_may_and_bad_names_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(dir.path());
+    let analyst = person("ana", &[Role::Analyst]);
+    let responder = person("rita", &[Role::Responder]);
+    let executive = person("eve", &[Role::Executive]);
+    app.store().unwrap();
+    // One event reads the lake: the hunting permission, and the same audit entry a hunt makes.
+    assert!(matches!(app.event(&responder, &"a".repeat(32)), Err(AppError::Forbidden { .. })));
+    for bad in ["", "x", "' OR 1=1 --", &"g".repeat(32), &"a".repeat(33)] {
+        assert!(matches!(app.event(&analyst, bad), Err(AppError::NotFound(_))), "{bad:?}");
+    }
+    assert_eq!(actions(&app, "hunt.query"), 0, "a malformed id reaches no query");
+    assert!(matches!(app.event(&analyst, &"a".repeat(32)), Err(AppError::NotFound(_))), "an empty lake");
+    assert_eq!(actions(&app, "hunt.query"), 1);
+    // Baselines: the queue's view; nothing learned is an empty list, not an error.
+    assert!(matches!(app.baseline(&executive, "ann@example.com"), Err(AppError::Forbidden { .. })));
+    assert!(app.baseline(&responder, "ann@example.com").unwrap().is_empty());
+    assert!(matches!(app.baseline(&analyst, "  "), Err(AppError::Invalid(_))));
+    assert!(matches!(app.baseline(&analyst, &"x".repeat(600)), Err(AppError::Invalid(_))));
+}

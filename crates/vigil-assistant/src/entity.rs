@@ -42,6 +42,10 @@ pub struct Entities {
     /// 32 hex digits: an alert's id or an event's (the planner tries both).
     pub hex_ids: Vec<String>,
     pub controls: Vec<String>,
+    /// Compliance frameworks the question names, by catalog id (`SOC2`, `ISO27001` …).
+    pub frameworks: Vec<String>,
+    /// A family of controls named without a framework prefix (`CC7`, `A.8`), upper case.
+    pub control_families: Vec<String>,
     pub techniques: Vec<String>,
     /// Known vendors or products the question mentions, by their canonical name.
     pub vendors: Vec<String>,
@@ -104,6 +108,29 @@ pub const VENDORS: &[(&[&str], &str, &str)] = &[
     (&["azure activity", "azure"], "Azure", "azure"),
     (&["office 365", "o365", "microsoft 365", "m365"], "Microsoft 365", "m365"),
 ];
+
+/// Compliance frameworks a question may name: (words that name it, the catalog's id).
+pub const FRAMEWORKS: &[(&[&str], &str)] = &[
+    (&["soc 2", "soc2", "soc ii", "trust services criteria"], "SOC2"),
+    (&["iso 27001", "iso27001", "iso/iec 27001", "annex a"], "ISO27001"),
+    (&["hipaa"], "HIPAA"),
+    (&["pci dss", "pci-dss", "pci"], "PCI-DSS"),
+    (&["nist csf", "csf 2.0", "cybersecurity framework"], "NIST-CSF"),
+    (&["800-53", "sp 800-53"], "NIST-800-53"),
+];
+
+/// A control family written on its own: SOC 2's `CC7` or `CC7.2`, ISO 27001's `A.8` or
+/// `A.8.16`.
+fn is_control_family(t: &str) -> bool {
+    let u = t.to_ascii_uppercase();
+    let digits_dots = |r: &str| {
+        !r.is_empty()
+            && r.starts_with(|c: char| c.is_ascii_digit())
+            && r.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && !r.ends_with('.')
+    };
+    u.strip_prefix("CC").is_some_and(digits_dots) || u.strip_prefix("A.").is_some_and(digits_dots)
+}
 
 /// Characters a recognised value may hold: enough for ids, emails, addresses, host and bucket
 /// names; never a quote, a space, a semicolon or a comment marker.
@@ -239,6 +266,8 @@ pub fn recognize(question: &str, now_ms: i64) -> Entities {
             push(&mut e.techniques, w.clone());
         } else if is_control(w) {
             push(&mut e.controls, w.clone());
+        } else if is_control_family(w) {
+            push(&mut e.control_families, w.to_ascii_uppercase());
         } else if let Ok(d) = NaiveDate::parse_from_str(w, "%Y-%m-%d") {
             if !e.dates.contains(&d) {
                 e.dates.push(d);
@@ -269,6 +298,11 @@ pub fn recognize(question: &str, now_ms: i64) -> Entities {
     for (names, canonical, _) in VENDORS {
         if names.iter().any(|n| lower.contains(&format!(" {n} "))) && !e.vendors.iter().any(|v| v == canonical) {
             e.vendors.push(canonical.to_string());
+        }
+    }
+    for (names, id) in FRAMEWORKS {
+        if names.iter().any(|n| lower.contains(&format!(" {n} "))) && !e.frameworks.iter().any(|f| f == id) {
+            e.frameworks.push(id.to_string());
         }
     }
     e.hour_before_alert = lower.contains("hour before the alert") || lower.contains("hour before this alert");
@@ -378,6 +412,18 @@ fn period(lower: &str, dates: &[NaiveDate], now_ms: i64) -> Option<Period> {
         let prev = (now.with_day(1)? - Duration::days(1)).with_day(1)?;
         return p(day_start(prev), month_start, "last month");
     }
+    if lower.contains(" this quarter ") || lower.contains(" last quarter ") {
+        let q_start = |y: i32, q: u32| NaiveDate::from_ymd_opt(y, q * 3 + 1, 1);
+        let (y, q) = (now.year(), now.month0() / 3);
+        let this = q_start(y, q)?;
+        let next = if q == 3 { q_start(y + 1, 0) } else { q_start(y, q + 1) }?;
+        let prev = if q == 0 { q_start(y - 1, 3) } else { q_start(y, q - 1) }?;
+        return if lower.contains(" this quarter ") {
+            p(day_start(this), day_start(next), "this quarter")
+        } else {
+            p(day_start(prev), day_start(this), "last quarter")
+        };
+    }
     if let Some(m) = month_of_year(lower) {
         return Some(m);
     }
@@ -434,6 +480,26 @@ mod tests {
         assert_eq!(p("between 2026-10-06 and 2026-10-05").span(), "2026-10-05T00:00:00Z..2026-10-07T00:00:00Z");
         assert!(recognize("what else did they do in the hour before the alert", NOW).hour_before_alert);
         assert_eq!(recognize("anything odd", NOW).period, None);
+    }
+
+    #[test]
+    fn frameworks_families_and_quarters() {
+        // 2026-10-05 (a Monday in the fourth quarter).
+        let now = 1_791_192_600_000;
+        let e = recognize("Which SOC 2 CC7.2 and A.8 controls were compliant last quarter under ISO 27001?", now);
+        assert_eq!(e.frameworks, ["SOC2", "ISO27001"]);
+        assert_eq!(e.control_families, ["CC7.2", "A.8"]);
+        let p = e.period.unwrap();
+        assert_eq!(
+            (fmt_ms(p.from_ms), fmt_ms(p.to_ms)),
+            ("2026-07-01T00:00:00Z".into(), "2026-10-01T00:00:00Z".into())
+        );
+        let p = recognize("pci dss this quarter", now).period.unwrap();
+        assert_eq!(
+            (fmt_ms(p.from_ms), fmt_ms(p.to_ms)),
+            ("2026-10-01T00:00:00Z".into(), "2027-01-01T00:00:00Z".into())
+        );
+        assert!(recognize("CC. A. CCX A.B", now).control_families.is_empty());
     }
 
     #[test]

@@ -217,6 +217,14 @@ pub fn resolves(app: &App, operator: &Caller, c: &Citation) -> bool {
             }
         }
         Citation::Packet { sha256 } => hex(sha256),
+        Citation::Inventory { key } => app.inventory(operator).is_ok_and(|inv| crate::lookup::inventory_has(&inv, key)),
+        Citation::Baseline { detection, entity } => app
+            .baseline(operator, entity)
+            .is_ok_and(|b| b.iter().any(|b| &b.detection == detection && &b.entity == entity)),
+        Citation::Compliance { framework, .. } => {
+            vigil_compliance::Catalog::builtin().is_ok_and(|c| c.framework(framework).is_some())
+        }
+        Citation::Query { sql } => app.hunt(operator, sql, Some(1)).is_ok(),
         // Metrics and coverage statements are computed for the answer: they resolve to their
         // definition and period, which the fact states.
         Citation::Metric { .. } | Citation::Coverage { .. } => true,
@@ -816,6 +824,118 @@ pub fn generate(app: &App, labels: &[Label]) -> Result<Vec<Question>, AppError> 
         ));
     }
 
+    // The inventory: each vendor's OAuth app and its last token grant in the lake; people's
+    // department and manager.
+    let inv = app.inventory(&op)?;
+    for v in inv.get("vendors").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+        let Some(name) = v.get("name").and_then(Value::as_str) else { continue };
+        let Some(client) = v.pointer("/oauth_apps/0/client_id").and_then(Value::as_str) else { continue };
+        let r = rows(
+            app,
+            &op,
+            &format!(
+                "SELECT CAST(max(time) AS BIGINT) AS last_ms FROM events \
+                 WHERE metadata_event_code = 'app.oauth2.as.token.grant' AND actor_user_uid = {}",
+                quote(client)
+            ),
+        )?;
+        let mut say = vec![name.to_string()];
+        if let Some(last) = r.first().and_then(|r| int(r, "last_ms")) {
+            say.push(fmt_ms(last));
+        }
+        out.push(q(
+            id("vendor_grant"),
+            "vendor_grant",
+            pick(
+                &[
+                    format!("Does {name} still hold an active OAuth grant?"),
+                    format!("When did {name}'s OAuth app last get a token?"),
+                    format!("Is the {name} integration still in use?"),
+                ],
+                name,
+            ),
+            answer(say, vec![format!("inventory:vendor/{name}")]),
+        ));
+    }
+    let people = inv.get("users").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    for u in
+        people.iter().filter(|u| users.contains(u.get("login").and_then(Value::as_str).unwrap_or_default())).take(8)
+    {
+        let (Some(login), Some(dept), Some(manager)) = (
+            u.get("login").and_then(Value::as_str),
+            u.get("department").and_then(Value::as_str),
+            u.get("manager").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        out.push(q(
+            id("inventory_person"),
+            "inventory_person",
+            pick(
+                &[
+                    format!("Which department is {login} in, and who is their manager?"),
+                    format!("Who is {login}? Department and manager, please"),
+                ],
+                login,
+            ),
+            answer(vec![dept.to_string(), manager.to_string()], vec![format!("inventory:user/{login}")]),
+        ));
+    }
+    // Baselines: what the behavioral detections learned about each attack's keys.
+    let keys: BTreeSet<&String> = labels.iter().flat_map(|l| l.entities.keys.iter()).collect();
+    for key in keys {
+        let learned = app.baseline(&op, key)?;
+        let Some(b) = learned.first() else { continue };
+        out.push(q(
+            id("baseline_key"),
+            "baseline_key",
+            pick(
+                &[
+                    format!("What does the baseline say about access key {key}?"),
+                    format!("What is normal for {key}? Show its baseline"),
+                ],
+                key,
+            ),
+            answer(vec![key.clone()], vec![format!("baseline:{}|{}", b.detection, b.entity)]),
+        ));
+    }
+    // Compliance coverage of SOC 2's CC6 and CC7 controls over the lake's days, as the
+    // application layer computes it for the compliance page.
+    let catalog = vigil_compliance::Catalog::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+    let (cov_from, cov_to) = (first_ms - first_ms.rem_euclid(86_400_000), last_ms - last_ms.rem_euclid(86_400_000));
+    let report = app.coverage(&op, &catalog, app.detection_config(), "SOC2", cov_from, cov_to + 86_400_000 - 1)?;
+    for family in ["CC6", "CC7"] {
+        let complete = report
+            .controls
+            .iter()
+            .filter(|c| c.id.starts_with(&format!("{family}.")))
+            .filter(|c| c.status == vigil_compliance::CoverageStatus::Complete)
+            .count();
+        out.push(q(
+            id("control_coverage"),
+            "control_coverage",
+            format!(
+                "Which SOC 2 {family} controls have complete evidence between {} and {}?",
+                fmt_day(cov_from),
+                fmt_day(cov_to)
+            ),
+            answer(
+                vec![format!("{complete} have complete evidence")],
+                vec![format!("compliance:SOC2@{}..{}", fmt_ms(cov_from), fmt_ms(cov_to + 86_400_000 - 1))],
+            ),
+        ));
+    }
+    // The analyst's own query: the count the lake gives.
+    for product in products.iter().take(3) {
+        let sql = format!("SELECT count(*) AS n FROM events WHERE metadata_product = {}", quote(product));
+        let n = rows(app, &op, &sql)?.first().and_then(|r| int(r, "n")).unwrap_or(0);
+        out.push(q(
+            id("own_query"),
+            "own_query",
+            sql.clone(),
+            answer(vec![format!("n = {n}")], vec![format!("query:{sql}")]),
+        ));
+    }
     // Cases: owner and status, by id; what happened, from the case's page.
     let cases = app.all_cases(&op)?;
     for c in cases.iter().take(30) {

@@ -63,6 +63,25 @@ pub enum Citation {
     Approval {
         id: String,
     },
+    /// An entry of the asset and identity inventory, as `SECTION/NAME` (`vendor/PayFlow`,
+    /// `user/ann@example.com`, `host/WS-FIN-01`, `key/AKIA…`, `bucket/…`).
+    Inventory {
+        key: String,
+    },
+    /// What one behavioral detection has learned about one entity.
+    Baseline {
+        detection: String,
+        entity: String,
+    },
+    /// A framework's compliance coverage report over a period (`2026-10-01..2026-12-31`).
+    Compliance {
+        framework: String,
+        period: String,
+    },
+    /// A read-only query over the lake: rerunning it gives the rows cited.
+    Query {
+        sql: String,
+    },
 }
 
 impl Citation {
@@ -85,40 +104,52 @@ impl Citation {
         Citation::Source { name: name.to_string() }
     }
 
-    /// The web app's page for the cited object, for a reader who holds the queue's view
-    /// (`None` where the web app has no page for it).
+    /// The web app's page for the cited object (`None` where the web app has no page for it).
     pub fn web_path(&self) -> Option<String> {
         match self {
             Citation::Case { id } => Some(format!("/cases/{}", path_segment(id))),
             Citation::Incident { id } => Some(format!("/incidents/{}", path_segment(id))),
+            Citation::Alert { id } => Some(format!("/alerts/{}", path_segment(id))),
+            Citation::Event { id } => Some(format!("/events/{}", path_segment(id))),
             Citation::Control { .. } => Some("/compliance".to_string()),
+            Citation::Compliance { framework, period } => {
+                let (from, to) = period.split_once("..").unwrap_or((period, ""));
+                Some(format!(
+                    "/compliance?framework={}&from={}&to={}",
+                    query_value(framework),
+                    query_value(from),
+                    query_value(to)
+                ))
+            }
             Citation::Metric { .. } => Some("/scorecard".to_string()),
             Citation::Approval { .. } => Some("/approvals".to_string()),
-            Citation::Event { .. }
-            | Citation::Alert { .. }
-            | Citation::LedgerSeq { .. }
+            Citation::Baseline { entity, .. } => Some(format!("/baselines/{}", path_segment(entity))),
+            Citation::Query { sql } => Some(format!("/hunt?sql={}", query_value(sql))),
+            Citation::LedgerSeq { .. }
             | Citation::Packet { .. }
             | Citation::Source { .. }
             | Citation::Coverage { .. }
-            | Citation::Run { .. } => None,
+            | Citation::Run { .. }
+            | Citation::Inventory { .. } => None,
         }
     }
 
-    /// The page for this reader: an auditor (who does not hold the queue's view) opens a granted
-    /// case in the auditor portal, and has no page for the rest.
+    /// The page for this reader, where the reader may open it: events and queries need the
+    /// hunting permission, the queue's objects the queue's view, controls and metrics the
+    /// summaries; an auditor opens a granted case in the auditor portal.
     pub fn web_path_for(&self, caller: &Caller) -> Option<String> {
-        if caller.can(Permission::ViewQueue) {
-            return self.web_path();
-        }
-        match self {
-            Citation::Case { id } if caller.can(Permission::AuditorPortal) => {
-                Some(format!("/auditor/cases/{}", path_segment(id)))
+        let may = match self {
+            Citation::Event { .. } | Citation::Query { .. } => caller.can(Permission::Hunt),
+            Citation::Case { id } if !caller.can(Permission::ViewQueue) => {
+                return caller.can(Permission::AuditorPortal).then(|| format!("/auditor/cases/{}", path_segment(id)));
             }
-            Citation::Control { .. } | Citation::Metric { .. } if caller.can(Permission::ViewSummaries) => {
-                self.web_path()
+            Citation::Control { .. } | Citation::Compliance { .. } | Citation::Metric { .. } => {
+                caller.can(Permission::ViewSummaries)
             }
-            _ => None,
-        }
+            Citation::Approval { .. } => caller.can(Permission::Approve),
+            _ => caller.can(Permission::ViewQueue),
+        };
+        if may { self.web_path() } else { None }
     }
 
     /// Parses the stable string form ([`fmt::Display`]).
@@ -144,6 +175,16 @@ impl Citation {
             "coverage" => Citation::Coverage { scope: r },
             "run" => Citation::Run { id: r },
             "approval" => Citation::Approval { id: r },
+            "inventory" => Citation::Inventory { key: r },
+            "baseline" => {
+                let (detection, entity) = rest.split_once('|')?;
+                Citation::Baseline { detection: detection.to_string(), entity: entity.to_string() }
+            }
+            "compliance" => {
+                let (framework, period) = rest.split_once('@')?;
+                Citation::Compliance { framework: framework.to_string(), period: period.to_string() }
+            }
+            "query" => Citation::Query { sql: r },
             _ => return None,
         })
     }
@@ -164,6 +205,10 @@ impl fmt::Display for Citation {
             Citation::Coverage { scope } => write!(f, "coverage:{scope}"),
             Citation::Run { id } => write!(f, "run:{id}"),
             Citation::Approval { id } => write!(f, "approval:{id}"),
+            Citation::Inventory { key } => write!(f, "inventory:{key}"),
+            Citation::Baseline { detection, entity } => write!(f, "baseline:{detection}|{entity}"),
+            Citation::Compliance { framework, period } => write!(f, "compliance:{framework}@{period}"),
+            Citation::Query { sql } => write!(f, "query:{sql}"),
         }
     }
 }
@@ -180,6 +225,11 @@ fn path_segment(s: &str) -> String {
         }
     }
     out
+}
+
+/// Percent-encodes what is not safe in a query string's value.
+fn query_value(s: &str) -> String {
+    path_segment(s)
 }
 
 /// What a fact is.
@@ -265,6 +315,10 @@ mod tests {
             Citation::coverage("lake"),
             Citation::Run { id: "RUN-1".into() },
             Citation::Approval { id: "APR-1".into() },
+            Citation::Inventory { key: "vendor/PayFlow".into() },
+            Citation::Baseline { detection: "vb-access-key-new-network".into(), entity: "AKIA1".into() },
+            Citation::Compliance { framework: "SOC2".into(), period: "2026-10-01..2026-12-31".into() },
+            Citation::Query { sql: "SELECT 1 AS x -- a: b|c@d".into() },
         ];
         for c in all {
             assert_eq!(Citation::parse(&c.to_string()), Some(c.clone()), "{c}");
@@ -279,7 +333,17 @@ mod tests {
         assert_eq!(Citation::case("CASE-01").web_path().as_deref(), Some("/cases/CASE-01"));
         assert_eq!(Citation::incident("INC-1").web_path().as_deref(), Some("/incidents/INC-1"));
         assert_eq!(Citation::case("a/../b").web_path().as_deref(), Some("/cases/a%2F..%2Fb"));
-        assert_eq!(Citation::event("e1").web_path(), None);
+        assert_eq!(Citation::event("e1").web_path().as_deref(), Some("/events/e1"));
+        assert_eq!(
+            Citation::Query { sql: "SELECT a FROM b WHERE c = 'd&e'".into() }.web_path().as_deref(),
+            Some("/hunt?sql=SELECT%20a%20FROM%20b%20WHERE%20c%20%3D%20%27d%26e%27")
+        );
+        assert_eq!(
+            Citation::Compliance { framework: "SOC2".into(), period: "2026-10-01..2026-12-31".into() }
+                .web_path()
+                .as_deref(),
+            Some("/compliance?framework=SOC2&from=2026-10-01&to=2026-12-31")
+        );
         let auditor = Caller::Assistant {
             on_behalf: vigil_auth::Principal {
                 username: "audrey".into(),
@@ -290,6 +354,18 @@ mod tests {
         };
         assert_eq!(Citation::case("CASE-01").web_path_for(&auditor).as_deref(), Some("/auditor/cases/CASE-01"));
         assert_eq!(Citation::incident("INC-1").web_path_for(&auditor), None);
+        assert_eq!(Citation::event("e1").web_path_for(&auditor), None);
+        let responder = Caller::Assistant {
+            on_behalf: vigil_auth::Principal {
+                username: "rita".into(),
+                roles: vec![vigil_auth::Role::Responder],
+                via: vigil_auth::Via::Session,
+                grants: vec![],
+            },
+        };
+        // A responder sees the queue but does not hunt: alerts open, events do not.
+        assert_eq!(Citation::alert("a1").web_path_for(&responder).as_deref(), Some("/alerts/a1"));
+        assert_eq!(Citation::event("e1").web_path_for(&responder), None);
     }
 
     #[test]

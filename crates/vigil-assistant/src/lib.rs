@@ -3,7 +3,8 @@
 //! not there.
 //!
 //! Owns: the facts and citations tools return ([`fact`]); the typed, read-only tools over the
-//! application layer ([`tools`]); recognising what a question names ([`entity`]); planning
+//! application layer ([`tools`], and [`lookup`] for compliance coverage, the inventory, the
+//! baselines and the asker's own SQL); recognising what a question names ([`entity`]); planning
 //! without a model behind the [`plan::Planner`] seam; composing sentences behind the
 //! [`compose::Writer`] seam; the verifier every sentence passes, whoever wrote it ([`verify`]);
 //! and [`ask`], which puts them together and records the question, each tool call and the
@@ -13,7 +14,9 @@
 //! [`vigil_app::App`], run as the asker, so an auditor's assistant sees only what the auditor's
 //! grants cover); bypass the application layer's permission checks; change anything in Vigil
 //! (no case, response or identity operation); put any text from a question into SQL except a
-//! recognised, checked and quoted value; or let anything a writer (a model included) says become
+//! recognised, checked and quoted value — or a whole query the asker wrote, which runs exactly
+//! as their own hunt would ([`vigil_app::App::hunt`]: the hunting permission, read-only, under
+//! the engine's limits, audited); or let anything a writer (a model included) says become
 //! a fact — facts come only from tools, and a sentence survives only if the verifier finds every
 //! number, time, identifier and name of it in the facts it cites.
 
@@ -21,6 +24,7 @@ pub mod compose;
 pub mod entity;
 pub mod eval;
 pub mod fact;
+pub mod lookup;
 pub mod model;
 pub mod plan;
 pub mod tools;

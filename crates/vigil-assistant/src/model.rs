@@ -162,7 +162,14 @@ pub fn candidates(plan: &Plan) -> Vec<ToolCall> {
     };
     for s in crate::plan::subjects(e) {
         add(ToolCall::Sightings { subject: s.clone(), period: e.period.clone() });
-        add(ToolCall::Events(EventQuery { subjects: vec![s], period: e.period.clone(), ..Default::default() }));
+        add(ToolCall::Events(EventQuery { subjects: vec![s.clone()], period: e.period.clone(), ..Default::default() }));
+        add(ToolCall::Baseline { subject: s.clone() });
+        if !matches!(s, crate::tools::Subject::Process(_)) {
+            add(ToolCall::InventoryEntry { subject: s });
+        }
+    }
+    for fw in &e.frameworks {
+        add(ToolCall::ControlCoverage { framework: fw.clone(), family: None, period: e.period.clone() });
     }
     for id in &e.cases {
         add(ToolCall::Case { id: id.clone() });

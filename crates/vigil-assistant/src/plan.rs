@@ -88,6 +88,10 @@ enum Intent {
     PublicBuckets,
     Seen,
     Metrics,
+    Compliance,
+    Vendors,
+    Inventory,
+    Baseline,
 }
 
 /// Intent table: any of the phrases (matched on the lowercased question, padded with spaces)
@@ -123,6 +127,30 @@ const INTENTS: &[(&[&str], Intent)] = &[
     (&["without mfa", "no mfa", "without multi-factor", "mfa-less", "without 2fa", "skipped mfa"], Intent::WithoutMfa),
     (&["public", "publicly"], Intent::PublicBuckets),
     (
+        &[" control", "compliance", "compliant", "complete evidence", "coverage", "audit-ready", "auditor-ready"],
+        Intent::Compliance,
+    ),
+    (&[" vendor", "oauth", "third party", "third-party", "supplier", "integration", "token grant"], Intent::Vendors),
+    (
+        &[
+            " owns ",
+            " own ",
+            " owner",
+            "who is ",
+            "department",
+            " manager",
+            " an admin",
+            " an administrator",
+            " job title",
+            "inventory",
+            "belong",
+            "criticality",
+            "sensitivity",
+        ],
+        Intent::Inventory,
+    ),
+    (&["baseline", "normal for", "usual for", " usually", "learned", "typical"], Intent::Baseline),
+    (
         &["seen", "first seen", "last seen", "still in use", "still used", "last used", "ever", " where ", "before?"],
         Intent::Seen,
     ),
@@ -142,6 +170,42 @@ const NEVER_RECORDED: &[(&[&str], &str)] = &[
 /// The API operations that make a bucket public (or remove what stops it being public).
 pub const PUBLIC_BUCKET_OPERATIONS: &[&str] =
     &["PutBucketAcl", "PutBucketPolicy", "DeletePublicAccessBlock", "DeleteBucketPublicAccessBlock", "PutObjectAcl"];
+
+/// The query in a question that is one: it begins with `SELECT` or `WITH` (after an optional
+/// `run:`, `query:` or `sql:`), or is fenced in a code block.
+fn written_sql(question: &str) -> Option<String> {
+    let q = question.trim();
+    if let Some(start) = q.find("```") {
+        let body = &q[start + 3..];
+        let body = body.strip_prefix("sql").unwrap_or(body);
+        let end = body.find("```")?;
+        let sql = body[..end].trim();
+        return (!sql.is_empty()).then(|| sql.to_string());
+    }
+    let lower = q.to_ascii_lowercase();
+    let mut rest = q;
+    for prefix in ["run:", "query:", "sql:", "run "] {
+        if lower.starts_with(prefix) {
+            rest = q[prefix.len()..].trim_start();
+            break;
+        }
+    }
+    let head: String = rest.chars().take(7).collect::<String>().to_ascii_lowercase();
+    (head.starts_with("select ") || head.starts_with("with ")).then(|| rest.trim_end_matches(';').trim().to_string())
+}
+
+/// The words of a question a vendor's name may be among (lower case, three letters or more).
+fn name_words(question: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in question.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '&'))) {
+        let w = w.trim_matches(|c: char| c == '.' || c == '-').to_lowercase();
+        if w.chars().count() >= 3 && w.len() <= 64 && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out.truncate(40);
+    out
+}
 
 /// The built-in planner: entities and word tables, no model.
 #[derive(Debug, Clone, Copy, Default)]
@@ -202,8 +266,55 @@ impl Planner for RulePlanner {
             plan.answers(ToolCall::AlertsByControl { control: c.clone() });
         }
 
-        // Events: about the named subjects, or the kinds of events the wording asks for.
+        // A query the asker wrote runs as their hunt, and nothing else is planned for it.
+        if let Some(sql) = written_sql(question) {
+            plan.answers(ToolCall::Sql { sql });
+            plan.entities = e;
+            return plan;
+        }
+
+        // Compliance coverage: a framework or a control family named with words of coverage.
+        let family_framework = |f: &str| if f.starts_with("CC") { "SOC2" } else { "ISO27001" };
+        if has(Intent::Compliance) && e.controls.is_empty() {
+            if e.control_families.is_empty() {
+                for fw in &e.frameworks {
+                    plan.answers(ToolCall::ControlCoverage {
+                        framework: fw.clone(),
+                        family: None,
+                        period: e.period.clone(),
+                    });
+                }
+            }
+            for fam in &e.control_families {
+                let fw = e.frameworks.first().map(String::as_str).unwrap_or_else(|| family_framework(fam));
+                plan.answers(ToolCall::ControlCoverage {
+                    framework: fw.to_string(),
+                    family: Some(fam.clone()),
+                    period: e.period.clone(),
+                });
+            }
+        }
+        let compliance = plan.steps.iter().any(|s| matches!(s.call, ToolCall::ControlCoverage { .. }));
+
+        // The inventory: vendors and their OAuth grants; what it says about named subjects.
         let subs = subjects(&e);
+        if has(Intent::Vendors) && !compliance {
+            plan.answers(ToolCall::Vendors { names: name_words(question) });
+        }
+        let about_inventory = has(Intent::Inventory) && !subs.is_empty();
+        if about_inventory {
+            for s in subs.iter().filter(|s| !matches!(s, Subject::Process(_))) {
+                plan.answers(ToolCall::InventoryEntry { subject: s.clone() });
+            }
+        }
+        let about_baseline = has(Intent::Baseline) && !subs.is_empty();
+        if about_baseline {
+            for s in &subs {
+                plan.answers(ToolCall::Baseline { subject: s.clone() });
+            }
+        }
+
+        // Events: about the named subjects, or the kinds of events the wording asks for.
         let mut searches_events = false;
         if has(Intent::PublicBuckets) && lower.contains("bucket") {
             plan.answers(ToolCall::Events(EventQuery {
@@ -223,7 +334,7 @@ impl Planner for RulePlanner {
                 without_mfa: true,
             }));
             searches_events = true;
-        } else if !subs.is_empty() {
+        } else if !subs.is_empty() && (has(Intent::Seen) || !(about_inventory || about_baseline)) {
             if has(Intent::Seen) {
                 for s in &subs {
                     plan.answers(ToolCall::Sightings { subject: s.clone(), period: e.period.clone() });
@@ -258,7 +369,7 @@ impl Planner for RulePlanner {
         if has(Intent::Ledger) && (cases.is_empty() || !has(Intent::Evidence)) {
             plan.answers(ToolCall::Ledger);
         }
-        if has(Intent::Sources) && !searches_events {
+        if has(Intent::Sources) && !searches_events && !compliance {
             plan.answers(ToolCall::Sources);
         } else if searches_events || !e.vendors.is_empty() || e.period.is_some() {
             plan.add(ToolCall::Sources, Purpose::Coverage);
@@ -327,6 +438,37 @@ mod tests {
         assert_eq!(calls("List all cases"), [ToolCall::Cases]);
         assert_eq!(calls("Which sources are connected?"), [ToolCall::Sources]);
         assert!(calls("What is the weather like?").is_empty());
+    }
+
+    #[test]
+    fn coverage_inventory_baselines_and_written_queries_have_their_tools() {
+        let cc7 = calls("Which SOC 2 CC7 controls have complete evidence this quarter?");
+        assert!(
+            matches!(&cc7[..], [ToolCall::ControlCoverage { framework, family: Some(f), period: Some(_) }]
+                if framework == "SOC2" && f == "CC7"),
+            "{cc7:?}"
+        );
+        assert!(matches!(
+            &calls("Is our HIPAA coverage complete?")[..],
+            [ToolCall::ControlCoverage { family: None, .. }]
+        ));
+        let v = calls("Does PayFlow still hold an active OAuth grant?");
+        assert!(matches!(&v[..], [ToolCall::Vendors { names }] if names.contains(&"payflow".to_string())), "{v:?}");
+        assert!(matches!(calls("Who owns AKIAIOSFODNN7EXAMPLE?")[..], [ToolCall::InventoryEntry { .. }]));
+        assert!(matches!(
+            calls("What does the baseline say about AKIAIOSFODNN7EXAMPLE?")[..],
+            [ToolCall::Baseline { .. }]
+        ));
+        assert_eq!(calls("select 1 AS one;"), [ToolCall::Sql { sql: "select 1 AS one".into() }]);
+        assert_eq!(
+            calls("run: WITH x AS (SELECT 1) SELECT * FROM x"),
+            [ToolCall::Sql { sql: "WITH x AS (SELECT 1) SELECT * FROM x".into() }]
+        );
+        assert_eq!(calls("Count them:\n```sql\nSELECT 2\n```"), [ToolCall::Sql { sql: "SELECT 2".into() }]);
+        // SQL inside a question about something else is not a query to run.
+        let hostile = calls("Has 10.0.0.1' UNION SELECT raw FROM events -- been seen?");
+        assert!(!hostile.iter().any(|c| matches!(c, ToolCall::Sql { .. })), "{hostile:?}");
+        assert_eq!(written_sql("```sql\n```"), None);
     }
 
     #[test]

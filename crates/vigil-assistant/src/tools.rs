@@ -14,6 +14,7 @@ use vigil_auth::Permission;
 
 use crate::entity::{Period, VENDORS, is_safe_value};
 use crate::fact::{Citation, Fact, FactKind, fmt_day, fmt_ms};
+use crate::lookup;
 
 /// The most rows one event search returns.
 pub const MAX_EVENT_ROWS: usize = 20;
@@ -46,7 +47,7 @@ impl Subject {
         }
     }
 
-    fn noun(&self) -> &'static str {
+    pub fn noun(&self) -> &'static str {
         match self {
             Subject::User(_) => "user",
             Subject::Email(_) => "email",
@@ -224,6 +225,30 @@ pub enum ToolCall {
     Metrics {
         period: Option<Period>,
     },
+    /// Compliance coverage of a framework's controls (one family of them, when named) over a
+    /// period (the last 90 days when none is named).
+    ControlCoverage {
+        framework: String,
+        family: Option<String>,
+        period: Option<Period>,
+    },
+    /// Vendors in the inventory (those named, else every one), their identities and OAuth apps,
+    /// and each app's token grants in the lake.
+    Vendors {
+        names: Vec<String>,
+    },
+    /// What the inventory says about a person, host, key or bucket.
+    InventoryEntry {
+        subject: Subject,
+    },
+    /// What the behavioral detections have learned about an entity.
+    Baseline {
+        subject: Subject,
+    },
+    /// A read-only query over the lake that the asker wrote (for those who may hunt).
+    Sql {
+        sql: String,
+    },
 }
 
 impl ToolCall {
@@ -257,6 +282,24 @@ impl ToolCall {
                 period.as_ref().map(|p| p.label.clone()).unwrap_or_else(|| "this week".into())
             ),
             ToolCall::Ledger => "the ledger's verification".into(),
+            ToolCall::ControlCoverage { framework, family, period } => format!(
+                "compliance coverage of {framework}{} controls over {}",
+                family.as_ref().map(|f| format!(" {f}")).unwrap_or_default(),
+                period.as_ref().map(|p| p.label.clone()).unwrap_or_else(|| "the last 90 days".into())
+            ),
+            ToolCall::Vendors { names } if names.is_empty() => {
+                "the vendors in the inventory and their OAuth apps' token grants".into()
+            }
+            ToolCall::Vendors { .. } => {
+                "the vendors the question names in the inventory and their OAuth apps' token grants".into()
+            }
+            ToolCall::InventoryEntry { subject } => {
+                format!("the inventory's entry for {} {}", subject.noun(), subject.value())
+            }
+            ToolCall::Baseline { subject } => {
+                format!("the behavioral baselines of {} {}", subject.noun(), subject.value())
+            }
+            ToolCall::Sql { sql } => format!("your query: {}", sql.chars().take(300).collect::<String>()),
         }
     }
 }
@@ -274,12 +317,12 @@ pub struct ToolOutput {
 }
 
 impl ToolOutput {
-    fn facts(facts: Vec<Fact>) -> ToolOutput {
+    pub(crate) fn facts(facts: Vec<Fact>) -> ToolOutput {
         ToolOutput { facts, ..Default::default() }
     }
 
     /// A refusal or absence, as the asker may learn of it: never whether a hidden object exists.
-    fn refusal(e: &AppError, what: &str) -> ToolOutput {
+    pub(crate) fn refusal(e: &AppError, what: &str) -> ToolOutput {
         match e {
             AppError::Forbidden { needs, .. } => ToolOutput {
                 notes: vec![format!("{what}: not permitted for you (needs the {needs} permission)")],
@@ -327,20 +370,27 @@ pub fn run(app: &App, caller: &Caller, call: &ToolCall) -> ToolOutput {
         ToolCall::AlertsByControl { control } => alerts_where(app, caller, |a| a.controls.iter().any(|c| c == control)),
         ToolCall::Ledger => ledger(app, caller),
         ToolCall::Metrics { period } => metrics(app, caller, period.as_ref()),
+        ToolCall::ControlCoverage { framework, family, period } => {
+            lookup::control_coverage(app, caller, framework, family.as_deref(), period.as_ref())
+        }
+        ToolCall::Vendors { names } => lookup::vendors(app, caller, names),
+        ToolCall::InventoryEntry { subject } => lookup::inventory_entry(app, caller, subject),
+        ToolCall::Baseline { subject } => lookup::baseline(app, caller, subject),
+        ToolCall::Sql { sql } => lookup::sql(app, caller, sql),
     };
     r.unwrap_or_else(|e| ToolOutput::refusal(&e, &what))
 }
 
-type R = Result<ToolOutput, AppError>;
+pub(crate) type R = Result<ToolOutput, AppError>;
 
 /// Runs SQL as the caller and returns its rows as JSON objects.
-fn hunt_rows(app: &App, caller: &Caller, sql: &str, cap: usize) -> Result<(Vec<Value>, bool), AppError> {
+pub(crate) fn hunt_rows(app: &App, caller: &Caller, sql: &str, cap: usize) -> Result<(Vec<Value>, bool), AppError> {
     let r = app.hunt(caller, sql, Some(cap))?;
     let rows = r.to_json_rows().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((rows, r.truncated))
 }
 
-fn s(v: &Value, k: &str) -> String {
+pub(crate) fn s(v: &Value, k: &str) -> String {
     match v.get(k) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -349,7 +399,7 @@ fn s(v: &Value, k: &str) -> String {
     }
 }
 
-fn i(v: &Value, k: &str) -> Option<i64> {
+pub(crate) fn i(v: &Value, k: &str) -> Option<i64> {
     match v.get(k)? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),

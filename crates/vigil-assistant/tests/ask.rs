@@ -31,6 +31,17 @@ fn resolves(app: &App, c: &Citation) -> bool {
         Citation::Metric { .. } | Citation::Coverage { .. } | Citation::Control { .. } | Citation::Packet { .. } => {
             true
         }
+        Citation::Inventory { key } => {
+            let (_, name) = key.split_once('/').unwrap();
+            app.inventory(&root).unwrap().to_string().contains(&format!("\"{name}\""))
+        }
+        Citation::Baseline { detection, entity } => {
+            app.baseline(&root, entity).unwrap().iter().any(|b| &b.detection == detection && &b.entity == entity)
+        }
+        Citation::Compliance { framework, .. } => {
+            vigil_compliance::Catalog::builtin().unwrap().framework(framework).is_some()
+        }
+        Citation::Query { sql } => app.hunt(&root, sql, Some(1)).is_ok(),
     }
 }
 
@@ -262,4 +273,101 @@ fn hostile_questions_reach_no_sql_and_everything_is_on_the_audit_log() {
     );
     assert!(matches!(ask(app, &ana, "   ", None), Err(vigil_assistant::AssistError::Invalid(_))));
     assert!(ask(app, &ana, &"x".repeat(5000), None).is_err());
+}
+
+#[test]
+fn vendors_people_baselines_coverage_and_the_askers_own_queries() {
+    let co = common::company();
+    let app = &co.app;
+    let ana = common::person("ana", &[Role::Analyst]);
+    let rita = common::person("rita", &[Role::Responder]);
+    let root = common::root();
+    let inv = app.inventory(&root).unwrap();
+
+    // A vendor's OAuth app: what the inventory lists, and its last token grant in the lake.
+    let vendor = &inv["vendors"][0];
+    let (name, client) = (vendor["name"].as_str().unwrap(), vendor["oauth_apps"][0]["client_id"].as_str().unwrap());
+    let a = ask(app, &ana, &format!("Does {name} still hold an active OAuth grant?"), None).unwrap();
+    check_sound(app, &a);
+    assert!(
+        cites(&a, |c| *c == Citation::Inventory { key: format!("vendor/{name}") }),
+        "{} {:?}",
+        a.to_text(),
+        a.dropped_sentences
+    );
+    let last = app
+        .hunt(
+            &root,
+            &format!(
+                "SELECT CAST(max(time) AS BIGINT) AS t FROM events \
+                 WHERE metadata_event_code = 'app.oauth2.as.token.grant' AND actor_user_uid = '{client}'"
+            ),
+            None,
+        )
+        .unwrap()
+        .to_json_rows()
+        .unwrap();
+    if let Some(t) = last[0]["t"].as_i64() {
+        let when = vigil_assistant::fact::fmt_ms(t);
+        assert!(a.to_text().contains(&when), "the last grant {when} is stated: {}", a.to_text());
+    }
+    // Another vendor is not described when one is named.
+    if let Some(other) = inv["vendors"][1]["name"].as_str() {
+        assert!(!cites(&a, |c| *c == Citation::Inventory { key: format!("vendor/{other}") }), "{}", a.to_text());
+    }
+
+    // A person, as the inventory describes them.
+    let user = inv["users"].as_array().unwrap().iter().find(|u| u["manager"].is_string()).unwrap();
+    let login = user["login"].as_str().unwrap();
+    let a = ask(app, &ana, &format!("Is {login} an admin, and who is their manager?"), None).unwrap();
+    check_sound(app, &a);
+    assert!(!a.declined, "{}", a.to_text());
+    assert!(cites(&a, |c| *c == Citation::Inventory { key: format!("user/{login}") }), "{}", a.to_text());
+    assert!(a.to_text().contains(user["manager"].as_str().unwrap()), "{}", a.to_text());
+
+    // What a behavioral detection learned about someone, cited to the detection and entity.
+    let learned = inv["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["login"].as_str())
+        .find(|l| app.baseline(&root, l).is_ok_and(|b| !b.is_empty()))
+        .expect("some user has a baseline");
+    let a = ask(app, &ana, &format!("What does the baseline say about {learned}?"), None).unwrap();
+    check_sound(app, &a);
+    assert!(cites(&a, |c| matches!(c, Citation::Baseline { entity, .. } if entity == learned)), "{}", a.to_text());
+
+    // Compliance coverage of one family of controls, for those who read summaries.
+    let catalog = vigil_compliance::Catalog::builtin().unwrap();
+    let cc7 = catalog.framework("SOC2").unwrap().controls.iter().filter(|c| c.id.starts_with("CC7.")).count();
+    let q = "Which SOC 2 CC7 controls have complete evidence this quarter?";
+    let a = ask(app, &ana, q, None).unwrap();
+    check_sound(app, &a);
+    let summary = a.facts.iter().find(|f| matches!(f.citation, Citation::Compliance { .. })).expect("a summary");
+    assert_eq!(summary.field("controls"), Some(cc7.to_string().as_str()), "{}", a.to_text());
+    assert_eq!(a.facts.iter().filter(|f| matches!(f.citation, Citation::Control { .. })).count(), cc7);
+    let a = ask(app, &rita, q, None).unwrap();
+    assert!(a.declined && a.searched.iter().any(|s| s.contains("not permitted")), "{}", a.to_text());
+
+    // The asker's own query: rows cite their events; the same words from someone who may not
+    // hunt are refused; and a query that would change the lake changes nothing.
+    let sql = "SELECT id, actor_user_name FROM authentication ORDER BY time, id LIMIT 3";
+    let a = ask(app, &ana, sql, None).unwrap();
+    check_sound(app, &a);
+    assert_eq!(a.facts.iter().filter(|f| matches!(f.citation, Citation::Event { .. })).count(), 3, "{}", a.to_text());
+    let ev = a.facts.iter().find(|f| matches!(f.citation, Citation::Event { .. })).unwrap();
+    assert!(ev.citation.web_path_for(&ana).is_some_and(|p| p.starts_with("/events/")));
+    assert_eq!(ev.citation.web_path_for(&rita), None, "a responder does not hunt");
+    let a = ask(app, &rita, sql, None).unwrap();
+    assert!(a.declined && a.facts.is_empty(), "{}", a.to_text());
+    let a = ask(app, &ana, &format!("```sql\n{sql}\n```"), None).unwrap();
+    assert!(!a.declined, "a fenced query runs too: {}", a.to_text());
+    let before = app.hunt(&root, "SELECT count(*) AS n FROM events", None).unwrap().to_json_rows().unwrap();
+    let a = ask(app, &ana, "WITH x AS (SELECT 1) DELETE FROM events", None).unwrap();
+    assert!(a.declined && a.facts.is_empty(), "{}", a.to_text());
+    let after = app.hunt(&root, "SELECT count(*) AS n FROM events", None).unwrap().to_json_rows().unwrap();
+    assert_eq!(before, after);
+    let a = ask(app, &ana, "SELECT count(*) AS n FROM events", None).unwrap();
+    check_sound(app, &a);
+    assert!(cites(&a, |c| matches!(c, Citation::Query { .. })), "{}", a.to_text());
 }

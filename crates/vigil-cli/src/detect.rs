@@ -452,18 +452,10 @@ pub fn eval(dir: &DataDir, labels: &std::path::Path, json: bool) -> Result<()> {
 }
 
 /// `vigil baseline show ENTITY`: what behavioral detections have learned about an entity.
-pub fn baseline_show(dir: &DataDir, entity: &str, json: bool) -> Result<()> {
-    let store = dir.open_store()?;
-    let rows = store.behavior_state(Some(entity))?;
+pub fn baseline_show(dir: &DataDir, who: &vigil_app::Caller, entity: &str, json: bool) -> Result<()> {
+    let rows = vigil_app::App::new(dir.root()).baseline(who, entity)?;
     if json {
-        let v: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({"detection": r.detection, "entity": r.entity, "updated_ms": r.updated_ms,
-                    "state": serde_json::from_str::<serde_json::Value>(&r.state).unwrap_or(serde_json::Value::Null)})
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     if rows.is_empty() {
@@ -473,8 +465,7 @@ pub fn baseline_show(dir: &DataDir, entity: &str, json: bool) -> Result<()> {
     for r in &rows {
         let when = chrono::DateTime::from_timestamp_millis(r.updated_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
         println!("{}  [{}]  updated {when}", output::clean(&r.detection), output::clean(&r.entity));
-        let v: serde_json::Value = serde_json::from_str(&r.state).unwrap_or(serde_json::Value::Null);
-        for line in readable_state(&v, 1) {
+        for line in readable_state(&r.state, 1) {
             println!("{}", output::clean(&line));
         }
     }

@@ -780,7 +780,7 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         }
         Command::Brief { command } => report::brief(&dir, command, who, cli.json),
         Command::Baseline { command: BaselineCommand::Show { entity } } => {
-            detect::baseline_show(&dir, &entity, cli.json)
+            detect::baseline_show(&dir, who, &entity, cli.json)
         }
         Command::Simulate { seed, days, users, start, scenarios, out } => {
             demo::simulate(&demo::SimArgs { seed, days, users, start, scenarios }, &out, cli.json)

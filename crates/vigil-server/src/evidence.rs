@@ -139,7 +139,7 @@ fn coverage(s: &Shared, c: &Caller, q: &CoverageQuery) -> ApiResult<vigil_compli
     let from = q.from.as_deref().filter(|t| !t.is_empty()).map(parse_time).transpose()?.unwrap_or(to - 90 * 86_400_000);
     let framework = q.framework.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "SOC2".into());
     let catalog = vigil_compliance::Catalog::builtin()?;
-    Ok(s.app.coverage(&c.app(), &catalog, &s.config.detection, &framework, from, to)?)
+    Ok(s.app.coverage(&c.app(), &catalog, s.app.detection_config(), &framework, from, to)?)
 }
 
 pub async fn coverage_api(

@@ -158,7 +158,7 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     pub fn new(config: Config) -> Result<Shared, ApiError> {
-        let mut app = vigil_app::App::new(&config.data_dir);
+        let mut app = vigil_app::App::new(&config.data_dir).with_detection(config.detection.clone());
         if let Some(sso) = &config.sso {
             app = app.with_sso(sso.clone());
         }
@@ -530,6 +530,15 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (spec(Method::GET, "/sso/callback", Public, "The OpenID provider's answer"), get(sso::callback)),
         (spec(Method::GET, "/static/vigil.css", Public, "Stylesheet"), get(web::css)),
         (spec(Method::GET, "/incidents/{id}", Needs(P::ViewQueue), "Incident page"), get(web::incident_page)),
+        (spec(Method::GET, "/alerts/{id}", Needs(P::ViewQueue), "Alert page"), get(web::alert_page)),
+        (
+            spec(Method::GET, "/events/{id}", Needs(P::Hunt), "Event page: its fields and raw record"),
+            get(web::event_page),
+        ),
+        (
+            spec(Method::GET, "/baselines/{entity}", Needs(P::ViewQueue), "What behavioral detections learned"),
+            get(web::baseline_page),
+        ),
         (spec(Method::GET, "/cases", Needs(P::ViewQueue), "Cases page"), get(web::cases_page)),
         (spec(Method::GET, "/cases/{id}", Needs(P::ViewQueue), "Case page"), get(web::case_page)),
         (spec(Method::POST, "/cases/{id}/assign", Needs(P::WorkCases), "Assign (form)"), post(web::case_assign)),

@@ -570,10 +570,142 @@ fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>
     }
 }
 
-pub async fn hunt_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+/// `/hunt?sql=…`: the form filled in with a query (a citation's), not run until submitted.
+#[derive(Debug, Default, Deserialize)]
+pub struct HuntPrefill {
+    pub sql: Option<String>,
+}
+
+pub async fn hunt_page(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    axum::extract::Query(q): axum::extract::Query<HuntPrefill>,
+) -> Response {
     let who = c.app();
+    let sql = q
+        .sql
+        .filter(|x| !x.trim().is_empty() && x.chars().count() <= vigil_app::hunts::MAX_SQL_CHARS)
+        .unwrap_or_else(|| BUILTIN_HUNTS[0].1.to_string());
     match blocking(move || Ok(s.app.hunts(&who)?)).await {
-        Ok(h) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, BUILTIN_HUNTS[0].1, None))),
+        Ok(h) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, &sql, None))),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+/// One alert: why it fired, what it matched, and the events behind it (linked for those who
+/// may read the lake).
+pub async fn alert_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let who = c.app();
+    let hunts = c.app().can(Permission::Hunt);
+    match blocking(move || Ok(s.app.alert(&who, &id)?)).await {
+        Ok(a) => html_response(
+            StatusCode::OK,
+            page(
+                &a.rule.title.clone(),
+                Some(&c),
+                html! {
+                    p.lead { (a.rule.level.as_str()) " · " (a.time.map(when).unwrap_or_default()) " · rule " code { (a.rule.id) } }
+                    p { (a.explanation) }
+                    dl {
+                        dt { "Alert" } dd { code { (a.id) } }
+                        @if !a.rule.techniques.is_empty() { dt { "ATT&CK" } dd { (a.rule.techniques.join(", ")) } }
+                        @if !a.controls.is_empty() { dt { "Controls" } dd { (a.controls.join(", ")) } }
+                        dt { "Confidence" } dd { (a.confidence.score) " — " (a.confidence.reason) }
+                        @if let Some(src) = &a.source { dt { "Source" } dd { (src) } }
+                    }
+                    @if !a.matched.is_empty() {
+                        h2 { "Matched" }
+                        ul { @for m in &a.matched { li { code { (m.field) " = " (m.value.to_string()) } } } }
+                    }
+                    @if !a.features.is_empty() {
+                        h2 { "Deviating features" }
+                        ul { @for f in &a.features { li { (f.name) " " (f.value.to_string()) " (baseline " (f.baseline.to_string()) ")" } } }
+                    }
+                    h2 { "Source events" }
+                    ul { @for e in &a.event_ids {
+                        li { @if hunts { a href=(format!("/events/{e}")) { code { (e) } } } @else { code { (e) } } }
+                    } }
+                },
+            ),
+        ),
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+/// One event of the lake: its normalized fields and the raw record as it arrived.
+pub async fn event_page(State(s): State<Shared>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Response {
+    let who = c.app();
+    match blocking(move || Ok(s.app.event(&who, &id)?)).await {
+        Ok(ev) => {
+            let fields: Vec<(String, String)> = ev
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, v)| k.as_str() != "raw" && !v.is_null())
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                match v {
+                                    serde_json::Value::String(x) => x.clone(),
+                                    o => o.to_string(),
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let raw = ev.get("raw").and_then(|r| r.as_str()).unwrap_or_default();
+            let raw_pretty = serde_json::from_str::<serde_json::Value>(raw)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| raw.to_string());
+            let title = format!("Event {}", ev.get("id").and_then(|v| v.as_str()).unwrap_or_default());
+            html_response(
+                StatusCode::OK,
+                page(
+                    &title,
+                    Some(&c),
+                    html! {
+                        table {
+                            thead { tr { th scope="col" { "Field" } th scope="col" { "Value" } } }
+                            tbody { @for (k, v) in &fields { tr { td { code { (k) } } td { (v) } } } }
+                        }
+                        h2 { "Raw record" }
+                        pre { (raw_pretty) }
+                    },
+                ),
+            )
+        }
+        Err(e) => error_page(Some(&c), &e),
+    }
+}
+
+/// What the behavioral detections have learned about one entity.
+pub async fn baseline_page(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(entity): Path<String>,
+) -> Response {
+    let who = c.app();
+    let name = entity.clone();
+    match blocking(move || Ok(s.app.baseline(&who, &entity)?)).await {
+        Ok(rows) => html_response(
+            StatusCode::OK,
+            page(
+                &format!("Baselines of {name}"),
+                Some(&c),
+                html! {
+                    @if rows.is_empty() { p { "No behavioral detection has learned anything about this entity." } }
+                    @for b in &rows {
+                        section {
+                            h2 { (b.detection) }
+                            p { "Entity " code { (b.entity) } " · updated " (when(b.updated_ms)) }
+                            pre { (serde_json::to_string_pretty(&b.state).unwrap_or_default()) }
+                        }
+                    }
+                },
+            ),
+        ),
         Err(e) => error_page(Some(&c), &e),
     }
 }

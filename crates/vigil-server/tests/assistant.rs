@@ -67,6 +67,37 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
         "ask box"
     );
 
+    // The analyst's own query: each row cites its event, whose page shows the fields and the raw
+    // record; the event's alert page links it back; a responder, who does not hunt, gets no link
+    // and no page.
+    let q = json!({"question": "SELECT id, class_name FROM events ORDER BY time, id LIMIT 2"});
+    let a = body_json(env.send(ask_req(env.token("analyst"), &q)).await).await;
+    citations_resolve(&a);
+    let href = a["facts"][0]["href"].as_str().unwrap_or_else(|| panic!("a link to the event: {a}")).to_string();
+    assert!(href.starts_with("/events/"), "{href}");
+    let page = env.send(get(&href)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = body_text(page).await;
+    assert!(html.contains("Raw record") && html.contains(&href["/events/".len()..]), "{html}");
+    let r = env.send(common::get_as(env.token("responder"), &href)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let q = vigil_store::AlertQuery { limit: 1, ..Default::default() };
+    let alert = env.state.store().unwrap().alerts(&q).unwrap().into_iter().next().unwrap();
+    let page = env.send(get(&format!("/alerts/{}", alert.id))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = body_text(page).await;
+    let record: Value = serde_json::from_str(&alert.json).unwrap();
+    let first_event = record["event_ids"][0].as_str().unwrap();
+    assert!(html.contains(&format!("href=\"/events/{first_event}\"")), "{html}");
+    let r = env.send(common::get_as(env.token("responder"), &format!("/alerts/{}", alert.id))).await;
+    assert_eq!(r.status(), StatusCode::OK, "a responder reads the queue's alerts");
+    assert!(!body_text(r).await.contains("href=\"/events/"), "but gets no link into the lake");
+    let learned = env.state.store().unwrap().behavior_state(None).unwrap().into_iter().next().unwrap();
+    let page = env.send(get(&format!("/baselines/{}", learned.entity))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(body_text(page).await.contains(&learned.detection));
+    assert_eq!(env.send(get("/events/not-an-id")).await.status(), StatusCode::NOT_FOUND);
+
     // The same question through the incident page's ask box: the answer page links the citation.
     let form = format!("question=what+happened+here%3F&incident={inc}&csrf={csrf}");
     let r = env
@@ -102,7 +133,7 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
     let r = env.send(common::get_as(env.token("analyst"), "/api/v1/assistant/conversation")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let conv = body_json(r).await;
-    assert_eq!(conv["total"], 2, "{conv}");
+    assert_eq!(conv["total"], 3, "{conv}");
     assert_eq!(conv["items"][0]["answer"]["question"], "what happened here?");
     assert_eq!(conv["items"][0]["answer"]["context"]["id"], inc.as_str());
     assert!(conv["items"][1]["answer"]["sentences"].as_array().is_some_and(|s| !s.is_empty()));
@@ -116,7 +147,7 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
     let log = env.state.store().unwrap().audit(10_000).unwrap();
     let mine: Vec<_> = log.iter().filter(|e| e.actor == "analyst (assistant)").map(|e| e.action.as_str()).collect();
     for action in ["assistant.question", "assistant.tool", "assistant.answer"] {
-        assert!(mine.iter().filter(|a| **a == action).count() >= 2, "{action} twice in {mine:?}");
+        assert!(mine.iter().filter(|a| **a == action).count() >= 3, "{action} three times in {mine:?}");
     }
     env.state.ingest.shutdown();
 }

@@ -125,6 +125,9 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/sso/callback"), "public"),
         (("GET", "/static/vigil.css"), "public"),
         (("GET", "/incidents/{id}"), "queue"),
+        (("GET", "/alerts/{id}"), "queue"),
+        (("GET", "/events/{id}"), "hunt"),
+        (("GET", "/baselines/{entity}"), "queue"),
         (("GET", "/cases"), "queue"),
         (("GET", "/cases/{id}"), "queue"),
         (("POST", "/cases/{id}/assign"), "work"),
@@ -174,6 +177,7 @@ async fn every_route_against_every_role_and_an_anonymous_caller() {
             .path
             .replace("{id}", "x-not-there")
             .replace("{name}", "x-not-there")
+            .replace("{entity}", "x-not-there")
             .replace("{sha256}", &"0".repeat(64))
             .replace("{playbook}", "ticket-open");
         for caller in ROLES.iter().copied().chain(["anonymous"]) {
