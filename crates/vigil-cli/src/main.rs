@@ -272,7 +272,8 @@ enum Command {
         /// First simulated day (YYYY-MM-DD).
         #[arg(long)]
         start: Option<chrono::NaiveDate>,
-        /// Only these scenarios (comma separated); default all.
+        /// Only these scenarios (comma separated); default: every one the period fits (slow_exfiltration,
+        /// dormant_service_weekly and vendor_scope_creep need --days 42 or more).
         #[arg(long, value_delimiter = ',')]
         scenarios: Vec<String>,
         /// Where the logs, labels and inventory are written.

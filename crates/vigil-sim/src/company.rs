@@ -6,7 +6,8 @@
 use crate::geo::{self, CITIES, HOME_CITIES, Net};
 use crate::json::{J, obj};
 use crate::util::{
-    DAY, R, akia, aws_uid, b62, between, chance, ip, ip_str, normal, pick, shuffle, stream, upper_alnum, uuid, weighted,
+    DAY, R, akia, aws_uid, b62, between, chance, hash_str, ip, ip_str, normal, pick, shuffle, stream, upper_alnum,
+    uuid, weighted,
 };
 
 pub(crate) const EMAIL_DOMAIN: &str = "example.com";
@@ -386,6 +387,8 @@ pub(crate) enum BucketKind {
 pub(crate) struct AccessKey {
     pub id: String,
     pub created: i64,
+    /// When it was last used before the period, where the inventory says so (dormant keys).
+    pub last_used: Option<i64>,
 }
 
 pub(crate) struct IamUser {
@@ -432,6 +435,13 @@ impl AwsAccount {
 
 pub(crate) const PROD: usize = 0;
 pub(crate) const DEV: usize = 1;
+
+/// Retired service IAM users (name, owning team, purpose, policy) for the dormant-key scenario.
+pub(crate) static DORMANT_SERVICE_USERS: &[(&str, &str, &str, &str)] = &[
+    ("svc-etl-export", "data-team", "retired nightly ETL export; key never rotated", "AnalyticsExportRead"),
+    ("svc-bi-sync", "data-team", "retired BI dashboard sync; key never rotated", "AnalyticsExportRead"),
+    ("svc-sftp-bridge", "it-ops", "retired SFTP bridge to a former partner; key never rotated", "AnalyticsExportRead"),
+];
 
 pub(crate) struct OAuthApp {
     pub id: String,
@@ -726,6 +736,38 @@ impl Company {
         }
     }
 
+    /// Adds `n` retired service IAM users to the prod account, each with a years-old access key
+    /// last used months before the period and nothing in the background that uses it (the
+    /// dormant-key scenario wakes them). Draws only from its own stream, so nothing else in the
+    /// company changes.
+    pub(crate) fn add_dormant_service_users(&mut self, seed: u64, n: usize) {
+        let rng_owned = stream(seed, hash_str("dormant_service_weekly/company"), 0);
+        let rng = &rng_owned;
+        let a = &mut self.accounts[PROD];
+        for k in 0..n {
+            let (base, owner, purpose, policy) = DORMANT_SERVICE_USERS[k % DORMANT_SERVICE_USERS.len()];
+            let name = if k < DORMANT_SERVICE_USERS.len() {
+                base.to_string()
+            } else {
+                format!("{base}-{}", k / DORMANT_SERVICE_USERS.len() + 1)
+            };
+            let created =
+                (self.start_day - between(rng, 700, 1400)) * DAY + between(rng, 0, DAY / 1_000_000) * 1_000_000;
+            let last_used =
+                (self.start_day - between(rng, 150, 330)) * DAY + between(rng, 0, DAY / 1_000_000) * 1_000_000;
+            a.users.push(IamUser {
+                arn: format!("arn:aws:iam::{}:user/{name}", a.id),
+                name,
+                id: aws_uid(rng, "AIDA"),
+                keys: vec![AccessKey { id: akia(rng), created, last_used: Some(last_used) }],
+                console: false,
+                owner: format!("{owner}@{EMAIL_DOMAIN}"),
+                purpose,
+                policies: vec![policy.to_string()],
+            });
+        }
+    }
+
     /// `inventory.json`.
     pub(crate) fn inventory(&self, end_day: i64) -> J<'_> {
         let users: Vec<J> = self
@@ -798,12 +840,16 @@ impl Company {
                             .keys
                             .iter()
                             .map(|k| {
-                                obj! {
+                                let mut o = obj! {
                                     "access_key_id": &k.id,
                                     "owner": &u.owner,
                                     "created": crate::util::fmt_ts(k.created, crate::util::Ts::Secs),
                                     "status": "Active",
+                                };
+                                if let Some(t) = k.last_used {
+                                    o.push("last_used", crate::util::fmt_ts(t, crate::util::Ts::Secs));
                                 }
+                                o
                             })
                             .collect();
                         obj! {
@@ -1027,6 +1073,7 @@ fn aws_accounts(rng: &R, users: &mut [User], employees: usize, start_day: i64) -
                     vec![AccessKey {
                         id: akia(rng),
                         created: (start_day - key_age_days) * DAY + between(rng, 0, DAY / 1_000_000) * 1_000_000,
+                        last_used: None,
                     }]
                 } else {
                     Vec::new()

@@ -10,6 +10,16 @@
 //! renders them, Zeek `conn`/`dns` JSON logs — plus `labels.jsonl` (the ground truth: which records
 //! belong to which attack, by the event ids the decoders compute) and `inventory.json`.
 //!
+//! The attacks ([`ScenarioKind`]) are eleven that fit a period of any length — impossible travel,
+//! MFA fatigue, a dormant admin, a public bucket, a risky IAM policy, an exposed access key,
+//! ransomware, lateral movement, an insider download, exfiltration to personal cloud, a vendor
+//! compromise — and three slow ones that need six weeks ([`ScenarioKind::SLOW_MIN_DAYS`]) and
+//! that no single event or single day gives away: small weekly transfers to one new destination
+//! (`slow_exfiltration`), a retired service user's dormant key used once a week from one new
+//! network (`dormant_service_weekly`), and a vendor reading a little more each week
+//! (`vendor_scope_creep`). An empty selection means every scenario the period fits, so periods
+//! under six weeks come out exactly as they did before the slow scenarios existed.
+//!
 //! Must not: read real data, decode or normalize anything, or touch storage. It only writes files.
 //! Output depends only on [`SimConfig`]: the same seed and parameters (start date included) give
 //! byte-identical files (ChaCha8 streams derived from the seed; no wall clock, no hash-map
@@ -82,7 +92,9 @@ pub struct SimConfig {
     pub users: u32,
     /// First day of the period (UTC).
     pub start: NaiveDate,
-    /// Attacks to inject; empty means all of them.
+    /// Attacks to inject; empty means every one the period fits
+    /// ([`ScenarioKind::defaults_for`]): the slow ones only from
+    /// [`ScenarioKind::SLOW_MIN_DAYS`] days. Naming a slow one for a shorter period is an error.
     pub scenarios: Vec<ScenarioKind>,
 }
 
@@ -158,6 +170,15 @@ pub enum ScenarioKind {
     /// A vendor's Okta identity signs in from a new network, its OAuth app pulls many tokens
     /// with new scopes, and it reaches beyond its usual apps and groups.
     VendorCompromise,
+    /// Slow: a laptop sends a little data (well under its own daily upload) to one new external
+    /// destination once a week for six weeks (T1030, T1048).
+    SlowExfiltration,
+    /// Slow: a retired service IAM user's long-dormant access key is used once a week from one
+    /// network it never used, for a handful of read calls (T1078.004).
+    DormantServiceWeekly,
+    /// Slow: a vendor's OAuth app and Okta identity read a little more each week — one more
+    /// read-only API scope and one more app — over six weeks, never a spike (T1087.004, T1213).
+    VendorScopeCreep,
 }
 
 impl ScenarioKind {
@@ -175,10 +196,15 @@ impl ScenarioKind {
             ScenarioKind::InsiderDownload => "insider_download",
             ScenarioKind::Exfiltration => "exfiltration",
             ScenarioKind::VendorCompromise => "vendor_compromise",
+            ScenarioKind::SlowExfiltration => "slow_exfiltration",
+            ScenarioKind::DormantServiceWeekly => "dormant_service_weekly",
+            ScenarioKind::VendorScopeCreep => "vendor_scope_creep",
         }
     }
 
-    /// Every scenario, in label order.
+    /// The scenarios that fit a period of any length, in label order: what an empty selection
+    /// means for a period shorter than [`ScenarioKind::SLOW_MIN_DAYS`]. The slow scenarios
+    /// ([`ScenarioKind::slow`]) are not among them; [`ScenarioKind::every`] lists both.
     pub fn all() -> Vec<Self> {
         vec![
             ScenarioKind::ImpossibleTravel,
@@ -193,6 +219,39 @@ impl ScenarioKind {
             ScenarioKind::Exfiltration,
             ScenarioKind::VendorCompromise,
         ]
+    }
+
+    /// How many days a period needs for the slow scenarios: each is six weekly occurrences.
+    pub const SLOW_MIN_DAYS: u32 = 42;
+
+    /// The slow scenarios, in label order: attacks spread over six weeks whose every single
+    /// event, and every day, looks ordinary; only the pattern across weeks gives them away.
+    pub fn slow() -> Vec<Self> {
+        vec![ScenarioKind::SlowExfiltration, ScenarioKind::DormantServiceWeekly, ScenarioKind::VendorScopeCreep]
+    }
+
+    /// Every scenario, in label order: [`ScenarioKind::all`], then [`ScenarioKind::slow`].
+    pub fn every() -> Vec<Self> {
+        let mut v = ScenarioKind::all();
+        v.extend(ScenarioKind::slow());
+        v
+    }
+
+    /// Whether this is one of the slow scenarios.
+    pub fn is_slow(&self) -> bool {
+        ScenarioKind::slow().contains(self)
+    }
+
+    /// The shortest period (days) the scenario fits in.
+    pub fn min_days(&self) -> u32 {
+        if self.is_slow() { ScenarioKind::SLOW_MIN_DAYS } else { 1 }
+    }
+
+    /// What an empty selection means for a period of `days`: every scenario that fits, in
+    /// label order. Periods shorter than [`ScenarioKind::SLOW_MIN_DAYS`] get
+    /// [`ScenarioKind::all`] (exactly what they got before the slow scenarios existed).
+    pub fn defaults_for(days: u32) -> Vec<Self> {
+        ScenarioKind::every().into_iter().filter(|k| k.min_days() <= days).collect()
     }
 
     /// MITRE ATT&CK technique ids the scenario exercises.
@@ -210,13 +269,14 @@ impl fmt::Display for ScenarioKind {
 impl FromStr for ScenarioKind {
     type Err = SimError;
 
-    /// Accepts the snake_case name (`mfa_fatigue`), also with dashes (`mfa-fatigue`).
+    /// Accepts the snake_case name (`mfa_fatigue`), also with dashes (`mfa-fatigue`); the error
+    /// for an unknown name lists the known ones.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase().replace('-', "_");
-        ScenarioKind::all()
-            .into_iter()
-            .find(|k| k.name() == norm)
-            .ok_or_else(|| SimError::Config(format!("unknown scenario {s:?}")))
+        ScenarioKind::every().into_iter().find(|k| k.name() == norm).ok_or_else(|| {
+            let known: Vec<&str> = ScenarioKind::every().iter().map(|k| k.name()).collect();
+            SimError::Config(format!("unknown scenario {s:?} (known: {})", known.join(", ")))
+        })
     }
 }
 
@@ -277,15 +337,29 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary, SimError>
     if cfg.days == 0 || cfg.days > 3660 {
         return Err(SimError::Config(format!("days must be 1..=3660 (got {})", cfg.days)));
     }
+    if let Some(k) = cfg.scenarios.iter().find(|k| k.min_days() > cfg.days) {
+        return Err(SimError::Config(format!(
+            "scenario {} needs a period of at least {} days (got {})",
+            k.name(),
+            k.min_days(),
+            cfg.days
+        )));
+    }
     let days = cfg.days as usize;
     let start_day = cfg.start.signed_duration_since(DateTime::UNIX_EPOCH.date_naive()).num_days();
-    let co = Company::generate(cfg.seed, cfg.users as usize, start_day);
-    let mut plans = Plans::generate(cfg.seed, &co, days);
     let kinds: Vec<ScenarioKind> = if cfg.scenarios.is_empty() {
-        ScenarioKind::all()
+        ScenarioKind::defaults_for(cfg.days)
     } else {
-        ScenarioKind::all().into_iter().filter(|k| cfg.scenarios.contains(k)).collect()
+        ScenarioKind::every().into_iter().filter(|k| cfg.scenarios.contains(k)).collect()
     };
+    let mut co = Company::generate(cfg.seed, cfg.users as usize, start_day);
+    // The retired service users whose keys the dormant-key scenario wakes (from their own stream).
+    let dormant = kinds.iter().find(|k| **k == ScenarioKind::DormantServiceWeekly);
+    if let Some(&k) = dormant {
+        co.add_dormant_service_users(cfg.seed, scenarios::instances_for(k, co.employees));
+    }
+    let co = co;
+    let mut plans = Plans::generate(cfg.seed, &co, days);
 
     let mut attacks = Emitter::new(0);
     let instances = Scenarios::new(&co, cfg.seed, days).run(&kinds, &mut plans, &mut attacks);
@@ -318,19 +392,24 @@ pub fn simulate(cfg: &SimConfig, out_dir: &Path) -> Result<SimSummary, SimError>
             e.1 += 1;
         }
         n_labels += 1;
+        let mut entities = obj! {
+            "users": J::strs(&inst.users),
+            "hosts": J::strs(&inst.hosts),
+            "keys": J::strs(&inst.keys),
+            "buckets": J::strs(&inst.buckets),
+            "ips": J::strs(&inst.ips),
+        };
+        // Only scenarios with a destination name have `domains` (earlier labels stay as they were).
+        if !inst.domains.is_empty() {
+            entities.push("domains", J::strs(&inst.domains));
+        }
         let label = obj! {
             "scenario": inst.kind.name(),
             "instance": &inst.name,
             "techniques": J::strs(inst.techniques),
             "start": fmt_ts(first, Ts::Millis),
             "end": fmt_ts(last, Ts::Millis),
-            "entities": obj!{
-                "users": J::strs(&inst.users),
-                "hosts": J::strs(&inst.hosts),
-                "keys": J::strs(&inst.keys),
-                "buckets": J::strs(&inst.buckets),
-                "ips": J::strs(&inst.ips),
-            },
+            "entities": entities,
             "event_ids": J::strs(&acc.ids),
             "description": &inst.description,
         };

@@ -23,6 +23,8 @@ use crate::util::{
 use crate::win;
 use crate::zeek::Conn;
 
+mod slow;
+
 /// A labeled attack instance.
 pub(crate) struct Instance {
     pub kind: ScenarioKind,
@@ -33,6 +35,8 @@ pub(crate) struct Instance {
     pub keys: Vec<String>,
     pub buckets: Vec<String>,
     pub ips: Vec<String>,
+    /// Destination names (only the slow exfiltration has one).
+    pub domains: Vec<String>,
     pub description: String,
 }
 
@@ -52,9 +56,14 @@ impl ScenarioKind {
             ScenarioKind::InsiderDownload => &["T1530", "T1119"],
             ScenarioKind::Exfiltration => &["T1567.002", "T1048"],
             ScenarioKind::VendorCompromise => &["T1199", "T1078.004", "T1098", "T1528"],
+            ScenarioKind::SlowExfiltration => &["T1030", "T1048"],
+            ScenarioKind::DormantServiceWeekly => &["T1078.004", "T1619", "T1530"],
+            ScenarioKind::VendorScopeCreep => &["T1199", "T1087.004", "T1069.003", "T1213"],
         }
     }
 
+    /// The random streams of the scenarios that fit any period (the slow ones draw from streams
+    /// named after them; see `slow`).
     fn stream_id(&self) -> u64 {
         100 + ScenarioKind::all().iter().position(|k| k == self).unwrap_or(0) as u64
     }
@@ -148,7 +157,8 @@ impl<'a> Scenarios<'a> {
     }
 
     /// Chooses days and victims for the selected scenarios, adjusting plans so victims are around.
-    fn place(&self, kinds: &[ScenarioKind], plans: &mut Plans) -> Vec<Placed> {
+    /// Returns them with the people they use.
+    fn place(&self, kinds: &[ScenarioKind], plans: &mut Plans) -> (Vec<Placed>, BTreeSet<usize>) {
         let co = self.co;
         let mut used = BTreeSet::new();
         let mut placed = Vec::new();
@@ -240,16 +250,23 @@ impl<'a> Scenarios<'a> {
                         let v = (rotation + n) % co.vendors.len();
                         (d, v, 0)
                     }
+                    // Placed and written on their own (`slow`), after all of these.
+                    ScenarioKind::SlowExfiltration
+                    | ScenarioKind::DormantServiceWeekly
+                    | ScenarioKind::VendorScopeCreep => continue,
                 };
                 placed.push(Placed { kind, n: n + 1, day, victim, aux });
             }
         }
-        placed
+        (placed, used)
     }
 
-    /// Places and writes every selected scenario; returns the instances in label order.
+    /// Places and writes every selected scenario; returns the instances in label order. The slow
+    /// scenarios come last: what the others do (their random streams, victims, days and the
+    /// plans they adjust) is the same with or without them.
     pub(crate) fn run(&self, kinds: &[ScenarioKind], plans: &mut Plans, em: &mut Emitter) -> Vec<Instance> {
-        let placed = self.place(kinds, plans);
+        let classic: Vec<ScenarioKind> = kinds.iter().copied().filter(|k| !k.is_slow()).collect();
+        let (placed, mut used) = self.place(&classic, plans);
         let mut out = Vec::new();
         for p in placed {
             let rng_owned = stream(self.seed, p.kind.stream_id() + 1000, p.n as u64);
@@ -267,8 +284,18 @@ impl<'a> Scenarios<'a> {
                 ScenarioKind::InsiderDownload => self.insider(rng, em, &p),
                 ScenarioKind::Exfiltration => self.exfil(rng, em, plans, &p),
                 ScenarioKind::VendorCompromise => self.vendor(rng, em, &p),
+                ScenarioKind::SlowExfiltration
+                | ScenarioKind::DormantServiceWeekly
+                | ScenarioKind::VendorScopeCreep => continue,
             };
             out.push(inst);
+        }
+        for &kind in kinds.iter().filter(|k| k.is_slow()) {
+            for n in 0..instances_for(kind, self.co.employees) {
+                em.label = out.len() as u32;
+                let inst = self.slow(kind, n, plans, &mut used, em);
+                out.push(inst);
+            }
         }
         em.label = crate::emit::NO_LABEL;
         out
@@ -284,6 +311,7 @@ impl<'a> Scenarios<'a> {
             keys: Vec::new(),
             buckets: Vec::new(),
             ips: Vec::new(),
+            domains: Vec::new(),
             description,
         }
     }
