@@ -168,6 +168,23 @@ impl App {
         Ok(cfg.playbooks()?.into_iter().map(|p| PlaybookView::of(p, &catalog)).collect())
     }
 
+    /// The playbooks in force whose trigger matches incident `id` (entity kinds resolved with the
+    /// inventory): what a person could run on its case.
+    pub fn playbooks_for(&self, caller: &Caller, cfg: &ResponseConfig, id: &str) -> Result<Vec<PlaybookView>> {
+        caller.require(Permission::ViewQueue, "read playbooks")?;
+        let store = self.store()?;
+        let incident = vigil_queue::incident(&store, id)?;
+        let inventory =
+            vigil_queue::inventory_json(&store)?.and_then(|v| vigil_triage::Inventory::from_json(&v.to_string()).ok());
+        let catalog = vigil_compliance::Catalog::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(cfg
+            .playbooks()?
+            .into_iter()
+            .filter(|p| vigil_respond::engine::matches_with(p, &incident, inventory.as_ref()))
+            .map(|p| PlaybookView::of(p, &catalog))
+            .collect())
+    }
+
     /// Starts playbook `playbook` on case `case` and runs it as far as it goes without a person
     /// (or, with `dry_run`, shows the exact calls it would make and sends nothing).
     pub fn run_playbook(

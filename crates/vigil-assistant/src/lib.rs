@@ -4,7 +4,8 @@
 //!
 //! Owns: the facts and citations tools return ([`fact`]); the typed, read-only tools over the
 //! application layer ([`tools`], and [`lookup`] for compliance coverage, the inventory, the
-//! baselines and the asker's own SQL); recognising what a question names ([`entity`]); planning
+//! baselines and the asker's own SQL); an incident's investigation record ([`investigate`]);
+//! recognising what a question names ([`entity`]); planning
 //! without a model behind the [`plan::Planner`] seam; composing sentences behind the
 //! [`compose::Writer`] seam; the verifier every sentence passes, whoever wrote it ([`verify`]);
 //! and [`ask`], which puts them together and records the question, each tool call and the
@@ -24,6 +25,7 @@ pub mod compose;
 pub mod entity;
 pub mod eval;
 pub mod fact;
+pub mod investigate;
 pub mod lookup;
 pub mod model;
 pub mod plan;

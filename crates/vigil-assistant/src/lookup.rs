@@ -163,6 +163,7 @@ pub fn inventory_has(inv: &Value, key: &str) -> bool {
             .flat_map(|a| arr(a, "iam_users"))
             .flat_map(|u| arr(u, "access_keys"))
             .any(|k| is(k, "access_key_id")),
+        "iam_user" => accounts.iter().flat_map(|a| arr(a, "iam_users")).any(|u| is(u, "name")),
         "bucket" => accounts.iter().flat_map(|a| arr(a, "buckets")).any(|b| is(b, "name")),
         _ => false,
     }
@@ -390,6 +391,37 @@ pub fn inventory_entry(app: &App, caller: &Caller, subject: &Subject) -> R {
                 );
             }
         }
+        _ => {}
+    }
+    // An IAM user of that name: its account, its owner, its keys.
+    if let Subject::User(_) = subject {
+        for acct in arr(&inv, "aws_accounts") {
+            for u in arr(acct, "iam_users").iter().filter(|u| eq(u, &["name"])) {
+                let name = str_at(u, "name");
+                let owner = str_at(u, "owner");
+                let keys: Vec<String> =
+                    arr(u, "access_keys").iter().map(|k| str_at(k, "access_key_id").to_string()).collect();
+                let text = format!(
+                    "per the inventory, IAM user {name} in AWS account {} is owned by {}; access keys: {}; attached \
+                     policies: {}",
+                    str_at(acct, "id"),
+                    if owner.is_empty() { "no one listed" } else { owner },
+                    if keys.is_empty() { "none".to_string() } else { keys.join(", ") },
+                    strs(u, "attached_policies").join(", ")
+                );
+                out.facts.push(
+                    Fact::new(FactKind::Record, Citation::Inventory { key: format!("iam_user/{name}") }, text)
+                        .with("iam_user", name)
+                        .with("account", str_at(acct, "id"))
+                        .with("owner", owner)
+                        .with("terms", "AWS IAM")
+                        .with("keys", keys.join(" "))
+                        .with("policies", strs(u, "attached_policies").join(" ")),
+                );
+            }
+        }
+    }
+    match subject {
         Subject::Host(_) | Subject::Ip(_) => {
             for h in arr(&inv, "hosts").iter().filter(|h| eq(h, &["hostname", "fqdn", "ip"])) {
                 let name = str_at(h, "hostname");
@@ -466,7 +498,7 @@ pub fn inventory_entry(app: &App, caller: &Caller, subject: &Subject) -> R {
                 }
             }
         }
-        Subject::Process(_) => {}
+        Subject::Process(_) | Subject::User(_) | Subject::Email(_) => {}
     }
     if out.facts.is_empty() {
         out.missing.push(format!("{} {} in the inventory: not listed", subject.noun(), subject.value()));

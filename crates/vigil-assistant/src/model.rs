@@ -119,6 +119,7 @@ fn know_fact(r: &mut Redactor, f: &Fact) {
             "host" => "host",
             "src_ip" | "dst_ip" | "ip" => "ip",
             "bucket" => "bucket",
+            "key" => "key",
             _ => continue,
         };
         for part in v.split_whitespace() {

@@ -132,7 +132,7 @@ impl EventQuery {
     }
 
     /// The table and the `WHERE` clause; `None` when nothing narrows the search.
-    fn table_and_condition(&self) -> Option<(String, String)> {
+    pub(crate) fn table_and_condition(&self) -> Option<(String, String)> {
         let table = match &self.class {
             Some(c) if vigil_model::OcsfClass::ALL.iter().any(|k| k.table() == c) => c.clone(),
             Some(_) => return None,
@@ -450,10 +450,10 @@ pub fn source_is_vendor(source: &Fact, canonical: &str) -> bool {
     hay.contains(lake) || names.iter().any(|n| hay.contains(n))
 }
 
-const EVENT_COLUMNS: &str = "id, CAST(time AS BIGINT) AS t, class_name, metadata_product AS product, \
+pub(crate) const EVENT_COLUMNS: &str = "id, CAST(time AS BIGINT) AS t, class_name, metadata_product AS product, \
      metadata_event_code AS code, api_operation AS operation, actor_user_name AS actor, user_name AS target_user, \
      src_ip, dst_ip, device_hostname AS host, process_name AS process, http_user_agent AS user_agent, \
-     api_request_data AS request";
+     api_request_data AS request, api_response_data AS response, actor_user_credential_uid AS key";
 
 /// The bucket an API call's request names (`bucketName` in CloudTrail's request parameters).
 fn request_bucket(request: &str) -> String {
@@ -464,7 +464,7 @@ fn request_bucket(request: &str) -> String {
         .unwrap_or_default()
 }
 
-fn event_fact(r: &Value) -> Fact {
+pub(crate) fn event_fact(r: &Value) -> Fact {
     let id = s(r, "id");
     let time = i(r, "t").map(fmt_ms).unwrap_or_default();
     let what = [s(r, "operation"), s(r, "code"), s(r, "process")].into_iter().find(|x| !x.is_empty());
@@ -487,7 +487,7 @@ fn event_fact(r: &Value) -> Fact {
         .with("time", time)
         .with("class", s(r, "class_name"))
         .with("product", s(r, "product"));
-    for k in ["code", "operation", "actor", "target_user", "src_ip", "dst_ip", "host", "process", "user_agent"] {
+    for k in ["code", "operation", "actor", "target_user", "src_ip", "dst_ip", "host", "process", "user_agent", "key"] {
         f = f.with(k, s(r, k));
     }
     f.with("bucket", bucket)
@@ -559,7 +559,7 @@ fn sightings(app: &App, caller: &Caller, subject: &Subject, period: Option<&Peri
     Ok(out)
 }
 
-fn incident_fact(i: &vigil_triage::Incident) -> Fact {
+pub(crate) fn incident_fact(i: &vigil_triage::Incident) -> Fact {
     Fact::new(
         FactKind::Record,
         Citation::incident(&i.id),
@@ -846,7 +846,7 @@ fn case_evidence(app: &App, caller: &Caller, id: &str) -> R {
     Ok(out)
 }
 
-fn alert_fact(a: &vigil_model::Alert) -> Fact {
+pub(crate) fn alert_fact(a: &vigil_model::Alert) -> Fact {
     let time = a.time.map(fmt_ms).unwrap_or_default();
     let mut f = Fact::new(
         FactKind::Record,

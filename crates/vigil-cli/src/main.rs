@@ -240,6 +240,14 @@ enum Command {
         #[arg(long, env = "VIGIL_ASSISTANT_MODEL")]
         model: Option<PathBuf>,
     },
+    /// Investigate an incident as an L2 analyst would: per entity the inventory, baselines and
+    /// first sightings; one timeline across sources with the decisive events marked and why; the
+    /// blast radius; what is unknown; next steps (playbooks whose trigger matches, hunts); a
+    /// summary whose every sentence cites the facts it rests on.
+    Investigate {
+        /// The incident (`INC-…`).
+        incident: String,
+    },
     /// Your conversation with the assistant: the questions you asked and the answers, oldest
     /// first (`--json`: the whole record, for export).
     Conversation {
@@ -514,6 +522,7 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Ingest { .. } => "ingest",
         Command::Query { .. } => "query",
         Command::Ask { .. } => "ask",
+        Command::Investigate { .. } => "investigate",
         Command::Conversation { .. } => "conversation",
         Command::Quarantine { .. } => "quarantine",
         Command::Sources => "sources",
@@ -637,6 +646,20 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&result.to_json_rows()?)?);
             } else {
                 println!("{}", result.to_table()?);
+            }
+            Ok(())
+        }
+        Command::Investigate { incident } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            let response = vigil_app::respond::ResponseConfig::default();
+            let record = vigil_assistant::investigate::investigate(&app, who, &incident, &response)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&record)?);
+            } else {
+                // Event data may hold control characters: never let them reach the terminal.
+                for line in record.to_text().lines() {
+                    println!("{}", output::clean(line));
+                }
             }
             Ok(())
         }

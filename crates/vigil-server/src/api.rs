@@ -222,6 +222,15 @@ pub async fn incident(
     blocking(move || Ok(Json(json!(v1::Incident::from(s.app.incident(&c.app(), &id)?))))).await
 }
 
+pub async fn investigation(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<vigil_assistant::investigate::Investigation>> {
+    blocking(move || Ok(Json(vigil_assistant::investigate::investigate(&s.app, &c.app(), &id, &s.config.response)?)))
+        .await
+}
+
 pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let report = s.app.triage(&c.app())?;

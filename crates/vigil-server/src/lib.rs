@@ -264,6 +264,15 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             spec(Method::GET, "/api/v1/incidents/{id}", Needs(P::ViewQueue), "One incident with its verdict's work"),
             get(api::incident),
         ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/incidents/{id}/investigation",
+                Needs(P::ViewQueue),
+                "Investigate an incident: entities, timeline with decisive events, blast radius, unknowns, next steps",
+            ),
+            get(api::investigation),
+        ),
         (spec(Method::POST, "/api/v1/triage", Needs(P::WorkCases), "Run triage now"), post(api::triage)),
         (spec(Method::GET, "/api/v1/cases", Needs(P::ViewQueue), "Cases with their SLA clocks"), get(api::cases)),
         (spec(Method::GET, "/api/v1/cases/{id}", Needs(P::ViewQueue), "One case"), get(api::case)),
@@ -531,6 +540,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (spec(Method::GET, "/static/vigil.css", Public, "Stylesheet"), get(web::css)),
         (spec(Method::GET, "/incidents/{id}", Needs(P::ViewQueue), "Incident page"), get(web::incident_page)),
         (spec(Method::GET, "/alerts/{id}", Needs(P::ViewQueue), "Alert page"), get(web::alert_page)),
+        (
+            spec(Method::GET, "/incidents/{id}/investigation", Needs(P::ViewQueue), "An incident's investigation"),
+            get(web::investigation_page),
+        ),
         (
             spec(Method::GET, "/events/{id}", Needs(P::Hunt), "Event page: its fields and raw record"),
             get(web::event_page),

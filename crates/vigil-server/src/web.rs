@@ -335,6 +335,7 @@ pub async fn incident_page(
                 Some(&c),
                 html! {
                     @if let Some(k) = &case { p { "Case " a href=(format!("/cases/{}", k.id)) { (k.id) } " · " (k.status.as_str()) " · owner " (k.owner.as_deref().unwrap_or("-")) } }
+                    p { a href=(format!("/incidents/{}/investigation", i.id)) { "Investigate: timeline, decisive events, blast radius, next steps" } }
                     (incident_markup(&i, &alerts))
                     (crate::assistant::ask_box(&c, Some(&vigil_assistant::CaseOrIncident::Incident(i.id.clone())), ""))
                 },
@@ -568,6 +569,103 @@ fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>
             ul { @for h in hunts { li { details { summary { (h.name) } pre { (h.sql) } } } } }
         }
     }
+}
+
+/// An incident's investigation, made now as the reader: summary, decisive events, entities,
+/// blast radius, what is unknown and next steps, each fact linked where the reader may open it.
+pub async fn investigation_page(
+    State(s): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let who = c.app();
+    let cfg = s.config.response.clone();
+    let app = s.app.clone();
+    let r = blocking(move || Ok(vigil_assistant::investigate::investigate(&app, &who, &id, &cfg)?)).await;
+    let inv = match r {
+        Ok(inv) => inv,
+        Err(e) => return error_page(Some(&c), &e),
+    };
+    let reader = c.app();
+    let cite = |fact: &str| -> Markup {
+        match inv.fact(fact) {
+            Some(f) => match f.citation.web_path_for(&reader) {
+                Some(h) => html! { a.cite href=(h) title=(f.text) { "[" (f.citation) "]" } },
+                None => html! { span.cite { "[" (f.citation) "]" } },
+            },
+            None => html! {},
+        }
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            &format!("Investigation of {}", inv.incident),
+            Some(&c),
+            html! {
+                p { a href=(format!("/incidents/{}", inv.incident)) { "Back to the incident" } " · " (inv.title) }
+                section aria-labelledby="summary" {
+                    h2 id="summary" { "Summary" }
+                    @for sentence in &inv.summary {
+                        p { (sentence.text) " " @for f in &sentence.citations { (cite(f)) " " } }
+                    }
+                }
+                section aria-labelledby="decisive" {
+                    h2 id="decisive" { "Decisive events" }
+                    p { (inv.decisive().count()) " of " (inv.timeline.len()) " events from " (when(inv.from_ms)) " to " (when(inv.to_ms))
+                        @if inv.timeline_truncated { " (the timeline was cut; every decisive event is kept)" } }
+                    table {
+                        thead { tr { th scope="col" { "Event" } th scope="col" { "Why it is decisive" } th scope="col" { "Source" } } }
+                        tbody { @for e in inv.decisive() {
+                            tr { td { (inv.fact(&e.fact).map(|f| f.text.as_str()).unwrap_or_default()) " " (cite(&e.fact)) } td { (e.decisive.as_deref().unwrap_or_default()) } td { (e.product) } }
+                        } }
+                    }
+                }
+                section aria-labelledby="entities" {
+                    h2 id="entities" { "Entities" }
+                    @for ent in &inv.entities {
+                        h3 { (ent.kind) " " code { (ent.value) } }
+                        ul { @for f in &ent.facts { li { (inv.fact(f).map(|x| x.text.as_str()).unwrap_or_default()) " " (cite(f)) } } }
+                    }
+                }
+                @if !inv.blast_radius.is_empty() {
+                    section aria-labelledby="blast" {
+                        h2 id="blast" { "Blast radius" }
+                        ul { @for r in &inv.blast_radius { li { (r.kind) " " code { (r.value) } " — " (r.via) " " (cite(&r.fact)) } } }
+                    }
+                }
+                @if !inv.unknown.is_empty() {
+                    section aria-labelledby="unknown" {
+                        h2 id="unknown" { "Unknown" }
+                        ul { @for u in &inv.unknown { li { (u) } } }
+                    }
+                }
+                @if !inv.next_steps.is_empty() {
+                    section aria-labelledby="next" {
+                        h2 id="next" { "Next steps" }
+                        ul { @for n in &inv.next_steps {
+                            li { (n.text)
+                                @if let Some(p) = &n.playbook { " (playbook " code { (p) } ")" }
+                                @if let Some(h) = &n.hunt { " — " a href=(format!("/hunt?sql={}", form_urlencoded_value(h))) { "open the hunt" } }
+                            }
+                        } }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+/// Percent-encodes a query-string value.
+fn form_urlencoded_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `/hunt?sql=…`: the form filled in with a query (a citation's), not run until submitted.

@@ -98,6 +98,21 @@ async fn an_analyst_asks_from_an_incident_and_follows_the_citations() {
     assert!(body_text(page).await.contains(&learned.detection));
     assert_eq!(env.send(get("/events/not-an-id")).await.status(), StatusCode::NOT_FOUND);
 
+    // The incident's investigation, over the API and as a page linked from the incident's.
+    let r = env.send(common::get_as(env.token("analyst"), &format!("/api/v1/incidents/{inc}/investigation"))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let inv = body_json(r).await;
+    assert_eq!(inv["incident"], inc.as_str());
+    let timeline = inv["timeline"].as_array().unwrap();
+    assert!(timeline.iter().any(|e| e["decisive"].is_string()), "{inv}");
+    assert!(!inv["summary"].as_array().unwrap().is_empty(), "{inv}");
+    let page = body_text(env.send(get(&format!("/incidents/{inc}"))).await).await;
+    assert!(page.contains(&format!("href=\"/incidents/{inc}/investigation\"")));
+    let page = env.send(get(&format!("/incidents/{inc}/investigation"))).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = body_text(page).await;
+    assert!(html.contains("Decisive events") && html.contains("href=\"/events/"), "{html}");
+
     // The same question through the incident page's ask box: the answer page links the citation.
     let form = format!("question=what+happened+here%3F&incident={inc}&csrf={csrf}");
     let r = env

@@ -126,6 +126,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), &'static str> {
         (("GET", "/static/vigil.css"), "public"),
         (("GET", "/incidents/{id}"), "queue"),
         (("GET", "/alerts/{id}"), "queue"),
+        (("GET", "/incidents/{id}/investigation"), "queue"),
+        (("GET", "/api/v1/incidents/{id}/investigation"), "queue"),
         (("GET", "/events/{id}"), "hunt"),
         (("GET", "/baselines/{entity}"), "queue"),
         (("GET", "/cases"), "queue"),

@@ -17,6 +17,8 @@ pub struct Company {
     pub app: App,
     /// The user whose sign-in carries the planted user agent.
     pub planted_user: String,
+    /// The simulator's labels (`labels.jsonl`), one JSON object per attack.
+    pub labels: Vec<serde_json::Value>,
 }
 
 pub fn root() -> Caller {
@@ -83,7 +85,12 @@ pub fn company() -> Company {
     let inv = std::fs::read_to_string(sim.path().join("inventory.json")).unwrap();
     app.load_inventory(&root(), &inv).unwrap();
     app.triage(&root()).unwrap();
-    Company { dir, app, planted_user }
+    let labels = std::fs::read_to_string(sim.path().join("labels.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Company { dir, app, planted_user, labels }
 }
 
 impl Company {
