@@ -90,6 +90,7 @@ pub fn scan<'a>(name: &'a str, data: &'a [u8], emit: &mut dyn FnMut(Scanned<'a>)
                 raw: None,
                 hint: None,
                 value: r.data,
+                written: None,
             })),
             Err(EvtxError::FailedToParseChunk { chunk_id, source }) => {
                 let chunk = usize::try_from(chunk_id).unwrap_or(usize::MAX);

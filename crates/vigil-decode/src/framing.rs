@@ -42,15 +42,21 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
 }
 
-/// Skips white space and a UTF-8 byte order mark; returns the index of the first other byte.
+/// The UTF-8 byte-order mark.
+pub const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Skips white space and UTF-8 byte-order marks (at the start, and where files were joined);
+/// returns the index of the first other byte.
 pub fn skip_ws(data: &[u8], mut i: usize) -> usize {
-    if i == 0 && data.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        i = 3;
+    loop {
+        if i < data.len() && data[i].is_ascii_whitespace() {
+            i += 1;
+        } else if data.get(i..).is_some_and(|d| d.starts_with(BOM)) {
+            i += BOM.len();
+        } else {
+            return i;
+        }
     }
-    while i < data.len() && data[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    i
 }
 
 /// If the payload is `{"Records": [ ... ]}` (CloudTrail's file shape), the offset of the `[`.

@@ -8,8 +8,11 @@
 //! recognising what a payload is by its content (EVTX magic, CloudTrail's `Records` envelope,
 //! JSON arrays, JSON lines, pretty-printed documents, Zeek TSV) and framing its records so that
 //! truncation and hostile nesting are quarantined, not fatal; the decoders for AWS CloudTrail,
-//! Okta System Log, Windows EVTX (through the `evtx` crate), Windows Security/Sysmon JSON
-//! (evtx-rendered, NXLog/OTRF and Winlogbeat shapes), Zeek, the GitHub audit log and generic JSON,
+//! Okta System Log, Windows EVTX (through the `evtx` crate), Windows event XML (through
+//! `quick-xml`), Windows Security/Sysmon JSON in every shape teams export it (evtx-rendered,
+//! NXLog/OTRF and Winlogbeat 6/7 in `windows-json`; xmltodict-style, PowerShell `Get-WinEvent`,
+//! Winlogbeat 8/Elastic Agent and Sentinel rows each in a decoder of its own, so a report names
+//! the shape each file was read as), Zeek, the GitHub audit log and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -29,7 +32,10 @@ pub mod json;
 pub mod okta;
 pub mod registry;
 pub mod windows;
+pub mod windows_shapes;
+pub mod windows_templates;
 pub mod windows_view;
+pub mod windows_xml;
 pub mod zeek;
 
 use serde_json::Value;
@@ -46,6 +52,11 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &cloudtrail::CloudTrail,
     &okta::Okta,
     &evtx_bin::Evtx,
+    &windows_xml::WindowsXml,
+    &windows_shapes::XmlJson,
+    &windows_shapes::PowerShell,
+    &windows_shapes::Ecs,
+    &windows_shapes::Sentinel,
     &windows::WindowsJson,
     &zeek::Zeek,
     &github::GitHub,
@@ -56,6 +67,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
 const EVTX: Format = Format::of(&evtx_bin::Evtx);
 const CLOUDTRAIL: Format = Format::of(&cloudtrail::CloudTrail);
 const ZEEK: Format = Format::of(&zeek::Zeek);
+const WINDOWS_XML: Format = Format::of(&windows_xml::WindowsXml);
 
 /// Why one record could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,6 +88,9 @@ pub enum DecodeError {
     Unrecognized(String),
     #[error("EVTX: {0}")]
     Evtx(String),
+    /// An error in reading one shape of a format (one of the Windows shapes), named.
+    #[error("{shape}: {error}")]
+    Shape { shape: &'static str, error: Box<DecodeError> },
 }
 
 impl DecodeError {
@@ -131,6 +146,11 @@ impl<'a> Draft<'a> {
         hint: Option<&'a str>,
     ) -> Draft<'a> {
         Draft { source, locator, format, raw, id, hint, event: None }
+    }
+
+    /// The name of the decoder reading the record, as events and quarantine records give it.
+    pub fn format(&self) -> &'static str {
+        self.format
     }
 
     /// For decoders routed by [`Service::LogName`], the log name the payload's file name
@@ -207,6 +227,31 @@ pub struct Record<'a> {
     /// The log name the file name suggests, for decoders routed by log name.
     hint: Option<&'a str>,
     value: Value,
+    /// Set when the decoder reshaped the record ([`Decoder::reshape`]): the record as written.
+    written: Option<Box<Written>>,
+}
+
+/// What a reshaped record was as written: its id and, for a record not framed from bytes, its
+/// canonical JSON (the raw form kept).
+struct Written {
+    id: EventId,
+    canonical: Option<String>,
+}
+
+/// Applies the decoder's [`Decoder::reshape`], keeping the id of the record as written.
+fn reshaped(decoder: &'static dyn Decoder, value: Value, framed: bool) -> (Value, Option<Box<Written>>) {
+    match decoder.reshape(&value) {
+        None => (value, None),
+        Some(new) => {
+            let written = if framed {
+                Written { id: EventId::of_json(decoder.family(), &value), canonical: None }
+            } else {
+                let c = vigil_model::canonical_json(&value);
+                Written { id: EventId::of_bytes(decoder.family(), c.as_bytes()), canonical: Some(c) }
+            };
+            (new, Some(Box::new(written)))
+        }
+    }
 }
 
 impl<'a> Record<'a> {
@@ -215,7 +260,21 @@ impl<'a> Record<'a> {
     /// its id is the same as that of the same record framed from any file.
     pub fn from_value(source: &'a str, locator: String, decoder: &'static dyn Decoder, value: Value) -> Record<'a> {
         let hint = if decoder.logsource().service == Service::LogName { file_stem(source) } else { None };
-        Record { source, locator, decoder, raw: None, hint, value }
+        let (value, written) = reshaped(decoder, value, false);
+        Record { source, locator, decoder, raw: None, hint, value, written }
+    }
+
+    /// A record framed from `raw` (which the caller parsed into `value`), to be read by `decoder`.
+    pub(crate) fn framed(
+        source: &'a str,
+        locator: String,
+        decoder: &'static dyn Decoder,
+        raw: &'a [u8],
+        value: Value,
+    ) -> Record<'a> {
+        let hint = if decoder.logsource().service == Service::LogName { file_stem(source) } else { None };
+        let (value, written) = reshaped(decoder, value, true);
+        Record { source, locator, decoder, raw: Some(raw), hint, value, written }
     }
 
     /// The vendor record (a test-fixture envelope already unwrapped).
@@ -257,9 +316,11 @@ impl<'a> Record<'a> {
     /// Normalizes the record to an OCSF event, or says why it cannot be.
     pub fn normalize(&self) -> Decoded {
         let canonical;
-        let (raw, id) = match self.raw {
-            Some(raw) => (raw, EventId::of_json(self.family(), &self.value)),
-            None => {
+        let (raw, id) = match (self.raw, self.written.as_deref()) {
+            (Some(raw), Some(w)) => (raw, w.id.clone()),
+            (None, Some(Written { id, canonical: Some(c) })) => (c.as_bytes(), id.clone()),
+            (Some(raw), None) => (raw, EventId::of_json(self.family(), &self.value)),
+            (None, _) => {
                 // The canonical rendering (sorted keys) is both the raw form kept and what the id
                 // hashes, so the record is serialized once.
                 canonical = vigil_model::canonical_json(&self.value);
@@ -326,6 +387,10 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
     }
     let start = framing::skip_ws(data, 0);
     if start >= data.len() {
+        return;
+    }
+    if opts.format == WINDOWS_XML || (opts.format == Format::Auto && data[start] == b'<') {
+        windows_xml::scan(name, data, opts, emit);
         return;
     }
     // A payload may hold several JSON documents one after another (CloudTrail files concatenated
@@ -406,6 +471,14 @@ fn quarantine_unit(name: &str, data: &[u8], format: &str, why: &str) -> Scanned<
 /// Recognises content that is not text at all, with a reason that names what it is when known.
 fn binary_reason(data: &[u8]) -> Option<String> {
     let head = &data[..data.len().min(4096)];
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        // What Windows PowerShell 5's `>` and `Out-File` write by default.
+        return Some(
+            "UTF-16 text (it opens with a UTF-16 byte-order mark); Vigil reads UTF-8: convert it first \
+             (iconv -f UTF-16 -t UTF-8, or Out-File -Encoding utf8)"
+                .into(),
+        );
+    }
     let known = [
         (
             &[0xd4u8, 0xc3, 0xb2, 0xa1][..],
@@ -505,6 +578,7 @@ fn decode_zeek_tsv<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut
                 raw: Some(f.bytes),
                 hint: None,
                 value,
+                written: None,
             })),
             Err(why) => emit(quarantine(format!("Zeek TSV: {why}"))),
         }
@@ -536,6 +610,11 @@ fn decode_documents<'a>(name: &'a str, data: &'a [u8], pos: usize, opts: &Option
         let mut offset = 0usize;
         loop {
             let first = framing::skip_ws(body, offset);
+            if body[offset..first].windows(framing::BOM.len()).any(|w| w == framing::BOM) {
+                // Files joined with their byte-order marks: the next document starts past the mark.
+                start += first;
+                continue 'outer;
+            }
             let at = start + first;
             let line = data[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             let locator = format!("document {i} (line {line}, byte {at})");
@@ -577,6 +656,8 @@ fn decode_record<'a>(
     opts: &Options,
     emit: &mut dyn FnMut(Scanned<'a>),
 ) {
+    // A byte-order mark where files were joined (`cat a.json b.json`) starts a record, not a value.
+    let bytes = bytes.strip_prefix(framing::BOM).unwrap_or(bytes);
     let fail = |format: &str, e: DecodeError, locator: String| {
         Scanned::Quarantine(QuarantineRecord::new(name, locator, format, e.to_string(), bytes))
     };
@@ -598,8 +679,7 @@ fn decode_record<'a>(
     // Panther-style test fixtures wrap the vendor record: {"log": {...}, "log_types": [...]}.
     let (value, declared) = unwrap_envelope(value);
     let decoder = fmt.decoder().unwrap_or_else(|| declared.unwrap_or_else(|| sniff(&value)));
-    let hint = if decoder.logsource().service == Service::LogName { file_stem(name) } else { None };
-    emit(Scanned::Record(Record { source: name, locator, decoder, raw: Some(bytes), hint, value }));
+    emit(Scanned::Record(Record::framed(name, locator, decoder, bytes, value)));
 }
 
 fn finish(d: Draft<'_>) -> Decoded {

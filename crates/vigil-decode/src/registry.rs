@@ -47,6 +47,16 @@ pub trait Decoder: Sync {
         false
     }
 
+    /// The record as this decoder reads it, when that differs from the record as written: a
+    /// shape whose event data needs naming or parsing before it can be read (PowerShell's unnamed
+    /// `Properties`, a Sentinel row's `EventData` XML). `None`, the default, reads the record as
+    /// it is. The event id still hashes the record as written, so it is the same whether or not
+    /// a later version reshapes it; the Sigma view and the decode read the reshaped record.
+    fn reshape(&self, record: &Value) -> Option<Value> {
+        let _ = record;
+        None
+    }
+
     /// Normalizes one record: `draft.start` it with its class and time and fill the event, or
     /// return why it cannot be read (the record is then quarantined with that reason).
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError>;

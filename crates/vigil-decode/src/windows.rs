@@ -1,14 +1,17 @@
 //! Windows Security, System, Sysmon and PowerShell events to OCSF, from the JSON shapes seen in the
 //! field: the `evtx` crate's rendering (`{"Event":{"System":…,"EventData":…}}`), NXLog's flat
-//! records (the OTRF Security-Datasets), and Winlogbeat 6 and 7+ (`{"winlog":{…}}`). Every shape
-//! is read through one [`WindowsView`], which the detection engine's Sigma view reads too.
+//! records (the OTRF Security-Datasets), and Winlogbeat 6 and 7 (`{"winlog":{…}}`), read by the
+//! `windows-json` decoder here; the other shapes (XML text, XML as JSON, PowerShell, Winlogbeat 8
+//! and Elastic Agent, Sentinel rows) have decoders of their own in [`crate::windows_shapes`] and
+//! [`crate::windows_xml`], and every one normalizes through [`decode`]. Every shape is read
+//! through one [`WindowsView`], which the detection engine's Sigma view reads too.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 use vigil_model::{OcsfClass, Severity, Status, account_change, authentication, file, group, process};
 
-use crate::json::{as_text, basename, parse_int};
+use crate::json::{as_text, basename, get, parse_int};
 use crate::windows_view::{Level, WindowsView};
 use crate::{DecodeError, Decoder, Draft, LogSource, Service};
 
@@ -105,12 +108,28 @@ fn event_id(w: &WindowsView<'_>) -> Result<u32, DecodeError> {
     w.event_id().ok_or_else(|| DecodeError::bad(path, &raw.to_string()))
 }
 
-/// Normalizes one Windows event, read through its [`WindowsView`].
-pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
-    let w = WindowsView::of(v).ok_or(DecodeError::missing("EventID"))?;
-    let event_id = event_id(&w)?;
+/// The event's time, or why it has none: the first field that holds something unreadable, else
+/// every place looked in.
+fn event_time(w: &WindowsView<'_>) -> Result<i64, DecodeError> {
+    if let Some(t) = w.time() {
+        return Ok(t);
+    }
     let (at, keys) = w.time_fields();
-    let time = d.time_from(at, keys)?;
+    match keys.iter().find_map(|k| get(at, k).map(|x| (*k, x))) {
+        Some((k, x)) => Err(DecodeError::bad(k, &x.to_string())),
+        None => Err(DecodeError::NoTime(w.time_paths())),
+    }
+}
+
+/// Normalizes one Windows event, read through its [`WindowsView`]. A record that cannot be read
+/// is refused with a reason that names its shape and the field missing or unusable.
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let w = WindowsView::of(v).ok_or(DecodeError::Unrecognized(
+        "not a Windows event in any shape Vigil reads (no Event.System, winlog, EventID, Id or event_id)".into(),
+    ))?;
+    let in_shape = |e: DecodeError| DecodeError::Shape { shape: shape_label(&w, d), error: Box::new(e) };
+    let event_id = event_id(&w).map_err(in_shape)?;
+    let time = event_time(&w).map_err(in_shape)?;
     let (channel, provider) = (w.channel(), w.provider());
     let data = data_text(&w);
     let sysmon = provider.is_some_and(|p| p.contains("Sysmon")) || channel.is_some_and(|c| c.contains("Sysmon"));
@@ -287,6 +306,12 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         e.message = Some(script);
     }
     Ok(())
+}
+
+/// The shape as quarantine reasons name it: XML text read into the `@`-attribute convention is
+/// named as the XML it was.
+fn shape_label(w: &WindowsView<'_>, d: &Draft) -> &'static str {
+    if d.format() == crate::windows_xml::NAME { "Windows event XML" } else { w.shape().label() }
 }
 
 fn classify_sysmon(id: u32) -> (OcsfClass, u32) {

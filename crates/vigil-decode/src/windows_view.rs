@@ -1,6 +1,10 @@
 //! One borrowed view of a Windows event, whatever JSON shape it came in: the `evtx` crate's
-//! rendering (`{"Event":{"System":…,"EventData":…}}`), Winlogbeat 7+ (`{"winlog":{…}}`), Winlogbeat
-//! 6 (the same fields at the top level) and NXLog's flat records (the OTRF Security-Datasets).
+//! rendering (`{"Event":{"System":…,"EventData":…}}`), the same XML converted to JSON with
+//! `@`-attributes and `#text` (xmltodict's convention, which Windows XML text is read into too),
+//! Winlogbeat 7+ and Elastic Agent (`{"winlog":{…}}`), Winlogbeat 6 (the same fields at the top
+//! level), NXLog's flat records (the OTRF Security-Datasets), PowerShell's `Get-WinEvent |
+//! ConvertTo-Json` (`Id`, `ProviderName`, `Properties` named by its decoder) and Microsoft
+//! Sentinel's `SecurityEvent` and `WindowsEvent` rows.
 //!
 //! This module is the only place that knows where each shape keeps the event id, the channel,
 //! the provider, the computer, the record id, the time, the level and the event data. The Windows
@@ -23,6 +27,32 @@ pub enum Shape {
     Winlogbeat6,
     /// NXLog / OTRF: one flat object, header and event data side by side.
     Nxlog,
+    /// Event XML converted to JSON with `@`-attributes and `#text` (xmltodict's convention):
+    /// `{"Event":{"@xmlns":…,"System":{"Provider":{"@Name":…},…},"EventData":{"Data":[…]}}}`.
+    XmlJson,
+    /// PowerShell `Get-WinEvent | ConvertTo-Json`: `Id`, `ProviderName`, `LogName`, `MachineName`,
+    /// `RecordId`, `TimeCreated` (`/Date(…)/`) and the event data as `EventData` (which the
+    /// decoder names from `Properties`).
+    PowerShell,
+    /// A Microsoft Sentinel `SecurityEvent` or `WindowsEvent` row: `EventID`, `Channel`,
+    /// `Computer`, `EventSourceName` or `Provider`, `TimeGenerated`, and `EventData` (an object,
+    /// or XML text the decoder reads into one); without `EventData`, the row's own columns.
+    Sentinel,
+}
+
+impl Shape {
+    /// What the shape is called in quarantine reasons.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shape::Evtx => "evtx-rendered Windows JSON",
+            Shape::XmlJson => "xmltodict-style Windows JSON",
+            Shape::Winlogbeat => "Winlogbeat/Elastic Agent Windows JSON",
+            Shape::Winlogbeat6 => "Winlogbeat 6 Windows JSON",
+            Shape::Nxlog => "NXLog Windows JSON",
+            Shape::PowerShell => "PowerShell Get-WinEvent JSON",
+            Shape::Sentinel => "Sentinel Windows event row",
+        }
+    }
 }
 
 /// A record's severity as its shape states it: the Windows Level (1 critical … 4 information) or
@@ -53,6 +83,47 @@ const NXLOG_HEADER: &[&str] = &[
     "Message",
 ];
 
+/// The columns of a Sentinel row that are not event data, when it has no `EventData` to read.
+const SENTINEL_HEADER: &[&str] = &[
+    "TenantId",
+    "TimeGenerated",
+    "TimeCreated",
+    "SourceSystem",
+    "Account",
+    "AccountType",
+    "Computer",
+    "EventSourceName",
+    "Provider",
+    "Channel",
+    "Task",
+    "Level",
+    "EventLevel",
+    "EventLevelName",
+    "EventID",
+    "Activity",
+    "EventRecordId",
+    "EventOriginId",
+    "EventData",
+    "ManagementGroupName",
+    "MG",
+    "Type",
+    "_ResourceId",
+    "_ItemId",
+    "Keywords",
+    "Opcode",
+    "Version",
+    "Correlation",
+    "SystemProcessId",
+    "SystemThreadId",
+    "SystemUserId",
+    "RawEventData",
+    "Data",
+];
+
+/// An empty element's text: `<Data Name="RuleName"></Data>` has the value `""`, as the `evtx`
+/// crate renders it, whether its JSON form has a `#text` or not.
+static EMPTY_TEXT: Value = Value::String(String::new());
+
 /// How deep EventData/UserData wrapper objects are followed.
 const MAX_DATA_DEPTH: u32 = 3;
 
@@ -77,7 +148,8 @@ impl<'a> WindowsView<'a> {
         if let Some(ev) = record.get("Event")
             && let Some(sys) = ev.get("System")
         {
-            return view(Shape::Evtx, sys, ev);
+            let shape = if has_at_attributes(ev, sys) { Shape::XmlJson } else { Shape::Evtx };
+            return view(shape, sys, ev);
         }
         if let Some(w) = record.get("winlog").filter(|w| w.is_object()) {
             return view(Shape::Winlogbeat, w, w);
@@ -86,6 +158,12 @@ impl<'a> WindowsView<'a> {
             && (record.get("log_name").is_some() || record.get("computer_name").is_some())
         {
             return view(Shape::Winlogbeat6, record, record);
+        }
+        if is_powershell(record) {
+            return view(Shape::PowerShell, record, record);
+        }
+        if is_sentinel(record) {
+            return view(Shape::Sentinel, record, record);
         }
         if record.is_object() && get(record, "EventID").is_some() {
             return view(Shape::Nxlog, record, record);
@@ -102,6 +180,8 @@ impl<'a> WindowsView<'a> {
                 && (v.get("log_name").is_some() || v.get("computer_name").is_some() || v.get("source_name").is_some()))
             || (v.get("EventID").is_some()
                 && (v.get("Channel").is_some() || v.get("SourceName").is_some() || v.get("Hostname").is_some()))
+            || is_powershell(v)
+            || is_sentinel(v)
     }
 
     /// The record the view reads.
@@ -116,20 +196,22 @@ impl<'a> WindowsView<'a> {
     /// Where the shape keeps the event id, as a path for messages.
     pub fn event_id_path(&self) -> &'static str {
         match self.shape {
-            Shape::Evtx => "Event.System.EventID",
+            Shape::Evtx | Shape::XmlJson => "Event.System.EventID",
             Shape::Winlogbeat => "winlog.event_id",
             Shape::Winlogbeat6 => "event_id",
-            Shape::Nxlog => "EventID",
+            Shape::Nxlog | Shape::Sentinel => "EventID",
+            Shape::PowerShell => "Id",
         }
     }
 
     /// The event id as the record states it (a number, decimal or `0x` text, or `{"#text":…}`).
     pub fn event_id_value(&self) -> Option<&'a Value> {
         match self.shape {
-            Shape::Evtx => get(self.head, "EventID"),
-            Shape::Winlogbeat => get(self.head, "event_id"),
+            Shape::Evtx | Shape::XmlJson | Shape::Nxlog | Shape::Sentinel => get(self.head, "EventID"),
+            // Elastic Agent and Winlogbeat 8 state it as ECS `event.code` too.
+            Shape::Winlogbeat => get(self.head, "event_id").or_else(|| get(self.record, "event.code")),
             Shape::Winlogbeat6 => self.head.get("event_id"),
-            Shape::Nxlog => get(self.head, "EventID"),
+            Shape::PowerShell => self.head.get("Id"),
         }
     }
 
@@ -161,36 +243,76 @@ impl<'a> WindowsView<'a> {
 
     fn record_id_path(&self) -> &'static str {
         match self.shape {
-            Shape::Evtx => "EventRecordID",
+            Shape::Evtx | Shape::XmlJson => "EventRecordID",
             Shape::Winlogbeat => "record_id",
             Shape::Winlogbeat6 => "record_number",
             Shape::Nxlog => "RecordNumber",
+            Shape::PowerShell => "RecordId",
+            Shape::Sentinel => "EventRecordId",
         }
     }
 
     /// The severity the record states, if its shape states one.
     pub fn level(&self) -> Option<Level> {
         match self.shape {
-            Shape::Evtx => get(self.head, "Level").and_then(as_int).map(Level::Windows),
+            Shape::Evtx | Shape::XmlJson | Shape::PowerShell => {
+                get(self.head, "Level").and_then(as_int).map(Level::Windows)
+            }
+            Shape::Sentinel => {
+                ["EventLevel", "Level"].iter().find_map(|k| get(self.head, k).and_then(as_int)).map(Level::Windows)
+            }
             Shape::Nxlog => get(self.head, "SeverityValue").and_then(as_int).map(Level::Nxlog),
-            Shape::Winlogbeat | Shape::Winlogbeat6 => None,
+            // Winlogbeat 7+ names the level (`log.level`: `error`, `warning` …).
+            Shape::Winlogbeat => {
+                let name = self.record.get("log").and_then(|l| l.get("level")).and_then(Value::as_str)?;
+                let level = match name.to_ascii_lowercase().as_str() {
+                    "critical" => 1,
+                    "error" => 2,
+                    "warning" => 3,
+                    "information" | "info" => 4,
+                    "verbose" => 5,
+                    _ => return None,
+                };
+                Some(Level::Windows(level))
+            }
+            Shape::Winlogbeat6 => None,
         }
     }
 
     /// Where the event's time may be: an object and the paths in it, in order of preference.
     pub fn time_fields(&self) -> (&'a Value, &'static [&'static str]) {
         match self.shape {
-            Shape::Evtx => (self.head, &["TimeCreated.#attributes.SystemTime", "TimeCreated.SystemTime"]),
+            Shape::Evtx | Shape::XmlJson => (
+                self.head,
+                &["TimeCreated.#attributes.SystemTime", "TimeCreated.@SystemTime", "TimeCreated.SystemTime"],
+            ),
             Shape::Winlogbeat | Shape::Winlogbeat6 => (self.record, &["@timestamp"]),
             Shape::Nxlog => (self.record, &["@timestamp", "TimeCreated", "EventTime", "TimeGenerated"]),
+            Shape::PowerShell => (self.record, &["TimeCreated"]),
+            Shape::Sentinel => (self.record, &["TimeCreated", "TimeGenerated"]),
         }
     }
 
+    /// Where the time is looked for, as paths from the record's top, for messages.
+    pub fn time_paths(&self) -> String {
+        let prefix = match self.shape {
+            Shape::Evtx | Shape::XmlJson => "Event.System.",
+            Shape::Winlogbeat | Shape::Winlogbeat6 | Shape::Nxlog | Shape::PowerShell | Shape::Sentinel => "",
+        };
+        let (_, paths) = self.time_fields();
+        let mut shown: Vec<String> = paths.iter().map(|p| format!("{prefix}{p}")).collect();
+        if self.shape == Shape::XmlJson {
+            // The `@` form is the one this shape writes: name it first.
+            shown.swap(0, 1);
+        }
+        shown.join(", ")
+    }
+
     /// The event's time (epoch milliseconds): the first of [`time_fields`](Self::time_fields)
-    /// that reads as a time.
+    /// that reads as a time, in any of the forms of [`parse_time`].
     pub fn time(&self) -> Option<i64> {
         let (v, paths) = self.time_fields();
-        paths.iter().filter_map(|p| get(v, p)).find_map(vigil_model::parse_time_value)
+        paths.iter().filter_map(|p| get(v, p)).find_map(parse_time)
     }
 
     /// The event data, flattened: EventData and UserData (Winlogbeat's `event_data` and
@@ -200,9 +322,12 @@ impl<'a> WindowsView<'a> {
     /// [`data_field`](Self::data_field) finds. Sections that are not objects are skipped.
     pub fn data(&self) -> DataFields<'a> {
         let (sections, flat): (&'static [&'static str], _) = match self.shape {
-            Shape::Evtx => (&["EventData", "UserData"], None),
+            Shape::Evtx | Shape::XmlJson => (&["EventData", "UserData"], None),
             Shape::Winlogbeat | Shape::Winlogbeat6 => (&["event_data", "user_data"], None),
-            Shape::Nxlog => (&[], self.record.as_object().map(Map::iter)),
+            Shape::Nxlog => (&[], self.record.as_object().map(|m| (m.iter(), NXLOG_HEADER))),
+            Shape::PowerShell => (&["EventData"], None),
+            Shape::Sentinel if self.record.get("EventData").is_some_and(Value::is_object) => (&["EventData"], None),
+            Shape::Sentinel => (&[], self.record.as_object().map(|m| (m.iter(), SENTINEL_HEADER))),
         };
         DataFields { body: self.body, sections: sections.iter(), stack: Vec::new(), items: None, flat }
     }
@@ -221,13 +346,13 @@ impl<'a> WindowsView<'a> {
         let mut head: Vec<(&'a str, &'a Value)> = Vec::with_capacity(16);
         let mut data = None;
         match self.shape {
-            Shape::Evtx => {
+            Shape::Evtx | Shape::XmlJson => {
                 if let Value::Object(sys) = self.head {
                     system_fields(sys, &mut head);
                 }
                 data = Some(self.data());
             }
-            Shape::Winlogbeat | Shape::Winlogbeat6 => {
+            Shape::Winlogbeat | Shape::Winlogbeat6 | Shape::PowerShell | Shape::Sentinel => {
                 let header = [
                     ("EventID", self.event_id_value()),
                     ("Channel", self.first_value(self.head, self.channel_paths())),
@@ -259,26 +384,30 @@ impl<'a> WindowsView<'a> {
 
     fn channel_paths(&self) -> &'static [&'static str] {
         match self.shape {
-            Shape::Evtx | Shape::Nxlog => &["Channel"],
+            Shape::Evtx | Shape::XmlJson | Shape::Nxlog | Shape::Sentinel => &["Channel"],
             Shape::Winlogbeat => &["channel"],
             Shape::Winlogbeat6 => &["log_name"],
+            Shape::PowerShell => &["LogName", "ContainerLog"],
         }
     }
 
     fn provider_paths(&self) -> &'static [&'static str] {
         match self.shape {
-            Shape::Evtx => &["Provider.#attributes.Name", "Provider.Name"],
+            Shape::Evtx | Shape::XmlJson => &["Provider.#attributes.Name", "Provider.@Name", "Provider.Name"],
             Shape::Winlogbeat => &["provider_name"],
             Shape::Winlogbeat6 => &["source_name"],
             Shape::Nxlog => &["SourceName", "ProviderName"],
+            Shape::PowerShell => &["ProviderName"],
+            Shape::Sentinel => &["EventSourceName", "Provider"],
         }
     }
 
     fn computer_paths(&self) -> &'static [&'static str] {
         match self.shape {
-            Shape::Evtx => &["Computer"],
+            Shape::Evtx | Shape::XmlJson | Shape::Sentinel => &["Computer"],
             Shape::Winlogbeat | Shape::Winlogbeat6 => &["computer_name"],
             Shape::Nxlog => &["Hostname", "Computer"],
+            Shape::PowerShell => &["MachineName"],
         }
     }
 
@@ -327,9 +456,75 @@ pub fn unwrap_text(v: &Value) -> &Value {
     }
 }
 
-/// An element's attribute, as the `evtx` crate renders it (`#attributes`) or flattened.
+/// An element's attribute, as the `evtx` crate renders it (`#attributes`), as xmltodict does
+/// (`@Name`), or flattened.
 fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    v.get("#attributes").and_then(|a| a.get(name)).or_else(|| v.get(name))
+    let m = v.as_object()?;
+    if let Some(x) = m.get("#attributes").and_then(|a| a.get(name)) {
+        return Some(x);
+    }
+    m.iter().find(|(k, _)| k.strip_prefix('@') == Some(name)).map(|(_, x)| x).or_else(|| m.get(name))
+}
+
+/// The name an element's attributes give it (`Name`, under `#attributes` or as `@Name`).
+fn name_attr(v: &Value) -> Option<&str> {
+    let m = v.as_object()?;
+    m.get("#attributes").and_then(|a| a.get("Name")).or_else(|| m.get("@Name")).and_then(Value::as_str)
+}
+
+/// Whether an `Event` is written with xmltodict's `@`-attributes rather than the `evtx` crate's
+/// `#attributes`: its own attributes or those of the System elements that always have some.
+fn has_at_attributes(ev: &Value, sys: &Value) -> bool {
+    let at = |v: Option<&Value>| v.and_then(Value::as_object).is_some_and(|m| m.keys().any(|k| k.starts_with('@')));
+    at(Some(ev)) || ["Provider", "TimeCreated", "EventID"].iter().any(|k| at(sys.get(*k)))
+}
+
+/// PowerShell `Get-WinEvent | ConvertTo-Json`: `Id` and `ProviderName`, with its log or properties.
+pub fn is_powershell(v: &Value) -> bool {
+    v.get("Id").is_some()
+        && v.get("ProviderName").is_some()
+        && (v.get("LogName").is_some() || v.get("Properties").is_some() || v.get("ContainerLog").is_some())
+}
+
+/// A Microsoft Sentinel `SecurityEvent` or `WindowsEvent` row.
+pub fn is_sentinel(v: &Value) -> bool {
+    let typed = v.get("Type").and_then(Value::as_str).is_some_and(|t| t == "SecurityEvent" || t == "WindowsEvent");
+    v.get("EventID").is_some()
+        && (typed
+            || (v.get("TimeGenerated").is_some()
+                && (v.get("EventSourceName").is_some()
+                    || v.get("TenantId").is_some()
+                    || v.get("EventOriginId").is_some())))
+}
+
+/// A Windows event time in any form the shapes write: RFC 3339 with or without a zone, to 100 ns
+/// (`2024-10-22T15:39:16.2645315Z`, `2024-10-22 15:39:16.2645315`, `…+02:00`), .NET's JSON dates
+/// (`/Date(1729611556264)/`, `/Date(1729611556264+0200)/`), or epoch numbers. Epoch milliseconds,
+/// the precision events keep; finer digits are cut, not rounded, so every shape of one record
+/// gives the same time.
+pub fn parse_time(v: &Value) -> Option<i64> {
+    if let Some(s) = v.as_str()
+        && let Some(ms) = dotnet_date(s.trim())
+    {
+        return Some(ms);
+    }
+    vigil_model::parse_time_value(unwrap_text(v))
+}
+
+/// `/Date(ms)/` or `/Date(ms+hhmm)/`: the milliseconds are UTC already; the offset only says
+/// which zone the writer was in.
+fn dotnet_date(s: &str) -> Option<i64> {
+    let inner = s.strip_prefix("/Date(")?.strip_suffix(")/")?;
+    let digits_end = inner.char_indices().skip(1).find(|(_, c)| !c.is_ascii_digit()).map_or(inner.len(), |(i, _)| i);
+    let (ms, zone) = inner.split_at(digits_end);
+    let ok_zone = zone.is_empty()
+        || (zone.len() == 5 && zone.starts_with(['+', '-']) && zone[1..].bytes().all(|b| b.is_ascii_digit()));
+    if !ok_zone {
+        return None;
+    }
+    let ms: i64 = ms.parse().ok()?;
+    // Within the years Vigil keeps (0001–9999), as any other time.
+    (-62_135_596_800_000..253_402_300_800_000).contains(&ms).then_some(ms)
 }
 
 /// The System element under Sigma's flat names.
@@ -365,6 +560,10 @@ fn system_fields<'a>(sys: &'a Map<String, Value>, out: &mut Vec<(&'a str, &'a Va
     }
 }
 
+fn is_text_or_null(v: &Value) -> bool {
+    matches!(v, Value::String(_) | Value::Null)
+}
+
 /// The event data of one record, in order; see [`WindowsView::data`].
 pub struct DataFields<'a> {
     body: &'a Value,
@@ -374,23 +573,25 @@ pub struct DataFields<'a> {
     stack: Vec<(map::Iter<'a>, u32)>,
     /// A `Data` array being read.
     items: Option<std::slice::Iter<'a, Value>>,
-    /// A flat record's fields.
-    flat: Option<map::Iter<'a>>,
+    /// A flat record's fields, and the header names that are not data.
+    flat: Option<(map::Iter<'a>, &'static [&'static str])>,
 }
 
 impl<'a> Iterator for DataFields<'a> {
     type Item = (&'a str, &'a Value);
 
     fn next(&mut self) -> Option<(&'a str, &'a Value)> {
-        if let Some(flat) = &mut self.flat {
-            return flat.find(|(k, _)| !NXLOG_HEADER.contains(&k.as_str())).map(|(k, x)| (k.as_str(), x));
+        if let Some((flat, header)) = &mut self.flat {
+            return flat.find(|(k, _)| !header.contains(&k.as_str())).map(|(k, x)| (k.as_str(), x));
         }
         loop {
             if let Some(items) = &mut self.items {
                 match items.next() {
-                    Some(it) => match it.get("#attributes").and_then(|a| a.get("Name")).and_then(Value::as_str) {
+                    Some(it) => match name_attr(it) {
                         Some(name) => match it.get("#text") {
                             Some(t) => return Some((name, t)),
+                            // xmltodict writes an empty element without `#text`.
+                            None if it.get("@Name").is_some() => return Some((name, &EMPTY_TEXT)),
                             None => continue,
                         },
                         None => return Some(("Data", unwrap_text(it))),
@@ -405,12 +606,24 @@ impl<'a> Iterator for DataFields<'a> {
                     self.stack.pop();
                     continue;
                 };
-                if k == "#attributes" {
+                if k == "#attributes" || k.starts_with('@') {
                     continue;
                 }
                 match x {
+                    // One named Data element (xmltodict writes a lone element as an object).
+                    Value::Object(inner) if k == "Data" && inner.contains_key("@Name") => {
+                        if let Some(name) = name_attr(x) {
+                            return Some((name, inner.get("#text").unwrap_or(&EMPTY_TEXT)));
+                        }
+                        return Some((k.as_str(), unwrap_text(x)));
+                    }
                     Value::Object(inner) if inner.contains_key("#text") => return Some((k.as_str(), &inner["#text"])),
                     Value::Object(inner) if depth < MAX_DATA_DEPTH => self.stack.push((inner.iter(), depth + 1)),
+                    // Unnamed values only (`<Data>a</Data><Data>b</Data>`): one field holding them
+                    // all, as the `evtx` crate's `{"#text":[…]}` gives them.
+                    Value::Array(items) if k == "Data" && !items.is_empty() && items.iter().all(is_text_or_null) => {
+                        return Some((k.as_str(), x));
+                    }
                     Value::Array(items) if k == "Data" => self.items = Some(items.iter()),
                     _ => return Some((k.as_str(), x)),
                 }
@@ -472,6 +685,28 @@ mod tests {
                     "SourceName": "Microsoft-Windows-Security-Auditing", "@timestamp": "2019-03-19T23:34:25.523Z",
                     "TargetUserName": "alice", "LogonType": 3, "IpAddress": "10.0.0.5"}),
             ),
+            (
+                Shape::XmlJson,
+                json!({"Event": {"@xmlns": "http://schemas.microsoft.com/win/2004/08/events/event",
+                    "System": {"Provider": {"@Name": "Microsoft-Windows-Security-Auditing"},
+                        "EventID": {"@Qualifiers": "0", "#text": "4624"}, "EventRecordID": "17", "Channel": "Security",
+                        "Computer": "WS1", "TimeCreated": {"@SystemTime": "2019-03-19 23:34:25.5237180"}},
+                    "EventData": {"Data": [{"@Name": "TargetUserName", "#text": "alice"},
+                        {"@Name": "LogonType", "#text": 3}, {"@Name": "IpAddress", "#text": "10.0.0.5"}]}}}),
+            ),
+            (
+                Shape::PowerShell,
+                json!({"Id": 4624, "RecordId": 17, "ProviderName": "Microsoft-Windows-Security-Auditing",
+                    "LogName": "Security", "MachineName": "WS1", "TimeCreated": "/Date(1553038465523)/",
+                    "EventData": {"TargetUserName": "alice", "LogonType": 3, "IpAddress": "10.0.0.5"}}),
+            ),
+            (
+                Shape::Sentinel,
+                json!({"Type": "WindowsEvent", "EventID": 4624, "EventRecordId": "17", "Channel": "Security",
+                    "Provider": "Microsoft-Windows-Security-Auditing", "Computer": "WS1",
+                    "TimeGenerated": "2019-03-19T23:34:25.5237180Z",
+                    "EventData": {"TargetUserName": "alice", "LogonType": 3, "IpAddress": "10.0.0.5"}}),
+            ),
         ]
     }
 
@@ -501,6 +736,22 @@ mod tests {
             assert_eq!(field("Channel").and_then(str_of), Some("Security"), "{v}");
             assert_eq!(field("Provider_Name").and_then(str_of), Some("Microsoft-Windows-Security-Auditing"));
         }
+    }
+
+    #[test]
+    fn xmltodict_lone_and_empty_data_and_unnamed_lists() {
+        let v = json!({"Event": {"@xmlns": "e", "System": {"EventID": "1"},
+            "EventData": {"Data": {"@Name": "RuleName"}, "Binary": "00"},
+            "UserData": {"W": {"@xmlns": "x", "Data": ["a", null, "c"]}}}});
+        let w = WindowsView::of(&v).unwrap_or_else(|| panic!("a view"));
+        assert_eq!(w.shape(), Shape::XmlJson);
+        let data: Vec<(&str, Value)> = w.data().map(|(k, x)| (k, x.clone())).collect();
+        assert_eq!(data, vec![("RuleName", json!("")), ("Binary", json!("00")), ("Data", json!(["a", null, "c"]))]);
+        let sentinel_columns = json!({"Type": "SecurityEvent", "EventID": 4624, "TimeGenerated": "2019-03-19T23:34:25Z",
+            "Computer": "WS1", "TargetUserName": "alice", "Activity": "4624 - An account was successfully logged on."});
+        let w = WindowsView::of(&sentinel_columns).unwrap_or_else(|| panic!("a view"));
+        let data: Vec<&str> = w.data().map(|(k, _)| k).collect();
+        assert_eq!(data, ["TargetUserName"], "a row without EventData: its own columns, less the header");
     }
 
     #[test]
