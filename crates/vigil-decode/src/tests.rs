@@ -1,7 +1,8 @@
 use super::*;
 use proptest::prelude::*;
 
-fn run(data: &[u8], opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
+/// Decodes `data`, checking the unit's counts against what reached the sink.
+pub(crate) fn run(data: &[u8], opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
     let mut ev = Vec::new();
     let mut q = Vec::new();
     let stats = decode_unit("test.json", data, opts, &mut |d| match d {

@@ -279,15 +279,10 @@ mod tests {
     use super::*;
     use crate::{Decoded, Options, decode_unit};
     use serde_json::json;
-    use vigil_model::{Event, QuarantineRecord};
+    use vigil_model::QuarantineRecord;
 
-    fn run(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-        let (mut ev, mut q) = (Vec::new(), Vec::new());
-        decode_unit("t.json", data.as_bytes(), &Options::default(), &mut |d| match d {
-            Decoded::Event(e) => ev.push(*e),
-            Decoded::Quarantine(r) => q.push(r),
-        });
-        (ev, q)
+    fn run(data: &str) -> (Vec<vigil_model::Event>, Vec<QuarantineRecord>) {
+        crate::tests::run(data.as_bytes(), &Options::default())
     }
 
     #[test]

@@ -321,12 +321,7 @@ mod tests {
     const ONE: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"/><EventID>1</EventID><Version>5</Version><Level>4</Level><TimeCreated SystemTime="2019-05-16T13:10:13.7609174Z"/><EventRecordID>7</EventRecordID><Correlation/><Execution ProcessID="1780" ThreadID="2156"/><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>WS1</Computer><Security UserID="S-1-5-18"/></System><EventData><Data Name="RuleName"></Data><Data Name="Image">C:\Windows\System32\whoami.exe</Data><Data Name="CommandLine">whoami /all &amp; echo &#x41;</Data><Data Name="User">CORP\alice</Data></EventData></Event>"#;
 
     fn run(data: &str) -> (Vec<vigil_model::Event>, Vec<QuarantineRecord>) {
-        let (mut ev, mut q) = (Vec::new(), Vec::new());
-        decode_unit("t.xml", data.as_bytes(), &Options::default(), &mut |d| match d {
-            Decoded::Event(e) => ev.push(*e),
-            Decoded::Quarantine(r) => q.push(r),
-        });
-        (ev, q)
+        crate::tests::run(data.as_bytes(), &Options::default())
     }
 
     #[test]
