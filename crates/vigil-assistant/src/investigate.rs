@@ -253,6 +253,8 @@ pub fn investigate(
     response: &ResponseConfig,
 ) -> Result<Investigation, AssistError> {
     let caller = acting_for(caller);
+    // The assistant's event columns, and API responses: keys a call created are in them.
+    let columns = format!("{}, api_response_data AS response", tools::EVENT_COLUMNS);
     let detail = app.incident_detail(&caller, id)?;
     let inc = &detail.incident;
     let (from_ms, to_ms) = (inc.first_ms - WINDOW_MS, inc.last_ms + WINDOW_MS);
@@ -326,7 +328,7 @@ pub fn investigate(
     if let Some((table, cond)) = query.table_and_condition() {
         let sql = format!(
             "SELECT {} FROM {table} WHERE {cond} ORDER BY time, id LIMIT {}",
-            tools::EVENT_COLUMNS,
+            columns,
             MAX_TIMELINE + 1
         );
         searched.push(format!("events of the incident's entities from {} to {}", fmt_ms(from_ms), fmt_ms(to_ms)));
@@ -362,7 +364,7 @@ pub fn investigate(
         if !missing.is_empty() {
             let sql = format!(
                 "SELECT {} FROM events WHERE id IN ({}) ORDER BY time, id",
-                tools::EVENT_COLUMNS,
+                columns,
                 missing.join(", ")
             );
             match hunt_rows(app, &caller, &sql, MAX_ALERT_EVENTS) {
@@ -504,7 +506,7 @@ pub fn investigate(
         && !lake_refused
         && let Some((table, cond)) = pivot_query.table_and_condition()
     {
-        let sql = format!("SELECT {} FROM {table} WHERE {cond} ORDER BY time, id LIMIT 200", tools::EVENT_COLUMNS);
+        let sql = format!("SELECT {columns} FROM {table} WHERE {cond} ORDER BY time, id LIMIT 200");
         searched.push(format!(
             "events of {} from {} to {}",
             pivots.iter().map(|p| p.value()).collect::<Vec<_>>().join(", "),
@@ -634,10 +636,7 @@ pub fn investigate(
 
     // The summary, from facts of its own, through the verifier.
     let n_decisive = timeline.iter().filter(|e| e.decisive.is_some()).count();
-    let mut summary_facts: Vec<Fact> = Vec::new();
-    if let Some(f) = facts.0.iter().find(|f| f.id == incident_fact) {
-        summary_facts.push(f.clone());
-    }
+    let mut summary_ids: Vec<String> = vec![incident_fact];
     if let Some(first) = timeline.iter().find(|e| e.decisive.is_some()) {
         let last = timeline.iter().rev().find(|e| e.decisive.is_some()).unwrap_or(first);
         let f = Fact::new(
@@ -654,8 +653,7 @@ pub fn investigate(
         .with("events", timeline.len().to_string())
         .with("first", first.time.clone())
         .with("last", last.time.clone());
-        summary_facts.push(f.clone());
-        facts.add(f);
+        summary_ids.push(facts.add(f));
     }
     if !reach.is_empty() {
         let users: Vec<&str> = reach.iter().filter(|r| r.kind == "user").map(|r| r.value.as_str()).take(5).collect();
@@ -673,17 +671,12 @@ pub fn investigate(
                 .with("entities", reach.len().to_string())
                 .with("users", users.join(" "))
                 .with("hosts", hosts.join(" "));
-            summary_facts.push(f.clone());
-            facts.add(f);
-        }
-    }
-    for f in summary_facts.iter_mut() {
-        if let Some(same) = facts.0.iter().find(|x| x.citation == f.citation && x.text == f.text) {
-            f.id = same.id.clone();
+            summary_ids.push(facts.add(f));
         }
     }
     let mut summary = Vec::new();
     let mut dropped = 0;
+    let summary_facts: Vec<Fact> = facts.0.iter().filter(|f| summary_ids.contains(&f.id)).cloned().collect();
     for sentence in Composer.write("", &summary_facts) {
         match crate::verify::verify_in(&sentence, &facts.0) {
             Ok(()) => summary.push(sentence),

@@ -453,7 +453,7 @@ pub fn source_is_vendor(source: &Fact, canonical: &str) -> bool {
 pub(crate) const EVENT_COLUMNS: &str = "id, CAST(time AS BIGINT) AS t, class_name, metadata_product AS product, \
      metadata_event_code AS code, api_operation AS operation, actor_user_name AS actor, user_name AS target_user, \
      src_ip, dst_ip, device_hostname AS host, process_name AS process, http_user_agent AS user_agent, \
-     api_request_data AS request, api_response_data AS response, actor_user_credential_uid AS key";
+     api_request_data AS request, actor_user_credential_uid AS key";
 
 /// The bucket an API call's request names (`bucketName` in CloudTrail's request parameters).
 fn request_bucket(request: &str) -> String {

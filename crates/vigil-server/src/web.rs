@@ -645,7 +645,7 @@ pub async fn investigation_page(
                         ul { @for n in &inv.next_steps {
                             li { (n.text)
                                 @if let Some(p) = &n.playbook { " (playbook " code { (p) } ")" }
-                                @if let Some(h) = &n.hunt { " — " a href=(format!("/hunt?sql={}", form_urlencoded_value(h))) { "open the hunt" } }
+                                @if let Some(h) = n.hunt.as_ref().and_then(|sql| vigil_assistant::Citation::Query { sql: sql.clone() }.web_path()) { " — " a href=(h) { "open the hunt" } }
                             }
                         } }
                     }
@@ -653,19 +653,6 @@ pub async fn investigation_page(
             },
         ),
     )
-}
-
-/// Percent-encodes a query-string value.
-fn form_urlencoded_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `/hunt?sql=…`: the form filled in with a query (a citation's), not run until submitted.
