@@ -326,11 +326,7 @@ pub fn investigate(
     };
     let mut lake_refused = false;
     if let Some((table, cond)) = query.table_and_condition() {
-        let sql = format!(
-            "SELECT {} FROM {table} WHERE {cond} ORDER BY time, id LIMIT {}",
-            columns,
-            MAX_TIMELINE + 1
-        );
+        let sql = format!("SELECT {} FROM {table} WHERE {cond} ORDER BY time, id LIMIT {}", columns, MAX_TIMELINE + 1);
         searched.push(format!("events of the incident's entities from {} to {}", fmt_ms(from_ms), fmt_ms(to_ms)));
         match hunt_rows(app, &caller, &sql, MAX_TIMELINE + 1) {
             Ok((mut r, _)) => {
@@ -362,11 +358,7 @@ pub fn investigate(
         let missing: Vec<String> =
             alert_events.iter().filter(|e| !have.contains(*e)).map(|e| sql_str(&e.to_ascii_lowercase())).collect();
         if !missing.is_empty() {
-            let sql = format!(
-                "SELECT {} FROM events WHERE id IN ({}) ORDER BY time, id",
-                columns,
-                missing.join(", ")
-            );
+            let sql = format!("SELECT {} FROM events WHERE id IN ({}) ORDER BY time, id", columns, missing.join(", "));
             match hunt_rows(app, &caller, &sql, MAX_ALERT_EVENTS) {
                 Ok((r, _)) => rows.extend(r),
                 Err(e) => searched.extend(ToolOutput::refusal(&e, "the alerts' events").notes),
