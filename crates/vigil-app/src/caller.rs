@@ -34,6 +34,9 @@ const AUTOMATION: &[Permission] = &[
     Permission::Respond,
 ];
 
+/// The automation that runs the scheduled hunts over weeks: it reads the lake as well.
+pub const HUNT_SCHEDULE: &str = "vigil:hunt";
+
 /// What the shell without a token never does: approvals must be a named person's own act.
 const NOT_FOR_THE_SHELL: &[Permission] = &[Permission::Approve];
 
@@ -64,7 +67,7 @@ impl Caller {
         match self {
             Caller::Person(principal) => principal.can(p),
             Caller::Local { .. } => !NOT_FOR_THE_SHELL.contains(&p),
-            Caller::Automation { .. } => AUTOMATION.contains(&p),
+            Caller::Automation { name } => AUTOMATION.contains(&p) || (p == Permission::Hunt && name == HUNT_SCHEDULE),
             Caller::Assistant { on_behalf } => on_behalf.can(p) && !NOT_FOR_THE_ASSISTANT.contains(&p),
         }
     }
@@ -113,6 +116,8 @@ mod tests {
         assert!(bot.can(Permission::WorkCases));
         assert!(!bot.can(Permission::Dispose), "the automation never disposes");
         assert!(!bot.can(Permission::Approve), "the automation never approves");
+        assert!(!bot.can(Permission::Hunt), "triage does not read the lake");
+        assert!(Caller::automation(HUNT_SCHEDULE).can(Permission::Hunt), "the hunt schedule does");
         let admin_assistant = Caller::Assistant { on_behalf: person(&[Role::Admin, Role::Approver]) };
         assert!(admin_assistant.can(Permission::ViewQueue));
         assert!(!admin_assistant.can(Permission::Approve), "approval is a person's own act");

@@ -22,6 +22,7 @@ pub mod conversations;
 pub mod detection;
 pub mod evidence;
 pub mod hunts;
+pub mod hypotheses;
 pub mod ingest;
 pub mod pilot;
 pub mod reports;

@@ -10,6 +10,7 @@ mod bench;
 mod demo;
 mod detect;
 mod evidence;
+mod hunt;
 mod loadcheck;
 mod output;
 mod playbook;
@@ -247,6 +248,12 @@ enum Command {
     Investigate {
         /// The incident (`INC-…`).
         incident: String,
+    },
+    /// Hunting over weeks: run the weak-signal hunts (stacking, rarity, low-and-slow) over the
+    /// lake and work the hypotheses they propose (take, dismiss with a reason, promote to a case).
+    Hunt {
+        #[command(subcommand)]
+        action: hunt::HuntAction,
     },
     /// Your conversation with the assistant: the questions you asked and the answers, oldest
     /// first (`--json`: the whole record, for export).
@@ -523,6 +530,7 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Query { .. } => "query",
         Command::Ask { .. } => "ask",
         Command::Investigate { .. } => "investigate",
+        Command::Hunt { .. } => "hunt",
         Command::Conversation { .. } => "conversation",
         Command::Quarantine { .. } => "quarantine",
         Command::Sources => "sources",
@@ -648,6 +656,10 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
                 println!("{}", result.to_table()?);
             }
             Ok(())
+        }
+        Command::Hunt { action } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            hunt::run(&app, who, action, cli.json)
         }
         Command::Investigate { incident } => {
             let app = vigil_app::App::new(&cli.data_dir);

@@ -486,6 +486,21 @@ where
     }
 }
 
+/// Stores a case a person opened by hand (from a hunt's hypothesis, say), audited as
+/// `case.open` with `detail`. A case with the same id already kept is refused, never replaced.
+pub fn open_case(store: &mut dyn StateStore, c: &Case, actor: &str, detail: &str, now_ms: i64) -> Result<()> {
+    if store.document(CASE, &c.id)?.is_some() {
+        return Err(QueueError::Invalid(format!("case {} is already open", c.id)));
+    }
+    store.put_documents(
+        CASE,
+        &[doc(&c.id, now_ms, c)],
+        false,
+        &[AuditEntry::new(now_ms, actor, "case.open", &c.id, "ok", detail)],
+    )?;
+    Ok(())
+}
+
 /// Appends one entry to the audit log.
 pub fn audit(store: &mut dyn StateStore, e: &AuditEntry) -> Result<()> {
     store.put_documents(SETTING, &[], false, std::slice::from_ref(e))?;

@@ -16,6 +16,7 @@ pub mod assistant;
 pub mod authn;
 pub mod error;
 pub mod evidence;
+pub mod hunting;
 pub mod ingest;
 pub mod metrics;
 pub mod openapi;
@@ -86,6 +87,9 @@ pub struct Config {
     pub detection: vigil_app::detection::DetectionConfig,
     /// How often the ledger's tree head is signed while serving (when it has grown).
     pub checkpoint_every: std::time::Duration,
+    /// How often the hunts over weeks run while serving (as `vigil:hunt`, over the lake's last
+    /// 90 days); `None`: only when someone asks.
+    pub hunt_every: Option<std::time::Duration>,
     /// Playbook files beside the built-in pilot playbooks, connector settings (JSON) and secrets
     /// (`NAME=value` lines or JSON; `VIGIL_SECRET_*` too).
     pub response: vigil_app::respond::ResponseConfig,
@@ -123,6 +127,7 @@ impl Config {
             ingest_memory_bytes: 256 << 20,
             detection: Default::default(),
             checkpoint_every: std::time::Duration::from_secs(300),
+            hunt_every: Some(std::time::Duration::from_secs(24 * 3600)),
             response: Default::default(),
             max_connections: 1024,
             header_read_timeout: std::time::Duration::from_secs(10),
@@ -239,6 +244,37 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             post(api::me_password),
         ),
         (spec(Method::POST, "/api/v1/events/query", Needs(P::Hunt), "Read-only SQL over the lake"), post(api::query)),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/hunts/run",
+                Needs(P::Hunt),
+                "Run the hunts over weeks; keep the hypotheses they propose",
+            ),
+            post(hunting::run_api),
+        ),
+        (
+            spec(Method::GET, "/api/v1/hypotheses", Needs(P::Hunt), "Hypotheses waiting on a person (all: every one)"),
+            get(hunting::list_api),
+        ),
+        (spec(Method::GET, "/api/v1/hypotheses/{id}", Needs(P::Hunt), "One hypothesis"), get(hunting::one_api)),
+        (
+            spec(Method::POST, "/api/v1/hypotheses/{id}/take", Needs(P::Hunt), "Take a hypothesis to test it"),
+            post(hunting::take_api),
+        ),
+        (
+            spec(Method::POST, "/api/v1/hypotheses/{id}/dismiss", Needs(P::Hunt), "Dismiss a hypothesis with a reason"),
+            post(hunting::dismiss_api),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/hypotheses/{id}/promote",
+                Needs(P::Hunt),
+                "Promote a hypothesis to a case (needs working cases too)",
+            ),
+            post(hunting::promote_api),
+        ),
         (
             spec(
                 Method::POST,
@@ -600,6 +636,26 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (spec(Method::POST, "/ask", Signed, "Ask the assistant (form)"), post(assistant::ask_form)),
         (spec(Method::GET, "/hunt", Needs(P::Hunt), "Hunting page"), get(web::hunt_page)),
         (spec(Method::POST, "/hunt", Needs(P::Hunt), "Run a hunt (form)"), post(web::hunt_run)),
+        (spec(Method::POST, "/hunt/weeks", Needs(P::Hunt), "Run the hunts over weeks (form)"), post(hunting::run_web)),
+        (spec(Method::GET, "/hypotheses", Needs(P::Hunt), "Hypotheses from the hunts"), get(hunting::list_page)),
+        (spec(Method::GET, "/hypotheses/{id}", Needs(P::Hunt), "One hypothesis"), get(hunting::one_page)),
+        (
+            spec(Method::POST, "/hypotheses/{id}/take", Needs(P::Hunt), "Take a hypothesis (form)"),
+            post(hunting::take_web),
+        ),
+        (
+            spec(Method::POST, "/hypotheses/{id}/dismiss", Needs(P::Hunt), "Dismiss a hypothesis with a reason (form)"),
+            post(hunting::dismiss_web),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/hypotheses/{id}/promote",
+                Needs(P::Hunt),
+                "Promote a hypothesis to a case (form; working cases too)",
+            ),
+            post(hunting::promote_web),
+        ),
         (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),
         (spec(Method::GET, "/auditor", Needs(P::AuditorPortal), "Auditor portal"), get(web::auditor_page)),
         (
@@ -776,6 +832,7 @@ pub async fn serve_until(
     let app = router(state.clone());
     let signer = tokio::spawn(sign_checkpoints(state.clone()));
     let flusher = tokio::spawn(flush_denials(state.clone()));
+    let hunter = state.config.hunt_every.map(|every| tokio::spawn(scheduled_hunts(state.clone(), every)));
     let reloader = certs.clone().map(|c| tokio::spawn(tls::watch(c, state.config.tls_reload_every)));
     let stopping = state.stopping.clone();
     let stop = async move {
@@ -788,6 +845,9 @@ pub async fn serve_until(
     }
     signer.abort();
     flusher.abort();
+    if let Some(h) = hunter {
+        h.abort();
+    }
     // The refusals counted since the last summary, so none is lost at shutdown.
     let st = state.clone();
     let _ = tokio::task::spawn_blocking(move || st.denials.flush_all(&st)).await;
@@ -817,6 +877,24 @@ async fn sign_checkpoints(state: Shared) {
             Ok(Err(e)) => tracing::warn!("pruning sessions: {e}"),
             Err(e) => tracing::warn!("pruning sessions: {e}"),
             Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// Runs the hunts over weeks once per `every` (the first a period after start), as the hunt
+/// schedule's automation; a lake with nothing in it yet is skipped quietly.
+async fn scheduled_hunts(state: Shared, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        let who = vigil_app::Caller::automation(vigil_app::caller::HUNT_SCHEDULE);
+        match tokio::task::spawn_blocking(move || st.app.run_hunts(&who, hunting::DEFAULT_DAYS, &[])).await {
+            Ok(Ok(r)) => tracing::info!("scheduled hunts: {} new hypotheses, {} again", r.new.len(), r.again.len()),
+            Ok(Err(vigil_app::AppError::Invalid(m))) => tracing::debug!("scheduled hunts skipped: {m}"),
+            Ok(Err(e)) => tracing::warn!("scheduled hunts: {e}"),
+            Err(e) => tracing::warn!("scheduled hunts: {e}"),
         }
     }
 }

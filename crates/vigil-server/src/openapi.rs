@@ -88,6 +88,12 @@ fn request_body(method: &axum::http::Method, path: &str) -> Option<(&'static str
         ("POST", "/api/v1/session") => obj(&["username", "password"], json!({"username": s, "password": s})),
         ("POST", "/api/v1/me/password") => obj(&["current", "new"], json!({"current": s, "new": s})),
         ("POST", "/api/v1/events/query") => obj(&["sql"], json!({"sql": s, "limit": count(), "offset": count()})),
+        ("POST", "/api/v1/hunts/run") => obj(
+            &[],
+            json!({"days": {"type": "integer", "minimum": 1, "maximum": 366}, "only": {"type": "array", "items": s}}),
+        ),
+        ("POST", "/api/v1/hypotheses/{id}/take") => obj(&[], json!({"owner": s})),
+        ("POST", "/api/v1/hypotheses/{id}/dismiss") => obj(&["reason"], json!({"reason": s})),
         ("POST", "/api/v1/assistant/ask") => obj(
             &["question"],
             json!({"question": {"type": "string", "minLength": 1, "maxLength": 2000}, "case": s, "incident": s, "alert": s}),

@@ -543,7 +543,13 @@ const WEB_HUNT_ROWS: usize = 500;
 /// why it failed.
 type HuntResult = Result<(Vec<String>, Vec<serde_json::Value>, usize, bool), String>;
 
-fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>) -> Markup {
+fn hunt_markup(
+    c: &Caller,
+    hunts: &[Hunt],
+    hs: &[vigil_hunt::Hypothesis],
+    sql: &str,
+    result: Option<HuntResult>,
+) -> Markup {
     html! {
         form method="post" action="/hunt" {
             (csrf(c))
@@ -564,6 +570,7 @@ fn hunt_markup(c: &Caller, hunts: &[Hunt], sql: &str, result: Option<HuntResult>
             Some(Err(e)) => p.error role="alert" { (e) }
             None => {}
         }
+        (crate::hunting::hypotheses_markup(c, hs))
         section aria-labelledby="saved" {
             h2 id="saved" { "Saved hunts" }
             ul { @for h in hunts { li { details { summary { (h.name) } pre { (h.sql) } } } } }
@@ -671,8 +678,8 @@ pub async fn hunt_page(
         .sql
         .filter(|x| !x.trim().is_empty() && x.chars().count() <= vigil_app::hunts::MAX_SQL_CHARS)
         .unwrap_or_else(|| BUILTIN_HUNTS[0].1.to_string());
-    match blocking(move || Ok(s.app.hunts(&who)?)).await {
-        Ok(h) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, &sql, None))),
+    match blocking(move || Ok((s.app.hunts(&who)?, s.app.hypotheses(&who, false)?))).await {
+        Ok((h, hs)) => html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &h, &hs, &sql, None))),
         Err(e) => error_page(Some(&c), &e),
     }
 }
@@ -804,6 +811,7 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
             s.app.save_hunt(&who, name, &f.sql)?;
         }
         let hunts = s.app.hunts(&who)?;
+        let hs = s.app.hypotheses(&who, false)?;
         // A query the engine refuses is shown on the page; anything else is an error page.
         let result: HuntResult = match s.app.hunt_cancellable(&who, &f.sql, Some(WEB_HUNT_ROWS), Some(cancel)) {
             Ok(r) => {
@@ -814,12 +822,12 @@ pub async fn hunt_run(State(s): State<Shared>, Extension(c): Extension<Caller>, 
             Err(vigil_app::AppError::Invalid(m)) => Err(m),
             Err(e) => return Err(e.into()),
         };
-        Ok((hunts, result))
+        Ok((hunts, hs, result))
     })
     .await;
     match r {
-        Ok((hunts, result)) => {
-            html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &hunts, &sql, Some(result))))
+        Ok((hunts, hs, result)) => {
+            html_response(StatusCode::OK, page("Hunt", Some(&c), hunt_markup(&c, &hunts, &hs, &sql, Some(result))))
         }
         Err(e) => error_page(Some(&c), &e),
     }
