@@ -10,6 +10,10 @@ use crate::{App, AppError, Caller, Result};
 /// Store kind of saved hunts.
 const HUNT: &str = "hunt";
 
+/// How long one query of a hunt over weeks may run: those read months of the lake in the
+/// background, where an interactive query gets [`vigil_query::QueryLimits`]'s default.
+pub const JOB_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Longest query accepted.
 pub const MAX_SQL_CHARS: usize = 100_000;
 /// Longest saved hunt name.
@@ -111,10 +115,24 @@ impl App {
         max_rows: Option<usize>,
         cancel: Option<vigil_query::Cancel>,
     ) -> Result<HuntResult> {
+        self.query_within(caller, sql, vigil_query::QueryLimits { max_rows, cancel, ..Default::default() })
+    }
+
+    /// [`App::hunt`] for the jobs that read weeks of the lake (the hunts over weeks, retro-hunts):
+    /// the same permission, slot and audit entry, with [`JOB_TIME_LIMIT`] instead of the
+    /// interactive limit.
+    pub(crate) fn hunt_job(&self, caller: &Caller, sql: &str, max_rows: Option<usize>) -> Result<HuntResult> {
+        self.query_within(
+            caller,
+            sql,
+            vigil_query::QueryLimits { max_rows, timeout: JOB_TIME_LIMIT, ..Default::default() },
+        )
+    }
+
+    fn query_within(&self, caller: &Caller, sql: &str, limits: vigil_query::QueryLimits) -> Result<HuntResult> {
         caller.require(Permission::Hunt, "hunt.query")?;
         check_sql(sql)?;
         let _slot = HuntSlot::take(&self.running_hunts, &caller.name())?;
-        let limits = vigil_query::QueryLimits { max_rows, cancel, ..Default::default() };
         // Only the lake files the store committed: never those of an ingest still running or
         // one that crashed before its commit (F13).
         let committed: Vec<String> = self.store()?.lake_files()?.into_iter().map(|f| f.path).collect();

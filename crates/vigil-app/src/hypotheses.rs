@@ -62,6 +62,39 @@ impl HuntRun {
     }
 }
 
+/// What a retro-hunt (a Sigma rule over the lake's past) did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetroRun {
+    pub window: Window,
+    /// The active rules, `id — title`.
+    pub rules: Vec<String>,
+    /// The decoders whose records were read (empty: every record, a rule leaves the product open).
+    pub formats: Vec<String>,
+    pub scanned: usize,
+    /// Records whose raw form could not be evaluated (not JSON, an unknown decoder), counted.
+    pub unreadable: usize,
+    /// Records some rule matched.
+    pub matched: usize,
+    /// Week-long slices that held more than [`RETRO_SLICE_ROWS`] records of those decoders;
+    /// only the first were read.
+    pub truncated_slices: usize,
+    /// Hypotheses beyond [`RETRO_PER_RULE`] for one rule.
+    pub cut: usize,
+    pub new: Vec<String>,
+    pub again: Vec<String>,
+    pub respected: Vec<String>,
+    pub millis: u128,
+}
+
+/// Days of the lake one retro-hunt query reads.
+pub const RETRO_SLICE_DAYS: i64 = 7;
+/// Records one retro-hunt query reads at most.
+pub const RETRO_SLICE_ROWS: usize = 400_000;
+/// Largest rule file a retro-hunt takes.
+pub const MAX_RULE_BYTES: usize = 1 << 20;
+/// Hypotheses one rule proposes at most (the subjects with the most, and most severe, hits).
+pub const RETRO_PER_RULE: usize = 25;
+
 /// A person's change to a hypothesis.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HypothesisOp {
@@ -78,7 +111,7 @@ pub enum HypothesisOp {
 impl App {
     /// The newest event time in the lake, if it holds any.
     fn lake_end_ms(&self, caller: &Caller) -> Result<Option<i64>> {
-        let r = self.hunt(caller, "SELECT CAST(max(time) AS BIGINT) AS end_ms FROM events", Some(1))?;
+        let r = self.hunt_job(caller, "SELECT CAST(max(time) AS BIGINT) AS end_ms FROM events", Some(1))?;
         let rows = r.to_json_rows().map_err(|e| AppError::Internal(format!("the lake's newest event: {e}")))?;
         Ok(rows.first().and_then(|v| v.get("end_ms")).and_then(serde_json::Value::as_i64))
     }
@@ -111,14 +144,14 @@ impl App {
                 millis: 0,
                 error: None,
             };
-            match self.hunt(caller, &(spec.sql)(&window), Some(MAX_HUNT_ROWS)) {
+            match self.hunt_job(caller, &(spec.sql)(&window), Some(MAX_HUNT_ROWS)) {
                 Ok(r) => {
                     line.rows = r.rows();
                     line.truncated = r.truncated;
                     match rows_of(&r) {
                         Ok(rows) => {
                             let mut lookup = |sql: &str| -> Vec<Row> {
-                                self.hunt(caller, sql, Some(100))
+                                self.hunt_job(caller, sql, Some(100))
                                     .ok()
                                     .and_then(|r| rows_of(&r).ok())
                                     .unwrap_or_default()
@@ -135,7 +168,8 @@ impl App {
             line.millis = t.elapsed().as_millis();
             lines.push(line);
         }
-        let (kept, cut) = vigil_hunt::cap_per_week(drafts, &window, vigil_hunt::PER_HUNT_PER_WEEK);
+        let (kept, cut) =
+            vigil_hunt::cap_per_week(drafts, &window, vigil_hunt::PER_HUNT_PER_WEEK, vigil_hunt::PER_WEEK);
         for line in &mut lines {
             line.cut = cut.get(&line.id).copied().unwrap_or(0);
             line.proposed -= line.cut;
@@ -144,13 +178,173 @@ impl App {
         let mut evidence: Vec<Vec<String>> = Vec::with_capacity(kept.len());
         for d in &kept {
             let ids = self
-                .hunt(caller, &d.test_sql, Some(EVIDENCE_EVENTS))
+                .hunt_job(caller, &d.test_sql, Some(EVIDENCE_EVENTS))
                 .ok()
                 .and_then(|r| rows_of(&r).ok())
                 .map(|rows| rows.iter().filter_map(|r| vigil_hunt::text(r, "id")).collect())
                 .unwrap_or_default();
             evidence.push(ids);
         }
+        let millis = started.elapsed().as_millis();
+        let failed: Vec<&str> = lines.iter().filter(|l| l.error.is_some()).map(|l| l.id.as_str()).collect();
+        let result = if failed.is_empty() { "ok" } else { "partial" };
+        let failed = if failed.is_empty() { String::new() } else { format!("; failed: {}", failed.join(", ")) };
+        let what = format!("{} hunts over {} days to {}", lines.len(), window.days(), vigil_hunt::fmt_ms(end));
+        let (new, again, respected) = self.keep(caller, kept, evidence, "hunt.run", result, &what, &failed)?;
+        Ok(HuntRun { window, hunts: lines, new, again, respected, millis })
+    }
+
+    /// Runs the Sigma rules in `yaml` (one file's worth, named `file` in errors) over the `days`
+    /// before the lake's newest event, as `caller`: every stored record of the decoders the rules
+    /// can see, a week at a time, each read as a hunt. What they match becomes hypotheses (one per
+    /// rule and host, else user), kept like any other. A file with a rule that does not load, or
+    /// no rule any record reaches, is refused with the reason.
+    pub fn retro_hunt(&self, caller: &Caller, file: &str, yaml: &str, days: i64) -> Result<RetroRun> {
+        caller.require(Permission::Hunt, "hunt.retro")?;
+        if yaml.len() > MAX_RULE_BYTES {
+            return Err(AppError::Invalid(format!(
+                "{file}: a retro-hunt takes a rule file of at most {MAX_RULE_BYTES} bytes"
+            )));
+        }
+        let started = std::time::Instant::now();
+        let mut pack = vigil_detect::RulePack::default();
+        pack.add_yaml(file, yaml);
+        pack.finish();
+        if !pack.rejected.is_empty() {
+            let why: Vec<String> = pack.rejected.iter().map(|r| format!("{}: {}", r.file, r.reason)).collect();
+            return Err(AppError::Invalid(format!("the rule file does not load: {}", why.join("; "))));
+        }
+        let active: Vec<&vigil_detect::rules::LoadedRule> = pack.rules.iter().filter(|r| r.idle.is_none()).collect();
+        if active.is_empty() {
+            let why: Vec<String> = pack.idle_reasons().into_iter().map(|(r, n)| format!("{n} rule(s): {r}")).collect();
+            return Err(AppError::Invalid(if why.is_empty() {
+                format!("{file} holds no detection rule")
+            } else {
+                format!("no rule in {file} can see a record Vigil decodes: {}", why.join("; "))
+            }));
+        }
+        let rules: Vec<String> = active.iter().map(|r| format!("{} — {}", r.info.id, r.info.title)).collect();
+        let refs: BTreeMap<String, vigil_hunt::retro::RuleRef> = active
+            .iter()
+            .map(|r| {
+                let a = r.info.alert_rule();
+                (
+                    r.info.id.clone(),
+                    vigil_hunt::retro::RuleRef {
+                        id: r.info.id.clone(),
+                        title: r.info.title.clone(),
+                        level: a.level.as_str().to_string(),
+                        techniques: a.techniques,
+                    },
+                )
+            })
+            .collect();
+        let formats = pack.formats_seen();
+        let detector = vigil_detect::Detector::new(&pack, vigil_detect::DetectorOptions::default());
+        let end = self
+            .lake_end_ms(caller)?
+            .ok_or_else(|| AppError::Invalid("the lake holds no events to hunt over; ingest first".into()))?;
+        let window = Window::days_before(end, days).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let only = match &formats {
+            Some(f) if f.is_empty() => return Err(AppError::Invalid(format!("no decoder feeds the rules in {file}"))),
+            Some(f) => format!(
+                " AND metadata_format IN ({})",
+                f.iter().map(|x| vigil_hunt::sql_str(x)).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        };
+        let (mut scanned, mut unreadable, mut matched, mut truncated_slices) = (0, 0, 0, 0);
+        let mut hits: BTreeMap<String, Vec<vigil_hunt::retro::Hit>> = BTreeMap::new();
+        let mut from = window.from_ms;
+        while from < window.to_ms {
+            let to = (from + RETRO_SLICE_DAYS * vigil_hunt::DAY_MS).min(window.to_ms);
+            let sql = format!(
+                "SELECT id, CAST(time AS BIGINT) AS t, metadata_format AS f, metadata_log_name AS l, device_hostname AS host, \
+                 COALESCE(actor_user_name, user_name) AS who, raw FROM events \
+                 WHERE time >= to_timestamp_millis({from}) AND time < to_timestamp_millis({to}){only}"
+            );
+            let r = self.hunt_job(caller, &sql, Some(RETRO_SLICE_ROWS))?;
+            if r.truncated {
+                truncated_slices += 1;
+            }
+            let rows = rows_of(&r).map_err(|e| AppError::Internal(format!("reading the lake: {e}")))?;
+            drop(r);
+            for row in &rows {
+                scanned += 1;
+                let (Some(raw), Some(format)) = (vigil_hunt::text(row, "raw"), vigil_hunt::text(row, "f")) else {
+                    unreadable += 1;
+                    continue;
+                };
+                let log_name = vigil_hunt::text(row, "l");
+                match detector.evaluate_stored(&format, log_name.as_deref(), &raw) {
+                    Ok(infos) if infos.is_empty() => {}
+                    Ok(infos) => {
+                        matched += 1;
+                        for info in infos {
+                            hits.entry(info.id.clone()).or_default().push(vigil_hunt::retro::Hit {
+                                event: vigil_hunt::text(row, "id").unwrap_or_default(),
+                                time_ms: vigil_hunt::int(row, "t").unwrap_or(0),
+                                host: vigil_hunt::text(row, "host"),
+                                user: vigil_hunt::text(row, "who"),
+                            });
+                        }
+                    }
+                    Err(_) => unreadable += 1,
+                }
+            }
+            from = to;
+        }
+        let (mut kept, mut evidence) = (Vec::new(), Vec::new());
+        let mut cut = 0;
+        for (rule, hs) in &hits {
+            let Some(r) = refs.get(rule) else { continue };
+            let mut d = vigil_hunt::retro::drafts(r, hs, &window);
+            cut += d.len().saturating_sub(RETRO_PER_RULE);
+            d.truncate(RETRO_PER_RULE);
+            for (draft, ev) in d {
+                kept.push(draft);
+                evidence.push(ev);
+            }
+        }
+        let what = format!(
+            "{} rule(s) over {} days to {}, {scanned} records, {matched} matched",
+            rules.len(),
+            window.days(),
+            vigil_hunt::fmt_ms(end)
+        );
+        let tail =
+            if unreadable > 0 { format!("; {unreadable} records could not be evaluated") } else { String::new() };
+        let (new, again, respected) = self.keep(caller, kept, evidence, "hunt.retro", "ok", &what, &tail)?;
+        Ok(RetroRun {
+            window,
+            rules,
+            formats: formats.unwrap_or_default().into_iter().map(String::from).collect(),
+            scanned,
+            unreadable,
+            matched,
+            truncated_slices,
+            cut,
+            new,
+            again,
+            respected,
+            millis: started.elapsed().as_millis(),
+        })
+    }
+
+    /// Keeps what a run proposed: new hypotheses are stored open; ones already kept take the new
+    /// facts while a person still has them open, and are left as decided when dismissed or
+    /// promoted. One audit entry, `action`, says what happened.
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &self,
+        caller: &Caller,
+        kept: Vec<Draft>,
+        evidence: Vec<Vec<String>>,
+        action: &str,
+        result: &str,
+        what: &str,
+        tail: &str,
+    ) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
         let now = self.now_ms();
         let who = caller.name();
         let mut store = self.store()?;
@@ -175,26 +369,15 @@ impl App {
             };
             docs.push(encode(&h, now)?);
         }
-        let millis = started.elapsed().as_millis();
-        let failed: Vec<&str> = lines.iter().filter(|l| l.error.is_some()).map(|l| l.id.as_str()).collect();
-        let detail = format!(
-            "{} hunts over {} days to {}: {} new, {} again, {} left as decided{}",
-            lines.len(),
-            window.days(),
-            vigil_hunt::fmt_ms(end),
-            new.len(),
-            again.len(),
-            respected.len(),
-            if failed.is_empty() { String::new() } else { format!("; failed: {}", failed.join(", ")) }
-        );
-        let result = if failed.is_empty() { "ok" } else { "partial" };
+        let detail =
+            format!("{what}: {} new, {} again, {} left as decided{tail}", new.len(), again.len(), respected.len());
         store.put_documents(
             HYPOTHESIS,
             &docs,
             false,
-            &[AuditEntry::new(now, &who, "hunt.run", "lake", result, &detail)],
+            &[AuditEntry::new(now, &who, action, "lake", result, &detail)],
         )?;
-        Ok(HuntRun { window, hunts: lines, new, again, respected, millis })
+        Ok((new, again, respected))
     }
 
     /// The kept hypotheses, newest evidence first; only those still waiting on a person unless
@@ -329,4 +512,105 @@ fn decode(d: &Document) -> Result<Hypothesis> {
 fn encode(h: &Hypothesis, now: i64) -> Result<Document> {
     let json = serde_json::to_string(h).map_err(|e| AppError::Internal(format!("hypothesis {}: {e}", h.id)))?;
     Ok(Document { id: h.id.clone(), updated_ms: now, json })
+}
+
+/// The simulator's slow attacks: no single event gives them away, so a hunt over weeks must
+/// name each.
+pub const SLOW_SCENARIOS: &[&str] = &["slow_exfiltration", "dormant_service_weekly", "vendor_scope_creep"];
+
+/// Whether the hypotheses named one slow attack, and which did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlowScore {
+    pub instance: String,
+    pub scenario: String,
+    /// The attack's labeled entities, lower-cased.
+    pub entities: Vec<String>,
+    /// The hypotheses one of whose names is among the entities.
+    pub named_by: Vec<String>,
+}
+
+/// Hypotheses in one week of the window (by the week their evidence begins).
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekLoad {
+    pub week_of: String,
+    pub hypotheses: usize,
+}
+
+/// The hunts over weeks scored against labeled slow attacks: recall (is each named by a
+/// hypothesis) and load (how many hypotheses a week an analyst is handed).
+#[derive(Debug, Clone, Serialize)]
+pub struct HuntEval {
+    pub run: HuntRun,
+    pub slow: Vec<SlowScore>,
+    pub named: usize,
+    pub hypotheses: usize,
+    pub weeks: Vec<WeekLoad>,
+    pub max_per_week: usize,
+    /// Labels of other scenarios that a hypothesis names too: hypotheses on real attacks are
+    /// not noise, and this counts them.
+    pub other_attacks_named: usize,
+}
+
+impl HuntEval {
+    /// Named slow attacks over all of them; `None` when the labels hold none.
+    pub fn recall(&self) -> Option<f64> {
+        (!self.slow.is_empty()).then(|| self.named as f64 / self.slow.len() as f64)
+    }
+
+    /// The hypotheses per week, on average over the window.
+    pub fn mean_per_week(&self) -> f64 {
+        self.hypotheses as f64 / self.weeks.len().max(1) as f64
+    }
+}
+
+impl App {
+    /// Runs every hunt over the `days` before the lake's newest event, as `caller`, and scores
+    /// the hypotheses it proposes (new or again; not those people already decided) against
+    /// `labels`: each slow attack is named when a hypothesis's names include one of its
+    /// entities; the load is the hypotheses per week of the window.
+    pub fn eval_hunting(&self, caller: &Caller, labels: &[vigil_model::Label], days: i64) -> Result<HuntEval> {
+        let run = self.run_hunts(caller, days, &[])?;
+        let proposed: std::collections::BTreeSet<&String> = run.new.iter().chain(&run.again).collect();
+        let hs: Vec<Hypothesis> =
+            self.hypotheses(caller, true)?.into_iter().filter(|h| proposed.contains(&h.id)).collect();
+        let names_of = |h: &Hypothesis| -> Vec<String> { h.draft.entities.iter().map(|e| e.to_lowercase()).collect() };
+        let named_by = |entities: &std::collections::BTreeSet<String>| -> Vec<String> {
+            hs.iter().filter(|h| names_of(h).iter().any(|n| entities.contains(n))).map(|h| h.id.clone()).collect()
+        };
+        let (mut slow, mut other_attacks_named) = (Vec::new(), 0);
+        for l in labels {
+            let entities = l.entities.names();
+            let by = named_by(&entities);
+            if SLOW_SCENARIOS.contains(&l.scenario.as_str()) {
+                slow.push(SlowScore {
+                    instance: l.instance.clone(),
+                    scenario: l.scenario.clone(),
+                    entities: entities.into_iter().collect(),
+                    named_by: by,
+                });
+            } else if !by.is_empty() {
+                other_attacks_named += 1;
+            }
+        }
+        let w = &run.window;
+        let mut weeks: Vec<WeekLoad> = (0..w.weeks())
+            .map(|i| WeekLoad { week_of: vigil_hunt::fmt_ms(w.from_ms + i * vigil_hunt::WEEK_MS), hypotheses: 0 })
+            .collect();
+        for h in &hs {
+            let i = ((h.draft.first_ms - w.from_ms).max(0) / vigil_hunt::WEEK_MS) as usize;
+            let last = weeks.len().saturating_sub(1);
+            if let Some(k) = weeks.get_mut(i.min(last)) {
+                k.hypotheses += 1;
+            }
+        }
+        Ok(HuntEval {
+            named: slow.iter().filter(|s| !s.named_by.is_empty()).count(),
+            hypotheses: hs.len(),
+            max_per_week: weeks.iter().map(|k| k.hypotheses).max().unwrap_or(0),
+            weeks,
+            slow,
+            other_attacks_named,
+            run,
+        })
+    }
 }

@@ -438,19 +438,7 @@ pub struct Label {
     pub event_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct LabelEntities {
-    #[serde(default)]
-    pub users: Vec<String>,
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    #[serde(default)]
-    pub keys: Vec<String>,
-    #[serde(default)]
-    pub buckets: Vec<String>,
-    #[serde(default)]
-    pub ips: Vec<String>,
-}
+pub use vigil_model::label::LabelEntities;
 
 /// Reads `labels.jsonl`; a line that does not parse is an error naming it.
 pub fn read_labels(text: &str) -> Result<Vec<Label>, String> {

@@ -26,6 +26,7 @@ pub mod entity;
 pub mod eval;
 pub mod fact;
 pub mod investigate;
+pub mod investigation_eval;
 pub mod lookup;
 pub mod model;
 pub mod plan;

@@ -126,6 +126,17 @@ fn every_labelled_attack_is_investigated_with_its_events_decisive_and_its_entiti
         log.iter().filter(|e| e.action == "assistant.investigate" && e.actor == "ana (assistant)").count(),
         investigated
     );
+
+    // `vigil eval investigations` scores the same way: the same incidents, the same decisive
+    // recall, every shown entity named, and no summary sentence that does not hold.
+    let truth: Vec<vigil_model::Label> = co.labels.iter().map(|l| serde_json::from_value(l.clone()).unwrap()).collect();
+    let e = vigil_assistant::investigation_eval::eval_investigations(app, &ana, &truth, &ResponseConfig::default())
+        .unwrap();
+    assert_eq!(e.investigated, investigated);
+    assert_eq!((e.decisive(), e.held()), (marked, labelled));
+    assert_eq!(e.named(), e.entities(), "{:?}", e.labels);
+    assert!(e.entities() > 0);
+    assert_eq!(e.fabricated, 0);
 }
 
 #[test]

@@ -71,3 +71,53 @@ pub fn eval(app: &vigil_app::App, questions: &Path, o: &EvalOptions, json: bool)
     }
     Ok(())
 }
+
+/// `vigil eval investigations --labels L`.
+pub fn eval_investigations(app: &vigil_app::App, who: &vigil_app::Caller, labels: &Path, json: bool) -> Result<()> {
+    let labels = crate::hunt::read_labels(labels)?;
+    let r = vigil_assistant::investigation_eval::eval_investigations(
+        app,
+        who,
+        &labels,
+        &vigil_app::respond::ResponseConfig::default(),
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        let pct =
+            |a: usize, b: usize| if b == 0 { "-".to_string() } else { format!("{:.0}%", a as f64 * 100.0 / b as f64) };
+        println!(
+            "{} incidents investigated for {} labeled attacks in {:.1}s ({} labels became no incident)",
+            r.investigated,
+            r.labels.len(),
+            r.millis as f64 / 1000.0,
+            r.not_incidents.len()
+        );
+        println!(
+            "decisive: {}/{} attack events on the timelines ({}); entities named: {}/{} ({}); fabricated summary sentences: {} ({} caught by the verifier)",
+            r.decisive(),
+            r.held(),
+            pct(r.decisive(), r.held()),
+            r.named(),
+            r.entities(),
+            pct(r.named(), r.entities()),
+            r.fabricated,
+            r.dropped
+        );
+        println!("  {:<28} {:>6} {:>16} {:>14}", "scenario", "labels", "decisive", "named");
+        for (s, [n, held, dec, ent, named]) in r.by_scenario() {
+            println!(
+                "  {s:<28} {n:>6} {:>16} {:>14}",
+                format!("{dec}/{held} {}", pct(dec, held)),
+                format!("{named}/{ent} {}", pct(named, ent))
+            );
+        }
+        for l in r.labels.iter().filter(|l| !l.missing.is_empty()) {
+            println!("  {} does not name: {}", crate::output::clean(&l.instance), l.missing.join(", "));
+        }
+    }
+    if r.fabricated > 0 {
+        anyhow::bail!("{} summary sentence(s) do not hold against their facts", r.fabricated);
+    }
+    Ok(())
+}

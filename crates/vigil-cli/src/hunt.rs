@@ -1,7 +1,9 @@
 //! `vigil hunt`: the weak-signal hunts over weeks of the lake and the hypotheses they propose.
 //! Parses, calls the application layer, renders.
 
-use anyhow::{Result, bail};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use vigil_app::hypotheses::{HuntRun, HypothesisOp};
 use vigil_hunt::Hypothesis;
@@ -24,13 +26,18 @@ pub enum HuntAction {
     Catalog,
     /// Hypotheses waiting on a person (`--all`: dismissed and promoted too).
     List {
+        /// Every hypothesis, dismissed and promoted ones too.
         #[arg(long)]
         all: bool,
     },
     /// One hypothesis: its statement, facts, the query that tests it, what confirms or refutes it.
-    Show { id: String },
+    Show {
+        /// The hypothesis (`HYP-…`).
+        id: String,
+    },
     /// Take a hypothesis to test it.
     Take {
+        /// The hypothesis (`HYP-…`).
         id: String,
         /// Who tests it (default: you).
         #[arg(long)]
@@ -38,12 +45,17 @@ pub enum HuntAction {
     },
     /// Dismiss a hypothesis with the reason later runs respect.
     Dismiss {
+        /// The hypothesis (`HYP-…`).
         id: String,
+        /// Why it does not hold; kept with it, and later runs leave it dismissed.
         #[arg(long)]
         reason: String,
     },
     /// Promote a hypothesis to a case.
-    Promote { id: String },
+    Promote {
+        /// The hypothesis (`HYP-…`).
+        id: String,
+    },
 }
 
 /// `90d`, `6w`, `90` → days.
@@ -111,6 +123,57 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, action: HuntAction, js
     Ok(())
 }
 
+/// `vigil hunt --sigma RULE.yml --since 90d`.
+pub fn retro(app: &vigil_app::App, who: &vigil_app::Caller, rule: &Path, since: &str, json: bool) -> Result<()> {
+    let days = parse_days(since)?;
+    let meta = std::fs::metadata(rule).with_context(|| format!("reading {}", rule.display()))?;
+    if meta.len() > vigil_app::hypotheses::MAX_RULE_BYTES as u64 {
+        bail!(
+            "{}: {} bytes; a retro-hunt takes a rule file of at most {} bytes",
+            rule.display(),
+            meta.len(),
+            vigil_app::hypotheses::MAX_RULE_BYTES
+        );
+    }
+    let text = std::fs::read_to_string(rule).with_context(|| format!("reading {}", rule.display()))?;
+    let r = app.retro_hunt(who, &rule.display().to_string(), &text, days)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "retro-hunted {} to {} ({} days) in {:.1}s with {}",
+        vigil_hunt::fmt_ms(r.window.from_ms),
+        vigil_hunt::fmt_ms(r.window.to_ms),
+        r.window.days(),
+        r.millis as f64 / 1000.0,
+        r.rules.iter().map(|x| clean(x)).collect::<Vec<_>>().join("; ")
+    );
+    println!(
+        "  read {} records{}: {} matched{}{}",
+        r.scanned,
+        if r.formats.is_empty() { String::new() } else { format!(" of {}", r.formats.join(", ")) },
+        r.matched,
+        if r.unreadable > 0 { format!(", {} could not be evaluated", r.unreadable) } else { String::new() },
+        if r.truncated_slices > 0 {
+            format!(", {} week(s) held more than could be read", r.truncated_slices)
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "  {} new hypotheses, {} again, {} left as people decided{}",
+        r.new.len(),
+        r.again.len(),
+        r.respected.len(),
+        if r.cut > 0 { format!(" ({} more subjects not kept)", r.cut) } else { String::new() }
+    );
+    for id in r.new.iter().chain(&r.again) {
+        print_short(&app.hypothesis(who, id)?);
+    }
+    Ok(())
+}
+
 fn print_run(r: &HuntRun) {
     println!(
         "hunted {} to {} ({} days) in {:.1}s: {} new hypotheses, {} again, {} left as people decided",
@@ -168,6 +231,50 @@ fn print_full(h: &Hypothesis, json: bool) -> Result<()> {
         vigil_hunt::Status::Dismissed { reason } => println!("  dismissed: {}", clean(reason)),
         vigil_hunt::Status::Promoted { case } => println!("  promoted to {case}"),
         _ => {}
+    }
+    Ok(())
+}
+
+/// Reads labels (JSON lines), naming the file in errors.
+pub fn read_labels(path: &Path) -> Result<Vec<vigil_model::Label>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    vigil_model::read_labels(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// `vigil eval hunting --labels L --since 90d`.
+pub fn eval(app: &vigil_app::App, who: &vigil_app::Caller, labels: &Path, since: &str, json: bool) -> Result<()> {
+    let labels = read_labels(labels)?;
+    let e = app.eval_hunting(who, &labels, parse_days(since)?)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
+    }
+    let w = &e.run.window;
+    println!(
+        "hunted {} to {} ({} days, {} weeks) in {:.1}s",
+        vigil_hunt::fmt_ms(w.from_ms),
+        vigil_hunt::fmt_ms(w.to_ms),
+        w.days(),
+        e.weeks.len(),
+        e.run.millis as f64 / 1000.0
+    );
+    match e.recall() {
+        Some(r) => println!("slow attacks named by a hypothesis: {}/{} ({:.0}%)", e.named, e.slow.len(), r * 100.0),
+        None => println!("the labels hold no slow attack ({})", vigil_app::hypotheses::SLOW_SCENARIOS.join(", ")),
+    }
+    for s in &e.slow {
+        let by = if s.named_by.is_empty() { "NOT NAMED".to_string() } else { s.named_by.join(", ") };
+        println!("  {:<24} {:<32} {by}", s.scenario, clean(&s.instance));
+    }
+    println!(
+        "load: {} hypotheses, {:.1} a week on average, {} in the busiest week; {} other labeled attack(s) named too",
+        e.hypotheses,
+        e.mean_per_week(),
+        e.max_per_week,
+        e.other_attacks_named
+    );
+    for k in &e.weeks {
+        println!("  week of {}  {}", k.week_of, k.hypotheses);
     }
     Ok(())
 }

@@ -251,9 +251,17 @@ enum Command {
     },
     /// Hunting over weeks: run the weak-signal hunts (stacking, rarity, low-and-slow) over the
     /// lake and work the hypotheses they propose (take, dismiss with a reason, promote to a case).
+    #[command(args_conflicts_with_subcommands = true)]
     Hunt {
+        /// Retro-hunt: run this Sigma rule file over the lake's past (`--since`); what it matches
+        /// becomes hypotheses, not alerts.
+        #[arg(long)]
+        sigma: Option<PathBuf>,
+        /// How far back a retro-hunt reads: `90d`, `6w` or a number of days.
+        #[arg(long, default_value = "90d", requires = "sigma")]
+        since: String,
         #[command(subcommand)]
-        action: hunt::HuntAction,
+        action: Option<hunt::HuntAction>,
     },
     /// Your conversation with the assistant: the questions you asked and the answers, oldest
     /// first (`--json`: the whole record, for export).
@@ -452,6 +460,26 @@ enum EvalCommand {
         /// Score the assistant with this model (as `vigil ask --model`).
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+    /// Run every hunt over weeks and score it on labeled slow attacks: is each named by a
+    /// hypothesis (recall), and how many hypotheses a week an analyst is handed (load).
+    Hunting {
+        /// Labels, one JSON object per line with `scenario` and `entities` (the simulator's
+        /// labels.jsonl).
+        #[arg(long)]
+        labels: PathBuf,
+        /// How far back the hunts look: days (`90d`) or weeks (`13w`).
+        #[arg(long, default_value = "90d")]
+        since: String,
+    },
+    /// Investigate the incidents of every labeled attack and score them: the attack's events
+    /// marked decisive, its users, hosts and keys named, and summary sentences that do not hold
+    /// (fabricated, must be 0).
+    Investigations {
+        /// Labels, one JSON object per line with `scenario`, `event_ids` and `entities` (the
+        /// simulator's labels.jsonl).
+        #[arg(long)]
+        labels: PathBuf,
     },
 }
 
@@ -657,9 +685,15 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
             }
             Ok(())
         }
-        Command::Hunt { action } => {
+        Command::Hunt { sigma, since, action } => {
             let app = vigil_app::App::new(&cli.data_dir);
-            hunt::run(&app, who, action, cli.json)
+            match (sigma, action) {
+                (Some(rule), _) => hunt::retro(&app, who, &rule, &since, cli.json),
+                (None, Some(action)) => hunt::run(&app, who, action, cli.json),
+                (None, None) => bail!(
+                    "say what to hunt: `vigil hunt run`, `vigil hunt --sigma RULE.yml --since 90d`, or `vigil hunt --help`"
+                ),
+            }
         }
         Command::Investigate { incident } => {
             let app = vigil_app::App::new(&cli.data_dir);
@@ -769,6 +803,14 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
             let app = vigil_app::App::new(&cli.data_dir);
             let opts = assistant::EvalOptions { generate, labels, report, require, model };
             assistant::eval(&app, &questions, &opts, cli.json)
+        }
+        Command::Eval { what: Some(EvalCommand::Hunting { labels, since }), .. } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            hunt::eval(&app, who, &labels, &since, cli.json)
+        }
+        Command::Eval { what: Some(EvalCommand::Investigations { labels }), .. } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            assistant::eval_investigations(&app, who, &labels, cli.json)
         }
         Command::Eval { labels: Some(labels), what: None } => detect::eval(&dir, &labels, cli.json),
         Command::Eval { labels: None, what: None } => anyhow::bail!("vigil eval needs --labels FILE, or a subcommand"),

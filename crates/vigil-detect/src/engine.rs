@@ -271,6 +271,22 @@ impl Detector {
         Checked { decoded: Some(decoded), hits: Some(Hits { alerts, pending }) }
     }
 
+    /// Evaluates a record as the lake keeps it — the decoder's name (`metadata_format`), its log
+    /// name, the raw record — for a retro-hunt over the lake's past: the detection rules it
+    /// matches (correlations are not run; they need the order events arrived in). A raw record
+    /// that is not JSON, or a decoder name Vigil does not know, is an error naming which.
+    pub fn evaluate_stored(&self, format: &str, log_name: Option<&str>, raw: &str) -> Result<Vec<&RuleInfo>, String> {
+        let decoder = vigil_decode::Format::named(format)
+            .and_then(vigil_decode::Format::decoder)
+            .ok_or_else(|| format!("no decoder named {format:?}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(raw).map_err(|e| format!("the raw {format} record is not JSON: {e}"))?;
+        let (view, src) = View::new(decoder.family(), &value, log_name);
+        let mut out: Vec<&RuleInfo> = self.evaluate(&view, &src).iter().filter_map(|r| self.rule_info(r)).collect();
+        out.dedup_by(|a, b| a.id == b.id);
+        Ok(out)
+    }
+
     fn rule_info(&self, r: &EvaluationResult) -> Option<&RuleInfo> {
         r.header.rule_id.as_ref().and_then(|id| self.info.get(id)).or_else(|| self.info.get(&r.header.rule_title))
     }

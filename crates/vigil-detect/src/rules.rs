@@ -116,6 +116,23 @@ impl RulePack {
         }
     }
 
+    /// The decoders (by name, as the lake's `metadata_format` holds them) whose records some
+    /// active rule can see, or `None` when an active rule leaves the product open (every record
+    /// may match). What a retro-hunt reads from the lake.
+    pub fn formats_seen(&self) -> Option<Vec<&'static str>> {
+        let mut products = std::collections::BTreeSet::new();
+        for r in self.rules.iter().filter(|r| r.idle.is_none()) {
+            products.insert(r.route.product.clone()?);
+        }
+        Some(
+            vigil_decode::DECODERS
+                .iter()
+                .filter(|d| d.logsource().product.is_some_and(|p| products.contains(p)))
+                .map(|d| d.name())
+                .collect(),
+        )
+    }
+
     /// Moves everything `other` loaded into this pack.
     pub fn merge(&mut self, other: RulePack) {
         self.rules.extend(other.rules);

@@ -156,10 +156,12 @@ fn slow_transfer_read(w: &Window, rows: &[Row], lookup: &mut Lookup<'_>) -> Vec<
         if src.is_empty() || dst.is_empty() || days > weeks + 2 || per_week > 5_000_000 || conns > days * 8 {
             continue;
         }
+        // Names and hosts are looked up around the transfers only.
+        let near = Window { from_ms: first - DAY_MS, to_ms: last + DAY_MS };
         let name = first_text(
             lookup(&format!(
                 "SELECT dns_query AS name, count(*) AS n FROM dns_activity WHERE {} AND dns_query IS NOT NULL AND strpos(dns_answers, {}) > 0 GROUP BY dns_query ORDER BY n DESC, name LIMIT 1",
-                w.sql(),
+                near.sql(),
                 sql_str(&dst)
             )),
             "name",
@@ -167,7 +169,7 @@ fn slow_transfer_read(w: &Window, rows: &[Row], lookup: &mut Lookup<'_>) -> Vec<
         let host = first_text(
             lookup(&format!(
                 "SELECT device_hostname AS host, count(*) AS n FROM events WHERE {} AND device_ip = {} AND device_hostname IS NOT NULL GROUP BY device_hostname ORDER BY n DESC, host LIMIT 1",
-                w.sql(),
+                near.sql(),
                 sql_str(&src)
             )),
             "host",
@@ -177,7 +179,6 @@ fn slow_transfer_read(w: &Window, rows: &[Row], lookup: &mut Lookup<'_>) -> Vec<
         let mut entities = vec![src.clone(), dst.clone()];
         entities.extend(name.clone());
         entities.extend(host.clone());
-        let span = weeks_of(first, last);
         out.push(Draft {
             hunt: "slow_transfer".into(),
             subject: format!("{src}>{dst}"),
@@ -216,7 +217,6 @@ fn slow_transfer_read(w: &Window, rows: &[Row], lookup: &mut Lookup<'_>) -> Vec<
             last_ms: last,
             techniques: vec!["T1030".into(), "T1048".into()],
         });
-        let _ = span;
     }
     out
 }
@@ -549,10 +549,13 @@ fn rare_process_pair_read(w: &Window, rows: &[Row], _lookup: &mut Lookup<'_>) ->
             statement: format!("{host} ran {child} from {parent}, a pair no other host ran in {} days", w.days()),
             entities: vec![host.clone()],
             facts: {
+                let when = if fmt_ms(first) == fmt_ms(last) {
+                    format!("at {}", fmt_ms(first))
+                } else {
+                    format!("between {} and {}", fmt_ms(first), fmt_ms(last))
+                };
                 let mut f = vec![format!(
-                    "{parent} started {child} on {host} {n} time(s) between {} and {}; no other host ran this pair in the window",
-                    fmt_ms(first),
-                    fmt_ms(last)
+                    "{parent} started {child} on {host} {n} time(s) {when}; no other host ran this pair in the window"
                 )];
                 if let Some(c) = cmd {
                     f.push(format!("One command line was: {}", truncate(&c, 300)));

@@ -16,6 +16,7 @@
 //! hypotheses; raise alerts — a hunt proposes, a person decides.
 
 pub mod catalog;
+pub mod retro;
 
 use std::collections::BTreeMap;
 
@@ -36,7 +37,10 @@ pub const MAX_DAYS: i64 = 366;
 
 /// Most hypotheses one hunt proposes per week of the window (the highest scored are kept; the
 /// rest are counted, never silently lost).
-pub const PER_HUNT_PER_WEEK: usize = 2;
+pub const PER_HUNT_PER_WEEK: usize = 3;
+
+/// Most hypotheses all hunts together propose per week of the window: an analyst's load.
+pub const PER_WEEK: usize = 10;
 
 /// Why a hunt could not be run or read.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -280,20 +284,29 @@ impl Hypothesis {
     }
 }
 
-/// Keeps at most `per_week` drafts of each hunt for each week (by first evidence) of the
-/// window, highest score first; returns the kept drafts and how many each hunt had cut.
-pub fn cap_per_week(mut drafts: Vec<Draft>, window: &Window, per_week: usize) -> (Vec<Draft>, BTreeMap<String, usize>) {
+/// Keeps at most `per_hunt` drafts of each hunt and `per_week` in all for each week (by first
+/// evidence) of the window, highest score first; returns the kept drafts and how many each hunt
+/// had cut.
+pub fn cap_per_week(
+    mut drafts: Vec<Draft>,
+    window: &Window,
+    per_hunt: usize,
+    per_week: usize,
+) -> (Vec<Draft>, BTreeMap<String, usize>) {
     drafts.sort_by(|a, b| {
         b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.subject.cmp(&b.subject))
     });
     let mut seen: BTreeMap<(String, i64), usize> = BTreeMap::new();
+    let mut weekly: BTreeMap<i64, usize> = BTreeMap::new();
     let mut cut: BTreeMap<String, usize> = BTreeMap::new();
     let mut kept = Vec::new();
     for d in drafts {
         let week = (d.first_ms - window.from_ms).max(0) / WEEK_MS;
         let n = seen.entry((d.hunt.clone(), week)).or_default();
-        if *n < per_week {
+        let all = weekly.entry(week).or_default();
+        if *n < per_hunt && *all < per_week {
             *n += 1;
+            *all += 1;
             kept.push(d);
         } else {
             *cut.entry(d.hunt.clone()).or_default() += 1;
@@ -402,11 +415,18 @@ mod tests {
             draft("a", "4", 1.0, WEEK_MS + 1),
             draft("b", "5", 1.0, 0),
         ];
-        let (kept, cut) = cap_per_week(drafts, &w, 2);
+        let (kept, cut) = cap_per_week(drafts.clone(), &w, 2, 10);
         let mut subjects: Vec<&str> = kept.iter().map(|d| d.subject.as_str()).collect();
         subjects.sort_unstable();
         assert_eq!(subjects, ["2", "3", "4", "5"]);
         assert_eq!(cut.get("a"), Some(&1));
+        // The weekly cap across hunts keeps the strongest of the week.
+        let (kept, cut) = cap_per_week(drafts, &w, 5, 2);
+        let mut subjects: Vec<&str> = kept.iter().map(|d| d.subject.as_str()).collect();
+        subjects.sort_unstable();
+        assert_eq!(subjects, ["2", "3", "4"]);
+        assert_eq!(cut.get("a"), Some(&1));
+        assert_eq!(cut.get("b"), Some(&1));
     }
 
     #[test]

@@ -12,6 +12,38 @@ pub struct Label {
     pub instance: String,
     #[serde(default)]
     pub event_ids: Vec<String>,
+    /// The users, hosts, keys, buckets, addresses and domains the attack involves, where the
+    /// labels name them (the simulator's do); investigations and hunts are scored on them.
+    #[serde(default)]
+    pub entities: LabelEntities,
+}
+
+/// The entities one labeled attack involves, by kind.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LabelEntities {
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub buckets: Vec<String>,
+    #[serde(default)]
+    pub ips: Vec<String>,
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+impl LabelEntities {
+    /// Every named entity, lower-cased, whatever its kind.
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        [&self.users, &self.hosts, &self.keys, &self.buckets, &self.ips, &self.domains]
+            .into_iter()
+            .flatten()
+            .map(|v| v.to_lowercase())
+            .collect()
+    }
 }
 
 /// Reads labels, one JSON object per line; errors name the line. An instance without a name is

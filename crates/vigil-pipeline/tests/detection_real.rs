@@ -111,7 +111,12 @@ fn builtin_detections_over_stratus_red_team_in_invictus() {
         .iter()
         .filter_map(|(t, calls)| {
             let ids: Vec<String> = calls.iter().flat_map(|c| by_call.get(*c).cloned().unwrap_or_default()).collect();
-            (!ids.is_empty()).then(|| Label { scenario: t.to_string(), instance: t.to_string(), event_ids: ids })
+            (!ids.is_empty()).then(|| Label {
+                scenario: t.to_string(),
+                instance: t.to_string(),
+                event_ids: ids,
+                entities: Default::default(),
+            })
         })
         .collect();
     let store = dd.open_store().unwrap();

@@ -301,7 +301,12 @@ mod tests {
             alert("noise", Level::Medium, 3, "bob@x.com", "ev-noise"),
             alert("signal", Level::Low, 5, "cy@x.com", "ev-signal"),
         ];
-        let labels = vec![Label { scenario: "s".into(), instance: "s-1".into(), event_ids: vec!["ev-attack".into()] }];
+        let labels = vec![Label {
+            scenario: "s".into(),
+            instance: "s-1".into(),
+            event_ids: vec!["ev-attack".into()],
+            entities: Default::default(),
+        }];
         let inventory = Inventory::empty();
         let human = HashMap::new();
         let out = crate::triage(&TriageInput {
@@ -349,8 +354,18 @@ mod tests {
             alert("noise", Level::High, 7, "bob@x.com", "ev-noise"),
         ];
         let labels = vec![
-            Label { scenario: "s".into(), instance: "s-1".into(), event_ids: vec!["ev-1a".into(), "ev-1b".into()] },
-            Label { scenario: "s".into(), instance: "s-2".into(), event_ids: vec!["ev-2".into()] },
+            Label {
+                scenario: "s".into(),
+                instance: "s-1".into(),
+                event_ids: vec!["ev-1a".into(), "ev-1b".into()],
+                entities: Default::default(),
+            },
+            Label {
+                scenario: "s".into(),
+                instance: "s-2".into(),
+                event_ids: vec!["ev-2".into()],
+                entities: Default::default(),
+            },
         ];
         let inventory = Inventory::empty();
         let human = HashMap::new();
@@ -376,8 +391,18 @@ mod tests {
         // Without the noise and with one attack per incident: nothing split, nothing mixed.
         let clean: Vec<Alert> = alerts.iter().filter(|a| a.id != "noise" && a.id != "a2").cloned().collect();
         let labels = vec![
-            Label { scenario: "s".into(), instance: "s-1".into(), event_ids: vec!["ev-1a".into()] },
-            Label { scenario: "s".into(), instance: "s-2".into(), event_ids: vec!["ev-2".into()] },
+            Label {
+                scenario: "s".into(),
+                instance: "s-1".into(),
+                event_ids: vec!["ev-1a".into()],
+                entities: Default::default(),
+            },
+            Label {
+                scenario: "s".into(),
+                instance: "s-2".into(),
+                event_ids: vec!["ev-2".into()],
+                entities: Default::default(),
+            },
         ];
         let out = crate::triage(&TriageInput {
             alerts: &clean,
