@@ -397,6 +397,13 @@ pub struct HuntOutcome {
     pub rows: Vec<Value>,
 }
 
+/// The hunts over weeks of the pilot's period: what the run did and the strongest hypotheses.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeksOutcome {
+    pub run: crate::hypotheses::HuntRun,
+    pub top: Vec<vigil_hunt::Hypothesis>,
+}
+
 /// The top case's packet, exported and verified offline.
 #[derive(Debug, Clone, Serialize)]
 pub struct PacketOutcome {
@@ -454,6 +461,7 @@ pub struct PilotReport {
     pub response: RespondOutcome,
     pub work: WorkOutcome,
     pub hunts: Vec<HuntOutcome>,
+    pub hypotheses: WeeksOutcome,
     #[serde(flatten)]
     pub evidence: EvidenceOutcome,
     pub seconds: f64,
@@ -1052,8 +1060,9 @@ impl Pilot {
         })
     }
 
-    /// The built-in hunts over the lake (`App::hunt`, each audited).
-    pub fn hunt(&mut self, say: &dyn Fn(&str)) -> Result<Vec<HuntOutcome>> {
+    /// The built-in hunts over the lake (`App::hunt`, each audited), then the hunts over weeks
+    /// over the whole simulated period (`App::run_hunts`), whose hypotheses are kept.
+    pub fn hunt(&mut self, say: &dyn Fn(&str)) -> Result<(Vec<HuntOutcome>, WeeksOutcome)> {
         say("[6/7] hunting over the lake …");
         let mut out = Vec::new();
         for (title, sql) in crate::hunts::BUILTIN {
@@ -1066,7 +1075,12 @@ impl Pilot {
                 rows: r.to_json_rows().map_err(internal(format!("hunt {title:?}")))?,
             });
         }
-        Ok(out)
+        let days = self.sim.as_ref().map_or(14, |s| i64::from(s.days)).max(1);
+        let run = self.app.run_hunts(&self.who(), days, &[])?;
+        let mut top = self.app.hypotheses(&self.who(), false)?;
+        top.sort_by(|a, b| b.draft.score.partial_cmp(&a.draft.score).unwrap_or(std::cmp::Ordering::Equal));
+        top.truncate(3);
+        Ok((out, WeeksOutcome { run, top }))
     }
 
     /// The top case's incident packet, exported into the vault (`App::export_case`) and verified
@@ -1230,7 +1244,7 @@ pub fn run_pilot(cfg: PilotConfig, say: &dyn Fn(&str)) -> Result<PilotRun> {
     let triage = p.triage(say)?;
     let response = p.respond(say)?;
     let work = p.work_queue(say)?;
-    let hunts = p.hunt(say)?;
+    let (hunts, hypotheses) = p.hunt(say)?;
     let evidence = p.evidence(say)?;
     let report = PilotReport {
         dir: shown(&p.cfg.dir),
@@ -1241,6 +1255,7 @@ pub fn run_pilot(cfg: PilotConfig, say: &dyn Fn(&str)) -> Result<PilotRun> {
         response,
         work,
         hunts,
+        hypotheses,
         evidence,
         seconds: p.started.elapsed().as_secs_f64(),
     };

@@ -135,14 +135,19 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     }
     let PilotRun { report, sandbox } = run.context("running the pilot")?;
     let asked = ask_the_assistant(&report)?;
+    let investigation = investigate_the_top(&report)?;
     if json_out {
         let mut v = serde_json::to_value(&report)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("assistant".into(), serde_json::to_value(&asked)?);
+            o.insert("investigation".into(), serde_json::to_value(&investigation)?);
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", story(&report, &program_name()));
+        if let Some(inv) = &investigation {
+            print!("{}", investigation_story(inv));
+        }
         print!("{}", assistant_story(&asked));
     }
     Ok(DemoOutcome {
@@ -156,7 +161,7 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
 /// data, with citations, and some it must decline (a source that is not connected, a period
 /// before the lake starts, a fact Vigil never records).
 fn demo_questions(r: &PilotReport) -> Vec<String> {
-    let mut q = vec!["How many incidents this week, and which touched crown jewels?".to_string()];
+    let mut q = vec!["How many incidents in the last 7 days, and which touched crown jewels?".to_string()];
     if let Some(pk) = &r.evidence.packet {
         q.push(format!("Who owns {} and what is its status?", pk.case));
         q.push(format!("Has the packet for {} changed since export?", pk.case));
@@ -176,6 +181,41 @@ fn ask_the_assistant(r: &PilotReport) -> Result<Vec<vigil_assistant::Answer>> {
         .iter()
         .map(|q| vigil_assistant::ask(&app, &who, q, None).with_context(|| format!("asking {q:?}")))
         .collect()
+}
+
+/// The investigation of the incident at the top of the queue, as its owner would open it.
+fn investigate_the_top(r: &PilotReport) -> Result<Option<vigil_assistant::investigate::Investigation>> {
+    let Some(top) = r.triage.queue.first() else { return Ok(None) };
+    let app = vigil_app::App::new(Path::new(&r.data_dir));
+    let who = vigil_app::Caller::local(vigil_app::pilot::ACTOR);
+    let response = vigil_app::respond::ResponseConfig::default();
+    let inv = vigil_assistant::investigate::investigate(&app, &who, &top.incident, &response)
+        .with_context(|| format!("investigating {}", top.incident))?;
+    Ok(Some(inv))
+}
+
+/// The investigation in a few lines: the summary, what is decisive, the reach, the next steps.
+fn investigation_story(inv: &vigil_assistant::investigate::Investigation) -> String {
+    let mut out = format!(
+        "\nInvestigation of {} (vigil investigate {}; every sentence cites its facts):\n",
+        inv.incident, inv.incident
+    );
+    for s in inv.summary.iter().take(4) {
+        out.push_str(&format!("  {} [{}]\n", output::clean(&s.text), s.citations.join(", ")));
+    }
+    out.push_str(&format!(
+        "  {} events on the timeline, {} decisive; blast radius {} ({}); {} unknown\n",
+        inv.timeline.len(),
+        inv.decisive().count(),
+        inv.blast_radius.len(),
+        inv.blast_radius.iter().take(4).map(|b| output::clean(&b.value)).collect::<Vec<_>>().join(", "),
+        inv.unknown.len()
+    ));
+    for n in inv.next_steps.iter().take(3) {
+        let via = n.playbook.as_ref().map(|p| format!(" (playbook {p})")).unwrap_or_default();
+        out.push_str(&format!("  next: {}{via}\n", output::clean(&n.text)));
+    }
+    out
 }
 
 /// The answers, each sentence with its citations; at most a few sentences per answer.
@@ -476,6 +516,25 @@ pub fn story(r: &PilotReport, prog: &str) -> String {
         } else {
             p(format!("  ({} rows)", h.row_count));
         }
+    }
+
+    let w = &r.hypotheses;
+    p(String::new());
+    p(format!(
+        "Hunting over weeks (vigil hunt run): {} hunts over {} days proposed {} hypotheses",
+        w.run.hunts.len(),
+        w.run.window.days(),
+        w.run.proposed()
+    ));
+    for h in &w.top {
+        p(format!("  {} {}", h.id, output::clean(&h.draft.statement)));
+        if let Some(f) = h.draft.facts.first() {
+            p(format!("    {}", output::clean(f)));
+        }
+        p(format!("    confirm: {}", output::clean(&h.draft.confirm)));
+    }
+    if w.top.is_empty() {
+        p("  none in this period (the slow attacks need six weeks: `vigil demo --days 60`)".into());
     }
 
     p(String::new());
