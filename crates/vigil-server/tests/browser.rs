@@ -158,6 +158,24 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     assert!(page.contains("How the verdict was reached") && page.contains("Why these alerts are one incident"));
     assert!(page.contains("Matched: ") || page.contains("Deviating features: "), "the page says why it fired");
     shot("incident").await;
+    // The incident's investigation: a summary whose sentences cite their facts, and the
+    // decisive events with why each is decisive.
+    c.find(Locator::Css(&format!("a[href='/incidents/{}/investigation']", top.id)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("decisive")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains(&format!("Investigation of {}", top.id)), "{page}");
+    let cited = c.find_all(Locator::Css("section[aria-labelledby='summary'] p .cite")).await.unwrap();
+    assert!(!cited.is_empty(), "the summary cites its facts: {page}");
+    let decisive = c.find_all(Locator::Css("section[aria-labelledby='decisive'] tbody tr")).await.unwrap();
+    assert!(!decisive.is_empty(), "decisive events are listed: {page}");
+    shot("investigation").await;
+    c.find(Locator::Css(&format!("main p a[href='/incidents/{}']", top.id))).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("timeline")).await.unwrap();
     // The analyst asks from the incident page, and follows a citation of the answer back.
     c.find(Locator::Id("question")).await.unwrap().send_keys("What happened here?").await.unwrap();
     submit(&c, "form[action='/ask'] button").await;
@@ -221,6 +239,25 @@ async fn analyst_triages_in_the_browser_and_an_auditor_sees_only_the_granted_cas
     c.find(Locator::Css("form[action='/hunt'] button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("main table")).await.unwrap();
     shot("hunt").await;
+    // The hunts over weeks, from the Hunt page: they propose hypotheses; the analyst opens one,
+    // sees its facts and test query, and dismisses it with a reason that stays on it.
+    submit(&c, "form[action='/hunt/weeks'] button").await;
+    c.wait().for_element(Locator::Id("hypotheses")).await.unwrap();
+    let first = c.find(Locator::Css("section[aria-labelledby='hypotheses'] a[href^='/hypotheses/HYP-']")).await;
+    let Ok(first) = first else {
+        panic!("the hunts propose a hypothesis: {}", c.source().await.unwrap_or_default());
+    };
+    let hyp = first.attr("href").await.unwrap().unwrap_or_default();
+    first.click().await.unwrap();
+    c.wait().for_element(Locator::Id("reason")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("What the data shows") && page.contains("SELECT "), "{page}");
+    shot("hypothesis").await;
+    c.find(Locator::Id("reason")).await.unwrap().send_keys("scheduled maintenance by the admins").await.unwrap();
+    submit(&c, &format!("form[action='{hyp}/dismiss'] button")).await;
+    c.wait().for_element(Locator::Css("main dl")).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("Dismissed because") && page.contains("scheduled maintenance by the admins"), "{page}");
     c.goto(&format!("{base}/rules")).await.unwrap();
     shot("rules").await;
     c.find(Locator::Css("form.signout button")).await.unwrap().click().await.unwrap();
