@@ -574,8 +574,13 @@ impl App {
         let hs: Vec<Hypothesis> =
             self.hypotheses(caller, true)?.into_iter().filter(|h| proposed.contains(&h.id)).collect();
         let names_of = |h: &Hypothesis| -> Vec<String> { h.draft.entities.iter().map(|e| e.to_lowercase()).collect() };
+        // A name matches an entity as it is, or as a host's bare name against its full one.
+        let same = |n: &str, e: &str| n == e || n.starts_with(&format!("{e}.")) || e.starts_with(&format!("{n}."));
         let named_by = |entities: &std::collections::BTreeSet<String>| -> Vec<String> {
-            hs.iter().filter(|h| names_of(h).iter().any(|n| entities.contains(n))).map(|h| h.id.clone()).collect()
+            hs.iter()
+                .filter(|h| names_of(h).iter().any(|n| entities.iter().any(|e| same(n, e))))
+                .map(|h| h.id.clone())
+                .collect()
         };
         let (mut slow, mut other_attacks_named) = (Vec::new(), 0);
         for l in labels {
