@@ -137,7 +137,13 @@ fn the_pilot_reports_what_the_store_holds() {
     assert_eq!(app.approvals(&me, false).unwrap().len(), r.response.waiting_approvals);
 
     // Hunts and evidence through the application's operations.
-    assert_eq!(ok("hunt.query").len(), r.hunts.len());
+    // The built-in hunts, then one run of the hunts over weeks, whose every query is a hunt too.
+    let weeks = &r.hypotheses.run;
+    assert_eq!(weeks.hunts.len(), vigil_hunt::CATALOG.len());
+    assert_eq!(log.iter().filter(|e| e.action == "hunt.run").count(), 1);
+    assert!(ok("hunt.query").len() >= r.hunts.len() + weeks.hunts.len());
+    assert_eq!(app.hypotheses(&me, false).unwrap().len(), weeks.new.len());
+    assert!(r.hypotheses.top.len() <= 3 && r.hypotheses.top.iter().all(|h| weeks.new.contains(&h.id)));
     let packet = r.evidence.packet.as_ref().unwrap();
     assert!(packet.verify.problems.is_empty());
     assert!(std::path::Path::new(&packet.packet).exists());
