@@ -487,6 +487,68 @@ fn rules_check_detect_ingest_and_alerts() {
     assert!(lines[0].contains("\"class_uid\":2004"));
 }
 
+/// Records that parse but cannot become events (no usable time, an unreadable event id, not an
+/// object) are quarantined by ingest; the offline scan, which normalizes only matched records,
+/// must count exactly the same ones — including one a rule matched — and raise the same alerts.
+#[test]
+fn detect_and_ingest_agree_on_records_that_cannot_become_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("whoami.yml"), WHOAMI_RULE).unwrap();
+    let whoami = "C:\\Windows\\System32\\whoami.exe";
+    let no_time = |image: &str| {
+        serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "WS9",
+            "Image": image, "CommandLine": image, "User": "CORP\\eve"})
+        .to_string()
+    };
+    let lines = [
+        // Two events.
+        sysmon_line("WS1", "2024-05-01T10:00:00Z", whoami),
+        sysmon_line("WS2", "2024-05-01T10:02:00Z", "C:\\Windows\\notepad.exe"),
+        // A rule matches it, but it has no time: an alert, and quarantined.
+        no_time(whoami),
+        // No rule matches these, and none can become an event.
+        no_time("C:\\Windows\\notepad.exe"),
+        sysmon_line("WS2", "yesterday", "C:\\Windows\\notepad.exe"),
+        sysmon_line("WS2", "2024-05-01T10:03:00Z", "C:\\Windows\\notepad.exe").replace("\"EventID\":1", "\"EventID\":\"abc\""),
+        r##"{"Event":{"System":{"EventID":"4624","Channel":"Security","Computer":"WS1"},"EventData":{"Data":[{"@Name":"TargetUserName","#text":"alice"}]}}}"##.to_string(),
+        r#"{"eventType":"user.session.start","published":"not a time","actor":{"alternateId":"a@x"},"uuid":"u1"}"#.to_string(),
+        "42".to_string(),
+        "{not json".to_string(),
+    ];
+    let events = dir.path().join("mixed.jsonl");
+    std::fs::write(&events, lines.join("\n")).unwrap();
+    let (r, e) = (rules.to_str().unwrap(), events.to_str().unwrap());
+
+    let out = vigil(data.path(), &["--json", "detect", "--no-builtin", "--rules", r, e]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scan_alerts = String::from_utf8_lossy(&out.stdout).lines().count();
+    let summary = String::from_utf8_lossy(&out.stderr).to_string();
+    let number_before = |word: &str| -> u64 {
+        let at = summary.find(word).unwrap_or_else(|| panic!("no {word:?} in {summary}"));
+        summary[..at].split_whitespace().last().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{summary}"))
+    };
+    let scanned = summary
+        .split_whitespace()
+        .skip_while(|w| *w != "scanned")
+        .nth(1)
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{summary}"));
+    let quarantined = number_before("records quarantined");
+
+    let v = ok_json(data.path(), &["--json", "ingest", "--no-builtin", "--rules", r, e]);
+    assert_eq!(
+        (v["records"].as_u64(), v["events"].as_u64(), v["quarantined"].as_u64()),
+        (Some(10), Some(2), Some(8)),
+        "{v}"
+    );
+    assert_eq!((scanned, quarantined), (2, 8), "the scan counts what ingest quarantines: {summary}");
+    assert_eq!(v["alerts"].as_u64(), Some(scan_alerts as u64), "{v}");
+    assert_eq!(scan_alerts, 2, "the record without a time still raised its alert");
+}
+
 #[test]
 fn triage_cases_and_the_audit_log_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! The `vigil` binary over every Windows shape: EVTX-ATTACK-SAMPLES in `$VIGIL_CORPUS` (skipped,
 //! with a message, when it is not set), rendered into each shape Vigil reads (the renderings of
 //! `vigil-decode`'s `tests/shapes`), read by the offline scan (`vigil detect`) and by `vigil
-//! ingest` with SigmaHQ's Windows rules and the built-in ones. For every shape: scan and ingest
+//! ingest` with SigmaHQ's Windows rules and the built-in ones — the PowerShell and XML shapes also
+//! in UTF-16, as Windows PowerShell writes files by default. For every shape: scan and ingest
 //! agree on records, events and quarantine; ingest names the shape in `by_format`; and the alerts,
 //! rule by rule, are the `.evtx` files' own.
 
@@ -119,22 +120,36 @@ fn scan_and_ingest_agree_and_alert_alike_in_every_shape() {
     let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // The .evtx files by name: their folder holds the corpus's notes and metadata too.
     let path = |p: &Path| p.to_string_lossy().into_owned();
-    let mut inputs: Vec<(&str, Vec<String>)> = vec![("evtx", files.iter().map(|f| path(f)).collect())];
-    for (shape, ext) in shapes::SHAPES {
-        let dir = work.path().join(shape);
+    // (label, the decoder that must read it, inputs)
+    let mut inputs: Vec<(String, &str, Vec<String>)> =
+        vec![("evtx".into(), "evtx", files.iter().map(|f| path(f)).collect())];
+    // Each shape in UTF-8; the PowerShell and XML ones also as Windows PowerShell 5's `>` and
+    // `Out-File` write them by default, UTF-16 little-endian with its byte-order mark.
+    let utf16 = |bytes: &[u8]| -> Vec<u8> {
+        let text = String::from_utf8_lossy(bytes);
+        [0xff, 0xfe].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+    };
+    let variants = shapes::SHAPES
+        .iter()
+        .map(|(s, e)| (*s, *e, false))
+        .chain([("windows-powershell", "json", true), ("windows-xml", "xml", true)]);
+    for (shape, ext, wide) in variants {
+        let label = if wide { format!("{shape} (UTF-16)") } else { shape.to_string() };
+        let dir = work.path().join(label.replace([' ', '(', ')'], "_"));
         for (n, f) in files.iter().enumerate() {
             let recs = shapes::read_evtx(f);
             let p = dir.join(f.strip_prefix(&base).unwrap_or(f)).with_extension(ext);
             std::fs::create_dir_all(p.parent().unwrap_or(&dir)).unwrap_or_else(|e| panic!("{e}"));
-            std::fs::write(&p, shapes::render(shape, &recs, n)).unwrap_or_else(|e| panic!("{e}"));
+            let bytes = shapes::render(shape, &recs, n);
+            std::fs::write(&p, if wide { utf16(&bytes) } else { bytes }).unwrap_or_else(|e| panic!("{e}"));
         }
-        inputs.push((shape, vec![path(&dir)]));
+        inputs.push((label, shape, vec![path(&dir)]));
     }
     let rules = path(&rules);
     // The .evtx files' scan, ingest alerts per rule, and events and duplicates.
     type Baseline = (Scan, BTreeMap<String, u64>, (u64, u64));
     let mut baseline: Option<Baseline> = None;
-    for (shape, input) in &inputs {
+    for (shape, name, input) in &inputs {
         let started = Instant::now();
         let s = scan(scratch.path(), &rules, input);
         let r = ingest(&rules, input);
@@ -160,7 +175,6 @@ fn scan_and_ingest_agree_and_alert_alike_in_every_shape() {
         assert_eq!(s.scanned, events + duplicates, "{shape}: every record scanned is an event or a duplicate");
         assert_eq!(records, 8255, "{shape}");
         assert!(quarantined * 1000 <= records, "{shape}: {quarantined} quarantined");
-        let name = if *shape == "evtx" { "evtx" } else { shape };
         assert_eq!(by_format, BTreeMap::from([(name.to_string(), events)]), "{shape}: read as its shape");
         match &baseline {
             None => baseline = Some((s, alerts_by_rule, (events, duplicates))),

@@ -33,6 +33,9 @@ impl Decoder for CloudTrail {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        head(record).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         &[OcsfClass::Authentication, OcsfClass::AccountChange, OcsfClass::ApiActivity]
     }
@@ -48,10 +51,15 @@ pub fn looks_like(v: &Value) -> bool {
     get(v, "eventVersion").is_some() && get(v, "eventSource").is_some() && get(v, "eventName").is_some()
 }
 
-pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+/// What a record cannot do without: its event name and source, and its time.
+fn head(v: &Value) -> Result<(String, String, i64), DecodeError> {
     let name = text(v, "eventName").ok_or(DecodeError::missing("eventName"))?;
     let source = text(v, "eventSource").ok_or(DecodeError::missing("eventSource"))?;
-    let time = d.time_from(v, &["eventTime"])?;
+    Ok((name, source, crate::time_of(v, &["eventTime"])?))
+}
+
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let (name, source, time) = head(v)?;
     let (class, activity) = classify(&name, &source);
     let e = d.start(class, activity, time, "AWS CloudTrail", "AWS");
     e.metadata.original_uid = text(v, "eventID");

@@ -29,6 +29,9 @@ impl Decoder for Evtx {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         windows::decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        windows::head(record, self.name()).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         windows::CLASSES
     }

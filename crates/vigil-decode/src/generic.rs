@@ -31,6 +31,9 @@ impl Decoder for Json {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        head(record).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         &[OcsfClass::BaseEvent]
     }
@@ -56,11 +59,16 @@ pub const TIME_KEYS: &[&str] = &[
     "created_at",
 ];
 
-pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+/// What a record cannot do without: being an object, and its time.
+fn head(v: &Value) -> Result<i64, DecodeError> {
     if !v.is_object() {
         return Err(DecodeError::Unrecognized(format!("a JSON {} is not an event record", kind(v))));
     }
-    let time = d.time_from(v, TIME_KEYS)?;
+    crate::time_of(v, TIME_KEYS)
+}
+
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let time = head(v)?;
     let e = d.start(OcsfClass::BaseEvent, 0, time, "JSON", "Unknown");
     e.message = text(v, "message").or_else(|| text(v, "msg"));
     if let Some(h) = text(v, "host.name").or_else(|| text(v, "hostname")).or_else(|| text(v, "host")) {

@@ -55,6 +55,9 @@ impl Decoder for GitHub {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        head(record).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         &[OcsfClass::ApiActivity, OcsfClass::GroupManagement, OcsfClass::AccountChange]
     }
@@ -80,7 +83,8 @@ pub fn looks_like(v: &Value) -> bool {
                 && ["org", "business", "repo", "user", "actor_location"].iter().any(|k| v.get(k).is_some())))
 }
 
-pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+/// What a record cannot do without: being an object, its action and its time.
+fn head(v: &Value) -> Result<(String, i64), DecodeError> {
     if !v.is_object() {
         return Err(DecodeError::Unrecognized(format!("a JSON {} is not a GitHub audit record", kind(v))));
     }
@@ -89,7 +93,11 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(other) => return Err(DecodeError::bad("action", &other.to_string())),
     };
-    let time = d.time_from(v, TIME_KEYS)?;
+    Ok((action, crate::time_of(v, TIME_KEYS)?))
+}
+
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let (action, time) = head(v)?;
     let (class, activity) = classify(&action);
     let e = d.start(class, activity, time, "GitHub Audit Log", "GitHub");
     e.metadata.original_uid = text(v, "_document_id");

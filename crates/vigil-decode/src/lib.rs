@@ -159,24 +159,6 @@ impl<'a> Draft<'a> {
         self.hint
     }
 
-    /// The first of `keys` (dotted paths) that holds a parseable time.
-    pub fn time_from(&self, v: &Value, keys: &[&str]) -> Result<i64, DecodeError> {
-        let mut seen_bad = None;
-        for k in keys {
-            if let Some(x) = json::get(v, k) {
-                match vigil_model::parse_time_value(x) {
-                    Some(t) => return Ok(t),
-                    None if seen_bad.is_none() => seen_bad = Some((*k, x.to_string())),
-                    None => {}
-                }
-            }
-        }
-        match seen_bad {
-            Some((k, x)) => Err(DecodeError::bad(k, &x)),
-            None => Err(DecodeError::NoTime(keys.join(", "))),
-        }
-    }
-
     /// Starts the event with its class and time; returns it for the decoder to fill.
     pub fn start(&mut self, class: OcsfClass, activity: u32, time: i64, product: &str, vendor: &str) -> &mut Event {
         let metadata = Metadata {
@@ -313,6 +295,14 @@ impl<'a> Record<'a> {
         self.log_name()
     }
 
+    /// Whether [`Record::normalize`] would give an event, and if not why, without building it:
+    /// the decoder's checks of the fields an event cannot do without. The offline scan, which
+    /// normalizes only the records a rule matched, counts the others through this, so it and
+    /// ingest agree on what is quarantined.
+    pub fn admits(&self) -> Result<(), DecodeError> {
+        self.decoder.admits(&self.value)
+    }
+
     /// Normalizes the record to an OCSF event, or says why it cannot be.
     pub fn normalize(&self) -> Decoded {
         let canonical;
@@ -335,6 +325,26 @@ impl<'a> Record<'a> {
                 Decoded::Quarantine(QuarantineRecord::new(self.source, self.locator.clone(), name, e.to_string(), raw))
             }
         }
+    }
+}
+
+/// The first of `keys` (dotted paths) that holds a parseable time; else the first key holding
+/// something unreadable, else that none is there. Decoders read times through it both when
+/// they decode and in [`Decoder::admits`], so the two refuse the same records.
+pub(crate) fn time_of(v: &Value, keys: &[&str]) -> Result<i64, DecodeError> {
+    let mut seen_bad = None;
+    for k in keys {
+        if let Some(x) = json::get(v, k) {
+            match vigil_model::parse_time_value(x) {
+                Some(t) => return Ok(t),
+                None if seen_bad.is_none() => seen_bad = Some((*k, x.to_string())),
+                None => {}
+            }
+        }
+    }
+    match seen_bad {
+        Some((k, x)) => Err(DecodeError::bad(k, &x)),
+        None => Err(DecodeError::NoTime(keys.join(", "))),
     }
 }
 

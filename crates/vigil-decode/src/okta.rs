@@ -33,6 +33,9 @@ impl Decoder for Okta {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        head(record).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         &[OcsfClass::Authentication, OcsfClass::AccountChange, OcsfClass::GroupManagement, OcsfClass::ApiActivity]
     }
@@ -50,9 +53,14 @@ pub fn looks_like(v: &Value) -> bool {
         && (get(v, "uuid").is_some() || get(v, "actor").is_some())
 }
 
-pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+/// What a record cannot do without: its event type and time.
+fn head(v: &Value) -> Result<(String, i64), DecodeError> {
     let et = text(v, "eventType").ok_or(DecodeError::missing("eventType"))?;
-    let time = d.time_from(v, &["published"])?;
+    Ok((et, crate::time_of(v, &["published"])?))
+}
+
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let (et, time) = head(v)?;
     let (class, activity) = classify(&et);
     let e = d.start(class, activity, time, "Okta System Log", "Okta");
     e.metadata.original_uid = text(v, "uuid");

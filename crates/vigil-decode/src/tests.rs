@@ -380,3 +380,116 @@ fn a_line_with_a_value_and_trailing_text_is_one_quarantine_record() {
     let (ev, q) = auto(pretty.as_bytes());
     assert_eq!(ev.len() + q.len(), 2);
 }
+
+/// Values a mutated record's field may take: absent-like, wrong types, times in shapes some
+/// decoders read and others refuse, and numbers at the edges.
+const HOSTILE: &[&str] = &[
+    "null",
+    "\"\"",
+    "\" \"",
+    "\"x\"",
+    "0",
+    "-1",
+    "1e300",
+    "4624",
+    "\"4624\"",
+    "\"2024-10-22 15:39:16.2645315\"",
+    "\"2024-10-22T15:39:16Z\"",
+    "\"/Date(1571234567890)/\"",
+    "\"9999-99-99T00:00:00Z\"",
+    "1700000000.5",
+    "true",
+    "[]",
+    "{}",
+    "[\"a\",1]",
+    "{\"@SystemTime\":\"2019-03-19T23:34:25.5237180Z\"}",
+    "{\"#attributes\":{\"SystemTime\":\"nope\"}}",
+];
+
+/// Every field path of a JSON value (JSON pointers), the value itself first.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                pointers(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                pointers(x, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes the field at `ptr` (or empties the array slot), or replaces it with `with`.
+fn mutate(v: &mut Value, ptr: &str, with: Option<Value>) {
+    if ptr.is_empty() {
+        *v = with.unwrap_or(Value::Null);
+        return;
+    }
+    let (parent, last) = ptr.rsplit_once('/').unwrap_or(("", ptr));
+    let key = last.replace("~1", "/").replace("~0", "~");
+    let Some(p) = v.pointer_mut(parent) else { return };
+    match (p, with) {
+        (Value::Object(m), None) => {
+            m.remove(&key);
+        }
+        (Value::Object(m), Some(w)) => {
+            m.insert(key, w);
+        }
+        (Value::Array(a), w) => {
+            if let Some(slot) = key.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                *slot = w.unwrap_or(Value::Null);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What decoding the record gives: `Ok` when an event was made, else the reason.
+fn decodes(d: &'static dyn Decoder, v: &Value) -> Result<(), String> {
+    let id = vigil_model::EventId::of_bytes(d.family(), b"{}");
+    let mut draft = Draft::new("mutated", "1".into(), d.name(), b"{}", id, None);
+    d.decode(v, &mut draft).map_err(|e| e.to_string())?;
+    match finish(draft) {
+        Decoded::Event(_) => Ok(()),
+        Decoded::Quarantine(q) => Err(q.reason),
+    }
+}
+
+#[test]
+fn admits_agrees_with_decode_on_every_sample() {
+    for d in DECODERS {
+        let v: Value = serde_json::from_str(d.sample()).unwrap_or_else(|e| panic!("{} sample: {e}", d.name()));
+        assert_eq!(d.admits(&v).map_err(|e| e.to_string()), Ok(()), "{}", d.name());
+        assert_eq!(decodes(*d, &v), Ok(()), "{}", d.name());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    /// The offline scan counts the records no rule matched through `admits`, ingest through
+    /// `decode`: for any decoder and any damage to its sample record (fields removed, or given
+    /// wrong types, unreadable times, other shapes' times), both give the same answer and the
+    /// same reason.
+    #[test]
+    fn admits_agrees_with_decode_on_damaged_records(
+        which in 0..DECODERS.len(),
+        ops in proptest::collection::vec((any::<usize>(), any::<bool>(), 0..HOSTILE.len()), 1..4),
+    ) {
+        let d = DECODERS[which];
+        let mut v: Value = serde_json::from_str(d.sample()).unwrap_or_else(|e| panic!("{} sample: {e}", d.name()));
+        for (at, remove, with) in ops {
+            let mut paths = Vec::new();
+            pointers(&v, String::new(), &mut paths);
+            let ptr = &paths[at % paths.len()];
+            let with = (!remove).then(|| serde_json::from_str(HOSTILE[with]).unwrap_or(Value::Null));
+            mutate(&mut v, &ptr.clone(), with);
+        }
+        let admitted = d.admits(&v).map_err(|e| e.to_string());
+        prop_assert_eq!(admitted, decodes(d, &v), "{} on {}", d.name(), v);
+    }
+}

@@ -66,6 +66,9 @@ impl Decoder for WindowsJson {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        head(record, self.name()).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         CLASSES
     }
@@ -123,13 +126,21 @@ fn event_time(w: &WindowsView<'_>) -> Result<i64, DecodeError> {
 
 /// Normalizes one Windows event, read through its [`WindowsView`]. A record that cannot be read
 /// is refused with a reason that names its shape and the field missing or unusable.
-pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+/// What a Windows event cannot do without — being one in a shape Vigil reads, its event id and
+/// its time — read through its view; `format` is the decoder's name, for the shape in errors.
+/// [`decode`] and the decoders' `admits` both start here.
+pub fn head<'v>(v: &'v Value, format: &str) -> Result<(WindowsView<'v>, u32, i64), DecodeError> {
     let w = WindowsView::of(v).ok_or(DecodeError::Unrecognized(
         "not a Windows event in any shape Vigil reads (no Event.System, winlog, EventID, Id or event_id)".into(),
     ))?;
-    let in_shape = |e: DecodeError| DecodeError::Shape { shape: shape_label(&w, d), error: Box::new(e) };
+    let in_shape = |e: DecodeError| DecodeError::Shape { shape: shape_label(&w, format), error: Box::new(e) };
     let event_id = event_id(&w).map_err(in_shape)?;
     let time = event_time(&w).map_err(in_shape)?;
+    Ok((w, event_id, time))
+}
+
+pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
+    let (w, event_id, time) = head(v, d.format())?;
     let (channel, provider) = (w.channel(), w.provider());
     let data = data_text(&w);
     let sysmon = provider.is_some_and(|p| p.contains("Sysmon")) || channel.is_some_and(|c| c.contains("Sysmon"));
@@ -310,8 +321,8 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
 
 /// The shape as quarantine reasons name it: XML text read into the `@`-attribute convention is
 /// named as the XML it was.
-fn shape_label(w: &WindowsView<'_>, d: &Draft) -> &'static str {
-    if d.format() == crate::windows_xml::NAME { "Windows event XML" } else { w.shape().label() }
+fn shape_label(w: &WindowsView<'_>, format: &str) -> &'static str {
+    if format == crate::windows_xml::NAME { "Windows event XML" } else { w.shape().label() }
 }
 
 fn classify_sysmon(id: u32) -> (OcsfClass, u32) {

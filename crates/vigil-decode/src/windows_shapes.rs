@@ -28,6 +28,9 @@ macro_rules! windows_decoder {
         fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
             windows::decode(record, draft)
         }
+        fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+            windows::head(record, self.name()).map(|_| ())
+        }
         fn classes(&self) -> &'static [OcsfClass] {
             windows::CLASSES
         }

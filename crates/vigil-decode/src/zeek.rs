@@ -32,6 +32,9 @@ impl Decoder for Zeek {
     fn decode(&self, record: &Value, draft: &mut Draft) -> Result<(), DecodeError> {
         decode(record, draft)
     }
+    fn admits(&self, record: &Value) -> Result<(), DecodeError> {
+        head(record).map(|_| ())
+    }
     fn classes(&self) -> &'static [OcsfClass] {
         use OcsfClass::*;
         &[
@@ -64,9 +67,14 @@ pub fn looks_like(v: &Value) -> bool {
 
 /// Logs written without `_path` take the log name from the file name (`dns.json.gz` → `dns`,
 /// [`Draft::log_name_hint`]).
+/// What a record cannot do without: its time.
+fn head(v: &Value) -> Result<i64, DecodeError> {
+    crate::time_of(v, &["ts", "_write_ts"])
+}
+
 pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     let path = text(v, "_path").or_else(|| d.log_name_hint().map(str::to_string)).unwrap_or_else(|| "unknown".into());
-    let time = d.time_from(v, &["ts", "_write_ts"])?;
+    let time = head(v)?;
     let class = match path.as_str() {
         "conn" => OcsfClass::NetworkActivity,
         "dns" => OcsfClass::DnsActivity,

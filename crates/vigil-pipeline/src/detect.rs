@@ -53,9 +53,11 @@ pub struct DetectReport {
     pub units: u64,
     pub bytes: u64,
     pub records: u64,
-    /// Records read and evaluated.
+    /// Records read, evaluated and readable as events.
     pub scanned: u64,
-    /// Records that could not be framed or parsed (see `vigil ingest` for where and why).
+    /// Records that could not be framed or parsed, or that parsed but cannot become an event
+    /// (no usable time, say): exactly those `vigil ingest` quarantines (see it for where and
+    /// why). The parsed ones were still evaluated, as ingest evaluates them.
     pub quarantined: u64,
     /// Records at least one rule matched.
     pub matched_records: u64,
@@ -189,8 +191,18 @@ fn scan_file(path: &Path, detector: &Detector, dopts: &Options, opts: &DetectOpt
         let mut occ = Occurrences::default();
         vigil_decode::scan_unit(&unit.name, &unit.data, dopts, &mut |s| match s {
             Scanned::Record(rec) => {
-                out.scanned += 1;
                 let checked = detector.check(&rec, &mut occ, false);
+                // A record ingest would quarantine is counted so here too: a matched one was
+                // normalized for its alert; the others are asked whether they would be.
+                let readable = match &checked.decoded {
+                    Some(d) => matches!(d, Decoded::Event(_)),
+                    None => rec.admits().is_ok(),
+                };
+                if readable {
+                    out.scanned += 1;
+                } else {
+                    out.quarantined += 1;
+                }
                 if let Some(h) = checked.hits {
                     out.matched += 1;
                     out.alerts.extend(h.alerts);

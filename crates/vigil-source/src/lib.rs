@@ -2,7 +2,8 @@
 //!
 //! Owns: walking the paths a user names (in a stable, sorted order), opening containers by their
 //! magic bytes rather than their names, and handing each decoded-container payload ("unit") to the
-//! caller with a display name such as `logs.zip!2020/app.json`. Every unit is size-bounded, so a
+//! caller with a display name such as `logs.zip!2020/app.json`; text in UTF-16 (Windows
+//! PowerShell's default) is handed on as UTF-8. Every unit is size-bounded, so a
 //! decompression bomb or a huge file becomes an error on that unit, never an out-of-memory.
 //!
 //! Must not: interpret record formats (that is `vigil-decode`), write anything, or follow
@@ -232,7 +233,16 @@ fn expand(name: String, data: Vec<u8>, error: Option<String>, depth: u32, limits
             }
             (_, e) => e,
         };
-        emit(Unit { name, data, error });
+        match utf16_to_utf8(&data) {
+            Some((text, why)) => {
+                let error = match (error, why) {
+                    (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                    (a, b) => a.or(b),
+                };
+                emit(Unit { name, data: text, error })
+            }
+            None => emit(Unit { name, data, error }),
+        }
         return;
     }
     match kind {
@@ -249,6 +259,49 @@ fn expand(name: String, data: Vec<u8>, error: Option<String>, depth: u32, limits
         Some(Container::Tar) => expand_tar(name, data, error, depth, limits, emit),
         None => {}
     }
+}
+
+/// Text in UTF-16 (what Windows PowerShell 5's `>` and `Out-File` write by default, and so many
+/// `Get-WinEvent` and `wevtutil` exports), recognised by its byte-order mark and handed on as
+/// UTF-8 without the mark, so the decoders read it like any other text; byte offsets in its
+/// records' locators are then offsets in that UTF-8. `None` when the payload does not open with
+/// a UTF-16 mark, or what follows the mark is not text (binary data that happens to start with
+/// those two bytes is left as it is, for the decoders to name). An unpaired surrogate becomes
+/// U+FFFD and an odd final byte is dropped, each said in the unit's error so it is counted.
+fn utf16_to_utf8(data: &[u8]) -> Option<(Vec<u8>, Option<String>)> {
+    let little = match data.get(..2)? {
+        [0xff, 0xfe] if data.get(2..4) != Some(&[0, 0][..]) => true, // FF FE 00 00 is UTF-32
+        [0xfe, 0xff] => false,
+        _ => return None,
+    };
+    let body = &data[2..];
+    let units = body.chunks_exact(2).map(|c| {
+        let pair = [c[0], c[1]];
+        if little { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+    });
+    let mut text = String::with_capacity(body.len() / 2 + body.len() / 8);
+    let mut unpaired = 0usize;
+    for (i, c) in char::decode_utf16(units).enumerate() {
+        let c = c.unwrap_or_else(|_| {
+            unpaired += 1;
+            char::REPLACEMENT_CHARACTER
+        });
+        // The first 2,048 characters decide whether this is text at all: no control characters
+        // but tabs and line ends, and at most a few unpaired surrogates (binary data read as
+        // UTF-16 gives both within a few hundred characters).
+        if i < 2048 && ((c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || unpaired > 4) {
+            return None;
+        }
+        text.push(c);
+    }
+    let mut why = Vec::new();
+    if unpaired > 0 {
+        why.push(format!("UTF-16 text: {unpaired} unpaired surrogates read as U+FFFD"));
+    }
+    if body.len() % 2 == 1 {
+        why.push("UTF-16 text ends in half a character; its last byte was dropped".to_string());
+    }
+    Some((text.into_bytes(), (!why.is_empty()).then(|| why.join("; "))))
 }
 
 fn expand_zip(
@@ -419,6 +472,62 @@ mod tests {
         let mut v = Vec::new();
         read_file_units(path, limits, &mut |u| v.push(u));
         v
+    }
+
+    fn utf16(text: &str, little: bool) -> Vec<u8> {
+        let mut out = if little { vec![0xff, 0xfe] } else { vec![0xfe, 0xff] };
+        for u in text.encode_utf16() {
+            out.extend(if little { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_text_is_handed_on_as_utf8_in_files_and_archives() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "{\"Id\":4624,\"Message\":\"Kontoanmeldung \u{fc}ber \u{1F510}\"}\r\n{\"Id\":4625}\r\n";
+        for little in [true, false] {
+            let p = dir.path().join(format!("events-{little}.json"));
+            std::fs::write(&p, utf16(text, little)).unwrap();
+            let u = units_of(&p, Limits::default());
+            assert_eq!(u.len(), 1);
+            assert_eq!(String::from_utf8(u[0].data.clone()).unwrap(), text, "little endian: {little}");
+            assert!(u[0].error.is_none());
+            // Inside gzip, as any other payload.
+            let g = dir.path().join(format!("events-{little}.json.gz"));
+            std::fs::write(&g, gz(&utf16(text, little))).unwrap();
+            assert_eq!(units_of(&g, Limits::default())[0].data, text.as_bytes());
+        }
+        // Damage is kept visible: an unpaired surrogate and an odd last byte are each said.
+        let mut bad = utf16("{\"a\":1}\n{\"b\":\"", true);
+        bad.extend([0x00, 0xd8]); // a lone high surrogate
+        bad.extend(&utf16("\"}\n", true)[2..]);
+        bad.push(0x41);
+        let p = dir.path().join("damaged.json");
+        std::fs::write(&p, &bad).unwrap();
+        let u = units_of(&p, Limits::default());
+        assert_eq!(String::from_utf8(u[0].data.clone()).unwrap(), "{\"a\":1}\n{\"b\":\"\u{FFFD}\"}\n");
+        let why = u[0].error.clone().unwrap_or_default();
+        assert!(why.contains("1 unpaired surrogates") && why.contains("half a character"), "{why}");
+    }
+
+    #[test]
+    fn bytes_that_only_start_like_utf16_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        // Binary after the mark; UTF-32's mark; too short to be anything; NULs.
+        for (name, bytes) in [
+            ("bin", vec![0xff, 0xfe, 0x00, 0x00, 0x01, 0x00, 0x02, 0x03]),
+            ("utf32", vec![0xff, 0xfe, 0x00, 0x00, b'{', 0, 0, 0]),
+            ("short", vec![0xff]),
+            ("nul", vec![0xfe, 0xff, 0x00, 0x00, 0x00, 0x41]),
+            ("control", vec![0xff, 0xfe, 0x01, 0x00, 0x41, 0x00]),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, &bytes).unwrap();
+            let u = units_of(&p, Limits::default());
+            assert_eq!(u[0].data, bytes, "{name}");
+            assert!(u[0].error.is_none(), "{name}");
+        }
     }
 
     fn gz(bytes: &[u8]) -> Vec<u8> {
