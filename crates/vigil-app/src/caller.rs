@@ -37,6 +37,13 @@ const AUTOMATION: &[Permission] = &[
 /// The automation that runs the scheduled hunts over weeks: it reads the lake as well.
 pub const HUNT_SCHEDULE: &str = "vigil:hunt";
 
+/// The automation that investigates queued incidents after triage: it reads the lake as well
+/// (an investigation's timeline and blast radius are queries over it).
+pub const INVESTIGATOR: &str = "vigil:investigate";
+
+/// The automations that read the lake besides working the queue.
+const READS_THE_LAKE: &[&str] = &[HUNT_SCHEDULE, INVESTIGATOR];
+
 /// What the shell without a token never does: approvals must be a named person's own act.
 const NOT_FOR_THE_SHELL: &[Permission] = &[Permission::Approve];
 
@@ -67,7 +74,9 @@ impl Caller {
         match self {
             Caller::Person(principal) => principal.can(p),
             Caller::Local { .. } => !NOT_FOR_THE_SHELL.contains(&p),
-            Caller::Automation { name } => AUTOMATION.contains(&p) || (p == Permission::Hunt && name == HUNT_SCHEDULE),
+            Caller::Automation { name } => {
+                AUTOMATION.contains(&p) || (p == Permission::Hunt && READS_THE_LAKE.contains(&name.as_str()))
+            }
             Caller::Assistant { on_behalf } => on_behalf.can(p) && !NOT_FOR_THE_ASSISTANT.contains(&p),
         }
     }
@@ -118,6 +127,8 @@ mod tests {
         assert!(!bot.can(Permission::Approve), "the automation never approves");
         assert!(!bot.can(Permission::Hunt), "triage does not read the lake");
         assert!(Caller::automation(HUNT_SCHEDULE).can(Permission::Hunt), "the hunt schedule does");
+        assert!(Caller::automation(INVESTIGATOR).can(Permission::Hunt), "so does the investigator");
+        assert!(!Caller::automation(INVESTIGATOR).can(Permission::Dispose), "which never disposes");
         let admin_assistant = Caller::Assistant { on_behalf: person(&[Role::Admin, Role::Approver]) };
         assert!(admin_assistant.can(Permission::ViewQueue));
         assert!(!admin_assistant.can(Permission::Approve), "approval is a person's own act");

@@ -24,6 +24,7 @@ pub mod evidence;
 pub mod hunts;
 pub mod hypotheses;
 pub mod ingest;
+pub mod investigations;
 pub mod pilot;
 pub mod reports;
 pub mod respond;

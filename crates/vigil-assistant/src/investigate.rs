@@ -710,6 +710,94 @@ pub fn investigate(
     Ok(record)
 }
 
+/// Makes incident `id`'s investigation as `caller` and keeps it with the queue when the caller
+/// may (works cases and reads the lake); whether it was kept.
+pub fn investigate_and_keep(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    response: &ResponseConfig,
+) -> Result<(Investigation, bool), AssistError> {
+    let record = investigate(app, caller, id, response)?;
+    let acting = acting_for(caller);
+    if !(acting.can(vigil_auth::Permission::WorkCases) && acting.can(vigil_auth::Permission::Hunt)) {
+        return Ok((record, false));
+    }
+    let json = serde_json::to_value(&record).map_err(|e| AssistError::Invalid(e.to_string()))?;
+    app.keep_investigation(&acting, &record.incident, json, record.to_text())?;
+    Ok((record, true))
+}
+
+/// Incident `id`'s investigation: the one kept with the queue while it still describes the
+/// incident (unless `fresh` asks for a new one), else made now and kept. The flag says
+/// whether the kept one was used.
+pub fn kept_or_new(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    response: &ResponseConfig,
+    fresh: bool,
+) -> Result<(Investigation, bool), AssistError> {
+    let acting = acting_for(caller);
+    // The kept record holds the lake's events: only a reader of the lake gets it; anyone else
+    // gets one made now as themselves, with what they may not read named as unknown.
+    let reads_kept = acting.can(vigil_auth::Permission::Hunt) && acting.can(vigil_auth::Permission::ViewQueue);
+    if !fresh
+        && reads_kept
+        && let Some(k) = app.kept_investigation(&acting, id)?.filter(|k| k.current)
+    {
+        // A record that no longer reads (written by another version) is made again.
+        if let Ok(record) = serde_json::from_value::<Investigation>(k.stored.record) {
+            return Ok((record, true));
+        }
+    }
+    let (record, _) = investigate_and_keep(app, caller, id, response)?;
+    Ok((record, false))
+}
+
+/// What [`investigate_pending`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PendingRun {
+    /// Incidents investigated and kept, in the order done (highest risk first).
+    pub investigated: Vec<String>,
+    /// Incidents whose investigation failed, with why; they are tried again next time.
+    pub failed: Vec<(String, String)>,
+    /// Queued incidents still without a current investigation (past `max`, or stopped).
+    pub remaining: usize,
+}
+
+/// Investigates the queued incidents that have no current investigation, highest risk first,
+/// at most `max` of them, as `caller` (the server's [`vigil_app::caller::INVESTIGATOR`] after
+/// each triage, or a person); `stop` is asked between incidents. One incident's failure is
+/// recorded and the rest go on.
+pub fn investigate_pending(
+    app: &App,
+    caller: &Caller,
+    response: &ResponseConfig,
+    max: usize,
+    stop: &dyn Fn() -> bool,
+) -> Result<PendingRun, AssistError> {
+    let pending = app.incidents_to_investigate(&acting_for(caller))?;
+    let mut run = PendingRun::default();
+    for inc in pending.iter().take(max) {
+        if stop() {
+            break;
+        }
+        match investigate_and_keep(app, caller, &inc.id, response) {
+            Ok((_, true)) => run.investigated.push(inc.id.clone()),
+            Ok((_, false)) => {
+                return Err(AssistError::Invalid(format!(
+                    "{} may not keep investigations (it needs to work cases and read the lake)",
+                    caller.name()
+                )));
+            }
+            Err(e) => run.failed.push((inc.id.clone(), e.to_string())),
+        }
+    }
+    run.remaining = pending.len() - run.investigated.len();
+    Ok(run)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

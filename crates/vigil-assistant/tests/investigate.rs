@@ -2,14 +2,15 @@
 //! incident it became is investigated, and the record must mark the attack's events as decisive,
 //! name its entities, cite only what resolves, and summarise without a claim its facts do not
 //! hold; investigating is refused to those who may not read the queue, and what the
-//! investigator may not read is named as unknown, not guessed.
+//! investigator may not read is named as unknown, not guessed. After triage every queued incident
+//! gets a kept record, which is shown until its incident changes and goes into the case packet.
 
 mod common;
 
 use std::collections::BTreeSet;
 
 use vigil_app::respond::ResponseConfig;
-use vigil_assistant::investigate::{Investigation, investigate};
+use vigil_assistant::investigate::{Investigation, investigate, investigate_pending, kept_or_new};
 use vigil_assistant::{Citation, verify};
 use vigil_auth::Role;
 
@@ -154,4 +155,92 @@ fn investigating_needs_the_queue_and_what_may_not_be_read_is_unknown() {
     assert!(inv.timeline.is_empty(), "{}", inv.to_text());
     assert!(inv.unknown.iter().any(|u| u.contains("which you may not read")), "{:?}", inv.unknown);
     sound(app, &inv);
+}
+
+#[test]
+fn every_queued_incident_gets_a_kept_investigation_that_the_packet_carries() {
+    let co = common::company();
+    let app = &co.app;
+    let root = common::root();
+    let bot = vigil_app::Caller::automation(vigil_app::caller::INVESTIGATOR);
+    let queued: Vec<String> = app.incidents(&root, false).unwrap().into_iter().map(|i| i.id).collect();
+    assert!(queued.len() >= 2, "the company queues incidents");
+    let pending = app.incidents_to_investigate(&bot).unwrap();
+    assert_eq!(pending.len(), queued.len(), "none investigated yet");
+    assert!(pending.windows(2).all(|w| w[0].risk.score >= w[1].risk.score), "highest risk first");
+
+    // Two at a time, as the automation; the rest are counted as remaining.
+    let cfg = ResponseConfig::default();
+    let first = investigate_pending(app, &bot, &cfg, 2, &|| false).unwrap();
+    assert_eq!(first.investigated, pending.iter().take(2).map(|i| i.id.clone()).collect::<Vec<_>>());
+    assert_eq!((first.failed.len(), first.remaining), (0, queued.len() - 2));
+    // Stopped at once: nothing done, nothing lost.
+    let stopped = investigate_pending(app, &bot, &cfg, usize::MAX, &|| true).unwrap();
+    assert_eq!((stopped.investigated.len(), stopped.remaining), (0, queued.len() - 2));
+    let rest = investigate_pending(app, &bot, &cfg, usize::MAX, &|| false).unwrap();
+    assert_eq!((rest.investigated.len(), rest.remaining), (queued.len() - 2, 0));
+    assert!(app.incidents_to_investigate(&bot).unwrap().is_empty());
+
+    // Each kept record reads back as the investigation it was, made by the automation, sound.
+    let ana = common::person("ana", &[Role::Analyst]);
+    for id in &queued {
+        let kept = app.kept_investigation(&root, id).unwrap().expect("kept");
+        assert!(kept.current);
+        assert_eq!(kept.stored.made_by, vigil_app::caller::INVESTIGATOR);
+        let (inv, reused) = kept_or_new(app, &ana, id, &cfg, false).unwrap();
+        assert!(reused, "{id}: the kept one is shown");
+        assert_eq!(inv.made_by, vigil_app::caller::INVESTIGATOR);
+        assert_eq!(inv.to_text(), kept.stored.text);
+        sound(app, &inv);
+    }
+    // --fresh makes it again, as the person, and keeps that one.
+    let (again, reused) = kept_or_new(app, &ana, &queued[0], &cfg, true).unwrap();
+    assert!(!reused);
+    assert_eq!(app.kept_investigation(&root, &queued[0]).unwrap().unwrap().stored.made_by, again.made_by);
+    assert!(again.made_by.starts_with("ana"), "{}", again.made_by);
+    let stored = app.audit_log(&root, 100_000).unwrap();
+    let kept_entries = stored.iter().filter(|e| e.action == "investigation.store").count();
+    assert_eq!(kept_entries, queued.len() + 1, "each kept record is on the audit log");
+
+    // Those who may not read the lake do not get the kept record; a responder gets one made as
+    // themselves (no timeline), and it is not kept over the automation's.
+    let rita = common::person("rita", &[Role::Responder]);
+    assert!(app.kept_investigation(&rita, &queued[1]).is_err());
+    let (mine, reused) = kept_or_new(app, &rita, &queued[1], &cfg, false).unwrap();
+    assert!(!reused && mine.timeline.is_empty());
+    assert_eq!(
+        app.kept_investigation(&root, &queued[1]).unwrap().unwrap().stored.made_by,
+        vigil_app::caller::INVESTIGATOR
+    );
+    // Triage does not do the automation's other work: it may not read the lake.
+    let triage = vigil_app::Caller::automation(vigil_queue::TRIAGE_ACTOR);
+    assert!(app.incidents_to_investigate(&triage).is_err());
+
+    // The packet of the case holding the first incident carries its investigation, and verifies.
+    let case = app
+        .open_cases(&root)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.case.incidents.contains(&queued[0]))
+        .expect("a case holds the queued incident");
+    let catalog = vigil_compliance::Catalog::builtin().unwrap();
+    let (bytes, exported) =
+        app.export_case(&root, &case.case.id, &catalog, &vigil_vault::ExportOptions::default()).unwrap();
+    let name = format!("investigations/{}.json", queued[0]);
+    assert!(exported.files.contains(&name), "{:?}", exported.files);
+    assert!(exported.files.contains(&format!("investigations/{}.txt", queued[0])));
+    let key = vigil_vault::ledger::load_or_create_key(app.dir().root()).unwrap().public_key_hex();
+    let report = vigil_evidence::packet::verify_packet(&bytes, Some(&key), &[]);
+    assert!(report.ok(), "{report:?}");
+
+    // When an incident's alerts change its record is stale: merged, the two incidents' alerts
+    // are one incident's, which is to be investigated again; a stale record is never shown.
+    app.merge_incidents(&root, &[queued[0].clone(), queued[1].clone()], "one intrusion").unwrap();
+    let stale = app.incidents_to_investigate(&bot).unwrap();
+    assert_eq!(stale.len(), 1, "{:?}", stale.iter().map(|i| &i.id).collect::<Vec<_>>());
+    if let Some(k) = app.kept_investigation(&root, &stale[0].id).unwrap() {
+        assert!(!k.current);
+        let (inv, reused) = kept_or_new(app, &ana, &stale[0].id, &cfg, false).unwrap();
+        assert!(!reused && inv.made_by.starts_with("ana"));
+    }
 }

@@ -135,16 +135,21 @@ pub fn demo(args: &DemoArgs, json_out: bool, show_progress: bool) -> Result<Demo
     }
     let PilotRun { report, sandbox } = run.context("running the pilot")?;
     let asked = ask_the_assistant(&report)?;
-    let investigation = investigate_the_top(&report)?;
+    let (investigated, investigation) = investigate_the_queue(&report)?;
     if json_out {
         let mut v = serde_json::to_value(&report)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("assistant".into(), serde_json::to_value(&asked)?);
+            o.insert("investigations".into(), serde_json::to_value(&investigated)?);
             o.insert("investigation".into(), serde_json::to_value(&investigation)?);
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", story(&report, &program_name()));
+        println!(
+            "\nEvery queued incident investigated after triage: {} (kept with the queue; `vigil investigate INC-…`).",
+            investigated.investigated.len()
+        );
         if let Some(inv) = &investigation {
             print!("{}", investigation_story(inv));
         }
@@ -183,15 +188,24 @@ fn ask_the_assistant(r: &PilotReport) -> Result<Vec<vigil_assistant::Answer>> {
         .collect()
 }
 
-/// The investigation of the incident at the top of the queue, as its owner would open it.
-fn investigate_the_top(r: &PilotReport) -> Result<Option<vigil_assistant::investigate::Investigation>> {
-    let Some(top) = r.triage.queue.first() else { return Ok(None) };
+/// Every queued incident investigated after triage, as `vigil serve` does (highest risk
+/// first, each kept with the queue), and the record of the one at the top of the queue, as its
+/// owner opens it.
+fn investigate_the_queue(
+    r: &PilotReport,
+) -> Result<(vigil_assistant::investigate::PendingRun, Option<vigil_assistant::investigate::Investigation>)> {
     let app = vigil_app::App::new(Path::new(&r.data_dir));
     let who = vigil_app::Caller::local(vigil_app::pilot::ACTOR);
     let response = vigil_app::respond::ResponseConfig::default();
-    let inv = vigil_assistant::investigate::investigate(&app, &who, &top.incident, &response)
+    let run = vigil_assistant::investigate::investigate_pending(&app, &who, &response, usize::MAX, &|| false)
+        .context("investigating the queue")?;
+    if let Some((id, why)) = run.failed.first() {
+        anyhow::bail!("investigating {id}: {why}");
+    }
+    let Some(top) = r.triage.queue.first() else { return Ok((run, None)) };
+    let (inv, _) = vigil_assistant::investigate::kept_or_new(&app, &who, &top.incident, &response, false)
         .with_context(|| format!("investigating {}", top.incident))?;
-    Ok(Some(inv))
+    Ok((run, Some(inv)))
 }
 
 /// The investigation in a few lines: the summary, what is decisive, the reach, the next steps.

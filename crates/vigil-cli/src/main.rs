@@ -102,8 +102,14 @@ enum Command {
         #[command(subcommand)]
         what: Option<EvalCommand>,
     },
-    /// Triage the stored alerts: dedupe, group into incidents, score, decide, open cases.
-    Triage,
+    /// Triage the stored alerts: dedupe, group into incidents, score, decide, open cases; then
+    /// investigate the highest-risk queued incidents that have no current investigation.
+    Triage {
+        /// Investigate at most this many queued incidents after triage (0: none; `vigil
+        /// investigate --pending` or `vigil serve` do the rest).
+        #[arg(long, default_value_t = 10)]
+        investigate: usize,
+    },
     /// Incidents: the queue, one incident's work, merge, split, reopen.
     Incidents {
         #[command(subcommand)]
@@ -245,9 +251,23 @@ enum Command {
     /// first sightings; one timeline across sources with the decisive events marked and why; the
     /// blast radius; what is unknown; next steps (playbooks whose trigger matches, hunts); a
     /// summary whose every sentence cites the facts it rests on.
+    ///
+    /// The investigation kept since triage is shown while it still describes the incident;
+    /// otherwise one is made now and kept.
     Investigate {
         /// The incident (`INC-…`).
-        incident: String,
+        #[arg(required_unless_present = "pending", conflicts_with = "pending")]
+        incident: Option<String>,
+        /// Investigate again even when the kept investigation is current.
+        #[arg(long)]
+        fresh: bool,
+        /// Investigate every queued incident without a current investigation, highest risk
+        /// first (what `vigil serve` does after each triage).
+        #[arg(long)]
+        pending: bool,
+        /// With `--pending`: at most this many.
+        #[arg(long, default_value_t = usize::MAX, hide_default_value = true, requires = "pending")]
+        max: usize,
     },
     /// Hunting over weeks: run the weak-signal hunts (stacking, rarity, low-and-slow) over the
     /// lake and work the hypotheses they propose (take, dismiss with a reason, promote to a case).
@@ -566,7 +586,7 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Rules { .. } => "rules",
         Command::Alerts { .. } => "alerts",
         Command::Eval { .. } => "eval",
-        Command::Triage => "triage",
+        Command::Triage { .. } => "triage",
         Command::Incidents { .. } => "incidents",
         Command::Case { .. } => "case",
         Command::Model { .. } => "model",
@@ -695,10 +715,30 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
                 ),
             }
         }
-        Command::Investigate { incident } => {
+        Command::Investigate { incident, fresh, pending, max } => {
             let app = vigil_app::App::new(&cli.data_dir);
             let response = vigil_app::respond::ResponseConfig::default();
-            let record = vigil_assistant::investigate::investigate(&app, who, &incident, &response)?;
+            let Some(incident) = incident.filter(|_| !pending) else {
+                let run = vigil_assistant::investigate::investigate_pending(&app, who, &response, max, &|| false)?;
+                if cli.json {
+                    println!("{}", serde_json::to_string_pretty(&run)?);
+                } else {
+                    println!("{}", queue::pending_line(&run));
+                }
+                return if run.failed.is_empty() {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("{} investigations failed", run.failed.len()))
+                };
+            };
+            let (record, kept) = vigil_assistant::investigate::kept_or_new(&app, who, &incident, &response, fresh)?;
+            if !cli.json && kept {
+                eprintln!(
+                    "(kept since {} by {}; --fresh investigates again)",
+                    output::clean(&vigil_assistant::fact::fmt_ms(record.made_ms)),
+                    output::clean(&record.made_by)
+                );
+            }
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&record)?);
             } else {
@@ -814,7 +854,7 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
         }
         Command::Eval { labels: Some(labels), what: None } => detect::eval(&dir, &labels, cli.json),
         Command::Eval { labels: None, what: None } => anyhow::bail!("vigil eval needs --labels FILE, or a subcommand"),
-        Command::Triage => queue::triage(&dir, who, cli.json),
+        Command::Triage { investigate } => queue::triage(&dir, who, investigate, cli.json),
         Command::LabelsByFile { paths, format, out } => {
             let labels = vigil_pipeline::detect::labels_by_file(&paths, format)?;
             let mut text = String::new();

@@ -305,10 +305,43 @@ pub fn inventory(dir: &DataDir, cmd: InventoryCommand, who: &Caller, json: bool)
     Ok(())
 }
 
-pub fn triage(dir: &DataDir, who: &Caller, json: bool) -> Result<()> {
-    let r = vigil_app::App::new(dir.root()).triage(who)?;
+/// One line on what an investigation run did.
+pub fn pending_line(run: &vigil_assistant::investigate::PendingRun) -> String {
+    let mut line = format!("investigated {} queued incidents", run.investigated.len());
+    if !run.investigated.is_empty() {
+        line.push_str(&format!(" ({})", run.investigated.join(", ")));
+    }
+    if !run.failed.is_empty() {
+        let why: Vec<String> = run.failed.iter().map(|(id, e)| format!("{id}: {}", crate::output::clean(e))).collect();
+        line.push_str(&format!("; {} failed ({})", run.failed.len(), why.join("; ")));
+    }
+    if run.remaining > 0 {
+        line.push_str(&format!(
+            "; {} still to investigate (`vigil investigate --pending`, or `vigil serve` does them)",
+            run.remaining
+        ));
+    }
+    line
+}
+
+pub fn triage(dir: &DataDir, who: &Caller, investigate: usize, json: bool) -> Result<()> {
+    let app = vigil_app::App::new(dir.root());
+    let r = app.triage(who)?;
+    // Then the investigations of the highest-risk queued incidents, when the caller may make
+    // and keep them.
+    let run = if investigate > 0 && who.can(vigil_auth::Permission::Hunt) && who.can(vigil_auth::Permission::WorkCases)
+    {
+        let response = vigil_app::respond::ResponseConfig::default();
+        Some(vigil_assistant::investigate::investigate_pending(&app, who, &response, investigate, &|| false)?)
+    } else {
+        None
+    };
     if json {
-        return print_json(&r);
+        let mut v = serde_json::to_value(&r)?;
+        if let (Some(m), Some(run)) = (v.as_object_mut(), &run) {
+            m.insert("investigations".into(), serde_json::to_value(run)?);
+        }
+        return print_json(&v);
     }
     let s = &r.stats;
     println!(
@@ -325,6 +358,9 @@ pub fn triage(dir: &DataDir, who: &Caller, json: bool) -> Result<()> {
     println!("verdicts: {}", v.join(", "));
     println!("model: {}", r.model_version.as_deref().unwrap_or("none (risk score only; `vigil model train`)"));
     println!("cases opened {}, updated {}; SLA events {}", r.cases_opened.len(), r.cases_updated, r.sla_events.len());
+    if let Some(run) = &run {
+        println!("{}", pending_line(run));
+    }
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! model, people's merges and splits, suppressions, human dispositions, the SLA policy and the
 //! on-call roster), running triage, keeping the incidents, opening a case for every queued
 //! incident and keeping it up to date, ticking SLA clocks, training the model from dispositions,
-//! and appending every action — a person's, the automation's and the model's — to the audit log.
+//! keeping each incident's latest investigation record (made above, by the assistant), and
+//! appending every action — a person's, the automation's and the model's — to the audit log.
 //!
 //! Must not: detect, decode or read the lake; decide a verdict (that is `vigil-triage`) or
 //! change a case other than through `vigil-cases`' operations; overwrite a human disposition.
@@ -28,6 +29,7 @@ pub const SUPPRESSION: &str = "suppression";
 pub const MODEL: &str = "model";
 pub const SETTING: &str = "setting";
 pub const REOPEN: &str = "reopen";
+pub const INVESTIGATION: &str = "investigation";
 
 /// The automation's name in histories and the audit log.
 pub const TRIAGE_ACTOR: &str = "vigil:triage";
@@ -60,6 +62,67 @@ fn decode<T: DeserializeOwned>(kind: &str, d: &Document) -> Result<T> {
 
 fn doc<T: Serialize>(id: &str, at_ms: i64, v: &T) -> Document {
     Document { id: id.to_string(), updated_ms: at_ms, json: serde_json::to_string(v).unwrap_or_else(|_| "null".into()) }
+}
+
+/// An incident's investigation record as kept: made by the assistant (which sits above this
+/// crate, so the record is kept as the JSON it wrote) for the incident as it stood then.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredInvestigation {
+    pub incident: String,
+    /// [`investigation_fingerprint`] of the incident it was made for: when the incident has
+    /// gained or lost alerts since, the record is stale and is made again.
+    pub fingerprint: String,
+    pub made_ms: i64,
+    pub made_by: String,
+    /// The record (entities, timeline with the decisive events, blast radius, unknowns, next
+    /// steps, the cited summary, its facts).
+    pub record: serde_json::Value,
+    /// The record as text, as `vigil investigate` prints it.
+    pub text: String,
+}
+
+/// What an investigation depends on: the incident's alerts. Two incidents with the same alerts
+/// have the same fingerprint; an alert joining or leaving changes it.
+pub fn investigation_fingerprint(inc: &Incident) -> String {
+    let mut ids: Vec<&String> = inc.alert_ids().collect();
+    ids.sort();
+    ids.dedup();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a: a change detector, not a security boundary
+    for id in ids {
+        for b in id.bytes().chain([0u8]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Keeps an incident's investigation (replacing the one before) with its audit entry, in one
+/// transaction.
+pub fn put_investigation(store: &mut dyn StateStore, inv: &StoredInvestigation) -> Result<()> {
+    let detail = serde_json::json!({"fingerprint": inv.fingerprint}).to_string();
+    let audit = AuditEntry::new(inv.made_ms, &inv.made_by, "investigation.store", &inv.incident, "ok", &detail);
+    store.put_documents(INVESTIGATION, &[doc(&inv.incident, inv.made_ms, inv)], false, &[audit])?;
+    Ok(())
+}
+
+/// The incident's latest investigation, if one was made.
+pub fn investigation(store: &dyn StateStore, incident: &str) -> Result<Option<StoredInvestigation>> {
+    store.document(INVESTIGATION, incident)?.map(|d| decode(INVESTIGATION, &d)).transpose()
+}
+
+/// The queued incidents whose investigation is missing or stale, highest risk first.
+pub fn to_investigate(store: &dyn StateStore) -> Result<Vec<Incident>> {
+    let made: HashMap<String, String> = store
+        .documents(INVESTIGATION)?
+        .iter()
+        .map(|d| decode::<StoredInvestigation>(INVESTIGATION, d).map(|s| (s.incident, s.fingerprint)))
+        .collect::<Result<_>>()?;
+    let mut out: Vec<Incident> = incidents(store)?
+        .into_iter()
+        .filter(|i| i.queued && made.get(&i.id) != Some(&investigation_fingerprint(i)))
+        .collect();
+    out.sort_by(|a, b| b.risk.score.total_cmp(&a.risk.score).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
 }
 
 /// Who takes a new case, by team: the first person of a team gets the first case, and so on.

@@ -222,13 +222,27 @@ pub async fn incident(
     blocking(move || Ok(Json(json!(v1::Incident::from(s.app.incident(&c.app(), &id)?))))).await
 }
 
+#[derive(Deserialize)]
+pub struct InvestigationQuery {
+    /// Make a new investigation even when the kept one still describes the incident.
+    #[serde(default)]
+    fresh: bool,
+}
+
+/// The incident's investigation: the one kept since triage while it still describes the
+/// incident, else made now (and kept, when the caller may keep it).
 pub async fn investigation(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    Query(f): Query<InvestigationQuery>,
 ) -> ApiResult<Json<vigil_assistant::investigate::Investigation>> {
-    blocking(move || Ok(Json(vigil_assistant::investigate::investigate(&s.app, &c.app(), &id, &s.config.response)?)))
-        .await
+    blocking(move || {
+        let (record, _) =
+            vigil_assistant::investigate::kept_or_new(&s.app, &c.app(), &id, &s.config.response, f.fresh)?;
+        Ok(Json(record))
+    })
+    .await
 }
 
 pub async fn triage(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {

@@ -90,6 +90,10 @@ pub struct Config {
     /// How often the hunts over weeks run while serving (as `vigil:hunt`, over the lake's last
     /// 90 days); `None`: only when someone asks.
     pub hunt_every: Option<std::time::Duration>,
+    /// How often the server looks for queued incidents without a current investigation and
+    /// investigates them, highest risk first, as `vigil:investigate` (triage queues them; an
+    /// incident whose alerts changed is investigated again); `None`: only when someone asks.
+    pub investigate_every: Option<std::time::Duration>,
     /// Playbook files beside the built-in pilot playbooks, connector settings (JSON) and secrets
     /// (`NAME=value` lines or JSON; `VIGIL_SECRET_*` too).
     pub response: vigil_app::respond::ResponseConfig,
@@ -128,6 +132,7 @@ impl Config {
             detection: Default::default(),
             checkpoint_every: std::time::Duration::from_secs(300),
             hunt_every: Some(std::time::Duration::from_secs(24 * 3600)),
+            investigate_every: Some(std::time::Duration::from_secs(30)),
             response: Default::default(),
             max_connections: 1024,
             header_read_timeout: std::time::Duration::from_secs(10),
@@ -833,6 +838,8 @@ pub async fn serve_until(
     let signer = tokio::spawn(sign_checkpoints(state.clone()));
     let flusher = tokio::spawn(flush_denials(state.clone()));
     let hunter = state.config.hunt_every.map(|every| tokio::spawn(scheduled_hunts(state.clone(), every)));
+    let investigator =
+        state.config.investigate_every.map(|every| tokio::spawn(scheduled_investigations(state.clone(), every)));
     let reloader = certs.clone().map(|c| tokio::spawn(tls::watch(c, state.config.tls_reload_every)));
     let stopping = state.stopping.clone();
     let stop = async move {
@@ -846,6 +853,9 @@ pub async fn serve_until(
     signer.abort();
     flusher.abort();
     if let Some(h) = hunter {
+        h.abort();
+    }
+    if let Some(h) = investigator {
         h.abort();
     }
     // The refusals counted since the last summary, so none is lost at shutdown.
@@ -895,6 +905,41 @@ async fn scheduled_hunts(state: Shared, every: std::time::Duration) {
             Ok(Err(vigil_app::AppError::Invalid(m))) => tracing::debug!("scheduled hunts skipped: {m}"),
             Ok(Err(e)) => tracing::warn!("scheduled hunts: {e}"),
             Err(e) => tracing::warn!("scheduled hunts: {e}"),
+        }
+    }
+}
+
+/// Every `every`, investigates the queued incidents that have no current investigation, highest
+/// risk first, as the investigator automation, until none is left or the server stops. One
+/// incident's failure is logged and tried again at the next tick.
+async fn scheduled_investigations(state: Shared, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let who = vigil_app::Caller::automation(vigil_app::caller::INVESTIGATOR);
+            let stop = || st.stopping.is_cancelled();
+            vigil_assistant::investigate::investigate_pending(&st.app, &who, &st.config.response, usize::MAX, &stop)
+        })
+        .await;
+        match r {
+            Ok(Ok(run)) => {
+                if !run.investigated.is_empty() {
+                    tracing::info!(
+                        "investigated {} queued incidents; {} still to investigate",
+                        run.investigated.len(),
+                        run.remaining
+                    );
+                }
+                for (id, why) in &run.failed {
+                    tracing::warn!("investigating {id}: {why}");
+                }
+            }
+            Ok(Err(e)) => tracing::warn!("investigating queued incidents: {e}"),
+            Err(e) => tracing::warn!("investigating queued incidents: {e}"),
         }
     }
 }

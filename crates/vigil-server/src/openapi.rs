@@ -57,6 +57,10 @@ fn query_params(method: &axum::http::Method, path: &str) -> Vec<(&'static str, V
             v.extend(page);
             v
         }
+        "/api/v1/incidents/{id}/investigation" => vec![(
+            "fresh",
+            json!({"type": "boolean", "description": "investigate again even when the kept investigation is current"}),
+        )],
         "/api/v1/cases"
         | "/api/v1/rules"
         | "/api/v1/audit"

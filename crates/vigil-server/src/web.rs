@@ -578,8 +578,9 @@ fn hunt_markup(
     }
 }
 
-/// An incident's investigation, made now as the reader: summary, decisive events, entities,
-/// blast radius, what is unknown and next steps, each fact linked where the reader may open it.
+/// An incident's investigation — the one kept since triage while it still describes the
+/// incident, else made now as the reader: summary, decisive events, entities, blast radius,
+/// what is unknown and next steps, each fact linked where the reader may open it.
 pub async fn investigation_page(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -588,9 +589,9 @@ pub async fn investigation_page(
     let who = c.app();
     let cfg = s.config.response.clone();
     let app = s.app.clone();
-    let r = blocking(move || Ok(vigil_assistant::investigate::investigate(&app, &who, &id, &cfg)?)).await;
-    let inv = match r {
-        Ok(inv) => inv,
+    let r = blocking(move || Ok(vigil_assistant::investigate::kept_or_new(&app, &who, &id, &cfg, false)?)).await;
+    let (inv, kept) = match r {
+        Ok(x) => x,
         Err(e) => return error_page(Some(&c), &e),
     };
     let reader = c.app();
@@ -610,6 +611,7 @@ pub async fn investigation_page(
             Some(&c),
             html! {
                 p { a href=(format!("/incidents/{}", inv.incident)) { "Back to the incident" } " · " (inv.title) }
+                p.made { (if kept { "Kept since " } else { "Made " }) (when(inv.made_ms)) " by " (inv.made_by) }
                 section aria-labelledby="summary" {
                     h2 id="summary" { "Summary" }
                     @for sentence in &inv.summary {

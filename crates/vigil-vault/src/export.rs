@@ -250,7 +250,7 @@ pub fn export_case(
     }
     consistency.reverse();
 
-    let files = build_files(
+    let mut files = build_files(
         &case,
         &incidents,
         &alerts,
@@ -267,6 +267,33 @@ pub fn export_case(
         actor,
         now_ms,
     )?;
+    // Each incident's investigation, as kept with the queue: the record and its text.
+    for inc in &incidents {
+        let Some(inv) = vigil_queue::investigation(store, &inc.id)? else { continue };
+        let current = inv.fingerprint == vigil_queue::investigation_fingerprint(inc);
+        let made = format!(
+            "made {} by {}{}",
+            iso(inv.made_ms),
+            inv.made_by,
+            if current { "" } else { "; the incident has changed since (it describes the alerts it had then)" }
+        );
+        files.push(PacketFile::new(
+            &format!("investigations/{}.json", inc.id),
+            "application/json",
+            &format!("the investigation of {}: context per entity, timeline with the decisive events, blast radius, unknowns, next steps, the cited summary and its facts; {made}", inc.id),
+            "store:investigation",
+            &opts.collector,
+            pretty(&inv.record)?,
+        ));
+        files.push(PacketFile::new(
+            &format!("investigations/{}.txt", inc.id),
+            "text/plain; charset=utf-8",
+            &format!("the investigation of {} as text; {made}", inc.id),
+            "store:investigation",
+            &opts.collector,
+            inv.text.clone().into_bytes(),
+        ));
+    }
     let manifest = Manifest {
         format: String::new(),
         case_id: case.id.clone(),
