@@ -22,6 +22,7 @@
 //! other way round), or change a shipped decoder's family (it is hashed into every event id).
 //! Every decoder passes the conformance tests in `tests/conformance.rs`.
 
+pub mod auditd;
 pub mod cloudtrail;
 mod evtx_bin;
 pub mod framing;
@@ -50,6 +51,7 @@ pub use windows_view::WindowsView;
 /// decoder is a module implementing [`Decoder`] and one line in this list.
 pub static DECODERS: &[&dyn Decoder] = &[
     &cloudtrail::CloudTrail,
+    &auditd::Auditd,
     &okta::Okta,
     &evtx_bin::Evtx,
     &windows_xml::WindowsXml,
@@ -68,6 +70,7 @@ const EVTX: Format = Format::of(&evtx_bin::Evtx);
 const CLOUDTRAIL: Format = Format::of(&cloudtrail::CloudTrail);
 const ZEEK: Format = Format::of(&zeek::Zeek);
 const WINDOWS_XML: Format = Format::of(&windows_xml::WindowsXml);
+const AUDITD: Format = Format::of(&auditd::Auditd);
 
 /// Why one record could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -401,6 +404,12 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
     }
     if opts.format == WINDOWS_XML || (opts.format == Format::Auto && data[start] == b'<') {
         windows_xml::scan(name, data, opts, emit);
+        return;
+    }
+    // Audit log text; JSON renderings of audit records (as framing makes them) are framed as JSON.
+    let text = data[start] != b'{' && data[start] != b'[';
+    if (opts.format == AUDITD && text) || (opts.format == Format::Auto && auditd::looks_like(&data[start..])) {
+        auditd::scan(name, data, opts.max_record_bytes, emit);
         return;
     }
     // A payload may hold several JSON documents one after another (CloudTrail files concatenated

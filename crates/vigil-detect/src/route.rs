@@ -354,7 +354,11 @@ mod tests {
         assert!(unroutable(&key(Some("github"), Some("audit"), None)).is_none());
         assert!(unroutable(&key(Some("github"), None, None)).is_none());
         assert!(unroutable(&key(Some("github"), Some("webhook"), None)).is_some());
-        assert!(unroutable(&key(Some("linux"), None, Some("process_creation"))).unwrap().contains("'linux'"));
+        assert!(unroutable(&key(Some("linux"), Some("auditd"), None)).is_none());
+        assert!(unroutable(&key(Some("linux"), None, None)).is_none());
+        let why = unroutable(&key(Some("linux"), None, Some("process_creation"))).unwrap();
+        assert!(why.contains("service 'auditd'") && why.contains("process_creation"), "{why}");
+        assert!(unroutable(&key(Some("macos"), None, Some("process_creation"))).unwrap().contains("'macos'"));
         assert!(unroutable(&key(Some("windows"), Some("nosuch"), None)).unwrap().contains("'nosuch'"));
         assert!(unroutable(&key(Some("windows"), Some("security"), Some("image_load"))).is_some());
         assert!(windows_service("microsoft-windows-sysmon/operational") == Some("sysmon"));
@@ -370,6 +374,8 @@ mod tests {
         assert_eq!((zeek.product, zeek.service), (Some("zeek"), Some("dns")));
         let gh = non_windows_source("github", None);
         assert_eq!((gh.product, gh.service), (Some("github"), Some("audit")));
+        let audit = non_windows_source("auditd", None);
+        assert_eq!((audit.product, audit.service), (Some("linux"), Some("auditd")));
         assert_eq!(non_windows_source("json", None), EventSource::default());
         assert_eq!(non_windows_source("windows", None), EventSource::default(), "not a Windows shape");
         assert_eq!(non_windows_source("nosuch", None), EventSource::default());

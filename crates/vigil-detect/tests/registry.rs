@@ -1,7 +1,7 @@
 //! Routing follows the decoder registry: every decoder's sample record is routed to the Sigma
 //! logsource its registry entry declares, a rule naming that logsource is never idle, and a
 //! GitHub audit rule written the way SigmaHQ's are sees GitHub records under their own field
-//! names and nothing else.
+//! names and nothing else, as a Linux audit rule does audit records.
 
 use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
 use vigil_detect::route::{RouteKey, unroutable, windows_service};
@@ -157,6 +157,77 @@ fn github_rules_see_github_records_under_their_own_field_names() {
             (0, "3908d64a-3c06-4091-b503-b3a94424533b".to_string()),
             (1, "44444444-4444-4444-4444-444444444444".to_string()),
             (2, "55555555-5555-5555-5555-555555555555".to_string()),
+        ]
+    );
+}
+
+const AUDITD_MKNOD: &str = r#"
+title: Mknod from a raw syscall number
+id: 66666666-6666-6666-6666-666666666666
+logsource:
+    product: linux
+    service: auditd
+detection:
+    selection:
+        type: 'SYSCALL'
+        SYSCALL: 'mknod'
+    condition: selection
+level: low
+"#;
+
+const AUDITD_ARECORD: &str = r#"
+title: Audio capture
+id: 77777777-7777-7777-7777-777777777777
+logsource:
+    product: linux
+    service: auditd
+detection:
+    selection:
+        type: EXECVE
+        a0: arecord
+        a1: '-vv'
+    condition: selection
+level: low
+"#;
+
+/// SigmaHQ's `linux`/`auditd` rules see audit records by the fields auditd writes: `type`, a
+/// syscall's name named from its raw number for the record's architecture, `EXECVE`
+/// arguments decoded from hexadecimal; a CloudTrail rule sees none of them.
+#[test]
+fn auditd_rules_see_audit_records_under_auditd_field_names() {
+    let mut pack = RulePack::default();
+    for (i, t) in [AUDITD_MKNOD, AUDITD_ARECORD, CLOUDTRAIL_ANY].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert_eq!((pack.summary().active, pack.summary().idle), (3, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let log = [
+        "type=SYSCALL msg=audit(1675255174.901:1): arch=c000003e syscall=133 success=yes exit=0 pid=7 comm=\"mknod\"",
+        // i386 numbers mknod 14: the architecture decides.
+        "type=SYSCALL msg=audit(1675255174.901:2): arch=40000003 syscall=14 success=yes exit=0 pid=8",
+        "type=SYSCALL msg=audit(1675255174.901:3): arch=c000003e syscall=14 success=yes exit=0 pid=9",
+        // `-vv` written in hexadecimal, as auditd does for arguments it will not quote.
+        "type=EXECVE msg=audit(1675255174.901:4): argc=2 a0=\"arecord\" a1=2D7676",
+    ]
+    .join("\n");
+    let mut fired: Vec<(usize, String)> = Vec::new();
+    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+    scan_unit("audit.log", log.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
+        }
+        i += 1;
+    });
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![
+            want(0, "66666666-6666-6666-6666-666666666666"),
+            want(1, "66666666-6666-6666-6666-666666666666"),
+            want(3, "77777777-7777-7777-7777-777777777777"),
         ]
     );
 }
