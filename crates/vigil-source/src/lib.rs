@@ -233,7 +233,7 @@ fn expand(name: String, data: Vec<u8>, error: Option<String>, depth: u32, limits
             }
             (_, e) => e,
         };
-        match utf16_to_utf8(&data) {
+        match utf16_to_utf8(&data, limits.max_unit_bytes) {
             Some((text, why)) => {
                 let error = match (error, why) {
                     (Some(a), Some(b)) => Some(format!("{a}; {b}")),
@@ -267,8 +267,10 @@ fn expand(name: String, data: Vec<u8>, error: Option<String>, depth: u32, limits
 /// records' locators are then offsets in that UTF-8. `None` when the payload does not open with
 /// a UTF-16 mark, or what follows the mark is not text (binary data that happens to start with
 /// those two bytes is left as it is, for the decoders to name). An unpaired surrogate becomes
-/// U+FFFD and an odd final byte is dropped, each said in the unit's error so it is counted.
-fn utf16_to_utf8(data: &[u8]) -> Option<(Vec<u8>, Option<String>)> {
+/// U+FFFD and an odd final byte is dropped, each said in the unit's error so it is counted. The
+/// UTF-8 (up to half as large again as the UTF-16 it came from) is held to `max` bytes like any
+/// unit; what would pass it is left unread and said.
+fn utf16_to_utf8(data: &[u8], max: u64) -> Option<(Vec<u8>, Option<String>)> {
     let little = match data.get(..2)? {
         [0xff, 0xfe] if data.get(2..4) != Some(&[0, 0][..]) => true, // FF FE 00 00 is UTF-32
         [0xfe, 0xff] => false,
@@ -280,7 +282,8 @@ fn utf16_to_utf8(data: &[u8]) -> Option<(Vec<u8>, Option<String>)> {
         if little { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
     });
     let mut text = String::with_capacity(body.len() / 2 + body.len() / 8);
-    let mut unpaired = 0usize;
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    let (mut unpaired, mut cut) = (0usize, false);
     for (i, c) in char::decode_utf16(units).enumerate() {
         let c = c.unwrap_or_else(|_| {
             unpaired += 1;
@@ -292,13 +295,20 @@ fn utf16_to_utf8(data: &[u8]) -> Option<(Vec<u8>, Option<String>)> {
         if i < 2048 && ((c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || unpaired > 4) {
             return None;
         }
+        if text.len() + c.len_utf8() > max {
+            cut = true;
+            break;
+        }
         text.push(c);
     }
     let mut why = Vec::new();
+    if cut {
+        why.push(format!("UTF-16 text is larger than the {max}-byte limit once read as UTF-8; the rest was not read"));
+    }
     if unpaired > 0 {
         why.push(format!("UTF-16 text: {unpaired} unpaired surrogates read as U+FFFD"));
     }
-    if body.len() % 2 == 1 {
+    if body.len() % 2 == 1 && !cut {
         why.push("UTF-16 text ends in half a character; its last byte was dropped".to_string());
     }
     Some((text.into_bytes(), (!why.is_empty()).then(|| why.join("; "))))
@@ -509,6 +519,21 @@ mod tests {
         assert_eq!(String::from_utf8(u[0].data.clone()).unwrap(), "{\"a\":1}\n{\"b\":\"\u{FFFD}\"}\n");
         let why = u[0].error.clone().unwrap_or_default();
         assert!(why.contains("1 unpaired surrogates") && why.contains("half a character"), "{why}");
+    }
+
+    #[test]
+    fn utf16_text_read_as_utf8_keeps_to_the_unit_limit() {
+        // Three UTF-8 bytes for each two UTF-16 bytes: 600 characters are 1,202 bytes of UTF-16
+        // and 1,800 of UTF-8.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("wide.json");
+        std::fs::write(&p, utf16(&"\u{4e2d}".repeat(600), true)).unwrap();
+        let limits = Limits { max_unit_bytes: 1500, max_depth: 4 };
+        let u = units_of(&p, limits);
+        assert!(u[0].data.len() <= 1500 && u[0].data.len() > 1490, "{}", u[0].data.len());
+        assert!(std::str::from_utf8(&u[0].data).is_ok(), "cut at a character boundary");
+        let why = u[0].error.clone().unwrap_or_default();
+        assert!(why.contains("1500-byte limit"), "{why}");
     }
 
     #[test]
