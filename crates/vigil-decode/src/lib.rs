@@ -32,6 +32,7 @@ pub mod hec;
 pub mod json;
 pub mod okta;
 pub mod registry;
+pub mod suricata;
 pub mod windows;
 pub mod windows_shapes;
 pub mod windows_templates;
@@ -61,6 +62,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &windows_shapes::Sentinel,
     &windows::WindowsJson,
     &zeek::Zeek,
+    &suricata::Suricata,
     &github::GitHub,
     &generic::Json,
 ];

@@ -19,9 +19,12 @@ pub fn parse_time(s: &str) -> Option<i64> {
             return Some(dt.and_utc().timestamp_millis());
         }
     }
-    // "2023-07-10 12:20:00 +0000" and similar.
-    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f %z") {
-        return Some(dt.with_timezone(&Utc).timestamp_millis());
+    // "2023-07-10 12:20:00 +0000" and similar; "2018-03-24T14:37:19.037299-0600" (Suricata's
+    // EVE, an offset without its colon, which RFC 3339 does not allow).
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Some(dt.with_timezone(&Utc).timestamp_millis());
+        }
     }
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return s.parse::<f64>().ok().and_then(epoch_to_ms);
@@ -86,6 +89,8 @@ mod tests {
         assert_eq!(parse_time("2023-07-10 12:20:00.000"), Some(t));
         assert_eq!(parse_time("2023-07-10T12:20:00.0000000Z"), Some(t));
         assert_eq!(parse_time("1688991600"), Some(t));
+        assert_eq!(parse_time("2023-07-10T06:20:00.000000-0600"), Some(t), "Suricata EVE");
+        assert_eq!(parse_time("2023-07-10T14:20:00+0200"), Some(t));
         assert_eq!(parse_time_value(&serde_json::json!(1688991600.0)), Some(t));
         assert_eq!(parse_time_value(&serde_json::json!(1688991600000u64)), Some(t));
         assert_eq!(format_rfc3339_ms(t), "2023-07-10T12:20:00.000Z");
