@@ -65,9 +65,6 @@ impl App {
         caller.require(Permission::Hunt, "read investigations")?;
         let store = self.store()?;
         let inc = q::incident(&store, id)?;
-        Ok(q::investigation(&store, &inc.id)?.map(|stored| {
-            let current = stored.fingerprint == q::investigation_fingerprint(&inc);
-            Kept { stored, current }
-        }))
+        Ok(q::investigation(&store, &inc.id)?.map(|stored| Kept { current: stored.describes(&inc), stored }))
     }
 }

@@ -84,16 +84,17 @@ pub struct StoredInvestigation {
 /// What an investigation depends on: the incident's alerts. Two incidents with the same alerts
 /// have the same fingerprint; an alert joining or leaving changes it.
 pub fn investigation_fingerprint(inc: &Incident) -> String {
-    let mut ids: Vec<&String> = inc.alert_ids().collect();
-    ids.sort();
+    let mut ids: Vec<&str> = inc.alert_ids().map(String::as_str).collect();
+    ids.sort_unstable();
     ids.dedup();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a: a change detector, not a security boundary
-    for id in ids {
-        for b in id.bytes().chain([0u8]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    vigil_model::sha256_hex(ids.join("\n").as_bytes())
+}
+
+impl StoredInvestigation {
+    /// Whether the record still describes `inc`: made for the alerts it has now.
+    pub fn describes(&self, inc: &Incident) -> bool {
+        self.incident == inc.id && self.fingerprint == investigation_fingerprint(inc)
     }
-    format!("{h:016x}")
 }
 
 /// Keeps an incident's investigation (replacing the one before) with its audit entry, in one
@@ -112,14 +113,14 @@ pub fn investigation(store: &dyn StateStore, incident: &str) -> Result<Option<St
 
 /// The queued incidents whose investigation is missing or stale, highest risk first.
 pub fn to_investigate(store: &dyn StateStore) -> Result<Vec<Incident>> {
-    let made: HashMap<String, String> = store
+    let made: HashMap<String, StoredInvestigation> = store
         .documents(INVESTIGATION)?
         .iter()
-        .map(|d| decode::<StoredInvestigation>(INVESTIGATION, d).map(|s| (s.incident, s.fingerprint)))
+        .map(|d| decode::<StoredInvestigation>(INVESTIGATION, d).map(|s| (s.incident.clone(), s)))
         .collect::<Result<_>>()?;
     let mut out: Vec<Incident> = incidents(store)?
         .into_iter()
-        .filter(|i| i.queued && made.get(&i.id) != Some(&investigation_fingerprint(i)))
+        .filter(|i| i.queued && !made.get(&i.id).is_some_and(|s| s.describes(i)))
         .collect();
     out.sort_by(|a, b| b.risk.score.total_cmp(&a.risk.score).then_with(|| a.id.cmp(&b.id)));
     Ok(out)

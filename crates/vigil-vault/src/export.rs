@@ -270,12 +270,15 @@ pub fn export_case(
     // Each incident's investigation, as kept with the queue: the record and its text.
     for inc in &incidents {
         let Some(inv) = vigil_queue::investigation(store, &inc.id)? else { continue };
-        let current = inv.fingerprint == vigil_queue::investigation_fingerprint(inc);
         let made = format!(
             "made {} by {}{}",
             iso(inv.made_ms),
             inv.made_by,
-            if current { "" } else { "; the incident has changed since (it describes the alerts it had then)" }
+            if inv.describes(inc) {
+                ""
+            } else {
+                "; the incident has changed since (it describes the alerts it had then)"
+            }
         );
         files.push(PacketFile::new(
             &format!("investigations/{}.json", inc.id),
