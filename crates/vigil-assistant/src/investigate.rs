@@ -710,8 +710,14 @@ pub fn investigate(
     Ok(record)
 }
 
+/// Whether `caller` may keep investigations with the queue: it works cases and reads the lake.
+pub fn may_keep(caller: &Caller) -> bool {
+    let acting = acting_for(caller);
+    acting.can(vigil_auth::Permission::WorkCases) && acting.can(vigil_auth::Permission::Hunt)
+}
+
 /// Makes incident `id`'s investigation as `caller` and keeps it with the queue when the caller
-/// may (works cases and reads the lake); whether it was kept.
+/// [`may_keep`] it; whether it was kept.
 pub fn investigate_and_keep(
     app: &App,
     caller: &Caller,
@@ -719,12 +725,11 @@ pub fn investigate_and_keep(
     response: &ResponseConfig,
 ) -> Result<(Investigation, bool), AssistError> {
     let record = investigate(app, caller, id, response)?;
-    let acting = acting_for(caller);
-    if !(acting.can(vigil_auth::Permission::WorkCases) && acting.can(vigil_auth::Permission::Hunt)) {
+    if !may_keep(caller) {
         return Ok((record, false));
     }
     let json = serde_json::to_value(&record).map_err(|e| AssistError::Invalid(e.to_string()))?;
-    app.keep_investigation(&acting, &record.incident, json, record.to_text())?;
+    app.keep_investigation(&acting_for(caller), &record.incident, json, record.to_text())?;
     Ok((record, true))
 }
 
@@ -778,19 +783,19 @@ pub fn investigate_pending(
     stop: &dyn Fn() -> bool,
 ) -> Result<PendingRun, AssistError> {
     let pending = app.incidents_to_investigate(&acting_for(caller))?;
+    if !may_keep(caller) {
+        return Err(AssistError::Invalid(format!(
+            "{} may not keep investigations (it needs to work cases and read the lake)",
+            caller.name()
+        )));
+    }
     let mut run = PendingRun::default();
     for inc in pending.iter().take(max) {
         if stop() {
             break;
         }
         match investigate_and_keep(app, caller, &inc.id, response) {
-            Ok((_, true)) => run.investigated.push(inc.id.clone()),
-            Ok((_, false)) => {
-                return Err(AssistError::Invalid(format!(
-                    "{} may not keep investigations (it needs to work cases and read the lake)",
-                    caller.name()
-                )));
-            }
+            Ok(_) => run.investigated.push(inc.id.clone()),
             Err(e) => run.failed.push((inc.id.clone(), e.to_string())),
         }
     }

@@ -329,8 +329,7 @@ pub fn triage(dir: &DataDir, who: &Caller, investigate: usize, json: bool) -> Re
     let r = app.triage(who)?;
     // Then the investigations of the highest-risk queued incidents, when the caller may make
     // and keep them.
-    let run = if investigate > 0 && who.can(vigil_auth::Permission::Hunt) && who.can(vigil_auth::Permission::WorkCases)
-    {
+    let run = if investigate > 0 && vigil_assistant::investigate::may_keep(who) {
         let response = vigil_app::respond::ResponseConfig::default();
         Some(vigil_assistant::investigate::investigate_pending(&app, who, &response, investigate, &|| false)?)
     } else {
