@@ -410,7 +410,7 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
     }
     // Audit log text; JSON renderings of audit records (as framing makes them) are framed as JSON.
     let text = data[start] != b'{' && data[start] != b'[';
-    if (opts.format == AUDITD && text) || (opts.format == Format::Auto && auditd::looks_like(&data[start..])) {
+    if text && (opts.format == AUDITD || (opts.format == Format::Auto && auditd::looks_like(&data[start..]))) {
         auditd::scan(name, data, opts.max_record_bytes, emit);
         return;
     }
