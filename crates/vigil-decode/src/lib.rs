@@ -12,7 +12,8 @@
 //! `quick-xml`), Windows Security/Sysmon JSON in every shape teams export it (evtx-rendered,
 //! NXLog/OTRF and Winlogbeat 6/7 in `windows-json`; xmltodict-style, PowerShell `Get-WinEvent`,
 //! Winlogbeat 8/Elastic Agent and Sentinel rows each in a decoder of its own, so a report names
-//! the shape each file was read as), Zeek, the GitHub audit log and generic JSON,
+//! the shape each file was read as), Zeek, Suricata EVE, Linux auditd, the GitHub audit log,
+//! Azure Monitor and Entra ID logs and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -23,6 +24,7 @@
 //! Every decoder passes the conformance tests in `tests/conformance.rs`.
 
 pub mod auditd;
+pub mod azure;
 pub mod cloudtrail;
 mod evtx_bin;
 pub mod framing;
@@ -64,6 +66,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &zeek::Zeek,
     &suricata::Suricata,
     &github::GitHub,
+    &azure::Azure,
     &generic::Json,
 ];
 
@@ -287,12 +290,14 @@ impl<'a> Record<'a> {
         &self.locator
     }
     /// For decoders routed by [`Service::LogName`], the record's log name (Zeek's `conn`, `dns`
-    /// … from `_path` or the file name); `None` for every other decoder.
+    /// … from `_path` or the file name); for [`Service::OneOf`], the one of its services the
+    /// record states; `None` for every other decoder.
     pub fn log_name(&self) -> Option<&str> {
-        if self.decoder.logsource().service != Service::LogName {
-            return None;
+        match self.decoder.logsource().service {
+            Service::LogName => self.decoder.log_name(&self.value).or(self.hint),
+            Service::OneOf(names) => self.decoder.log_name(&self.value).filter(|n| names.contains(n)),
+            Service::None | Service::Fixed(_) | Service::WindowsChannel => None,
         }
-        self.decoder.log_name(&self.value).or(self.hint)
     }
     /// For Zeek records, the log name (`conn`, `dns` …) from `_path` or the file name: the
     /// [`Record::log_name`] of the one decoder routed by log name.

@@ -73,8 +73,9 @@ pub trait Decoder: Sync {
     /// The Sigma logsource its records satisfy: the rules that see them.
     fn logsource(&self) -> LogSource;
 
-    /// For decoders routed by [`Service::LogName`], the log name a record states itself (Zeek's
-    /// `_path`); the file name's stem is used when it states none.
+    /// For decoders routed by [`Service::LogName`] or [`Service::OneOf`], the log name a record
+    /// states itself (Zeek's `_path`, the Azure log category's service); for [`Service::LogName`]
+    /// the file name's stem is used when it states none.
     fn log_name<'v>(&self, record: &'v Value) -> Option<&'v str> {
         let _ = record;
         None
@@ -116,6 +117,10 @@ pub enum Service {
     /// The record's log name ([`Decoder::log_name`], else the file name's stem): Zeek's `conn`,
     /// `dns` …, so a rule for any log name can be routed.
     LogName,
+    /// One of these, as the record states it ([`Decoder::log_name`]): Azure's `signinlogs`,
+    /// `auditlogs` … . Only rules naming one of them are routed; a record stating none of them
+    /// has no service.
+    OneOf(&'static [&'static str]),
     /// The record's event channel, and its categories by event id, through the Windows routing
     /// tables of the detection engine. A record in no Windows shape satisfies no logsource.
     WindowsChannel,

@@ -239,6 +239,9 @@ fn every_sample_decodes_to_a_declared_class_by_name_by_sniffing_and_as_a_value()
             assert_eq!(r.decoder().logsource(), d.logsource(), "{n}");
             if d.logsource().service == Service::LogName {
                 assert!(r.log_name().is_some(), "{n}: a record routed by log name has one");
+            } else if let Service::OneOf(names) = d.logsource().service {
+                let s = r.log_name().unwrap_or_else(|| panic!("{n}: the sample states one of its services"));
+                assert!(names.contains(&s), "{n}: {s} is not one of {names:?}");
             } else {
                 assert!(r.log_name().is_none(), "{n}");
             }

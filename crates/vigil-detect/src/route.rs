@@ -260,6 +260,7 @@ fn registry_unroutable(product: &str, service: Option<&str>, category: Option<&s
             (None, _) => true,
             (Some(want), Service::Fixed(s)) => want == s,
             (Some(_), Service::LogName) => true,
+            (Some(want), Service::OneOf(names)) => names.contains(&want),
             (Some(_), Service::None | Service::WindowsChannel) => false,
         };
         service_ok && category.is_none_or(|c| ls.category == Some(c))
@@ -274,6 +275,7 @@ fn registry_unroutable(product: &str, service: Option<&str>, category: Option<&s
             let service = match ls.service {
                 Service::Fixed(s) => format!("service '{s}'"),
                 Service::LogName => "a service per log (its log name)".to_string(),
+                Service::OneOf(names) => format!("the services '{}'", names.join("', '")),
                 Service::None | Service::WindowsChannel => "no service".to_string(),
             };
             let category = ls.category.map(|c| format!("category '{c}'")).unwrap_or_else(|| "no category".into());
@@ -301,7 +303,7 @@ pub fn non_windows_source<'a>(family: &str, log_name: Option<&'a str>) -> EventS
 pub fn source_of<'a>(ls: vigil_decode::LogSource, log_name: Option<&'a str>) -> EventSource<'a> {
     let service = match ls.service {
         Service::Fixed(s) => Some(s),
-        Service::LogName => log_name,
+        Service::LogName | Service::OneOf(_) => log_name,
         Service::None => None,
         Service::WindowsChannel => return EventSource::default(),
     };

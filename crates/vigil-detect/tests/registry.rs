@@ -26,6 +26,11 @@ fn every_decoders_sample_routes_to_its_registered_logsource() {
                     assert!(src.service.is_some(), "{n}: routed by its log name");
                     assert_eq!(src.service, r.log_name(), "{n}");
                 }
+                Service::OneOf(names) => {
+                    let s = src.service.unwrap_or_else(|| panic!("{n}: the sample states one of its services"));
+                    assert!(names.contains(&s), "{n}: {s}");
+                    assert_eq!(src.service, r.log_name(), "{n}");
+                }
                 Service::None => assert_eq!(src.service, None, "{n}"),
                 Service::WindowsChannel => {
                     assert!(matches!(view, View::Windows(_)), "{n}: read as a Windows event");
@@ -55,6 +60,7 @@ fn a_rule_for_any_registered_logsource_is_routable() {
         let service = match ls.service {
             Service::Fixed(s) => Some(s.to_string()),
             Service::LogName => Some("conn".to_string()),
+            Service::OneOf(names) => names.first().map(|s| s.to_string()),
             Service::WindowsChannel => Some("security".to_string()),
             Service::None => None,
         };
@@ -228,6 +234,98 @@ fn auditd_rules_see_audit_records_under_auditd_field_names() {
             want(0, "66666666-6666-6666-6666-666666666666"),
             want(1, "66666666-6666-6666-6666-666666666666"),
             want(3, "77777777-7777-7777-7777-777777777777"),
+        ]
+    );
+}
+
+/// As SigmaHQ's `rules/cloud/azure/signin_logs/azure_account_lockout.yml` has it: the Log
+/// Analytics column name (`ResultType`), which the diagnostic export writes as `resultType`.
+const AZURE_LOCKOUT: &str = r#"
+title: Account Lockout
+id: 2b7d6fc0-71ac-4cf7-8ed1-b5788ee5257a
+logsource:
+    product: azure
+    service: signinlogs
+detection:
+    selection:
+        ResultType: 50053
+    condition: selection
+level: medium
+"#;
+
+/// A rule on the export's own names (`operationName`), for the activity log.
+const AZURE_VM_DELETE: &str = r#"
+title: Virtual machine deleted
+id: 88888888-8888-8888-8888-888888888888
+logsource:
+    product: azure
+    service: activitylogs
+detection:
+    selection:
+        operationName|endswith: '/VIRTUALMACHINES/DELETE'
+    condition: selection
+level: low
+"#;
+
+/// A property under the Log Analytics column name (`ActivityDisplayName`, the export's
+/// `properties.activityDisplayName`), for directory audits.
+const AZURE_ROLE_MEMBER: &str = r#"
+title: Member added to a role
+id: 99999999-9999-9999-9999-999999999999
+logsource:
+    product: azure
+    service: auditlogs
+detection:
+    selection:
+        ActivityDisplayName: Add member to role
+    condition: selection
+level: low
+"#;
+
+/// Azure rules see Azure records by their service (the record's category) under both the
+/// export's names and the Log Analytics columns; a rule of one service sees no other's records.
+#[test]
+fn azure_rules_see_azure_records_by_service_under_both_names() {
+    let mut pack = RulePack::default();
+    for (i, t) in [AZURE_LOCKOUT, AZURE_VM_DELETE, AZURE_ROLE_MEMBER].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert_eq!((pack.summary().active, pack.summary().idle), (3, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let lines = [
+        // 0: a lockout, as the diagnostic export writes it.
+        r#"{"time":"2025-01-15T09:30:45Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","operationName":"Sign-in activity","category":"SignInLogs","tenantId":"t","resultType":"50053","properties":{"userPrincipalName":"a@example.com"}}"#,
+        // 1: the same as a Log Analytics row.
+        r#"{"TimeGenerated":"2025-01-15T09:30:45Z","Type":"SigninLogs","OperationName":"Sign-in activity","Category":"SignInLogs","ResultType":"50053","UserPrincipalName":"a@example.com"}"#,
+        // 2: a VM deleted, in the activity log.
+        r#"{"time":"2025-01-15T09:30:45Z","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE","category":"Administrative","resultType":"Success","callerIpAddress":"192.0.2.1"}"#,
+        // 3: the same operation in a resource log: not the activity log's service.
+        r#"{"time":"2025-01-15T09:30:45Z","resourceId":"/subscriptions/s/x","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE","category":"StorageWrite","callerIpAddress":"192.0.2.1"}"#,
+        // 4: a role membership, a directory audit.
+        r#"{"time":"2025-01-15T09:30:45Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","operationName":"Add member to role","category":"AuditLogs","tenantId":"t","properties":{"activityDisplayName":"Add member to role","loggedByService":"Core Directory"}}"#,
+        // 5: a sign-in whose error code is in a property of another name: no lockout.
+        r#"{"time":"2025-01-15T09:30:45Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","operationName":"Sign-in activity","category":"SignInLogs","tenantId":"t","resultType":"0","properties":{"status":{"errorCode":50053}}}"#,
+    ]
+    .join("\n");
+    let mut fired: Vec<(usize, String)> = Vec::new();
+    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+    scan_unit("azure.json", lines.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
+        }
+        i += 1;
+    });
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![
+            want(0, "2b7d6fc0-71ac-4cf7-8ed1-b5788ee5257a"),
+            want(1, "2b7d6fc0-71ac-4cf7-8ed1-b5788ee5257a"),
+            want(2, "88888888-8888-8888-8888-888888888888"),
+            want(4, "99999999-9999-9999-9999-999999999999"),
         ]
     );
 }
