@@ -415,7 +415,7 @@ fn rules_check_detect_ingest_and_alerts() {
     std::fs::write(rules.join("broken.yml"), "title: broken\ndetection: [\n").unwrap();
     std::fs::write(
         rules.join("linux.yml"),
-        WHOAMI_RULE.replace("product: windows", "product: linux").replace("0001", "0009"),
+        WHOAMI_RULE.replace("product: windows", "product: macos").replace("0001", "0009"),
     )
     .unwrap();
     let events = dir.path().join("events.jsonl");
@@ -436,7 +436,7 @@ fn rules_check_detect_ingest_and_alerts() {
     assert_eq!(v["summary"]["correlations"], 1);
     assert_eq!(v["summary"]["rejected"], 1);
     assert!(v["rejected"][0]["file"].as_str().unwrap().ends_with("broken.yml"));
-    assert!(v["idle"][0]["reason"].as_str().unwrap().contains("linux"));
+    assert!(v["idle"][0]["reason"].as_str().unwrap().contains("macos"));
     let out = vigil(data.path(), &["rules", "check", r]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);

@@ -4,7 +4,9 @@
 //! `windows-json` decoder here; the other shapes (XML text, XML as JSON, PowerShell, Winlogbeat 8
 //! and Elastic Agent, Sentinel rows) have decoders of their own in [`crate::windows_shapes`] and
 //! [`crate::windows_xml`], and every one normalizes through [`decode`]. Every shape is read
-//! through one [`WindowsView`], which the detection engine's Sigma view reads too.
+//! through one [`WindowsView`], which the detection engine's Sigma view reads too. Sysmon for
+//! Linux writes the same events, with the same ids and data names, to the
+//! `Linux-Sysmon/Operational` channel: they are read here as Sysmon's, on a Linux device.
 
 use std::collections::BTreeMap;
 
@@ -139,6 +141,14 @@ pub fn head<'v>(v: &'v Value, format: &str) -> Result<(WindowsView<'v>, u32, i64
     Ok((w, event_id, time))
 }
 
+/// Sysmon for Linux's channel: its events read as Windows Sysmon's, on a Linux host.
+pub const LINUX_SYSMON_CHANNEL: &str = "Linux-Sysmon/Operational";
+
+/// Whether a channel is a Linux one (Sysmon for Linux's).
+pub fn is_linux_channel(channel: &str) -> bool {
+    channel.eq_ignore_ascii_case(LINUX_SYSMON_CHANNEL)
+}
+
 pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     let (w, event_id, time) = head(v, d.format())?;
     let (channel, provider) = (w.channel(), w.provider());
@@ -153,7 +163,13 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     } else {
         classify_security(event_id)
     };
-    let product = if sysmon { "Sysmon" } else { "Windows Event Log" };
+    // Sysmon for Linux: the same events and event ids, in the `Linux-Sysmon/Operational` channel.
+    let linux = channel.is_some_and(is_linux_channel);
+    let product = match (sysmon, linux) {
+        (true, true) => "Sysmon for Linux",
+        (true, false) => "Sysmon",
+        (false, _) => "Windows Event Log",
+    };
     let e = d.start(class, activity, time, product, "Microsoft");
     e.metadata.event_code = Some(event_id.to_string());
     e.metadata.log_name = channel.map(str::to_string);
@@ -173,7 +189,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     }
     if let Some(c) = w.computer() {
         e.device_mut().hostname = Some(c.to_string());
-        e.device_mut().os = Some("Windows".into());
+        e.device_mut().os = Some(if linux { "Linux" } else { "Windows" }.into());
     }
     let f = |k: &str| data.get(k).filter(|s| !s.is_empty() && s.as_str() != "-").cloned();
 

@@ -1,5 +1,6 @@
 //! Windows events as XML text: what `wevtutil qe /f:xml`, `Get-WinEvent | % ToXml()`, Event
-//! Viewer's "Save as XML" and Splunk's `XmlWinEventLog` give.
+//! Viewer's "Save as XML" and Splunk's `XmlWinEventLog` give; and the same event XML that
+//! Sysmon for Linux writes to syslog, one event per line after the syslog header.
 //!
 //! Owns: finding each `<Event>` element in a payload (one per line, pretty-printed, run together
 //! with nothing between them, inside an `<Events>` wrapper, after an XML declaration) and reading
@@ -205,6 +206,24 @@ fn event_open(data: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// Whether a payload is syslog lines carrying event XML, as Sysmon for Linux writes them
+/// (`Oct 14 19:37:12 web1 sysmon: <Event><System><Provider Name="Linux-Sysmon" …`): the first
+/// line (of the first 4 KiB) opens an `<Event>` element after a header that holds no markup.
+/// Such a file is framed as event XML; what lies between the events (the headers) is not read.
+pub fn in_syslog(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(4096)];
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    match event_open(line, 0) {
+        Some(at) => {
+            at > 0
+                && !line[..at].contains(&b'<')
+                && line[at..].starts_with(b"<Event")
+                && find(line, at, b"<System").is_some()
+        }
+        None => false,
+    }
+}
+
 /// The end (past the `>`) of the next `</Event>` end tag at or after `from`.
 fn event_close(data: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut i = from;
@@ -325,6 +344,29 @@ mod tests {
 
     fn run(data: &str) -> (Vec<vigil_model::Event>, Vec<QuarantineRecord>) {
         crate::tests::run(data.as_bytes(), &Options::default())
+    }
+
+    #[test]
+    fn syslog_lines_carrying_event_xml_are_framed_as_event_xml() {
+        let linux = ONE
+            .replace("Microsoft-Windows-Sysmon/Operational", "Linux-Sysmon/Operational")
+            .replace("Microsoft-Windows-Sysmon", "Linux-Sysmon");
+        let lines = format!("Oct 14 19:37:12 web1 sysmon: {linux}\nOct 14 19:37:13 web1 sysmon: {linux}\n");
+        assert!(in_syslog(lines.as_bytes()));
+        let (ev, q) = run(&lines);
+        assert!(q.is_empty(), "{q:?}");
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[0].metadata.format, NAME);
+        assert_eq!(ev[0].metadata.product, "Sysmon for Linux");
+        assert_eq!(ev[0].device.as_ref().unwrap().os.as_deref(), Some("Linux"));
+        assert!(ev[1].metadata.locator.starts_with("event 1 (line 2, byte "), "{}", ev[1].metadata.locator);
+        // Not: plain syslog, event XML that opens the payload, markup in the header, JSON.
+        assert!(!in_syslog(b"Oct 14 19:37:12 web1 sshd[1]: Accepted publickey for root"));
+        assert!(!in_syslog(ONE.as_bytes()), "XML at the start is framed as XML already");
+        // A header that opens with markup (`<13>`, a syslog priority) needs no sniffing: the
+        // payload opens with `<` and is framed as event XML as it is.
+        assert!(!in_syslog(b"<13>Oct 14 web1 x: <Event><System>"));
+        assert!(!in_syslog(b"Oct 14 19:37:12 web1 app: <Events> are fun"));
     }
 
     #[test]

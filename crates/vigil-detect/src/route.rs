@@ -5,7 +5,8 @@
 //! [`vigil_decode::Decoder::logsource`]): a fixed product and service (`aws`/`cloudtrail`,
 //! `okta`/`okta`, `github`/`audit`), a service per record (Zeek's log name), none (generic
 //! JSON), or the Windows event channel. Routing reads that declaration; only the Windows tables
-//! live here. They follow the SigmaHQ conventions (the `windows` product, services by event
+//! live here, and Sysmon for Linux's (its events come in the Windows shapes, from the
+//! `Linux-Sysmon/Operational` channel, and satisfy SigmaHQ's `linux` rules of their categories). They follow the SigmaHQ conventions (the `windows` product, services by event
 //! channel, categories by Sysmon/Security/PowerShell event ids). Field names that differ between
 //! the sources of one category (Security 4688 names the new process `NewProcessName` where Sysmon
 //! says `Image`) are mapped on the event side, in [`crate::view`].
@@ -152,6 +153,30 @@ pub const WINDOWS_CATEGORIES: &[(&str, &str, &[u32])] = &[
     ("registry_delete", "sysmon", &[12]),
 ];
 
+/// The Sysmon event ids Sysmon for Linux writes (process creation and termination, network
+/// connections, raw access reads, file creation and deletion, its own state and errors).
+pub const LINUX_SYSMON_EVENT_IDS: &[u32] = &[1, 3, 4, 5, 9, 11, 16, 23, 255];
+
+/// The logsource of a Sysmon for Linux event: SigmaHQ's `linux` product, the `sysmon` service
+/// and the categories the same event id has in Windows Sysmon (`process_creation` for 1 …).
+pub fn linux_sysmon_source(event_id: Option<u32>) -> EventSource<'static> {
+    let categories = match event_id {
+        Some(id) if LINUX_SYSMON_EVENT_IDS.contains(&id) => windows_categories(Some("sysmon"), id, None),
+        _ => Vec::new(),
+    };
+    EventSource { product: Some("linux"), service: Some("sysmon"), categories }
+}
+
+/// Whether Sysmon for Linux's events satisfy a `linux` rule's service and category.
+fn linux_sysmon_routes(service: Option<&str>, category: Option<&str>) -> bool {
+    service.is_none_or(|s| s == "sysmon")
+        && category.is_none_or(|c| {
+            WINDOWS_CATEGORIES.iter().any(|(n, svc, ids)| {
+                *n == c && *svc == "sysmon" && ids.iter().any(|id| LINUX_SYSMON_EVENT_IDS.contains(id))
+            })
+        })
+}
+
 /// The service of a Windows channel (case-insensitive).
 pub fn windows_service(channel: &str) -> Option<&'static str> {
     WINDOWS_SERVICES.iter().find(|(_, chans)| chans.iter().any(|c| c.eq_ignore_ascii_case(channel))).map(|(s, _)| *s)
@@ -211,6 +236,7 @@ pub fn unroutable(key: &RouteKey) -> Option<String> {
     match key.product.as_deref() {
         None => windows_unroutable(key),
         Some(p) if is_windows_product(p) => windows_unroutable(key),
+        Some("linux") if linux_sysmon_routes(key.service.as_deref(), key.category.as_deref()) => None,
         Some(p) => registry_unroutable(p, key.service.as_deref(), key.category.as_deref()),
     }
 }
@@ -332,6 +358,28 @@ mod tests {
     }
 
     #[test]
+    fn linux_rules_of_sysmon_for_linux_categories_are_routable_and_others_say_why_not() {
+        for c in ["process_creation", "network_connection", "file_event", "file_delete", "process_termination"] {
+            assert_eq!(unroutable(&key(Some("linux"), None, Some(c))), None, "{c}");
+        }
+        assert_eq!(unroutable(&key(Some("linux"), Some("sysmon"), None)), None);
+        assert_eq!(unroutable(&key(Some("linux"), Some("auditd"), None)), None);
+        // Sysmon for Linux has no registry, image loads or DNS events.
+        for c in ["registry_set", "image_load", "dns_query"] {
+            let why = unroutable(&key(Some("linux"), None, Some(c))).expect(c);
+            assert!(why.contains(c), "{why}");
+        }
+        let why = unroutable(&key(Some("linux"), Some("sshd"), None)).expect("no sshd logs");
+        assert!(why.contains("'sshd'"), "{why}");
+        let src = linux_sysmon_source(Some(1));
+        assert_eq!(
+            (src.product, src.service, src.categories),
+            (Some("linux"), Some("sysmon"), vec!["process_creation"])
+        );
+        assert!(linux_sysmon_source(Some(7)).categories.is_empty(), "no image loads on Linux");
+    }
+
+    #[test]
     fn event_keys_cover_rules_that_leave_dimensions_open() {
         let src =
             EventSource { product: Some("windows"), service: Some("sysmon"), categories: vec!["process_creation"] };
@@ -358,8 +406,9 @@ mod tests {
         assert!(unroutable(&key(Some("github"), Some("webhook"), None)).is_some());
         assert!(unroutable(&key(Some("linux"), Some("auditd"), None)).is_none());
         assert!(unroutable(&key(Some("linux"), None, None)).is_none());
-        let why = unroutable(&key(Some("linux"), None, Some("process_creation"))).unwrap();
-        assert!(why.contains("service 'auditd'") && why.contains("process_creation"), "{why}");
+        assert!(unroutable(&key(Some("linux"), None, Some("process_creation"))).is_none(), "Sysmon for Linux");
+        let why = unroutable(&key(Some("linux"), None, Some("registry_set"))).unwrap();
+        assert!(why.contains("service 'auditd'") && why.contains("registry_set"), "{why}");
         assert!(unroutable(&key(Some("macos"), None, Some("process_creation"))).unwrap().contains("'macos'"));
         assert!(unroutable(&key(Some("windows"), Some("nosuch"), None)).unwrap().contains("'nosuch'"));
         assert!(unroutable(&key(Some("windows"), Some("security"), Some("image_load"))).is_some());

@@ -72,6 +72,9 @@ impl<'a> WinView<'a> {
 
     /// The logsource this event satisfies.
     pub fn source(&self) -> EventSource<'static> {
+        if self.channel.is_some_and(vigil_decode::windows::is_linux_channel) {
+            return route::linux_sysmon_source(self.event_id);
+        }
         let service = self.channel.and_then(route::windows_service);
         let event_type = self.get("EventType").and_then(Value::as_str);
         let categories = match self.event_id {

@@ -329,3 +329,102 @@ fn azure_rules_see_azure_records_by_service_under_both_names() {
         ]
     );
 }
+
+/// As SigmaHQ's `rules/linux/process_creation/proc_creation_lnx_base64_decode.yml` has it.
+const LINUX_BASE64_DECODE: &str = r#"
+title: Decode Base64 Encoded Text
+id: e2072cab-8c9a-459b-b63c-40ae79e27031
+logsource:
+    category: process_creation
+    product: linux
+detection:
+    selection:
+        Image|endswith: '/base64'
+        CommandLine|contains: '-d'
+    condition: selection
+level: low
+"#;
+
+/// The same selection for Windows: it must never see a Linux process.
+const WINDOWS_BASE64_DECODE: &str = r#"
+title: Base64 decode on Windows
+id: 12121212-1212-1212-1212-121212121212
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '/base64'
+        CommandLine|contains: '-d'
+    condition: selection
+level: low
+"#;
+
+/// A Sysmon for Linux process creation, as it writes it to syslog.
+fn linux_sysmon_line(image: &str, cmd: &str, record: u32) -> String {
+    format!(
+        "Oct 14 19:37:12 web1 sysmon: <Event><System><Provider Name=\"Linux-Sysmon\" Guid=\"{{ff032593-a8d3-4f13-b0d6-01fc615a0f97}}\"/><EventID>1</EventID><Version>5</Version><Level>4</Level><Task>1</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime=\"2021-10-14T19:37:12.873000000Z\"/><EventRecordID>{record}</EventRecordID><Correlation/><Execution ProcessID=\"23581\" ThreadID=\"23581\"/><Channel>Linux-Sysmon/Operational</Channel><Computer>web1</Computer><Security UserId=\"0\"/></System><EventData><Data Name=\"RuleName\">-</Data><Data Name=\"UtcTime\">2021-10-14 19:37:12.875</Data><Data Name=\"ProcessGuid\">{{5e5b1c5e-8e38-6168-a89a-a4c1c7550000}}</Data><Data Name=\"ProcessId\">23598</Data><Data Name=\"Image\">{image}</Data><Data Name=\"FileVersion\">-</Data><Data Name=\"Description\">-</Data><Data Name=\"Product\">-</Data><Data Name=\"Company\">-</Data><Data Name=\"OriginalFileName\">-</Data><Data Name=\"CommandLine\">{cmd}</Data><Data Name=\"CurrentDirectory\">/root</Data><Data Name=\"User\">root</Data><Data Name=\"LogonGuid\">{{5e5b1c5e-0000-0000-0000-000000000000}}</Data><Data Name=\"LogonId\">0</Data><Data Name=\"TerminalSessionId\">3</Data><Data Name=\"IntegrityLevel\">no level</Data><Data Name=\"Hashes\">-</Data><Data Name=\"ParentProcessGuid\">{{5e5b1c5e-8e2f-6168-c5d1-1cd4d9550000}}</Data><Data Name=\"ParentProcessId\">23581</Data><Data Name=\"ParentImage\">/usr/bin/bash</Data><Data Name=\"ParentCommandLine\">-bash</Data><Data Name=\"ParentUser\">root</Data></EventData></Event>"
+    )
+}
+
+/// Sysmon for Linux's events (event XML in syslog lines, or the same event in a JSON shape) are
+/// routed to SigmaHQ's `linux` rules of their category, and never to the `windows` ones.
+#[test]
+fn linux_rules_see_sysmon_for_linux_events_and_windows_rules_do_not() {
+    let mut pack = RulePack::default();
+    for (i, t) in [LINUX_BASE64_DECODE, WINDOWS_BASE64_DECODE].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert_eq!((pack.summary().active, pack.summary().idle), (2, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let syslog = [
+        linux_sysmon_line("/usr/bin/base64", "base64 -d /tmp/payload.b64", 67),
+        linux_sysmon_line("/usr/bin/whoami", "whoami", 68),
+        linux_sysmon_line("/usr/bin/base64", "base64 --decode", 69),
+    ]
+    .join("\n");
+    // The same event as xmltodict JSON, and a Windows Sysmon event with the same data.
+    let json = [
+        r##"{"Event":{"System":{"Provider":{"@Name":"Linux-Sysmon"},"EventID":1,"TimeCreated":{"@SystemTime":"2021-10-14T19:37:12.873Z"},"Channel":"Linux-Sysmon/Operational","Computer":"web1"},"EventData":{"Data":[{"@Name":"Image","#text":"/usr/bin/base64"},{"@Name":"CommandLine","#text":"base64 -d x"}]}}}"##,
+        r##"{"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Sysmon"},"EventID":1,"TimeCreated":{"@SystemTime":"2021-10-14T19:37:12.873Z"},"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"ws1"},"EventData":{"Data":[{"@Name":"Image","#text":"/usr/bin/base64"},{"@Name":"CommandLine","#text":"base64 -d x"}]}}}"##,
+    ]
+    .join("\n");
+    let mut fired: Vec<(String, usize, String)> = Vec::new();
+    for (name, data) in [("syslog", &syslog), ("events.json", &json)] {
+        let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+        scan_unit(name, data.as_bytes(), &Options::default(), &mut |s| {
+            let Scanned::Record(r) = s else { panic!("{name}: record {i} quarantined") };
+            if let Some(h) = det.check(&r, &mut occ, false).hits {
+                fired.extend(h.alerts.into_iter().map(|a| (name.to_string(), i, a.rule.id)));
+            }
+            i += 1;
+        });
+    }
+    let want = |f: &str, n: usize, id: &str| (f.to_string(), n, id.to_string());
+    let linux = "e2072cab-8c9a-459b-b63c-40ae79e27031";
+    assert_eq!(
+        fired,
+        vec![
+            want("syslog", 0, linux),
+            want("syslog", 2, linux),
+            want("events.json", 0, linux),
+            want("events.json", 1, "12121212-1212-1212-1212-121212121212"),
+        ]
+    );
+    // Decoded as Sysmon's process creation, on a Linux device.
+    let mut events = Vec::new();
+    vigil_decode::decode_unit("syslog", syslog.as_bytes(), &Options::default(), &mut |d| {
+        if let vigil_decode::Decoded::Event(e) = d {
+            events.push(*e);
+        }
+    });
+    assert_eq!(events.len(), 3);
+    let e = &events[0];
+    assert_eq!(e.class, vigil_model::OcsfClass::ProcessActivity);
+    assert_eq!(e.metadata.product, "Sysmon for Linux");
+    assert_eq!(e.metadata.format, "windows-xml");
+    let dev = e.device.as_ref().unwrap();
+    assert_eq!((dev.hostname.as_deref(), dev.os.as_deref()), (Some("web1"), Some("Linux")));
+    assert_eq!(e.process.as_ref().unwrap().cmd_line.as_deref(), Some("base64 -d /tmp/payload.b64"));
+}

@@ -53,14 +53,16 @@ fn every_sigmahq_rule_folder_loads_and_every_rejection_is_explained() {
     }
     println!("{}", lines.join("\n"));
     // The snapshot (SigmaHQ r2026-07-01 + 2026-08-05): every rule parses and compiles through
-    // rsigma 0.23; the idle ones need a decoder Vigil does not have (linux beyond auditd, azure,
-    // macos, …). The auditd decoder made 68 of `rules` and 2 of `rules-emerging-threats` active;
+    // rsigma 0.23; the idle ones need a decoder Vigil does not have (Linux syslog, macOS, web
+    // and proxy logs, …). The auditd decoder made 68 of `rules` and 2 of `rules-emerging-threats` active;
     // the Azure decoder 116 of `rules` (all but the 7 PIM alert rules, whose records Azure's logs
-    // do not carry), 1 of `rules-threat-hunting` and the 7 of `rules-placeholder`.
+    // do not carry), 1 of `rules-threat-hunting` and the 7 of `rules-placeholder`; Sysmon for
+    // Linux (its events routed to `linux` rules of their categories) 135 of `rules`, 28 of
+    // `rules-emerging-threats` and 4 of `rules-threat-hunting`.
     let expect = [
-        "rules: PackSummary { files: 3141, rules: 3141, active: 2705, idle: 436, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 329, idle: 144, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 123, idle: 17, correlations: 0, filters: 0, rejected: 0 }",
+        "rules: PackSummary { files: 3141, rules: 3141, active: 2840, idle: 301, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 357, idle: 116, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 127, idle: 13, correlations: 0, filters: 0, rejected: 0 }",
         "rules-placeholder: PackSummary { files: 23, rules: 23, active: 23, idle: 0, correlations: 0, filters: 0, rejected: 0 }",
         "rules-compliance: PackSummary { files: 3, rules: 3, active: 0, idle: 3, correlations: 0, filters: 0, rejected: 0 }",
     ];

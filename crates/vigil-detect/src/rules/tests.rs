@@ -171,9 +171,9 @@ level: high
 
 #[test]
 fn rules_for_sources_vigil_cannot_read_are_idle_with_a_reason() {
-    let p = load(&GOOD.replace("product: windows", "product: linux"));
+    let p = load(&GOOD.replace("product: windows", "product: macos"));
     assert_eq!(p.rules.len(), 1);
-    assert!(p.rules[0].idle.as_deref().unwrap().contains("linux"));
+    assert!(p.rules[0].idle.as_deref().unwrap().contains("macos"));
     assert_eq!(p.summary().idle, 1);
     assert_eq!(p.idle_reasons().len(), 1);
 }
