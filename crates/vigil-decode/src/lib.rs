@@ -12,7 +12,8 @@
 //! `quick-xml`), Windows Security/Sysmon JSON in every shape teams export it (evtx-rendered,
 //! NXLog/OTRF and Winlogbeat 6/7 in `windows-json`; xmltodict-style, PowerShell `Get-WinEvent`,
 //! Winlogbeat 8/Elastic Agent and Sentinel rows each in a decoder of its own, so a report names
-//! the shape each file was read as), Zeek, the GitHub audit log and generic JSON,
+//! the shape each file was read as), Zeek, the GitHub audit log, Google Cloud audit logs,
+//! Kubernetes API server audit events and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -26,10 +27,12 @@ pub mod auditd;
 pub mod cloudtrail;
 mod evtx_bin;
 pub mod framing;
+pub mod gcp;
 pub mod generic;
 pub mod github;
 pub mod hec;
 pub mod json;
+pub mod kubernetes;
 pub mod okta;
 pub mod registry;
 pub mod suricata;
@@ -64,6 +67,8 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &zeek::Zeek,
     &suricata::Suricata,
     &github::GitHub,
+    &gcp::Gcp,
+    &kubernetes::Kubernetes,
     &generic::Json,
 ];
 
