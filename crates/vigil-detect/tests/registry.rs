@@ -1,7 +1,8 @@
 //! Routing follows the decoder registry: every decoder's sample record is routed to the Sigma
 //! logsource its registry entry declares, a rule naming that logsource is never idle, and a
 //! GitHub audit rule written the way SigmaHQ's are sees GitHub records under their own field
-//! names and nothing else, as a Linux audit rule does audit records.
+//! names and nothing else, as a Linux audit rule does audit records, and Google Cloud and
+//! Kubernetes audit rules their records under the names SigmaHQ writes them with.
 
 use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
 use vigil_detect::route::{RouteKey, unroutable, windows_service};
@@ -427,4 +428,207 @@ fn linux_rules_see_sysmon_for_linux_events_and_windows_rules_do_not() {
     let dev = e.device.as_ref().unwrap();
     assert_eq!((dev.hostname.as_deref(), dev.os.as_deref()), (Some("web1"), Some("Linux")));
     assert_eq!(e.process.as_ref().unwrap().cmd_line.as_deref(), Some("base64 -d /tmp/payload.b64"));
+}
+
+/// As SigmaHQ's `rules/cloud/gcp/audit/gcp_service_account_disabled_or_deleted.yml` has it
+/// (Elastic's `gcp.audit.*` names).
+const GCP_SERVICE_ACCOUNT_DELETED: &str = r#"
+title: Google Cloud Service Account Disabled or Deleted
+id: 13f81a90-a69c-4fab-8f07-b5bb55416a9f
+status: test
+logsource:
+    product: gcp
+    service: gcp.audit
+detection:
+    selection:
+        gcp.audit.method_name|endswith:
+            - .serviceAccounts.disable
+            - .serviceAccounts.delete
+    condition: selection
+level: medium
+"#;
+
+/// As SigmaHQ's `rules/cloud/gcp/audit/gcp_access_policy_deleted.yml` has it (`data.protoPayload.*`
+/// names, a permission inside the `authorizationInfo` array, `granted` a JSON boolean).
+const GCP_ACCESS_POLICY_DELETED: &str = r#"
+title: GCP Access Policy Deleted
+id: 32438676-1dba-4ac7-bf69-b86cba995e05
+status: test
+logsource:
+    product: gcp
+    service: gcp.audit
+detection:
+    selection:
+        data.protoPayload.authorizationInfo.permission:
+            - 'accesscontextmanager.accessPolicies.delete'
+            - 'accesscontextmanager.accessPolicies.accessLevels.delete'
+            - 'accesscontextmanager.accessPolicies.accessZones.delete'
+            - 'accesscontextmanager.accessPolicies.authorizedOrgsDescs.delete'
+        data.protoPayload.authorizationInfo.granted: 'true'
+        data.protoPayload.serviceName: 'accesscontextmanager.googleapis.com'
+    condition: selection
+level: medium
+"#;
+
+/// The entry's `resource` and log id under `data.protoPayload`, as SigmaHQ's break-glass rule
+/// names them, and the entry's own fields.
+const GCP_BY_FIELDS: &str = r#"
+title: A pod created in a GKE cluster, by the entry's own and added names
+id: 88888888-8888-8888-8888-888888888888
+logsource:
+    product: gcp
+    service: gcp.audit
+detection:
+    selection:
+        data.protoPayload.resource.type: 'k8s_cluster'
+        data.protoPayload.logName: 'cloudaudit.googleapis.com%2Factivity'
+        data.protoPayload.methodName: 'io.k8s.core.v1.pods.create'
+        protoPayload.authenticationInfo.principalEmail: 'bob@example.com'
+    condition: selection
+level: low
+"#;
+
+/// As SigmaHQ's `rules/application/kubernetes/audit/kubernetes_audit_secrets_modified_or_deleted.yml`
+/// has it.
+const K8S_SECRETS_MODIFIED: &str = r#"
+title: Kubernetes Secrets Modified or Deleted
+id: 58d31a75-a4f8-4c40-985b-373d58162ca2
+status: test
+logsource:
+    product: kubernetes
+    service: audit
+detection:
+    selection:
+        objectRef.resource: 'secrets'
+        verb:
+            - 'create'
+            - 'delete'
+            - 'patch'
+            - 'replace'
+            - 'update'
+    condition: selection
+level: medium
+"#;
+
+/// As SigmaHQ's `rules/application/kubernetes/audit/kubernetes_audit_rolebinding_modification.yml`
+/// has it.
+const K8S_ROLEBINDING_MODIFIED: &str = r#"
+title: Kubernetes Rolebinding Modification
+id: 10b97915-ec8d-455f-a815-9a78926585f6
+status: test
+logsource:
+    product: kubernetes
+    service: audit
+detection:
+    selection:
+        objectRef.apiGroup: 'rbac.authorization.k8s.io'
+        objectRef.resource:
+            - 'clusterrolebindings'
+            - 'rolebindings'
+        verb:
+            - 'create'
+            - 'delete'
+            - 'patch'
+            - 'replace'
+            - 'update'
+    condition: selection
+level: medium
+"#;
+
+/// As SigmaHQ's `rules/application/kubernetes/audit/kubernetes_audit_privileged_pod_creation.yml`
+/// has it: `capabilities` is a name the decoder adds (the capabilities a pod's containers add).
+const K8S_PRIVILEGED_POD: &str = r#"
+title: Privileged Container Deployed
+id: c5cd1b20-36bb-488d-8c05-486be3d0cb97
+status: test
+logsource:
+    category: application
+    product: kubernetes
+    service: audit
+detection:
+    selection:
+        verb: 'create'
+        objectRef.resource: 'pods'
+        capabilities: '*'
+    condition: selection
+level: low
+"#;
+
+/// SigmaHQ's `gcp` / `gcp.audit` rules see Google Cloud audit entries under the names they are
+/// written against (Elastic's `gcp.audit.*`, `data.protoPayload.*`) as well as the entry's own;
+/// its `kubernetes` / `audit` rules see Kubernetes audit events under theirs; neither sees the
+/// other's records, nor a CloudTrail record carrying the same field names.
+#[test]
+fn gcp_and_kubernetes_rules_see_their_records() {
+    let privileged_pod_open = K8S_PRIVILEGED_POD
+        .replace("    category: application\n", "")
+        .replace("c5cd1b20-36bb-488d-8c05-486be3d0cb97", "99999999-9999-9999-9999-999999999999");
+    let rules = [
+        GCP_SERVICE_ACCOUNT_DELETED,
+        GCP_ACCESS_POLICY_DELETED,
+        GCP_BY_FIELDS,
+        K8S_SECRETS_MODIFIED,
+        K8S_ROLEBINDING_MODIFIED,
+        K8S_PRIVILEGED_POD,
+        &privileged_pod_open,
+    ];
+    let mut pack = RulePack::default();
+    for (i, t) in rules.iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    // Kubernetes audit events are of SigmaHQ's `application` category: a rule asking for it and
+    // the same rule leaving it open are both active.
+    let s = pack.summary();
+    assert_eq!((s.active, s.idle), (7, 0), "{s:?}");
+    let det = Detector::new(&pack, DetectorOptions::default());
+
+    let lines = [
+        // 0: a service account deleted.
+        r#"{"insertId":"e0","logName":"projects/acme/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"iam.serviceAccounts.delete","serviceName":"iam.googleapis.com","resourceName":"projects/acme/serviceAccounts/backup@acme.iam.gserviceaccount.com","authenticationInfo":{"principalEmail":"bob@example.com"},"status":{}},"resource":{"type":"service_account","labels":{"project_id":"acme"}},"timestamp":"2024-02-01T10:00:00Z"}"#,
+        // 1: an access policy deleted, the permission granted.
+        r#"{"insertId":"e1","logName":"organizations/42/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"google.identity.accesscontextmanager.v1.AccessContextManager.DeleteAccessPolicy","serviceName":"accesscontextmanager.googleapis.com","authorizationInfo":[{"permission":"accesscontextmanager.accessPolicies.get","granted":true},{"permission":"accesscontextmanager.accessPolicies.delete","granted":true}],"authenticationInfo":{"principalEmail":"bob@example.com"}},"resource":{"type":"audited_resource"},"timestamp":"2024-02-01T10:00:01Z"}"#,
+        // 2: the same call denied: no rule.
+        r#"{"insertId":"e2","logName":"organizations/42/logs/cloudaudit.googleapis.com%2Fpolicy","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"google.identity.accesscontextmanager.v1.AccessContextManager.DeleteAccessPolicy","serviceName":"accesscontextmanager.googleapis.com","authorizationInfo":[{"permission":"accesscontextmanager.accessPolicies.delete","granted":false}],"status":{"code":7}},"resource":{"type":"audited_resource"},"timestamp":"2024-02-01T10:00:02Z"}"#,
+        // 3: a pod created in a GKE cluster: Google Cloud's rule, not Kubernetes'.
+        r#"{"insertId":"e3","logName":"projects/acme/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"io.k8s.core.v1.pods.create","serviceName":"k8s.io","authenticationInfo":{"principalEmail":"bob@example.com"}},"resource":{"type":"k8s_cluster","labels":{"cluster_name":"c1","project_id":"acme"}},"timestamp":"2024-02-01T10:00:03Z"}"#,
+        // 4: a secret deleted.
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"k4","stage":"ResponseComplete","verb":"delete","user":{"username":"bob"},"objectRef":{"resource":"secrets","namespace":"prod","name":"db","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2024-03-04T05:06:07Z"}"#,
+        // 5: secrets listed: no rule.
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"k5","stage":"ResponseComplete","verb":"list","user":{"username":"bob"},"objectRef":{"resource":"secrets","namespace":"prod","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2024-03-04T05:06:08Z"}"#,
+        // 6: a cluster role binding created.
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"k6","stage":"ResponseComplete","verb":"create","user":{"username":"bob"},"objectRef":{"resource":"clusterrolebindings","name":"pwn","apiGroup":"rbac.authorization.k8s.io","apiVersion":"v1"},"responseStatus":{"code":201},"requestReceivedTimestamp":"2024-03-04T05:06:09Z"}"#,
+        // 7: a pod whose container adds a capability.
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"k7","stage":"ResponseComplete","verb":"create","user":{"username":"bob"},"objectRef":{"resource":"pods","namespace":"default","name":"p","apiVersion":"v1"},"requestObject":{"kind":"Pod","spec":{"containers":[{"name":"c","image":"alpine","securityContext":{"capabilities":{"add":["SYS_ADMIN"]}}}]}},"responseStatus":{"code":201},"requestReceivedTimestamp":"2024-03-04T05:06:10Z"}"#,
+        // 8: a pod adding none: no rule.
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"k8","stage":"ResponseComplete","verb":"create","user":{"username":"bob"},"objectRef":{"resource":"pods","namespace":"default","name":"q","apiVersion":"v1"},"requestObject":{"kind":"Pod","spec":{"containers":[{"name":"c","image":"alpine"}]}},"responseStatus":{"code":201},"requestReceivedTimestamp":"2024-03-04T05:06:11Z"}"#,
+        // 9: a CloudTrail record with the same field names: neither vendor's rules see it.
+        r#"{"eventVersion":"1.08","eventTime":"2024-05-01T10:00:00Z","eventSource":"eks.amazonaws.com","eventName":"DeleteSecret","verb":"delete","objectRef":{"resource":"secrets"},"gcp":{"audit":{"method_name":"iam.serviceAccounts.delete"}},"awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"}}"#,
+    ];
+    let data = lines.join("\n");
+    let mut fired: Vec<(usize, String)> = Vec::new();
+    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+    scan_unit("audit.json", data.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
+        }
+        i += 1;
+    });
+    fired.sort();
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![
+            want(0, "13f81a90-a69c-4fab-8f07-b5bb55416a9f"),
+            want(1, "32438676-1dba-4ac7-bf69-b86cba995e05"),
+            want(3, "88888888-8888-8888-8888-888888888888"),
+            want(4, "58d31a75-a4f8-4c40-985b-373d58162ca2"),
+            want(6, "10b97915-ec8d-455f-a815-9a78926585f6"),
+            want(7, "99999999-9999-9999-9999-999999999999"),
+            want(7, "c5cd1b20-36bb-488d-8c05-486be3d0cb97"),
+        ]
+    );
 }
