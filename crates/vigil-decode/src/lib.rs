@@ -13,7 +13,7 @@
 //! NXLog/OTRF and Winlogbeat 6/7 in `windows-json`; xmltodict-style, PowerShell `Get-WinEvent`,
 //! Winlogbeat 8/Elastic Agent and Sentinel rows each in a decoder of its own, so a report names
 //! the shape each file was read as), Zeek, Suricata EVE, Linux auditd, the GitHub audit log,
-//! Azure Monitor and Entra ID logs and generic JSON,
+//! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -32,6 +32,7 @@ pub mod generic;
 pub mod github;
 pub mod hec;
 pub mod json;
+pub mod m365;
 pub mod okta;
 pub mod registry;
 pub mod suricata;
@@ -67,6 +68,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &suricata::Suricata,
     &github::GitHub,
     &azure::Azure,
+    &m365::M365,
     &generic::Json,
 ];
 
