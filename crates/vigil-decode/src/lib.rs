@@ -13,8 +13,8 @@
 //! NXLog/OTRF and Winlogbeat 6/7 in `windows-json`; xmltodict-style, PowerShell `Get-WinEvent`,
 //! Winlogbeat 8/Elastic Agent and Sentinel rows each in a decoder of its own, so a report names
 //! the shape each file was read as), Zeek, Suricata EVE, Linux auditd, the GitHub audit log,
-//! Azure Monitor and Entra ID logs, Google Cloud audit logs, Kubernetes API server audit events
-//! and generic JSON,
+//! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
+//! logs, Kubernetes API server audit events and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -35,6 +35,7 @@ pub mod github;
 pub mod hec;
 pub mod json;
 pub mod kubernetes;
+pub mod m365;
 pub mod okta;
 pub mod registry;
 pub mod suricata;
@@ -70,6 +71,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &suricata::Suricata,
     &github::GitHub,
     &azure::Azure,
+    &m365::M365,
     &gcp::Gcp,
     &kubernetes::Kubernetes,
     &generic::Json,

@@ -632,3 +632,150 @@ fn gcp_and_kubernetes_rules_see_their_records() {
         ]
     );
 }
+
+/// SigmaHQ's `rules/cloud/m365/threat_management/microsoft365_susp_inbox_forwarding.yml`, written
+/// against the Security & Compliance Center alert in another log's names (`eventSource`,
+/// `eventName`, `status`).
+const M365_SUSP_FORWARDING: &str = r#"
+title: Suspicious Inbox Forwarding
+id: 6c220477-0b5b-4b25-bb90-66183b4089e8
+status: test
+description: Detects when a Microsoft Cloud App Security reported suspicious email forwarding rules, for example, if a user created an inbox rule that forwards a copy of all emails to an external address.
+references:
+    - https://learn.microsoft.com/en-us/defender-cloud-apps/anomaly-detection-policy
+    - https://learn.microsoft.com/en-us/defender-cloud-apps/policy-template-reference
+author: Austin Songer @austinsonger
+date: 2021-08-22
+modified: 2022-10-09
+tags:
+    - attack.exfiltration
+    - attack.t1020
+logsource:
+    service: threat_management
+    product: m365
+detection:
+    selection:
+        eventSource: SecurityComplianceCenter
+        eventName: 'Suspicious inbox forwarding'
+        status: success
+    condition: selection
+falsepositives:
+    - Unknown
+level: low
+"#;
+
+/// SigmaHQ's `rules/cloud/m365/audit/microsoft365_disabling_mfa.yml`, on the audit record's own
+/// `Operation`.
+const M365_DISABLING_MFA: &str = r#"
+title: Disabling Multi Factor Authentication
+id: 60de9b57-dc4d-48b9-a6a0-b39e0469f876
+status: test
+description: Detects disabling of Multi Factor Authentication.
+references:
+    - https://research.splunk.com/cloud/c783dd98-c703-4252-9e8a-f19d9f5c949e/
+author: Splunk Threat Research Team (original rule), Harjot Singh @cyb3rjy0t (sigma rule)
+date: 2023-09-18
+tags:
+    - attack.persistence
+    - attack.credential-access
+    - attack.defense-impairment
+    - attack.t1556.006
+logsource:
+    service: audit
+    product: m365
+detection:
+    selection:
+        Operation|contains: 'Disable Strong Authentication.'
+    condition: selection
+falsepositives:
+    - Unlikely
+level: high
+"#;
+
+/// SigmaHQ's `rules-threat-hunting/cloud/m365/audit/microsoft365_susp_inbox_rule_creation_or_update_activity.yml`,
+/// on Exchange's `Parameters`, a list of `{"Name", "Value"}` objects.
+const M365_INBOX_RULE: &str = r#"
+title: Inbox Rules Creation Or Update Activity in O365
+id: d3577be1-42c9-44a7-b56e-2e8de97349d3
+status: experimental
+description: |
+    Detects inbox rule creation or update via O365 Audit logs, a technique commonly observed in Business Email Compromise (BEC) attacks to hide emails.
+    The usage of inbox rules can be a sign of a compromised mailbox, where an attacker is attempting to evade detections by suppressing or redirecting incoming emails.
+    Analysts should review these rules in context, validate whether they reflect normal user behavior, and correlate with other indicators such as unusual login activity or recent mailbox rule modifications.
+references:
+    - https://redcanary.com/threat-detection-report/techniques/email-hiding-rules/
+    - https://learn.microsoft.com/it-it/powershell/module/exchangepowershell/set-inboxrule?view=exchange-ps
+    - https://learn.microsoft.com/it-it/powershell/module/exchangepowershell/new-inboxrule?view=exchange-ps
+author: Marco Pedrinazzi (@pedrinazziM) (InTheCyber)
+date: 2026-01-09
+tags:
+    - attack.stealth
+    - attack.t1564.008
+    - attack.exfiltration
+    - attack.collection
+    - attack.t1114.003
+    - detection.threat-hunting
+logsource:
+    service: audit
+    product: m365
+    definition: "Requirements: The 'Parameters' field is a list of dict. A correct mapping to the 'Value' field inside is recommended to avoid greedy search"
+detection:
+    selection:
+        Operation:
+            - 'New-InboxRule'
+            - 'Set-InboxRule'
+        Parameters|contains:
+            - 'DeleteMessage'
+            - 'MarkAsRead'
+            - 'MoveToFolder'
+            - 'SubjectOrBodyContainsWords'
+    condition: selection
+falsepositives:
+    - Legitimate inbox rules created by users or administrators to manage email flow such as filtering, organizing, or automating email handling.
+level: medium
+"#;
+
+/// Microsoft 365 rules see alerts as `threat_management` under the alert names SigmaHQ writes
+/// them with, and every other record as `audit` under its own names; neither sees the other's.
+#[test]
+fn m365_rules_see_alerts_and_audit_records_by_service() {
+    let mut pack = RulePack::default();
+    for (i, t) in [M365_SUSP_FORWARDING, M365_DISABLING_MFA, M365_INBOX_RULE].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert_eq!((pack.summary().active, pack.summary().idle), (3, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let lines = [
+        // 0: the alert, as the Management Activity API gives it.
+        r#"{"CreationTime":"2024-03-06T07:30:00","Id":"a-1","Operation":"AlertTriggered","OrganizationId":"org-1","RecordType":40,"ResultStatus":"Succeeded","UserKey":"SecurityComplianceAlerts","UserType":4,"Workload":"SecurityComplianceCenter","UserId":"SecurityComplianceAlerts","AlertId":"al-1","AlertType":"System","Name":"Suspicious inbox forwarding","Status":"Active","Severity":"Low","Category":"ThreatManagement","Source":"Cloud App Security","Data":"{}"}"#,
+        // 1: an audit record with the same workload and an operation of that name: not an alert.
+        r#"{"CreationTime":"2024-03-06T07:30:00","Id":"a-2","Operation":"Suspicious inbox forwarding","OrganizationId":"org-1","RecordType":18,"ResultStatus":"Succeeded","UserKey":"k","UserType":2,"Workload":"SecurityComplianceCenter","UserId":"admin@example.com"}"#,
+        // 2: MFA disabled for a user, an Entra audit record.
+        r#"{"CreationTime":"2024-03-06T07:31:00","Id":"d-1","Operation":"Disable Strong Authentication.","OrganizationId":"org-1","RecordType":8,"ResultStatus":"Success","UserKey":"k","UserType":0,"Workload":"AzureActiveDirectory","ObjectId":"bob@example.com","UserId":"admin@example.com"}"#,
+        // 3: an inbox rule that deletes what it forwards, keys lower-cased as some shippers write them.
+        r#"{"clientip":"198.51.100.20:10736","creationtime":"2024-03-06 07:32:00","id":"x-1","objectid":"alice@example.com\\Move mail","operation":"New-InboxRule","organizationid":"org-1","parameters":[{"Name":"Name","Value":"Move mail"},{"Name":"ForwardTo","Value":"drop@example.net"},{"Name":"DeleteMessage","Value":"True"}],"recordtype":1,"resultstatus":"True","userid":"alice@example.com","userkey":"k","usertype":2,"workload":"Exchange"}"#,
+        // 4: an inbox rule that only flags mail: none of the rule's parameters.
+        r#"{"CreationTime":"2024-03-06T07:33:00","Id":"x-2","Operation":"New-InboxRule","OrganizationId":"org-1","Parameters":[{"Name":"Name","Value":"Flag"},{"Name":"MarkImportance","Value":"High"}],"RecordType":1,"ResultStatus":"True","UserId":"alice@example.com","UserKey":"k","UserType":2,"Workload":"Exchange"}"#,
+    ]
+    .join("\n");
+    let mut fired: Vec<(usize, String)> = Vec::new();
+    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+    scan_unit("m365.json", lines.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
+        }
+        i += 1;
+    });
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![
+            want(0, "6c220477-0b5b-4b25-bb90-66183b4089e8"),
+            want(2, "60de9b57-dc4d-48b9-a6a0-b39e0469f876"),
+            want(3, "d3577be1-42c9-44a7-b56e-2e8de97349d3"),
+        ]
+    );
+}
