@@ -14,7 +14,8 @@
 //! Winlogbeat 8/Elastic Agent and Sentinel rows each in a decoder of its own, so a report names
 //! the shape each file was read as), Zeek, Suricata EVE, Linux auditd, the GitHub audit log,
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
-//! logs, Kubernetes API server audit events and generic JSON,
+//! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
+//! administrator logs and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -27,6 +28,7 @@
 pub mod auditd;
 pub mod azure;
 pub mod cloudtrail;
+pub mod duo;
 mod evtx_bin;
 pub mod framing;
 pub mod gcp;
@@ -37,6 +39,7 @@ pub mod json;
 pub mod kubernetes;
 pub mod m365;
 pub mod okta;
+pub mod onelogin;
 pub mod registry;
 pub mod suricata;
 pub mod windows;
@@ -74,6 +77,8 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &m365::M365,
     &gcp::Gcp,
     &kubernetes::Kubernetes,
+    &onelogin::OneLogin,
+    &duo::Duo,
     &generic::Json,
 ];
 

@@ -2,7 +2,8 @@
 //! logsource its registry entry declares, a rule naming that logsource is never idle, and a
 //! GitHub audit rule written the way SigmaHQ's are sees GitHub records under their own field
 //! names and nothing else, as a Linux audit rule does audit records, and Google Cloud and
-//! Kubernetes audit rules their records under the names SigmaHQ writes them with.
+//! Kubernetes audit rules their records under the names SigmaHQ writes them with, and OneLogin
+//! and Cisco Duo rules their events.
 
 use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
 use vigil_detect::route::{RouteKey, unroutable, windows_service};
@@ -776,6 +777,110 @@ fn m365_rules_see_alerts_and_audit_records_by_service() {
             want(0, "6c220477-0b5b-4b25-bb90-66183b4089e8"),
             want(2, "60de9b57-dc4d-48b9-a6a0-b39e0469f876"),
             want(3, "d3577be1-42c9-44a7-b56e-2e8de97349d3"),
+        ]
+    );
+}
+
+/// As SigmaHQ's `rules/identity/onelogin/onelogin_assumed_another_user.yml` has it.
+const ONELOGIN_ASSUMED: &str = r#"
+title: OneLogin User Assumed Another User
+id: 62fff148-278d-497e-8ecd-ad6083231a35
+status: test
+logsource:
+    product: onelogin
+    service: onelogin.events
+detection:
+    selection:
+        event_type_id: 3
+    condition: selection
+level: low
+"#;
+
+/// As SigmaHQ's `rules/identity/onelogin/onelogin_user_account_locked.yml` has it.
+const ONELOGIN_LOCKED: &str = r#"
+title: OneLogin User Account Locked
+id: a717c561-d117-437e-b2d9-0118a7035d01
+status: test
+logsource:
+    product: onelogin
+    service: onelogin.events
+detection:
+    selection1: # Locked via API
+        event_type_id: 532
+    selection2: # Locked via API
+        event_type_id: 553
+    selection3: # Suspended via API
+        event_type_id: 551
+    condition: 1 of selection*
+level: low
+"#;
+
+/// As SigmaHQ's `rules/identity/cisco_duo/cisco_duo_mfa_bypass_via_bypass_code.yml` has it.
+const DUO_BYPASS: &str = r#"
+title: Cisco Duo Successful MFA Authentication Via Bypass Code
+id: 6f7e1c10-2dc9-4312-adb6-9574ff09a5c8
+status: test
+logsource:
+    product: cisco
+    service: duo
+detection:
+    selection:
+        event_type: authentication
+        reason: bypass_user
+    condition: selection
+level: medium
+"#;
+
+/// SigmaHQ's OneLogin rules see OneLogin events by `event_type_id` (a number or, as some stores
+/// write it, text), and its Duo rule Duo authentication records by `event_type` and `reason`;
+/// neither sees another vendor's record with the same fields, nor the other's records.
+#[test]
+fn onelogin_and_duo_rules_see_their_records() {
+    let mut pack = RulePack::default();
+    for (i, t) in [ONELOGIN_ASSUMED, ONELOGIN_LOCKED, DUO_BYPASS].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    assert_eq!((pack.summary().active, pack.summary().idle), (3, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let lines = [
+        // 0: a user assumed by an administrator.
+        r#"{"id":1,"account_id":9,"created_at":"2024-02-01T14:58:11Z","event_type_id":3,"user_id":7,"user_name":"bob","actor_user_id":8,"actor_user_name":"admin"}"#,
+        // 1: locked via the API, the id as text.
+        r#"{"id":2,"account_id":9,"created_at":"2024-02-01T14:58:12Z","event_type_id":"553","user_id":7,"user_name":"bob"}"#,
+        // 2: suspended.
+        r#"{"id":3,"account_id":9,"created_at":"2024-02-01T14:58:13Z","event_type_id":551,"user_id":7,"user_name":"bob"}"#,
+        // 3: a login: neither rule.
+        r#"{"id":4,"account_id":9,"created_at":"2024-02-01T14:58:14Z","event_type_id":5,"user_id":7,"user_name":"bob"}"#,
+        // 4: a Duo authentication with a bypass code.
+        r#"{"txid":"t-1","timestamp":1706799851,"event_type":"authentication","factor":"bypass_code","reason":"bypass_user","result":"success","access_device":{"ip":"198.51.100.40"},"user":{"name":"jdoe@example.com"}}"#,
+        // 5: a Duo push approved.
+        r#"{"txid":"t-2","timestamp":1706799852,"event_type":"authentication","factor":"duo_push","reason":"user_approved","result":"success","access_device":{"ip":"198.51.100.40"},"user":{"name":"jdoe@example.com"}}"#,
+        // 6: generic JSON with the Duo rule's fields and a OneLogin id: no OneLogin or Duo rule.
+        r#"{"event_type":"authentication","reason":"bypass_user","event_type_id":3,"time":"2024-02-01T14:58:15Z"}"#,
+        // 7: a Duo administrator record.
+        r#"{"action":"bypass_create","username":"Admin","object":"jdoe","timestamp":1706799853,"description":"{}"}"#,
+    ]
+    .join("\n");
+    let mut fired: Vec<(usize, String)> = Vec::new();
+    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+    scan_unit("idp.json", lines.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
+        }
+        i += 1;
+    });
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![
+            want(0, "62fff148-278d-497e-8ecd-ad6083231a35"),
+            want(1, "a717c561-d117-437e-b2d9-0118a7035d01"),
+            want(2, "a717c561-d117-437e-b2d9-0118a7035d01"),
+            want(4, "6f7e1c10-2dc9-4312-adb6-9574ff09a5c8"),
         ]
     );
 }

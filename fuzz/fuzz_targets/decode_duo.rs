@@ -1,0 +1,6 @@
+//! The `duo` decoder, named with `--format duo`: any bytes decode without panic or hang.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    vigil_fuzz::decode_with(Some("duo"), data);
+});

@@ -1,0 +1,6 @@
+//! The `onelogin` decoder, named with `--format onelogin`: any bytes decode without panic or hang.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    vigil_fuzz::decode_with(Some("onelogin"), data);
+});
