@@ -20,7 +20,7 @@ use vigil_detect::{Alert, Correlator, Detector, Hits, Pending};
 use vigil_lake::LakeWriter;
 use vigil_model::{Event, QuarantineRecord};
 use vigil_source::{Limits, Unit};
-use vigil_store::{AlertRow, BehaviorRow, Commit, LakeFileRow, SourceCheckpoint, StateStore};
+use vigil_store::{AlertRow, BehaviorRow, Commit, CursorRow, LakeFileRow, SourceCheckpoint, StateStore};
 
 pub mod detect;
 
@@ -96,6 +96,10 @@ pub struct IngestOptions {
     /// Behavioral detections, fed each batch of new events in time order; what they learn is
     /// kept in the state store.
     pub behavior: Option<vigil_behavior::BehaviorPack>,
+    /// A live source's cursor after the records being ingested (a poller's page), committed in
+    /// the run's last transaction, with the last of its events: a crash before it leaves the
+    /// old cursor, and the page read again adds nothing (event ids dedupe).
+    pub cursor: Option<CursorRow>,
 }
 
 impl Default for IngestOptions {
@@ -111,6 +115,7 @@ impl Default for IngestOptions {
             args: String::new(),
             detector: None,
             behavior: None,
+            cursor: None,
         }
     }
 }
@@ -238,6 +243,7 @@ pub fn ingest_with_store(
         correlator: opts.detector.as_ref().filter(|d| d.has_correlations()).map(|d| d.correlator()),
         behavior: None,
         obs: Vec::new(),
+        cursors: Vec::new(),
     };
     // Sigma correlation windows left open by the previous run continue in this one.
     if let Some(c) = writer.correlator.as_mut()
@@ -314,6 +320,7 @@ pub fn ingest_with_store(
         });
         result?;
     }
+    writer.cursors = opts.cursor.iter().cloned().collect();
     writer.commit()?;
     drop(writer);
     report.files = files.len() as u64;
@@ -433,6 +440,8 @@ struct Writer<'a> {
     behavior: Option<vigil_behavior::Engine>,
     /// New events of this batch as behavioral detections read them, sorted by time at commit.
     obs: Vec<vigil_behavior::Obs>,
+    /// Committed with the last batch only (see [`IngestOptions::cursor`]).
+    cursors: Vec<CursorRow>,
 }
 
 impl Writer<'_> {
@@ -604,6 +613,7 @@ impl Writer<'_> {
             sources: std::mem::take(&mut self.pending_sources),
             alerts,
             behavior: behavior_rows,
+            cursors: std::mem::take(&mut self.cursors),
         };
         self.store.commit(self.run_id, now_ms(), &batch)?;
         Ok(())

@@ -67,6 +67,17 @@ pub struct Commit {
     pub sources: Vec<SourceCheckpoint>,
     pub alerts: Vec<AlertRow>,
     pub behavior: Vec<BehaviorRow>,
+    /// Live sources' cursors, committed with the events their poll produced.
+    pub cursors: Vec<CursorRow>,
+}
+
+/// How far one live source has been read: the vendor's own cursor, opaque to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CursorRow {
+    /// The connection's name (`okta-prod`).
+    pub source: String,
+    pub cursor: String,
+    pub updated_ms: i64,
 }
 
 /// What one behavioral detection has learned about one entity.
@@ -253,6 +264,11 @@ pub trait StateStore: Send {
         self.quarantine_count_matching(&QuarantineQuery::default())
     }
     fn sources(&self) -> Result<Vec<SourceCheckpoint>>;
+    /// A live source's cursor, as the last commit of its events left it.
+    fn cursor(&self, source: &str) -> Result<Option<CursorRow>>;
+    /// Forgets a live source's cursor (its connection removed): a later connection of that
+    /// name starts from its backfill window. Ids already stored still dedupe.
+    fn clear_cursor(&mut self, source: &str) -> Result<()>;
     fn lake_files(&self) -> Result<Vec<LakeFileRow>>;
     fn event_count(&self) -> Result<u64>;
     fn runs(&self) -> Result<Vec<RunRecord>>;

@@ -6,8 +6,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use vigil_model::{EventId, QuarantineRecord};
 
 use crate::{
-    AlertQuery, AlertRow, AuditEntry, BehaviorRow, CheckpointRow, Commit, Document, FrontierRow, LakeFileRow,
-    QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine, VaultRow,
+    AlertQuery, AlertRow, AuditEntry, BehaviorRow, CheckpointRow, Commit, CursorRow, Document, FrontierRow,
+    LakeFileRow, QuarantineQuery, Result, RunRecord, SourceCheckpoint, StateStore, StoreError, StoredQuarantine,
+    VaultRow,
 };
 
 /// Migrations in order; each runs once, inside a transaction, and is recorded in
@@ -19,6 +20,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     (4, "triage_cases", include_str!("../migrations/sqlite/0004_triage_cases.sql")),
     (5, "evidence", include_str!("../migrations/sqlite/0005_evidence.sql")),
     (6, "ledger_frontier", include_str!("../migrations/sqlite/0006_ledger_frontier.sql")),
+    (7, "poll_cursors", include_str!("../migrations/sqlite/0007_poll_cursors.sql")),
 ];
 
 pub struct SqliteStore {
@@ -162,6 +164,12 @@ impl StateStore for SqliteStore {
             )?;
             for r in &batch.behavior {
                 b.execute(params![r.detection, r.entity, r.updated_ms, r.state])?;
+            }
+            let mut c = tx.prepare_cached(
+                "INSERT OR REPLACE INTO poll_cursors (source, cursor, updated_ms, run_id) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for r in &batch.cursors {
+                c.execute(params![r.source, r.cursor, r.updated_ms, run_id])?;
             }
         }
         tx.commit()?;
@@ -435,6 +443,21 @@ impl StateStore for SqliteStore {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    fn cursor(&self, source: &str) -> Result<Option<CursorRow>> {
+        let row = self
+            .conn
+            .query_row("SELECT source, cursor, updated_ms FROM poll_cursors WHERE source = ?1", [source], |r| {
+                Ok(CursorRow { source: r.get(0)?, cursor: r.get(1)?, updated_ms: r.get(2)? })
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    fn clear_cursor(&mut self, source: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM poll_cursors WHERE source = ?1", [source])?;
+        Ok(())
+    }
+
     fn lake_files(&self) -> Result<Vec<LakeFileRow>> {
         let mut stmt =
             self.conn.prepare("SELECT path, class_uid, day, rows, bytes, sha256 FROM lake_files ORDER BY path")?;
@@ -525,12 +548,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 6);
+        assert_eq!(s.schema_version().unwrap(), 7);
         let run = s.begin_run(1, "test").unwrap();
         s.commit(run, 2, &Commit { event_ids: vec![id(1), id(2)], ..Default::default() }).unwrap();
         drop(s);
         let mut s = SqliteStore::open(&p).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 6);
+        assert_eq!(s.schema_version().unwrap(), 7);
         assert_eq!(s.event_count().unwrap(), 2);
         assert_eq!(s.unseen(&[id(1), id(3)]).unwrap(), vec![false, true]);
     }
@@ -572,9 +595,22 @@ mod tests {
                 sources: vec![cp.clone()],
                 alerts: vec![alert("a1", "r1", "high", Some(5)), alert("a2", "r2", "low", Some(1))],
                 behavior: vec![],
+                cursors: vec![],
             },
         )
         .unwrap();
+        // A live source's cursor: committed with a batch, replaced by the next, cleared on request.
+        assert_eq!(s.cursor("okta-prod").unwrap(), None);
+        let cur = |c: &str| CursorRow { source: "okta-prod".into(), cursor: c.into(), updated_ms: 9 };
+        s.commit(run, 3, &Commit { event_ids: vec![id(7)], cursors: vec![cur("after=1")], ..Default::default() })
+            .unwrap();
+        assert_eq!(s.cursor("okta-prod").unwrap(), Some(cur("after=1")));
+        s.commit(run, 3, &Commit { cursors: vec![cur("after=2")], ..Default::default() }).unwrap();
+        assert_eq!(s.cursor("okta-prod").unwrap(), Some(cur("after=2")));
+        assert_eq!(s.cursor("other").unwrap(), None);
+        s.clear_cursor("okta-prod").unwrap();
+        assert_eq!(s.cursor("okta-prod").unwrap(), None);
+        assert_eq!(s.unseen(&[id(7)]).unwrap(), vec![false], "the batch's ids were committed with it");
         // The same alert again (same id) is stored once.
         s.commit(run, 4, &Commit { alerts: vec![alert("a1", "r1", "high", Some(5))], ..Default::default() }).unwrap();
         assert_eq!(s.alert_count().unwrap(), 2);

@@ -1,0 +1,352 @@
+//! Live read-only collection: the pollers that read vendors' log APIs, the connections that
+//! configure them, and the cursor each keeps.
+//!
+//! Owns: [`Connection`], a named source (its [`Kind`], base URL, the name of the secret holding
+//! its read-only credential, backfill window and page size), validated before it is kept; the
+//! poller of each kind ([`okta`] for the Okta System Log) that turns one request into a
+//! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
+//! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
+//! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
+//! shapes turned into clear messages ([`CollectError`]).
+//!
+//! Must not: decode or store records (pages go through the ingest pipeline, which commits the
+//! cursor in the same transaction as the page's events, so a restart neither loses nor repeats
+//! one), decide when to poll (the application layer and `vigil serve` do), keep a secret longer
+//! than a request, or send a credential to any origin but the connection's own: the vendor's
+//! `next` link is followed only when it points back at the connection's base URL.
+
+pub mod okta;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use vigil_connectors::{ConnectorError, HttpResponse, Secrets, Transport};
+
+/// The vendors Vigil can poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Okta System Log (`GET /api/v1/logs`), with an API token (`SSWS`) of a read-only
+    /// administrator, or an OAuth service app granted `okta.logs.read` alone.
+    OktaSystemLog,
+}
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &[Kind::OktaSystemLog];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::OktaSystemLog => "okta-system-log",
+        }
+    }
+
+    /// The decoder its records are read with (a `--format` name).
+    pub fn format(self) -> &'static str {
+        match self {
+            Kind::OktaSystemLog => "okta",
+        }
+    }
+
+    /// The least the credential must be allowed, as the vendor names it.
+    pub fn minimum_scope(self) -> &'static str {
+        match self {
+            Kind::OktaSystemLog => {
+                "an API token of a Read-Only Administrator, or an OAuth 2.0 service app granted only okta.logs.read"
+            }
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        let s = s.trim().to_ascii_lowercase();
+        match s.as_str() {
+            "okta-system-log" | "okta" | "okta-logs" => Some(Kind::OktaSystemLog),
+            _ => None,
+        }
+    }
+}
+
+/// Days of history read the first time a connection is polled, unless it says otherwise.
+pub const DEFAULT_BACKFILL_DAYS: u32 = 7;
+/// Records asked for per request, unless the connection says otherwise.
+pub const DEFAULT_PAGE_LIMIT: u32 = 1000;
+
+/// One configured live source. Holds no secret: `secret` names the one to read (from the
+/// secrets file or `VIGIL_SECRET_<NAME>`), as the response connectors do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// Unique, `[a-z0-9-]`, 1–64 characters: the source name on events' pages, cursors, health.
+    pub name: String,
+    pub kind: Kind,
+    /// `https://acme.okta.com`; plain `http` only to a loopback address (a local sandbox).
+    pub base_url: String,
+    /// The name of the secret holding the credential (`okta_token`).
+    pub secret: String,
+    #[serde(default = "default_backfill")]
+    pub backfill_days: u32,
+    #[serde(default = "default_limit")]
+    pub page_limit: u32,
+}
+
+fn default_backfill() -> u32 {
+    DEFAULT_BACKFILL_DAYS
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_PAGE_LIMIT
+}
+
+impl Connection {
+    /// A connection with the default backfill and page size, checked.
+    pub fn new(name: &str, kind: Kind, base_url: &str, secret: &str) -> Result<Connection, CollectError> {
+        let c = Connection {
+            name: name.trim().to_string(),
+            kind,
+            base_url: base_url.trim().trim_end_matches('/').to_string(),
+            secret: secret.trim().to_ascii_lowercase(),
+            backfill_days: DEFAULT_BACKFILL_DAYS,
+            page_limit: DEFAULT_PAGE_LIMIT,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Why this connection cannot be used, naming the field.
+    pub fn validate(&self) -> Result<(), CollectError> {
+        let bad = |what: String| Err(CollectError::Config(what));
+        if self.name.is_empty()
+            || self.name.len() > 64
+            || !self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return bad(format!("name {:?}: use 1 to 64 of a-z, 0-9 and -", self.name));
+        }
+        if self.secret.is_empty()
+            || self.secret.len() > 64
+            || !self.secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return bad(format!("secret name {:?}: use 1 to 64 of a-z, 0-9 and _", self.secret));
+        }
+        let Some(origin) = origin(&self.base_url) else {
+            return bad(format!("base URL {:?} is not an http(s) URL", self.base_url));
+        };
+        if origin.starts_with("http://") && !is_loopback(&origin) {
+            return bad(format!(
+                "base URL {:?}: plain http only to a loopback address; use https (the credential travels with every request)",
+                self.base_url
+            ));
+        }
+        if self.backfill_days == 0 || self.backfill_days > 365 {
+            return bad(format!("backfill of {} days: use 1 to 365", self.backfill_days));
+        }
+        if self.page_limit == 0 || self.page_limit > 1000 {
+            return bad(format!("page limit {}: use 1 to 1000", self.page_limit));
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased; `None` when it is not http(s).
+pub(crate) fn origin(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").map(|r| ("https://", r)).or(lower.strip_prefix("http://").map(|r| ("http://", r)))?;
+    let host = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') || host.contains(' ') {
+        return None;
+    }
+    Some(format!("{}{host}", rest.0))
+}
+
+fn is_loopback(origin: &str) -> bool {
+    let host = origin.trim_start_matches("http://").trim_start_matches("https://");
+    let host = host.rsplit_once(':').map_or(host, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+/// What one request returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The records, one JSON document per line, as the vendor sent them.
+    pub lines: String,
+    pub records: usize,
+    /// The vendor's cursor after these records: where the next request starts.
+    pub cursor: String,
+    /// The newest record time in the page (epoch ms), for the source's lag.
+    pub newest_ms: Option<i64>,
+    /// Requests this page took (retries included).
+    pub attempts: u32,
+    /// Time spent waiting on rate limits and back-off.
+    pub waited: Duration,
+}
+
+/// How hard a poller tries before it reports a failure.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Requests per page, the first included.
+    pub max_attempts: u32,
+    /// The first back-off after a server error; doubled each time, with up to half again of jitter.
+    pub backoff: Duration,
+    /// The longest single wait (a rate limit's reset further off than this is reported instead).
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 5, backoff: Duration::from_millis(500), max_wait: Duration::from_secs(60) }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `n + 1` after a server error or broken connection.
+    pub(crate) fn backoff_for(&self, n: u32) -> Duration {
+        use rand::Rng;
+        let base = self.backoff.saturating_mul(1u32 << n.min(8));
+        let jitter = rand::thread_rng().gen_range(0..=base.as_millis().min(u64::MAX as u128) as u64 / 2);
+        (base + Duration::from_millis(jitter)).min(self.max_wait)
+    }
+}
+
+/// Why a poll failed, in words an operator can act on. Never holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("connection: {0}")]
+    Config(String),
+    #[error("the secret {0:?} is not set (in the secrets file or VIGIL_SECRET_{up})", up = .0.to_ascii_uppercase())]
+    MissingSecret(String),
+    #[error("{vendor} refused the credential (HTTP {status}{detail}); {hint}")]
+    Auth { vendor: &'static str, status: u16, detail: String, hint: &'static str },
+    #[error("{vendor} rate limit: still limited after {attempts} requests (reset in {wait_s} s)")]
+    RateLimited { vendor: &'static str, attempts: u32, wait_s: u64 },
+    #[error("{vendor} unavailable after {attempts} requests: {last}")]
+    Unavailable { vendor: &'static str, attempts: u32, last: String },
+    #[error("{vendor} answered HTTP {status}{detail}")]
+    Vendor { vendor: &'static str, status: u16, detail: String },
+    #[error("{vendor} answered something that is not its log API's shape: {why}")]
+    BadResponse { vendor: &'static str, why: String },
+}
+
+impl CollectError {
+    /// Whether trying again later may succeed without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CollectError::RateLimited { .. } | CollectError::Unavailable { .. })
+    }
+}
+
+/// One request/response exchange with retries: server errors and broken connections are
+/// retried with back-off and jitter; 429 waits for the vendor's reset (`reset_wait`) within
+/// the policy; anything else is handed back for the poller to read.
+pub(crate) fn exchange(
+    vendor: &'static str,
+    transport: &dyn Transport,
+    policy: &RetryPolicy,
+    req: &vigil_connectors::HttpRequest,
+    reset_wait: &dyn Fn(&HttpResponse) -> Option<Duration>,
+) -> Result<(HttpResponse, u32, Duration), CollectError> {
+    let mut waited = Duration::ZERO;
+    let mut last = String::new();
+    for attempt in 0..policy.max_attempts.max(1) {
+        let n = attempt + 1;
+        let resp = match transport.send(req) {
+            Ok(r) => r,
+            Err(e) => {
+                // Transport errors name the host and the failure, never a header.
+                last = match e {
+                    ConnectorError::Transport(t) => format!("connection failed: {t}"),
+                    other => other.to_string(),
+                };
+                if n < policy.max_attempts {
+                    let w = policy.backoff_for(attempt);
+                    transport.sleep(w);
+                    waited += w;
+                }
+                continue;
+            }
+        };
+        match resp.status {
+            429 => {
+                let w = reset_wait(&resp).unwrap_or(policy.backoff_for(attempt));
+                if w > policy.max_wait || n == policy.max_attempts {
+                    return Err(CollectError::RateLimited { vendor, attempts: n, wait_s: w.as_secs() });
+                }
+                tracing::info!(vendor, wait_ms = w.as_millis() as u64, "rate limited; waiting for the reset");
+                transport.sleep(w);
+                waited += w;
+            }
+            s if s >= 500 => {
+                last = format!("HTTP {s}");
+                if n < policy.max_attempts {
+                    let w = policy.backoff_for(attempt);
+                    transport.sleep(w);
+                    waited += w;
+                }
+            }
+            _ => return Ok((resp, n, waited)),
+        }
+    }
+    Err(CollectError::Unavailable { vendor, attempts: policy.max_attempts.max(1), last })
+}
+
+/// Reads one page for a connection: the first from its backfill window when `cursor` is
+/// `None`, else from where the cursor left off.
+pub fn next_page(
+    conn: &Connection,
+    secrets: &Secrets,
+    transport: &dyn Transport,
+    policy: &RetryPolicy,
+    cursor: Option<&str>,
+    now_ms: i64,
+) -> Result<Page, CollectError> {
+    conn.validate()?;
+    let secret = secrets.get_opt(&conn.secret).ok_or_else(|| CollectError::MissingSecret(conn.secret.clone()))?;
+    match conn.kind {
+        Kind::OktaSystemLog => okta::next_page(conn, secret, transport, policy, cursor, now_ms),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_are_checked_naming_the_field() {
+        let ok = Connection::new("okta-prod", Kind::OktaSystemLog, "https://acme.okta.com/", "okta_token").unwrap();
+        assert_eq!(ok.base_url, "https://acme.okta.com");
+        assert!(Connection::new("okta-dev", Kind::OktaSystemLog, "http://127.0.0.1:8080/okta", "t").is_ok());
+        for (name, url, secret, why) in [
+            ("Okta Prod", "https://acme.okta.com", "t", "name"),
+            ("", "https://acme.okta.com", "t", "name"),
+            ("okta", "ftp://acme.okta.com", "t", "base URL"),
+            ("okta", "http://acme.okta.com", "t", "plain http"),
+            ("okta", "https://user@evil.example", "t", "base URL"),
+            ("okta", "https://acme.okta.com", "okta token", "secret name"),
+            ("okta", "https://acme.okta.com", "", "secret name"),
+        ] {
+            let e = Connection::new(name, Kind::OktaSystemLog, url, secret).unwrap_err().to_string();
+            assert!(e.contains(why), "{name} {url} {secret}: {e}");
+        }
+        let mut c = ok.clone();
+        c.page_limit = 5000;
+        assert!(c.validate().unwrap_err().to_string().contains("page limit"));
+        c.page_limit = 10;
+        c.backfill_days = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("backfill"));
+    }
+
+    #[test]
+    fn origins_and_loopback() {
+        assert_eq!(origin("https://Acme.okta.com/api/v1/logs?x=1").as_deref(), Some("https://acme.okta.com"));
+        assert_eq!(origin("http://127.0.0.1:9/okta").as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(origin("javascript:alert(1)"), None);
+        assert!(is_loopback("http://127.0.0.1:9"));
+        assert!(is_loopback("http://localhost"));
+        assert!(!is_loopback("http://127.0.0.1.evil.example"));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        let p = RetryPolicy { max_attempts: 5, backoff: Duration::from_millis(100), max_wait: Duration::from_secs(1) };
+        let first = p.backoff_for(0);
+        assert!(first >= Duration::from_millis(100) && first <= Duration::from_millis(150), "{first:?}");
+        let third = p.backoff_for(2);
+        assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(600), "{third:?}");
+        assert_eq!(p.backoff_for(20), Duration::from_secs(1));
+    }
+}
