@@ -147,7 +147,10 @@ impl Connection {
 /// `scheme://host[:port]` of a URL, lower-cased; `None` when it is not http(s).
 pub(crate) fn origin(url: &str) -> Option<String> {
     let lower = url.trim().to_ascii_lowercase();
-    let rest = lower.strip_prefix("https://").map(|r| ("https://", r)).or(lower.strip_prefix("http://").map(|r| ("http://", r)))?;
+    let rest = lower
+        .strip_prefix("https://")
+        .map(|r| ("https://", r))
+        .or(lower.strip_prefix("http://").map(|r| ("http://", r)))?;
     let host = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
     if host.is_empty() || host.contains('@') || host.contains(' ') {
         return None;
@@ -157,7 +160,8 @@ pub(crate) fn origin(url: &str) -> Option<String> {
 
 fn is_loopback(origin: &str) -> bool {
     let host = origin.trim_start_matches("http://").trim_start_matches("https://");
-    let host = host.rsplit_once(':').map_or(host, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+    let host =
+        host.rsplit_once(':').map_or(host, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 

@@ -123,12 +123,13 @@ pub(crate) fn next_page(
         }
         s => return Err(CollectError::Vendor { vendor: VENDOR, status: s, detail: detail(&resp) }),
     }
-    let body: Value = serde_json::from_slice(&resp.body).map_err(|e| CollectError::BadResponse {
-        vendor: VENDOR,
-        why: format!("the body is not JSON ({e})"),
-    })?;
+    let body: Value = serde_json::from_slice(&resp.body)
+        .map_err(|e| CollectError::BadResponse { vendor: VENDOR, why: format!("the body is not JSON ({e})") })?;
     let Value::Array(items) = body else {
-        return Err(CollectError::BadResponse { vendor: VENDOR, why: "the body is not a JSON array of records".into() });
+        return Err(CollectError::BadResponse {
+            vendor: VENDOR,
+            why: "the body is not a JSON array of records".into(),
+        });
     };
     let next = next_link(&resp)
         .ok_or_else(|| CollectError::BadResponse { vendor: VENDOR, why: "no Link header with rel=\"next\"".into() })?;
@@ -140,7 +141,8 @@ pub(crate) fn next_page(
         // the decoder to quarantine with its reason.
         lines.push_str(&item.to_string());
         lines.push('\n');
-        let t = item.get("published").and_then(Value::as_str).and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok());
+        let t =
+            item.get("published").and_then(Value::as_str).and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok());
         if let Some(t) = t {
             newest_ms = newest_ms.max(Some(t.timestamp_millis()));
         }

@@ -40,6 +40,9 @@ pub(super) fn okta(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp {
     if req.header("authorization") != Some(format!("SSWS {}", sb.creds.okta_token).as_str()) {
         return okta_error(401, "E0000011", "Invalid token provided");
     }
+    if seg == ["api", "v1", "logs"] {
+        return super::logs::okta_logs(sb, req);
+    }
     let ["api", "v1", "users", user, rest @ ..] = seg else {
         return okta_error(404, "E0000007", "Not found: Resource not found");
     };

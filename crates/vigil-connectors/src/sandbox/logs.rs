@@ -49,7 +49,13 @@ pub(super) fn okta_logs(sb: &Inner, req: &RecordedRequest) -> Resp {
         None => None,
         Some(s) => match chrono::DateTime::parse_from_rfc3339(&s) {
             Ok(t) => Some(t.timestamp_millis()),
-            Err(_) => return okta_error(400, "E0000030", "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00."),
+            Err(_) => {
+                return okta_error(
+                    400,
+                    "E0000030",
+                    "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00.",
+                );
+            }
         },
     };
     let after = match req.query_param("after") {

@@ -1,7 +1,8 @@
 //! A strict local stand-in for every vendor the connectors call, for tests and the demo.
 //!
 //! [`Sandbox::start`] serves HTTP on `127.0.0.1` (a random port) and SMTP on another. Each
-//! vendor lives under its own prefix (`/okta`, `/login`, `/graph`, `/aws`, `/crowdstrike`,
+//! vendor lives under its own prefix (`/okta` — including its System Log, read by the live
+//! pollers —, `/login`, `/graph`, `/aws`, `/crowdstrike`,
 //! `/defender`, `/jira`, `/servicenow`, `/github`, `/slack`, `/teams`, `/hooks`), checks
 //! requests the way the vendor does (auth scheme and credential, method, path, content type,
 //! required fields, the SigV4 signature recomputed with the shared secret), answers with the
@@ -12,6 +13,7 @@
 mod aws;
 mod endpoint;
 mod identity;
+mod logs;
 mod notify;
 mod smtp;
 mod tickets;
@@ -413,6 +415,8 @@ pub(crate) struct State {
     pub tokens: BTreeMap<String, Audience>,
     pub webhook_keys: BTreeSet<String>,
     pub counter: u64,
+    /// Okta System Log records, in the order they reached the log.
+    pub okta_logs: Vec<Value>,
 }
 
 impl State {
@@ -762,6 +766,17 @@ impl Sandbox {
     /// Page size of every list the sandbox serves (default 3, so a few seeded items page).
     pub fn set_page_size(&self, n: usize) {
         self.inner.page_size.store(n.max(1), Ordering::Relaxed);
+    }
+
+    /// Appends records to Okta's System Log (`GET /okta/api/v1/logs` serves them), in the
+    /// order given; a record appended twice is served twice.
+    pub fn add_okta_logs(&self, records: impl IntoIterator<Item = Value>) {
+        self.inner.state().okta_logs.extend(records);
+    }
+
+    /// How many records Okta's System Log holds.
+    pub fn okta_log_len(&self) -> usize {
+        self.inner.state().okta_logs.len()
     }
 
     /// A user in both directories: Okta `status` (`ACTIVE`, `SUSPENDED`, …) and Entra
