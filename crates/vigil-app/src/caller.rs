@@ -41,6 +41,10 @@ pub const HUNT_SCHEDULE: &str = "vigil:hunt";
 /// (an investigation's timeline and blast radius are queries over it).
 pub const INVESTIGATOR: &str = "vigil:investigate";
 
+/// The automation that polls the live sources while serving (ingest and reading the sources'
+/// configuration are both in what every automation may do).
+pub const POLLER: &str = "vigil:poll";
+
 /// The automations that read the lake besides working the queue.
 const READS_THE_LAKE: &[&str] = &[HUNT_SCHEDULE, INVESTIGATOR];
 

@@ -28,6 +28,7 @@ pub mod investigations;
 pub mod pilot;
 pub mod reports;
 pub mod respond;
+pub mod sources;
 pub mod sso;
 pub mod tuning;
 

@@ -29,6 +29,11 @@ impl ResponseConfig {
             .map_err(|e| AppError::Internal(format!("playbook file rejected: {e}")))
     }
 
+    /// The secrets (file and `VIGIL_SECRET_*`), read now.
+    pub fn secrets(&self) -> Result<vigil_connectors::Secrets> {
+        self.settings().map(|(_, s)| s)
+    }
+
     fn settings(&self) -> Result<(Value, vigil_connectors::Secrets)> {
         vigil_connectors::load_settings(self.connectors.as_deref(), self.secrets.as_deref())
             .map_err(|e| AppError::Internal(format!("connector settings: {e}")))

@@ -78,7 +78,11 @@ impl SourceHealth {
         }
         let since = self.last_success_ms.or(self.last_poll_ms)?;
         if now_ms - since > SILENT_AFTER_MS {
-            return Some(format!("{} has not been read successfully for {} h", self.name, (now_ms - since) / 3_600_000));
+            return Some(format!(
+                "{} has not been read successfully for {} h",
+                self.name,
+                (now_ms - since) / 3_600_000
+            ));
         }
         None
     }
@@ -117,7 +121,8 @@ impl App {
 
     fn connection(&self, name: &str) -> Result<Connection> {
         let doc = self.store()?.document(CONNECTION, name)?;
-        let doc = doc.ok_or_else(|| AppError::NotFound(format!("no source named {name:?} (see `vigil connect list`)")))?;
+        let doc =
+            doc.ok_or_else(|| AppError::NotFound(format!("no source named {name:?} (see `vigil connect list`)")))?;
         serde_json::from_str(&doc.json).map_err(|e| AppError::Internal(format!("connection {name}: {e}")))
     }
 
@@ -136,7 +141,12 @@ impl App {
             conn.page_limit
         );
         let audit = AuditEntry::new(now, &caller.name(), "source.connect", &conn.name, "ok", &detail);
-        self.store()?.put_documents(CONNECTION, &[Document { id: conn.name.clone(), updated_ms: now, json }], false, &[audit])?;
+        self.store()?.put_documents(
+            CONNECTION,
+            &[Document { id: conn.name.clone(), updated_ms: now, json }],
+            false,
+            &[audit],
+        )?;
         Ok(())
     }
 
@@ -164,7 +174,11 @@ impl App {
             let h = store
                 .document(HEALTH, &c.name)?
                 .and_then(|d| serde_json::from_str::<SourceHealth>(&d.json).ok())
-                .unwrap_or_else(|| SourceHealth { name: c.name.clone(), kind: c.kind.name().into(), ..Default::default() });
+                .unwrap_or_else(|| SourceHealth {
+                    name: c.name.clone(),
+                    kind: c.kind.name().into(),
+                    ..Default::default()
+                });
             out.push(h);
         }
         Ok(out)
@@ -172,7 +186,12 @@ impl App {
 
     fn save_health(&self, h: &SourceHealth) -> Result<()> {
         let json = serde_json::to_string(h).map_err(|e| AppError::Internal(e.to_string()))?;
-        self.store()?.put_documents(HEALTH, &[Document { id: h.name.clone(), updated_ms: self.now_ms(), json }], false, &[])?;
+        self.store()?.put_documents(
+            HEALTH,
+            &[Document { id: h.name.clone(), updated_ms: self.now_ms(), json }],
+            false,
+            &[],
+        )?;
         Ok(())
     }
 
@@ -191,8 +210,14 @@ impl App {
             self.now_ms(),
         )
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-        let audit =
-            AuditEntry::new(self.now_ms(), &caller.name(), "source.test", name, "ok", &format!("{} records", page.records));
+        let audit = AuditEntry::new(
+            self.now_ms(),
+            &caller.name(),
+            "source.test",
+            name,
+            "ok",
+            &format!("{} records", page.records),
+        );
         self.store()?.append_audit(&[audit])?;
         Ok(page.records)
     }
@@ -234,8 +259,15 @@ impl App {
         let mut cursor = self.store()?.cursor(name)?.map(|c| c.cursor);
         let result = (|| -> Result<()> {
             for _ in 0..max_pages.max(1) {
-                let page = vigil_collect::next_page(&conn, &secrets, transport, &RetryPolicy::default(), cursor.as_deref(), self.now_ms())
-                    .map_err(collect_error)?;
+                let page = vigil_collect::next_page(
+                    &conn,
+                    &secrets,
+                    transport,
+                    &RetryPolicy::default(),
+                    cursor.as_deref(),
+                    self.now_ms(),
+                )
+                .map_err(collect_error)?;
                 report.pages += 1;
                 report.records += page.records as u64;
                 health.newest_ms = health.newest_ms.max(page.newest_ms);
@@ -364,8 +396,12 @@ impl App {
         }
         let mut store = self.store()?;
         let before = store.alert_count()?;
-        store.commit(0, now, &Commit { alerts: rows, ..Commit::default() })?;
-        Ok(store.alert_count()? - before)
+        // Alerts belong to a run, as those ingest raises do.
+        let run = store.begin_run(now, "blind spots of live sources")?;
+        store.commit(run, now, &Commit { alerts: rows, ..Commit::default() })?;
+        let raised = store.alert_count()? - before;
+        store.finish_run(run, self.now_ms(), &serde_json::json!({ "blind_spot_alerts": raised }))?;
+        Ok(raised)
     }
 
     /// Where a source's page waits while it is ingested.

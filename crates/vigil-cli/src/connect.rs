@@ -138,6 +138,11 @@ pub fn poll(
             }
         }
     }
+    // A source failing poll after poll, or silent too long, is a finding of its own.
+    let blind = app.raise_blind_spots(who)?;
+    if blind > 0 {
+        eprintln!("{blind} new blind-spot alerts (`vigil sources --live` says why; `vigil triage` queues them)");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {

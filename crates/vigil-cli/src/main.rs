@@ -7,6 +7,7 @@
 mod admin;
 mod assistant;
 mod bench;
+mod connect;
 mod demo;
 mod detect;
 mod evidence;
@@ -297,8 +298,35 @@ enum Command {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
-    /// Ingested files and their checkpoints (size, SHA-256, counts of the latest ingest of each).
-    Sources,
+    /// Ingested files and their checkpoints (size, SHA-256, counts of the latest ingest of each);
+    /// with `--live`, the live sources' health (last success, lag, events, errors, blind spots).
+    Sources {
+        #[arg(long)]
+        live: bool,
+    },
+    /// Live sources: vendors' log APIs Vigil polls with a read-only credential (add, list, test, remove).
+    Connect {
+        #[command(subcommand)]
+        command: connect::ConnectCommand,
+    },
+    /// Polls live sources now (every source, or those named), each to its end, through the same
+    /// pipeline as `vigil ingest`; the cursor is committed with each page's events.
+    Poll {
+        /// Sources to poll (all when none is named).
+        names: Vec<String>,
+        /// At most this many pages per source.
+        #[arg(long, default_value_t = 1000)]
+        max_pages: u32,
+        /// Secrets (`NAME=value` lines or a JSON object); `VIGIL_SECRET_<NAME>` variables too.
+        #[arg(long, env = "VIGIL_SECRETS_FILE")]
+        secrets: Option<PathBuf>,
+        /// What polled events are detected with: the same flags as `vigil ingest`.
+        #[command(flatten)]
+        rules: detect::RuleArgs,
+        /// Store events only, without detection.
+        #[arg(long)]
+        no_detect: bool,
+    },
     /// What the data directory holds.
     Status,
     /// Generate a simulated company's logs (Okta, CloudTrail, Windows, Zeek) with labeled attacks.
@@ -581,7 +609,9 @@ fn audited_command(c: &Command) -> Option<&'static str> {
         Command::Hunt { .. } => "hunt",
         Command::Conversation { .. } => "conversation",
         Command::Quarantine { .. } => "quarantine",
-        Command::Sources => "sources",
+        Command::Sources { .. } => "sources",
+        Command::Connect { .. } => "connect",
+        Command::Poll { .. } => "poll",
         Command::Status => "status",
         Command::Rules { .. } => "rules",
         Command::Alerts { .. } => "alerts",
@@ -800,9 +830,24 @@ fn run(cli: Cli, who: &vigil_app::Caller) -> Result<()> {
             let total = store.quarantine_count_matching(&query)?;
             output::quarantine(&rows, total, cli.json)
         }
-        Command::Sources => {
+        Command::Sources { live: false } => {
             let store = dir.open_store()?;
             output::sources(&store.sources()?, cli.json)
+        }
+        Command::Sources { live: true } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            let rows = app.sources_health(who)?;
+            connect::health(&rows, app.now_ms(), cli.json)
+        }
+        Command::Connect { command } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            connect::run(&app, who, command, cli.json)
+        }
+        Command::Poll { names, max_pages, secrets, rules, no_detect } => {
+            let app = vigil_app::App::new(&cli.data_dir);
+            let detection = if no_detect { None } else { Some(rules.detection()?) };
+            let cfg = vigil_app::respond::ResponseConfig { secrets, ..Default::default() };
+            connect::poll(&app, who, names, &cfg, detection.as_ref(), max_pages, cli.json)
         }
         Command::Status => {
             let store = dir.open_store()?;

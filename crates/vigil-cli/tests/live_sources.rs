@@ -34,13 +34,13 @@ fn okta(i: u32, minutes: i64) -> Value {
     json!({
         "uuid": format!("6d1f7c1e-0000-4000-8000-{i:012}"),
         "published": t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "eventType": if i % 7 == 0 { "user.session.start" } else { "user.authentication.sso" },
+        "eventType": if i.is_multiple_of(7) { "user.session.start" } else { "user.authentication.sso" },
         "version": "0",
         "severity": "INFO",
         "displayMessage": "User login to Okta",
         "actor": {"id": format!("00u{}", i % 13), "type": "User", "alternateId": format!("user{}@acme.example", i % 13), "displayName": "A User"},
         "client": {"ipAddress": format!("198.51.100.{}", i % 250), "userAgent": {"rawUserAgent": "Mozilla/5.0", "browser": "CHROME"}},
-        "outcome": {"result": if i % 11 == 0 { "FAILURE" } else { "SUCCESS" }},
+        "outcome": {"result": if i.is_multiple_of(11) { "FAILURE" } else { "SUCCESS" }},
         "transaction": {"type": "WEB", "id": format!("tx{i}")}
     })
 }
@@ -67,15 +67,36 @@ fn a_live_source_is_polled_to_its_end_and_survives_kill_9_without_loss_or_repeat
     // A wrong kind, a plain-http address off loopback, a missing secret: refused, named.
     let out = vigil(&data, &["connect", "add", "x", "--kind", "splunk", "--url", &base, "--secret", "t"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown source kind"));
-    let out = vigil(&data, &["connect", "add", "x", "--kind", "okta", "--url", "http://acme.okta.com", "--secret", "t"]);
+    let out =
+        vigil(&data, &["connect", "add", "x", "--kind", "okta", "--url", "http://acme.okta.com", "--secret", "t"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("plain http only to a loopback"));
-    ok_json(&data, &["--json", "connect", "add", "okta-prod", "--kind", "okta", "--url", &base, "--secret", "okta_token", "--page-limit", "5"]);
+    ok_json(
+        &data,
+        &[
+            "--json",
+            "connect",
+            "add",
+            "okta-prod",
+            "--kind",
+            "okta",
+            "--url",
+            &base,
+            "--secret",
+            "okta_token",
+            "--page-limit",
+            "5",
+        ],
+    );
     let list = ok_json(&data, &["--json", "connect", "list"]);
     assert_eq!(list[0]["name"], "okta-prod");
     assert!(!list.to_string().contains(&sb.secrets().get("okta_token").unwrap().to_string()), "no secret kept");
     let out = vigil(&data, &["connect", "test", "okta-prod"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("VIGIL_SECRET_OKTA_TOKEN"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("VIGIL_SECRET_OKTA_TOKEN"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // 42 records within the backfill window (the sandbox's clock is now; the records are
     // recent), polled in pages of 5 to the end.
@@ -84,7 +105,10 @@ fn a_live_source_is_polled_to_its_end_and_survives_kill_9_without_loss_or_repeat
     let t = ok_json(&data, &["--json", "connect", "test", "okta-prod", "--secrets", &secrets]);
     assert_eq!(t["records_on_first_page"], 5);
     let r = ok_json(&data, &["--json", "poll", "--secrets", &secrets, "--no-detect"]);
-    assert_eq!((r[0]["pages"].as_u64(), r[0]["records"].as_u64(), r[0]["events"].as_u64()), (Some(9), Some(42), Some(42)));
+    assert_eq!(
+        (r[0]["pages"].as_u64(), r[0]["records"].as_u64(), r[0]["events"].as_u64()),
+        (Some(9), Some(42), Some(42))
+    );
     assert_eq!(r[0]["caught_up"], true);
     assert_eq!(counts(&data), (42, 42));
     // Nothing new: one request, nothing read.
@@ -93,7 +117,10 @@ fn a_live_source_is_polled_to_its_end_and_survives_kill_9_without_loss_or_repeat
     // New records, one arriving late (an earlier time) and one delivered a second time.
     sb.add_okta_logs([okta(100, now_min - 900), okta(101, now_min - 1), okta(7, now_min - 593)]);
     let r = ok_json(&data, &["--json", "poll", "--secrets", &secrets, "--no-detect"]);
-    assert_eq!((r[0]["records"].as_u64(), r[0]["events"].as_u64(), r[0]["duplicates"].as_u64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(
+        (r[0]["records"].as_u64(), r[0]["events"].as_u64(), r[0]["duplicates"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
     assert_eq!(counts(&data), (44, 44));
     // A rate limit and a server error on the way are waited out and retried.
     sb.add_okta_logs((200..207).map(|i| okta(i, now_min)));
@@ -149,4 +176,40 @@ fn a_live_source_is_polled_to_its_end_and_survives_kill_9_without_loss_or_repeat
     // The audit log holds every completed poll.
     let audit = ok_json(&data, &["--json", "audit", "list", "--limit", "1000"]);
     assert!(audit.to_string().contains("source.poll"), "{audit}");
+
+    // The credential revoked: each poll fails with Okta's reason; the third failure in a row
+    // makes the source a blind spot, raised once as an alert of its own.
+    std::fs::write(dir.path().join("secrets.env"), "okta_token=00revoked\n").unwrap();
+    for n in 1..=4 {
+        let out = vigil(&data, &["poll", "--secrets", &secrets, "--no-detect"]);
+        assert!(!out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("HTTP 401") && text.contains("E0000011"),
+            "poll {n}: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains("00revoked"));
+    }
+    let h = ok_json(&data, &["--json", "sources", "--live"]);
+    assert_eq!(h[0]["failures"].as_u64(), Some(4));
+    assert!(h[0]["blind_spot"].as_str().is_some_and(|b| b.contains("failed 4 polls")), "{h}");
+    let out = vigil(&data, &["--json", "alerts", "list", "--rule", "vigil-source-blind-spot"]);
+    assert!(out.status.success());
+    let alerts: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let blind: Vec<&Value> = alerts.iter().filter(|a| a["rule"]["id"] == "vigil-source-blind-spot").collect();
+    assert_eq!(blind.len(), 1, "one blind-spot alert per source and day: {alerts:?}");
+    assert!(blind[0]["explanation"].as_str().unwrap().contains("okta-prod has failed"), "{}", blind[0]);
+    // Triage queues it like any other alert.
+    let out = vigil(&data, &["triage", "--investigate", "0"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = vigil(&data, &["--json", "incidents", "list"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Live source is a blind spot: okta-prod"));
+    // Removing the source forgets its cursor and health; its events stay.
+    let out = vigil(&data, &["connect", "remove", "okta-prod"]);
+    assert!(out.status.success());
+    assert_eq!(ok_json(&data, &["--json", "connect", "list"]), json!([]));
+    assert_eq!(counts(&data).0, distinct);
 }

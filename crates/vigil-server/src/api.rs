@@ -388,6 +388,41 @@ pub async fn inventory(State(s): State<Shared>, Extension(c): Extension<Caller>)
     blocking(move || Ok(Json(s.app.inventory(&c.app())?))).await
 }
 
+/// `GET /api/v1/sources`: each live source's connection (never its secret, only the secret's
+/// name) and health, with its lag, events per minute and blind spot worked out now.
+pub async fn sources(State(s): State<Shared>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let who = c.app();
+        let now = s.now_ms();
+        let conns = s.app.connections(&who)?;
+        let health = s.app.sources_health(&who)?;
+        let rows: Vec<Value> = conns
+            .iter()
+            .zip(health.iter())
+            .map(|(k, h)| {
+                json!({
+                    "name": k.name,
+                    "kind": k.kind.name(),
+                    "base_url": k.base_url,
+                    "secret": k.secret,
+                    "backfill_days": k.backfill_days,
+                    "page_limit": k.page_limit,
+                    "last_poll_ms": h.last_poll_ms,
+                    "last_success_ms": h.last_success_ms,
+                    "last_error": h.last_error,
+                    "failures": h.failures,
+                    "lag_ms": h.lag_ms(now),
+                    "events_total": h.events_total,
+                    "events_per_minute": h.events_per_minute(),
+                    "blind_spot": h.blind_spot(now),
+                })
+            })
+            .collect();
+        Ok(Json(json!({ "sources": rows })))
+    })
+    .await
+}
+
 pub async fn inventory_put(
     State(s): State<Shared>,
     Extension(c): Extension<Caller>,

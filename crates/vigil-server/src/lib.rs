@@ -94,6 +94,9 @@ pub struct Config {
     /// investigates them, highest risk first, as `vigil:investigate` (triage queues them; an
     /// incident whose alerts changed is investigated again); `None`: only when someone asks.
     pub investigate_every: Option<std::time::Duration>,
+    /// How often the live sources (`vigil connect`) are polled while serving, as `vigil:poll`,
+    /// with the detection HTTP ingest uses; new alerts are triaged. `None`: never.
+    pub poll_every: Option<std::time::Duration>,
     /// Playbook files beside the built-in pilot playbooks, connector settings (JSON) and secrets
     /// (`NAME=value` lines or JSON; `VIGIL_SECRET_*` too).
     pub response: vigil_app::respond::ResponseConfig,
@@ -133,6 +136,7 @@ impl Config {
             checkpoint_every: std::time::Duration::from_secs(300),
             hunt_every: Some(std::time::Duration::from_secs(24 * 3600)),
             investigate_every: Some(std::time::Duration::from_secs(30)),
+            poll_every: Some(std::time::Duration::from_secs(60)),
             response: Default::default(),
             max_connections: 1024,
             header_read_timeout: std::time::Duration::from_secs(10),
@@ -338,6 +342,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
         (
             spec(Method::GET, "/api/v1/rules", Needs(P::ViewRules), "Rules loaded, idle and rejected, with reasons"),
             get(api::rules),
+        ),
+        (
+            spec(Method::GET, "/api/v1/sources", Needs(P::ViewInventory), "Live sources and their health"),
+            get(api::sources),
         ),
         (
             spec(Method::GET, "/api/v1/inventory", Needs(P::ViewInventory), "The asset and identity inventory"),
@@ -662,6 +670,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<Shared>)> {
             post(hunting::promote_web),
         ),
         (spec(Method::GET, "/rules", Needs(P::ViewRules), "Rules page"), get(web::rules_page)),
+        (spec(Method::GET, "/sources", Needs(P::ViewInventory), "Live sources page"), get(web::sources_page)),
         (spec(Method::GET, "/auditor", Needs(P::AuditorPortal), "Auditor portal"), get(web::auditor_page)),
         (
             spec(Method::GET, "/auditor/cases/{id}", Needs(P::AuditorPortal), "A granted case, read-only"),
@@ -840,6 +849,7 @@ pub async fn serve_until(
     let hunter = state.config.hunt_every.map(|every| tokio::spawn(scheduled_hunts(state.clone(), every)));
     let investigator =
         state.config.investigate_every.map(|every| tokio::spawn(scheduled_investigations(state.clone(), every)));
+    let poller = state.config.poll_every.map(|every| tokio::spawn(scheduled_polls(state.clone(), every)));
     let reloader = certs.clone().map(|c| tokio::spawn(tls::watch(c, state.config.tls_reload_every)));
     let stopping = state.stopping.clone();
     let stop = async move {
@@ -856,6 +866,9 @@ pub async fn serve_until(
         h.abort();
     }
     if let Some(h) = investigator {
+        h.abort();
+    }
+    if let Some(h) = poller {
         h.abort();
     }
     // The refusals counted since the last summary, so none is lost at shutdown.
@@ -905,6 +918,69 @@ async fn scheduled_hunts(state: Shared, every: std::time::Duration) {
             Ok(Err(vigil_app::AppError::Invalid(m))) => tracing::debug!("scheduled hunts skipped: {m}"),
             Ok(Err(e)) => tracing::warn!("scheduled hunts: {e}"),
             Err(e) => tracing::warn!("scheduled hunts: {e}"),
+        }
+    }
+}
+
+/// Every `every`, polls each live source to its end (at most 100 pages a tick) as the poller
+/// automation, with the detection HTTP ingest uses; when a poll brought alerts, triage and the
+/// playbooks they trigger run, as after HTTP ingest. A source's failure is kept in its health
+/// (and raises a blind-spot alert once it keeps failing) and tried again at the next tick.
+async fn scheduled_polls(state: Shared, every: std::time::Duration) {
+    let detection = match state.config.detection.load() {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            tracing::error!("live sources are not polled: detection did not load: {e}");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(every.max(std::time::Duration::from_secs(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        let d = detection.clone();
+        let r = tokio::task::spawn_blocking(move || poll_sources(&st, &d)).await;
+        if let Err(e) = r {
+            tracing::warn!("polling live sources: {e}");
+        }
+    }
+}
+
+fn poll_sources(st: &AppState, detection: &vigil_app::detection::Detection) {
+    let who = vigil_app::Caller::automation(vigil_app::caller::POLLER);
+    let conns = match st.app.connections(&who) {
+        Ok(c) => c,
+        Err(e) => return tracing::warn!("live sources: {e}"),
+    };
+    let mut alerts = 0;
+    for c in conns {
+        if st.stopping.is_cancelled() {
+            return;
+        }
+        match st.app.poll(&who, &c.name, &st.config.response, Some(detection), 100) {
+            Ok(r) => {
+                if r.records > 0 {
+                    tracing::info!("{}: {} records, {} new events, {} alerts", c.name, r.records, r.events, r.alerts);
+                }
+                alerts += r.alerts;
+            }
+            Err(e) => tracing::warn!("{}: poll failed: {e}", c.name),
+        }
+    }
+    match st.app.raise_blind_spots(&who) {
+        Ok(n) => alerts += n,
+        Err(e) => tracing::warn!("blind spots: {e}"),
+    }
+    if alerts > 0 {
+        let triage = vigil_app::Caller::automation(vigil_queue::TRIAGE_ACTOR);
+        match st.app.triage(&triage) {
+            Err(e) => tracing::error!("triage after polling: {e}"),
+            Ok(_) => {
+                if let Err(e) = respond::trigger_all(&st.config, &st.app) {
+                    tracing::error!("playbooks after polling: {}", e.message);
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `GET /metrics`: Prometheus text exposition (through the `prometheus-client` crate) of what
 //! an operator watches: pipeline throughput and lag, quarantine, alerts, open cases by SLA
-//! state, playbook runs by state, pending approvals, the ledger. Values are read from the store
+//! state, playbook runs by state, pending approvals, the ledger, and each live source's last
+//! success, lag, events, failures and whether it is a blind spot. Values are read from the store
 //! at scrape time, so every process serving the same data directory reports the same numbers.
 
 use axum::extract::State;
@@ -19,6 +20,11 @@ use crate::{ApiError, ApiResult, Shared};
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {
     state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabel {
+    source: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -120,6 +126,41 @@ pub fn render(s: &Shared) -> ApiResult<String> {
     let rate = vigil_respond::engine::automation_rate(&all_runs);
     gauge(&mut r, "playbook_steps_automated", "Playbook steps run without a person", n(rate.automated_steps));
     gauge(&mut r, "playbook_steps", "Playbook steps run (succeeded or failed)", n(rate.total_steps));
+
+    // Live sources: one series per source.
+    let health: Vec<vigil_app::sources::SourceHealth> = store
+        .documents(vigil_app::sources::HEALTH)?
+        .iter()
+        .filter_map(|d| serde_json::from_str(&d.json).ok())
+        .collect();
+    let per_source =
+        |name: &str, help: &str, f: &dyn Fn(&vigil_app::sources::SourceHealth) -> i64, r: &mut Registry| {
+            let fam = Family::<SourceLabel, Gauge>::default();
+            for h in &health {
+                fam.get_or_create(&SourceLabel { source: h.name.clone() }).set(f(h));
+            }
+            r.register(name, help, fam);
+        };
+    per_source(
+        "source_last_success_seconds",
+        "When each live source was last polled successfully (Unix seconds; 0: never)",
+        &|h| h.last_success_ms.unwrap_or(0) / 1000,
+        &mut r,
+    );
+    per_source(
+        "source_lag_seconds",
+        "How old the newest record read from each live source is",
+        &|h| h.lag_ms(now).unwrap_or(0) / 1000,
+        &mut r,
+    );
+    per_source("source_events", "Events each live source brought, all time", &|h| n(h.events_total), &mut r);
+    per_source("source_failures", "Failed polls in a row, per live source", &|h| i64::from(h.failures), &mut r);
+    per_source(
+        "source_blind_spot",
+        "1 when a live source is failing or silent (a blind spot), else 0",
+        &|h| i64::from(h.blind_spot(now).is_some()),
+        &mut r,
+    );
 
     // Evidence.
     gauge(&mut r, "ledger_entries", "Entries in the audit ledger", n(store.audit_len()?));

@@ -67,6 +67,7 @@ pub(crate) fn page(title: &str, caller: Option<&Caller>, body: Markup) -> Markup
                                 li { a href="/ask" { "Ask" } }
                                 @if can(Permission::Hunt) { li { a href="/hunt" { "Hunt" } } }
                                 @if can(Permission::ViewRules) { li { a href="/rules" { "Rules" } } }
+                                @if can(Permission::ViewInventory) { li { a href="/sources" { "Sources" } } }
                                 @if can(Permission::Approve) { li { a href="/approvals" { "Approvals" } } }
                                 @if can(Permission::ViewSummaries) { li { a href="/scorecard" { "Scorecard" } } li { a href="/compliance" { "Compliance" } } }
                                 @if can(Permission::AuditorPortal) { li { a href="/auditor" { "Auditor portal" } } }
@@ -861,6 +862,48 @@ pub async fn rules_page(State(s): State<Shared>, Extension(c): Extension<Caller>
                 table { thead { tr { th scope="col" { "Title" } th scope="col" { "Level" } th scope="col" { "State" } th scope="col" { "File" } } } tbody {
                     @for r in &pack.rules { tr { td { (r.info.title) } td { (r.info.level.as_str()) } td { @match &r.idle { Some(why) => { "idle: " (why) } None => { "active" } } } td { (r.info.file) } } }
                 } }
+            },
+        ),
+    )
+}
+
+/// The live sources: each one's kind, address, last success, lag, events, errors and whether it
+/// is a blind spot.
+pub async fn sources_page(State(s): State<Shared>, Extension(c): Extension<Caller>) -> Response {
+    let c2 = c.clone();
+    let r = blocking(move || {
+        let who = c2.app();
+        let conns = s.app.connections(&who)?;
+        let health = s.app.sources_health(&who)?;
+        Ok((conns, health, s.now_ms()))
+    })
+    .await;
+    let (conns, health, now) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(Some(&c), &e),
+    };
+    let ago = |t: Option<i64>| t.map_or("never".to_string(), |t| format!("{} ago", span((now - t).max(0))));
+    html_response(
+        StatusCode::OK,
+        page(
+            "Sources",
+            Some(&c),
+            html! {
+                p { "Live sources Vigil polls with a read-only credential (`vigil connect add`). A source failing poll after poll, or silent for six hours, is a blind spot and raises an alert of its own." }
+                @if conns.is_empty() { p { "No live source is connected." } } @else {
+                    table { thead { tr { th scope="col" { "Source" } th scope="col" { "Kind" } th scope="col" { "Address" } th scope="col" { "Last success" } th scope="col" { "Lag" } th scope="col" { "Events" } th scope="col" { "Per minute" } th scope="col" { "State" } } } tbody {
+                        @for (k, h) in conns.iter().zip(health.iter()) {
+                            tr {
+                                td { (k.name) } td { (k.kind.name()) } td { (k.base_url) }
+                                td { (ago(h.last_success_ms)) }
+                                td { @match h.lag_ms(now) { Some(l) => { (span(l)) } None => { "–" } } }
+                                td { (h.events_total) }
+                                td { (format!("{:.1}", h.events_per_minute())) }
+                                td { @match h.blind_spot(now) { Some(why) => { strong { "blind spot: " } (why) } None => { @match &h.last_error { Some(e) => { "last error: " (e) } None => { "ok" } } } } }
+                            }
+                        }
+                    } }
+                }
             },
         ),
     )

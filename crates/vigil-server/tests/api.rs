@@ -789,3 +789,70 @@ async fn playbooks_over_the_api_carry_their_catalog_controls() {
     }
     assert!(from_catalog > 0, "the pilot playbooks' use cases map to controls in the catalog");
 }
+
+/// A live source as an operator watches it: polled (as `vigil serve`'s scheduler polls it), then
+/// its health over the API (the secret's name, never the secret), in `/metrics` and on the
+/// Sources page; a source that keeps failing shows as a blind spot in all three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_sources_health_over_the_api_metrics_and_the_sources_page() {
+    let sb = vigil_connectors::sandbox::Sandbox::start().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (_, secrets_file) = sb.write_settings(files.path()).unwrap();
+    let env = common::env_with(|c| c.response.secrets = Some(secrets_file.clone()));
+    let base = sb.config()["okta"]["base_url"].as_str().unwrap().to_string();
+    let now = chrono::Utc::now();
+    sb.add_okta_logs((0..3).map(|i| {
+        json!({"uuid": format!("u-{i}"), "published": (now - chrono::Duration::minutes(10 - i)).to_rfc3339(),
+               "eventType": "user.session.start", "actor": {"id": "00u1", "type": "User", "alternateId": "pat@acme.example"},
+               "outcome": {"result": "SUCCESS"}, "client": {"ipAddress": "203.0.113.9"}})
+    }));
+    let app = &env.state.app;
+    let shell = vigil_app::Caller::local("ops");
+    let conn =
+        vigil_collect::Connection::new("okta-prod", vigil_collect::Kind::OktaSystemLog, &base, "okta_token").unwrap();
+    app.add_connection(&shell, conn).unwrap();
+    let poller = vigil_app::Caller::automation(vigil_app::caller::POLLER);
+    let r = app.poll(&poller, "okta-prod", &env.state.config.response, None, 10).unwrap();
+    assert_eq!((r.records, r.events), (3, 3));
+    let call = |role: &str, uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", env.token(role)))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let v = body_json(env.send(call("analyst", "/api/v1/sources")).await).await;
+    let s = &v["sources"][0];
+    assert_eq!(
+        (s["name"].as_str(), s["kind"].as_str(), s["secret"].as_str()),
+        (Some("okta-prod"), Some("okta-system-log"), Some("okta_token"))
+    );
+    assert_eq!(s["events_total"], 3);
+    assert!(s["lag_ms"].as_i64().is_some_and(|l| (0..20 * 60_000).contains(&l)), "{s}");
+    assert!(s["blind_spot"].is_null() && s["last_error"].is_null());
+    let token = sb.secrets().get("okta_token").unwrap().to_string();
+    assert!(!v.to_string().contains(&token));
+    assert_eq!(env.send(call("executive", "/api/v1/sources")).await.status(), StatusCode::FORBIDDEN);
+    let m = body_text(env.send(call("executive", "/metrics")).await).await;
+    for want in [
+        "vigil_source_events{source=\"okta-prod\"} 3",
+        "vigil_source_failures{source=\"okta-prod\"} 0",
+        "vigil_source_blind_spot{source=\"okta-prod\"} 0",
+    ] {
+        assert!(m.contains(want), "{want} missing from\n{m}");
+    }
+    // The token revoked: three failed polls make it a blind spot, raised as an alert once.
+    for _ in 0..3 {
+        sb.fail_next("/okta/api/v1/logs", 401, None);
+        assert!(app.poll(&poller, "okta-prod", &env.state.config.response, None, 10).is_err());
+    }
+    assert_eq!(app.raise_blind_spots(&poller).unwrap(), 1);
+    assert_eq!(app.raise_blind_spots(&poller).unwrap(), 0, "once per source and day");
+    let v = body_json(env.send(call("analyst", "/api/v1/sources")).await).await;
+    assert!(v["sources"][0]["blind_spot"].as_str().is_some_and(|b| b.contains("failed 3 polls")), "{v}");
+    assert!(v["sources"][0]["last_error"].as_str().is_some_and(|e| e.contains("E0000011")), "{v}");
+    let m = body_text(env.send(call("executive", "/metrics")).await).await;
+    assert!(m.contains("vigil_source_blind_spot{source=\"okta-prod\"} 1"), "{m}");
+    let page = body_text(env.send(call("analyst", "/sources")).await).await;
+    assert!(page.contains("okta-prod") && page.contains("blind spot") && page.contains("E0000011"), "{page}");
+}
