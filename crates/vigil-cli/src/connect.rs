@@ -15,7 +15,7 @@ pub enum ConnectCommand {
     Add {
         /// The source's name (a-z, 0-9, -).
         name: String,
-        /// What it is: okta (the Okta System Log).
+        /// What it is: okta (the Okta System Log), github (GitHub's organization audit log).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
@@ -28,9 +28,13 @@ pub enum ConnectCommand {
         /// Days of history read on the first poll.
         #[arg(long, default_value_t = vigil_collect::DEFAULT_BACKFILL_DAYS)]
         backfill_days: u32,
-        /// Records asked for per request (1–1000).
-        #[arg(long, default_value_t = vigil_collect::DEFAULT_PAGE_LIMIT)]
-        page_limit: u32,
+        /// Records asked for per request (default: the most the vendor serves: Okta 1,000,
+        /// GitHub 100).
+        #[arg(long)]
+        page_limit: Option<u32>,
+        /// The account the API names in its path: GitHub's organization.
+        #[arg(long)]
+        org: Option<String>,
     },
     /// The live sources, with their kind, address and the secret each reads.
     List,
@@ -47,16 +51,18 @@ pub enum ConnectCommand {
 
 pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, json: bool) -> Result<()> {
     match cmd {
-        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit } => {
+        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org } => {
             let Some(kind) = Kind::parse(&kind) else {
                 bail!(
                     "unknown source kind {kind:?}; one of: {}",
                     Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
                 );
             };
-            let mut conn = Connection::new(&name, kind, &url, &secret)?;
+            let mut conn = Connection::new(&name, kind, &url, &secret, org.as_deref())?;
             conn.backfill_days = backfill_days;
-            conn.page_limit = page_limit;
+            if let Some(n) = page_limit {
+                conn.page_limit = n;
+            }
             app.add_connection(who, conn.clone())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&conn)?);

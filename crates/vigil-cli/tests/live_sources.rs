@@ -213,3 +213,58 @@ fn a_live_source_is_polled_to_its_end_and_survives_kill_9_without_loss_or_repeat
     assert_eq!(ok_json(&data, &["--json", "connect", "list"]), json!([]));
     assert_eq!(counts(&data).0, distinct);
 }
+
+/// A GitHub organization's audit log as a live source: read to its end (GitHub's last page has
+/// no next link, so the next poll starts at the newest record's second), decoded by the GitHub
+/// audit decoder, and the boundary second read again stores nothing twice.
+#[test]
+fn a_github_audit_log_source_reads_to_its_end_and_carries_on() {
+    let sb = Sandbox::start().unwrap();
+    let base = sb.config()["github"]["base_url"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let secrets = dir.path().join("secrets.env");
+    std::fs::write(&secrets, format!("github_token={}\n", sb.secrets().get("github_token").unwrap())).unwrap();
+    let secrets = secrets.to_str().unwrap().to_string();
+    let out = vigil(&data, &["connect", "add", "gh", "--kind", "github", "--url", &base, "--secret", "github_token"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("org"), "GitHub needs its organization");
+    ok_json(
+        &data,
+        &[
+            "--json",
+            "connect",
+            "add",
+            "gh",
+            "--kind",
+            "github",
+            "--url",
+            &base,
+            "--secret",
+            "github_token",
+            "--org",
+            "acme",
+            "--page-limit",
+            "4",
+        ],
+    );
+    let now = chrono::Utc::now().timestamp_millis();
+    let rec = |i: i64| {
+        json!({"@timestamp": now - 600_000 + i * 1000, "_document_id": format!("d{i}"), "action": "org.add_member",
+               "actor": "octocat", "org": "acme", "user": format!("new{i}"), "actor_ip": "203.0.113.4"})
+    };
+    sb.add_github_audit((0..10).map(rec));
+    let r = ok_json(&data, &["--json", "poll", "--secrets", &secrets, "--no-detect"]);
+    assert_eq!(
+        (r[0]["records"].as_u64(), r[0]["events"].as_u64(), r[0]["caught_up"].as_bool()),
+        (Some(10), Some(10), Some(true))
+    );
+    let rows = ok_json(&data, &["--json", "query", "SELECT count(*) AS n FROM group_management"]);
+    assert_eq!(rows[0]["n"], 10, "org.add_member read as group management by the GitHub decoder");
+    sb.add_github_audit((10..12).map(rec));
+    let r = ok_json(&data, &["--json", "poll", "--secrets", &secrets, "--no-detect"]);
+    assert_eq!(
+        (r[0]["records"].as_u64(), r[0]["events"].as_u64(), r[0]["duplicates"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(counts(&data), (12, 12));
+}

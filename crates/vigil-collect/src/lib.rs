@@ -3,7 +3,8 @@
 //!
 //! Owns: [`Connection`], a named source (its [`Kind`], base URL, the name of the secret holding
 //! its read-only credential, backfill window and page size), validated before it is kept; the
-//! poller of each kind ([`okta`] for the Okta System Log) that turns one request into a
+//! poller of each kind ([`okta`] for the Okta System Log, [`github`] for GitHub's organization
+//! audit log) that turns one request into a
 //! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
 //! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
 //! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
@@ -15,6 +16,7 @@
 //! than a request, or send a credential to any origin but the connection's own: the vendor's
 //! `next` link is followed only when it points back at the connection's base URL.
 
+pub mod github;
 pub mod okta;
 
 use std::time::Duration;
@@ -29,14 +31,18 @@ pub enum Kind {
     /// Okta System Log (`GET /api/v1/logs`), with an API token (`SSWS`) of a read-only
     /// administrator, or an OAuth service app granted `okta.logs.read` alone.
     OktaSystemLog,
+    /// GitHub organization audit log (`GET /orgs/{org}/audit-log`, GitHub Enterprise Cloud), with
+    /// a token of an organization owner limited to `read:audit_log`.
+    GitHubAuditLog,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::OktaSystemLog];
+    pub const ALL: &'static [Kind] = &[Kind::OktaSystemLog, Kind::GitHubAuditLog];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::OktaSystemLog => "okta-system-log",
+            Kind::GitHubAuditLog => "github-audit-log",
         }
     }
 
@@ -44,6 +50,7 @@ impl Kind {
     pub fn format(self) -> &'static str {
         match self {
             Kind::OktaSystemLog => "okta",
+            Kind::GitHubAuditLog => "github",
         }
     }
 
@@ -53,6 +60,17 @@ impl Kind {
             Kind::OktaSystemLog => {
                 "an API token of a Read-Only Administrator, or an OAuth 2.0 service app granted only okta.logs.read"
             }
+            Kind::GitHubAuditLog => {
+                "a classic token of an organization owner with only read:audit_log, or a GitHub App with organization Administration: read"
+            }
+        }
+    }
+
+    /// The most records one request may ask for.
+    pub fn max_page_limit(self) -> u32 {
+        match self {
+            Kind::OktaSystemLog => 1000,
+            Kind::GitHubAuditLog => 100,
         }
     }
 
@@ -60,6 +78,7 @@ impl Kind {
         let s = s.trim().to_ascii_lowercase();
         match s.as_str() {
             "okta-system-log" | "okta" | "okta-logs" => Some(Kind::OktaSystemLog),
+            "github-audit-log" | "github" | "github-audit" => Some(Kind::GitHubAuditLog),
             _ => None,
         }
     }
@@ -85,6 +104,10 @@ pub struct Connection {
     pub backfill_days: u32,
     #[serde(default = "default_limit")]
     pub page_limit: u32,
+    /// The account whose log is read, where the API names one in its path: GitHub's
+    /// organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
 }
 
 fn default_backfill() -> u32 {
@@ -96,15 +119,23 @@ fn default_limit() -> u32 {
 }
 
 impl Connection {
-    /// A connection with the default backfill and page size, checked.
-    pub fn new(name: &str, kind: Kind, base_url: &str, secret: &str) -> Result<Connection, CollectError> {
+    /// A connection with the default backfill and the largest page its vendor serves, checked.
+    /// `org` is the account the API names in its path (GitHub's organization), where it has one.
+    pub fn new(
+        name: &str,
+        kind: Kind,
+        base_url: &str,
+        secret: &str,
+        org: Option<&str>,
+    ) -> Result<Connection, CollectError> {
         let c = Connection {
             name: name.trim().to_string(),
             kind,
             base_url: base_url.trim().trim_end_matches('/').to_string(),
             secret: secret.trim().to_ascii_lowercase(),
             backfill_days: DEFAULT_BACKFILL_DAYS,
-            page_limit: DEFAULT_PAGE_LIMIT,
+            page_limit: DEFAULT_PAGE_LIMIT.min(kind.max_page_limit()),
+            org: org.map(|o| o.trim().to_string()),
         };
         c.validate()?;
         Ok(c)
@@ -137,8 +168,18 @@ impl Connection {
         if self.backfill_days == 0 || self.backfill_days > 365 {
             return bad(format!("backfill of {} days: use 1 to 365", self.backfill_days));
         }
-        if self.page_limit == 0 || self.page_limit > 1000 {
-            return bad(format!("page limit {}: use 1 to 1000", self.page_limit));
+        let most = self.kind.max_page_limit();
+        if self.page_limit == 0 || self.page_limit > most {
+            return bad(format!("page limit {}: use 1 to {most} for {}", self.page_limit, self.kind.name()));
+        }
+        match (self.kind, self.org.as_deref()) {
+            (Kind::GitHubAuditLog, None) => return bad("org: the GitHub organization whose audit log is read".into()),
+            (Kind::GitHubAuditLog, Some(o))
+                if o.is_empty() || o.len() > 39 || !o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+            {
+                return bad(format!("org {o:?}: a GitHub organization name (letters, digits and -)"));
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -235,14 +276,16 @@ impl CollectError {
 }
 
 /// One request/response exchange with retries: server errors and broken connections are
-/// retried with back-off and jitter; 429 waits for the vendor's reset (`reset_wait`) within
-/// the policy; anything else is handed back for the poller to read.
+/// retried with back-off and jitter; 429 (or what `limited` says is the vendor's own rate-limit
+/// answer, such as GitHub's 403 with no requests remaining) waits for the vendor's reset
+/// (`reset_wait`) within the policy; anything else is handed back for the poller to read.
 pub(crate) fn exchange(
     vendor: &'static str,
     transport: &dyn Transport,
     policy: &RetryPolicy,
     req: &vigil_connectors::HttpRequest,
     reset_wait: &dyn Fn(&HttpResponse) -> Option<Duration>,
+    limited: &dyn Fn(&HttpResponse) -> bool,
 ) -> Result<(HttpResponse, u32, Duration), CollectError> {
     let mut waited = Duration::ZERO;
     let mut last = String::new();
@@ -265,7 +308,7 @@ pub(crate) fn exchange(
             }
         };
         match resp.status {
-            429 => {
+            s if s == 429 || limited(&resp) => {
                 let w = reset_wait(&resp).unwrap_or(policy.backoff_for(attempt));
                 if w > policy.max_wait || n == policy.max_attempts {
                     return Err(CollectError::RateLimited { vendor, attempts: n, wait_s: w.as_secs() });
@@ -302,6 +345,7 @@ pub fn next_page(
     let secret = secrets.get_opt(&conn.secret).ok_or_else(|| CollectError::MissingSecret(conn.secret.clone()))?;
     match conn.kind {
         Kind::OktaSystemLog => okta::next_page(conn, secret, transport, policy, cursor, now_ms),
+        Kind::GitHubAuditLog => github::next_page(conn, secret, transport, policy, cursor, now_ms),
     }
 }
 
@@ -311,9 +355,10 @@ mod tests {
 
     #[test]
     fn connections_are_checked_naming_the_field() {
-        let ok = Connection::new("okta-prod", Kind::OktaSystemLog, "https://acme.okta.com/", "okta_token").unwrap();
+        let ok =
+            Connection::new("okta-prod", Kind::OktaSystemLog, "https://acme.okta.com/", "okta_token", None).unwrap();
         assert_eq!(ok.base_url, "https://acme.okta.com");
-        assert!(Connection::new("okta-dev", Kind::OktaSystemLog, "http://127.0.0.1:8080/okta", "t").is_ok());
+        assert!(Connection::new("okta-dev", Kind::OktaSystemLog, "http://127.0.0.1:8080/okta", "t", None).is_ok());
         for (name, url, secret, why) in [
             ("Okta Prod", "https://acme.okta.com", "t", "name"),
             ("", "https://acme.okta.com", "t", "name"),
@@ -323,7 +368,7 @@ mod tests {
             ("okta", "https://acme.okta.com", "okta token", "secret name"),
             ("okta", "https://acme.okta.com", "", "secret name"),
         ] {
-            let e = Connection::new(name, Kind::OktaSystemLog, url, secret).unwrap_err().to_string();
+            let e = Connection::new(name, Kind::OktaSystemLog, url, secret, None).unwrap_err().to_string();
             assert!(e.contains(why), "{name} {url} {secret}: {e}");
         }
         let mut c = ok.clone();

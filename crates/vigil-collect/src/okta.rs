@@ -102,7 +102,7 @@ pub(crate) fn next_page(
     let req = HttpRequest::new("GET", url)
         .with_header("Authorization", format!("SSWS {token}"))
         .with_header("Accept", "application/json");
-    let (resp, attempts, waited) = crate::exchange(VENDOR, transport, policy, &req, &reset_wait)?;
+    let (resp, attempts, waited) = crate::exchange(VENDOR, transport, policy, &req, &reset_wait, &|_| false)?;
     match resp.status {
         200 => {}
         401 => {
@@ -163,7 +163,7 @@ mod tests {
     }
 
     fn conn() -> Connection {
-        Connection::new("okta", crate::Kind::OktaSystemLog, "https://acme.okta.com", "okta_token").unwrap()
+        Connection::new("okta", crate::Kind::OktaSystemLog, "https://acme.okta.com", "okta_token", None).unwrap()
     }
 
     #[test]

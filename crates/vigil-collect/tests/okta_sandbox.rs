@@ -26,7 +26,7 @@ fn record(i: u32, published_ms: i64) -> Value {
 fn setup(limit: u32) -> (Sandbox, Connection, vigil_connectors::Secrets) {
     let sb = Sandbox::start().unwrap();
     let base = sb.config()["okta"]["base_url"].as_str().unwrap().to_string();
-    let mut c = Connection::new("okta-test", Kind::OktaSystemLog, &base, "okta_token").unwrap();
+    let mut c = Connection::new("okta-test", Kind::OktaSystemLog, &base, "okta_token", None).unwrap();
     c.page_limit = limit;
     let secrets = sb.secrets();
     (sb, c, secrets)

@@ -809,7 +809,8 @@ async fn live_sources_health_over_the_api_metrics_and_the_sources_page() {
     let app = &env.state.app;
     let shell = vigil_app::Caller::local("ops");
     let conn =
-        vigil_collect::Connection::new("okta-prod", vigil_collect::Kind::OktaSystemLog, &base, "okta_token").unwrap();
+        vigil_collect::Connection::new("okta-prod", vigil_collect::Kind::OktaSystemLog, &base, "okta_token", None)
+            .unwrap();
     app.add_connection(&shell, conn).unwrap();
     let poller = vigil_app::Caller::automation(vigil_app::caller::POLLER);
     let r = app.poll(&poller, "okta-prod", &env.state.config.response, None, 10).unwrap();

@@ -1,5 +1,6 @@
 //! The vendors' read APIs for their logs, as the live pollers read them: Okta's System Log
-//! (`GET /okta/api/v1/logs`).
+//! (`GET /okta/api/v1/logs`) and GitHub's organization audit log
+//! (`GET /github/orgs/{org}/audit-log`).
 //!
 //! Okta's polling contract: the first request names `since` (records published at or after it),
 //! `limit` (1–1000, default 100) and `sortOrder=ASCENDING`; every answer carries a
@@ -101,4 +102,85 @@ pub(super) fn okta_logs(sb: &Inner, req: &RecordedRequest) -> Resp {
         .with_header("X-Rate-Limit-Limit", "120")
         .with_header("X-Rate-Limit-Remaining", "119")
         .with_header("X-Rate-Limit-Reset", (chrono::Utc::now().timestamp() + 60).to_string())
+}
+
+fn gh_error(status: u16, message: &str) -> Resp {
+    Resp::json(
+        status,
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest/orgs/orgs#get-the-audit-log-for-an-organization", "status": status.to_string()}),
+    )
+}
+
+/// `GET /github/orgs/{org}/audit-log` (authentication, `User-Agent` and API version already
+/// checked by the GitHub stand-in): GitHub's audit log for an organization. `phrase` may hold
+/// `created:>=…` (a date or a date-time); `order` is `asc` or `desc` (GitHub's default);
+/// `per_page` 1–100 (default 30); the `after` cursor continues a listing. As GitHub does, the last
+/// page carries no `next` link: a poller continues from the time of the newest record it read.
+pub(super) fn github_audit(sb: &Inner, req: &RecordedRequest, org: &str) -> Resp {
+    let st = sb.state();
+    if org != "acme" {
+        return gh_error(404, "Not Found");
+    }
+    let per_page = match req.query_param("per_page") {
+        None => 30,
+        Some(p) => match p.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => return gh_error(422, "Invalid per_page"),
+        },
+    };
+    let asc = match req.query_param("order").as_deref() {
+        None | Some("desc") => false,
+        Some("asc") => true,
+        Some(_) => return gh_error(422, "Invalid order"),
+    };
+    let mut since = None;
+    if let Some(phrase) = req.query_param("phrase") {
+        for term in phrase.split_whitespace() {
+            let Some(t) = term.strip_prefix("created:>=") else {
+                return gh_error(422, &format!("Unsupported search qualifier: {term}"));
+            };
+            let ms = chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.timestamp_millis())
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis())
+                })
+                .ok();
+            let Some(ms) = ms else { return gh_error(422, &format!("Invalid date: {t}")) };
+            since = Some(ms);
+        }
+    }
+    let after = match req.query_param("after") {
+        None => None,
+        Some(a) => match a.strip_prefix("sbx").and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => Some(n),
+            None => return gh_error(422, "Invalid cursor"),
+        },
+    };
+    // Positions in listing order that match the phrase.
+    let stamp = |v: &Value| v.get("@timestamp").and_then(Value::as_i64);
+    let mut order: Vec<usize> = (0..st.github_audit.len())
+        .filter(|&i| since.is_none_or(|s| stamp(&st.github_audit[i]).is_some_and(|t| t >= s)))
+        .collect();
+    if asc {
+        order.sort_by_key(|&i| (stamp(&st.github_audit[i]).unwrap_or(0), i));
+    } else {
+        order.sort_by_key(|&i| std::cmp::Reverse((stamp(&st.github_audit[i]).unwrap_or(0), i)));
+    }
+    let start = after.map_or(0, |a| a + 1);
+    let page: Vec<Value> = order.iter().skip(start).take(per_page).map(|&i| st.github_audit[i].clone()).collect();
+    let end = start + page.len();
+    let mut resp = Resp::json(200, Value::Array(page));
+    if end < order.len() {
+        let mut q: Vec<String> = req
+            .query_pairs()
+            .into_iter()
+            .filter(|(k, _)| k != "after")
+            .map(|(k, v)| format!("{k}={}", crate::util::encode(&v)))
+            .collect();
+        q.push(format!("after=sbx{}", end - 1));
+        resp = resp
+            .with_header("Link", format!("<{}/github/orgs/{org}/audit-log?{}>; rel=\"next\"", sb.base, q.join("&")));
+    }
+    resp.with_header("x-ratelimit-limit", "1750").with_header("x-ratelimit-remaining", "1749")
 }

@@ -417,6 +417,8 @@ pub(crate) struct State {
     pub counter: u64,
     /// Okta System Log records, in the order they reached the log.
     pub okta_logs: Vec<Value>,
+    /// The `acme` organization's GitHub audit log.
+    pub github_audit: Vec<Value>,
 }
 
 impl State {
@@ -772,6 +774,12 @@ impl Sandbox {
     /// order given; a record appended twice is served twice.
     pub fn add_okta_logs(&self, records: impl IntoIterator<Item = Value>) {
         self.inner.state().okta_logs.extend(records);
+    }
+
+    /// Appends records to the `acme` organization's GitHub audit log
+    /// (`GET /github/orgs/acme/audit-log` serves them by their `@timestamp`).
+    pub fn add_github_audit(&self, records: impl IntoIterator<Item = Value>) {
+        self.inner.state().github_audit.extend(records);
     }
 
     /// How many records Okta's System Log holds.

@@ -392,6 +392,7 @@ pub(super) fn github(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp {
         return gh_error(400, &format!("API version '{v}' is not supported."));
     }
     match (req.method.as_str(), seg) {
+        ("GET", ["orgs", org, "audit-log"]) => super::logs::github_audit(sb, req, org),
         ("GET", ["search", "issues"]) => {
             let Some(q) = req.query_param("q").filter(|q| !q.trim().is_empty()) else {
                 return Resp::json(

@@ -1,0 +1,228 @@
+//! The GitHub organization audit log poller: `GET {base}/orgs/{org}/audit-log` (GitHub
+//! Enterprise Cloud; `base` is `https://api.github.com`, or a GitHub Enterprise Server's
+//! `https://HOST/api/v3`).
+//!
+//! The first request asks for records created since the backfill window
+//! (`phrase=created:>=…`), oldest first (`order=asc`), `page_limit` at a time (at most 100);
+//! while the answer has a `Link` with `rel="next"`, its query (`after=…`) is the cursor. GitHub
+//! gives the last page no `next` link, so the cursor after it is a new `created:>=` phrase at
+//! the newest record's time: the records of that very second are read again and dedupe by
+//! event id, so a record is neither lost nor stored twice.
+//!
+//! Rate limits: 429, or 403 with `x-ratelimit-remaining: 0` (GitHub's primary limit), waits
+//! until `x-ratelimit-reset` (epoch seconds, a second added for skew) or `Retry-After` (the
+//! secondary limit). Errors: GitHub's `message` is named; 401 and 403 say what the token needs;
+//! 404 says the organization is not there or its audit log is not the token's to read.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use vigil_connectors::{HttpRequest, HttpResponse, Transport};
+
+use crate::{CollectError, Connection, Page, RetryPolicy, origin};
+
+const VENDOR: &str = "GitHub";
+
+fn path(conn: &Connection) -> String {
+    format!("/orgs/{}/audit-log", conn.org.as_deref().unwrap_or_default())
+}
+
+/// A query from `since_ms`, oldest first.
+fn since_query(conn: &Connection, since_ms: i64) -> String {
+    let since = chrono::DateTime::from_timestamp_millis(since_ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    format!(
+        "phrase={}&include=all&order=asc&per_page={}",
+        vigil_connectors::util::encode(&format!("created:>={since}")),
+        conn.page_limit
+    )
+}
+
+fn reset_wait(resp: &HttpResponse) -> Option<Duration> {
+    if let Some(s) = resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()) {
+        return Some(Duration::from_secs(s.max(1)));
+    }
+    let reset: i64 = resp.header("x-ratelimit-reset")?.trim().parse().ok()?;
+    let now = chrono::Utc::now().timestamp();
+    Some(Duration::from_secs((reset - now + 1).max(1) as u64))
+}
+
+/// GitHub's primary rate limit answers 403 with no requests remaining.
+fn limited(resp: &HttpResponse) -> bool {
+    resp.status == 403
+        && (resp.header("x-ratelimit-remaining").is_some_and(|r| r.trim() == "0")
+            || resp.header("Retry-After").is_some())
+}
+
+fn message(resp: &HttpResponse) -> String {
+    serde_json::from_slice::<Value>(&resp.body)
+        .ok()
+        .and_then(|v| {
+            v.get("message").and_then(Value::as_str).map(|m| format!(": {}", m.chars().take(200).collect::<String>()))
+        })
+        .unwrap_or_default()
+}
+
+/// The cursor in a `next` link: its query, when it points back at the organization's audit log.
+fn cursor_of(conn: &Connection, link: &str) -> Result<String, CollectError> {
+    let bad = |why: String| CollectError::BadResponse { vendor: VENDOR, why };
+    if origin(link) != origin(&conn.base_url) {
+        return Err(bad(format!("the next link points at another origin ({:?})", origin(link).unwrap_or_default())));
+    }
+    let (p, query) = link.split_once('?').ok_or_else(|| bad("the next link has no query".into()))?;
+    if !p.ends_with(&path(conn)) {
+        return Err(bad(format!("the next link is not the organization's audit log ({p})")));
+    }
+    if query.is_empty() || query.len() > 2048 || query.bytes().any(|b| b.is_ascii_whitespace() || b == b'#') {
+        return Err(bad("the next link's query is not a cursor".into()));
+    }
+    Ok(query.to_string())
+}
+
+/// A record's time (epoch ms): `@timestamp`, else `created_at`.
+fn stamp(v: &Value) -> Option<i64> {
+    v.get("@timestamp").or_else(|| v.get("created_at")).and_then(vigil_time)
+}
+
+fn vigil_time(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp_millis()),
+        _ => None,
+    }
+}
+
+pub(crate) fn next_page(
+    conn: &Connection,
+    token: &str,
+    transport: &dyn Transport,
+    policy: &RetryPolicy,
+    cursor: Option<&str>,
+    now_ms: i64,
+) -> Result<Page, CollectError> {
+    let query = match cursor {
+        Some(c) => c.to_string(),
+        None => since_query(conn, now_ms - i64::from(conn.backfill_days) * 86_400_000),
+    };
+    let url = format!("{}{}?{query}", conn.base_url, path(conn));
+    let req = HttpRequest::new("GET", url)
+        .with_header("Authorization", format!("Bearer {token}"))
+        .with_header("Accept", "application/vnd.github+json")
+        .with_header("X-GitHub-Api-Version", "2022-11-28");
+    let (resp, attempts, waited) = crate::exchange(VENDOR, transport, policy, &req, &reset_wait, &limited)?;
+    match resp.status {
+        200 => {}
+        401 => {
+            return Err(CollectError::Auth {
+                vendor: VENDOR,
+                status: 401,
+                detail: message(&resp),
+                hint: "the token is wrong, expired or revoked; use an organization owner's token with read:audit_log",
+            });
+        }
+        403 => {
+            return Err(CollectError::Auth {
+                vendor: VENDOR,
+                status: 403,
+                detail: message(&resp),
+                hint: "the token may not read the audit log: it needs read:audit_log from an organization owner (or an App with Administration: read)",
+            });
+        }
+        404 => {
+            return Err(CollectError::Vendor {
+                vendor: VENDOR,
+                status: 404,
+                detail: format!(
+                    "{}; no organization {:?}, or its audit log is not this token's to read (the API needs GitHub Enterprise Cloud)",
+                    message(&resp),
+                    conn.org.as_deref().unwrap_or_default()
+                ),
+            });
+        }
+        s => return Err(CollectError::Vendor { vendor: VENDOR, status: s, detail: message(&resp) }),
+    }
+    let body: Value = serde_json::from_slice(&resp.body)
+        .map_err(|e| CollectError::BadResponse { vendor: VENDOR, why: format!("the body is not JSON ({e})") })?;
+    let Value::Array(items) = body else {
+        return Err(CollectError::BadResponse {
+            vendor: VENDOR,
+            why: "the body is not a JSON array of records".into(),
+        });
+    };
+    let mut lines = String::new();
+    let mut newest_ms = None;
+    for item in &items {
+        lines.push_str(&item.to_string());
+        lines.push('\n');
+        newest_ms = newest_ms.max(stamp(item));
+    }
+    let cursor = match crate::okta::next_link(&resp) {
+        Some(link) => cursor_of(conn, &link)?,
+        // The end for now: carry on from the newest record's second (or where this page began).
+        None => match newest_ms {
+            Some(t) => since_query(conn, t),
+            None => query,
+        },
+    };
+    Ok(Page { lines, records: items.len(), cursor, newest_ms, attempts, waited })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> Connection {
+        let mut c =
+            Connection::new("gh", crate::Kind::GitHubAuditLog, "https://api.github.com", "github_token", Some("acme"))
+                .unwrap();
+        c.page_limit = 50;
+        c
+    }
+
+    #[test]
+    fn an_organization_is_required_and_pages_are_at_most_100() {
+        let e = Connection::new("gh", crate::Kind::GitHubAuditLog, "https://api.github.com", "t", None).unwrap_err();
+        assert_eq!(conn().kind.max_page_limit(), 100);
+        assert!(e.to_string().contains("org"), "{e}");
+        let mut c = conn();
+        c.page_limit = 101;
+        assert!(c.validate().unwrap_err().to_string().contains("1 to 100"));
+        c.page_limit = 100;
+        c.org = Some("acme corp".into());
+        assert!(c.validate().unwrap_err().to_string().contains("organization name"));
+    }
+
+    #[test]
+    fn queries_and_cursors() {
+        let c = conn();
+        assert_eq!(
+            since_query(&c, 1_700_000_000_000),
+            "phrase=created%3A%3E%3D2023-11-14T22%3A13%3A20Z&include=all&order=asc&per_page=50"
+        );
+        assert_eq!(
+            cursor_of(&c, "https://api.github.com/orgs/acme/audit-log?per_page=50&after=X").unwrap(),
+            "per_page=50&after=X"
+        );
+        for link in [
+            "https://evil.example/orgs/acme/audit-log?after=X",
+            "https://api.github.com/orgs/other/audit-log?after=X",
+            "https://api.github.com/orgs/acme/audit-log",
+        ] {
+            assert!(cursor_of(&c, link).is_err(), "{link}");
+        }
+    }
+
+    #[test]
+    fn githubs_403_is_a_rate_limit_only_with_nothing_remaining() {
+        let r = |status, headers: &[(&str, &str)]| HttpResponse {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: Vec::new(),
+        };
+        assert!(limited(&r(403, &[("x-ratelimit-remaining", "0")])));
+        assert!(limited(&r(403, &[("Retry-After", "30")])));
+        assert!(!limited(&r(403, &[("x-ratelimit-remaining", "4999")])));
+        assert_eq!(reset_wait(&r(403, &[("Retry-After", "30")])), Some(Duration::from_secs(30)));
+    }
+}
