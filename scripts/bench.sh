@@ -65,6 +65,13 @@ echo "## peak memory, full ingest of the OTRF set on two threads"
 /usr/bin/time -v "$V" --data-dir "$scratch/otrf" ingest --threads 2 "$C/Security-Datasets/datasets/atomic/windows" 2>&1 | grep -E 'Maximum resident|Elapsed'
 detect_bench EVTX-ATTACK-SAMPLES "$C/EVTX-ATTACK-SAMPLES"
 detect_bench "OTRF atomic windows" "$C/Security-Datasets/datasets/atomic/windows"
+echo "## new formats: Panther fixtures repeated to 50,000 records per decoder"
+P="$C/panther-analysis-tests"
+python3 scripts/fixture-volume.py "$scratch/okta.jsonl" 50000 "$P/Okta_SystemLog.jsonl"
+python3 scripts/fixture-volume.py "$scratch/azure.jsonl" 50000 "$P/Azure_Audit.jsonl" "$P/Azure_MonitorActivity.jsonl"
+python3 scripts/fixture-volume.py "$scratch/gcp.jsonl" 50000 "$P/GCP_AuditLog.jsonl"
+python3 scripts/fixture-volume.py "$scratch/m365.jsonl" 50000 "$P"/Microsoft365_Audit_*.jsonl
+for f in okta azure gcp m365; do echo "### $f"; "$V" bench ingest --threads 1 "$scratch/$f.jsonl"; rm -f "$scratch/$f.jsonl"; done
 echo "## simulator: 1,000 users x 30 days"
 /usr/bin/time -v "$V" --json simulate --users 1000 --days 30 --out "$scratch/sim" 2>&1 | grep -E '"events"|"bytes"|"seconds"|Maximum resident'
 rm -rf "$scratch/sim"
