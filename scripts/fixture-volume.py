@@ -3,15 +3,21 @@
 given fixture files (JSON lines, each {"log": {...}} or a bare record), repeated to COUNT lines,
 each copy made distinct (a `_bench_seq` field) so ingest stores every one instead of deduping.
 
-usage: fixture-volume.py OUT COUNT FIXTURE.jsonl [FIXTURE.jsonl ...]"""
+usage: fixture-volume.py [--require KEY ...] OUT COUNT FIXTURE.jsonl [FIXTURE.jsonl ...]
+  --require KEY   keep only records that have this top-level key (repeatable)"""
 import json
 import sys
 
 
 def main():
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    required = []
+    while len(args) >= 2 and args[0] == "--require":
+        required.append(args[1])
+        args = args[2:]
+    if len(args) < 3:
         sys.exit(__doc__)
-    out, count, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    out, count, files = args[0], int(args[1]), args[2:]
     records = []
     for f in files:
         with open(f, encoding="utf-8") as fh:
@@ -21,7 +27,7 @@ def main():
                     continue
                 v = json.loads(line)
                 rec = v.get("log", v) if isinstance(v, dict) else v
-                if isinstance(rec, dict):
+                if isinstance(rec, dict) and all(k in rec for k in required):
                     records.append(rec)
     if not records:
         sys.exit(f"no records in {files}")
