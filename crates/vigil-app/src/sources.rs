@@ -277,8 +277,11 @@ impl App {
                         self.store()?.commit(0, self.now_ms(), &Commit { cursors: vec![row], ..Commit::default() })?;
                     }
                     cursor = Some(page.cursor);
-                    report.caught_up = true;
-                    break;
+                    if !page.more {
+                        report.caught_up = true;
+                        break;
+                    }
+                    continue;
                 }
                 let file = self.poll_file(name)?;
                 std::fs::write(&file, page.lines.as_bytes())
@@ -296,7 +299,7 @@ impl App {
                 report.quarantined += r.quarantined;
                 report.alerts += r.alerts;
                 cursor = Some(page.cursor);
-                if page.records < conn.page_limit as usize {
+                if !page.more {
                     report.caught_up = true;
                     break;
                 }

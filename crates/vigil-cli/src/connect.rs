@@ -15,14 +15,16 @@ pub enum ConnectCommand {
     Add {
         /// The source's name (a-z, 0-9, -).
         name: String,
-        /// What it is: okta (the Okta System Log), github (GitHub's organization audit log).
+        /// What it is: okta (the Okta System Log), github (GitHub's organization audit log),
+        /// cloudtrail (CloudTrail delivered to S3).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
         #[arg(long)]
         url: String,
         /// The name of the secret holding the credential, in the secrets file or
-        /// `VIGIL_SECRET_<NAME>` (never the credential itself).
+        /// `VIGIL_SECRET_<NAME>` (never the credential itself); for CloudTrail the name of a set:
+        /// `<NAME>_access_key_id`, `<NAME>_secret_access_key`, `<NAME>_session_token`.
         #[arg(long)]
         secret: String,
         /// Days of history read on the first poll.
@@ -32,9 +34,15 @@ pub enum ConnectCommand {
         /// GitHub 100).
         #[arg(long)]
         page_limit: Option<u32>,
-        /// The account the API names in its path: GitHub's organization.
+        /// The account the API names in its path: GitHub's organization, CloudTrail's S3 bucket.
         #[arg(long)]
         org: Option<String>,
+        /// CloudTrail: the trail's key prefix in the bucket (`AWSLogs/123456789012/CloudTrail/us-east-1/`).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// CloudTrail: the bucket's region (default us-east-1).
+        #[arg(long)]
+        region: Option<String>,
     },
     /// The live sources, with their kind, address and the secret each reads.
     List,
@@ -51,7 +59,7 @@ pub enum ConnectCommand {
 
 pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, json: bool) -> Result<()> {
     match cmd {
-        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org } => {
+        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org, prefix, region } => {
             let Some(kind) = Kind::parse(&kind) else {
                 bail!(
                     "unknown source kind {kind:?}; one of: {}",
@@ -63,6 +71,9 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
             if let Some(n) = page_limit {
                 conn.page_limit = n;
             }
+            conn.prefix = prefix;
+            conn.region = region;
+            conn.validate()?;
             app.add_connection(who, conn.clone())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&conn)?);

@@ -157,7 +157,9 @@ pub(crate) fn next_page(
         lines.push('\n');
         newest_ms = newest_ms.max(stamp(item));
     }
-    let cursor = match crate::okta::next_link(&resp) {
+    let next = crate::okta::next_link(&resp);
+    let more = next.is_some();
+    let cursor = match next {
         Some(link) => cursor_of(conn, &link)?,
         // The end for now: carry on from the newest record's second (or where this page began).
         None => match newest_ms {
@@ -165,7 +167,7 @@ pub(crate) fn next_page(
             None => query,
         },
     };
-    Ok(Page { lines, records: items.len(), cursor, newest_ms, attempts, waited })
+    Ok(Page { lines, records: items.len(), cursor, newest_ms, more, attempts, waited })
 }
 
 #[cfg(test)]

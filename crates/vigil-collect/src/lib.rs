@@ -4,7 +4,7 @@
 //! Owns: [`Connection`], a named source (its [`Kind`], base URL, the name of the secret holding
 //! its read-only credential, backfill window and page size), validated before it is kept; the
 //! poller of each kind ([`okta`] for the Okta System Log, [`github`] for GitHub's organization
-//! audit log) that turns one request into a
+//! audit log, [`cloudtrail`] for CloudTrail in S3) that turns one request into a
 //! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
 //! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
 //! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
@@ -16,6 +16,7 @@
 //! than a request, or send a credential to any origin but the connection's own: the vendor's
 //! `next` link is followed only when it points back at the connection's base URL.
 
+pub mod cloudtrail;
 pub mod github;
 pub mod okta;
 
@@ -34,15 +35,19 @@ pub enum Kind {
     /// GitHub organization audit log (`GET /orgs/{org}/audit-log`, GitHub Enterprise Cloud), with
     /// a token of an organization owner limited to `read:audit_log`.
     GitHubAuditLog,
+    /// AWS CloudTrail delivered to an S3 bucket (ListObjectsV2 + GetObject, Signature Version
+    /// 4), with credentials allowed only to list the trail's prefix and read its objects.
+    CloudTrailS3,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::OktaSystemLog, Kind::GitHubAuditLog];
+    pub const ALL: &'static [Kind] = &[Kind::OktaSystemLog, Kind::GitHubAuditLog, Kind::CloudTrailS3];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::OktaSystemLog => "okta-system-log",
             Kind::GitHubAuditLog => "github-audit-log",
+            Kind::CloudTrailS3 => "aws-cloudtrail-s3",
         }
     }
 
@@ -51,6 +56,7 @@ impl Kind {
         match self {
             Kind::OktaSystemLog => "okta",
             Kind::GitHubAuditLog => "github",
+            Kind::CloudTrailS3 => "cloudtrail",
         }
     }
 
@@ -63,6 +69,9 @@ impl Kind {
             Kind::GitHubAuditLog => {
                 "a classic token of an organization owner with only read:audit_log, or a GitHub App with organization Administration: read"
             }
+            Kind::CloudTrailS3 => {
+                "an IAM identity allowed only s3:ListBucket on the trail's bucket and prefix and s3:GetObject on its objects (and kms:Decrypt on the trail's key when it is encrypted with KMS)"
+            }
         }
     }
 
@@ -71,6 +80,8 @@ impl Kind {
         match self {
             Kind::OktaSystemLog => 1000,
             Kind::GitHubAuditLog => 100,
+            // One object (a CloudTrail log file) per request.
+            Kind::CloudTrailS3 => 1,
         }
     }
 
@@ -79,6 +90,7 @@ impl Kind {
         match s.as_str() {
             "okta-system-log" | "okta" | "okta-logs" => Some(Kind::OktaSystemLog),
             "github-audit-log" | "github" | "github-audit" => Some(Kind::GitHubAuditLog),
+            "aws-cloudtrail-s3" | "cloudtrail" | "cloudtrail-s3" => Some(Kind::CloudTrailS3),
             _ => None,
         }
     }
@@ -105,9 +117,16 @@ pub struct Connection {
     #[serde(default = "default_limit")]
     pub page_limit: u32,
     /// The account whose log is read, where the API names one in its path: GitHub's
-    /// organization.
+    /// organization, the S3 bucket CloudTrail delivers to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
+    /// Where in the account the log lies: the trail's key prefix in its bucket
+    /// (`AWSLogs/123456789012/CloudTrail/us-east-1/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The vendor region a request is signed for (S3: the bucket's region; default `us-east-1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 fn default_backfill() -> u32 {
@@ -136,6 +155,8 @@ impl Connection {
             backfill_days: DEFAULT_BACKFILL_DAYS,
             page_limit: DEFAULT_PAGE_LIMIT.min(kind.max_page_limit()),
             org: org.map(|o| o.trim().to_string()),
+            prefix: None,
+            region: None,
         };
         c.validate()?;
         Ok(c)
@@ -179,7 +200,27 @@ impl Connection {
             {
                 return bad(format!("org {o:?}: a GitHub organization name (letters, digits and -)"));
             }
+            (Kind::CloudTrailS3, None) => return bad("org: the S3 bucket CloudTrail delivers to".into()),
+            (Kind::CloudTrailS3, Some(b))
+                if b.len() < 3
+                    || b.len() > 63
+                    || !b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.') =>
+            {
+                return bad(format!("bucket {b:?}: an S3 bucket name (3 to 63 of a-z, 0-9, . and -)"));
+            }
             _ => {}
+        }
+        if let Some(p) = &self.prefix
+            && (p.len() > 512 || p.starts_with('/') || p.contains("..") || p.chars().any(char::is_control))
+        {
+            return bad(format!("prefix {p:?}: a key prefix without a leading /, .. or control characters"));
+        }
+        if let Some(r) = &self.region
+            && (r.is_empty()
+                || r.len() > 32
+                || !r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        {
+            return bad(format!("region {r:?}: an AWS region name (us-east-1)"));
         }
         Ok(())
     }
@@ -216,6 +257,9 @@ pub struct Page {
     pub cursor: String,
     /// The newest record time in the page (epoch ms), for the source's lag.
     pub newest_ms: Option<i64>,
+    /// Whether the vendor holds more records after this page right now (read on, or stop until
+    /// the next poll).
+    pub more: bool,
     /// Requests this page took (retries included).
     pub attempts: u32,
     /// Time spent waiting on rate limits and back-off.
@@ -342,10 +386,23 @@ pub fn next_page(
     now_ms: i64,
 ) -> Result<Page, CollectError> {
     conn.validate()?;
-    let secret = secrets.get_opt(&conn.secret).ok_or_else(|| CollectError::MissingSecret(conn.secret.clone()))?;
+    let secret = |name: &str| secrets.get_opt(name).ok_or_else(|| CollectError::MissingSecret(name.to_string()));
     match conn.kind {
-        Kind::OktaSystemLog => okta::next_page(conn, secret, transport, policy, cursor, now_ms),
-        Kind::GitHubAuditLog => github::next_page(conn, secret, transport, policy, cursor, now_ms),
+        Kind::OktaSystemLog => okta::next_page(conn, secret(&conn.secret)?, transport, policy, cursor, now_ms),
+        Kind::GitHubAuditLog => github::next_page(conn, secret(&conn.secret)?, transport, policy, cursor, now_ms),
+        // `secret` names a set: `<secret>_access_key_id`, `<secret>_secret_access_key` and, for
+        // temporary credentials, `<secret>_session_token`.
+        Kind::CloudTrailS3 => {
+            let id = secret(&format!("{}_access_key_id", conn.secret))?;
+            let key = secret(&format!("{}_secret_access_key", conn.secret))?;
+            let token = secrets.get_opt(&format!("{}_session_token", conn.secret));
+            let creds = vigil_connectors::sigv4::Credentials {
+                access_key_id: id,
+                secret_access_key: key,
+                session_token: token,
+            };
+            cloudtrail::next_page(conn, &creds, transport, policy, cursor, now_ms)
+        }
     }
 }
 

@@ -147,7 +147,8 @@ pub(crate) fn next_page(
             newest_ms = newest_ms.max(Some(t.timestamp_millis()));
         }
     }
-    Ok(Page { lines, records: items.len(), cursor, newest_ms, attempts, waited })
+    let more = items.len() >= conn.page_limit as usize;
+    Ok(Page { lines, records: items.len(), cursor, newest_ms, more, attempts, waited })
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! AWS IAM Query API: Signature Version 4 checked as AWS checks it, then ListAccessKeys,
-//! UpdateAccessKey, ListAttachedUserPolicies, AttachUserPolicy and DetachUserPolicy.
+//! UpdateAccessKey, ListAttachedUserPolicies, AttachUserPolicy and DetachUserPolicy; and S3
+//! (path style, under `/s3`): ListObjectsV2 and GetObject, signed for `s3`, for the CloudTrail
+//! poller.
 
 use chrono::{NaiveDateTime, Utc};
 
@@ -13,8 +15,18 @@ fn err(status: u16, code: &str, message: &str) -> Resp {
     api_error(Api::Aws, status, code, message)
 }
 
-/// Checks the request's signature; `Err` is AWS's answer.
+/// Checks the request's signature for IAM; `Err` is AWS's answer.
 fn authenticate(sb: &Inner, req: &RecordedRequest) -> Result<(), Resp> {
+    authenticate_for(sb, req, "iam", &err)
+}
+
+/// Checks the request's signature for `service`; `Err` is the service's answer (`fail`).
+fn authenticate_for(
+    sb: &Inner,
+    req: &RecordedRequest,
+    service: &str,
+    err: &dyn Fn(u16, &str, &str) -> Resp,
+) -> Result<(), Resp> {
     let Some(auth) = req.header("authorization") else {
         return Err(err(403, "MissingAuthenticationToken", "Request is missing Authentication Token"));
     };
@@ -64,12 +76,15 @@ fn authenticate(sb: &Inner, req: &RecordedRequest) -> Result<(), Resp> {
             &format!("Credential should be scoped to a valid region, not '{}'.", p.region),
         ));
     }
-    if p.service != "iam" {
+    if p.service != service {
         return Err(err(
             403,
             "SignatureDoesNotMatch",
-            &format!("Credential should be scoped to correct service: 'iam'. not '{}'", p.service),
+            &format!("Credential should be scoped to correct service: '{service}'. not '{}'", p.service),
         ));
+    }
+    if service == "s3" && req.header("x-amz-content-sha256").is_none() {
+        return Err(err(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"));
     }
     for must in ["host", "x-amz-date", "x-amz-security-token"] {
         if !p.signed_headers.iter().any(|h| h == must) {
@@ -314,4 +329,78 @@ fn change_user_policy(sb: &Inner, params: &[(String, String)], attach: bool) -> 
             uuid()
         ),
     )
+}
+
+fn s3_err(status: u16, code: &str, message: &str) -> Resp {
+    api_error(Api::S3, status, code, message)
+}
+
+/// `GET /s3/{bucket}?list-type=2…` (ListObjectsV2: `prefix`, `start-after`, `max-keys` up to
+/// 1,000, `continuation-token`) and `GET /s3/{bucket}/{key}` (GetObject), signed for `s3`.
+pub(super) fn s3(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp {
+    if let Err(resp) = authenticate_for(sb, req, "s3", &s3_err) {
+        return resp;
+    }
+    if req.method != "GET" {
+        return s3_err(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+    }
+    let Some((bucket, key)) = seg.split_first() else {
+        return s3_err(404, "NoSuchBucket", "The specified bucket does not exist");
+    };
+    let st = sb.state();
+    if !st.s3.keys().any(|(b, _)| b == bucket) {
+        return s3_err(404, "NoSuchBucket", "The specified bucket does not exist");
+    }
+    if !key.is_empty() {
+        let key = key.join("/");
+        return match st.s3.get(&(bucket.to_string(), key)) {
+            Some(body) => Resp {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+                body: body.clone(),
+            },
+            None => s3_err(404, "NoSuchKey", "The specified key does not exist."),
+        };
+    }
+    if req.query_param("list-type").as_deref() != Some("2") {
+        return s3_err(400, "InvalidArgument", "Only ListObjectsV2 (list-type=2) is served here");
+    }
+    let prefix = req.query_param("prefix").unwrap_or_default();
+    let max = match req.query_param("max-keys") {
+        None => 1000,
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) => n.clamp(1, 1000),
+            Err(_) => {
+                return s3_err(400, "InvalidArgument", "Provided max-keys not an integer or within integer range");
+            }
+        },
+    };
+    // The continuation token is the last key listed, as the sandbox writes it.
+    let after = req.query_param("continuation-token").or_else(|| req.query_param("start-after")).unwrap_or_default();
+    let keys: Vec<(&String, usize)> = st
+        .s3
+        .iter()
+        .filter(|((b, k), _)| b == bucket && k.starts_with(&prefix) && k.as_str() > after.as_str())
+        .map(|((_, k), v)| (k, v.len()))
+        .collect();
+    let page = &keys[..keys.len().min(max)];
+    let truncated = keys.len() > page.len();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{}</Name><Prefix>{}</Prefix><KeyCount>{}</KeyCount><MaxKeys>{max}</MaxKeys><IsTruncated>{truncated}</IsTruncated>",
+        xml_escape(bucket),
+        xml_escape(&prefix),
+        page.len()
+    );
+    for (k, size) in page {
+        xml.push_str(&format!(
+            "<Contents><Key>{}</Key><LastModified>2024-05-01T00:00:00.000Z</LastModified><ETag>&quot;{}&quot;</ETag><Size>{size}</Size><StorageClass>STANDARD</StorageClass></Contents>",
+            xml_escape(k),
+            &sha256_hex(k.as_bytes())[..32]
+        ));
+    }
+    if truncated && let Some((last, _)) = page.last() {
+        xml.push_str(&format!("<NextContinuationToken>{}</NextContinuationToken>", xml_escape(last)));
+    }
+    xml.push_str("</ListBucketResult>");
+    Resp::xml(200, xml)
 }

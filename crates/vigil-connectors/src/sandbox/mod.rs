@@ -125,6 +125,8 @@ pub(crate) enum Api {
     Login,
     Graph,
     Aws,
+    /// S3 (path style), for CloudTrail delivered to a bucket.
+    S3,
     CrowdStrike,
     Defender,
     Jira,
@@ -143,6 +145,7 @@ impl Api {
             "login" => Api::Login,
             "graph" => Api::Graph,
             "aws" => Api::Aws,
+            "s3" => Api::S3,
             "crowdstrike" => Api::CrowdStrike,
             "defender" => Api::Defender,
             "jira" => Api::Jira,
@@ -192,6 +195,15 @@ pub(crate) fn api_error(api: Api, status: u16, code: &str, message: &str) -> Res
                 ),
             )
         }
+        Api::S3 => Resp::xml(
+            status,
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId></Error>",
+                crate::util::xml_escape(code),
+                crate::util::xml_escape(message),
+                random_hex(16)
+            ),
+        ),
         Api::CrowdStrike => Resp::json(
             status,
             json!({ "meta": crowdstrike_meta(), "resources": [], "errors": [{ "code": status, "message": message }] }),
@@ -257,6 +269,10 @@ fn generic_error(api: Api, status: u16) -> Resp {
         (Api::Aws, _) => {
             ("ServiceFailure", "The request processing has failed because of an unknown error, exception or failure.")
         }
+        (Api::S3, 403) => ("AccessDenied", "Access Denied"),
+        (Api::S3, 404) => ("NoSuchKey", "The specified key does not exist."),
+        (Api::S3, 429 | 503) => ("SlowDown", "Please reduce your request rate."),
+        (Api::S3, _) => ("InternalError", "We encountered an internal error. Please try again."),
         (Api::CrowdStrike, 401) => ("", "access denied, invalid bearer token"),
         (Api::CrowdStrike, 403) => ("", "access denied, authorization failed"),
         (Api::CrowdStrike, 404) => ("", "Not Found"),
@@ -419,6 +435,8 @@ pub(crate) struct State {
     pub okta_logs: Vec<Value>,
     /// The `acme` organization's GitHub audit log.
     pub github_audit: Vec<Value>,
+    /// S3 objects by bucket and key (CloudTrail's delivery bucket).
+    pub s3: BTreeMap<(String, String), Vec<u8>>,
 }
 
 impl State {
@@ -507,6 +525,7 @@ impl Inner {
             Api::Login => identity::login(self, req, &seg),
             Api::Graph => identity::graph(self, req, &seg),
             Api::Aws => aws::iam(self, req),
+            Api::S3 => aws::s3(self, req, &seg),
             Api::CrowdStrike => endpoint::crowdstrike(self, req, &seg),
             Api::Defender => endpoint::defender(self, req, &seg),
             Api::Jira => tickets::jira(self, req, &seg),
@@ -780,6 +799,12 @@ impl Sandbox {
     /// (`GET /github/orgs/acme/audit-log` serves them by their `@timestamp`).
     pub fn add_github_audit(&self, records: impl IntoIterator<Item = Value>) {
         self.inner.state().github_audit.extend(records);
+    }
+
+    /// Puts an object in a bucket of the S3 stand-in (`/s3/{bucket}/{key}`, path style), as
+    /// CloudTrail delivers its log files.
+    pub fn put_s3_object(&self, bucket: &str, key: &str, body: Vec<u8>) {
+        self.inner.state().s3.insert((bucket.to_string(), key.to_string()), body);
     }
 
     /// How many records Okta's System Log holds.
