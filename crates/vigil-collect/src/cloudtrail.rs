@@ -231,3 +231,25 @@ mod tests {
         assert!(refused(&r).to_string().contains("s3:GetObject"));
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a listing or an error body holds, reading it never panics and every key
+        /// read was between its tags.
+        #[test]
+        fn s3_bodies_never_panic(body in ".{0,400}", extra in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut bytes = body.clone().into_bytes();
+            bytes.extend(extra);
+            let r = HttpResponse { status: 403, headers: Vec::new(), body: bytes };
+            let _ = s3_error(&r);
+            let text = String::from_utf8_lossy(&r.body).into_owned();
+            for k in all_tags(&text, "Key") {
+                prop_assert!(!k.contains("</Key>"));
+            }
+        }
+    }
+}

@@ -216,3 +216,28 @@ mod tests {
         assert_eq!(reset_wait(&resp(&[("X-Rate-Limit-Reset", "soon")])), None);
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any Link headers a vendor sends: reading them never panics, and a cursor is taken only
+        /// from a link back to the connection's own System Log.
+        #[test]
+        fn link_headers_never_panic_and_never_leave_the_origin(links in proptest::collection::vec(".{0,200}", 0..4)) {
+            let resp = HttpResponse {
+                status: 200,
+                headers: links.iter().map(|l| ("Link".to_string(), l.clone())).collect(),
+                body: Vec::new(),
+            };
+            let conn = Connection::new("okta", crate::Kind::OktaSystemLog, "https://acme.okta.com", "t", None).unwrap();
+            if let Some(link) = next_link(&resp)
+                && cursor_of(&conn, &link).is_ok()
+            {
+                prop_assert_eq!(origin(&link), origin("https://acme.okta.com"));
+            }
+        }
+    }
+}
