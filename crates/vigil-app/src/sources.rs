@@ -28,11 +28,15 @@ pub const CONNECTION: &str = "connection";
 /// Document kind of sources' health.
 pub const HEALTH: &str = "source-health";
 
+/// A source that answers but whose newest record is this old is silent too: a day without a
+/// single sign-in or API call in a company's identity or cloud log means its logging stopped.
+pub const QUIET_AFTER_MS: i64 = 24 * 3_600_000;
+
 /// The rule id of blind-spot alerts.
 pub const BLIND_SPOT_RULE: &str = "vigil-source-blind-spot";
 
-/// A source that has not succeeded for this long while being polled, or whose newest record
-/// is this old, is silent: a blind spot, raised as a finding by `vigil serve`.
+/// A source that has not been read successfully for this long is a blind spot, raised as a
+/// finding by `vigil serve` and `vigil poll`.
 pub const SILENT_AFTER_MS: i64 = 6 * 3_600_000;
 
 /// One live source's health, as every front end shows it.
@@ -84,6 +88,17 @@ impl SourceHealth {
                 (now_ms - since) / 3_600_000
             ));
         }
+        // Answering, but with nothing new for a day: logging may have been turned off.
+        if let Some(newest) = self.newest_ms
+            && now_ms - newest > QUIET_AFTER_MS
+        {
+            return Some(format!(
+                "{} answers but has brought no new record for {} h (its newest is from {})",
+                self.name,
+                (now_ms - newest) / 3_600_000,
+                vigil_model::format_rfc3339_ms(newest)
+            ));
+        }
         None
     }
 }
@@ -114,7 +129,12 @@ impl App {
 
     fn load_connections(&self) -> Result<Vec<Connection>> {
         let docs = self.store()?.documents(CONNECTION)?;
-        let mut out: Vec<Connection> = docs.iter().filter_map(|d| serde_json::from_str(&d.json).ok()).collect();
+        let mut out = Vec::new();
+        for d in &docs {
+            let c: Connection = serde_json::from_str(&d.json)
+                .map_err(|e| AppError::Internal(format!("the kept connection {:?} cannot be read: {e}", d.id)))?;
+            out.push(c);
+        }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
@@ -167,6 +187,11 @@ impl App {
 
     /// Every source's health (connections without a poll yet included), by name.
     pub fn sources_health(&self, caller: &Caller) -> Result<Vec<SourceHealth>> {
+        Ok(self.sources(caller)?.into_iter().map(|(_, h)| h).collect())
+    }
+
+    /// Every source with its health, read together, by name.
+    pub fn sources(&self, caller: &Caller) -> Result<Vec<(Connection, SourceHealth)>> {
         caller.require(Permission::ViewInventory, "view sources")?;
         let store = self.store()?;
         let mut out = Vec::new();
@@ -179,7 +204,7 @@ impl App {
                     kind: c.kind.name().into(),
                     ..Default::default()
                 });
-            out.push(h);
+            out.push((c, h));
         }
         Ok(out)
     }
@@ -247,6 +272,9 @@ impl App {
     ) -> Result<PollReport> {
         caller.require(Permission::Ingest, "poll a source")?;
         let conn = self.connection(name)?;
+        // One poll of a source at a time (the server's scheduler and a `vigil poll` at the
+        // shell): two would share the page file and could commit cursors out of order.
+        let _held = self.poll_lock(name)?;
         let started = std::time::Instant::now();
         let mut health = self
             .store()?
@@ -254,10 +282,11 @@ impl App {
             .and_then(|d| serde_json::from_str::<SourceHealth>(&d.json).ok())
             .unwrap_or_else(|| SourceHealth { name: name.into(), kind: conn.kind.name().into(), ..Default::default() });
         let mut report = PollReport { source: name.into(), ..PollReport::default() };
-        let secrets = settings.secrets()?;
         let format = vigil_decode_format(conn.kind.format())?;
         let mut cursor = self.store()?.cursor(name)?.map(|c| c.cursor);
+        let file = self.poll_file(name)?;
         let result = (|| -> Result<()> {
+            let secrets = settings.secrets()?;
             for _ in 0..max_pages.max(1) {
                 let page = vigil_collect::next_page(
                     &conn,
@@ -283,7 +312,6 @@ impl App {
                     }
                     continue;
                 }
-                let file = self.poll_file(name)?;
                 std::fs::write(&file, page.lines.as_bytes())
                     .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
                 let opts = IngestOptions {
@@ -306,6 +334,8 @@ impl App {
             }
             Ok(())
         })();
+        // The page's raw records are in the lake now; none is left lying in the poll folder.
+        let _ = std::fs::remove_file(&file);
         let now = self.now_ms();
         report.cursor = cursor;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -405,6 +435,28 @@ impl App {
         let raised = store.alert_count()? - before;
         store.finish_run(run, self.now_ms(), &serde_json::json!({ "blind_spot_alerts": raised }))?;
         Ok(raised)
+    }
+
+    /// Holds `poll/<name>.lock` for as long as the returned file is open; a source already being
+    /// polled is refused as busy.
+    fn poll_lock(&self, name: &str) -> Result<std::fs::File> {
+        let dir = self.dir().root().join("poll");
+        std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+        let path = dir.join(format!("{name}.lock"));
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+        match f.try_lock() {
+            Ok(()) => Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) => Err(AppError::Busy {
+                message: format!("{name} is being polled already; its poll goes on"),
+                retry_after_secs: 60,
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(AppError::Internal(format!("{}: {e}", path.display()))),
+        }
     }
 
     /// Where a source's page waits while it is ingested.

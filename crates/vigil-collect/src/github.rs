@@ -3,11 +3,15 @@
 //! `https://HOST/api/v3`).
 //!
 //! The first request asks for records created since the backfill window
-//! (`phrase=created:>=…`), oldest first (`order=asc`), `page_limit` at a time (at most 100);
-//! while the answer has a `Link` with `rel="next"`, its query (`after=…`) is the cursor. GitHub
-//! gives the last page no `next` link, so the cursor after it is a new `created:>=` phrase at
-//! the newest record's time: the records of that very second are read again and dedupe by
-//! event id, so a record is neither lost nor stored twice.
+//! (`phrase=created:>=…`), oldest first (`order=asc`, `include=all`), `page_limit` at a time (at
+//! most 100); while the answer has a `Link` with `rel="next"` (GitHub writes it with the
+//! organization's numeric path, `/organizations/{id}/audit-log`, and only `after`/`before`), its
+//! `after`/`before` continue the same query. GitHub gives the last page no `next` link, so the
+//! poll after it asks again from [`OVERLAP_MS`] before the newest record read: records GitHub
+//! indexed late, with an earlier time, are still read, and the ones read already dedupe by event
+//! id. The newest time read travels in the cursor (`vigil-newest`, never sent to GitHub), capped
+//! at a few minutes past now so one record stamped in the future cannot carry the cursor past
+//! everything.
 //!
 //! Rate limits: 429, or 403 with `x-ratelimit-remaining: 0` (GitHub's primary limit), waits
 //! until `x-ratelimit-reset` (epoch seconds, a second added for skew) or `Retry-After` (the
@@ -45,7 +49,7 @@ fn reset_wait(resp: &HttpResponse) -> Option<Duration> {
     }
     let reset: i64 = resp.header("x-ratelimit-reset")?.trim().parse().ok()?;
     let now = chrono::Utc::now().timestamp();
-    Some(Duration::from_secs((reset - now + 1).max(1) as u64))
+    Some(Duration::from_secs(reset.saturating_sub(now).saturating_add(1).max(1) as u64))
 }
 
 /// GitHub's primary rate limit answers 403 with no requests remaining.
@@ -64,20 +68,66 @@ fn message(resp: &HttpResponse) -> String {
         .unwrap_or_default()
 }
 
-/// The cursor in a `next` link: its query, when it points back at the organization's audit log.
-fn cursor_of(conn: &Connection, link: &str) -> Result<String, CollectError> {
+/// How far before the newest record read a poll past GitHub's last page asks again.
+pub const OVERLAP_MS: i64 = 10 * 60_000;
+/// The newest time the cursor may carry, past now: clocks disagree a little, not by days.
+const FUTURE_SKEW_MS: i64 = 5 * 60_000;
+/// Our own part of the cursor, taken off before the query goes to GitHub.
+const NEWEST: &str = "vigil-newest";
+
+/// Whether a query holds only what a URL query may (RFC 3986's unreserved, sub-delims, `:@/?`
+/// and percent escapes).
+fn query_ok(q: &str) -> bool {
+    !q.is_empty()
+        && q.len() <= 2048
+        && q.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
+}
+
+/// The `after`/`before` of a `next` link, when it points back at the connection's own origin and
+/// at an audit log; they continue `query` (whose other parameters GitHub's link leaves out).
+fn continue_with(conn: &Connection, query: &str, link: &str) -> Result<String, CollectError> {
     let bad = |why: String| CollectError::BadResponse { vendor: VENDOR, why };
     if origin(link) != origin(&conn.base_url) {
         return Err(bad(format!("the next link points at another origin ({:?})", origin(link).unwrap_or_default())));
     }
-    let (p, query) = link.split_once('?').ok_or_else(|| bad("the next link has no query".into()))?;
-    if !p.ends_with(&path(conn)) {
-        return Err(bad(format!("the next link is not the organization's audit log ({p})")));
+    let (p, lq) = link.split_once('?').ok_or_else(|| bad("the next link has no query".into()))?;
+    if !p.ends_with("/audit-log") {
+        return Err(bad(format!("the next link is not an audit log ({p})")));
     }
-    if query.is_empty() || query.len() > 2048 || query.bytes().any(|b| b.is_ascii_whitespace() || b == b'#') {
+    if !query_ok(lq) {
         return Err(bad("the next link's query is not a cursor".into()));
     }
-    Ok(query.to_string())
+    let pos: Vec<&str> = lq.split('&').filter(|kv| kv.starts_with("after=") || kv.starts_with("before=")).collect();
+    if !pos.iter().any(|kv| kv.starts_with("after=") && kv.len() > "after=".len()) {
+        return Err(bad("the next link has no after cursor".into()));
+    }
+    let mut out: Vec<&str> =
+        query.split('&').filter(|kv| !kv.starts_with("after=") && !kv.starts_with("before=")).collect();
+    out.extend(pos);
+    Ok(out.join("&"))
+}
+
+/// A cursor split into the query for GitHub and the newest time read so far.
+fn split_cursor(cursor: &str) -> (String, Option<i64>) {
+    let mut newest = None;
+    let q: Vec<&str> = cursor
+        .split('&')
+        .filter(|kv| match kv.strip_prefix(NEWEST).and_then(|r| r.strip_prefix('=')) {
+            Some(v) => {
+                newest = v.parse().ok();
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (q.join("&"), newest)
+}
+
+fn with_newest(query: String, newest: Option<i64>) -> String {
+    match newest {
+        Some(n) => format!("{query}&{NEWEST}={n}"),
+        None => query,
+    }
 }
 
 /// A record's time (epoch ms): `@timestamp`, else `created_at`.
@@ -101,10 +151,16 @@ pub(crate) fn next_page(
     cursor: Option<&str>,
     now_ms: i64,
 ) -> Result<Page, CollectError> {
-    let query = match cursor {
-        Some(c) => c.to_string(),
-        None => since_query(conn, now_ms - i64::from(conn.backfill_days) * 86_400_000),
+    let (query, newest_before) = match cursor {
+        Some(c) => split_cursor(c),
+        None => (since_query(conn, now_ms - i64::from(conn.backfill_days) * 86_400_000), None),
     };
+    if !query_ok(&query) {
+        return Err(CollectError::Config(format!(
+            "the kept cursor is not a query GitHub takes ({} bytes)",
+            query.len()
+        )));
+    }
     let url = format!("{}{}?{query}", conn.base_url, path(conn));
     let req = HttpRequest::new("GET", url)
         .with_header("Authorization", format!("Bearer {token}"))
@@ -157,14 +213,17 @@ pub(crate) fn next_page(
         lines.push('\n');
         newest_ms = newest_ms.max(stamp(item));
     }
+    // The newest time read, never further than a little past now.
+    let newest_ms = newest_ms.map(|t| t.min(now_ms.saturating_add(FUTURE_SKEW_MS)));
+    let newest_all = newest_before.max(newest_ms);
     let next = crate::okta::next_link(&resp);
     let more = next.is_some();
     let cursor = match next {
-        Some(link) => cursor_of(conn, &link)?,
-        // The end for now: carry on from the newest record's second (or where this page began).
-        None => match newest_ms {
-            Some(t) => since_query(conn, t),
-            None => query,
+        Some(link) => with_newest(continue_with(conn, &query, &link)?, newest_all),
+        // The end for now: ask again from a while before the newest record read.
+        None => match newest_all {
+            Some(t) => with_newest(since_query(conn, t.saturating_sub(OVERLAP_MS)), Some(t)),
+            None => with_newest(query, None),
         },
     };
     Ok(Page { lines, records: items.len(), cursor, newest_ms, more, attempts, waited })
@@ -198,21 +257,27 @@ mod tests {
     #[test]
     fn queries_and_cursors() {
         let c = conn();
-        assert_eq!(
-            since_query(&c, 1_700_000_000_000),
-            "phrase=created%3A%3E%3D2023-11-14T22%3A13%3A20Z&include=all&order=asc&per_page=50"
-        );
-        assert_eq!(
-            cursor_of(&c, "https://api.github.com/orgs/acme/audit-log?per_page=50&after=X").unwrap(),
-            "per_page=50&after=X"
-        );
+        let q = since_query(&c, 1_700_000_000_000);
+        assert_eq!(q, "phrase=created%3A%3E%3D2023-11-14T22%3A13%3A20Z&include=all&order=asc&per_page=50");
+        // GitHub's link: the numeric organization path, only after and before.
+        let next = continue_with(&c, &q, "https://api.github.com/organizations/80307827/audit-log?after=MS4x&before=")
+            .unwrap();
+        assert_eq!(next, format!("{q}&after=MS4x&before="));
+        let again =
+            continue_with(&c, &next, "https://api.github.com/organizations/80307827/audit-log?after=MS4y&before=")
+                .unwrap();
+        assert_eq!(again, format!("{q}&after=MS4y&before="), "the earlier after is replaced");
         for link in [
             "https://evil.example/orgs/acme/audit-log?after=X",
-            "https://api.github.com/orgs/other/audit-log?after=X",
+            "https://api.github.com/orgs/acme/members?after=X",
             "https://api.github.com/orgs/acme/audit-log",
+            "https://api.github.com/orgs/acme/audit-log?before=",
+            "https://api.github.com/orgs/acme/audit-log?after=a\u{1}b",
         ] {
-            assert!(cursor_of(&c, link).is_err(), "{link}");
+            assert!(continue_with(&c, &q, link).is_err(), "{link}");
         }
+        assert_eq!(split_cursor(&with_newest(q.clone(), Some(42))), (q.clone(), Some(42)));
+        assert_eq!(split_cursor(&q), (q, None));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use vigil_connectors::{ConnectorError, HttpResponse, Secrets, Transport};
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// Okta System Log (`GET /api/v1/logs`), with an API token (`SSWS`) of a read-only
-    /// administrator, or an OAuth service app granted `okta.logs.read` alone.
+    /// administrator.
     OktaSystemLog,
     /// GitHub organization audit log (`GET /orgs/{org}/audit-log`, GitHub Enterprise Cloud), with
     /// a token of an organization owner limited to `read:audit_log`.
@@ -63,15 +63,24 @@ impl Kind {
     /// The least the credential must be allowed, as the vendor names it.
     pub fn minimum_scope(self) -> &'static str {
         match self {
-            Kind::OktaSystemLog => {
-                "an API token of a Read-Only Administrator, or an OAuth 2.0 service app granted only okta.logs.read"
-            }
+            Kind::OktaSystemLog => "an API token (SSWS) created by a Read-Only Administrator",
             Kind::GitHubAuditLog => {
                 "a classic token of an organization owner with only read:audit_log, or a GitHub App with organization Administration: read"
             }
             Kind::CloudTrailS3 => {
                 "an IAM identity allowed only s3:ListBucket on the trail's bucket and prefix and s3:GetObject on its objects (and kms:Decrypt on the trail's key when it is encrypted with KMS)"
             }
+        }
+    }
+
+    /// How many days of history the vendor keeps to be read (the longest backfill).
+    pub fn retention_days(self) -> u32 {
+        match self {
+            // Okta keeps the System Log for 90 days; GitHub the audit log's API for 180.
+            Kind::OktaSystemLog => 90,
+            Kind::GitHubAuditLog => 180,
+            // The bucket keeps what its lifecycle rules keep.
+            Kind::CloudTrailS3 => 3650,
         }
     }
 
@@ -186,8 +195,13 @@ impl Connection {
                 self.base_url
             ));
         }
-        if self.backfill_days == 0 || self.backfill_days > 365 {
-            return bad(format!("backfill of {} days: use 1 to 365", self.backfill_days));
+        let keeps = self.kind.retention_days();
+        if self.backfill_days == 0 || self.backfill_days > keeps {
+            return bad(format!(
+                "backfill of {} days: use 1 to {keeps} (what {} keeps)",
+                self.backfill_days,
+                self.kind.name()
+            ));
         }
         let most = self.kind.max_page_limit();
         if self.page_limit == 0 || self.page_limit > most {

@@ -35,7 +35,7 @@ fn first_query(conn: &Connection, now_ms: i64) -> String {
 fn reset_wait(resp: &HttpResponse) -> Option<Duration> {
     let reset: i64 = resp.header("X-Rate-Limit-Reset")?.trim().parse().ok()?;
     let now = chrono::Utc::now().timestamp();
-    Some(Duration::from_secs((reset - now + 1).max(1) as u64))
+    Some(Duration::from_secs(reset.saturating_sub(now).saturating_add(1).max(1) as u64))
 }
 
 /// The `rel="next"` target among the `Link` headers (one per header, or comma-separated).
@@ -67,7 +67,10 @@ fn cursor_of(conn: &Connection, link: &str) -> Result<String, CollectError> {
     if !path.ends_with(PATH) {
         return Err(bad(format!("the next link is not the System Log ({path})")));
     }
-    if query.is_empty() || query.len() > 2048 || query.bytes().any(|b| b.is_ascii_whitespace() || b == b'#') {
+    if query.is_empty()
+        || query.len() > 2048
+        || !query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
+    {
         return Err(bad("the next link's query is not a cursor".into()));
     }
     Ok(query.to_string())
@@ -194,6 +197,7 @@ mod tests {
             ("https://acme.okta.com/api/v1/users?after=1", "not the System Log"),
             ("https://acme.okta.com/api/v1/logs", "no query"),
             ("https://acme.okta.com/api/v1/logs?after=1 2", "not a cursor"),
+            ("https://acme.okta.com/api/v1/logs?after=1\u{7f}2", "not a cursor"),
         ] {
             let e = cursor_of(&c, link).unwrap_err().to_string();
             assert!(e.contains(why), "{link}: {e}");

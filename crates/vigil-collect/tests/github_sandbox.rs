@@ -56,14 +56,50 @@ fn pages_then_carries_on_from_the_newest_second() {
     }
     assert_eq!(sizes, vec![5, 5, 2]);
     assert_eq!(seen, (1..13).map(|i| format!("doc-{i:04}")).collect::<Vec<_>>(), "oldest first, the old one left out");
-    // The last page had no next link: the cursor is the newest record's second.
+    // Every request after the first kept the query (oldest first, all events, 5 a page).
+    let reqs = sb.requests();
+    assert!(
+        reqs[1..3]
+            .iter()
+            .all(|r| r.query.contains("order=asc") && r.query.contains("per_page=5") && r.query.contains("after=sbx"))
+    );
+    assert!(reqs.iter().all(|r| !r.query.contains("vigil-newest")), "our part of the cursor stays ours");
+    // The last page had no next link: the cursor asks again from ten minutes before the newest
+    // record read (ids dedupe what is read twice), so a record GitHub indexes late with an
+    // earlier time is still read.
     let cur = cursor.clone().unwrap();
     assert!(cur.starts_with("phrase=created%3A%3E%3D"), "{cur}");
-    sb.add_github_audit([record(13, now - 3_600_000 + 20_000)]);
-    let p = page(&c, &s, cursor.as_deref(), now).unwrap();
-    assert_eq!(ids(&p), vec!["doc-0012", "doc-0013"], "the boundary second again (ids dedupe it), then the new one");
+    sb.add_github_audit([record(13, now - 3_600_000 + 20_000), record(14, now - 3_600_000 + 5_500)]);
+    let mut again = Vec::new();
+    let mut cur = cursor.clone();
+    for _ in 0..10 {
+        let p = page(&c, &s, cur.as_deref(), now).unwrap();
+        again.extend(ids(&p));
+        let done = !p.more;
+        cur = Some(p.cursor);
+        if done {
+            break;
+        }
+    }
+    assert!(again.contains(&"doc-0013".to_string()) && again.contains(&"doc-0014".to_string()), "{again:?}");
+    assert!(again.contains(&"doc-0012".to_string()), "the overlap is read again: {again:?}");
+    // A record stamped days ahead does not carry the cursor past everything.
+    sb.add_github_audit([record(15, now + 5 * 86_400_000)]);
+    let mut seen_future = false;
+    for _ in 0..10 {
+        let p = page(&c, &s, cur.as_deref(), now).unwrap();
+        seen_future |= ids(&p).contains(&"doc-0015".to_string());
+        let done = !p.more;
+        cur = Some(p.cursor);
+        if done {
+            break;
+        }
+    }
+    assert!(seen_future);
+    let newest: i64 = cur.unwrap().rsplit("vigil-newest=").next().unwrap().parse().unwrap();
+    assert!(newest <= now + 5 * 60_000, "capped at a few minutes past now");
     let reqs = sb.requests();
-    assert!(reqs.iter().all(|r| r.path.ends_with("/github/orgs/acme/audit-log")));
+    assert!(reqs.iter().all(|r| r.path.ends_with("/github/orgs/acme/audit-log")), "requests go to the org's own path");
     assert!(reqs.iter().all(|r| r.header("x-github-api-version") == Some("2022-11-28")));
 }
 

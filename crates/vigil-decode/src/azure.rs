@@ -70,10 +70,12 @@ const EXPORT_KEYS: &[&str] = &[
 /// Log Analytics columns and the export's names for them.
 const COLUMNS: &[(&str, &str)] = &[
     ("TimeGenerated", "time"),
-    ("OperationName", "operationName"),
+    // `AzureActivity` keeps the operation (`MICROSOFT.COMPUTE/…/WRITE`) in `OperationNameValue`
+    // and its display name in `OperationName`: the operation wins.
     ("OperationNameValue", "operationName"),
-    ("Category", "category"),
+    ("OperationName", "operationName"),
     ("CategoryValue", "category"),
+    ("Category", "category"),
     ("ResultType", "resultType"),
     ("ResultSignature", "resultSignature"),
     ("ResultDescription", "resultDescription"),
@@ -217,6 +219,18 @@ fn kind_of(v: &Value) -> Kind {
 /// documentation); fields the record has are never replaced.
 fn reshape(m: &Map<String, Value>) -> Map<String, Value> {
     let mut out = m.clone();
+    let row = m.contains_key("TimeGenerated");
+    // A Log Analytics row's columns first, so a column that names the operation
+    // (`OperationNameValue`) is read before one that only differs in case from an export key.
+    if row {
+        for (col, name) in COLUMNS {
+            if !out.contains_key(*name)
+                && let Some(v) = m.get(*col)
+            {
+                out.insert((*name).to_string(), v.clone());
+            }
+        }
+    }
     // Lower-cased export keys (`operationname`) under their usual names.
     for want in EXPORT_KEYS {
         if !out.contains_key(*want)
@@ -227,15 +241,7 @@ fn reshape(m: &Map<String, Value>) -> Map<String, Value> {
     }
     // A Log Analytics row: the export's names from its columns, every other column as a
     // property under its export name (`UserPrincipalName` → `properties.userPrincipalName`).
-    let row = m.contains_key("TimeGenerated");
     if row {
-        for (col, name) in COLUMNS {
-            if !out.contains_key(*name)
-                && let Some(v) = m.get(*col)
-            {
-                out.insert((*name).to_string(), v.clone());
-            }
-        }
         let mut props = match out.get("properties") {
             Some(Value::Object(p)) => p.clone(),
             _ => Map::new(),

@@ -428,7 +428,7 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
     let text = data[start] != b'{' && data[start] != b'[';
     // Event XML after a syslog header on each line: Sysmon for Linux writes its events to syslog.
     if text && opts.format == Format::Auto && windows_xml::in_syslog(&data[start..]) {
-        windows_xml::scan(name, data, opts, emit);
+        windows_xml::scan_syslog(name, data, opts, emit);
         return;
     }
     // Audit log text; JSON renderings of audit records (as framing makes them) are framed as JSON.

@@ -97,6 +97,14 @@ fn log_analytics_rows_read_as_the_export_does() {
     assert_eq!(e.actor.user.as_ref().unwrap().name.as_deref(), Some("ops@example.com"));
     assert_eq!(e.cloud.as_ref().unwrap().account_uid.as_deref(), Some("sub-9"));
     assert_eq!(services(activity), vec![Some("activitylogs".to_string())]);
+    // A write: the operation, not its display name, decides (and is what Sigma sees as
+    // `operationName`).
+    let write = activity
+        .replace("VIRTUALMACHINES/DELETE", "VIRTUALMACHINES/WRITE")
+        .replace("Delete Virtual Machine", "Create or Update Virtual Machine");
+    let (ev, _) = auto(&write);
+    assert_eq!(ev[0].activity_id, api::UPDATE);
+    assert_eq!(ev[0].api.as_ref().unwrap().operation.as_deref(), Some("MICROSOFT.COMPUTE/VIRTUALMACHINES/WRITE"));
 }
 
 #[test]

@@ -394,11 +394,10 @@ pub async fn sources(State(s): State<Shared>, Extension(c): Extension<Caller>) -
     blocking(move || {
         let who = c.app();
         let now = s.now_ms();
-        let conns = s.app.connections(&who)?;
-        let health = s.app.sources_health(&who)?;
-        let rows: Vec<Value> = conns
+        let rows: Vec<Value> = s
+            .app
+            .sources(&who)?
             .iter()
-            .zip(health.iter())
             .map(|(k, h)| {
                 json!({
                     "name": k.name,

@@ -873,12 +873,10 @@ pub async fn sources_page(State(s): State<Shared>, Extension(c): Extension<Calle
     let c2 = c.clone();
     let r = blocking(move || {
         let who = c2.app();
-        let conns = s.app.connections(&who)?;
-        let health = s.app.sources_health(&who)?;
-        Ok((conns, health, s.now_ms()))
+        Ok((s.app.sources(&who)?, s.now_ms()))
     })
     .await;
-    let (conns, health, now) = match r {
+    let (sources, now) = match r {
         Ok(x) => x,
         Err(e) => return error_page(Some(&c), &e),
     };
@@ -889,10 +887,10 @@ pub async fn sources_page(State(s): State<Shared>, Extension(c): Extension<Calle
             "Sources",
             Some(&c),
             html! {
-                p { "Live sources Vigil polls with a read-only credential (`vigil connect add`). A source failing poll after poll, or silent for six hours, is a blind spot and raises an alert of its own." }
-                @if conns.is_empty() { p { "No live source is connected." } } @else {
+                p { "Live sources Vigil polls with a read-only credential (`vigil connect add`). A source failing three polls in a row, not read for six hours, or with no new record for a day, is a blind spot and raises an alert of its own." }
+                @if sources.is_empty() { p { "No live source is connected." } } @else {
                     table { thead { tr { th scope="col" { "Source" } th scope="col" { "Kind" } th scope="col" { "Address" } th scope="col" { "Last success" } th scope="col" { "Lag" } th scope="col" { "Events" } th scope="col" { "Per minute" } th scope="col" { "State" } } } tbody {
-                        @for (k, h) in conns.iter().zip(health.iter()) {
+                        @for (k, h) in &sources {
                             tr {
                                 td { (k.name) } td { (k.kind.name()) } td { (k.base_url) }
                                 td { (ago(h.last_success_ms)) }

@@ -116,6 +116,8 @@ fn gh_error(status: u16, message: &str) -> Resp {
 /// `created:>=…` (a date or a date-time); `order` is `asc` or `desc` (GitHub's default);
 /// `per_page` 1–100 (default 30); the `after` cursor continues a listing. As GitHub does, the last
 /// page carries no `next` link: a poller continues from the time of the newest record it read.
+/// The `next` link names the organization by number and carries only `after` and `before`; the
+/// other parameters are the caller's to send again.
 pub(super) fn github_audit(sb: &Inner, req: &RecordedRequest, org: &str) -> Resp {
     let st = sb.state();
     if org != "acme" {
@@ -172,15 +174,11 @@ pub(super) fn github_audit(sb: &Inner, req: &RecordedRequest, org: &str) -> Resp
     let end = start + page.len();
     let mut resp = Resp::json(200, Value::Array(page));
     if end < order.len() {
-        let mut q: Vec<String> = req
-            .query_pairs()
-            .into_iter()
-            .filter(|(k, _)| k != "after")
-            .map(|(k, v)| format!("{k}={}", crate::util::encode(&v)))
-            .collect();
-        q.push(format!("after=sbx{}", end - 1));
-        resp = resp
-            .with_header("Link", format!("<{}/github/orgs/{org}/audit-log?{}>; rel=\"next\"", sb.base, q.join("&")));
+        // As GitHub writes it: the organization's numeric path, and only the cursors.
+        resp = resp.with_header(
+            "Link",
+            format!("<{}/github/organizations/4242/audit-log?after=sbx{}&before=>; rel=\"next\"", sb.base, end - 1),
+        );
     }
     resp.with_header("x-ratelimit-limit", "1750").with_header("x-ratelimit-remaining", "1749")
 }
