@@ -4,24 +4,18 @@
 //! when `VIGIL_CORPUS` is not set).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use vigil_decode::{Decoded, Format, Options, Scanned, decode_unit, detect, scan_unit};
-use vigil_model::{Event, OcsfClass, QuarantineRecord, Severity, Status, account_change, api, group};
+use vigil_decode::{Options, Scanned, detect, scan_unit};
+use vigil_model::{OcsfClass, Severity, Status, account_change, api, group};
 
-fn run(data: &str, opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    let (mut ev, mut q) = (Vec::new(), Vec::new());
-    let stats = decode_unit("azure.json", data.as_bytes(), opts, &mut |d| match d {
-        Decoded::Event(e) => ev.push(*e),
-        Decoded::Quarantine(r) => q.push(r),
-    });
-    assert_eq!((stats.events as usize, stats.quarantined as usize), (ev.len(), q.len()));
-    (ev, q)
-}
+mod common;
+use common::{auto, corpus, quarantined_with_reasons};
 
-fn auto(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    run(data, &Options::default())
-}
+/// What the corpus tests are called when they are skipped.
+const CORPUS: &str = "the Azure corpus test";
+
+/// The unit the payloads are decoded as.
+const UNIT: &str = "azure.json";
 
 /// The Sigma service each record of a payload is routed by.
 fn services(data: &str) -> Vec<Option<String>> {
@@ -150,7 +144,6 @@ fn risk_detections_are_findings_and_resource_logs_have_no_service() {
 
 #[test]
 fn what_it_cannot_read_is_quarantined_naming_the_field() {
-    let opts = Options { format: Format::named("azure").unwrap(), ..Options::default() };
     let cases = [
         (r#"{"time":"2025-01-15T09:30:45Z","category":"SignInLogs","resourceId":"/x"}"#, "'operationName'"),
         (r#"{"time":"2025-01-15T09:30:45Z","operationName":7,"resourceId":"/x"}"#, "'operationName'"),
@@ -160,28 +153,12 @@ fn what_it_cannot_read_is_quarantined_naming_the_field() {
         (r#"["Sign-in activity"]"#, "not an Azure log record"),
         (r#"null"#, "not an Azure log record"),
     ];
-    for (line, why) in cases {
-        let (ev, q) = run(line, &opts);
-        assert!(ev.is_empty(), "{line}");
-        assert_eq!(q.len(), 1, "{line}");
-        assert!(q[0].reason.contains(why), "{line}: {}", q[0].reason);
-        assert_eq!(q[0].format, "azure");
-    }
-}
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("VIGIL_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            println!("skipping the Azure corpus test: VIGIL_CORPUS is not set");
-            None
-        }
-    }
+    quarantined_with_reasons("azure", &cases);
 }
 
 #[test]
 fn panther_azure_fixtures() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = corpus(CORPUS) else { return };
     // Entra ID: 26 sign-ins (interactive, non-interactive and service principal) and 21
     // directory audits, one a role membership. The activity log: 196 records of its categories,
     // 18 storage resource logs (routed to no service).

@@ -4,24 +4,18 @@
 //! and `Duo_Administrator.jsonl` (skipped, with a message, when `VIGIL_CORPUS` is not set).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use vigil_decode::{Decoded, Format, Options, decode_unit, detect};
+use vigil_decode::detect;
 use vigil_model::{Event, OcsfClass, QuarantineRecord, Status, account_change, api, authentication};
 
-fn run(data: &str, opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    let (mut ev, mut q) = (Vec::new(), Vec::new());
-    let stats = decode_unit("duo.json", data.as_bytes(), opts, &mut |d| match d {
-        Decoded::Event(e) => ev.push(*e),
-        Decoded::Quarantine(r) => q.push(r),
-    });
-    assert_eq!((stats.events as usize, stats.quarantined as usize), (ev.len(), q.len()));
-    (ev, q)
-}
+mod common;
+use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
 
-fn auto(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    run(data, &Options::default())
-}
+/// What the corpus tests are called when they are skipped.
+const CORPUS: &str = "the Duo corpus tests";
+
+/// The unit the payloads are decoded as.
+const UNIT: &str = "duo.json";
 
 const BYPASS: &str = r#"{"access_device":{"browser":"Chrome","browser_version":"121.0","hostname":"laptop-7","ip":"198.51.100.40","location":{"city":"Lyon","country":"France","state":"Auvergne-Rhone-Alpes"},"os":"Windows","os_version":"11"},"alias":"","application":{"key":"DIY231J8BR23QK4UKBY8","name":"VPN"},"auth_device":{"ip":null,"location":{},"name":null},"email":"","event_type":"authentication","factor":"bypass_code","isotimestamp":"2024-02-01T15:04:11.000000+00:00","ood_software":null,"reason":"bypass_user","result":"success","timestamp":1706799851,"trusted_endpoint_status":"not trusted","txid":"340a23e3-23f3-4ad9-8d1f-1c2e3d4f5a6b","user":{"groups":["VPN users"],"key":"DU3KC77WJ06Y5HIV7XKQ","name":"jdoe@example.com"}}"#;
 
@@ -133,7 +127,6 @@ fn administrator_records() {
 
 #[test]
 fn what_it_cannot_read_is_quarantined_naming_the_field() {
-    let opts = Options { format: Format::named("duo").unwrap(), ..Options::default() };
     let cases = [
         (r#"{"txid":"t","factor":"sms","timestamp":1706799851}"#, "missing required field 'result'"),
         (r#"{"txid":"t","result":7,"timestamp":1706799851}"#, "'result'"),
@@ -149,30 +142,14 @@ fn what_it_cannot_read_is_quarantined_naming_the_field() {
         (r#""txid""#, "not a Duo log record"),
         (r#"null"#, "not a Duo log record"),
     ];
-    for (line, why) in cases {
-        let (ev, q) = run(line, &opts);
-        assert!(ev.is_empty(), "{line}");
-        assert_eq!(q.len(), 1, "{line}");
-        assert!(q[0].reason.contains(why), "{line}: {}", q[0].reason);
-        assert_eq!(q[0].format, "duo");
-    }
-}
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("VIGIL_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            println!("skipping the Duo corpus tests: VIGIL_CORPUS is not set");
-            None
-        }
-    }
+    quarantined_with_reasons("duo", &cases);
 }
 
 /// A fixture file's record count, events, quarantine records and reasons counted.
 type Fixtures = (usize, Vec<Event>, Vec<QuarantineRecord>, BTreeMap<String, usize>);
 
 fn fixtures(name: &str) -> Option<Fixtures> {
-    let root = corpus()?;
+    let root = corpus(CORPUS)?;
     let path = root.join("panther-analysis-tests").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
@@ -200,7 +177,7 @@ fn panther_duo_authentication_fixtures() {
     assert_eq!((lines, ev.len(), q.len()), (14, 0, 14));
     assert_eq!(reasons.get("no usable timestamp (looked for isotimestamp, timestamp, p_event_time)"), Some(&14));
     // With a time they decode; one carries the shape SigmaHQ's bypass-code rule matches.
-    let root = corpus().unwrap();
+    let root = corpus(CORPUS).unwrap();
     let text = std::fs::read_to_string(root.join("panther-analysis-tests/Duo_Authentication.jsonl")).unwrap();
     let timed: Vec<String> = text
         .lines()
@@ -234,14 +211,8 @@ fn panther_duo_administrator_fixtures() {
 /// Sniffing takes a record for Duo only where the fixture says it is one.
 #[test]
 fn no_other_panther_fixture_is_taken_for_duo() {
-    let Some(root) = corpus() else { return };
-    let dir = root.join("panther-analysis-tests");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
+    let Some(root) = corpus(CORPUS) else { return };
+    let files = panther_fixture_files(&root);
     let (mut checked, mut taken) = (0, 0);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

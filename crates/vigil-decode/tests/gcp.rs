@@ -4,24 +4,18 @@
 //! (skipped, with a message, when `VIGIL_CORPUS` is not set).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use vigil_decode::{Decoded, Format, Options, Scanned, decode_unit, detect, scan_unit};
-use vigil_model::{Event, OcsfClass, QuarantineRecord, Severity, Status, api};
+use vigil_decode::{Options, Scanned, detect, scan_unit};
+use vigil_model::{OcsfClass, Severity, Status, api};
 
-fn run(data: &str, opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    let (mut ev, mut q) = (Vec::new(), Vec::new());
-    let stats = decode_unit("audit.json", data.as_bytes(), opts, &mut |d| match d {
-        Decoded::Event(e) => ev.push(*e),
-        Decoded::Quarantine(r) => q.push(r),
-    });
-    assert_eq!((stats.events as usize, stats.quarantined as usize), (ev.len(), q.len()));
-    (ev, q)
-}
+mod common;
+use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
 
-fn auto(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    run(data, &Options::default())
-}
+/// What the corpus tests are called when they are skipped.
+const CORPUS: &str = "the Google Cloud audit corpus test";
+
+/// The unit the payloads are decoded as.
+const UNIT: &str = "audit.json";
 
 /// A service account key created through an impersonated service account, as a log sink
 /// exports the Admin Activity entry (the documented `LogEntry` and `AuditLog` fields).
@@ -128,7 +122,6 @@ fn sigma_sees_the_entry_and_the_names_sigmahq_rules_use() {
 
 #[test]
 fn what_it_cannot_read_is_quarantined_naming_the_field() {
-    let opts = Options { format: Format::named("gcp").unwrap(), ..Options::default() };
     let t = r#""timestamp":"2024-02-01T10:00:00Z""#;
     let cases = [
         (format!(r#"{{"logName":"l",{t}}}"#), "'protoPayload'"),
@@ -147,28 +140,12 @@ fn what_it_cannot_read_is_quarantined_naming_the_field() {
         (r#"["storage.buckets.delete"]"#.to_string(), "not a Google Cloud audit log entry"),
         ("42".to_string(), "not a Google Cloud audit log entry"),
     ];
-    for (line, why) in &cases {
-        let (ev, q) = run(line, &opts);
-        assert!(ev.is_empty(), "{line}");
-        assert_eq!(q.len(), 1, "{line}");
-        assert!(q[0].reason.contains(why), "{line}: {}", q[0].reason);
-        assert_eq!(q[0].format, "gcp");
-    }
-}
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("VIGIL_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            println!("skipping the Google Cloud audit corpus test: VIGIL_CORPUS is not set");
-            None
-        }
-    }
+    quarantined_with_reasons("gcp", &cases);
 }
 
 #[test]
 fn panther_gcp_audit_fixtures() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = corpus(CORPUS) else { return };
     let path = root.join("panther-analysis-tests/GCP_AuditLog.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
@@ -224,14 +201,8 @@ fn panther_gcp_audit_fixtures() {
 /// log entries, in this file and in every other Panther fixture file.
 #[test]
 fn sniffing_takes_gcp_entries_and_nothing_else() {
-    let Some(root) = corpus() else { return };
-    let dir = root.join("panther-analysis-tests");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
+    let Some(root) = corpus(CORPUS) else { return };
+    let files = panther_fixture_files(&root);
     let mut by_file: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();

@@ -3,24 +3,17 @@
 //! fixtures in `$VIGIL_CORPUS/panther-analysis-tests/GitHub_Audit.jsonl` (skipped, with a
 //! message, when `VIGIL_CORPUS` is not set).
 
-use std::path::PathBuf;
+use vigil_decode::detect;
+use vigil_model::{OcsfClass, api, group};
 
-use vigil_decode::{Decoded, Format, Options, decode_unit, detect};
-use vigil_model::{Event, OcsfClass, QuarantineRecord, api, group};
+mod common;
+use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
 
-fn run(data: &str, opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    let (mut ev, mut q) = (Vec::new(), Vec::new());
-    let stats = decode_unit("audit.json", data.as_bytes(), opts, &mut |d| match d {
-        Decoded::Event(e) => ev.push(*e),
-        Decoded::Quarantine(r) => q.push(r),
-    });
-    assert_eq!((stats.events as usize, stats.quarantined as usize), (ev.len(), q.len()));
-    (ev, q)
-}
+/// What the corpus tests are called when they are skipped.
+const CORPUS: &str = "the GitHub audit corpus test";
 
-fn auto(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    run(data, &Options::default())
-}
+/// The unit the payloads are decoded as.
+const UNIT: &str = "audit.json";
 
 const STREAMED: &str = r#"{"@timestamp":1706799491000,"_document_id":"b8a4QzVhY2E2NjQ0","action":"repo.destroy","actor":"octocat","actor_id":1,"actor_ip":"203.0.113.7","actor_location":{"country_code":"DE"},"business":"acme","created_at":1706799491000,"operation_type":"remove","org":"acme-corp","org_id":42,"repo":"acme-corp/secrets","repo_id":7,"user_agent":"git/2.43","token_id":99,"programmatic_access_type":"Personal access token (classic)"}"#;
 
@@ -81,7 +74,6 @@ fn panther_shapes_and_membership_changes() {
 
 #[test]
 fn what_it_cannot_read_is_quarantined_naming_the_field() {
-    let opts = Options { format: Format::named("github").unwrap(), ..Options::default() };
     let cases = [
         (r#"{"actor":"a","created_at":1621305118553,"org":"o"}"#, "'action'"),
         (r#"{"action":42,"actor":"a","created_at":1621305118553}"#, "'action'"),
@@ -91,28 +83,12 @@ fn what_it_cannot_read_is_quarantined_naming_the_field() {
         (r#"["repo.create"]"#, "not a GitHub audit record"),
         (r#""repo.create""#, "not a GitHub audit record"),
     ];
-    for (line, why) in cases {
-        let (ev, q) = run(line, &opts);
-        assert!(ev.is_empty(), "{line}");
-        assert_eq!(q.len(), 1, "{line}");
-        assert!(q[0].reason.contains(why), "{line}: {}", q[0].reason);
-        assert_eq!(q[0].format, "github");
-    }
-}
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("VIGIL_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            println!("skipping the GitHub audit corpus test: VIGIL_CORPUS is not set");
-            None
-        }
-    }
+    quarantined_with_reasons("github", &cases);
 }
 
 #[test]
 fn panther_github_audit_fixtures() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = corpus(CORPUS) else { return };
     let path = root.join("panther-analysis-tests/GitHub_Audit.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
@@ -151,14 +127,8 @@ fn panther_github_audit_fixtures() {
 /// fixtures list several log types, and their GitHub records sit in other vendors' files).
 #[test]
 fn no_other_panther_fixture_is_taken_for_github_audit() {
-    let Some(root) = corpus() else { return };
-    let dir = root.join("panther-analysis-tests");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
+    let Some(root) = corpus(CORPUS) else { return };
+    let files = panther_fixture_files(&root);
     let (mut checked, mut github) = (0, 0);
     for f in files {
         if f.file_name().is_some_and(|n| n == "GitHub_Audit.jsonl") {

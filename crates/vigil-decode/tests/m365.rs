@@ -5,25 +5,19 @@
 //! when `VIGIL_CORPUS` is not set).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::Value;
-use vigil_decode::{Decoded, Format, Options, Scanned, decode_unit, detect, scan_unit};
-use vigil_model::{Event, OcsfClass, QuarantineRecord, Severity, Status, account_change, api, authentication, group};
+use vigil_decode::{Options, Scanned, detect, scan_unit};
+use vigil_model::{Event, OcsfClass, Severity, Status, account_change, api, authentication, group};
 
-fn run(data: &str, opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    let (mut ev, mut q) = (Vec::new(), Vec::new());
-    let stats = decode_unit("m365.json", data.as_bytes(), opts, &mut |d| match d {
-        Decoded::Event(e) => ev.push(*e),
-        Decoded::Quarantine(r) => q.push(r),
-    });
-    assert_eq!((stats.events as usize, stats.quarantined as usize), (ev.len(), q.len()));
-    (ev, q)
-}
+mod common;
+use common::{auto, corpus, quarantined_with_reasons};
 
-fn auto(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    run(data, &Options::default())
-}
+/// What the corpus tests are called when they are skipped.
+const CORPUS: &str = "the Microsoft 365 corpus test";
+
+/// The unit the payloads are decoded as.
+const UNIT: &str = "m365.json";
 
 fn one(data: &str) -> Event {
     let (mut ev, q) = auto(data);
@@ -232,7 +226,6 @@ fn sniffing_tells_it_from_the_other_microsoft_logs() {
 
 #[test]
 fn what_it_cannot_read_is_quarantined_naming_the_field() {
-    let opts = Options { format: Format::named("m365").unwrap(), ..Options::default() };
     let cases = [
         (r#"{"CreationTime":"2024-03-04T08:00:12","Workload":"Exchange","OrganizationId":"o"}"#, "'Operation'"),
         (r#"{"CreationTime":"2024-03-04T08:00:12","Operation":7}"#, "'Operation'"),
@@ -245,28 +238,12 @@ fn what_it_cannot_read_is_quarantined_naming_the_field() {
         (r#""UserLoggedIn""#, "not a Microsoft 365 audit record"),
         (r#"null"#, "not a Microsoft 365 audit record"),
     ];
-    for (line, why) in cases {
-        let (ev, q) = run(line, &opts);
-        assert!(ev.is_empty(), "{line}");
-        assert_eq!(q.len(), 1, "{line}");
-        assert!(q[0].reason.contains(why), "{line}: {}", q[0].reason);
-        assert_eq!(q[0].format, "m365");
-    }
-}
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("VIGIL_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            println!("skipping the Microsoft 365 corpus test: VIGIL_CORPUS is not set");
-            None
-        }
-    }
+    quarantined_with_reasons("m365", &cases);
 }
 
 #[test]
 fn panther_microsoft365_fixtures() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = corpus(CORPUS) else { return };
     // Entra ID: two sign-ins (one without a Workload, named by its record type) and two
     // `Update user.` records adding and clearing strong authentication. Exchange: ten admin
     // cmdlets (Set-Mailbox, New-InboxRule), keys lower-cased. OneDrive: five sharing records.

@@ -4,24 +4,18 @@
 //! (skipped, with a message, when `VIGIL_CORPUS` is not set).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use vigil_decode::{Decoded, Format, Options, decode_unit, detect};
-use vigil_model::{Event, OcsfClass, QuarantineRecord, Status, account_change, api, authentication};
+use vigil_decode::detect;
+use vigil_model::{OcsfClass, Status, account_change, api, authentication};
 
-fn run(data: &str, opts: &Options) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    let (mut ev, mut q) = (Vec::new(), Vec::new());
-    let stats = decode_unit("events.json", data.as_bytes(), opts, &mut |d| match d {
-        Decoded::Event(e) => ev.push(*e),
-        Decoded::Quarantine(r) => q.push(r),
-    });
-    assert_eq!((stats.events as usize, stats.quarantined as usize), (ev.len(), q.len()));
-    (ev, q)
-}
+mod common;
+use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
 
-fn auto(data: &str) -> (Vec<Event>, Vec<QuarantineRecord>) {
-    run(data, &Options::default())
-}
+/// What the corpus tests are called when they are skipped.
+const CORPUS: &str = "the OneLogin corpus test";
+
+/// The unit the payloads are decoded as.
+const UNIT: &str = "events.json";
 
 const FAILED: &str = r#"{"id":1234567890,"uuid":"0b0e1f7c-5a4d-4e2b-9c1a-7d3e2f1a0b9c","account_id":55555,"created_at":"2024-02-01T14:58:11.123Z","event_type_id":6,"user_id":3456,"user_name":"Ann Smith","login_name":"ann@example.com","actor_user_id":3456,"actor_user_name":"Ann Smith","ipaddr":"198.51.100.23","app_name":"Salesforce","notes":"Invalid password","risk_score":80,"error_description":"Incorrect password","user_agent":"Mozilla/5.0","directory_sync_run_id":null}"#;
 
@@ -101,7 +95,6 @@ fn panther_shape_reads_p_event_time() {
 
 #[test]
 fn what_it_cannot_read_is_quarantined_naming_the_field() {
-    let opts = Options { format: Format::named("onelogin").unwrap(), ..Options::default() };
     let cases = [
         (r#"{"user_id":1,"created_at":"2024-02-01T14:58:11Z"}"#, "missing required field 'event_type_id'"),
         (r#"{"event_type_id":null,"created_at":"2024-02-01T14:58:11Z"}"#, "'event_type_id'"),
@@ -113,28 +106,12 @@ fn what_it_cannot_read_is_quarantined_naming_the_field() {
         (r#""event_type_id""#, "not a OneLogin event"),
         (r#"5"#, "not a OneLogin event"),
     ];
-    for (line, why) in cases {
-        let (ev, q) = run(line, &opts);
-        assert!(ev.is_empty(), "{line}");
-        assert_eq!(q.len(), 1, "{line}");
-        assert!(q[0].reason.contains(why), "{line}: {}", q[0].reason);
-        assert_eq!(q[0].format, "onelogin");
-    }
-}
-
-fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("VIGIL_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            println!("skipping the OneLogin corpus test: VIGIL_CORPUS is not set");
-            None
-        }
-    }
+    quarantined_with_reasons("onelogin", &cases);
 }
 
 #[test]
 fn panther_onelogin_fixtures() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = corpus(CORPUS) else { return };
     let path = root.join("panther-analysis-tests/OneLogin_Events.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
@@ -168,14 +145,8 @@ fn panther_onelogin_fixtures() {
 /// Sniffing takes a record for OneLogin only where the fixture says it is one.
 #[test]
 fn no_other_panther_fixture_is_taken_for_onelogin() {
-    let Some(root) = corpus() else { return };
-    let dir = root.join("panther-analysis-tests");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
+    let Some(root) = corpus(CORPUS) else { return };
+    let files = panther_fixture_files(&root);
     let (mut checked, mut taken) = (0, 0);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

@@ -10,6 +10,22 @@ use vigil_detect::route::{RouteKey, unroutable, windows_service};
 use vigil_detect::view::View;
 use vigil_detect::{Detector, DetectorOptions, RulePack};
 
+/// The rules `det` fires on each record of `data`, scanned as the unit `name`: the record's
+/// index and the rule's id, in order.
+fn fired(det: &Detector, name: &str, data: &str) -> Vec<(usize, String)> {
+    let mut fired = Vec::new();
+    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
+    scan_unit(name, data.as_bytes(), &Options::default(), &mut |s| {
+        if let Scanned::Record(r) = s
+            && let Some(h) = det.check(&r, &mut occ, false).hits
+        {
+            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
+        }
+        i += 1;
+    });
+    fired
+}
+
 #[test]
 fn every_decoders_sample_routes_to_its_registered_logsource() {
     for d in DECODERS {
@@ -144,20 +160,7 @@ fn github_rules_see_github_records_under_their_own_field_names() {
         // Same action from a CloudTrail record: a GitHub rule must not see it.
         r#"{"eventVersion":"1.08","eventTime":"2024-05-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","action":"org.add_member","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"}}"#.to_string(),
     ];
-    let mut fired: Vec<(usize, String)> = Vec::new();
-    let data = lines.join("\n");
-    let mut occ = vigil_decode::Occurrences::default();
-    let mut i = 0;
-    scan_unit("audit.json", data.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s
-            && let Some(h) = det.check(&r, &mut occ, false).hits
-        {
-            for a in h.alerts {
-                fired.push((i, a.rule.id.clone()));
-            }
-        }
-        i += 1;
-    });
+    let mut fired = fired(&det, "audit.json", &lines.join("\n"));
     fired.sort();
     assert_eq!(
         fired,
@@ -219,16 +222,7 @@ fn auditd_rules_see_audit_records_under_auditd_field_names() {
         "type=EXECVE msg=audit(1675255174.901:4): argc=2 a0=\"arecord\" a1=2D7676",
     ]
     .join("\n");
-    let mut fired: Vec<(usize, String)> = Vec::new();
-    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
-    scan_unit("audit.log", log.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s
-            && let Some(h) = det.check(&r, &mut occ, false).hits
-        {
-            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
-        }
-        i += 1;
-    });
+    let fired = fired(&det, "audit.log", &log);
     let want = |n: usize, id: &str| (n, id.to_string());
     assert_eq!(
         fired,
@@ -310,16 +304,7 @@ fn azure_rules_see_azure_records_by_service_under_both_names() {
         r#"{"time":"2025-01-15T09:30:45Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","operationName":"Sign-in activity","category":"SignInLogs","tenantId":"t","resultType":"0","properties":{"status":{"errorCode":50053}}}"#,
     ]
     .join("\n");
-    let mut fired: Vec<(usize, String)> = Vec::new();
-    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
-    scan_unit("azure.json", lines.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s
-            && let Some(h) = det.check(&r, &mut occ, false).hits
-        {
-            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
-        }
-        i += 1;
-    });
+    let fired = fired(&det, "azure.json", &lines);
     let want = |n: usize, id: &str| (n, id.to_string());
     assert_eq!(
         fired,
@@ -608,16 +593,7 @@ fn gcp_and_kubernetes_rules_see_their_records() {
         r#"{"eventVersion":"1.08","eventTime":"2024-05-01T10:00:00Z","eventSource":"eks.amazonaws.com","eventName":"DeleteSecret","verb":"delete","objectRef":{"resource":"secrets"},"gcp":{"audit":{"method_name":"iam.serviceAccounts.delete"}},"awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"}}"#,
     ];
     let data = lines.join("\n");
-    let mut fired: Vec<(usize, String)> = Vec::new();
-    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
-    scan_unit("audit.json", data.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s
-            && let Some(h) = det.check(&r, &mut occ, false).hits
-        {
-            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
-        }
-        i += 1;
-    });
+    let mut fired = fired(&det, "audit.json", &data);
     fired.sort();
     let want = |n: usize, id: &str| (n, id.to_string());
     assert_eq!(
@@ -760,16 +736,7 @@ fn m365_rules_see_alerts_and_audit_records_by_service() {
         r#"{"CreationTime":"2024-03-06T07:33:00","Id":"x-2","Operation":"New-InboxRule","OrganizationId":"org-1","Parameters":[{"Name":"Name","Value":"Flag"},{"Name":"MarkImportance","Value":"High"}],"RecordType":1,"ResultStatus":"True","UserId":"alice@example.com","UserKey":"k","UserType":2,"Workload":"Exchange"}"#,
     ]
     .join("\n");
-    let mut fired: Vec<(usize, String)> = Vec::new();
-    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
-    scan_unit("m365.json", lines.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s
-            && let Some(h) = det.check(&r, &mut occ, false).hits
-        {
-            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
-        }
-        i += 1;
-    });
+    let fired = fired(&det, "m365.json", &lines);
     let want = |n: usize, id: &str| (n, id.to_string());
     assert_eq!(
         fired,
@@ -863,16 +830,7 @@ fn onelogin_and_duo_rules_see_their_records() {
         r#"{"action":"bypass_create","username":"Admin","object":"jdoe","timestamp":1706799853,"description":"{}"}"#,
     ]
     .join("\n");
-    let mut fired: Vec<(usize, String)> = Vec::new();
-    let (mut occ, mut i) = (vigil_decode::Occurrences::default(), 0);
-    scan_unit("idp.json", lines.as_bytes(), &Options::default(), &mut |s| {
-        if let Scanned::Record(r) = s
-            && let Some(h) = det.check(&r, &mut occ, false).hits
-        {
-            fired.extend(h.alerts.into_iter().map(|a| (i, a.rule.id)));
-        }
-        i += 1;
-    });
+    let fired = fired(&det, "idp.json", &lines);
     let want = |n: usize, id: &str| (n, id.to_string());
     assert_eq!(
         fired,
