@@ -48,13 +48,17 @@ pub enum ConnectCommand {
     List,
     /// Reads one page from a source without keeping it: does the credential work?
     Test {
+        /// The source's name.
         name: String,
         /// Secrets (`NAME=value` lines or a JSON object); `VIGIL_SECRET_<NAME>` variables too.
         #[arg(long, env = "VIGIL_SECRETS_FILE")]
         secrets: Option<std::path::PathBuf>,
     },
     /// Removes a source and its cursor; the events it brought stay.
-    Remove { name: String },
+    Remove {
+        /// The source's name.
+        name: String,
+    },
 }
 
 pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, json: bool) -> Result<()> {

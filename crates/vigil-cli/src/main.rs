@@ -301,6 +301,7 @@ enum Command {
     /// Ingested files and their checkpoints (size, SHA-256, counts of the latest ingest of each);
     /// with `--live`, the live sources' health (last success, lag, events, errors, blind spots).
     Sources {
+        /// The live sources' health instead of the ingested files.
         #[arg(long)]
         live: bool,
     },
