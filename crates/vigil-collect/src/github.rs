@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::Value;
 use vigil_connectors::{HttpRequest, HttpResponse, Transport};
 
-use crate::{CollectError, Connection, Page, RetryPolicy, origin};
+use crate::{CollectError, Connection, Page, RetryPolicy, origin, query_ok};
 
 const VENDOR: &str = "GitHub";
 
@@ -74,14 +74,6 @@ pub const OVERLAP_MS: i64 = 10 * 60_000;
 const FUTURE_SKEW_MS: i64 = 5 * 60_000;
 /// Our own part of the cursor, taken off before the query goes to GitHub.
 const NEWEST: &str = "vigil-newest";
-
-/// Whether a query holds only what a URL query may (RFC 3986's unreserved, sub-delims, `:@/?`
-/// and percent escapes).
-fn query_ok(q: &str) -> bool {
-    !q.is_empty()
-        && q.len() <= 2048
-        && q.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
-}
 
 /// The `after`/`before` of a `next` link, when it points back at the connection's own origin and
 /// at an audit log; they continue `query` (whose other parameters GitHub's link leaves out).

@@ -240,18 +240,21 @@ impl Connection {
     }
 }
 
-/// `scheme://host[:port]` of a URL, lower-cased; `None` when it is not http(s).
+/// `scheme://host[:port]` of a URL, lower-cased (the connectors' own reading of a URL, which
+/// their pagination links are held to); `None` when it is not http(s), names a user, or its host
+/// holds white space.
 pub(crate) fn origin(url: &str) -> Option<String> {
-    let lower = url.trim().to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .map(|r| ("https://", r))
-        .or(lower.strip_prefix("http://").map(|r| ("http://", r)))?;
-    let host = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.contains('@') || host.contains(' ') {
-        return None;
-    }
-    Some(format!("{}{host}", rest.0))
+    vigil_connectors::util::Url::parse(url.trim())
+        .filter(|u| !u.authority.chars().any(char::is_whitespace))
+        .map(|u| u.origin())
+}
+
+/// Whether a cursor taken from a vendor's link holds only what a URL query may (RFC 3986's
+/// unreserved characters, sub-delimiters, `:@/?` and percent escapes), within 2 KiB.
+pub(crate) fn query_ok(q: &str) -> bool {
+    !q.is_empty()
+        && q.len() <= 2048
+        && q.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
 }
 
 fn is_loopback(origin: &str) -> bool {

@@ -67,10 +67,7 @@ fn cursor_of(conn: &Connection, link: &str) -> Result<String, CollectError> {
     if !path.ends_with(PATH) {
         return Err(bad(format!("the next link is not the System Log ({path})")));
     }
-    if query.is_empty()
-        || query.len() > 2048
-        || !query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
-    {
+    if !crate::query_ok(query) {
         return Err(bad("the next link's query is not a cursor".into()));
     }
     Ok(query.to_string())
