@@ -15,7 +15,8 @@
 //! the shape each file was read as), Zeek, Suricata EVE, Linux auditd, the GitHub audit log,
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
 //! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
-//! administrator logs and generic JSON,
+//! administrator logs, CrowdStrike Falcon alerts, Microsoft Graph security alerts and Defender
+//! for Endpoint alerts (whose records also state the vendor's [`Finding`]) and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -28,6 +29,8 @@
 pub mod auditd;
 pub mod azure;
 pub mod cloudtrail;
+pub mod crowdstrike;
+pub mod defender;
 pub mod duo;
 mod evtx_bin;
 pub mod framing;
@@ -52,7 +55,7 @@ pub mod zeek;
 use serde_json::Value;
 use vigil_model::{Event, EventId, Metadata, OcsfClass, QuarantineRecord};
 
-pub use registry::{Decoder, Format, LogSource, Service};
+pub use registry::{Decoder, Finding, Format, LogSource, Service};
 pub use windows_view::WindowsView;
 
 /// Every decoder, in sniffing order: a JSON record is read by the first that recognizes it, so
@@ -72,6 +75,8 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &windows::WindowsJson,
     &zeek::Zeek,
     &suricata::Suricata,
+    &crowdstrike::CrowdStrike,
+    &defender::Defender,
     &github::GitHub,
     &azure::Azure,
     &m365::M365,

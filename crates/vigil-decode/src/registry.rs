@@ -81,10 +81,77 @@ pub trait Decoder: Sync {
         None
     }
 
+    /// For a security product's own alert (an EDR's detection, a cloud security service's
+    /// alert, an IDS signature hit): the finding the record states, which the detection engine
+    /// raises as a vendor alert beside the rules' own, so triage treats it like Vigil's. `None`,
+    /// the default, for a record of activity. A finding the vendor already closed
+    /// ([`Finding::open`] false) stays an event and raises nothing.
+    fn finding(&self, record: &Value) -> Option<Finding> {
+        let _ = record;
+        None
+    }
+
     /// A small, valid record of this vendor, as read from a file (one JSON line). Sniffing
     /// recognises it as this decoder's family and decoding it gives an event of one of
     /// [`Decoder::classes`]; the conformance tests hold every decoder to that.
     fn sample(&self) -> &'static str;
+}
+
+/// A security product's own alert, as its record states it ([`Decoder::finding`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The product that raised it, as the alert names it (`CrowdStrike Falcon`).
+    pub product: String,
+    /// What the alert is grouped and tuned by: the product's name for this kind of detection,
+    /// prefixed with the decoder (`crowdstrike:Known Malware`, `suricata:2001219`).
+    pub rule_id: String,
+    /// The product's title for this alert.
+    pub title: String,
+    /// The product's own words about it, when it has them.
+    pub description: Option<String>,
+    pub level: vigil_model::Level,
+    /// The product's id of the alert (its composite id, alert id, signature and flow), which
+    /// makes the alert the same however often the product re-delivers it.
+    pub uid: Option<String>,
+    /// Whether the product still holds it open: a finding it already resolved is kept as an event
+    /// and raises no alert.
+    pub open: bool,
+    /// Sigma-style tags from the product's ATT&CK mapping (`attack.execution`, `attack.t1204`).
+    pub tags: Vec<String>,
+    /// How sure the product is, 0–100, when it says.
+    pub confidence: Option<u8>,
+    /// Where the product shows it (a console link), for the analyst.
+    pub link: Option<String>,
+}
+
+impl Finding {
+    /// An ATT&CK tactic's name as a Sigma tag (`Credential Access`, `CredentialAccess` →
+    /// `attack.credential-access`); `None` for a name that is not one of ATT&CK's tactics
+    /// (products use the field for their own words too: `Malware`, `AnonymousLogin`).
+    pub fn tactic_tag(name: &str) -> Option<String> {
+        let mut words = String::new();
+        for (i, c) in name.trim().chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 && !words.ends_with('_') {
+                words.push('_');
+            }
+            match c {
+                ' ' | '-' | '_' if !words.ends_with('_') => words.push('_'),
+                ' ' | '-' | '_' => {}
+                c => words.push(c.to_ascii_lowercase()),
+            }
+        }
+        vigil_model::TACTICS.contains(&words.as_str()).then(|| format!("attack.{}", words.replace('_', "-")))
+    }
+
+    /// An ATT&CK technique id as a Sigma tag (`T1059.001` → `attack.t1059.001`); `None` for
+    /// anything that is not one.
+    pub fn technique_tag(id: &str) -> Option<String> {
+        let id = id.trim();
+        let rest = id.strip_prefix('T').or_else(|| id.strip_prefix('t'))?;
+        let (main, sub) = rest.split_once('.').map_or((rest, None), |(m, s)| (m, Some(s)));
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(main, 4) && sub.is_none_or(|s| digits(s, 3))).then(|| format!("attack.{}", id.to_ascii_lowercase()))
+    }
 }
 
 /// A Sigma logsource (`product`, `service`, `category`), as a decoder declares it for its records.

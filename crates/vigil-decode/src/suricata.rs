@@ -4,13 +4,14 @@
 //! signature, with the signature's id and revision, category and severity (Suricata's 1 is the
 //! most severe) and the flow's endpoints. `dns`, `http`, `tls`, `ssh`, `flow` and the other
 //! protocol records are network activity of their kind. Every record keeps its `flow_id`, so
-//! an alert and the flow it fired on can be joined in the lake.
+//! an alert and the flow it fired on can be joined in the lake. Each alert also states its
+//! [`Finding`], which the detection engine raises as a vendor alert for triage.
 
 use serde_json::Value;
-use vigil_model::{OcsfClass, Severity, Status};
+use vigil_model::{Level, OcsfClass, Severity, Status};
 
 use crate::json::{get, text};
-use crate::{DecodeError, Decoder, Draft, LogSource};
+use crate::{DecodeError, Decoder, Draft, Finding, LogSource};
 
 pub const FAMILY: &str = "suricata";
 
@@ -57,9 +58,55 @@ impl Decoder for Suricata {
     fn logsource(&self) -> LogSource {
         LogSource::fixed("suricata", "eve")
     }
+    fn finding(&self, record: &Value) -> Option<Finding> {
+        finding(record)
+    }
     fn sample(&self) -> &'static str {
         r#"{"timestamp":"2018-03-24T14:37:19.037299-0600","flow_id":928532049924531,"event_type":"alert","src_ip":"203.0.113.9","src_port":26078,"dest_ip":"10.47.8.150","dest_port":22,"proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":2001219,"rev":20,"signature":"ET SCAN Potential SSH Scan","category":"Attempted Information Leak","severity":2}}"#
     }
+}
+
+/// An `alert` record's signature hit as a finding: the signature as its title, Suricata's
+/// severity (1 high, 2 medium, 3 low, beyond that informational), the ATT&CK tactic and
+/// technique in the rule's metadata (Emerging Threats writes `mitre_tactic_name`,
+/// `mitre_technique_id`), and one alert per signature and flow however often it fires on it.
+pub fn finding(v: &Value) -> Option<Finding> {
+    let (kind, _) = head(v).ok()?;
+    if kind != "alert" {
+        return None;
+    }
+    let sid = int(v, "alert.signature_id");
+    let title = text(v, "alert.signature").unwrap_or_else(|| "Suricata alert".into());
+    let level = match int(v, "alert.severity") {
+        Some(1) => Level::High,
+        Some(2) => Level::Medium,
+        Some(3) => Level::Low,
+        _ => Level::Informational,
+    };
+    let mut tags = Vec::new();
+    let list = |k: &str| match get(v, k) {
+        Some(Value::Array(a)) => a.iter().take(16).filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    tags.extend(list("alert.metadata.mitre_tactic_name").iter().filter_map(|t| Finding::tactic_tag(t)));
+    tags.extend(list("alert.metadata.mitre_technique_id").iter().filter_map(|t| Finding::technique_tag(t)));
+    tags.dedup();
+    let flow = int(v, "flow_id");
+    Some(Finding {
+        product: "Suricata".into(),
+        rule_id: match sid {
+            Some(sid) => format!("suricata:{sid}"),
+            None => format!("suricata:{title}"),
+        },
+        description: text(v, "alert.category"),
+        title,
+        level,
+        uid: flow.map(|f| format!("flow {f} signature {}", sid.unwrap_or_default())),
+        open: true,
+        tags,
+        confidence: None,
+        link: None,
+    })
 }
 
 /// What a record cannot do without: an object with its event type and its time.
@@ -150,4 +197,27 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod finding_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_alert_is_a_finding_and_other_records_are_not() {
+        let v: Value = serde_json::from_str(Suricata.sample()).unwrap();
+        let f = finding(&v).unwrap();
+        assert_eq!((f.rule_id.as_str(), f.title.as_str()), ("suricata:2001219", "ET SCAN Potential SSH Scan"));
+        assert_eq!(f.level, Level::Medium);
+        assert_eq!(f.uid.as_deref(), Some("flow 928532049924531 signature 2001219"));
+        let mut tagged = v.clone();
+        tagged["alert"]["metadata"] =
+            json!({"mitre_tactic_name": ["Credential_Access", "Nonsense"], "mitre_technique_id": ["T1110", 5]});
+        assert_eq!(finding(&tagged).unwrap().tags, vec!["attack.credential-access", "attack.t1110"]);
+        let mut dns = v.clone();
+        dns["event_type"] = json!("dns");
+        assert!(finding(&dns).is_none());
+        assert!(finding(&json!({"event_type": "alert"})).is_none(), "no time: no event, no finding");
+    }
 }

@@ -313,10 +313,10 @@ fn panther_microsoft365_fixtures() {
     assert_eq!(failed[0].status, Some(Status::Failure));
     let mfa: Vec<u32> = ev.iter().filter(|e| e.class == OcsfClass::AccountChange).map(|e| e.activity_id).collect();
     assert_eq!(mfa, vec![account_change::MFA_ENABLE, account_change::MFA_DISABLE]);
-    // Other Microsoft logs are not this decoder's: Graph security alerts, Defender XDR hunting
+    // Other Microsoft logs are not this decoder's: Graph security alerts (the `defender` decoder's), Defender XDR hunting
     // rows and Intune's diagnostic export.
     for (file, want) in [
-        ("MicrosoftGraph_SecurityAlertV2.jsonl", "json"),
+        ("MicrosoftGraph_SecurityAlertV2.jsonl", "defender"),
         ("MicrosoftDefenderXDR_AdvancedHunting.jsonl", "azure"),
         ("MicrosoftIntune_AuditLogs.jsonl", "azure"),
         ("MicrosoftIntune_OperationalLogs.jsonl", "azure"),

@@ -27,11 +27,20 @@ pub struct DetectorOptions {
     pub max_correlation_state: usize,
     /// Member event ids kept per correlation window.
     pub max_correlation_members: usize,
+    /// Whether security products' own alerts (an EDR's detections, Microsoft's security alerts,
+    /// Suricata's signatures: [`vigil_decode::Decoder::finding`]) are raised as vendor alerts
+    /// beside the rules'. On by default: they are what a team already pays a product to find.
+    pub vendor_alerts: bool,
 }
 
 impl Default for DetectorOptions {
     fn default() -> Self {
-        DetectorOptions { min_level: Level::Informational, max_correlation_state: 100_000, max_correlation_members: 50 }
+        DetectorOptions {
+            min_level: Level::Informational,
+            max_correlation_state: 100_000,
+            max_correlation_members: 50,
+            vendor_alerts: true,
+        }
     }
 }
 
@@ -224,12 +233,18 @@ impl Detector {
         out
     }
 
-    /// Evaluates one record. It is normalized when `normalize` is set or a rule matched; the
-    /// caller numbers repeated records of one payload through `occ`.
+    /// Evaluates one record. It is normalized when `normalize` is set, a rule matched or it is a
+    /// product's open alert at or above the minimum level (raised as a vendor alert); the caller
+    /// numbers repeated records of one payload through `occ`.
     pub fn check(&self, rec: &Record<'_>, occ: &mut Occurrences, normalize: bool) -> Checked {
         let (view, src) = View::new(rec.family(), rec.value(), rec.zeek_log());
         let results = self.evaluate(&view, &src);
-        if results.is_empty() {
+        let finding = if self.opts.vendor_alerts {
+            rec.decoder().finding(rec.value()).filter(|f| f.open && f.level >= self.opts.min_level)
+        } else {
+            None
+        };
+        if results.is_empty() && finding.is_none() {
             let decoded = normalize.then(|| numbered(rec.normalize(), occ));
             return Checked { decoded, hits: None };
         }
@@ -259,6 +274,9 @@ impl Detector {
             } else if info.level >= self.opts.min_level {
                 alerts.push(alert);
             }
+        }
+        if let (Some(f), Some(e)) = (&finding, event) {
+            alerts.push(vendor_alert(f, e, &source, &entities));
         }
         let pending = (!for_corr.is_empty()).then(|| Pending {
             time_ms: time.unwrap_or(0),
@@ -377,6 +395,69 @@ fn detection_alert(
         matched,
         explanation,
         confidence: Confidence::of_rule(info.status.as_deref(), &info.falsepositives),
+        entities: entities.clone(),
+        correlation: None,
+        features: Vec::new(),
+        controls: Vec::new(),
+    }
+}
+
+/// A product's own alert, as its record states it: the product's title, level, ATT&CK tags and
+/// words; the id of the product's alert, so a re-delivered or updated alert is the same alert.
+fn vendor_alert(f: &vigil_decode::Finding, e: &vigil_model::Event, source: &str, entities: &Entities) -> Alert {
+    let event_ids = vec![e.id.to_string()];
+    let id = match &f.uid {
+        Some(uid) => alert_id(&f.rule_id, &[], &format!("vendor alert {uid}")),
+        None => alert_id(&f.rule_id, &event_ids, ""),
+    };
+    let mut explanation = format!("{} raised \"{}\" ({})", f.product, f.title, f.level.as_str());
+    if let Some(d) = &f.description {
+        explanation.push_str(&format!(": {}", short(&Value::String(d.clone()))));
+    }
+    explanation.push_str(". Vigil raises the product's own alert as it stated it");
+    if let Some(link) = &f.link {
+        explanation.push_str(&format!("; the product shows it at {link}"));
+    }
+    let mut matched = vec![Matched {
+        field: "vendor.severity".into(),
+        value: Value::String(f.level.as_str().into()),
+        selection: Some("vendor alert".into()),
+        matcher: None,
+    }];
+    if let Some(uid) = &f.uid {
+        matched.insert(
+            0,
+            Matched {
+                field: "vendor.alert_id".into(),
+                value: Value::String(uid.clone()),
+                selection: Some("vendor alert".into()),
+                matcher: None,
+            },
+        );
+    }
+    let confidence = match f.confidence {
+        Some(c) => Confidence { score: c, reason: format!("{}'s own alert, at the confidence it states", f.product) },
+        None => Confidence {
+            score: 60,
+            reason: format!("{}'s own alert; it states no confidence, and Vigil has not re-derived it", f.product),
+        },
+    };
+    Alert {
+        id,
+        kind: AlertKind::Vendor,
+        rule: crate::AlertRule::new(
+            f.rule_id.clone(),
+            f.title.clone(),
+            f.level,
+            f.tags.clone(),
+            format!("vendor:{}", f.product),
+        ),
+        time: Some(e.time),
+        event_ids,
+        source: Some(source.to_string()),
+        matched,
+        explanation,
+        confidence,
         entities: entities.clone(),
         correlation: None,
         features: Vec::new(),

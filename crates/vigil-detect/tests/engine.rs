@@ -485,3 +485,59 @@ fn correlation_state_survives_export_and_import() {
     // State that cannot be read is refused; the correlator then starts empty.
     assert!(!det.correlator().import("not json"));
 }
+
+/// A Falcon alert as the Alerts API gives it (`status` and `severity_name` as asked).
+fn falcon(id: &str, status: &str, severity: &str) -> String {
+    serde_json::json!({"composite_id": format!("cid:ind:aid:{id}"), "created_timestamp": "2024-05-01T10:00:00Z",
+        "updated_timestamp": "2024-05-01T10:05:00Z", "status": status, "severity_name": severity, "severity": 70,
+        "name": "CredentialDumping", "display_name": "Credential dumping via LSASS access", "description": "LSASS memory read",
+        "tactic": "Credential Access", "technique_id": "T1003.001", "confidence": 85,
+        "device": {"hostname": "WS-7", "device_id": "aid", "local_ip": "10.0.0.7"}, "user_name": "bob",
+        "cmdline": "procdump -ma lsass.exe", "falcon_host_link": "https://falcon.crowdstrike.com/x"})
+    .to_string()
+}
+
+#[test]
+fn products_own_alerts_are_raised_as_vendor_alerts_without_any_rule() {
+    let det = Detector::new(&pack(&[WHOAMI]), DetectorOptions::default());
+    let graph_resolved =
+        serde_json::json!({"id": "g1", "title": "Anonymous IP address", "severity": "high", "status": "resolved",
+        "serviceSource": "microsoftDefenderForIdentity", "createdDateTime": "2024-05-01T10:00:00Z"})
+        .to_string();
+    let lines = vec![
+        falcon("1", "new", "High"),
+        // The same alert delivered again after Falcon updated it: the same alert.
+        falcon("1", "in_progress", "High"),
+        falcon("2", "closed", "Critical"),
+        graph_resolved,
+        sysmon("WS1", "2024-05-01T10:02:00Z", "C:\\Windows\\System32\\notepad.exe", "notepad"),
+    ];
+    let alerts = run(&det, &lines);
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    assert_eq!(alerts[0].id, alerts[1].id, "one alert however often the product delivers it");
+    assert_ne!(alerts[0].event_ids, alerts[1].event_ids, "each delivery is its own event");
+    let a = &alerts[0];
+    assert_eq!(a.kind, AlertKind::Vendor);
+    assert_eq!(a.rule.id, "crowdstrike:CredentialDumping");
+    assert_eq!(a.rule.title, "Credential dumping via LSASS access");
+    assert_eq!(a.rule.level, Level::High);
+    assert_eq!(a.rule.techniques, vec!["T1003.001"]);
+    assert_eq!(a.rule.tactics, vec!["credential_access"]);
+    assert_eq!(a.confidence.score, 85);
+    assert_eq!(a.entities.hosts, vec!["WS-7"]);
+    assert_eq!(a.entities.users, vec!["bob"]);
+    assert!(
+        a.explanation.starts_with("CrowdStrike Falcon raised \"Credential dumping via LSASS access\" (high)"),
+        "{}",
+        a.explanation
+    );
+    assert_eq!(a.matched[0].field, "vendor.alert_id");
+    assert_eq!(a.to_ocsf()["finding_info"]["analytic"]["type_id"], 99);
+
+    // Below the minimum level, or with vendor alerts turned off, nothing is raised.
+    let high_only =
+        Detector::new(&pack(&[WHOAMI]), DetectorOptions { min_level: Level::Critical, ..DetectorOptions::default() });
+    assert!(run(&high_only, &[falcon("3", "new", "High")]).is_empty());
+    let off = Detector::new(&pack(&[WHOAMI]), DetectorOptions { vendor_alerts: false, ..DetectorOptions::default() });
+    assert!(run(&off, &[falcon("3", "new", "High")]).is_empty());
+}

@@ -60,7 +60,7 @@ impl<'de> Deserialize<'de> for Level {
 /// What raised an alert.
 ///
 /// Serialized as the strings alerts have always been stored with: `detection`, `correlation`
-/// and `behavior` (`behavioral` is read as well).
+/// and `behavior` (`behavioral` is read as well), and `vendor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AlertKind {
     /// A Sigma rule matched one record.
@@ -72,6 +72,10 @@ pub enum AlertKind {
     /// A behavioral detection: an entity departed from its baseline.
     #[serde(rename = "behavior", alias = "behavioral")]
     Behavioral,
+    /// A security product's own alert (an EDR's detection, a cloud security service's alert,
+    /// an IDS signature), read from its record and raised as it stated it.
+    #[serde(rename = "vendor")]
+    Vendor,
 }
 
 impl AlertKind {
@@ -81,14 +85,17 @@ impl AlertKind {
             AlertKind::Detection => "detection",
             AlertKind::Correlation => "correlation",
             AlertKind::Behavioral => "behavior",
+            AlertKind::Vendor => "vendor",
         }
     }
     /// OCSF's analytic type (`finding_info.analytic.type_id`, `type`): a Sigma rule and a Sigma
-    /// correlation are both rules (1, `Rule`); a behavioral detection is `Behavioral` (2).
+    /// correlation are both rules (1, `Rule`); a behavioral detection is `Behavioral` (2); a
+    /// product's own alert is `Other` (99): how the product decided is its own.
     pub fn ocsf_analytic_type(self) -> (u8, &'static str) {
         match self {
             AlertKind::Detection | AlertKind::Correlation => (1, "Rule"),
             AlertKind::Behavioral => (2, "Behavioral"),
+            AlertKind::Vendor => (99, "Other"),
         }
     }
 }
@@ -106,7 +113,8 @@ impl std::str::FromStr for AlertKind {
             "detection" => AlertKind::Detection,
             "correlation" => AlertKind::Correlation,
             "behavior" | "behavioral" => AlertKind::Behavioral,
-            o => return Err(format!("unknown alert kind {o:?}; expected detection, correlation or behavior")),
+            "vendor" => AlertKind::Vendor,
+            o => return Err(format!("unknown alert kind {o:?}; expected detection, correlation, behavior or vendor")),
         })
     }
 }
@@ -504,6 +512,7 @@ mod tests {
             (AlertKind::Detection, 1, "Rule"),
             (AlertKind::Correlation, 1, "Rule"),
             (AlertKind::Behavioral, 2, "Behavioral"),
+            (AlertKind::Vendor, 99, "Other"),
         ] {
             let o = alert(kind).to_ocsf();
             assert_eq!(o["finding_info"]["analytic"]["type_id"], id, "{kind}");
@@ -517,6 +526,7 @@ mod tests {
             (AlertKind::Detection, "detection"),
             (AlertKind::Correlation, "correlation"),
             (AlertKind::Behavioral, "behavior"),
+            (AlertKind::Vendor, "vendor"),
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(s));
             assert_eq!(serde_json::from_value::<AlertKind>(json!(s)).unwrap(), kind);

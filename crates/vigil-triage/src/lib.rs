@@ -260,7 +260,7 @@ fn facts(g: &group::Group, inv: &Inventory, prior: usize) -> Facts {
         signals: g.items.iter().filter(|i| level_rank(&i.level) < 2).count(),
         max_conf: g.items.iter().map(|i| i.confidence).max().unwrap_or(0),
         progression: g.links.iter().find_map(|l| l.progression.clone()),
-        correlated: g.items.iter().any(|i| !matches!(i.kind, AlertKind::Detection)),
+        correlated: g.items.iter().any(|i| matches!(i.kind, AlertKind::Correlation | AlertKind::Behavioral)),
         users: g.entities.iter().filter(|e| e.starts_with("user:")).count(),
         external_ips: g.entities.iter().filter(|e| e.strip_prefix("ip:").is_some_and(|ip| !is_private_ip(ip))).count(),
         crit,
@@ -420,7 +420,9 @@ fn title_of(g: &group::Group) -> String {
     let top = g
         .items
         .iter()
-        .max_by_key(|i| (level_rank(&i.level), !matches!(i.kind, AlertKind::Detection), i.count))
+        .max_by_key(|i| {
+            (level_rank(&i.level), matches!(i.kind, AlertKind::Correlation | AlertKind::Behavioral), i.count)
+        })
         .map(|i| i.rule_title.clone())
         .unwrap_or_default();
     let who = g
