@@ -4,7 +4,8 @@
 //! Owns: [`Connection`], a named source (its [`Kind`], base URL, the name of the secret holding
 //! its read-only credential, backfill window and page size), validated before it is kept; the
 //! poller of each kind ([`okta`] for the Okta System Log, [`github`] for GitHub's organization
-//! audit log, [`cloudtrail`] for CloudTrail in S3) that turns one request into a
+//! audit log, [`cloudtrail`] for CloudTrail in S3, [`crowdstrike`] for CrowdStrike Falcon's
+//! alerts) that turns one request into a
 //! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
 //! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
 //! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
@@ -17,6 +18,7 @@
 //! `next` link is followed only when it points back at the connection's base URL.
 
 pub mod cloudtrail;
+pub mod crowdstrike;
 pub mod github;
 pub mod okta;
 
@@ -38,16 +40,21 @@ pub enum Kind {
     /// AWS CloudTrail delivered to an S3 bucket (ListObjectsV2 + GetObject, Signature Version
     /// 4), with credentials allowed only to list the trail's prefix and read its objects.
     CloudTrailS3,
+    /// CrowdStrike Falcon alerts (Alerts API v2: ids by `updated_timestamp`, then the alerts),
+    /// with an OAuth2 API client allowed only `Alerts: Read`.
+    CrowdStrikeAlerts,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::OktaSystemLog, Kind::GitHubAuditLog, Kind::CloudTrailS3];
+    pub const ALL: &'static [Kind] =
+        &[Kind::OktaSystemLog, Kind::GitHubAuditLog, Kind::CloudTrailS3, Kind::CrowdStrikeAlerts];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::OktaSystemLog => "okta-system-log",
             Kind::GitHubAuditLog => "github-audit-log",
             Kind::CloudTrailS3 => "aws-cloudtrail-s3",
+            Kind::CrowdStrikeAlerts => "crowdstrike-alerts",
         }
     }
 
@@ -57,6 +64,7 @@ impl Kind {
             Kind::OktaSystemLog => "okta",
             Kind::GitHubAuditLog => "github",
             Kind::CloudTrailS3 => "cloudtrail",
+            Kind::CrowdStrikeAlerts => "crowdstrike",
         }
     }
 
@@ -70,6 +78,7 @@ impl Kind {
             Kind::CloudTrailS3 => {
                 "an IAM identity allowed only s3:ListBucket on the trail's bucket and prefix and s3:GetObject on its objects (and kms:Decrypt on the trail's key when it is encrypted with KMS)"
             }
+            Kind::CrowdStrikeAlerts => "an API client with only the Alerts: Read scope",
         }
     }
 
@@ -81,6 +90,8 @@ impl Kind {
             Kind::GitHubAuditLog => 180,
             // The bucket keeps what its lifecycle rules keep.
             Kind::CloudTrailS3 => 3650,
+            // Falcon keeps alerts for 90 days.
+            Kind::CrowdStrikeAlerts => 90,
         }
     }
 
@@ -91,6 +102,8 @@ impl Kind {
             Kind::GitHubAuditLog => 100,
             // One object (a CloudTrail log file) per request.
             Kind::CloudTrailS3 => 1,
+            // Alert ids per query; their details go 1000 a request.
+            Kind::CrowdStrikeAlerts => 1000,
         }
     }
 
@@ -100,6 +113,7 @@ impl Kind {
             "okta-system-log" | "okta" | "okta-logs" => Some(Kind::OktaSystemLog),
             "github-audit-log" | "github" | "github-audit" => Some(Kind::GitHubAuditLog),
             "aws-cloudtrail-s3" | "cloudtrail" | "cloudtrail-s3" => Some(Kind::CloudTrailS3),
+            "crowdstrike-alerts" | "crowdstrike" | "falcon" => Some(Kind::CrowdStrikeAlerts),
             _ => None,
         }
     }
@@ -419,6 +433,12 @@ pub fn next_page(
                 session_token: token,
             };
             cloudtrail::next_page(conn, &creds, transport, policy, cursor, now_ms)
+        }
+        // `secret` names a set: `<secret>_client_id` and `<secret>_client_secret`.
+        Kind::CrowdStrikeAlerts => {
+            let id = secret(&format!("{}_client_id", conn.secret))?;
+            let key = secret(&format!("{}_client_secret", conn.secret))?;
+            crowdstrike::next_page(conn, id, key, transport, policy, cursor, now_ms)
         }
     }
 }

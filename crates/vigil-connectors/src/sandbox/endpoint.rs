@@ -1,5 +1,6 @@
-//! CrowdStrike Falcon (OAuth2 token, device entities, device actions) and Defender for
-//! Endpoint (machine actions, isolate, unisolate).
+//! CrowdStrike Falcon (OAuth2 token, device entities, device actions, and the Alerts API the
+//! live poller reads, served from `logs.rs`) and Defender for Endpoint (machine actions,
+//! isolate, unisolate).
 
 use serde_json::{Value, json};
 
@@ -45,6 +46,8 @@ pub(super) fn crowdstrike(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Re
         return cs_error(401, "access denied, invalid bearer token");
     }
     match (req.method.as_str(), seg) {
+        ("GET", ["alerts", "queries", "alerts", "v2"]) => super::logs::crowdstrike_alert_ids(sb, req),
+        ("POST", ["alerts", "entities", "alerts", "v2"]) => super::logs::crowdstrike_alerts(sb, req),
         ("GET", ["devices", "entities", "devices", "v2"]) => {
             let ids: Vec<String> = req.query_pairs().into_iter().filter(|(k, _)| k == "ids").map(|(_, v)| v).collect();
             if ids.is_empty() {

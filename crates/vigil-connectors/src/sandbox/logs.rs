@@ -1,6 +1,7 @@
 //! The vendors' read APIs for their logs, as the live pollers read them: Okta's System Log
-//! (`GET /okta/api/v1/logs`) and GitHub's organization audit log
-//! (`GET /github/orgs/{org}/audit-log`).
+//! (`GET /okta/api/v1/logs`), GitHub's organization audit log
+//! (`GET /github/orgs/{org}/audit-log`) and CrowdStrike Falcon's Alerts API
+//! (`GET /crowdstrike/alerts/queries/alerts/v2`, `POST /crowdstrike/alerts/entities/alerts/v2`).
 //!
 //! Okta's polling contract: the first request names `since` (records published at or after it),
 //! `limit` (1–1000, default 100) and `sortOrder=ASCENDING`; every answer carries a
@@ -13,7 +14,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Inner, RecordedRequest, Resp};
+use super::{Api, Inner, RecordedRequest, Resp, api_error, crowdstrike_meta};
 
 fn okta_error(status: u16, code: &str, summary: &str) -> Resp {
     Resp::json(
@@ -181,4 +182,139 @@ pub(super) fn github_audit(sb: &Inner, req: &RecordedRequest, org: &str) -> Resp
         );
     }
     resp.with_header("x-ratelimit-limit", "1750").with_header("x-ratelimit-remaining", "1749")
+}
+
+/// The most alert ids one query answers (Falcon's `/v2` with `after`).
+const CS_QUERY_MAX: usize = 10_000;
+/// The most composite ids one details request may name.
+const CS_DETAILS_MAX: usize = 1000;
+
+fn cs_error(status: u16, message: &str) -> Resp {
+    api_error(Api::CrowdStrike, status, "", message)
+}
+
+/// An alert's `updated_timestamp` (epoch ms), and its `composite_id`: its place in the listing.
+fn cs_key(v: &Value) -> (i64, String) {
+    let at = v
+        .get("updated_timestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |t| t.timestamp_millis());
+    (at, v.get("composite_id").and_then(Value::as_str).unwrap_or_default().to_string())
+}
+
+/// The opaque `after` token: the key of the last alert answered (the listing continues after
+/// it, as a search-after cursor does), base64 as Falcon's are.
+fn cs_after(key: &(i64, String)) -> String {
+    crate::util::base64_encode(json!({"version": "v1", "ts": key.0, "id": key.1}).to_string().as_bytes())
+}
+
+fn cs_parse_after(token: &str) -> Option<(i64, String)> {
+    let v: Value = serde_json::from_slice(&crate::util::base64_decode(token)?).ok()?;
+    Some((v.get("ts")?.as_i64()?, v.get("id")?.as_str()?.to_string()))
+}
+
+/// `GET /crowdstrike/alerts/queries/alerts/v2` (the bearer token already checked): the composite
+/// ids of the alerts matching `filter`, in `sort` order, `limit` (1–10000, default 100) at a
+/// time. Of FQL only `updated_timestamp:>='<RFC 3339>'` is understood; anything else is a 400 in
+/// Falcon's error shape. `sort` is `updated_timestamp.asc` (the default here) or `.desc` (`|` for
+/// `.` too). `meta.pagination.after` continues the listing after the page's last alert, and is
+/// empty on the last page; an alert updated meanwhile moves to its new place, so a listing read
+/// oldest first reads it again later.
+pub(super) fn crowdstrike_alert_ids(sb: &Inner, req: &RecordedRequest) -> Resp {
+    let limit = match req.query_param("limit") {
+        None => 100,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=CS_QUERY_MAX).contains(&n) => n,
+            _ => return cs_error(400, &format!("limit must be between 1 and {CS_QUERY_MAX}")),
+        },
+    };
+    let desc = match req.query_param("sort").as_deref() {
+        None | Some("updated_timestamp.asc" | "updated_timestamp|asc") => false,
+        Some("updated_timestamp.desc" | "updated_timestamp|desc") => true,
+        Some(other) => return cs_error(400, &format!("Invalid sort: {other}")),
+    };
+    let since = match req.query_param("filter") {
+        None => None,
+        Some(f) => {
+            let t = f
+                .strip_prefix("updated_timestamp:>='")
+                .and_then(|r| r.strip_suffix('\''))
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            match t {
+                Some(t) => Some(t.timestamp_millis()),
+                None => return cs_error(400, &format!("Invalid filter: {f}")),
+            }
+        }
+    };
+    let after = match req.query_param("after") {
+        None => None,
+        Some(a) if a.is_empty() => None,
+        Some(a) => match cs_parse_after(&a) {
+            Some(k) => Some(k),
+            None => return cs_error(400, "Invalid after token, or it has expired"),
+        },
+    };
+    let st = sb.state();
+    let mut keys: Vec<(i64, String)> =
+        st.crowdstrike_alerts.iter().map(cs_key).filter(|(t, _)| since.is_none_or(|s| *t >= s)).collect();
+    keys.sort();
+    if desc {
+        keys.reverse();
+    }
+    let total = keys.len();
+    let rest: Vec<(i64, String)> = keys
+        .into_iter()
+        .filter(|k| match &after {
+            None => true,
+            Some(a) if desc => k < a,
+            Some(a) => k > a,
+        })
+        .collect();
+    let page: Vec<&(i64, String)> = rest.iter().take(limit).collect();
+    let next = match page.last() {
+        Some(last) if rest.len() > page.len() => cs_after(last),
+        _ => String::new(),
+    };
+    let mut meta = crowdstrike_meta();
+    meta["pagination"] = json!({
+        "total": total,
+        "limit": limit,
+        "after": next,
+        "expires_at": chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() + 120_000_000_000,
+    });
+    let ids: Vec<&str> = page.iter().map(|(_, id)| id.as_str()).collect();
+    Resp::json(200, json!({ "meta": meta, "resources": ids, "errors": [] }))
+        .with_header("X-RateLimit-Limit", "6000")
+        .with_header("X-RateLimit-Remaining", "5999")
+}
+
+/// `POST /crowdstrike/alerts/entities/alerts/v2` (the bearer token already checked): the alerts
+/// named by `composite_ids` (1–1000), in no particular order; an id Falcon does not know is
+/// simply absent.
+pub(super) fn crowdstrike_alerts(sb: &Inner, req: &RecordedRequest) -> Resp {
+    if !req.content_type_is("application/json") {
+        return cs_error(415, "Unsupported Media Type");
+    }
+    let ids: Vec<String> = match req.json().and_then(|b| b.get("composite_ids").cloned()) {
+        Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_string) => {
+            a.iter().filter_map(Value::as_str).map(str::to_string).collect()
+        }
+        _ => return cs_error(400, "composite_ids are required in the request body"),
+    };
+    if ids.len() > CS_DETAILS_MAX {
+        return cs_error(400, &format!("at most {CS_DETAILS_MAX} composite_ids may be requested at once"));
+    }
+    let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let st = sb.state();
+    // The stored order, not the order asked for: callers put them back in their own order.
+    let found: Vec<Value> = st
+        .crowdstrike_alerts
+        .iter()
+        .filter(|a| a.get("composite_id").and_then(Value::as_str).is_some_and(|id| wanted.contains(id)))
+        .cloned()
+        .collect();
+    Resp::json(200, json!({ "meta": crowdstrike_meta(), "resources": found, "errors": [] }))
+        .with_header("X-RateLimit-Limit", "6000")
+        .with_header("X-RateLimit-Remaining", "5998")
 }

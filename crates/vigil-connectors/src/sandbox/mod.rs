@@ -2,7 +2,8 @@
 //!
 //! [`Sandbox::start`] serves HTTP on `127.0.0.1` (a random port) and SMTP on another. Each
 //! vendor lives under its own prefix (`/okta` — including its System Log, read by the live
-//! pollers —, `/login`, `/graph`, `/aws`, `/crowdstrike`,
+//! pollers —, `/login`, `/graph`, `/aws`, `/crowdstrike` — including its Alerts API, read by
+//! the live pollers too —,
 //! `/defender`, `/jira`, `/servicenow`, `/github`, `/slack`, `/teams`, `/hooks`), checks
 //! requests the way the vendor does (auth scheme and credential, method, path, content type,
 //! required fields, the SigV4 signature recomputed with the shared secret), answers with the
@@ -437,6 +438,8 @@ pub(crate) struct State {
     pub github_audit: Vec<Value>,
     /// S3 objects by bucket and key (CloudTrail's delivery bucket).
     pub s3: BTreeMap<(String, String), Vec<u8>>,
+    /// CrowdStrike Falcon alerts, the latest version of each (by `composite_id`).
+    pub crowdstrike_alerts: Vec<Value>,
 }
 
 impl State {
@@ -799,6 +802,18 @@ impl Sandbox {
     /// (`GET /github/orgs/acme/audit-log` serves them by their `@timestamp`).
     pub fn add_github_audit(&self, records: impl IntoIterator<Item = Value>) {
         self.inner.state().github_audit.extend(records);
+    }
+
+    /// Adds alerts to CrowdStrike Falcon's Alerts API (`/crowdstrike/alerts/...` serves them by
+    /// their `updated_timestamp`). An alert whose `composite_id` is already there replaces it,
+    /// as an alert updated in Falcon (a new status, a new `updated_timestamp`) does.
+    pub fn add_crowdstrike_alerts(&self, alerts: impl IntoIterator<Item = Value>) {
+        let mut st = self.inner.state();
+        for alert in alerts {
+            let id = alert.get("composite_id").cloned();
+            st.crowdstrike_alerts.retain(|a| id.is_none() || a.get("composite_id") != id.as_ref());
+            st.crowdstrike_alerts.push(alert);
+        }
     }
 
     /// Puts an object in a bucket of the S3 stand-in (`/s3/{bucket}/{key}`, path style), as
