@@ -16,7 +16,7 @@ pub enum ConnectCommand {
         /// The source's name (a-z, 0-9, -).
         name: String,
         /// What it is: okta (the Okta System Log), github (GitHub's organization audit log),
-        /// cloudtrail (CloudTrail delivered to S3).
+        /// cloudtrail (CloudTrail delivered to S3), crowdstrike (CrowdStrike Falcon's alerts).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
@@ -24,14 +24,15 @@ pub enum ConnectCommand {
         url: String,
         /// The name of the secret holding the credential, in the secrets file or
         /// `VIGIL_SECRET_<NAME>` (never the credential itself); for CloudTrail the name of a set:
-        /// `<NAME>_access_key_id`, `<NAME>_secret_access_key`, `<NAME>_session_token`.
+        /// `<NAME>_access_key_id`, `<NAME>_secret_access_key`, `<NAME>_session_token`; for
+        /// CrowdStrike the set `<NAME>_client_id`, `<NAME>_client_secret`.
         #[arg(long)]
         secret: String,
         /// Days of history read on the first poll.
         #[arg(long, default_value_t = vigil_collect::DEFAULT_BACKFILL_DAYS)]
         backfill_days: u32,
         /// Records asked for per request (default: the most the vendor serves: Okta 1,000,
-        /// GitHub 100).
+        /// GitHub 100, CrowdStrike 1,000).
         #[arg(long)]
         page_limit: Option<u32>,
         /// The account the API names in its path: GitHub's organization, CloudTrail's S3 bucket.

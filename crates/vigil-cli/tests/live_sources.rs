@@ -340,3 +340,79 @@ fn a_cloudtrail_bucket_source_reads_each_file_once() {
     );
     assert_eq!(counts(&data), (6, 6));
 }
+
+/// A CrowdStrike Falcon alert as the Alerts API gives it, `minutes` before now.
+fn falcon(n: u32, status: &str, severity: &str, host: &str, user: &str, minutes_ago: i64, updated_ago: i64) -> Value {
+    let at = |m: i64| {
+        (chrono::Utc::now() - chrono::Duration::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    json!({
+        "composite_id": format!("0c2b6b5f0c8c4a1d9e2f3a4b5c6d7e8f:ind:1a2b3c4d:{n}"),
+        "created_timestamp": at(minutes_ago),
+        "updated_timestamp": at(updated_ago),
+        "status": status,
+        "severity_name": severity,
+        "severity": 70,
+        "name": format!("Pattern{n}"),
+        "display_name": format!("Falcon detection {n} on {host}"),
+        "description": "A process accessed LSASS memory in a way consistent with credential theft.",
+        "tactic": "Credential Access",
+        "technique_id": "T1003.001",
+        "confidence": 85,
+        "device": {"hostname": host, "device_id": format!("dev-{host}"), "local_ip": format!("10.0.0.{n}"), "platform_name": "Windows"},
+        "user_name": user,
+        "cmdline": "procdump64.exe -ma lsass.exe out.dmp",
+        "falcon_host_link": format!("https://falcon.crowdstrike.com/activity-v2/detections/{n}"),
+    })
+}
+
+#[test]
+fn an_edrs_own_alerts_are_polled_into_the_triage_queue() {
+    let sb = Sandbox::start().unwrap();
+    let base = sb.config()["crowdstrike"]["base_url"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let secrets = dir.path().join("secrets.env");
+    let s = sb.secrets();
+    std::fs::write(
+        &secrets,
+        format!(
+            "falcon_client_id={}\nfalcon_client_secret={}\n",
+            s.get("crowdstrike_client_id").unwrap(),
+            s.get("crowdstrike_client_secret").unwrap()
+        ),
+    )
+    .unwrap();
+    let secrets = secrets.to_str().unwrap().to_string();
+    ok_json(
+        &data,
+        &["--json", "connect", "add", "falcon", "--kind", "crowdstrike", "--url", &base, "--secret", "falcon"],
+    );
+
+    // Two open alerts and one Falcon already closed.
+    sb.add_crowdstrike_alerts([
+        falcon(1, "new", "High", "WS-7", "bob", 90, 89),
+        falcon(2, "closed", "Critical", "WS-9", "eve", 80, 70),
+        falcon(3, "new", "Medium", "SRV-2", "svc_backup", 60, 60),
+    ]);
+    let r = ok_json(&data, &["--json", "poll", "--secrets", &secrets]);
+    assert_eq!((r[0]["records"].as_u64(), r[0]["events"].as_u64()), (Some(3), Some(3)), "{r}");
+    assert_eq!(r[0]["alerts"].as_u64(), Some(2), "the closed alert stays an event: {r}");
+    // Falcon updates alert 1 (an analyst took it): a new version, one more event, the same alert.
+    sb.add_crowdstrike_alerts([falcon(1, "in_progress", "High", "WS-7", "bob", 90, 1)]);
+    let r = ok_json(&data, &["--json", "poll", "--secrets", &secrets]);
+    assert_eq!(r[0]["events"].as_u64(), Some(1), "{r}");
+    let alerts = ok_json(&data, &["--json", "query", "SELECT count(*) AS n FROM events WHERE class_uid = 2004"]);
+    assert_eq!(alerts[0]["n"].as_u64(), Some(4));
+
+    // Triage queues them as it would Vigil's own detections.
+    let t = ok_json(&data, &["--json", "triage", "--investigate", "0"]);
+    assert_eq!(t["stats"]["raw_alerts"].as_u64(), Some(2), "{t}");
+    let queue = ok_json(&data, &["--json", "incidents", "list"]).to_string();
+    assert!(queue.contains("Falcon detection 1 on WS-7"), "{queue}");
+    assert!(!queue.contains("Falcon detection 2"), "a closed alert is not queued: {queue}");
+    let out = vigil(&data, &["--json", "alerts", "list"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert!(shown.contains("crowdstrike:Pattern1") && shown.contains("\"vendor\""), "{shown}");
+}

@@ -412,7 +412,7 @@ fn vendor_alert(f: &vigil_decode::Finding, e: &vigil_model::Event, source: &str,
     };
     let mut explanation = format!("{} raised \"{}\" ({})", f.product, f.title, f.level.as_str());
     if let Some(d) = &f.description {
-        explanation.push_str(&format!(": {}", short(&Value::String(d.clone()))));
+        explanation.push_str(&format!(": {}", short(&Value::String(d.trim_end_matches('.').to_string()))));
     }
     explanation.push_str(". Vigil raises the product's own alert as it stated it");
     if let Some(link) = &f.link {
