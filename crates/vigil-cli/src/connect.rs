@@ -16,7 +16,9 @@ pub enum ConnectCommand {
         /// The source's name (a-z, 0-9, -).
         name: String,
         /// What it is: okta (the Okta System Log), github (GitHub's organization audit log),
-        /// cloudtrail (CloudTrail delivered to S3), crowdstrike (CrowdStrike Falcon's alerts).
+        /// cloudtrail (CloudTrail delivered to S3), crowdstrike (CrowdStrike Falcon's alerts),
+        /// entra-sign-ins, entra-audits (Entra ID through Microsoft Graph), graph-security-alerts
+        /// (Microsoft Graph's alerts_v2), defender-alerts (Defender for Endpoint's alerts API).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
@@ -25,17 +27,19 @@ pub enum ConnectCommand {
         /// The name of the secret holding the credential, in the secrets file or
         /// `VIGIL_SECRET_<NAME>` (never the credential itself); for CloudTrail the name of a set:
         /// `<NAME>_access_key_id`, `<NAME>_secret_access_key`, `<NAME>_session_token`; for
-        /// CrowdStrike the set `<NAME>_client_id`, `<NAME>_client_secret`.
+        /// CrowdStrike and the Microsoft kinds the set `<NAME>_client_id`, `<NAME>_client_secret`.
         #[arg(long)]
         secret: String,
         /// Days of history read on the first poll.
         #[arg(long, default_value_t = vigil_collect::DEFAULT_BACKFILL_DAYS)]
         backfill_days: u32,
         /// Records asked for per request (default: the most the vendor serves: Okta 1,000,
-        /// GitHub 100, CrowdStrike 1,000).
+        /// GitHub 100, CrowdStrike 1,000, Entra sign-ins 1,000, Entra audits 999, Graph alerts
+        /// 2,000, Defender alerts 10,000).
         #[arg(long)]
         page_limit: Option<u32>,
-        /// The account the API names in its path: GitHub's organization, CloudTrail's S3 bucket.
+        /// The account the API names: GitHub's organization, CloudTrail's S3 bucket, the Microsoft
+        /// tenant (its id or a domain such as `contoso.onmicrosoft.com`).
         #[arg(long)]
         org: Option<String>,
         /// CloudTrail: the trail's key prefix in the bucket (`AWSLogs/123456789012/CloudTrail/us-east-1/`).
@@ -44,6 +48,10 @@ pub enum ConnectCommand {
         /// CloudTrail: the bucket's region (default us-east-1).
         #[arg(long)]
         region: Option<String>,
+        /// The Microsoft kinds: the identity platform that issues their tokens (default
+        /// `https://login.microsoftonline.com`; another for a national cloud).
+        #[arg(long)]
+        auth_url: Option<String>,
     },
     /// The live sources, with their kind, address and the secret each reads.
     List,
@@ -64,7 +72,7 @@ pub enum ConnectCommand {
 
 pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, json: bool) -> Result<()> {
     match cmd {
-        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org, prefix, region } => {
+        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org, prefix, region, auth_url } => {
             let Some(kind) = Kind::parse(&kind) else {
                 bail!(
                     "unknown source kind {kind:?}; one of: {}",
@@ -78,6 +86,7 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
             }
             conn.prefix = prefix;
             conn.region = region;
+            conn.auth_url = auth_url;
             conn.validate()?;
             app.add_connection(who, conn.clone())?;
             if json {

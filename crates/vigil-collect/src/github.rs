@@ -73,7 +73,7 @@ pub const OVERLAP_MS: i64 = 10 * 60_000;
 /// The newest time the cursor may carry, past now: clocks disagree a little, not by days.
 const FUTURE_SKEW_MS: i64 = 5 * 60_000;
 /// Our own part of the cursor, taken off before the query goes to GitHub.
-const NEWEST: &str = "vigil-newest";
+pub(crate) const NEWEST: &str = "vigil-newest";
 
 /// The `after`/`before` of a `next` link, when it points back at the connection's own origin and
 /// at an audit log; they continue `query` (whose other parameters GitHub's link leaves out).
@@ -100,7 +100,7 @@ fn continue_with(conn: &Connection, query: &str, link: &str) -> Result<String, C
 }
 
 /// A cursor split into the query for GitHub and the newest time read so far.
-fn split_cursor(cursor: &str) -> (String, Option<i64>) {
+pub(crate) fn split_cursor(cursor: &str) -> (String, Option<i64>) {
     let mut newest = None;
     let q: Vec<&str> = cursor
         .split('&')
@@ -115,7 +115,7 @@ fn split_cursor(cursor: &str) -> (String, Option<i64>) {
     (q.join("&"), newest)
 }
 
-fn with_newest(query: String, newest: Option<i64>) -> String {
+pub(crate) fn with_newest(query: String, newest: Option<i64>) -> String {
     match newest {
         Some(n) => format!("{query}&{NEWEST}={n}"),
         None => query,

@@ -5,7 +5,8 @@
 //! its read-only credential, backfill window and page size), validated before it is kept; the
 //! poller of each kind ([`okta`] for the Okta System Log, [`github`] for GitHub's organization
 //! audit log, [`cloudtrail`] for CloudTrail in S3, [`crowdstrike`] for CrowdStrike Falcon's
-//! alerts) that turns one request into a
+//! alerts, [`microsoft`] for Entra ID sign-ins and directory audits, Microsoft Graph security
+//! alerts and Defender for Endpoint alerts) that turns one request into a
 //! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
 //! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
 //! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
@@ -13,13 +14,15 @@
 //!
 //! Must not: decode or store records (pages go through the ingest pipeline, which commits the
 //! cursor in the same transaction as the page's events, so a restart neither loses nor repeats
-//! one), decide when to poll (the application layer and `vigil serve` do), keep a secret longer
-//! than a request, or send a credential to any origin but the connection's own: the vendor's
-//! `next` link is followed only when it points back at the connection's base URL.
+//! one), decide when to poll (the application layer and `vigil serve` do), keep a secret (or an
+//! access token obtained with one) longer than a page, or send a credential to any origin but
+//! the connection's own (and, for Microsoft, its token endpoint): the vendor's `next` link is
+//! followed only when it points back at the connection's base URL.
 
 pub mod cloudtrail;
 pub mod crowdstrike;
 pub mod github;
+pub mod microsoft;
 pub mod okta;
 
 use std::time::Duration;
@@ -36,18 +39,44 @@ pub enum Kind {
     OktaSystemLog,
     /// GitHub organization audit log (`GET /orgs/{org}/audit-log`, GitHub Enterprise Cloud), with
     /// a token of an organization owner limited to `read:audit_log`.
+    #[serde(rename = "github-audit-log", alias = "git-hub-audit-log")]
     GitHubAuditLog,
     /// AWS CloudTrail delivered to an S3 bucket (ListObjectsV2 + GetObject, Signature Version
     /// 4), with credentials allowed only to list the trail's prefix and read its objects.
+    #[serde(rename = "aws-cloudtrail-s3", alias = "cloud-trail-s3")]
     CloudTrailS3,
     /// CrowdStrike Falcon alerts (Alerts API v2: ids by `updated_timestamp`, then the alerts),
     /// with an OAuth2 API client allowed only `Alerts: Read`.
+    #[serde(rename = "crowdstrike-alerts")]
     CrowdStrikeAlerts,
+    /// Entra ID sign-ins through Microsoft Graph (`GET /v1.0/auditLogs/signIns`), with an app
+    /// registration's client credentials.
+    EntraSignIns,
+    /// Entra ID directory audits through Microsoft Graph (`GET /v1.0/auditLogs/directoryAudits`).
+    EntraAudits,
+    /// Microsoft Graph security alerts (`GET /v1.0/security/alerts_v2`): the alerts of Microsoft
+    /// Defender XDR and the products it gathers.
+    GraphSecurityAlerts,
+    /// Microsoft Defender for Endpoint alerts (`GET /api/alerts`).
+    DefenderAlerts,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] =
-        &[Kind::OktaSystemLog, Kind::GitHubAuditLog, Kind::CloudTrailS3, Kind::CrowdStrikeAlerts];
+    pub const ALL: &'static [Kind] = &[
+        Kind::OktaSystemLog,
+        Kind::GitHubAuditLog,
+        Kind::CloudTrailS3,
+        Kind::EntraSignIns,
+        Kind::EntraAudits,
+        Kind::GraphSecurityAlerts,
+        Kind::DefenderAlerts,
+        Kind::CrowdStrikeAlerts,
+    ];
+
+    /// Whether the kind reads a Microsoft API (client credentials, a tenant in `org`).
+    pub fn is_microsoft(self) -> bool {
+        matches!(self, Kind::EntraSignIns | Kind::EntraAudits | Kind::GraphSecurityAlerts | Kind::DefenderAlerts)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -55,6 +84,10 @@ impl Kind {
             Kind::GitHubAuditLog => "github-audit-log",
             Kind::CloudTrailS3 => "aws-cloudtrail-s3",
             Kind::CrowdStrikeAlerts => "crowdstrike-alerts",
+            Kind::EntraSignIns => "entra-sign-ins",
+            Kind::EntraAudits => "entra-audits",
+            Kind::GraphSecurityAlerts => "graph-security-alerts",
+            Kind::DefenderAlerts => "defender-alerts",
         }
     }
 
@@ -65,6 +98,8 @@ impl Kind {
             Kind::GitHubAuditLog => "github",
             Kind::CloudTrailS3 => "cloudtrail",
             Kind::CrowdStrikeAlerts => "crowdstrike",
+            Kind::EntraSignIns | Kind::EntraAudits => "azure",
+            Kind::GraphSecurityAlerts | Kind::DefenderAlerts => "defender",
         }
     }
 
@@ -79,6 +114,18 @@ impl Kind {
                 "an IAM identity allowed only s3:ListBucket on the trail's bucket and prefix and s3:GetObject on its objects (and kms:Decrypt on the trail's key when it is encrypted with KMS)"
             }
             Kind::CrowdStrikeAlerts => "an API client with only the Alerts: Read scope",
+            Kind::EntraSignIns => {
+                "an app registration with the Microsoft Graph application permissions AuditLog.Read.All and Directory.Read.All (admin consent; the tenant needs Entra ID P1 or P2)"
+            }
+            Kind::EntraAudits => {
+                "an app registration with the Microsoft Graph application permission AuditLog.Read.All (admin consent)"
+            }
+            Kind::GraphSecurityAlerts => {
+                "an app registration with the Microsoft Graph application permission SecurityAlert.Read.All (admin consent)"
+            }
+            Kind::DefenderAlerts => {
+                "an app registration with the WindowsDefenderATP application permission Alert.Read.All (admin consent)"
+            }
         }
     }
 
@@ -92,6 +139,9 @@ impl Kind {
             Kind::CloudTrailS3 => 3650,
             // Falcon keeps alerts for 90 days.
             Kind::CrowdStrikeAlerts => 90,
+            // Entra keeps sign-ins and audits 30 days (with P1 or P2); Defender's alerts 180.
+            Kind::EntraSignIns | Kind::EntraAudits => 30,
+            Kind::GraphSecurityAlerts | Kind::DefenderAlerts => 180,
         }
     }
 
@@ -102,6 +152,11 @@ impl Kind {
             Kind::GitHubAuditLog => 100,
             // One object (a CloudTrail log file) per request.
             Kind::CloudTrailS3 => 1,
+            // `$top` as each API documents its largest page.
+            Kind::EntraSignIns => 1000,
+            Kind::EntraAudits => 999,
+            Kind::GraphSecurityAlerts => 2000,
+            Kind::DefenderAlerts => 10_000,
             // Alert ids per query; their details go 1000 a request.
             Kind::CrowdStrikeAlerts => 1000,
         }
@@ -114,6 +169,14 @@ impl Kind {
             "github-audit-log" | "github" | "github-audit" => Some(Kind::GitHubAuditLog),
             "aws-cloudtrail-s3" | "cloudtrail" | "cloudtrail-s3" => Some(Kind::CloudTrailS3),
             "crowdstrike-alerts" | "crowdstrike" | "falcon" => Some(Kind::CrowdStrikeAlerts),
+            "entra-sign-ins" | "entra-signins" | "entra-sign-in-logs" | "azure-ad-sign-ins" => Some(Kind::EntraSignIns),
+            "entra-audits" | "entra-audit-logs" | "entra-directory-audits" | "azure-ad-audits" => {
+                Some(Kind::EntraAudits)
+            }
+            "graph-security-alerts" | "graph-alerts" | "alerts-v2" | "defender-xdr-alerts" => {
+                Some(Kind::GraphSecurityAlerts)
+            }
+            "defender-alerts" | "mde-alerts" | "defender-endpoint-alerts" => Some(Kind::DefenderAlerts),
             _ => None,
         }
     }
@@ -139,10 +202,15 @@ pub struct Connection {
     pub backfill_days: u32,
     #[serde(default = "default_limit")]
     pub page_limit: u32,
-    /// The account whose log is read, where the API names one in its path: GitHub's
-    /// organization, the S3 bucket CloudTrail delivers to.
+    /// The account whose log is read, where the API names one: GitHub's organization, the S3
+    /// bucket CloudTrail delivers to, the Microsoft tenant (its id or one of its domain names).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
+    /// Where a Microsoft connection asks for its access token (default
+    /// `https://login.microsoftonline.com`; another cloud's, or a local sandbox's, otherwise);
+    /// plain `http` only to a loopback address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<String>,
     /// Where in the account the log lies: the trail's key prefix in its bucket
     /// (`AWSLogs/123456789012/CloudTrail/us-east-1/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +246,7 @@ impl Connection {
             backfill_days: DEFAULT_BACKFILL_DAYS,
             page_limit: DEFAULT_PAGE_LIMIT.min(kind.max_page_limit()),
             org: org.map(|o| o.trim().to_string()),
+            auth_url: None,
             prefix: None,
             region: None,
         };
@@ -236,7 +305,31 @@ impl Connection {
             {
                 return bad(format!("bucket {b:?}: an S3 bucket name (3 to 63 of a-z, 0-9, . and -)"));
             }
+            (k, None) if k.is_microsoft() => {
+                return bad(
+                    "org: the Microsoft tenant (its id, a GUID, or a domain name such as contoso.onmicrosoft.com)"
+                        .into(),
+                );
+            }
+            (k, Some(t)) if k.is_microsoft() && !microsoft::tenant_ok(t) => {
+                return bad(format!(
+                    "org {t:?}: a Microsoft tenant id (a GUID) or domain name (contoso.onmicrosoft.com)"
+                ));
+            }
             _ => {}
+        }
+        if let Some(a) = &self.auth_url {
+            let Some(o) = crate::origin(a) else {
+                return bad(format!("auth URL {a:?} is not an http(s) URL"));
+            };
+            if o.starts_with("http://") && !is_loopback(&o) {
+                return bad(format!(
+                    "auth URL {a:?}: plain http only to a loopback address; use https (the client secret travels with it)"
+                ));
+            }
+            if a.contains(['?', '#']) || a.chars().any(char::is_whitespace) {
+                return bad(format!("auth URL {a:?}: a base URL without query or fragment"));
+            }
         }
         if let Some(p) = &self.prefix
             && (p.len() > 512 || p.starts_with('/') || p.contains("..") || p.chars().any(char::is_control))
@@ -440,6 +533,14 @@ pub fn next_page(
             let key = secret(&format!("{}_client_secret", conn.secret))?;
             crowdstrike::next_page(conn, id, key, transport, policy, cursor, now_ms)
         }
+        // `secret` names a set too: `<secret>_client_id` and `<secret>_client_secret`, an app
+        // registration's client credentials.
+        Kind::EntraSignIns | Kind::EntraAudits | Kind::GraphSecurityAlerts | Kind::DefenderAlerts => {
+            let client_id = secret(&format!("{}_client_id", conn.secret))?;
+            let client_secret = secret(&format!("{}_client_secret", conn.secret))?;
+            let creds = microsoft::ClientCredentials { client_id, client_secret };
+            microsoft::next_page(conn, &creds, transport, policy, cursor, now_ms)
+        }
     }
 }
 
@@ -471,6 +572,24 @@ mod tests {
         c.page_limit = 10;
         c.backfill_days = 0;
         assert!(c.validate().unwrap_err().to_string().contains("backfill"));
+    }
+
+    #[test]
+    fn kinds_are_kept_by_their_names_and_parse_back() {
+        for k in Kind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(k.name()));
+            assert_eq!(Kind::parse(&k.name().to_ascii_uppercase()), Some(*k));
+            assert!(k.max_page_limit() >= 1 && k.retention_days() >= 1 && !k.minimum_scope().is_empty());
+        }
+        assert_eq!(Kind::parse("mde-alerts"), Some(Kind::DefenderAlerts));
+        // Connections saved with serde's own spelling of these two still load.
+        assert_eq!(serde_json::from_str::<Kind>(r#""git-hub-audit-log""#).unwrap(), Kind::GitHubAuditLog);
+        assert_eq!(serde_json::from_str::<Kind>(r#""cloud-trail-s3""#).unwrap(), Kind::CloudTrailS3);
+        assert_eq!(Kind::EntraSignIns.format(), "azure");
+        // A connection kept before `auth_url` existed still loads.
+        let old = r#"{"name":"s","kind":"entra-audits","base_url":"https://graph.microsoft.com","secret":"entra","org":"contoso.onmicrosoft.com"}"#;
+        let c: Connection = serde_json::from_str(old).unwrap();
+        assert_eq!((c.auth_url, c.page_limit), (None, DEFAULT_PAGE_LIMIT));
     }
 
     #[test]

@@ -29,6 +29,14 @@
 //! under its own name and with its first letter upper-cased, never over a field the record has.
 //! The record as written is what is kept and what the event id hashes.
 //!
+//! Microsoft Graph's own objects, as a poller reads them from the API (`GET
+//! /v1.0/auditLogs/signIns`, `/v1.0/auditLogs/directoryAudits`), are the objects the export nests
+//! under `properties`: a `signIn` (`createdDateTime`, `userPrincipalName`, `status.errorCode` …)
+//! or a `directoryAudit` (`activityDateTime`, `activityDisplayName`, `loggedByService` …) is
+//! given the export's envelope around itself (`time`, `operationName`, `category`,
+//! `resultType`, `callerIpAddress`, `correlationId`, `properties`), so it decodes, and Sigma
+//! sees it, exactly as the export record holding it would.
+//!
 //! A record without an operation name or a readable time is quarantined naming the field.
 
 use serde_json::{Map, Value};
@@ -151,7 +159,100 @@ pub fn looks_like(v: &Value) -> bool {
     let row = m.contains_key("TimeGenerated")
         && m.contains_key("OperationName")
         && m.get("Type").and_then(Value::as_str).is_some_and(|t| table_kind(t).is_some());
-    export || row
+    export || row || graph_object(m).is_some()
+}
+
+/// What a Microsoft Graph object from the Entra ID API is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GraphObject {
+    SignIn,
+    DirectoryAudit,
+}
+
+/// A Graph `signIn` or `directoryAudit` as the API returns it (not inside an export envelope,
+/// not a Log Analytics row), by the fields only it has.
+fn graph_object(m: &Map<String, Value>) -> Option<GraphObject> {
+    if m.contains_key("properties") || m.contains_key("operationName") || m.contains_key("TimeGenerated") {
+        return None;
+    }
+    let has = |k: &str| m.get(k).is_some_and(|v| !v.is_null());
+    if has("activityDisplayName") && (has("loggedByService") || has("initiatedBy")) {
+        return Some(GraphObject::DirectoryAudit);
+    }
+    let status = m.get("status").is_some_and(|s| s.get("errorCode").is_some());
+    if has("createdDateTime")
+        && status
+        && (has("userPrincipalName") || has("servicePrincipalId") || has("appId"))
+        && (has("conditionalAccessStatus") || has("clientAppUsed") || has("ipAddress") || has("appDisplayName"))
+    {
+        return Some(GraphObject::SignIn);
+    }
+    None
+}
+
+/// The export's envelope around a Graph object: the record itself as `properties`, and the
+/// envelope's fields read from it. The object's own top-level fields stay beside them where
+/// the envelope does not name the same field.
+fn envelope(m: &Map<String, Value>, what: GraphObject) -> Map<String, Value> {
+    let field = |k: &str| m.get(k).filter(|v| !v.is_null()).cloned();
+    let mut out = Map::new();
+    match what {
+        GraphObject::SignIn => {
+            if let Some(t) = field("createdDateTime") {
+                out.insert("time".into(), t);
+            }
+            out.insert("operationName".into(), Value::from("Sign-in activity"));
+            // Graph's beta API names the kind of sign-in; v1.0 lists interactive user sign-ins.
+            let types = m.get("signInEventTypes").and_then(Value::as_array);
+            let is = |t: &str| types.is_some_and(|ts| ts.iter().any(|x| x.as_str() == Some(t)));
+            let category = if is("nonInteractiveUser") {
+                "NonInteractiveUserSignInLogs"
+            } else if is("servicePrincipal") {
+                "ServicePrincipalSignInLogs"
+            } else if is("managedIdentity") {
+                "ManagedIdentitySignInLogs"
+            } else {
+                "SignInLogs"
+            };
+            out.insert("category".into(), Value::from(category));
+            let code = m.get("status").and_then(|s| s.get("errorCode")).and_then(crate::json::as_text);
+            if let Some(c) = &code {
+                out.insert("resultType".into(), Value::from(c.clone()));
+            }
+            if code.as_deref().is_some_and(|c| c != "0")
+                && let Some(r) = m.get("status").and_then(|s| s.get("failureReason")).and_then(crate::json::as_text)
+            {
+                out.insert("resultDescription".into(), Value::from(r));
+            }
+            if let Some(ip) = field("ipAddress") {
+                out.insert("callerIpAddress".into(), ip);
+            }
+        }
+        GraphObject::DirectoryAudit => {
+            if let Some(t) = field("activityDateTime") {
+                out.insert("time".into(), t);
+            }
+            if let Some(a) = field("activityDisplayName") {
+                out.insert("operationName".into(), a);
+            }
+            out.insert("category".into(), Value::from("AuditLogs"));
+            if let Some(r) = field("result") {
+                out.insert("resultType".into(), r);
+            }
+            let ip = m.get("initiatedBy").and_then(|i| i.get("user")).and_then(|u| u.get("ipAddress"));
+            if let Some(ip) = ip.filter(|v| !v.is_null()) {
+                out.insert("callerIpAddress".into(), ip.clone());
+            }
+        }
+    }
+    if let Some(c) = field("correlationId") {
+        out.insert("correlationId".into(), c);
+    }
+    out.insert("properties".into(), Value::Object(m.clone()));
+    for (k, v) in m {
+        out.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    out
 }
 
 /// What a record is, by its category (or Log Analytics table).
@@ -218,6 +319,9 @@ fn kind_of(v: &Value) -> Kind {
 /// The record with the export's names and the Log Analytics names both present (see the module
 /// documentation); fields the record has are never replaced.
 fn reshape(m: &Map<String, Value>) -> Map<String, Value> {
+    if let Some(what) = graph_object(m) {
+        return reshape(&envelope(m, what));
+    }
     let mut out = m.clone();
     let row = m.contains_key("TimeGenerated");
     // A Log Analytics row's columns first, so a column that names the operation

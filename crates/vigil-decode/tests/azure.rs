@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use vigil_decode::{Options, Scanned, detect, scan_unit};
+use vigil_decode::{Format, Options, Scanned, detect, scan_unit};
 use vigil_model::{OcsfClass, Severity, Status, account_change, api, group};
 
 mod common;
-use common::{auto, corpus, quarantined_with_reasons};
+use common::{auto, corpus, quarantined_with_reasons, run};
 
 /// What the corpus tests are called when they are skipped.
 const CORPUS: &str = "the Azure corpus test";
@@ -119,6 +119,103 @@ fn directory_audits_become_account_group_and_api_activity() {
     let app = add_member.replace("Add member to role", "Add service principal credentials").replace("Assign", "Update");
     let (ev, _) = auto(&app);
     assert_eq!((ev[0].class, ev[0].activity_id), (OcsfClass::ApiActivity, api::UPDATE));
+}
+
+/// A `signIn` as Microsoft Graph returns it (`GET /v1.0/auditLogs/signIns`), from Microsoft's
+/// documented example, with the failure of a wrong password.
+const GRAPH_SIGN_IN: &str = r#"{"id":"66ea54eb-6301-4ee5-be62-ff5a759b0100","createdDateTime":"2020-03-13T19:15:41.6195833Z","userDisplayName":"Test contoso","userPrincipalName":"testaccount1@contoso.com","userId":"26be570a-ae82-4189-b4e2-a37c6808512d","appId":"de8bc8b5-d9f9-48b1-a8ad-b748da725064","appDisplayName":"Graph Explorer","ipAddress":"131.107.159.37","clientAppUsed":"Browser","correlationId":"d79f5bee-5860-4832-928f-3133e22ae912","conditionalAccessStatus":"notApplied","isInteractive":true,"riskDetail":"none","riskLevelAggregated":"none","riskLevelDuringSignIn":"none","riskState":"none","riskEventTypes":[],"riskEventTypes_v2":[],"resourceDisplayName":"Microsoft Graph","resourceId":"00000003-0000-0000-c000-000000000000","status":{"errorCode":50126,"failureReason":"Error validating credentials due to invalid username or password.","additionalDetails":null},"deviceDetail":{"deviceId":"","displayName":null,"operatingSystem":"Windows 10","browser":"Edge 80.0.361","isCompliant":null,"isManaged":null,"trustType":null},"location":{"city":"Redmond","state":"Washington","countryOrRegion":"US","geoCoordinates":{"altitude":null,"latitude":47.68050003051758,"longitude":-122.12094116210938}},"appliedConditionalAccessPolicies":[]}"#;
+
+/// A `directoryAudit` as Microsoft Graph returns it (`GET /v1.0/auditLogs/directoryAudits`),
+/// from Microsoft's documented example.
+const GRAPH_AUDIT: &str = r#"{"id":"Directory_ce218a71-9c8d-4ca5-8b9c-2ad6f2a3be5a_ZGY1S_24045862","category":"GroupManagement","correlationId":"da159bfb-54fa-4092-8a38-4e1fa7870979","result":"success","resultReason":"Successfully added member to group","activityDisplayName":"Add member to group","activityDateTime":"2018-01-09T21:20:02.7215374Z","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{"app":null,"user":{"id":"728309ae-0a5f-4e7b-8c5d-3d7c6a1b2c3d","displayName":"Jamie Doe","userPrincipalName":"jdoe@contoso.com","ipAddress":"131.107.159.37","userType":null,"homeTenantId":null,"homeTenantName":null}},"targetResources":[{"id":"ef7e527d-6c92-4234-8c6d-cf6fdfb57f95","displayName":"Marketing","type":"Group","modifiedProperties":[{"displayName":"Group.DisplayName","oldValue":null,"newValue":"\"Marketing\""}],"groupType":"unifiedGroups"},{"id":"1f0e98f5-3161-4c6b-9b50-d488572f2bb7","displayName":null,"type":"User","userPrincipalName":"example@contoso.com","modifiedProperties":[]}],"additionalDetails":[{"key":"Additional Detail Name","value":"Additional Detail Value"}]}"#;
+
+fn as_azure(data: &str) -> (Vec<vigil_model::Event>, Vec<vigil_model::QuarantineRecord>) {
+    run(data, &Options { format: Format::named("azure").unwrap(), ..Options::default() })
+}
+
+#[test]
+fn graph_sign_ins_read_as_the_export_holding_them() {
+    for (ev, q) in [auto(GRAPH_SIGN_IN), as_azure(GRAPH_SIGN_IN)] {
+        assert!(q.is_empty(), "{q:?}");
+        let e = &ev[0];
+        assert_eq!(e.metadata.format, "azure");
+        assert_eq!((e.class, e.activity_id), (OcsfClass::Authentication, vigil_model::authentication::LOGON));
+        assert_eq!(e.time, 1_584_126_941_619);
+        assert_eq!(e.metadata.original_uid.as_deref(), Some("66ea54eb-6301-4ee5-be62-ff5a759b0100"));
+        assert_eq!(e.metadata.log_name.as_deref(), Some("SignInLogs"));
+        assert_eq!(e.status, Some(Status::Failure));
+        assert_eq!(
+            e.status_detail.as_deref(),
+            Some("Error validating credentials due to invalid username or password.")
+        );
+        let u = e.user.as_ref().unwrap();
+        assert_eq!(u.name.as_deref(), Some("testaccount1@contoso.com"));
+        assert_eq!(u.uid.as_deref(), Some("26be570a-ae82-4189-b4e2-a37c6808512d"));
+        assert_eq!(e.actor.app_name.as_deref(), Some("Graph Explorer"));
+        let src = e.src_endpoint.as_ref().unwrap();
+        assert_eq!(src.ip.as_deref(), Some("131.107.159.37"));
+        let geo = src.geo.as_ref().unwrap();
+        assert_eq!((geo.country.as_deref(), geo.city.as_deref()), (Some("US"), Some("Redmond")));
+        assert_eq!(e.device.as_ref().unwrap().os.as_deref(), Some("Windows 10"));
+        assert_eq!(e.api.as_ref().unwrap().request_uid.as_deref(), Some("d79f5bee-5860-4832-928f-3133e22ae912"));
+        assert_eq!(e.raw, GRAPH_SIGN_IN, "the record as written is kept");
+    }
+    assert_eq!(services(GRAPH_SIGN_IN), vec![Some("signinlogs".to_string())]);
+    // Error code 0 is a success, whatever `failureReason` says.
+    let ok = GRAPH_SIGN_IN.replace(r#""errorCode":50126"#, r#""errorCode":0"#);
+    let (ev, q) = auto(&ok);
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(ev[0].status, Some(Status::Success));
+    // Graph's beta API names non-interactive sign-ins: their own category, the same service.
+    let ni = GRAPH_SIGN_IN
+        .replace(r#""isInteractive":true"#, r#""isInteractive":false,"signInEventTypes":["nonInteractiveUser"]"#);
+    assert_eq!(auto(&ni).0[0].metadata.log_name.as_deref(), Some("NonInteractiveUserSignInLogs"));
+    assert_eq!(services(&ni), vec![Some("signinlogs".to_string())]);
+}
+
+#[test]
+fn graph_directory_audits_read_as_the_export_holding_them() {
+    for (ev, q) in [auto(GRAPH_AUDIT), as_azure(GRAPH_AUDIT)] {
+        assert!(q.is_empty(), "{q:?}");
+        let e = &ev[0];
+        assert_eq!(e.metadata.format, "azure");
+        assert_eq!((e.class, e.activity_id), (OcsfClass::GroupManagement, group::ADD_USER));
+        assert_eq!(e.time, 1_515_532_802_721);
+        assert_eq!(e.metadata.log_name.as_deref(), Some("AuditLogs"));
+        assert_eq!(e.message.as_deref(), Some("Add member to group"));
+        assert_eq!(e.actor.user.as_ref().unwrap().name.as_deref(), Some("jdoe@contoso.com"));
+        assert_eq!(e.user.as_ref().unwrap().name.as_deref(), Some("example@contoso.com"));
+        assert_eq!(e.group.as_ref().unwrap().name.as_deref(), Some("Marketing"));
+        assert_eq!(e.src_endpoint.as_ref().unwrap().ip.as_deref(), Some("131.107.159.37"));
+        assert_eq!(e.status, Some(Status::Success));
+        assert_eq!(e.status_detail.as_deref(), Some("Successfully added member to group"));
+        assert_eq!(e.api.as_ref().unwrap().service.as_deref(), Some("Core Directory"));
+        assert_eq!(e.raw, GRAPH_AUDIT);
+    }
+    assert_eq!(services(GRAPH_AUDIT), vec![Some("auditlogs".to_string())]);
+    // An application's change: the app is the actor.
+    let by_app = GRAPH_AUDIT.replace(
+        r#""initiatedBy":{"app":null,"user":{"id":"728309ae-0a5f-4e7b-8c5d-3d7c6a1b2c3d","displayName":"Jamie Doe","userPrincipalName":"jdoe@contoso.com","ipAddress":"131.107.159.37","userType":null,"homeTenantId":null,"homeTenantName":null}}"#,
+        r#""initiatedBy":{"user":null,"app":{"appId":"a-1","displayName":"Provisioning Service","servicePrincipalId":"sp-1","servicePrincipalName":null}}"#,
+    );
+    let (ev, q) = auto(&by_app);
+    assert!(q.is_empty(), "{q:?}");
+    let actor = ev[0].actor.user.as_ref().unwrap();
+    assert_eq!((actor.name.as_deref(), actor.uid.as_deref()), (Some("Provisioning Service"), Some("sp-1")));
+    // The same object inside the diagnostic export decodes to the same event.
+    let export = format!(
+        r#"{{"time":"2018-01-09T21:20:02.7215374Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","operationName":"Add member to group","category":"AuditLogs","tenantId":"t","correlationId":"da159bfb-54fa-4092-8a38-4e1fa7870979","properties":{GRAPH_AUDIT}}}"#
+    );
+    let (a, b) = (&auto(GRAPH_AUDIT).0[0], &auto(&export).0[0]);
+    assert_eq!(
+        (a.class, a.activity_id, a.time, &a.user, &a.group),
+        (b.class, b.activity_id, b.time, &b.user, &b.group)
+    );
+    // Without its time it is quarantined naming the field it was read from.
+    let no_time = GRAPH_AUDIT.replace(r#""activityDateTime":"2018-01-09T21:20:02.7215374Z","#, "");
+    let (ev, q) = as_azure(&no_time);
+    assert!(ev.is_empty() && q.len() == 1, "{ev:?}");
+    assert!(q[0].reason.contains("time"), "{:?}", q[0].reason);
 }
 
 #[test]

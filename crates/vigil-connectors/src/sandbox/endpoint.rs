@@ -165,9 +165,13 @@ pub(super) fn defender(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp 
     match sb.bearer_ok(req, Audience::Defender) {
         Ok(()) => {}
         Err("missing") => return mde_error(401, "Unauthorized", "Authorization header is missing."),
+        Err("expired") => {
+            return mde_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
+        }
         Err(_) => return mde_error(401, "Unauthorized", "Authorization token is invalid or expired."),
     }
     match (req.method.as_str(), seg) {
+        (_, ["api", "alerts"]) => super::microsoft_logs::list(sb, req, super::microsoft_logs::Listing::DefenderAlerts),
         ("GET", ["api", "machineactions"]) => {
             let filter = req.query_param("$filter");
             let machine = match filter.as_deref() {

@@ -1,7 +1,9 @@
-//! Okta, the Microsoft identity platform token endpoint, and Microsoft Graph users.
+//! Okta, the Microsoft identity platform token endpoint, and Microsoft Graph users (and, through
+//! [`super::microsoft_logs`], Graph's sign-in, audit and security alert listings).
 
 use serde_json::{Value, json};
 
+use super::microsoft_logs::Listing;
 use super::{Api, Audience, Inner, RecordedRequest, Resp, User, api_error};
 use crate::util::{encode, form_get};
 
@@ -227,6 +229,9 @@ pub(super) fn graph(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp {
                 "Access token validation failure. Invalid audience.",
             );
         }
+        Err("expired") => {
+            return graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
+        }
         Err(_) => {
             return graph_error(
                 401,
@@ -234,6 +239,14 @@ pub(super) fn graph(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp {
                 "IDX14100: JWT is not well formed, there are no dots (.).",
             );
         }
+    }
+    match seg {
+        ["v1.0", "auditLogs", "signIns"] => return super::microsoft_logs::list(sb, req, Listing::SignIns),
+        ["v1.0", "auditLogs", "directoryAudits"] => {
+            return super::microsoft_logs::list(sb, req, Listing::DirectoryAudits);
+        }
+        ["v1.0", "security", "alerts_v2"] => return super::microsoft_logs::list(sb, req, Listing::AlertsV2),
+        _ => {}
     }
     let ["v1.0", "users", user, rest @ ..] = seg else {
         return graph_error(400, "BadRequest", "Resource not found for the segment.");

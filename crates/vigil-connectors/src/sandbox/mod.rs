@@ -2,9 +2,9 @@
 //!
 //! [`Sandbox::start`] serves HTTP on `127.0.0.1` (a random port) and SMTP on another. Each
 //! vendor lives under its own prefix (`/okta` — including its System Log, read by the live
-//! pollers —, `/login`, `/graph`, `/aws`, `/crowdstrike` — including its Alerts API, read by
-//! the live pollers too —,
-//! `/defender`, `/jira`, `/servicenow`, `/github`, `/slack`, `/teams`, `/hooks`), checks
+//! pollers —, `/login`, `/graph` — with Entra's sign-ins and audits and Graph's security alerts
+//! —, `/aws`, `/s3`, `/crowdstrike`, `/defender` — with its alerts —, `/jira`, `/servicenow`,
+//! `/github`, `/slack`, `/teams`, `/hooks`), checks
 //! requests the way the vendor does (auth scheme and credential, method, path, content type,
 //! required fields, the SigV4 signature recomputed with the shared secret), answers with the
 //! vendor's response shapes, status codes and error bodies, and keeps state, so repeated and
@@ -15,6 +15,7 @@ mod aws;
 mod endpoint;
 mod identity;
 mod logs;
+mod microsoft_logs;
 mod notify;
 mod smtp;
 mod tickets;
@@ -440,6 +441,18 @@ pub(crate) struct State {
     pub s3: BTreeMap<(String, String), Vec<u8>>,
     /// CrowdStrike Falcon alerts, the latest version of each (by `composite_id`).
     pub crowdstrike_alerts: Vec<Value>,
+    /// Entra ID sign-ins (Graph `auditLogs/signIns`), in the order they were added.
+    pub entra_sign_ins: Vec<Value>,
+    /// Entra ID directory audits (Graph `auditLogs/directoryAudits`).
+    pub entra_audits: Vec<Value>,
+    /// Microsoft Graph security alerts (`security/alerts_v2`), one version per id.
+    pub graph_alerts: Vec<Value>,
+    /// Defender for Endpoint alerts (`api/alerts`), one version per id.
+    pub defender_alerts: Vec<Value>,
+    /// Tokens past their lifetime: refused as expired.
+    pub expired_tokens: BTreeSet<String>,
+    /// How many of the next tokens issued are born expired.
+    pub expire_next: u32,
 }
 
 impl State {
@@ -455,6 +468,10 @@ impl State {
     pub fn issue_token(&mut self, audience: Audience) -> String {
         let token = format!("eyJ0eXAiOiJKV1Qi.{}.{}", random_alnum(48), random_alnum(32));
         self.tokens.insert(token.clone(), audience);
+        if self.expire_next > 0 {
+            self.expire_next -= 1;
+            self.expired_tokens.insert(token.clone());
+        }
         token
     }
 }
@@ -488,13 +505,16 @@ impl Inner {
         self.page_size.load(Ordering::Relaxed).max(1)
     }
 
-    /// Whether `Authorization` is `Bearer <token>` for a token issued for `audience`.
+    /// Whether `Authorization` is `Bearer <token>` for a token issued for `audience` and not
+    /// expired.
     pub fn bearer_ok(&self, req: &RecordedRequest, audience: Audience) -> Result<(), &'static str> {
         let Some(value) = req.header("authorization") else { return Err("missing") };
         let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
             return Err("scheme");
         };
-        match self.state().tokens.get(token.trim()) {
+        let st = self.state();
+        match st.tokens.get(token.trim()) {
+            Some(a) if *a == audience && st.expired_tokens.contains(token.trim()) => Err("expired"),
             Some(a) if *a == audience => Ok(()),
             Some(_) => Err("audience"),
             None => Err("invalid"),
@@ -820,6 +840,38 @@ impl Sandbox {
     /// CloudTrail delivers its log files.
     pub fn put_s3_object(&self, bucket: &str, key: &str, body: Vec<u8>) {
         self.inner.state().s3.insert((bucket.to_string(), key.to_string()), body);
+    }
+
+    /// Appends Entra ID sign-ins (`signIn` objects, served by `createdDateTime` from
+    /// `GET /graph/v1.0/auditLogs/signIns`); one added twice is served twice.
+    pub fn add_entra_sign_ins(&self, records: impl IntoIterator<Item = Value>) {
+        microsoft_logs::add(&mut self.inner.state(), microsoft_logs::Listing::SignIns, records);
+    }
+
+    /// Appends Entra ID directory audits (`directoryAudit` objects, served by `activityDateTime`
+    /// from `GET /graph/v1.0/auditLogs/directoryAudits`).
+    pub fn add_entra_audits(&self, records: impl IntoIterator<Item = Value>) {
+        microsoft_logs::add(&mut self.inner.state(), microsoft_logs::Listing::DirectoryAudits, records);
+    }
+
+    /// Adds Microsoft Graph security alerts (`alert` objects, served by `lastUpdateDateTime` from
+    /// `GET /graph/v1.0/security/alerts_v2`); one with the id of an alert already there is its
+    /// new version and replaces it.
+    pub fn add_graph_alerts(&self, records: impl IntoIterator<Item = Value>) {
+        microsoft_logs::add(&mut self.inner.state(), microsoft_logs::Listing::AlertsV2, records);
+    }
+
+    /// Adds Defender for Endpoint alerts (served by `lastUpdateTime` from
+    /// `GET /defender/api/alerts`); one with the id of an alert already there replaces it.
+    pub fn add_defender_alerts(&self, records: impl IntoIterator<Item = Value>) {
+        microsoft_logs::add(&mut self.inner.state(), microsoft_logs::Listing::DefenderAlerts, records);
+    }
+
+    /// Makes the next `n` access tokens the Microsoft identity platform stand-in issues expire
+    /// at once: Graph and Defender refuse them with 401 (`InvalidAuthenticationToken`,
+    /// "Lifetime validation failed, the token is expired.").
+    pub fn expire_next_tokens(&self, n: u32) {
+        self.inner.state().expire_next = n;
     }
 
     /// How many records Okta's System Log holds.
