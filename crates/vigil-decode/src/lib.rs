@@ -15,7 +15,7 @@
 //! the shape each file was read as), Zeek, Suricata EVE, Linux auditd, the GitHub audit log,
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
 //! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
-//! administrator logs and generic JSON,
+//! administrator logs, Google Workspace activity and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -34,6 +34,7 @@ pub mod framing;
 pub mod gcp;
 pub mod generic;
 pub mod github;
+pub mod gworkspace;
 pub mod hec;
 pub mod json;
 pub mod kubernetes;
@@ -79,6 +80,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &kubernetes::Kubernetes,
     &onelogin::OneLogin,
     &duo::Duo,
+    &gworkspace::GWorkspace,
     &generic::Json,
 ];
 
