@@ -3,7 +3,10 @@
 //! logs), as log sinks export them (Pub/Sub, Cloud Storage), as `gcloud logging read
 //! --format=json` prints them (an array), and as Panther stores them (`@type` renamed
 //! `at_sign_type`, some keys lower-cased, `p_event_time`). GKE's Kubernetes audit events reach
-//! Cloud Logging in this shape too (`io.k8s.core.v1.pods.create`) and are read here.
+//! Cloud Logging in this shape too (`io.k8s.core.v1.pods.create`) and are read here. Google
+//! Workspace activity shared with Google Cloud (its metadata a `ccc_hosted_reporting.ActivityProto`)
+//! is not sniffed as this decoder's: the `gworkspace` decoder reads it, as SigmaHQ's Workspace
+//! rules expect (it is still read here when `--format gcp` or a fixture names this decoder).
 //!
 //! Class: API Activity (6003) for every entry. An audit log entry is one call of a Google API
 //! (`methodName` of `serviceName`) by one principal on one resource, which is what API Activity
@@ -95,10 +98,17 @@ fn payload_type(pp: &Value) -> Option<String> {
 }
 
 /// A `protoPayload` object naming a Google API call (`methodName` or `serviceName`), beside one
-/// of the keys only a Cloud Logging entry has; a payload stating another type is not an audit log.
+/// of the keys only a Cloud Logging entry has; a payload stating another type is not an audit log,
+/// and one carrying a Google Workspace activity (`ccc_hosted_reporting.ActivityProto` metadata)
+/// is left to the `gworkspace` decoder.
 pub fn looks_like(v: &Value) -> bool {
     let Some(pp) = get(v, "protoPayload").filter(|p| p.is_object()) else { return false };
     if payload_type(pp).is_some_and(|t| t != AUDIT_LOG_TYPE) {
+        return false;
+    }
+    // A Workspace activity shared with Google Cloud is the `gworkspace` decoder's: SigmaHQ's
+    // Workspace rules see it there.
+    if crate::gworkspace::is_activity_payload(pp) {
         return false;
     }
     let call = ["methodName", "serviceName"].iter().any(|k| get(pp, k).is_some_and(Value::is_string));

@@ -16,7 +16,8 @@
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
 //! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
 //! administrator logs, CrowdStrike Falcon alerts, Microsoft Graph security alerts and Defender
-//! for Endpoint alerts (whose records also state the vendor's [`Finding`]) and generic JSON,
+//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace activity and
+//! generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -37,6 +38,7 @@ pub mod framing;
 pub mod gcp;
 pub mod generic;
 pub mod github;
+pub mod gworkspace;
 pub mod hec;
 pub mod json;
 pub mod kubernetes;
@@ -84,6 +86,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &kubernetes::Kubernetes,
     &onelogin::OneLogin,
     &duo::Duo,
+    &gworkspace::GWorkspace,
     &generic::Json,
 ];
 

@@ -226,11 +226,13 @@ fn sniffing_takes_gcp_entries_and_nothing_else() {
     // (a bare `methodName`, a payload without a method, no entry key) and read as generic JSON.
     // Elsewhere: GKE's audit entries among the Kubernetes fixtures (Panther's Kubernetes rules
     // read EKS, AKS and GKE alike) and Google Cloud entries among the shared rules' fixtures
-    // filed with Asana's: each one is an AuditLog entry, and nothing else is taken for one.
+    // filed with Asana's: each one is an AuditLog entry, and nothing else is taken for one. The
+    // 5 entries of this file that carry a Google Workspace activity (`ActivityProto` metadata:
+    // inbound SSO profiles, a group member added) are the `gworkspace` decoder's when sniffed.
     let expect: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::from([
         ("Amazon_EKS_Audit.jsonl".to_string(), BTreeMap::from([("gcp", 31)])),
         ("Asana_Audit.jsonl".to_string(), BTreeMap::from([("gcp", 4)])),
-        ("GCP_AuditLog.jsonl".to_string(), BTreeMap::from([("gcp", 149), ("json", 19)])),
+        ("GCP_AuditLog.jsonl".to_string(), BTreeMap::from([("gcp", 144), ("gworkspace", 5), ("json", 19)])),
     ]);
     assert_eq!(by_file, expect);
 }

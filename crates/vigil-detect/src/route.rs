@@ -413,6 +413,12 @@ mod tests {
         assert!(unroutable(&key(Some("windows"), Some("nosuch"), None)).unwrap().contains("'nosuch'"));
         assert!(unroutable(&key(Some("windows"), Some("security"), Some("image_load"))).is_some());
         assert!(windows_service("microsoft-windows-sysmon/operational") == Some("sysmon"));
+        // Google Workspace: the gcp product's services per application, beside gcp.audit.
+        assert!(unroutable(&key(Some("gcp"), Some("google_workspace.admin"), None)).is_none());
+        assert!(unroutable(&key(Some("gcp"), Some("google_workspace.login"), None)).is_none());
+        assert!(unroutable(&key(Some("gcp"), Some("gcp.audit"), None)).is_none());
+        let why = unroutable(&key(Some("gcp"), Some("google_workspace.nosuch"), None)).unwrap();
+        assert!(why.contains("gworkspace") && why.contains("'google_workspace.nosuch'"), "{why}");
     }
 
     #[test]
@@ -427,6 +433,8 @@ mod tests {
         assert_eq!((gh.product, gh.service), (Some("github"), Some("audit")));
         let audit = non_windows_source("auditd", None);
         assert_eq!((audit.product, audit.service), (Some("linux"), Some("auditd")));
+        let gws = non_windows_source("gworkspace", Some("google_workspace.login"));
+        assert_eq!((gws.product, gws.service), (Some("gcp"), Some("google_workspace.login")));
         assert_eq!(non_windows_source("json", None), EventSource::default());
         assert_eq!(non_windows_source("windows", None), EventSource::default(), "not a Windows shape");
         assert_eq!(non_windows_source("nosuch", None), EventSource::default());

@@ -2,8 +2,8 @@
 //! logsource its registry entry declares, a rule naming that logsource is never idle, and a
 //! GitHub audit rule written the way SigmaHQ's are sees GitHub records under their own field
 //! names and nothing else, as a Linux audit rule does audit records, and Google Cloud and
-//! Kubernetes audit rules their records under the names SigmaHQ writes them with, and OneLogin
-//! and Cisco Duo rules their events.
+//! Kubernetes audit rules their records under the names SigmaHQ writes them with, OneLogin
+//! and Cisco Duo rules their events, and Google Workspace rules Workspace activity by service.
 
 use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
 use vigil_detect::route::{RouteKey, unroutable, windows_service};
@@ -841,4 +841,198 @@ fn onelogin_and_duo_rules_see_their_records() {
             want(4, "6f7e1c10-2dc9-4312-adb6-9574ff09a5c8"),
         ]
     );
+}
+
+/// As SigmaHQ's `rules/cloud/gcp/gworkspace/admin/gcp_gworkspace_mfa_disabled.yml` has it.
+const GWS_MFA_DISABLED: &str = r#"
+title: Google Workspace MFA Disabled
+id: 780601d1-6376-4f2a-884e-b8d45599f78c
+status: test
+logsource:
+    product: gcp
+    service: google_workspace.admin
+detection:
+    selection_base:
+        eventService: admin.googleapis.com
+        eventName:
+            - ENFORCE_STRONG_AUTHENTICATION
+            - ALLOW_STRONG_AUTHENTICATION
+    selection_eventValue:
+        new_value: 'false'
+    condition: all of selection*
+level: medium
+"#;
+
+/// As SigmaHQ's `rules/cloud/gcp/gworkspace/admin/gcp_gworkspace_application_access_levels_modified.yml`
+/// has it.
+const GWS_ACCESS_LEVELS: &str = r#"
+title: Google Workspace Application Access Level Modified
+id: 22f2fb54-5312-435d-852f-7c74f81684ca
+status: test
+logsource:
+    product: gcp
+    service: google_workspace.admin
+detection:
+    selection:
+        eventService: 'admin.googleapis.com'
+        eventName: 'CHANGE_APPLICATION_SETTING'
+        setting_name|startswith: 'ContextAwareAccess'
+    condition: selection
+level: medium
+"#;
+
+/// As SigmaHQ's `rules/cloud/gcp/gworkspace/login/gcp_gworkspace_suspicious_login.yml` has it
+/// (`Servicename` as that rule writes it).
+const GWS_SUSPICIOUS_LOGIN: &str = r#"
+title: Google Workspace Suspicious Login
+id: 38360161-76c4-4283-842e-efcf997dafc8
+status: test
+logsource:
+    product: gcp
+    service: google_workspace.login
+detection:
+    selection:
+        protoPayload.Servicename: 'login.googleapis.com'
+        protoPayload.metadata.event.eventName:
+            - 'suspicious_login_less_secure_app'
+            - 'suspicious_login'
+            - 'suspicious_programmatic_login'
+    condition: selection
+level: medium
+"#;
+
+/// As SigmaHQ's `rules/cloud/gcp/gworkspace/login/gcp_gworkspace_out_of_domain_email_forwarding.yml`
+/// has it.
+const GWS_FORWARDING: &str = r#"
+title: Google Workspace Out Of Domain Email Forwarding
+id: 2a0bb2dd-eb5f-4517-8cb9-404f8ba764a5
+status: test
+logsource:
+    product: gcp
+    service: google_workspace.login
+detection:
+    selection:
+        protoPayload.serviceName: 'login.googleapis.com'
+        protoPayload.metadata.event.eventName: 'email_forwarding_out_of_domain'
+    condition: selection
+level: medium
+"#;
+
+/// SigmaHQ's Workspace rules see Workspace activity by its application's service, in the
+/// Reports API's shape, Panther's one-event shape and Cloud Logging's, under the names they are
+/// written against: an admin rule never sees a login, a login rule never an admin event, and
+/// neither a Google Cloud audit entry or a CloudTrail record carrying the same names.
+#[test]
+fn google_workspace_rules_see_workspace_activity_by_service() {
+    let mut pack = RulePack::default();
+    for (i, t) in [GWS_MFA_DISABLED, GWS_ACCESS_LEVELS, GWS_SUSPICIOUS_LOGIN, GWS_FORWARDING].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    assert_eq!((pack.summary().active, pack.summary().idle), (4, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let lines = [
+        // 0: enforcement of 2-step verification turned off (Reports API).
+        r#"{"kind":"admin#reports#activity","id":{"time":"2024-02-01T11:00:00Z","uniqueQualifier":"1","applicationName":"admin","customerId":"C1"},"actor":{"email":"admin@example.com"},"events":[{"type":"SECURITY_SETTINGS","name":"ENFORCE_STRONG_AUTHENTICATION","parameters":[{"name":"NEW_VALUE","value":"false"},{"name":"OLD_VALUE","value":"true"}]}]}"#,
+        // 1: turned on: no rule.
+        r#"{"kind":"admin#reports#activity","id":{"time":"2024-02-01T11:00:01Z","uniqueQualifier":"2","applicationName":"admin","customerId":"C1"},"actor":{"email":"admin@example.com"},"events":[{"type":"SECURITY_SETTINGS","name":"ENFORCE_STRONG_AUTHENTICATION","parameters":[{"name":"NEW_VALUE","value":"true"}]}]}"#,
+        // 2: a context-aware access level changed (Panther's shape).
+        r#"{"id":{"applicationName":"admin","customerId":"C1","time":"2024-02-01 11:00:02.000000000","uniqueQualifier":"3"},"actor":{"email":"admin@example.com"},"kind":"admin#reports#activity","type":"APPLICATION_SETTINGS","name":"CHANGE_APPLICATION_SETTING","parameters":{"APPLICATION_NAME":"Drive","SETTING_NAME":"ContextAwareAccess Policy","NEW_VALUE":"lvl1"}}"#,
+        // 3: a suspicious login blocked (Reports API, login application).
+        r#"{"kind":"admin#reports#activity","id":{"time":"2024-02-01T11:00:03Z","uniqueQualifier":"4","applicationName":"login","customerId":"C1"},"actor":{"email":"ann@example.com"},"ipAddress":"192.0.2.44","events":[{"type":"account_warning","name":"suspicious_login","parameters":[{"name":"affected_email_address","value":"ann@example.com"}]}]}"#,
+        // 4: the same, as the Login Audit log shares it with Google Cloud.
+        r#"{"insertId":"c5","logName":"organizations/1/logs/cloudaudit.googleapis.com%2Fdata_access","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ann@example.com"},"serviceName":"login.googleapis.com","methodName":"google.login.LoginService.suspiciousLogin","metadata":{"@type":"type.googleapis.com/ccc_hosted_reporting.ActivityProto","event":[{"eventType":"account_warning","eventName":"suspicious_login"}]}},"timestamp":"2024-02-01T11:00:04Z"}"#,
+        // 5: forwarding out of the domain (Panther's shape, login application).
+        r#"{"id":{"applicationName":"login","customerId":"C1","time":"2024-02-01 11:00:05.000000000"},"actor":{"email":"ann@example.com"},"type":"email_forwarding_change","name":"email_forwarding_out_of_domain","parameters":{"email_forwarding_destination_address":"x@elsewhere.example"}}"#,
+        // 6: the same event from user_accounts: the login rule is not for that service.
+        r#"{"id":{"applicationName":"user_accounts","customerId":"C1","time":"2024-02-01 11:00:06.000000000"},"actor":{"email":"ann@example.com"},"type":"email_forwarding_change","name":"email_forwarding_out_of_domain"}"#,
+        // 7: a login application event named like the admin rule's: not an admin event.
+        r#"{"kind":"admin#reports#activity","id":{"time":"2024-02-01T11:00:07Z","applicationName":"login"},"actor":{"email":"ann@example.com"},"events":[{"type":"x","name":"ENFORCE_STRONG_AUTHENTICATION","parameters":[{"name":"NEW_VALUE","value":"false"}]}]}"#,
+        // 8: a Google Cloud audit entry (gcp.audit) with the admin rule's names: no rule.
+        r#"{"insertId":"g8","logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"ENFORCE_STRONG_AUTHENTICATION","serviceName":"login.googleapis.com","metadata":{"event":[{"eventName":"suspicious_login"}]}},"eventService":"admin.googleapis.com","eventName":"ENFORCE_STRONG_AUTHENTICATION","new_value":"false","timestamp":"2024-02-01T11:00:08Z"}"#,
+        // 9: a CloudTrail record with the same names: no rule.
+        r#"{"eventVersion":"1.08","eventTime":"2024-02-01T11:00:09Z","eventSource":"iam.amazonaws.com","eventName":"ENFORCE_STRONG_AUTHENTICATION","eventService":"admin.googleapis.com","new_value":"false","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"}}"#,
+    ]
+    .join("\n");
+    let fired = fired(&det, "workspace.json", &lines);
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![
+            want(0, "780601d1-6376-4f2a-884e-b8d45599f78c"),
+            want(2, "22f2fb54-5312-435d-852f-7c74f81684ca"),
+            want(3, "38360161-76c4-4283-842e-efcf997dafc8"),
+            want(4, "38360161-76c4-4283-842e-efcf997dafc8"),
+            want(5, "2a0bb2dd-eb5f-4517-8cb9-404f8ba764a5"),
+        ]
+    );
+}
+
+/// Every SigmaHQ Workspace rule of the snapshot in `$VIGIL_CORPUS/sigma` (skipped, with a
+/// message, when it is not set) is active and fires on the Workspace activity it describes, each
+/// on its own record and no other: the ten rules the `gworkspace` decoder makes active.
+#[test]
+fn every_sigmahq_workspace_rule_fires_on_workspace_activity() {
+    let Some(root) = std::env::var_os("VIGIL_CORPUS") else {
+        println!("skipping the SigmaHQ Workspace rules: VIGIL_CORPUS is not set");
+        return;
+    };
+    let dir = std::path::PathBuf::from(root).join("sigma/rules/cloud/gcp/gworkspace");
+    let pack = RulePack::load(&[dir]);
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    assert_eq!((pack.summary().rules, pack.summary().active, pack.summary().idle), (10, 10, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let admin = |n: u32, name: &str, params: &str| {
+        format!(
+            r#"{{"kind":"admin#reports#activity","id":{{"time":"2024-02-01T11:00:{n:02}Z","uniqueQualifier":"{n}","applicationName":"admin","customerId":"C1"}},"actor":{{"email":"admin@example.com"}},"ipAddress":"198.51.100.2","events":[{{"type":"X_SETTINGS","name":"{name}","parameters":[{params}]}}]}}"#
+        )
+    };
+    let login = |n: u32, name: &str| {
+        format!(
+            r#"{{"id":{{"applicationName":"login","customerId":"C1","time":"2024-02-01 11:01:{n:02}.000000000"}},"actor":{{"email":"ann@example.com"}},"type":"account_warning","name":"{name}"}}"#
+        )
+    };
+    let cloud = |n: u32, name: &str| {
+        format!(
+            r#"{{"insertId":"c{n}","logName":"organizations/1/logs/cloudaudit.googleapis.com%2Fdata_access","protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"login.googleapis.com","metadata":{{"@type":"type.googleapis.com/ccc_hosted_reporting.ActivityProto","event":[{{"eventType":"account_warning","eventName":"{name}"}}]}}}},"timestamp":"2024-02-01T11:02:{n:02}Z"}}"#
+        )
+    };
+    let lines = [
+        admin(0, "REMOVE_APPLICATION", r#"{"name":"APPLICATION_NAME","value":"App"}"#),
+        admin(1, "CHANGE_APPLICATION_SETTING", r#"{"name":"SETTING_NAME","value":"ContextAwareAccess Level"}"#),
+        admin(2, "REMOVE_PRIVILEGE", r#"{"name":"ROLE_NAME","value":"r"}"#),
+        admin(3, "GRANT_ADMIN_PRIVILEGE", r#"{"name":"USER_EMAIL","value":"bob@example.com"}"#),
+        admin(4, "ALLOW_STRONG_AUTHENTICATION", r#"{"name":"NEW_VALUE","value":"false"}"#),
+        admin(5, "UPDATE_ROLE", r#"{"name":"ROLE_NAME","value":"r"}"#),
+        admin(6, "AUTHORIZE_API_CLIENT_ACCESS", r#"{"name":"API_CLIENT_NAME","value":"c"}"#),
+        login(7, "suspicious_programmatic_login"),
+        login(8, "email_forwarding_out_of_domain"),
+        login(9, "gov_attack_warning"),
+        cloud(10, "suspicious_login"),
+        cloud(11, "gov_attack_warning"),
+        // Neither: a setting changed to something else, a login.
+        admin(12, "CHANGE_APPLICATION_SETTING", r#"{"name":"SETTING_NAME","value":"Other"}"#),
+        login(13, "login_success"),
+    ]
+    .join("\n");
+    let mut fired = fired(&det, "workspace.json", &lines);
+    fired.sort();
+    let want = |n: usize, id: &str| (n, id.to_string());
+    let mut expect = vec![
+        want(0, "ee2803f0-71c8-4831-b48b-a1fc57601ee4"),
+        want(1, "22f2fb54-5312-435d-852f-7c74f81684ca"),
+        want(2, "bf638ef7-4d2d-44bb-a1dc-a238252e6267"),
+        want(3, "2d1b83e4-17c6-4896-a37b-29140b40a788"),
+        want(4, "780601d1-6376-4f2a-884e-b8d45599f78c"),
+        want(5, "6aef64e3-60c6-4782-8db3-8448759c714e"),
+        want(6, "04e2a23a-9b29-4a5c-be3a-3542e3f982ba"),
+        want(7, "38360161-76c4-4283-842e-efcf997dafc8"),
+        want(8, "2a0bb2dd-eb5f-4517-8cb9-404f8ba764a5"),
+        want(9, "eafe6f2b-cfec-4612-aec2-49563c33a087"),
+        want(10, "38360161-76c4-4283-842e-efcf997dafc8"),
+        want(11, "eafe6f2b-cfec-4612-aec2-49563c33a087"),
+    ];
+    expect.sort();
+    assert_eq!(fired, expect);
 }

@@ -59,13 +59,14 @@ fn every_sigmahq_rule_folder_loads_and_every_rejection_is_explained() {
     // do not carry), 1 of `rules-threat-hunting` and the 7 of `rules-placeholder`; Sysmon for
     // Linux (its events routed to `linux` rules of their categories) 135 of `rules`, 28 of
     // `rules-emerging-threats` and 4 of `rules-threat-hunting`; the Google Cloud audit decoder the
-    // 16 `gcp.audit` rules (the 10 Workspace ones stay idle) and the Kubernetes audit decoder
+    // 16 `gcp.audit` rules and the Kubernetes audit decoder
     // all 16 Kubernetes rules; the Microsoft 365 audit decoder 17 of the 19 `m365` rules of
     // `rules` (not the one `exchange` and one `threat_detection` rule) and 2 of
     // `rules-threat-hunting`; the OneLogin decoder the 2 `onelogin` rules and the Cisco Duo decoder
-    // the one `cisco`/`duo` rule (the other `cisco` services stay idle).
+    // the one `cisco`/`duo` rule (the other `cisco` services stay idle); the Google Workspace
+    // decoder the 10 Workspace rules (7 `google_workspace.admin`, 3 `google_workspace.login`).
     let expect = [
-        "rules: PackSummary { files: 3141, rules: 3141, active: 2892, idle: 249, correlations: 0, filters: 0, rejected: 0 }",
+        "rules: PackSummary { files: 3141, rules: 3141, active: 2902, idle: 239, correlations: 0, filters: 0, rejected: 0 }",
         "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 357, idle: 116, correlations: 0, filters: 0, rejected: 0 }",
         "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 129, idle: 11, correlations: 0, filters: 0, rejected: 0 }",
         "rules-placeholder: PackSummary { files: 23, rules: 23, active: 23, idle: 0, correlations: 0, filters: 0, rejected: 0 }",
