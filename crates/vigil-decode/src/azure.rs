@@ -14,7 +14,8 @@
 //!   as API Activity (6003); service `auditlogs`.
 //! - Entra ID Protection risk detections (`UserRiskEvents`, `ServicePrincipalRiskEvents`,
 //!   `RiskyUsers`, `RiskyServicePrincipals`): Detection Finding (2004), the risk event type as its
-//!   message and the risk level as its severity; service `riskdetection`.
+//!   message and the risk level as its severity; service `riskdetection`. A detection still at
+//!   risk states its [`Finding`], raised as a vendor alert for triage.
 //! - The Azure activity log (`Administrative`, `Policy`, `Security`, `ServiceHealth`,
 //!   `ResourceHealth`, `Alert`, `Autoscale`, `Recommendation`; Log Analytics `AzureActivity`):
 //!   API Activity (6003) on the resource, create/read/update/delete from the operation's last
@@ -44,7 +45,7 @@ use vigil_model::{Geo, OcsfClass, Severity, Status, account_change, api, authent
 
 use crate::generic::kind;
 use crate::json::{boolean, float, get, text};
-use crate::{DecodeError, Decoder, Draft, LogSource, Service};
+use crate::{DecodeError, Decoder, Draft, Finding, LogSource, Service};
 
 pub const FAMILY: &str = "azure";
 
@@ -127,6 +128,9 @@ impl Decoder for Azure {
     }
     fn admits(&self, record: &Value) -> Result<(), DecodeError> {
         head(record).map(|_| ())
+    }
+    fn finding(&self, record: &Value) -> Option<Finding> {
+        finding(record)
     }
     fn classes(&self) -> &'static [OcsfClass] {
         &[
@@ -629,6 +633,56 @@ fn classify_audit(activity: &str, op_type: Option<&str>) -> (OcsfClass, u32) {
     }
 }
 
+/// An Entra ID Protection risk detection (a record with its `riskEventType`) as a finding:
+/// the detection type as its title, its risk level, open while its risk state is `atRisk` or
+/// `confirmedCompromised` (one remediated, dismissed or confirmed safe raises nothing). A risky
+/// user's or service principal's standing state is not a detection and states none.
+pub fn finding(v: &Value) -> Option<Finding> {
+    head(v).ok()?;
+    if kind_of(v) != Kind::Risk {
+        return None;
+    }
+    let event = prop(v, "riskEventType")?;
+    let level = match prop(v, "riskLevel").as_deref() {
+        Some("high") => vigil_model::Level::High,
+        Some("medium") => vigil_model::Level::Medium,
+        Some("low") => vigil_model::Level::Low,
+        _ => vigil_model::Level::Informational,
+    };
+    let open = prop(v, "riskState").is_none_or(|s| matches!(s.as_str(), "atRisk" | "confirmedCompromised"));
+    // The detection types whose technique is plain from their definition.
+    let tags: Vec<String> = match event.as_str() {
+        "passwordSpray" => vec!["attack.credential-access".into(), "attack.t1110.003".into()],
+        "leakedCredentials"
+        | "unfamiliarFeatures"
+        | "anonymizedIPAddress"
+        | "impossibleTravel"
+        | "maliciousIPAddress"
+        | "unlikelyTravel"
+        | "newCountry" => {
+            vec!["attack.initial-access".into(), "attack.t1078".into()]
+        }
+        "tokenIssuerAnomaly" | "anomalousToken" => vec!["attack.credential-access".into(), "attack.t1528".into()],
+        _ => Vec::new(),
+    };
+    let who = prop(v, "userPrincipalName").or_else(|| prop(v, "servicePrincipalDisplayName"));
+    Some(Finding {
+        product: "Entra ID Protection".into(),
+        rule_id: format!("azure:{event}"),
+        title: match &who {
+            Some(w) => format!("Entra ID Protection risk detection: {event} for {w}"),
+            None => format!("Entra ID Protection risk detection: {event}"),
+        },
+        description: prop(v, "riskDetail").filter(|d| d != "none"),
+        level,
+        uid: prop(v, "id").or_else(|| prop(v, "riskEventId")).or_else(|| prop(v, "requestId")),
+        open,
+        tags,
+        confidence: None,
+        link: None,
+    })
+}
+
 fn risk(v: &Value, d: &mut Draft, op: String, time: i64) {
     let e = d.start(OcsfClass::DetectionFinding, 1, time, "Entra ID Protection", "Microsoft");
     common(e, v, &op, "UserRiskEvents");
@@ -721,4 +775,46 @@ fn provider(v: &Value) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod finding_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn detection(state: &str) -> Value {
+        json!({"time": "2024-05-29T16:20:01Z", "operationName": "User Risk Detection", "category": "UserRiskEvents",
+            "properties": {"id": "6e3b9d8a", "riskEventType": "passwordSpray", "riskLevel": "high", "riskState": state,
+                "riskDetail": "none", "userPrincipalName": "ann@acme.example", "ipAddress": "203.0.113.9"}})
+    }
+
+    #[test]
+    fn risk_detections_are_findings_while_at_risk() {
+        let f = finding(&detection("atRisk")).unwrap();
+        assert_eq!(f.rule_id, "azure:passwordSpray");
+        assert_eq!(f.title, "Entra ID Protection risk detection: passwordSpray for ann@acme.example");
+        assert_eq!(f.level, vigil_model::Level::High);
+        assert_eq!(f.uid.as_deref(), Some("6e3b9d8a"));
+        assert_eq!(f.tags, vec!["attack.credential-access", "attack.t1110.003"]);
+        assert!(f.open && f.description.is_none());
+        assert!(!finding(&detection("remediated")).unwrap().open);
+        assert!(!finding(&detection("dismissed")).unwrap().open);
+        // The same detection as a Log Analytics row reads the same.
+        let row = json!({"TimeGenerated": "2024-05-29T16:20:01Z", "OperationName": "User Risk Detection", "Type": "AADUserRiskEvents",
+            "Id": "6e3b9d8a", "RiskEventType": "passwordSpray", "RiskLevel": "high", "RiskState": "atRisk"});
+        let reshaped = Azure.reshape(&row).unwrap();
+        assert_eq!(finding(&reshaped).map(|f| f.rule_id), Some("azure:passwordSpray".into()));
+    }
+
+    #[test]
+    fn sign_ins_and_risky_users_are_not_findings() {
+        let mut risky_user = detection("atRisk");
+        risky_user["category"] = json!("RiskyUsers");
+        risky_user["properties"].as_object_mut().unwrap().remove("riskEventType");
+        assert!(finding(&risky_user).is_none());
+        let sign_in = json!({"time": "2024-05-29T16:20:01Z", "operationName": "Sign-in activity", "category": "SignInLogs",
+            "properties": {"riskEventTypes": ["passwordSpray"], "riskLevelDuringSignIn": "high"}});
+        assert!(finding(&sign_in).is_none());
+        assert!(finding(&json!({"category": "UserRiskEvents"})).is_none(), "no operation, no time: nothing");
+    }
 }

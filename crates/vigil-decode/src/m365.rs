@@ -21,7 +21,8 @@
 //!   Management (3006).
 //! - Security & Compliance Center alerts (`AlertTriggered`, `AlertEntityGenerated`,
 //!   `AlertUpdated`; record type 40): Detection Finding (2004), the alert's name as its message
-//!   and its `Severity` as its severity.
+//!   and its `Severity` as its severity; each states its [`Finding`] (one per `AlertId`), raised
+//!   as a vendor alert for triage until it is resolved or dismissed.
 //! - Everything else (mailbox, file, sharing, Teams, admin cmdlets …): API Activity (6003), create,
 //!   read, update or delete read from the operation (`New-`/`Add-` create, `Get-` read, `Set-`
 //!   update, `Remove-` delete for cmdlets; `FileDownloaded`, `MailItemsAccessed` read,
@@ -56,7 +57,7 @@ use vigil_model::{OcsfClass, Severity, Status, account_change, api, authenticati
 
 use crate::generic::kind;
 use crate::json::{get, text};
-use crate::{DecodeError, Decoder, Draft, LogSource, Service};
+use crate::{DecodeError, Decoder, Draft, Finding, LogSource, Service};
 
 pub const FAMILY: &str = "m365";
 
@@ -149,6 +150,9 @@ impl Decoder for M365 {
     fn log_name<'v>(&self, record: &'v Value) -> Option<&'v str> {
         Some(if is_alert(record) { "threat_management" } else { "audit" })
     }
+    fn finding(&self, record: &Value) -> Option<Finding> {
+        finding(record)
+    }
     fn sample(&self) -> &'static str {
         r#"{"CreationTime":"2024-03-04T10:15:30","Id":"5f2b1c3e-8a1d-4c7e-9f00-1a2b3c4d5e6f","Operation":"New-InboxRule","OrganizationId":"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0","RecordType":1,"ResultStatus":"True","UserKey":"10032001ABCDEF12","UserType":2,"Version":1,"Workload":"Exchange","ClientIP":"203.0.113.25:52311","ObjectId":"alice@example.com\\Forward all","UserId":"alice@example.com","ExternalAccess":false,"OrganizationName":"example.onmicrosoft.com","Parameters":[{"Name":"Name","Value":"Forward all"},{"Name":"ForwardTo","Value":"drop@example.net"},{"Name":"DeleteMessage","Value":"True"}]}"#
     }
@@ -182,6 +186,36 @@ fn workload_of_record_type(t: i64) -> Option<&'static str> {
 fn workload(v: &Value) -> Option<String> {
     text(v, "Workload").or_else(|| {
         get(v, "RecordType").and_then(crate::json::as_int).and_then(workload_of_record_type).map(str::to_string)
+    })
+}
+
+/// A Security & Compliance Center alert as a finding: its name, severity and category, open
+/// unless its status says it was resolved or dismissed; one alert per `AlertId`, whichever of its
+/// records (triggered, entity generated, updated) arrives first.
+pub fn finding(v: &Value) -> Option<Finding> {
+    head(v).ok()?;
+    if !is_alert(v) {
+        return None;
+    }
+    let name = text(v, "Name").unwrap_or_else(|| "Microsoft 365 alert".into());
+    let level = match text(v, "Severity").map(|s| s.to_ascii_lowercase()).as_deref() {
+        Some("high") => vigil_model::Level::High,
+        Some("medium") => vigil_model::Level::Medium,
+        Some("low") => vigil_model::Level::Low,
+        _ => vigil_model::Level::Informational,
+    };
+    let status = text(v, "Status").map(|s| s.to_ascii_lowercase());
+    Some(Finding {
+        product: "Microsoft 365 Security & Compliance".into(),
+        rule_id: format!("m365:{name}"),
+        title: name,
+        description: text(v, "Category").map(|c| format!("category {c}")),
+        level,
+        uid: text(v, "AlertId"),
+        open: !matches!(status.as_deref(), Some("resolved" | "dismissed")),
+        tags: Vec::new(),
+        confidence: None,
+        link: text(v, "AlertLinks.0.AlertLinkHref"),
     })
 }
 
@@ -530,4 +564,31 @@ fn alert(v: &Value, d: &mut Draft, op: &str, time: i64) {
         Some(c) => format!("{c}: {n}"),
         None => n,
     });
+}
+
+#[cfg(test)]
+mod finding_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn alert(op: &str, status: &str) -> Value {
+        json!({"CreationTime": "2024-05-29T16:20:01", "Id": "a1", "Operation": op, "OrganizationId": "org", "RecordType": 40,
+            "UserId": "SecurityComplianceAlerts", "Workload": "SecurityComplianceCenter", "AlertId": "0e2a", "AlertType": "System",
+            "Name": "Email messages containing malicious URL removed after delivery", "Severity": "Medium", "Status": status,
+            "Category": "ThreatManagement"})
+    }
+
+    #[test]
+    fn compliance_center_alerts_are_findings_until_resolved() {
+        let f = finding(&alert("AlertTriggered", "Active")).unwrap();
+        assert_eq!(f.rule_id, "m365:Email messages containing malicious URL removed after delivery");
+        assert_eq!((f.level, f.uid.as_deref(), f.open), (vigil_model::Level::Medium, Some("0e2a"), true));
+        assert_eq!(finding(&alert("AlertEntityGenerated", "Active")).unwrap().uid.as_deref(), Some("0e2a"));
+        assert!(!finding(&alert("AlertUpdated", "Resolved")).unwrap().open);
+        let mut mail = alert("MailItemsAccessed", "Active");
+        mail["RecordType"] = json!(50);
+        mail["Workload"] = json!("Exchange");
+        assert!(finding(&mail).is_none());
+        assert!(finding(&json!({"RecordType": 40})).is_none());
+    }
 }
