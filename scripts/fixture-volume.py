@@ -4,9 +4,17 @@ given fixture files (JSON lines, each {"log": {...}} or a bare record), repeated
 each copy made distinct (a `_bench_seq` field) so ingest stores every one instead of deduping.
 
 usage: fixture-volume.py [--require KEY ...] OUT COUNT FIXTURE.jsonl [FIXTURE.jsonl ...]
-  --require KEY   keep only records that have this top-level key (repeatable)"""
+  --require KEY   keep only records that have this key, a dotted path (`id.time`) (repeatable)"""
 import json
 import sys
+
+
+def has(rec, path):
+    for part in path.split("."):
+        if not isinstance(rec, dict) or part not in rec:
+            return False
+        rec = rec[part]
+    return True
 
 
 def main():
@@ -27,7 +35,7 @@ def main():
                     continue
                 v = json.loads(line)
                 rec = v.get("log", v) if isinstance(v, dict) else v
-                if isinstance(rec, dict) and all(k in rec for k in required):
+                if isinstance(rec, dict) and all(has(rec, k) for k in required):
                     records.append(rec)
     if not records:
         sys.exit(f"no records in {files}")
