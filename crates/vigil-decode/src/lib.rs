@@ -16,7 +16,9 @@
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
 //! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
 //! administrator logs, CrowdStrike Falcon alerts, Microsoft Graph security alerts and Defender
-//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace activity and
+//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace activity,
+//! Proofpoint TAP message and click events and Sublime Security message events and audit log (whose
+//! delivered threats, permitted clicks and flagged messages state a [`Finding`] too) and
 //! generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
@@ -45,7 +47,9 @@ pub mod kubernetes;
 pub mod m365;
 pub mod okta;
 pub mod onelogin;
+pub mod proofpoint;
 pub mod registry;
+pub mod sublime;
 pub mod suricata;
 pub mod windows;
 pub mod windows_shapes;
@@ -87,6 +91,8 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &onelogin::OneLogin,
     &duo::Duo,
     &gworkspace::GWorkspace,
+    &proofpoint::Proofpoint,
+    &sublime::Sublime,
     &generic::Json,
 ];
 

@@ -541,3 +541,32 @@ fn products_own_alerts_are_raised_as_vendor_alerts_without_any_rule() {
     let off = Detector::new(&pack(&[WHOAMI]), DetectorOptions { vendor_alerts: false, ..DetectorOptions::default() });
     assert!(run(&off, &[falcon("3", "new", "High")]).is_empty());
 }
+
+/// A Proofpoint TAP message as the SIEM API gives it: delivered, or blocked into a quarantine
+/// folder.
+fn tap_message(guid: &str, quarantine: Option<&str>) -> String {
+    serde_json::json!({"GUID": guid, "messageTime": "2024-05-01T10:00:00Z", "messageID": format!("<{guid}@evil.example>"),
+        "sender": "support@paypa1.example", "senderIP": "192.0.2.150", "recipient": ["ann@acme.example"],
+        "subject": "Verify your account", "phishScore": 92, "malwareScore": 0, "spamScore": 10, "impostorScore": 0,
+        "quarantineFolder": quarantine, "quarantineRule": quarantine.map(|_| "phish"),
+        "threatsInfoMap": [{"threatType": "url", "classification": "phish", "threatStatus": "active",
+            "threat": "http://paypa1-login.example/verify", "threatID": "t-1"}]})
+    .to_string()
+}
+
+#[test]
+fn a_delivered_proofpoint_phish_is_a_vendor_alert_and_a_blocked_one_is_not() {
+    let det = Detector::new(&pack(&[WHOAMI]), DetectorOptions::default());
+    let alerts = run(&det, &[tap_message("g-delivered", None), tap_message("g-blocked", Some("Phish"))]);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let a = &alerts[0];
+    assert_eq!(a.kind, AlertKind::Vendor);
+    assert_eq!(a.rule.id, "proofpoint:message-delivered-phish");
+    assert_eq!(a.rule.title, "Delivered phish message: Verify your account");
+    assert_eq!(a.rule.level, Level::High);
+    assert_eq!(a.rule.techniques, vec!["T1566", "T1566.002"]);
+    assert_eq!(a.rule.tactics, vec!["initial_access"]);
+    assert_eq!(a.confidence.score, 92);
+    assert_eq!(a.matched[0].value, serde_json::json!("g-delivered"));
+    assert!(a.explanation.starts_with("Proofpoint TAP raised \"Delivered phish message"), "{}", a.explanation);
+}
