@@ -16,8 +16,8 @@
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
 //! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
 //! administrator logs, CrowdStrike Falcon alerts, Microsoft Graph security alerts and Defender
-//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace activity and
-//! generic JSON,
+//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace activity,
+//! Cisco Umbrella DNS logs and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -47,6 +47,7 @@ pub mod okta;
 pub mod onelogin;
 pub mod registry;
 pub mod suricata;
+pub mod umbrella;
 pub mod windows;
 pub mod windows_shapes;
 pub mod windows_templates;
@@ -87,6 +88,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &onelogin::OneLogin,
     &duo::Duo,
     &gworkspace::GWorkspace,
+    &umbrella::Umbrella,
     &generic::Json,
 ];
 
