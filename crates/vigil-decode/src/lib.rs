@@ -16,10 +16,10 @@
 //! Azure Monitor and Entra ID logs, the Microsoft 365 unified audit log, Google Cloud audit
 //! logs, Kubernetes API server audit events, OneLogin events, Cisco Duo authentication and
 //! administrator logs, CrowdStrike Falcon alerts, Microsoft Graph security alerts and Defender
-//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace activity,
-//! Proofpoint TAP message and click events and Sublime Security message events and audit log (whose
-//! delivered threats, permitted clicks and flagged messages state a [`Finding`] too) and
-//! generic JSON,
+//! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace
+//! activity, Proofpoint TAP message and click events, Sublime Security message events and audit
+//! log (whose delivered threats, permitted clicks and flagged messages state a [`Finding`] too),
+//! Cisco Umbrella DNS logs and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -51,6 +51,7 @@ pub mod proofpoint;
 pub mod registry;
 pub mod sublime;
 pub mod suricata;
+pub mod umbrella;
 pub mod windows;
 pub mod windows_shapes;
 pub mod windows_templates;
@@ -93,6 +94,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &gworkspace::GWorkspace,
     &proofpoint::Proofpoint,
     &sublime::Sublime,
+    &umbrella::Umbrella,
     &generic::Json,
 ];
 

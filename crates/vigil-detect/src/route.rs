@@ -4,7 +4,9 @@
 //! Every decoder declares its logsource in the registry ([`vigil_decode::DECODERS`],
 //! [`vigil_decode::Decoder::logsource`]): a fixed product and service (`aws`/`cloudtrail`,
 //! `okta`/`okta`, `github`/`audit`), a service per record (Zeek's log name), none (generic
-//! JSON), or the Windows event channel. Routing reads that declaration; only the Windows tables
+//! JSON), or the Windows event channel, with a category where the decoder's records are all of
+//! one (Cisco Umbrella's `dns`, which SigmaHQ's product-less `category: dns` rules see). Routing
+//! reads that declaration; only the Windows tables
 //! live here, and Sysmon for Linux's (its events come in the Windows shapes, from the
 //! `Linux-Sysmon/Operational` channel, and satisfy SigmaHQ's `linux` rules of their categories). They follow the SigmaHQ conventions (the `windows` product, services by event
 //! channel, categories by Sysmon/Security/PowerShell event ids). Field names that differ between
@@ -234,11 +236,28 @@ impl EventSource<'_> {
 /// Why no Vigil decoder can produce events for a rule's logsource, or `None` when one can.
 pub fn unroutable(key: &RouteKey) -> Option<String> {
     match key.product.as_deref() {
-        None => windows_unroutable(key),
+        None => windows_unroutable(key).filter(|_| !category_routes(key)),
         Some(p) if is_windows_product(p) => windows_unroutable(key),
         Some("linux") if linux_sysmon_routes(key.service.as_deref(), key.category.as_deref()) => None,
         Some(p) => registry_unroutable(p, key.service.as_deref(), key.category.as_deref()),
     }
+}
+
+/// Whether a rule that names no product but a category is seen by the records of a decoder
+/// outside the Windows tables that declares the category (SigmaHQ's `category: dns` rules and
+/// Cisco Umbrella's DNS log), of the rule's service when it names one.
+fn category_routes(key: &RouteKey) -> bool {
+    let Some(category) = key.category.as_deref() else { return false };
+    DECODERS.iter().map(|d| d.logsource()).any(|ls| {
+        let service_ok = match (key.service.as_deref(), ls.service) {
+            (None, _) => true,
+            (Some(want), Service::Fixed(s)) => want == s,
+            (Some(_), Service::LogName) => true,
+            (Some(want), Service::OneOf(names)) => names.contains(&want),
+            (Some(_), Service::None | Service::WindowsChannel) => false,
+        };
+        ls.service != Service::WindowsChannel && ls.category == Some(category) && service_ok
+    })
 }
 
 /// Whether `product` is the one of the decoders routed by Windows event channel.
@@ -417,6 +436,14 @@ mod tests {
         assert!(unroutable(&key(Some("gcp"), Some("google_workspace.admin"), None)).is_none());
         assert!(unroutable(&key(Some("gcp"), Some("google_workspace.login"), None)).is_none());
         assert!(unroutable(&key(Some("gcp"), Some("gcp.audit"), None)).is_none());
+        // Cisco Umbrella's DNS log: the rules of its category that name no product.
+        assert!(unroutable(&key(None, None, Some("dns"))).is_none());
+        assert!(unroutable(&key(Some("cisco"), Some("umbrella"), Some("dns"))).is_none());
+        assert!(unroutable(&key(None, Some("umbrella"), Some("dns"))).is_none());
+        assert!(unroutable(&key(None, Some("nosuch"), Some("dns"))).is_some());
+        assert!(unroutable(&key(Some("cisco"), None, Some("proxy"))).is_some());
+        let why = unroutable(&key(None, None, Some("proxy"))).unwrap();
+        assert!(why.contains("'proxy'"), "{why}");
         let why = unroutable(&key(Some("gcp"), Some("google_workspace.nosuch"), None)).unwrap();
         assert!(why.contains("gworkspace") && why.contains("'google_workspace.nosuch'"), "{why}");
     }

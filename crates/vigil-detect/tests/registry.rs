@@ -3,7 +3,8 @@
 //! GitHub audit rule written the way SigmaHQ's are sees GitHub records under their own field
 //! names and nothing else, as a Linux audit rule does audit records, and Google Cloud and
 //! Kubernetes audit rules their records under the names SigmaHQ writes them with, OneLogin
-//! and Cisco Duo rules their events, and Google Workspace rules Workspace activity by service.
+//! and Cisco Duo rules their events, Google Workspace rules Workspace activity by service, and
+//! SigmaHQ's generic `category: dns` rules Cisco Umbrella's DNS log.
 
 use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
 use vigil_detect::route::{RouteKey, unroutable, windows_service};
@@ -1034,6 +1035,122 @@ fn every_sigmahq_workspace_rule_fires_on_workspace_activity() {
         want(9, "eafe6f2b-cfec-4612-aec2-49563c33a087"),
         want(10, "38360161-76c4-4283-842e-efcf997dafc8"),
         want(11, "eafe6f2b-cfec-4612-aec2-49563c33a087"),
+    ];
+    expect.sort();
+    assert_eq!(fired, expect);
+}
+
+/// As SigmaHQ's `rules/network/dns/net_dns_susp_telegram_api.yml` has it: no product, only the
+/// `dns` category.
+const DNS_TELEGRAM: &str = r#"
+title: Telegram Bot API Request
+id: c64c5175-5189-431b-a55e-6d9882158251
+status: test
+logsource:
+    category: dns
+detection:
+    selection:
+        query: 'api.telegram.org'
+    condition: selection
+level: medium
+"#;
+
+/// A rule in the names some DNS rules use instead (`QueryName`, `record_type`).
+const DNS_QUERYNAME_TXT: &str = r#"
+title: TXT lookup of one name
+id: 66666666-6666-6666-6666-666666666666
+logsource:
+    category: dns
+detection:
+    selection:
+        QueryName|endswith: '.example.net'
+        record_type: TXT
+    condition: selection
+level: low
+"#;
+
+/// One Umbrella DNS record (Panther's names) for `domain`, `action` and `qtype`.
+fn umbrella_line(n: u32, domain: &str, action: &str, qtype: &str) -> String {
+    format!(
+        r#"{{"timestamp":"2024-02-01 12:00:{n:02}.000","mostGranularIdentity":"laptop-7","internalIp":"10.1.2.3","externalIp":"203.0.113.7","action":"{action}","queryType":"{qtype}","responseCode":"NOERROR","domain":"{domain}"}}"#
+    )
+}
+
+/// SigmaHQ's `category: dns` rules name no product: they see Cisco Umbrella's DNS records (the
+/// one decoder declaring the category) under the names they are written in, `query` without
+/// Umbrella's trailing dot, and not Zeek's DNS log, generic JSON or another vendor's record with
+/// the same field.
+#[test]
+fn dns_category_rules_see_umbrella_records() {
+    let mut pack = RulePack::default();
+    for (i, t) in [DNS_TELEGRAM, DNS_QUERYNAME_TXT].iter().enumerate() {
+        pack.add_yaml(&format!("r{i}.yml"), t);
+    }
+    pack.finish();
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    assert_eq!((pack.summary().active, pack.summary().idle), (2, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let lines = [
+        // 0: blocked lookup of the Bot API.
+        umbrella_line(0, "api.telegram.org.", "Blocked", "1 (A)"),
+        // 1: a TXT lookup under example.net.
+        umbrella_line(1, "c2.example.net.", "Allowed", "16 (TXT)"),
+        // 2: an A lookup under example.net: not the TXT rule.
+        umbrella_line(2, "www.example.net.", "Allowed", "1 (A)"),
+        // 3: Zeek's DNS log with the same query: Zeek declares no category.
+        r#"{"_path":"dns","ts":"2024-02-01T12:00:03Z","uid":"C1","id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.53","query":"api.telegram.org","qtype_name":"A"}"#.to_string(),
+        // 4: generic JSON with the rule's field.
+        r#"{"query":"api.telegram.org","time":"2024-02-01T12:00:04Z"}"#.to_string(),
+        // 5: a Duo record: not DNS.
+        r#"{"txid":"t-1","timestamp":1706799851,"event_type":"authentication","factor":"duo_push","reason":"user_approved","result":"success","access_device":{"ip":"198.51.100.40"},"user":{"name":"api.telegram.org"}}"#.to_string(),
+    ]
+    .join("\n");
+    let fired = fired(&det, "dns.json", &lines);
+    let want = |n: usize, id: &str| (n, id.to_string());
+    assert_eq!(
+        fired,
+        vec![want(0, "c64c5175-5189-431b-a55e-6d9882158251"), want(1, "66666666-6666-6666-6666-666666666666")]
+    );
+}
+
+/// Every SigmaHQ `category: dns` rule in `rules/` is active and fires on the Umbrella record it
+/// describes (the TXT rule on a record that carries an answer, which Umbrella's log does not).
+#[test]
+fn every_sigmahq_dns_rule_fires_on_umbrella_records() {
+    let Some(root) = std::env::var_os("VIGIL_CORPUS") else {
+        println!("skipping the SigmaHQ DNS rules: VIGIL_CORPUS is not set");
+        return;
+    };
+    let dir = std::path::PathBuf::from(root).join("sigma/rules/network/dns");
+    let pack = RulePack::load(&[dir]);
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    assert_eq!((pack.summary().rules, pack.summary().active, pack.summary().idle), (7, 7, 0));
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let txt = umbrella_line(6, "t.example.org.", "Allowed", "16 (TXT)")
+        .replace(r#""domain""#, r#""answer":"powershell IEX (New-Object Net.WebClient)","domain""#);
+    let lines = [
+        umbrella_line(0, "api.telegram.org.", "Blocked", "1 (A)"),
+        umbrella_line(1, "ifferfsodp9ifjaposdfjhgosurijfaewrwergwea.com.", "Allowed", "1 (A)"),
+        umbrella_line(2, "aaa.stage.12345.evil.example.", "Allowed", "16 (TXT)"),
+        umbrella_line(3, "pool.minexmr.com.", "Blocked", "1 (A)"),
+        umbrella_line(4, "abc.oast.fun.", "Allowed", "1 (A)"),
+        umbrella_line(5, "dGVzdA==.evil.example.", "Allowed", "1 (A)"),
+        txt,
+        // None: an ordinary lookup.
+        umbrella_line(7, "google.com.", "Allowed", "1 (A)"),
+    ]
+    .join("\n");
+    let mut fired = fired(&det, "umbrella.json", &lines);
+    fired.sort();
+    let want = |n: usize, id: &str| (n, id.to_string());
+    let mut expect = vec![
+        want(0, "c64c5175-5189-431b-a55e-6d9882158251"),
+        want(1, "3eaf6218-3bed-4d8a-8707-274096f12a18"),
+        want(2, "2975af79-28c4-4d2f-a951-9095f229df29"),
+        want(3, "b593fd50-7335-4682-a36c-4edcb68e4641"),
+        want(4, "aff715fa-4dd5-497a-8db3-910bea555566"),
+        want(5, "4153a907-2451-4e4f-a578-c52bb6881432"),
+        want(6, "8ae51330-899c-4641-8125-e39f2e07da72"),
     ];
     expect.sort();
     assert_eq!(fired, expect);

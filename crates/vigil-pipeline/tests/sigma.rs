@@ -64,11 +64,14 @@ fn every_sigmahq_rule_folder_loads_and_every_rejection_is_explained() {
     // `rules` (not the one `exchange` and one `threat_detection` rule) and 2 of
     // `rules-threat-hunting`; the OneLogin decoder the 2 `onelogin` rules and the Cisco Duo decoder
     // the one `cisco`/`duo` rule (the other `cisco` services stay idle); the Google Workspace
-    // decoder the 10 Workspace rules (7 `google_workspace.admin`, 3 `google_workspace.login`).
+    // decoder the 10 Workspace rules (7 `google_workspace.admin`, 3 `google_workspace.login`);
+    // the Cisco Umbrella DNS decoder, the one declaring the `dns` category, the generic
+    // `category: dns` rules, which name no product: 7 of `rules`, 3 of `rules-emerging-threats`
+    // and 1 of `rules-threat-hunting`.
     let expect = [
-        "rules: PackSummary { files: 3141, rules: 3141, active: 2902, idle: 239, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 357, idle: 116, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 129, idle: 11, correlations: 0, filters: 0, rejected: 0 }",
+        "rules: PackSummary { files: 3141, rules: 3141, active: 2909, idle: 232, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 360, idle: 113, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 130, idle: 10, correlations: 0, filters: 0, rejected: 0 }",
         "rules-placeholder: PackSummary { files: 23, rules: 23, active: 23, idle: 0, correlations: 0, filters: 0, rejected: 0 }",
         "rules-compliance: PackSummary { files: 3, rules: 3, active: 0, idle: 3, correlations: 0, filters: 0, rejected: 0 }",
     ];

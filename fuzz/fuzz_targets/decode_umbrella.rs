@@ -1,0 +1,6 @@
+//! The `umbrella` decoder, named with `--format umbrella`: any bytes decode without panic or hang.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    vigil_fuzz::decode_with(Some("umbrella"), data);
+});
