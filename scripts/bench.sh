@@ -75,6 +75,8 @@ python3 scripts/fixture-volume.py --require verb --require requestReceivedTimest
 python3 scripts/fixture-volume.py "$scratch/crowdstrike.jsonl" 50000 "$P/Crowdstrike_EventStreams.jsonl"
 python3 scripts/fixture-volume.py "$scratch/defender.jsonl" 50000 "$P/MicrosoftGraph_SecurityAlertV2.jsonl"
 python3 scripts/fixture-volume.py --require id.time --require name "$scratch/gworkspace.jsonl" 50000 "$P/GSuite_ActivityEvent.jsonl"
+python3 scripts/fixture-volume.py "$scratch/proofpoint.jsonl" 50000 "$P/Proofpoint_Event.jsonl"
+python3 scripts/fixture-volume.py --require domain "$scratch/umbrella.jsonl" 50000 "$P/CiscoUmbrella_DNS.jsonl"
 # Sysmon for Linux: process creations as it writes them to syslog (event XML after the header).
 python3 - "$scratch/sysmon-linux.log" <<'PY'
 import sys
@@ -84,7 +86,7 @@ with open(sys.argv[1], "w") as f:
         f.write(head + f'<EventRecordID>{n}</EventRecordID><Channel>Linux-Sysmon/Operational</Channel><Computer>web1</Computer></System><EventData><Data Name="ProcessId">{n}</Data><Data Name="Image">/usr/bin/base64</Data><Data Name="CommandLine">base64 -d /tmp/p{n}</Data><Data Name="CurrentDirectory">/root</Data><Data Name="User">root</Data><Data Name="ParentProcessId">23581</Data><Data Name="ParentImage">/usr/bin/bash</Data><Data Name="ParentCommandLine">-bash</Data></EventData></Event>\n')
 PY
 mv "$scratch/sysmon-linux.log" "$scratch/sysmon-linux.jsonl"
-for f in okta azure gcp kubernetes m365 crowdstrike defender gworkspace sysmon-linux; do echo "### $f"; "$V" bench ingest --threads 1 "$scratch/$f.jsonl"; rm -f "$scratch/$f.jsonl"; done
+for f in okta azure gcp kubernetes m365 crowdstrike defender gworkspace proofpoint umbrella sysmon-linux; do echo "### $f"; "$V" bench ingest --threads 1 "$scratch/$f.jsonl"; rm -f "$scratch/$f.jsonl"; done
 echo "## simulator: 1,000 users x 30 days"
 /usr/bin/time -v "$V" --json simulate --users 1000 --days 30 --out "$scratch/sim" 2>&1 | grep -E '"events"|"bytes"|"seconds"|Maximum resident'
 rm -rf "$scratch/sim"
