@@ -330,11 +330,7 @@ mod tests {
     use serde_json::json;
 
     fn decoded(v: &Value) -> vigil_model::Event {
-        let rec = crate::Record::from_value("t.json", "line 1".into(), &Defender, v.clone());
-        match rec.normalize() {
-            crate::Decoded::Event(e) => *e,
-            crate::Decoded::Quarantine(q) => panic!("{v}: {}", q.reason),
-        }
+        crate::decoded_by(&Defender, v)
     }
 
     #[test]

@@ -796,3 +796,13 @@ fn file_stem(name: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests;
+
+/// One record decoded by `decoder` as a test expects it to be: the event, or a panic naming the
+/// record and why it was quarantined.
+#[cfg(test)]
+pub(crate) fn decoded_by(decoder: &'static dyn Decoder, v: &Value) -> Event {
+    match Record::from_value("t.json", "line 1".into(), decoder, v.clone()).normalize() {
+        Decoded::Event(e) => *e,
+        Decoded::Quarantine(q) => panic!("{v}: {}", q.reason),
+    }
+}

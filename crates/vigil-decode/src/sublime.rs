@@ -314,12 +314,7 @@ mod tests {
     use serde_json::json;
 
     fn decoded(v: &Value) -> vigil_model::Event {
-        let raw = v.to_string();
-        let rec = crate::Record::from_value("t.json", "line 1".into(), &Sublime, v.clone());
-        match rec.normalize() {
-            crate::Decoded::Event(e) => *e,
-            crate::Decoded::Quarantine(q) => panic!("{raw}: {}", q.reason),
-        }
+        crate::decoded_by(&Sublime, v)
     }
 
     #[test]

@@ -7,36 +7,16 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use vigil_decode::{DECODERS, Decoder, detect};
+use vigil_decode::detect;
 use vigil_model::{Level, OcsfClass, Severity, Status};
 
 mod common;
-use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
+use common::{auto, corpus, findings, fixture, panther_fixture_files, quarantined_with_reasons};
 
 const CORPUS: &str = "the email security corpus test";
 
 /// The unit the payloads are decoded as.
 const UNIT: &str = "email.json";
-
-fn decoder(name: &str) -> &'static dyn Decoder {
-    *DECODERS.iter().find(|d| d.name() == name).unwrap()
-}
-
-/// The decoder's finding for each record of a fixture file, in order (envelopes unwrapped).
-fn findings(name: &str, text: &str) -> Vec<Option<vigil_decode::Finding>> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            decoder(name).finding(v.get("log").unwrap_or(&v))
-        })
-        .collect()
-}
-
-fn fixture(root: &std::path::Path, file: &str) -> String {
-    let path = root.join("panther-analysis-tests").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 #[test]
 fn proofpoint_event_fixtures() {

@@ -61,3 +61,25 @@ pub fn panther_fixture_files(root: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The registered decoder of that name.
+pub fn decoder(name: &str) -> &'static dyn vigil_decode::Decoder {
+    *vigil_decode::DECODERS.iter().find(|d| d.name() == name).unwrap()
+}
+
+/// The decoder's finding for each record of a fixture file, in order (envelopes unwrapped).
+pub fn findings(name: &str, text: &str) -> Vec<Option<vigil_decode::Finding>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            decoder(name).finding(v.get("log").unwrap_or(&v))
+        })
+        .collect()
+}
+
+/// A Panther fixture file's text.
+pub fn fixture(root: &Path, file: &str) -> String {
+    let path = root.join("panther-analysis-tests").join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
