@@ -643,12 +643,7 @@ pub fn finding(v: &Value) -> Option<Finding> {
         return None;
     }
     let event = prop(v, "riskEventType")?;
-    let level = match prop(v, "riskLevel").as_deref() {
-        Some("high") => vigil_model::Level::High,
-        Some("medium") => vigil_model::Level::Medium,
-        Some("low") => vigil_model::Level::Low,
-        _ => vigil_model::Level::Informational,
-    };
+    let level = vigil_model::Level::of_vendor(prop(v, "riskLevel").as_deref());
     let open = prop(v, "riskState").is_none_or(|s| matches!(s.as_str(), "atRisk" | "confirmedCompromised"));
     // The detection types whose technique is plain from their definition.
     let tags: Vec<String> = match event.as_str() {

@@ -28,7 +28,7 @@
 //! these shapes, or has no readable time is quarantined naming why.
 
 use serde_json::Value;
-use vigil_model::{Level, OcsfClass, Severity, Status, api};
+use vigil_model::{Level, OcsfClass, Status, api};
 
 use crate::generic::kind;
 use crate::json::{as_int, get, int, text};
@@ -178,16 +178,6 @@ fn level(v: &Value) -> Level {
     }
 }
 
-pub(crate) fn severity_of(l: Level) -> Severity {
-    match l {
-        Level::Informational => Severity::Informational,
-        Level::Low => Severity::Low,
-        Level::Medium => Severity::Medium,
-        Level::High => Severity::High,
-        Level::Critical => Severity::Critical,
-    }
-}
-
 /// The alert a record states, for every detection shape; `None` for audit and other events.
 pub fn finding(v: &Value) -> Option<Finding> {
     let (shape, body, _) = head(v).ok()?;
@@ -240,7 +230,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     if let Some(f) = &f {
         e.metadata.original_uid = f.uid.clone();
         e.metadata.event_code = Some(f.rule_id.trim_start_matches("crowdstrike:").to_string());
-        e.severity = severity_of(f.level);
+        e.severity = f.level.event_severity();
         e.message = Some(match &f.description {
             Some(desc) => format!("{}: {desc}", f.title),
             None => f.title.clone(),
@@ -380,6 +370,7 @@ fn api_activity(op: &str) -> u32 {
 mod tests {
     use super::*;
     use serde_json::json;
+    use vigil_model::Severity;
 
     fn decoded(v: &Value) -> vigil_model::Event {
         crate::decoded_by(&CrowdStrike, v)

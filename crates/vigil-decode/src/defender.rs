@@ -27,7 +27,6 @@
 use serde_json::Value;
 use vigil_model::{Level, OcsfClass};
 
-use crate::crowdstrike::severity_of;
 use crate::generic::kind;
 use crate::json::text;
 use crate::{DecodeError, Decoder, Draft, Finding, LogSource};
@@ -114,14 +113,9 @@ fn head(v: &Value) -> Result<(Shape, i64), DecodeError> {
     Ok((shape, crate::time_of(v, keys)?))
 }
 
+/// `informational` … `high`; `unknown`, `unknownFutureValue` and anything new informational.
 fn level(v: &Value) -> Level {
-    match text(v, "severity").map(|s| s.to_ascii_lowercase()).as_deref() {
-        Some("high") => Level::High,
-        Some("medium") => Level::Medium,
-        Some("low") => Level::Low,
-        // `informational`, `unknown`, `unknownFutureValue` and anything new.
-        _ => Level::Informational,
-    }
+    Level::of_vendor(text(v, "severity").as_deref())
 }
 
 /// The product's name for the service that raised it (`microsoftDefenderForIdentity` →
@@ -204,7 +198,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     if let Some(f) = &f {
         e.metadata.original_uid = f.uid.clone();
         e.metadata.event_code = text(v, "detectorId").or_else(|| text(v, "category"));
-        e.severity = severity_of(f.level);
+        e.severity = f.level.event_severity();
         e.message = Some(match &f.description {
             Some(desc) => format!("{}: {desc}", f.title),
             None => f.title.clone(),

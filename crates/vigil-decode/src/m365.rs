@@ -198,12 +198,7 @@ pub fn finding(v: &Value) -> Option<Finding> {
         return None;
     }
     let name = text(v, "Name").unwrap_or_else(|| "Microsoft 365 alert".into());
-    let level = match text(v, "Severity").map(|s| s.to_ascii_lowercase()).as_deref() {
-        Some("high") => vigil_model::Level::High,
-        Some("medium") => vigil_model::Level::Medium,
-        Some("low") => vigil_model::Level::Low,
-        _ => vigil_model::Level::Informational,
-    };
+    let level = vigil_model::Level::of_vendor(text(v, "Severity").as_deref());
     let status = text(v, "Status").map(|s| s.to_ascii_lowercase());
     Some(Finding {
         product: "Microsoft 365 Security & Compliance".into(),

@@ -43,7 +43,6 @@
 use serde_json::Value;
 use vigil_model::{Level, OcsfClass, Severity, Status};
 
-use crate::crowdstrike::severity_of;
 use crate::generic::kind;
 use crate::json::{as_int, as_text, get, text};
 use crate::{DecodeError, Decoder, Draft, Finding, LogSource};
@@ -366,7 +365,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     } else {
         text(v, "GUID").or_else(|| text(v, "messageID"))
     };
-    e.severity = level.map_or(Severity::Informational, severity_of);
+    e.severity = level.map_or(Severity::Informational, Level::event_severity);
     e.status = Some(if disp.reached_user() { Status::Success } else { Status::Failure });
     let mut detail = vec![match disp {
         Disposition::MessageDelivered => "delivered".to_string(),

@@ -27,7 +27,6 @@
 use serde_json::Value;
 use vigil_model::{Level, OcsfClass, Severity, Status, api};
 
-use crate::crowdstrike::severity_of;
 use crate::generic::kind;
 use crate::json::{get, text};
 use crate::{DecodeError, Decoder, Draft, Finding, LogSource};
@@ -216,7 +215,7 @@ pub fn decode(v: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     e.metadata.log_name = Some("message_events".into());
     e.metadata.event_code = Some(t.to_string());
     e.metadata.original_uid = text(v, "data.message.id").or_else(|| text(v, "id"));
-    e.severity = f.as_ref().map_or(Severity::Informational, |f| severity_of(f.level));
+    e.severity = f.as_ref().map_or(Severity::Informational, |f| f.level.event_severity());
     e.message = Some(f.as_ref().map_or_else(|| t.to_string(), |f| f.title.clone()));
     let mut detail = Vec::new();
     if let Some(vd) = verdict(v) {

@@ -34,6 +34,21 @@ impl Level {
     pub fn ocsf_severity(self) -> u8 {
         self as u8 + 1
     }
+    /// The event severity of the same rank, for an event that carries a level (a product's alert).
+    pub fn event_severity(self) -> crate::Severity {
+        match self {
+            Level::Informational => crate::Severity::Informational,
+            Level::Low => crate::Severity::Low,
+            Level::Medium => crate::Severity::Medium,
+            Level::High => crate::Severity::High,
+            Level::Critical => crate::Severity::Critical,
+        }
+    }
+    /// A product's severity word as a level, case-insensitively; `unknown`, none or anything else
+    /// it may add later is informational.
+    pub fn of_vendor(word: Option<&str>) -> Level {
+        word.and_then(|w| w.parse().ok()).unwrap_or(Level::Informational)
+    }
 }
 
 impl std::str::FromStr for Level {
@@ -503,6 +518,16 @@ mod tests {
         assert_eq!(o["evidences"][0]["data"]["field"], "Image");
         let back: Alert = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(back, a);
+    }
+
+    #[test]
+    fn vendor_severity_words_and_event_severities() {
+        assert_eq!(Level::of_vendor(Some("High")), Level::High);
+        assert_eq!(Level::of_vendor(Some("medium")), Level::Medium);
+        assert_eq!(Level::of_vendor(Some("unknownFutureValue")), Level::Informational);
+        assert_eq!(Level::of_vendor(None), Level::Informational);
+        assert_eq!(Level::Critical.event_severity(), crate::Severity::Critical);
+        assert_eq!(Level::Informational.event_severity(), crate::Severity::Informational);
     }
 
     #[test]
