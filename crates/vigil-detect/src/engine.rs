@@ -418,23 +418,18 @@ fn vendor_alert(f: &vigil_decode::Finding, e: &vigil_model::Event, source: &str,
     if let Some(link) = &f.link {
         explanation.push_str(&format!("; the product shows it at {link}"));
     }
-    let mut matched = vec![Matched {
-        field: "vendor.severity".into(),
-        value: Value::String(f.level.as_str().into()),
-        selection: Some("vendor alert".into()),
-        matcher: None,
-    }];
-    if let Some(uid) = &f.uid {
-        matched.insert(
-            0,
-            Matched {
-                field: "vendor.alert_id".into(),
-                value: Value::String(uid.clone()),
-                selection: Some("vendor alert".into()),
-                matcher: None,
-            },
-        );
-    }
+    let matched = f
+        .uid
+        .iter()
+        .map(|uid| ("vendor.alert_id", uid.as_str()))
+        .chain([("vendor.severity", f.level.as_str())])
+        .map(|(field, value)| Matched {
+            field: field.into(),
+            value: Value::String(value.into()),
+            selection: Some("vendor alert".into()),
+            matcher: None,
+        })
+        .collect();
     let confidence = match f.confidence {
         Some(c) => Confidence { score: c, reason: format!("{}'s own alert, at the confidence it states", f.product) },
         None => Confidence {
