@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use vigil_decode::{Options, Scanned, detect, scan_unit};
+use vigil_decode::{Options, Scanned, scan_unit};
 use vigil_model::{OcsfClass, Severity, Status, api};
 
 mod common;
-use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
+use common::{auto, corpus, quarantined_with_reasons, sniffed_by_file};
 
 /// What the corpus tests are called when they are skipped.
 const CORPUS: &str = "the Google Cloud audit corpus test";
@@ -202,25 +202,12 @@ fn panther_gcp_audit_fixtures() {
 #[test]
 fn sniffing_takes_gcp_entries_and_nothing_else() {
     let Some(root) = corpus(CORPUS) else { return };
-    let files = panther_fixture_files(&root);
-    let mut by_file: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&f).unwrap();
-        for line in text.lines() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-            let record = v.get("log").unwrap_or(&v);
-            let format = detect(record).name();
-            if format == "gcp" {
-                let pp = record.get("protoPayload").or_else(|| record.get("protopayload"));
-                assert!(pp.is_some_and(|p| p.get("methodName").is_some() || p.get("serviceName").is_some()), "{line}");
-            }
-            if name == "GCP_AuditLog.jsonl" || format == "gcp" {
-                *by_file.entry(name.clone()).or_default().entry(format).or_insert(0) += 1;
-            }
+    let by_file = sniffed_by_file(&root, "GCP_AuditLog.jsonl", "gcp", &mut |format, record, line| {
+        if format == "gcp" {
+            let pp = record.get("protoPayload").or_else(|| record.get("protopayload"));
+            assert!(pp.is_some_and(|p| p.get("methodName").is_some() || p.get("serviceName").is_some()), "{line}");
         }
-    }
-    println!("{by_file:#?}");
+    });
     // The fixtures of this file that are whole entries (a payload naming a call, and a key of
     // the entry or the payload's type) are sniffed as Google Cloud; the other 19 are fragments
     // (a bare `methodName`, a payload without a method, no entry key) and read as generic JSON.

@@ -10,7 +10,7 @@ use vigil_decode::{Options, Scanned, detect, scan_unit};
 use vigil_model::{OcsfClass, Severity, Status, account_change, api, authentication, group};
 
 mod common;
-use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
+use common::{auto, corpus, quarantined_with_reasons, sniffed_by_file};
 
 /// What the corpus tests are called when they are skipped.
 const CORPUS: &str = "the Google Workspace corpus test";
@@ -388,21 +388,7 @@ const FIXTURE_CLASSES: [((u32, u32), usize); 8] = [
 #[test]
 fn sniffing_takes_workspace_activity_and_nothing_else() {
     let Some(root) = corpus(CORPUS) else { return };
-    let files = panther_fixture_files(&root);
-    let mut by_file: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&f).unwrap();
-        for line in text.lines() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-            let record = v.get("log").unwrap_or(&v);
-            let format = detect(record).name();
-            if name == "GSuite_ActivityEvent.jsonl" || format == "gworkspace" {
-                *by_file.entry(name.clone()).or_default().entry(format).or_insert(0) += 1;
-            }
-        }
-    }
-    println!("{by_file:#?}");
+    let by_file = sniffed_by_file(&root, "GSuite_ActivityEvent.jsonl", "gworkspace", &mut |_, _, _| {});
     // This file's fixtures are taken for Workspace activity but for two stubs with nothing but
     // an application and an event type (read as generic JSON). Elsewhere: the Workspace cases of
     // Panther's shared rules filed with Asana's fixtures, and the Workspace activities shared with

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use vigil_decode::{Options, Scanned, detect, scan_unit};
+use vigil_decode::{Options, Scanned, scan_unit};
 use vigil_model::{OcsfClass, Status, api};
 
 mod common;
-use common::{auto, corpus, panther_fixture_files, quarantined_with_reasons};
+use common::{auto, corpus, quarantined_with_reasons, sniffed_by_file};
 
 /// What the corpus tests are called when they are skipped.
 const CORPUS: &str = "the Kubernetes audit corpus test";
@@ -189,21 +189,7 @@ fn panther_eks_audit_fixtures() {
 #[test]
 fn sniffing_takes_audit_events_and_nothing_else() {
     let Some(root) = corpus(CORPUS) else { return };
-    let files = panther_fixture_files(&root);
-    let mut by_file: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&f).unwrap();
-        for line in text.lines() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-            let record = v.get("log").unwrap_or(&v);
-            let format = detect(record).name();
-            if name == "Amazon_EKS_Audit.jsonl" || format == "kubernetes" {
-                *by_file.entry(name.clone()).or_default().entry(format).or_insert(0) += 1;
-            }
-        }
-    }
-    println!("{by_file:#?}");
+    let by_file = sniffed_by_file(&root, "Amazon_EKS_Audit.jsonl", "kubernetes", &mut |_, _, _| {});
     // Of the 270: 185 are audit events (by kind and apiVersion, or a verb beside an object
     // reference); the 31 GKE entries are Google Cloud audit log entries; 2 of the 35 AKS
     // `kube-audit` records (Azure resource logs carrying an audit event as text in

@@ -27,6 +27,18 @@ fn fired(det: &Detector, name: &str, data: &str) -> Vec<(usize, String)> {
     fired
 }
 
+/// The rules of a folder of the SigmaHQ snapshot in `$VIGIL_CORPUS`, none rejected; `None`, with
+/// a message naming `what` is skipped, when `VIGIL_CORPUS` is not set.
+fn sigmahq_pack(folder: &str, what: &str) -> Option<RulePack> {
+    let Some(root) = std::env::var_os("VIGIL_CORPUS") else {
+        println!("skipping {what}: VIGIL_CORPUS is not set");
+        return None;
+    };
+    let pack = RulePack::load(&[std::path::PathBuf::from(root).join(folder)]);
+    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    Some(pack)
+}
+
 #[test]
 fn every_decoders_sample_routes_to_its_registered_logsource() {
     for d in DECODERS {
@@ -977,13 +989,7 @@ fn google_workspace_rules_see_workspace_activity_by_service() {
 /// on its own record and no other: the ten rules the `gworkspace` decoder makes active.
 #[test]
 fn every_sigmahq_workspace_rule_fires_on_workspace_activity() {
-    let Some(root) = std::env::var_os("VIGIL_CORPUS") else {
-        println!("skipping the SigmaHQ Workspace rules: VIGIL_CORPUS is not set");
-        return;
-    };
-    let dir = std::path::PathBuf::from(root).join("sigma/rules/cloud/gcp/gworkspace");
-    let pack = RulePack::load(&[dir]);
-    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    let Some(pack) = sigmahq_pack("sigma/rules/cloud/gcp/gworkspace", "the SigmaHQ Workspace rules") else { return };
     assert_eq!((pack.summary().rules, pack.summary().active, pack.summary().idle), (10, 10, 0));
     let det = Detector::new(&pack, DetectorOptions::default());
     let admin = |n: u32, name: &str, params: &str| {
@@ -1117,13 +1123,7 @@ fn dns_category_rules_see_umbrella_records() {
 /// describes (the TXT rule on a record that carries an answer, which Umbrella's log does not).
 #[test]
 fn every_sigmahq_dns_rule_fires_on_umbrella_records() {
-    let Some(root) = std::env::var_os("VIGIL_CORPUS") else {
-        println!("skipping the SigmaHQ DNS rules: VIGIL_CORPUS is not set");
-        return;
-    };
-    let dir = std::path::PathBuf::from(root).join("sigma/rules/network/dns");
-    let pack = RulePack::load(&[dir]);
-    assert!(pack.rejected.is_empty(), "{:?}", pack.rejected);
+    let Some(pack) = sigmahq_pack("sigma/rules/network/dns", "the SigmaHQ DNS rules") else { return };
     assert_eq!((pack.summary().rules, pack.summary().active, pack.summary().idle), (7, 7, 0));
     let det = Detector::new(&pack, DetectorOptions::default());
     let txt = umbrella_line(6, "t.example.org.", "Allowed", "16 (TXT)")

@@ -83,3 +83,31 @@ pub fn fixture(root: &Path, file: &str) -> String {
     let path = root.join("panther-analysis-tests").join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// What every record of every Panther fixture file is sniffed as, without its envelope's word
+/// for it, counted per file for the records of `own_file` and those sniffed as `format`; `each`
+/// sees every record with what it was sniffed as (and its line), for a test's own checks.
+pub fn sniffed_by_file(
+    root: &Path,
+    own_file: &str,
+    format: &str,
+    each: &mut dyn FnMut(&'static str, &serde_json::Value, &str),
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>> {
+    let mut by_file: std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>> =
+        Default::default();
+    for f in panther_fixture_files(root) {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+            let record = v.get("log").unwrap_or(&v);
+            let sniffed = vigil_decode::detect(record).name();
+            each(sniffed, record, line);
+            if name == own_file || sniffed == format {
+                *by_file.entry(name.clone()).or_default().entry(sniffed).or_insert(0) += 1;
+            }
+        }
+    }
+    println!("{by_file:#?}");
+    by_file
+}
