@@ -15,7 +15,7 @@
 //! The cursor (`since=…&newest=…&after=…`, epoch milliseconds and Falcon's opaque token, all of
 //! it ours: Falcon sees only the filter and the token) keeps the listing's filter time and, while
 //! Falcon answers an `after` token, that token, so the next request continues exactly where the
-//! page ended. At the end of a listing the poll after it asks again from [`OVERLAP_MS`] before
+//! page ended. At the end of a listing the poll after it asks again from [`crate::OVERLAP_MS`] before
 //! the newest `updated_timestamp` read (as the GitHub poller does, and for the same reason):
 //! alerts Falcon indexes late, with an earlier time, are still read, and the ones read already
 //! are identical records, which the ingest dedupe removes (the event id hashes the record as
@@ -38,7 +38,7 @@ use serde_json::{Value, json};
 use vigil_connectors::util::{decode, encode};
 use vigil_connectors::{HttpRequest, HttpResponse, Transport};
 
-use crate::{CollectError, Connection, Page, RetryPolicy};
+use crate::{CollectError, Connection, FUTURE_SKEW_MS, OVERLAP_MS, Page, RetryPolicy};
 
 const VENDOR: &str = "CrowdStrike";
 const TOKEN_PATH: &str = "/oauth2/token";
@@ -49,10 +49,6 @@ const DETAILS_PATH: &str = "/alerts/entities/alerts/v2";
 pub const DETAILS_MAX: usize = 1000;
 /// The most ids one query answer may hold (Falcon's `/v2` limit with `after`).
 const QUERY_MAX: usize = 10_000;
-/// How far before the newest alert read a poll past the end of a listing asks again.
-pub const OVERLAP_MS: i64 = 10 * 60_000;
-/// The newest time the cursor may carry, past now: clocks disagree a little, not by days.
-const FUTURE_SKEW_MS: i64 = 5 * 60_000;
 /// The longest `after` token kept.
 const MAX_AFTER_LEN: usize = 4096;
 /// The latest time a cursor may name at all (the end of year 9999).
@@ -387,7 +383,7 @@ pub(crate) fn next_page(
         tracing::warn!(vendor = VENDOR, missing, "alerts listed but not answered (deleted meanwhile?)");
     }
     // The newest time read, never further than a little past now.
-    let newest_ms = newest_ms.map(|t| t.min(now_ms.saturating_add(FUTURE_SKEW_MS)));
+    let newest_ms = crate::newest_believed(newest_ms, now_ms);
     let newest_all = cur.newest_ms.max(newest_ms);
     let (next, more) = match after {
         Some(a) if !ids.is_empty() => (Cursor { since_ms: cur.since_ms, after: Some(a), newest_ms: newest_all }, true),

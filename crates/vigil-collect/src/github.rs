@@ -7,7 +7,7 @@
 //! most 100); while the answer has a `Link` with `rel="next"` (GitHub writes it with the
 //! organization's numeric path, `/organizations/{id}/audit-log`, and only `after`/`before`), its
 //! `after`/`before` continue the same query. GitHub gives the last page no `next` link, so the
-//! poll after it asks again from [`OVERLAP_MS`] before the newest record read: records GitHub
+//! poll after it asks again from [`crate::OVERLAP_MS`] before the newest record read: records GitHub
 //! indexed late, with an earlier time, are still read, and the ones read already dedupe by event
 //! id. The newest time read travels in the cursor (`vigil-newest`, never sent to GitHub), capped
 //! at a few minutes past now so one record stamped in the future cannot carry the cursor past
@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::Value;
 use vigil_connectors::{HttpRequest, HttpResponse, Transport};
 
-use crate::{CollectError, Connection, Page, RetryPolicy, origin, query_ok};
+use crate::{CollectError, Connection, OVERLAP_MS, Page, RetryPolicy, origin, query_ok, split_cursor, with_newest};
 
 const VENDOR: &str = "GitHub";
 
@@ -68,13 +68,6 @@ fn message(resp: &HttpResponse) -> String {
         .unwrap_or_default()
 }
 
-/// How far before the newest record read a poll past GitHub's last page asks again.
-pub const OVERLAP_MS: i64 = 10 * 60_000;
-/// The newest time the cursor may carry, past now: clocks disagree a little, not by days.
-const FUTURE_SKEW_MS: i64 = 5 * 60_000;
-/// Our own part of the cursor, taken off before the query goes to GitHub.
-pub(crate) const NEWEST: &str = "vigil-newest";
-
 /// The `after`/`before` of a `next` link, when it points back at the connection's own origin and
 /// at an audit log; they continue `query` (whose other parameters GitHub's link leaves out).
 fn continue_with(conn: &Connection, query: &str, link: &str) -> Result<String, CollectError> {
@@ -97,29 +90,6 @@ fn continue_with(conn: &Connection, query: &str, link: &str) -> Result<String, C
         query.split('&').filter(|kv| !kv.starts_with("after=") && !kv.starts_with("before=")).collect();
     out.extend(pos);
     Ok(out.join("&"))
-}
-
-/// A cursor split into the query for GitHub and the newest time read so far.
-pub(crate) fn split_cursor(cursor: &str) -> (String, Option<i64>) {
-    let mut newest = None;
-    let q: Vec<&str> = cursor
-        .split('&')
-        .filter(|kv| match kv.strip_prefix(NEWEST).and_then(|r| r.strip_prefix('=')) {
-            Some(v) => {
-                newest = v.parse().ok();
-                false
-            }
-            None => true,
-        })
-        .collect();
-    (q.join("&"), newest)
-}
-
-pub(crate) fn with_newest(query: String, newest: Option<i64>) -> String {
-    match newest {
-        Some(n) => format!("{query}&{NEWEST}={n}"),
-        None => query,
-    }
 }
 
 /// A record's time (epoch ms): `@timestamp`, else `created_at`.
@@ -206,7 +176,7 @@ pub(crate) fn next_page(
         newest_ms = newest_ms.max(stamp(item));
     }
     // The newest time read, never further than a little past now.
-    let newest_ms = newest_ms.map(|t| t.min(now_ms.saturating_add(FUTURE_SKEW_MS)));
+    let newest_ms = crate::newest_believed(newest_ms, now_ms);
     let newest_all = newest_before.max(newest_ms);
     let next = crate::okta::next_link(&resp);
     let more = next.is_some();

@@ -371,6 +371,45 @@ fn is_loopback(origin: &str) -> bool {
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
+/// How far before the newest record read a time-based poll asks again once a listing has ended
+/// (GitHub's audit log, Falcon's alerts, Microsoft's logs): records that reach the vendor's log
+/// late are still read; what is read twice is the same record, one event once ingested.
+pub const OVERLAP_MS: i64 = 10 * 60_000;
+/// The newest time a cursor may carry, past now: clocks disagree a little, not by days.
+pub(crate) const FUTURE_SKEW_MS: i64 = 5 * 60_000;
+/// Vigil's own part of a cursor (the newest time read), taken off before the query goes to the
+/// vendor.
+pub(crate) const NEWEST: &str = "vigil-newest";
+
+/// A cursor split into the query for the vendor and the newest time read so far.
+pub(crate) fn split_cursor(cursor: &str) -> (String, Option<i64>) {
+    let mut newest = None;
+    let q: Vec<&str> = cursor
+        .split('&')
+        .filter(|kv| match kv.strip_prefix(NEWEST).and_then(|r| r.strip_prefix('=')) {
+            Some(v) => {
+                newest = v.parse().ok();
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (q.join("&"), newest)
+}
+
+/// A vendor's query with the newest time read added as Vigil's own part of the cursor.
+pub(crate) fn with_newest(query: String, newest: Option<i64>) -> String {
+    match newest {
+        Some(n) => format!("{query}&{NEWEST}={n}"),
+        None => query,
+    }
+}
+
+/// The newest record time a page read, believed only up to [`FUTURE_SKEW_MS`] past now.
+pub(crate) fn newest_believed(newest_ms: Option<i64>, now_ms: i64) -> Option<i64> {
+    newest_ms.map(|t| t.min(now_ms.saturating_add(FUTURE_SKEW_MS)))
+}
+
 /// What one request returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {

@@ -19,7 +19,7 @@
 //! answer has an `@odata.nextLink` back to the connection's own origin and API path, its query
 //! (with the opaque `$skiptoken`) is the cursor and continues the listing. When the listing
 //! ends, the cursor becomes a time-based one, as GitHub's poller does: the same query from
-//! [`OVERLAP_MS`] before the newest record read, the newest time travelling in the cursor
+//! [`crate::OVERLAP_MS`] before the newest record read, the newest time travelling in the cursor
 //! (`vigil-newest`, never sent to Microsoft, capped at a few minutes past now). Records that
 //! reach the log late with an earlier time (Entra's sign-in and audit logs can lag by minutes)
 //! are so still read; the ones read twice are identical records, which ingest dedupes by their
@@ -38,16 +38,14 @@ use std::time::Duration;
 use serde_json::Value;
 use vigil_connectors::{HttpRequest, HttpResponse, Transport};
 
-use crate::{CollectError, Connection, Kind, Page, RetryPolicy, origin, query_ok};
+use crate::{
+    CollectError, Connection, Kind, NEWEST, OVERLAP_MS, Page, RetryPolicy, origin, query_ok, split_cursor, with_newest,
+};
 
 /// The vendor named in errors from the token endpoint.
 const LOGIN: &str = "Microsoft identity platform";
 /// Where tokens are asked for unless the connection names another `auth_url`.
 pub const DEFAULT_AUTH_URL: &str = "https://login.microsoftonline.com";
-/// How far before the newest record read a poll past the listing's end asks again.
-pub const OVERLAP_MS: i64 = 10 * 60_000;
-/// The newest time the cursor may carry, past now.
-const FUTURE_SKEW_MS: i64 = 5 * 60_000;
 const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 const DEFENDER_SCOPE: &str = "https://api.securitycenter.microsoft.com/.default";
 
@@ -235,7 +233,7 @@ fn cursor_of(conn: &Connection, api: &Api, link: &str) -> Result<String, Collect
     if !link_path.eq_ignore_ascii_case(&format!("{base_path}{}", api.path)) {
         return Err(bad(format!("the next link is not the listing read ({link_path})")));
     }
-    if !query_ok(query) || query.contains(crate::github::NEWEST) {
+    if !query_ok(query) || query.contains(NEWEST) {
         return Err(bad("the next link's query is not a cursor".into()));
     }
     Ok(query.to_string())
@@ -258,7 +256,7 @@ pub(crate) fn next_page(
 ) -> Result<Page, CollectError> {
     let api = api(conn.kind);
     let (query, newest_before) = match cursor {
-        Some(c) => crate::github::split_cursor(c),
+        Some(c) => split_cursor(c),
         None => (since_query(conn, &api, now_ms - i64::from(conn.backfill_days) * 86_400_000), None),
     };
     if !query_ok(&query) {
@@ -334,9 +332,8 @@ pub(crate) fn next_page(
         lines.push('\n');
         newest_ms = newest_ms.max(stamp(item, api.time_field));
     }
-    let newest_ms = newest_ms.map(|t| t.min(now_ms.saturating_add(FUTURE_SKEW_MS)));
+    let newest_ms = crate::newest_believed(newest_ms, now_ms);
     let newest_all = newest_before.max(newest_ms);
-    let with_newest = crate::github::with_newest;
     let cursor = match next {
         Some(link) => with_newest(cursor_of(conn, &api, link)?, newest_all),
         // The end for now: ask again from a while before the newest record read.
