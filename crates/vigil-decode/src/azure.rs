@@ -638,10 +638,10 @@ fn classify_audit(activity: &str, op_type: Option<&str>) -> (OcsfClass, u32) {
 /// `confirmedCompromised` (one remediated, dismissed or confirmed safe raises nothing). A risky
 /// user's or service principal's standing state is not a detection and states none.
 pub fn finding(v: &Value) -> Option<Finding> {
-    head(v).ok()?;
     if kind_of(v) != Kind::Risk {
         return None;
     }
+    head(v).ok()?;
     let event = prop(v, "riskEventType")?;
     let level = vigil_model::Level::of_vendor(prop(v, "riskLevel").as_deref());
     let open = prop(v, "riskState").is_none_or(|s| matches!(s.as_str(), "atRisk" | "confirmedCompromised"));

@@ -193,10 +193,10 @@ fn workload(v: &Value) -> Option<String> {
 /// unless its status says it was resolved or dismissed; one alert per `AlertId`, whichever of its
 /// records (triggered, entity generated, updated) arrives first.
 pub fn finding(v: &Value) -> Option<Finding> {
-    head(v).ok()?;
     if !is_alert(v) {
         return None;
     }
+    head(v).ok()?;
     let name = text(v, "Name").unwrap_or_else(|| "Microsoft 365 alert".into());
     let level = vigil_model::Level::of_vendor(text(v, "Severity").as_deref());
     let status = text(v, "Status").map(|s| s.to_ascii_lowercase());

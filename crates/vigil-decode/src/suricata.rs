@@ -71,10 +71,12 @@ impl Decoder for Suricata {
 /// technique in the rule's metadata (Emerging Threats writes `mitre_tactic_name`,
 /// `mitre_technique_id`), and one alert per signature and flow however often it fires on it.
 pub fn finding(v: &Value) -> Option<Finding> {
-    let (kind, _) = head(v).ok()?;
-    if kind != "alert" {
+    // Most of an EVE stream is flows and protocol records: they are passed over before the time
+    // is read.
+    if v.get("event_type").and_then(Value::as_str) != Some("alert") {
         return None;
     }
+    head(v).ok()?;
     let sid = int(v, "alert.signature_id");
     let title = text(v, "alert.signature").unwrap_or_else(|| "Suricata alert".into());
     let level = match int(v, "alert.severity") {
