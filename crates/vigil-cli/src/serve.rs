@@ -49,6 +49,23 @@ pub struct ServerArgs {
     /// `vigil ask --model`); identifiers are redacted before anything leaves this machine.
     #[arg(long, value_name = "FILE", env = "VIGIL_ASSISTANT_MODEL")]
     pub assistant_model: Option<std::path::PathBuf>,
+    /// Receive syslog (RFC 5424 and RFC 3164) over UDP on this address (`0.0.0.0:514`).
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_udp: Option<SocketAddr>,
+    /// Receive syslog over TCP on this address (octet-counted or newline-terminated messages).
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_tcp: Option<SocketAddr>,
+    /// Receive syslog over TLS (RFC 5425, port 6514) with the server's certificate. Needs
+    /// `--tls-cert`.
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub syslog_tls: Option<SocketAddr>,
+    /// Longest syslog message kept whole, in bytes; a longer one keeps its first bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 65536, value_parser = clap::value_parser!(u32).range(480..=(16 << 20)))]
+    pub syslog_max_message: u32,
+    /// Follow this file (repeatable): the lines written to it are ingested, through rotation and
+    /// restarts; any format `vigil ingest` reads line by line (syslog, audit.log, JSON lines).
+    #[arg(long = "tail", value_name = "FILE")]
+    pub tails: Vec<std::path::PathBuf>,
 }
 
 impl ServerArgs {
@@ -61,6 +78,13 @@ impl ServerArgs {
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             config.tls = Some(vigil_server::tls::TlsFiles { cert: cert.clone(), key: key.clone() });
         }
+        config.listen = vigil_server::listen::ListenConfig {
+            syslog_udp: self.syslog_udp,
+            syslog_tcp: self.syslog_tcp,
+            syslog_tls: self.syslog_tls,
+            tails: self.tails.clone(),
+            max_message_bytes: self.syslog_max_message as usize,
+        };
         config.max_connections = self.max_connections as usize;
         config.header_read_timeout = std::time::Duration::from_secs(self.header_timeout);
         config.idle_timeout = std::time::Duration::from_secs(self.idle_timeout);

@@ -416,3 +416,88 @@ fn an_edrs_own_alerts_are_polled_into_the_triage_queue() {
     assert_eq!(shown.lines().count(), 2, "{shown}");
     assert!(shown.contains("crowdstrike:Pattern1") && shown.contains("\"vendor\""), "{shown}");
 }
+
+/// `vigil serve --syslog-tcp … --tail …`: messages over TCP and lines appended to a followed file
+/// reach the lake; stopped and started again, the file is read on from where it was left.
+#[test]
+fn serve_receives_syslog_and_follows_a_file_across_a_restart() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("auth.log");
+    std::fs::write(&log, "Mar  2 09:00:00 web1 sshd[1]: an old line, before the file was followed\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let syslog = format!("127.0.0.1:{port}");
+    let serve = || {
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["serve", "--listen", "127.0.0.1:0", "--insecure-cookies", "--syslog-tcp", &syslog, "--tail"])
+            .arg(&log)
+            .env("VIGIL_ADMIN_PASSWORD", "a-long-test-password-1")
+            .env_remove("VIGIL_DATA_DIR")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vigil serve")
+    };
+    let offset = || -> Option<u64> {
+        let pos = std::fs::read_dir(data.join("tail"))
+            .ok()?
+            .flatten()
+            .find(|e| e.path().extension().is_some_and(|x| x == "json"))?;
+        serde_json::from_slice::<Value>(&std::fs::read(pos.path()).ok()?).ok()?["offset"].as_u64()
+    };
+    let until = |what: &str, f: &dyn Fn() -> bool| {
+        for _ in 0..600 {
+            if f() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {what}");
+    };
+    let append = |n: u32| {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(
+            f,
+            "Mar  2 10:00:{n:02} web1 sshd[{n}]: Failed password for root from 198.51.100.{n} port 4{n:04} ssh2"
+        )
+        .unwrap();
+    };
+    let stop = |mut child: std::process::Child| {
+        // SIGTERM: the server spools what it holds and ingests the spool before it exits.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        assert!(child.wait().unwrap().success());
+    };
+
+    let child = serve();
+    let mut tcp = None;
+    until("the syslog listener", &|| std::net::TcpStream::connect(&syslog).is_ok());
+    for _ in 0..50 {
+        if let Ok(s) = std::net::TcpStream::connect(&syslog) {
+            tcp = Some(s);
+            break;
+        }
+    }
+    let mut tcp = tcp.unwrap();
+    for n in 0..4 {
+        writeln!(tcp, "<38>1 2026-03-02T10:00:{n:02}Z web1 sshd {n} - - Accepted publickey for u{n} from 203.0.113.{n} port 5{n:04} ssh2").unwrap();
+    }
+    drop(tcp);
+    // The file is followed from its end: lines written after it was first read are taken.
+    until("the file to be followed", &|| offset().is_some());
+    append(10);
+    append(11);
+    let len = || std::fs::metadata(&log).unwrap().len();
+    until("the appended lines", &|| offset() == Some(len()));
+    stop(child);
+    assert_eq!(counts(&data), (6, 6), "4 messages and 2 lines; not the line written before");
+
+    // Written while stopped: read on start, from where it was left.
+    append(12);
+    let child = serve();
+    until("the line written while stopped", &|| offset() == Some(len()));
+    stop(child);
+    assert_eq!(counts(&data), (7, 7));
+}

@@ -6,7 +6,7 @@
 //! have, a sample record). The `--format` names and help ([`Format`]), record sniffing, test-fixture
 //! log types and the detection engine's non-Windows routing are read from that one list. Also:
 //! recognising what a payload is by its content (EVTX magic, CloudTrail's `Records` envelope,
-//! JSON arrays, JSON lines, pretty-printed documents, Zeek TSV) and framing its records so that
+//! JSON arrays, JSON lines, pretty-printed documents, Zeek TSV, syslog lines) and framing its records so that
 //! truncation and hostile nesting are quarantined, not fatal; the decoders for AWS CloudTrail,
 //! Okta System Log, Windows EVTX (through the `evtx` crate), Windows event XML (through
 //! `quick-xml`), Windows Security/Sysmon JSON in every shape teams export it (evtx-rendered,
@@ -19,7 +19,8 @@
 //! for Endpoint alerts (whose records also state the vendor's [`Finding`]), Google Workspace
 //! activity, Proofpoint TAP message and click events, Sublime Security message events and audit
 //! log (whose delivered threats, permitted clicks and flagged messages state a [`Finding`] too),
-//! Cisco Umbrella DNS logs and generic JSON,
+//! Cisco Umbrella DNS logs, syslog (RFC 5424 and RFC 3164, with the event XML and audit records
+//! syslog lines carry read by those decoders) and generic JSON,
 //! into [`vigil_model::Event`]s with their raw record kept; and turning every record it cannot
 //! decode into a [`vigil_model::QuarantineRecord`] naming where and why.
 //!
@@ -51,6 +52,7 @@ pub mod proofpoint;
 pub mod registry;
 pub mod sublime;
 pub mod suricata;
+pub mod syslog;
 pub mod umbrella;
 pub mod windows;
 pub mod windows_shapes;
@@ -95,6 +97,7 @@ pub static DECODERS: &[&dyn Decoder] = &[
     &proofpoint::Proofpoint,
     &sublime::Sublime,
     &umbrella::Umbrella,
+    &syslog::Syslog,
     &generic::Json,
 ];
 
@@ -104,6 +107,7 @@ const CLOUDTRAIL: Format = Format::of(&cloudtrail::CloudTrail);
 const ZEEK: Format = Format::of(&zeek::Zeek);
 const WINDOWS_XML: Format = Format::of(&windows_xml::WindowsXml);
 const AUDITD: Format = Format::of(&auditd::Auditd);
+const SYSLOG: Format = Format::of(&syslog::Syslog);
 
 /// Why one record could not be decoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -437,19 +441,30 @@ pub fn scan_unit<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut d
     if start >= data.len() {
         return;
     }
+    // Syslog text: a `<PRI>` opens it (before event XML, which opens with `<` too), or a time
+    // stamp, host and program do; Sysmon for Linux's event lines among them are read as event XML.
+    let json = data[start] == b'{' || data[start] == b'[';
+    let pri = syslog::has_pri(&String::from_utf8_lossy(&data[start..data.len().min(start + 8)]));
+    let syslog = !json
+        && (opts.format == SYSLOG
+            || (opts.format == Format::Auto
+                && (pri || (data[start] != b'<' && windows_xml::in_syslog(&data[start..])))));
+    if syslog {
+        syslog::scan(name, data, opts, emit);
+        return;
+    }
     if opts.format == WINDOWS_XML || (opts.format == Format::Auto && data[start] == b'<') {
         windows_xml::scan(name, data, opts, emit);
         return;
     }
     let text = data[start] != b'{' && data[start] != b'[';
-    // Event XML after a syslog header on each line: Sysmon for Linux writes its events to syslog.
-    if text && opts.format == Format::Auto && windows_xml::in_syslog(&data[start..]) {
-        windows_xml::scan_syslog(name, data, opts, emit);
-        return;
-    }
     // Audit log text; JSON renderings of audit records (as framing makes them) are framed as JSON.
     if text && (opts.format == AUDITD || (opts.format == Format::Auto && auditd::looks_like(&data[start..]))) {
         auditd::scan(name, data, opts.max_record_bytes, emit);
+        return;
+    }
+    if text && opts.format == Format::Auto && syslog::looks_like(&data[start..]) {
+        syslog::scan(name, data, opts, emit);
         return;
     }
     // A payload may hold several JSON documents one after another (CloudTrail files concatenated

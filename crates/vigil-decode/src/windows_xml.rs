@@ -206,61 +206,48 @@ fn event_open(data: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// Whether one line is a syslog line carrying event XML: a header without markup, then an
-/// `<Event>` element with its `<System>`; the event's start when it is.
-fn syslog_event(line: &[u8]) -> Option<usize> {
-    let at = event_open(line, 0)?;
-    (at > 0 && !line[..at].contains(&b'<') && find(line, at, b"<System").is_some()).then_some(at)
+/// Whether one line is a syslog line carrying event XML: a header without markup (past a
+/// `<PRI>`), then an `<Event>` element with its `<System>`; the event's start when it is.
+pub(crate) fn syslog_event_at(line: &[u8]) -> Option<usize> {
+    let from = match line.first() {
+        Some(b'<') => {
+            line.iter()
+                .take(5)
+                .position(|&b| b == b'>')
+                .filter(|&c| c >= 2 && line[1..c].iter().all(u8::is_ascii_digit))?
+                + 1
+        }
+        _ => 0,
+    };
+    let at = event_open(line, from)?;
+    (at > from && !line[from..at].contains(&b'<') && find(line, at, b"<System").is_some()).then_some(at)
 }
 
 /// Whether a payload is syslog lines carrying event XML, as Sysmon for Linux writes them
 /// (`Oct 14 19:37:12 web1 sysmon: <Event><System><Provider Name="Linux-Sysmon" …`): one of its
-/// first 64 lines (within 64 KiB) is such a line. Such a file is read line by line by
-/// [`scan_syslog`]: the event lines as event XML, every other line quarantined with its reason.
+/// first 64 lines (within 64 KiB) is such a line. Such a payload is read line by line as syslog
+/// ([`crate::syslog::scan`]), its event lines as event XML ([`scan_syslog_line`]).
 pub fn in_syslog(data: &[u8]) -> bool {
     let head = &data[..data.len().min(64 << 10)];
-    head.split(|&b| b == b'\n').take(64).any(|l| syslog_event(l).is_some())
+    head.split(|&b| b == b'\n').take(64).any(|l| syslog_event_at(l).is_some())
 }
 
-/// Frames a syslog file carrying event XML line by line: a line with an `<Event>` element after
-/// its header is read as event XML (the header is not part of the event); any other line is
-/// quarantined, so a syslog file's other messages are counted, never dropped unseen.
-pub(crate) fn scan_syslog<'a>(name: &'a str, data: &'a [u8], opts: &Options, emit: &mut dyn FnMut(Scanned<'a>)) {
-    for f in crate::framing::lines(data) {
-        let locator = format!("line {} (byte {})", f.line, f.offset);
-        let line = f.bytes.trim_ascii_end();
-        if line.trim_ascii().is_empty() {
-            continue;
+/// Reads the event XML of one syslog line ([`syslog_event_at`] found its start); the header is
+/// not part of the event.
+pub(crate) fn scan_syslog_line<'a>(name: &'a str, locator: String, line: &'a [u8], emit: &mut dyn FnMut(Scanned<'a>)) {
+    let Some(at) = syslog_event_at(line) else { return };
+    let bytes = &line[at..];
+    let fail = |why: String| Scanned::Quarantine(QuarantineRecord::new(name, locator.clone(), NAME, why, bytes));
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            emit(fail(DecodeError::NotUtf8(e.valid_up_to()).to_string()));
+            return;
         }
-        let fail = |why: String, bytes: &'a [u8]| {
-            Scanned::Quarantine(QuarantineRecord::new(name, locator.clone(), NAME, why, bytes))
-        };
-        if line.len() > opts.max_record_bytes {
-            emit(fail(DecodeError::TooLarge { size: line.len(), max: opts.max_record_bytes }.to_string(), line));
-            continue;
-        }
-        let Some(at) = syslog_event(line) else {
-            let start: String = String::from_utf8_lossy(&line[..line.len().min(60)]).into_owned();
-            emit(fail(
-                format!(
-                    "a syslog line without event XML: only event lines (Sysmon for Linux) are read from this file (starts {start:?})"
-                ),
-                line,
-            ));
-            continue;
-        };
-        let bytes = &line[at..];
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                emit(fail(DecodeError::NotUtf8(e.valid_up_to()).to_string(), bytes));
-                continue;
-            }
-        };
-        match read_element(text) {
-            Ok(value) => emit(Scanned::Record(Record::framed(name, locator, &WindowsXml, bytes, value))),
-            Err(why) => emit(fail(DecodeError::Unrecognized(format!("Windows event XML: {why}")).to_string(), bytes)),
-        }
+    };
+    match read_element(text) {
+        Ok(value) => emit(Scanned::Record(Record::framed(name, locator, &WindowsXml, bytes, value))),
+        Err(why) => emit(fail(DecodeError::Unrecognized(format!("Windows event XML: {why}")).to_string())),
     }
 }
 
@@ -400,22 +387,26 @@ mod tests {
         assert_eq!(ev[0].metadata.product, "Sysmon for Linux");
         assert_eq!(ev[0].device.as_ref().unwrap().os.as_deref(), Some("Linux"));
         assert!(ev[1].metadata.locator.starts_with("line 2 (byte "), "{}", ev[1].metadata.locator);
-        // A syslog file whose Sysmon lines come after other messages: each of those is counted
-        // in quarantine with its reason, the events read.
+        // A syslog file whose Sysmon lines come after other messages: those are syslog
+        // messages, read as such beside the event.
         let mixed = format!(
-            "Oct 14 19:37:10 web1 sshd[1]: Accepted publickey for root\nOct 14 19:37:12 web1 sysmon: {linux}\nOct 14 19:37:14 web1 CRON[9]: (root) CMD (true)\n"
+            "Oct 14 19:37:10 web1 sshd[1]: Accepted publickey for root from 10.0.0.9 port 22 ssh2\nOct 14 19:37:12 web1 sysmon: {linux}\nOct 14 19:37:14 web1 CRON[9]: (root) CMD (true)\n"
         );
         assert!(in_syslog(mixed.as_bytes()));
         let (ev, q) = run(&mixed);
-        assert_eq!((ev.len(), q.len()), (1, 2));
-        assert!(q[0].reason.contains("without event XML") && q[0].locator == "line 1 (byte 0)", "{:?}", q[0]);
-        assert_eq!(ev[0].metadata.locator.split(' ').take(2).collect::<Vec<_>>(), ["line", "2"]);
+        assert!(q.is_empty(), "{q:?}");
+        let formats: Vec<&str> = ev.iter().map(|e| e.metadata.format.as_str()).collect();
+        assert_eq!(formats, ["syslog", NAME, "syslog"]);
+        assert_eq!(ev[1].metadata.locator.split(' ').take(2).collect::<Vec<_>>(), ["line", "2"]);
+        // With a priority before the header, as a listener receives it.
+        let with_pri = format!("<14>Oct 14 19:37:12 web1 sysmon: {linux}\n");
+        assert!(in_syslog(with_pri.as_bytes()));
+        let (ev, q) = run(&with_pri);
+        assert!(q.is_empty() && ev.len() == 1 && ev[0].metadata.format == NAME, "{q:?}");
         // Not: plain syslog, event XML that opens the payload, markup in the header, JSON.
         assert!(!in_syslog(b"Oct 14 19:37:12 web1 sshd[1]: Accepted publickey for root"));
         assert!(!in_syslog(ONE.as_bytes()), "XML at the start is framed as XML already");
-        // A header that opens with markup (`<13>`, a syslog priority) needs no sniffing: the
-        // payload opens with `<` and is framed as event XML as it is.
-        assert!(!in_syslog(b"<13>Oct 14 web1 x: <Event><System>"));
+        assert!(!in_syslog(b"<x>Oct 14 web1 x: <Event><System>"));
         assert!(!in_syslog(b"Oct 14 19:37:12 web1 app: <Events> are fun"));
     }
 

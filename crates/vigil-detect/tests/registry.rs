@@ -4,7 +4,8 @@
 //! names and nothing else, as a Linux audit rule does audit records, and Google Cloud and
 //! Kubernetes audit rules their records under the names SigmaHQ writes them with, OneLogin
 //! and Cisco Duo rules their events, Google Workspace rules Workspace activity by service, and
-//! SigmaHQ's generic `category: dns` rules Cisco Umbrella's DNS log.
+//! SigmaHQ's generic `category: dns` rules Cisco Umbrella's DNS log, and SigmaHQ's Linux built-in
+//! rules syslog messages by the service that wrote them.
 
 use vigil_decode::{DECODERS, Options, Scanned, Service, scan_unit};
 use vigil_detect::route::{RouteKey, unroutable, windows_service};
@@ -1151,6 +1152,42 @@ fn every_sigmahq_dns_rule_fires_on_umbrella_records() {
         want(4, "aff715fa-4dd5-497a-8db3-910bea555566"),
         want(5, "4153a907-2451-4e4f-a578-c52bb6881432"),
         want(6, "8ae51330-899c-4641-8125-e39f2e07da72"),
+    ];
+    expect.sort();
+    assert_eq!(fired, expect);
+}
+
+#[test]
+fn sigmahq_linux_builtin_rules_fire_on_syslog_messages_by_service() {
+    let Some(pack) = sigmahq_pack("sigma/rules/linux/builtin", "the SigmaHQ Linux built-in rules") else { return };
+    assert_eq!(pack.summary().idle, 0, "every built-in rule has a decoder producing its logsource");
+    let det = Detector::new(&pack, DetectorOptions::default());
+    let lines = [
+        "<30>1 2026-03-02T10:15:00Z web1 systemd 1 - - stopping firewalld - dynamic firewall daemon",
+        "<30>Mar  2 10:15:01 ns1 named[812]: client 198.51.100.9#5353: denied AXFR from 198.51.100.9",
+        "<78>Mar  2 10:15:02 web1 crontab[4001]: (root) REPLACE (root)",
+        "<38>Mar  2 10:15:03 web1 sshd[22]: error: Corrupted MAC on input. [preauth]",
+        "<27>Mar  2 10:15:04 web1 clamd[12]: /var/www/x.php: Php.Webshell.Generic FOUND",
+        "<30>Mar  2 10:15:05 ftp1 vsftpd[77]: Connection refused: too many sessions for this address.",
+        "<30>Mar  2 10:15:06 gw1 guacd[5]: User joined connection (2 users now present)",
+        "<86>Mar  2 10:15:07 web1 useradd[1337]: new user: name=john, UID=0, GID=0, home=/home/john, shell=/bin/bash",
+        // None: ordinary messages, and a service's words in another program's message.
+        "<38>Mar  2 10:15:08 web1 sshd[22]: Accepted publickey for alice from 203.0.113.7 port 51122 ssh2",
+        "<30>Mar  2 10:15:09 web1 app[3]: (root) REPLACE (root)",
+    ]
+    .join("\n");
+    let mut fired = fired(&det, "syslog.log", &lines);
+    fired.sort();
+    let want = |n: usize, id: &str| (n, id.to_string());
+    let mut expect = vec![
+        want(0, "49f5dfc1-f92e-4d34-96fa-feba3f6acf36"),
+        want(1, "c8e35e96-19ce-4f16-aeb6-fd5588dc5365"),
+        want(2, "af202fd3-7bff-4212-a25a-fb34606cfcbe"),
+        want(3, "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc"),
+        want(4, "36aa86ca-fd9d-4456-814e-d3b1b8e1e0bb"),
+        want(5, "377f33a1-4b36-4ee1-acee-1dbe4b43cfbe"),
+        want(6, "1edd77db-0669-4fef-9598-165bda82826d"),
+        want(7, "0ac15ec3-d24f-4246-aa2a-3077bb1cf90e"),
     ];
     expect.sort();
     assert_eq!(fired, expect);

@@ -67,10 +67,12 @@ fn every_sigmahq_rule_folder_loads_and_every_rejection_is_explained() {
     // decoder the 10 Workspace rules (7 `google_workspace.admin`, 3 `google_workspace.login`);
     // the Cisco Umbrella DNS decoder, the one declaring the `dns` category, the generic
     // `category: dns` rules, which name no product: 7 of `rules`, 3 of `rules-emerging-threats`
-    // and 1 of `rules-threat-hunting`.
+    // and 1 of `rules-threat-hunting`; the syslog decoder the `linux` rules of the services it
+    // names (`syslog`, `sshd`, `cron`, `clamav`, `vsftpd`, `guacamole`: 7 of `rules`) and of
+    // `auth`, `sshd` and `sudo` (4 of `rules-emerging-threats`).
     let expect = [
-        "rules: PackSummary { files: 3141, rules: 3141, active: 2909, idle: 232, correlations: 0, filters: 0, rejected: 0 }",
-        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 360, idle: 113, correlations: 0, filters: 0, rejected: 0 }",
+        "rules: PackSummary { files: 3141, rules: 3141, active: 2916, idle: 225, correlations: 0, filters: 0, rejected: 0 }",
+        "rules-emerging-threats: PackSummary { files: 473, rules: 473, active: 364, idle: 109, correlations: 0, filters: 0, rejected: 0 }",
         "rules-threat-hunting: PackSummary { files: 140, rules: 140, active: 130, idle: 10, correlations: 0, filters: 0, rejected: 0 }",
         "rules-placeholder: PackSummary { files: 23, rules: 23, active: 23, idle: 0, correlations: 0, filters: 0, rejected: 0 }",
         "rules-compliance: PackSummary { files: 3, rules: 3, active: 0, idle: 3, correlations: 0, filters: 0, rejected: 0 }",

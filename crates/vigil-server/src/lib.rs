@@ -5,7 +5,8 @@
 //! from which the router, the authorization checks and the OpenAPI document are all built, so
 //! none of them can drift from the others; authentication of each request (session cookie with
 //! CSRF, or an API token), JSON errors with a code and a message, pagination, security headers,
-//! the ingest spool with back-pressure (JSON lines and a Splunk-HEC-compatible endpoint), the
+//! the ingest spool with back-pressure (JSON lines and a Splunk-HEC-compatible endpoint) and what
+//! else feeds it ([`listen`]: syslog over UDP, TCP and TLS, and followed files), the
 //! server-rendered web app with its embedded assets, and graceful shutdown.
 //!
 //! Must not: decide verdicts, change cases other than through `vigil-queue`, or hold identity
@@ -18,6 +19,7 @@ pub mod error;
 pub mod evidence;
 pub mod hunting;
 pub mod ingest;
+pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod respond;
@@ -121,6 +123,8 @@ pub struct Config {
     /// The model the assistant plans and phrases with (`vigil serve --assistant-model FILE`);
     /// `None`: the built-in planner and composer.
     pub assistant_model: Option<vigil_llm::ModelConfig>,
+    /// Syslog listeners and file tails feeding the ingest spool (`--syslog-udp`, `--tail` …).
+    pub listen: listen::ListenConfig,
 }
 
 impl Config {
@@ -145,6 +149,7 @@ impl Config {
             sso: None,
             tls: None,
             tls_reload_every: tls::RELOAD_EVERY,
+            listen: Default::default(),
             assistant_model: None,
         }
     }
@@ -166,6 +171,8 @@ pub struct AppState {
     pub ingest_memory: Arc<tokio::sync::Semaphore>,
     /// The client of [`Config::assistant_model`], made once at start.
     pub assistant_model: Option<Arc<vigil_llm::ChatClient>>,
+    /// Counters of the syslog listeners and file tails.
+    pub listen_stats: Arc<listen::Stats>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -202,6 +209,7 @@ impl AppState {
                 (config.ingest_memory_bytes.div_ceil(1024)).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
             )),
             assistant_model,
+            listen_stats: Default::default(),
             config,
         }))
     }
@@ -851,6 +859,13 @@ pub async fn serve_until(
         state.config.investigate_every.map(|every| tokio::spawn(scheduled_investigations(state.clone(), every)));
     let poller = state.config.poll_every.map(|every| tokio::spawn(scheduled_polls(state.clone(), every)));
     let reloader = certs.clone().map(|c| tokio::spawn(tls::watch(c, state.config.tls_reload_every)));
+    let listeners = listen::start(state.clone(), certs.clone()).await?;
+    let b = &listeners.bound;
+    for (what, addr) in [("UDP", b.udp), ("TCP", b.tcp), ("TLS", b.tls)] {
+        if let Some(a) = addr {
+            tracing::info!("receiving syslog over {what} on {a}");
+        }
+    }
     let stopping = state.stopping.clone();
     let stop = async move {
         stop.await;
@@ -871,6 +886,8 @@ pub async fn serve_until(
     if let Some(h) = poller {
         h.abort();
     }
+    // What the listeners hold goes to the spool before the spool's last run.
+    listeners.stop().await;
     // The refusals counted since the last summary, so none is lost at shutdown.
     let st = state.clone();
     let _ = tokio::task::spawn_blocking(move || st.denials.flush_all(&st)).await;

@@ -77,6 +77,17 @@ pub fn render(s: &Shared) -> ApiResult<String> {
         "Events ingested from HTTP since this process started",
         n(s.ingest.ingested_events.load(std::sync::atomic::Ordering::Relaxed)),
     );
+    let ls = &s.listen_stats;
+    let load = |c: &std::sync::atomic::AtomicU64| n(c.load(std::sync::atomic::Ordering::Relaxed));
+    for (name, help, v) in [
+        ("syslog_messages", "Syslog messages received since this process started", &ls.messages),
+        ("syslog_truncated_messages", "Syslog messages longer than the limit, kept truncated", &ls.truncated),
+        ("syslog_partial_messages", "Octet-counted syslog messages cut short by the sender closing", &ls.partial),
+        ("syslog_dropped_messages", "Syslog messages dropped because too much waited for the spool", &ls.dropped),
+        ("tailed_lines", "Lines read from followed files since this process started", &ls.tailed_lines),
+    ] {
+        gauge(&mut r, name, help, load(v));
+    }
     gauge(&mut r, "quarantined_records", "Records quarantined, all time", n(store.quarantine_count()?));
     let files = store.lake_files()?;
     gauge(&mut r, "lake_files", "Parquet files in the lake", n(files.len() as u64));
