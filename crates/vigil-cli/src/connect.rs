@@ -18,7 +18,9 @@ pub enum ConnectCommand {
         /// What it is: okta (the Okta System Log), github (GitHub's organization audit log),
         /// cloudtrail (CloudTrail delivered to S3), crowdstrike (CrowdStrike Falcon's alerts),
         /// entra-sign-ins, entra-audits (Entra ID through Microsoft Graph), graph-security-alerts
-        /// (Microsoft Graph's alerts_v2), defender-alerts (Defender for Endpoint's alerts API).
+        /// (Microsoft Graph's alerts_v2), defender-alerts (Defender for Endpoint's alerts API),
+        /// m365-management-activity (the Microsoft 365 unified audit log through the Office 365
+        /// Management Activity API, `https://manage.office.com`).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
@@ -35,11 +37,13 @@ pub enum ConnectCommand {
         backfill_days: u32,
         /// Records asked for per request (default: the most the vendor serves: Okta 1,000,
         /// GitHub 100, CrowdStrike 1,000, Entra sign-ins 1,000, Entra audits 999, Graph alerts
-        /// 2,000, Defender alerts 10,000).
+        /// 2,000, Defender alerts 10,000; Microsoft 365: records per page, content blobs read
+        /// whole, default 1,000).
         #[arg(long)]
         page_limit: Option<u32>,
         /// The account the API names: GitHub's organization, CloudTrail's S3 bucket, the Microsoft
-        /// tenant (its id or a domain such as `contoso.onmicrosoft.com`).
+        /// tenant (its id or a domain such as `contoso.onmicrosoft.com`; for
+        /// m365-management-activity its id, a GUID).
         #[arg(long)]
         org: Option<String>,
         /// CloudTrail: the trail's key prefix in the bucket (`AWSLogs/123456789012/CloudTrail/us-east-1/`).
@@ -52,6 +56,11 @@ pub enum ConnectCommand {
         /// `https://login.microsoftonline.com`; another for a national cloud).
         #[arg(long)]
         auth_url: Option<String>,
+        /// m365-management-activity: the content types read, comma-separated (default
+        /// Audit.AzureActiveDirectory,Audit.Exchange,Audit.SharePoint,Audit.General; DLP.All too
+        /// with the ActivityFeed.ReadDlp permission).
+        #[arg(long, value_delimiter = ',')]
+        content_types: Option<Vec<String>>,
     },
     /// The live sources, with their kind, address and the secret each reads.
     List,
@@ -72,7 +81,19 @@ pub enum ConnectCommand {
 
 pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, json: bool) -> Result<()> {
     match cmd {
-        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org, prefix, region, auth_url } => {
+        ConnectCommand::Add {
+            name,
+            kind,
+            url,
+            secret,
+            backfill_days,
+            page_limit,
+            org,
+            prefix,
+            region,
+            auth_url,
+            content_types,
+        } => {
             let Some(kind) = Kind::parse(&kind) else {
                 bail!(
                     "unknown source kind {kind:?}; one of: {}",
@@ -87,6 +108,11 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
             conn.prefix = prefix;
             conn.region = region;
             conn.auth_url = auth_url;
+            conn.content_types = content_types.map(|t| {
+                t.iter()
+                    .map(|c| vigil_collect::m365::content_type(c).map_or_else(|| c.trim().to_string(), str::to_string))
+                    .collect()
+            });
             conn.validate()?;
             app.add_connection(who, conn.clone())?;
             if json {

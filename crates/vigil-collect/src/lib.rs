@@ -6,7 +6,8 @@
 //! poller of each kind ([`okta`] for the Okta System Log, [`github`] for GitHub's organization
 //! audit log, [`cloudtrail`] for CloudTrail in S3, [`crowdstrike`] for CrowdStrike Falcon's
 //! alerts, [`microsoft`] for Entra ID sign-ins and directory audits, Microsoft Graph security
-//! alerts and Defender for Endpoint alerts) that turns one request into a
+//! alerts and Defender for Endpoint alerts, [`m365`] for the Microsoft 365 unified audit log
+//! through the Office 365 Management Activity API) that turns one request into a
 //! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
 //! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
 //! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
@@ -22,6 +23,7 @@
 pub mod cloudtrail;
 pub mod crowdstrike;
 pub mod github;
+pub mod m365;
 pub mod microsoft;
 pub mod okta;
 
@@ -59,6 +61,11 @@ pub enum Kind {
     GraphSecurityAlerts,
     /// Microsoft Defender for Endpoint alerts (`GET /api/alerts`).
     DefenderAlerts,
+    /// The Microsoft 365 unified audit log through the Office 365 Management Activity API
+    /// (content blobs listed by `GET /api/v1.0/{tenant}/activity/feed/subscriptions/content`,
+    /// then read), with an app registration's client credentials.
+    #[serde(rename = "m365-management-activity")]
+    M365ManagementActivity,
 }
 
 impl Kind {
@@ -70,12 +77,20 @@ impl Kind {
         Kind::EntraAudits,
         Kind::GraphSecurityAlerts,
         Kind::DefenderAlerts,
+        Kind::M365ManagementActivity,
         Kind::CrowdStrikeAlerts,
     ];
 
     /// Whether the kind reads a Microsoft API (client credentials, a tenant in `org`).
     pub fn is_microsoft(self) -> bool {
-        matches!(self, Kind::EntraSignIns | Kind::EntraAudits | Kind::GraphSecurityAlerts | Kind::DefenderAlerts)
+        matches!(
+            self,
+            Kind::EntraSignIns
+                | Kind::EntraAudits
+                | Kind::GraphSecurityAlerts
+                | Kind::DefenderAlerts
+                | Kind::M365ManagementActivity
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -88,6 +103,7 @@ impl Kind {
             Kind::EntraAudits => "entra-audits",
             Kind::GraphSecurityAlerts => "graph-security-alerts",
             Kind::DefenderAlerts => "defender-alerts",
+            Kind::M365ManagementActivity => "m365-management-activity",
         }
     }
 
@@ -100,6 +116,7 @@ impl Kind {
             Kind::CrowdStrikeAlerts => "crowdstrike",
             Kind::EntraSignIns | Kind::EntraAudits => "azure",
             Kind::GraphSecurityAlerts | Kind::DefenderAlerts => "defender",
+            Kind::M365ManagementActivity => "m365",
         }
     }
 
@@ -126,6 +143,9 @@ impl Kind {
             Kind::DefenderAlerts => {
                 "an app registration with the WindowsDefenderATP application permission Alert.Read.All (admin consent)"
             }
+            Kind::M365ManagementActivity => {
+                "an app registration with the Office 365 Management APIs application permission ActivityFeed.Read (and ActivityFeed.ReadDlp for DLP.All), admin consent"
+            }
         }
     }
 
@@ -142,6 +162,8 @@ impl Kind {
             // Entra keeps sign-ins and audits 30 days (with P1 or P2); Defender's alerts 180.
             Kind::EntraSignIns | Kind::EntraAudits => 30,
             Kind::GraphSecurityAlerts | Kind::DefenderAlerts => 180,
+            // The Management Activity API keeps content blobs 7 days.
+            Kind::M365ManagementActivity => 7,
         }
     }
 
@@ -159,6 +181,8 @@ impl Kind {
             Kind::DefenderAlerts => 10_000,
             // Alert ids per query; their details go 1000 a request.
             Kind::CrowdStrikeAlerts => 1000,
+            // Records per page: content blobs are read whole until a page holds this many.
+            Kind::M365ManagementActivity => 50_000,
         }
     }
 
@@ -177,6 +201,12 @@ impl Kind {
                 Some(Kind::GraphSecurityAlerts)
             }
             "defender-alerts" | "mde-alerts" | "defender-endpoint-alerts" => Some(Kind::DefenderAlerts),
+            "m365-management-activity"
+            | "m365"
+            | "o365-management-activity"
+            | "office365-management-activity"
+            | "m365-audit"
+            | "unified-audit-log" => Some(Kind::M365ManagementActivity),
             _ => None,
         }
     }
@@ -218,6 +248,10 @@ pub struct Connection {
     /// The vendor region a request is signed for (S3: the bucket's region; default `us-east-1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The Office 365 Management Activity API's content types read (`Audit.Exchange`, …;
+    /// default [`m365::DEFAULT_CONTENT_TYPES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_types: Option<Vec<String>>,
 }
 
 fn default_backfill() -> u32 {
@@ -249,6 +283,7 @@ impl Connection {
             auth_url: None,
             prefix: None,
             region: None,
+            content_types: None,
         };
         c.validate()?;
         Ok(c)
@@ -316,6 +351,11 @@ impl Connection {
                     "org {t:?}: a Microsoft tenant id (a GUID) or domain name (contoso.onmicrosoft.com)"
                 ));
             }
+            (Kind::M365ManagementActivity, Some(t)) if !microsoft::tenant_ok(t) || t.contains('.') => {
+                return bad(format!(
+                    "org {t:?}: the Microsoft tenant id, a GUID (the Management Activity API names it in its path; a domain name is not taken)"
+                ));
+            }
             _ => {}
         }
         if let Some(a) = &self.auth_url {
@@ -329,6 +369,22 @@ impl Connection {
             }
             if a.contains(['?', '#']) || a.chars().any(char::is_whitespace) {
                 return bad(format!("auth URL {a:?}: a base URL without query or fragment"));
+            }
+        }
+        if let Some(types) = &self.content_types {
+            if self.kind != Kind::M365ManagementActivity {
+                return bad(format!("content types: only for {}", Kind::M365ManagementActivity.name()));
+            }
+            if types.is_empty() {
+                return bad(format!("content types: name at least one of {}", m365::CONTENT_TYPES.join(", ")));
+            }
+            for (i, t) in types.iter().enumerate() {
+                if m365::content_type(t) != Some(t.as_str()) {
+                    return bad(format!("content type {t:?}: one of {}", m365::CONTENT_TYPES.join(", ")));
+                }
+                if types[..i].contains(t) {
+                    return bad(format!("content type {t:?} named twice"));
+                }
             }
         }
         if let Some(p) = &self.prefix
@@ -372,7 +428,8 @@ fn is_loopback(origin: &str) -> bool {
 }
 
 /// How far before the newest record read a time-based poll asks again once a listing has ended
-/// (GitHub's audit log, Falcon's alerts, Microsoft's logs): records that reach the vendor's log
+/// (GitHub's audit log, Falcon's alerts, Microsoft's logs, and the Microsoft 365 content
+/// listing): records that reach the vendor's log
 /// late are still read; what is read twice is the same record, one event once ingested.
 pub const OVERLAP_MS: i64 = 10 * 60_000;
 /// The newest time a cursor may carry, past now: clocks disagree a little, not by days.
@@ -580,6 +637,13 @@ pub fn next_page(
             let creds = microsoft::ClientCredentials { client_id, client_secret };
             microsoft::next_page(conn, &creds, transport, policy, cursor, now_ms)
         }
+        // The same set: the app registration's client credentials.
+        Kind::M365ManagementActivity => {
+            let client_id = secret(&format!("{}_client_id", conn.secret))?;
+            let client_secret = secret(&format!("{}_client_secret", conn.secret))?;
+            let creds = microsoft::ClientCredentials { client_id, client_secret };
+            m365::next_page(conn, &creds, transport, policy, cursor, now_ms)
+        }
     }
 }
 
@@ -625,6 +689,26 @@ mod tests {
         assert_eq!(serde_json::from_str::<Kind>(r#""git-hub-audit-log""#).unwrap(), Kind::GitHubAuditLog);
         assert_eq!(serde_json::from_str::<Kind>(r#""cloud-trail-s3""#).unwrap(), Kind::CloudTrailS3);
         assert_eq!(Kind::EntraSignIns.format(), "azure");
+        assert_eq!(Kind::parse("m365"), Some(Kind::M365ManagementActivity));
+        assert_eq!(Kind::M365ManagementActivity.format(), "m365");
+        assert_eq!(Kind::M365ManagementActivity.retention_days(), 7);
+        // Content types are the Management Activity API's, named once, for that kind only.
+        let tenant = Some("72f988bf-86f1-41af-91ab-2d7cd011db47");
+        let mut m =
+            Connection::new("m", Kind::M365ManagementActivity, "https://manage.office.com", "m365", tenant).unwrap();
+        m.content_types = Some(vec!["DLP.All".into(), "Audit.Exchange".into()]);
+        m.validate().unwrap();
+        for (types, why) in [
+            (vec![], "at least one"),
+            (vec!["dlp.all".to_string()], "content type"),
+            (vec!["Audit.Exchange".to_string(), "Audit.Exchange".to_string()], "twice"),
+        ] {
+            m.content_types = Some(types);
+            assert!(m.validate().unwrap_err().to_string().contains(why), "{why}");
+        }
+        let mut o = Connection::new("o", Kind::EntraAudits, "https://graph.microsoft.com", "e", tenant).unwrap();
+        o.content_types = Some(vec!["Audit.Exchange".into()]);
+        assert!(o.validate().unwrap_err().to_string().contains("only for m365-management-activity"));
         // A connection kept before `auth_url` existed still loads.
         let old = r#"{"name":"s","kind":"entra-audits","base_url":"https://graph.microsoft.com","secret":"entra","org":"contoso.onmicrosoft.com"}"#;
         let c: Connection = serde_json::from_str(old).unwrap();

@@ -138,13 +138,13 @@ fn since_query(conn: &Connection, api: &Api, since_ms: i64) -> String {
 }
 
 /// How long a 429 (or a 503 with `Retry-After`) asks to wait.
-fn reset_wait(resp: &HttpResponse) -> Option<Duration> {
+pub(crate) fn reset_wait(resp: &HttpResponse) -> Option<Duration> {
     let s = resp.header("Retry-After")?.trim().parse::<u64>().ok()?;
     Some(Duration::from_secs(s.max(1)))
 }
 
 /// A 503 with `Retry-After` is Microsoft's throttling too.
-fn limited(resp: &HttpResponse) -> bool {
+pub(crate) fn limited(resp: &HttpResponse) -> bool {
     resp.status == 503 && resp.header("Retry-After").is_some()
 }
 
@@ -171,13 +171,13 @@ pub(crate) fn detail(resp: &HttpResponse) -> String {
 }
 
 /// Whether a 401 says the token's lifetime is over (so a new one may be accepted).
-fn token_expired(resp: &HttpResponse) -> bool {
+pub(crate) fn token_expired(resp: &HttpResponse) -> bool {
     resp.status == 401 && detail(resp).to_ascii_lowercase().contains("expired")
 }
 
 /// An access token for `scope` by the client-credentials grant, with the requests and waiting
 /// it took.
-fn access_token(
+pub(crate) fn access_token(
     conn: &Connection,
     creds: &ClientCredentials<'_>,
     scope: &str,

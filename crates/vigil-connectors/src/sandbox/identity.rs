@@ -179,6 +179,10 @@ pub(super) fn login(sb: &Inner, req: &RecordedRequest, seg: &[&str]) -> Resp {
         "https://api.securitycenter.microsoft.com/.default" => {
             (Audience::Defender, &sb.creds.defender_client_id, &sb.creds.defender_client_secret)
         }
+        // The same app registration as Graph's, with the Office 365 Management APIs permission.
+        "https://manage.office.com/.default" => {
+            (Audience::Manage, &sb.creds.entra_client_id, &sb.creds.entra_client_secret)
+        }
         other => {
             return login_error(
                 400,

@@ -3,7 +3,8 @@
 //! [`Sandbox::start`] serves HTTP on `127.0.0.1` (a random port) and SMTP on another. Each
 //! vendor lives under its own prefix (`/okta` — including its System Log, read by the live
 //! pollers —, `/login`, `/graph` — with Entra's sign-ins and audits and Graph's security alerts
-//! —, `/aws`, `/s3`, `/crowdstrike`, `/defender` — with its alerts —, `/jira`, `/servicenow`,
+//! —, `/aws`, `/s3`, `/crowdstrike`, `/defender` — with its alerts —, `/manage` — the Office 365
+//! Management Activity API —, `/jira`, `/servicenow`,
 //! `/github`, `/slack`, `/teams`, `/hooks`), checks
 //! requests the way the vendor does (auth scheme and credential, method, path, content type,
 //! required fields, the SigV4 signature recomputed with the shared secret), answers with the
@@ -15,6 +16,7 @@ mod aws;
 mod endpoint;
 mod identity;
 mod logs;
+mod m365;
 mod microsoft_logs;
 mod notify;
 mod smtp;
@@ -131,6 +133,8 @@ pub(crate) enum Api {
     S3,
     CrowdStrike,
     Defender,
+    /// The Office 365 Management Activity API.
+    Manage,
     Jira,
     ServiceNow,
     GitHub,
@@ -150,6 +154,7 @@ impl Api {
             "s3" => Api::S3,
             "crowdstrike" => Api::CrowdStrike,
             "defender" => Api::Defender,
+            "manage" => Api::Manage,
             "jira" => Api::Jira,
             "servicenow" => Api::ServiceNow,
             "github" => Api::GitHub,
@@ -181,7 +186,7 @@ pub(crate) fn api_error(api: Api, status: u16, code: &str, message: &str) -> Res
                 "trace_id": request_id,
             }),
         ),
-        Api::Graph | Api::Defender => Resp::json(
+        Api::Graph | Api::Defender | Api::Manage => Resp::json(
             status,
             json!({ "error": { "code": code, "message": message, "innerError": { "date": now_rfc3339(), "request-id": request_id, "client-request-id": request_id } } }),
         ),
@@ -262,6 +267,15 @@ fn generic_error(api: Api, status: u16) -> Resp {
         (Api::Graph | Api::Defender, 429) => ("TooManyRequests", "Too many requests have been sent; retry later."),
         (Api::Graph | Api::Defender, 503) => ("ServiceUnavailable", "The service is temporarily unavailable."),
         (Api::Graph | Api::Defender, _) => ("InternalServerError", "An internal server error occurred."),
+        (Api::Manage, 400) => ("AF20000", "The request is not valid."),
+        (Api::Manage, 401) => ("Unauthorized", "Authorization has been denied for this request."),
+        (Api::Manage, 403) => (
+            "AF10001",
+            "The permission set (Scope) sent in the request does not include the expected permission ActivityFeed.Read.",
+        ),
+        (Api::Manage, 404) => ("AF20000", "The requested resource does not exist."),
+        (Api::Manage, 429) => ("AF429", "Too many requests. Method=GetBlob, PublisherId=sandbox"),
+        (Api::Manage, _) => ("AF50000", "An internal error occurred. Retry the request."),
         (Api::Aws, 400) => ("ValidationError", "The request was not valid."),
         (Api::Aws, 401 | 403) => ("AccessDenied", "User is not authorized to perform this operation."),
         (Api::Aws, 404) => {
@@ -414,6 +428,8 @@ pub(crate) enum Audience {
     Graph,
     Defender,
     CrowdStrike,
+    /// The Office 365 Management Activity API (`https://manage.office.com`).
+    Manage,
 }
 
 #[derive(Debug, Default)]
@@ -449,6 +465,12 @@ pub(crate) struct State {
     pub graph_alerts: Vec<Value>,
     /// Defender for Endpoint alerts (`api/alerts`), one version per id.
     pub defender_alerts: Vec<Value>,
+    /// Office 365 Management Activity content blobs, in the order they were added.
+    pub m365_content: Vec<m365::Blob>,
+    /// The Management Activity content types with a subscription started.
+    pub m365_subscriptions: BTreeSet<String>,
+    /// Whether a content listing names each blob twice.
+    pub m365_list_twice: bool,
     /// Tokens past their lifetime: refused as expired.
     pub expired_tokens: BTreeSet<String>,
     /// How many of the next tokens issued are born expired.
@@ -551,6 +573,7 @@ impl Inner {
             Api::S3 => aws::s3(self, req, &seg),
             Api::CrowdStrike => endpoint::crowdstrike(self, req, &seg),
             Api::Defender => endpoint::defender(self, req, &seg),
+            Api::Manage => m365::manage(self, req, &seg),
             Api::Jira => tickets::jira(self, req, &seg),
             Api::ServiceNow => tickets::servicenow(self, req, &seg),
             Api::GitHub => tickets::github(self, req, &seg),
@@ -663,6 +686,7 @@ impl Sandbox {
             "aws": { "endpoint": format!("{base}/aws/"), "region": "us-east-1" },
             "crowdstrike": { "base_url": format!("{base}/crowdstrike") },
             "defender": { "tenant_id": self.inner.creds.tenant_id, "base_url": format!("{base}/defender"), "login_base": format!("{base}/login") },
+            "m365": { "tenant_id": self.inner.creds.tenant_id, "base_url": format!("{base}/manage"), "login_base": format!("{base}/login") },
             "jira": { "base_url": format!("{base}/jira"), "project": "SEC", "issue_type": "Task" },
             "servicenow": { "base_url": format!("{base}/servicenow") },
             "github": { "base_url": format!("{base}/github"), "repo": "acme/soc" },
@@ -867,9 +891,28 @@ impl Sandbox {
         microsoft_logs::add(&mut self.inner.state(), microsoft_logs::Listing::DefenderAlerts, records);
     }
 
+    /// Adds a content blob of `content_type` (`Audit.Exchange`, …) to the Office 365 Management
+    /// Activity API, created at `created_ms` (epoch ms; one added after others may be older than
+    /// them, as late content is), holding `records`; returns its content id. The same record may
+    /// be put in two blobs.
+    pub fn add_m365_content(&self, content_type: &str, created_ms: i64, records: Vec<Value>) -> String {
+        m365::add(&mut self.inner.state(), content_type, created_ms, records)
+    }
+
+    /// Makes each Management Activity content listing name every blob twice (or not).
+    pub fn m365_list_twice(&self, twice: bool) {
+        self.inner.state().m365_list_twice = twice;
+    }
+
+    /// The Management Activity content types whose subscription has been started.
+    pub fn m365_subscriptions(&self) -> Vec<String> {
+        self.inner.state().m365_subscriptions.iter().cloned().collect()
+    }
+
     /// Makes the next `n` access tokens the Microsoft identity platform stand-in issues expire
     /// at once: Graph and Defender refuse them with 401 (`InvalidAuthenticationToken`,
-    /// "Lifetime validation failed, the token is expired.").
+    /// "Lifetime validation failed, the token is expired."), the Management Activity API with
+    /// 401 "the token is expired".
     pub fn expire_next_tokens(&self, n: u32) {
         self.inner.state().expire_next = n;
     }
