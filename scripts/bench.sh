@@ -86,7 +86,25 @@ with open(sys.argv[1], "w") as f:
         f.write(head + f'<EventRecordID>{n}</EventRecordID><Channel>Linux-Sysmon/Operational</Channel><Computer>web1</Computer></System><EventData><Data Name="ProcessId">{n}</Data><Data Name="Image">/usr/bin/base64</Data><Data Name="CommandLine">base64 -d /tmp/p{n}</Data><Data Name="CurrentDirectory">/root</Data><Data Name="User">root</Data><Data Name="ParentProcessId">23581</Data><Data Name="ParentImage">/usr/bin/bash</Data><Data Name="ParentCommandLine">-bash</Data></EventData></Event>\n')
 PY
 mv "$scratch/sysmon-linux.log" "$scratch/sysmon-linux.jsonl"
+# Syslog: an auth.log-like mix as a listener receives it (RFC 5424 and RFC 3164 with priorities):
+# OpenSSH log-ins, sudo commands, cron and other daemons' messages.
+python3 - "$scratch/syslog.log" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for n in range(50000):
+        s, m = n % 60, n // 60 % 60
+        k = n % 4
+        if k == 0:
+            f.write(f'<38>1 2026-03-02T10:{m:02}:{s:02}.{n % 1000:03}Z web{n % 50} sshd {n} - - Failed password for invalid user u{n} from 198.51.100.{n % 250} port {20000 + n % 40000} ssh2\n')
+        elif k == 1:
+            f.write(f'<86>Mar  2 10:{m:02}:{s:02} web{n % 50} sudo: alice{n % 7} : TTY=pts/{n % 9} ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/systemctl restart app{n}\n')
+        elif k == 2:
+            f.write(f'<78>Mar  2 10:{m:02}:{s:02} web{n % 50} CRON[{n}]: (root) CMD (/usr/local/bin/job{n} >/dev/null 2>&1)\n')
+        else:
+            f.write(f'<30>1 2026-03-02T10:{m:02}:{s:02}Z web{n % 50} systemd 1 - - Started Session {n} of User alice.\n')
+PY
 for f in okta azure gcp kubernetes m365 crowdstrike defender gworkspace proofpoint umbrella sysmon-linux; do echo "### $f"; "$V" bench ingest --threads 1 "$scratch/$f.jsonl"; rm -f "$scratch/$f.jsonl"; done
+echo "### syslog"; "$V" bench ingest --threads 1 "$scratch/syslog.log"; rm -f "$scratch/syslog.log"
 echo "## simulator: 1,000 users x 30 days"
 /usr/bin/time -v "$V" --json simulate --users 1000 --days 30 --out "$scratch/sim" 2>&1 | grep -E '"events"|"bytes"|"seconds"|Maximum resident'
 rm -rf "$scratch/sim"
