@@ -18,7 +18,8 @@ pub enum ConnectCommand {
         /// What it is: okta (the Okta System Log), github (GitHub's organization audit log),
         /// cloudtrail (CloudTrail delivered to S3), crowdstrike (CrowdStrike Falcon's alerts),
         /// entra-sign-ins, entra-audits (Entra ID through Microsoft Graph), graph-security-alerts
-        /// (Microsoft Graph's alerts_v2), defender-alerts (Defender for Endpoint's alerts API).
+        /// (Microsoft Graph's alerts_v2), defender-alerts (Defender for Endpoint's alerts API),
+        /// google-workspace-reports (Google Workspace's activities, Admin SDK Reports API).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
@@ -27,7 +28,8 @@ pub enum ConnectCommand {
         /// The name of the secret holding the credential, in the secrets file or
         /// `VIGIL_SECRET_<NAME>` (never the credential itself); for CloudTrail the name of a set:
         /// `<NAME>_access_key_id`, `<NAME>_secret_access_key`, `<NAME>_session_token`; for
-        /// CrowdStrike and the Microsoft kinds the set `<NAME>_client_id`, `<NAME>_client_secret`.
+        /// CrowdStrike and the Microsoft kinds the set `<NAME>_client_id`, `<NAME>_client_secret`;
+        /// for Google Workspace the service account's whole JSON key.
         #[arg(long)]
         secret: String,
         /// Days of history read on the first poll.
@@ -35,7 +37,7 @@ pub enum ConnectCommand {
         backfill_days: u32,
         /// Records asked for per request (default: the most the vendor serves: Okta 1,000,
         /// GitHub 100, CrowdStrike 1,000, Entra sign-ins 1,000, Entra audits 999, Graph alerts
-        /// 2,000, Defender alerts 10,000).
+        /// 2,000, Defender alerts 10,000, Google Workspace 1,000).
         #[arg(long)]
         page_limit: Option<u32>,
         /// The account the API names: GitHub's organization, CloudTrail's S3 bucket, the Microsoft
@@ -49,9 +51,18 @@ pub enum ConnectCommand {
         #[arg(long)]
         region: Option<String>,
         /// The Microsoft kinds: the identity platform that issues their tokens (default
-        /// `https://login.microsoftonline.com`; another for a national cloud).
+        /// `https://login.microsoftonline.com`; another for a national cloud). Google Workspace:
+        /// the token endpoint (default: the key's `token_uri`).
         #[arg(long)]
         auth_url: Option<String>,
+        /// Google Workspace: the administrator the service account acts as by domain-wide
+        /// delegation (`admin@acme.example`).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Google Workspace: the Reports API applications read, comma-separated (default
+        /// login,admin,drive,token).
+        #[arg(long, value_delimiter = ',')]
+        applications: Option<Vec<String>>,
     },
     /// The live sources, with their kind, address and the secret each reads.
     List,
@@ -72,14 +83,31 @@ pub enum ConnectCommand {
 
 pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, json: bool) -> Result<()> {
     match cmd {
-        ConnectCommand::Add { name, kind, url, secret, backfill_days, page_limit, org, prefix, region, auth_url } => {
+        ConnectCommand::Add {
+            name,
+            kind,
+            url,
+            secret,
+            backfill_days,
+            page_limit,
+            org,
+            prefix,
+            region,
+            auth_url,
+            subject,
+            applications,
+        } => {
             let Some(kind) = Kind::parse(&kind) else {
                 bail!(
                     "unknown source kind {kind:?}; one of: {}",
                     Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
                 );
             };
-            let mut conn = Connection::new(&name, kind, &url, &secret, org.as_deref())?;
+            let mut conn = if kind == Kind::GoogleWorkspaceReports {
+                Connection::google_workspace(&name, &url, &secret, subject.as_deref())?
+            } else {
+                Connection::new(&name, kind, &url, &secret, org.as_deref())?
+            };
             conn.backfill_days = backfill_days;
             if let Some(n) = page_limit {
                 conn.page_limit = n;
@@ -87,6 +115,10 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
             conn.prefix = prefix;
             conn.region = region;
             conn.auth_url = auth_url;
+            if kind != Kind::GoogleWorkspaceReports {
+                conn.subject = subject.map(|s| s.trim().to_string());
+            }
+            conn.applications = applications.map(|a| a.iter().map(|x| x.trim().to_ascii_lowercase()).collect());
             conn.validate()?;
             app.add_connection(who, conn.clone())?;
             if json {
