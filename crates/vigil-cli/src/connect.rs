@@ -9,6 +9,8 @@ use vigil_collect::{Connection, Kind};
 
 use crate::output::clean;
 
+// Parsed once from the command line: the size of `Add` (every vendor's options) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum ConnectCommand {
     /// Add (or replace) a live source: a vendor's log API read with a read-only credential.

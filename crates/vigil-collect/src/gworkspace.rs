@@ -247,10 +247,9 @@ fn token_endpoint(conn: &Connection, key: &ServiceAccountKey) -> Result<String, 
     Ok(uri.to_string())
 }
 
-/// The service account's key read from the secret, and the signed assertion.
-fn assertion(conn: &Connection, key_json: &str, endpoint: &str) -> Result<String, CollectError> {
+/// The assertion signed with the service account's key.
+fn assertion(conn: &Connection, key: &ServiceAccountKey, endpoint: &str) -> Result<String, CollectError> {
     let secret = &conn.secret;
-    let key: ServiceAccountKey = parse_key(conn, key_json)?;
     let der = pkcs1_der(&key.private_key)
         .map_err(|why| CollectError::Config(format!("the secret {secret:?} (a service account's JSON key): {why}")))?;
     let now = chrono::Utc::now().timestamp();
@@ -295,7 +294,7 @@ fn access_token(
 ) -> Result<(String, u32, Duration), CollectError> {
     let key = parse_key(conn, key_json)?;
     let endpoint = token_endpoint(conn, &key)?;
-    let jwt = assertion(conn, key_json, &endpoint)?;
+    let jwt = assertion(conn, &key, &endpoint)?;
     let req = HttpRequest::new("POST", endpoint.clone())
         .with_header("Accept", "application/json")
         .with_form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", &jwt)]);
