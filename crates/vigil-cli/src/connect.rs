@@ -9,6 +9,8 @@ use vigil_collect::{Connection, Kind};
 
 use crate::output::clean;
 
+// Parsed once from the command line: the size of `Add` (every vendor's options) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum ConnectCommand {
     /// Add (or replace) a live source: a vendor's log API read with a read-only credential.
@@ -20,7 +22,8 @@ pub enum ConnectCommand {
         /// entra-sign-ins, entra-audits (Entra ID through Microsoft Graph), graph-security-alerts
         /// (Microsoft Graph's alerts_v2), defender-alerts (Defender for Endpoint's alerts API),
         /// m365-management-activity (the Microsoft 365 unified audit log through the Office 365
-        /// Management Activity API, `https://manage.office.com`).
+        /// Management Activity API, `https://manage.office.com`);
+        /// google-workspace-reports (Google Workspace's activities, Admin SDK Reports API).
         #[arg(long)]
         kind: String,
         /// The vendor's base URL (`https://acme.okta.com`).
@@ -29,7 +32,8 @@ pub enum ConnectCommand {
         /// The name of the secret holding the credential, in the secrets file or
         /// `VIGIL_SECRET_<NAME>` (never the credential itself); for CloudTrail the name of a set:
         /// `<NAME>_access_key_id`, `<NAME>_secret_access_key`, `<NAME>_session_token`; for
-        /// CrowdStrike and the Microsoft kinds the set `<NAME>_client_id`, `<NAME>_client_secret`.
+        /// CrowdStrike and the Microsoft kinds the set `<NAME>_client_id`, `<NAME>_client_secret`;
+        /// for Google Workspace the service account's whole JSON key.
         #[arg(long)]
         secret: String,
         /// Days of history read on the first poll.
@@ -37,8 +41,8 @@ pub enum ConnectCommand {
         backfill_days: u32,
         /// Records asked for per request (default: the most the vendor serves: Okta 1,000,
         /// GitHub 100, CrowdStrike 1,000, Entra sign-ins 1,000, Entra audits 999, Graph alerts
-        /// 2,000, Defender alerts 10,000; Microsoft 365: records per page, content blobs read
-        /// whole, default 1,000).
+        /// 2,000, Defender alerts 10,000, Google Workspace 1,000; Microsoft 365: records per page,
+        /// content blobs read whole, default 1,000).
         #[arg(long)]
         page_limit: Option<u32>,
         /// The account the API names: GitHub's organization, CloudTrail's S3 bucket, the Microsoft
@@ -53,7 +57,8 @@ pub enum ConnectCommand {
         #[arg(long)]
         region: Option<String>,
         /// The Microsoft kinds: the identity platform that issues their tokens (default
-        /// `https://login.microsoftonline.com`; another for a national cloud).
+        /// `https://login.microsoftonline.com`; another for a national cloud). Google Workspace:
+        /// the token endpoint (default: the key's `token_uri`).
         #[arg(long)]
         auth_url: Option<String>,
         /// m365-management-activity: the content types read, comma-separated (default
@@ -61,6 +66,14 @@ pub enum ConnectCommand {
         /// with the ActivityFeed.ReadDlp permission).
         #[arg(long, value_delimiter = ',')]
         content_types: Option<Vec<String>>,
+        /// Google Workspace: the administrator the service account acts as by domain-wide
+        /// delegation (`admin@acme.example`).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Google Workspace: the Reports API applications read, comma-separated (default
+        /// login,admin,drive,token).
+        #[arg(long, value_delimiter = ',')]
+        applications: Option<Vec<String>>,
     },
     /// The live sources, with their kind, address and the secret each reads.
     List,
@@ -93,6 +106,8 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
             region,
             auth_url,
             content_types,
+            subject,
+            applications,
         } => {
             let Some(kind) = Kind::parse(&kind) else {
                 bail!(
@@ -100,7 +115,11 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
                     Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
                 );
             };
-            let mut conn = Connection::new(&name, kind, &url, &secret, org.as_deref())?;
+            let mut conn = if kind == Kind::GoogleWorkspaceReports {
+                Connection::google_workspace(&name, &url, &secret, subject.as_deref())?
+            } else {
+                Connection::new(&name, kind, &url, &secret, org.as_deref())?
+            };
             conn.backfill_days = backfill_days;
             if let Some(n) = page_limit {
                 conn.page_limit = n;
@@ -113,6 +132,10 @@ pub fn run(app: &vigil_app::App, who: &vigil_app::Caller, cmd: ConnectCommand, j
                     .map(|c| vigil_collect::m365::content_type(c).map_or_else(|| c.trim().to_string(), str::to_string))
                     .collect()
             });
+            if kind != Kind::GoogleWorkspaceReports {
+                conn.subject = subject.map(|s| s.trim().to_string());
+            }
+            conn.applications = applications.map(|a| a.iter().map(|x| x.trim().to_ascii_lowercase()).collect());
             conn.validate()?;
             app.add_connection(who, conn.clone())?;
             if json {

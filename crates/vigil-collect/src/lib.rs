@@ -7,7 +7,8 @@
 //! audit log, [`cloudtrail`] for CloudTrail in S3, [`crowdstrike`] for CrowdStrike Falcon's
 //! alerts, [`microsoft`] for Entra ID sign-ins and directory audits, Microsoft Graph security
 //! alerts and Defender for Endpoint alerts, [`m365`] for the Microsoft 365 unified audit log
-//! through the Office 365 Management Activity API) that turns one request into a
+//! through the Office 365 Management Activity API, [`gworkspace`] for Google Workspace's
+//! activities through the Admin SDK Reports API) that turns one request into a
 //! [`Page`] — the records as JSON lines and the vendor's cursor after them — with paging, rate
 //! limits (429 and the vendor's own headers), retries with jitter on server errors and broken
 //! connections, time-outs (the transport's), clock-skew tolerance, and the vendor's error
@@ -17,12 +18,13 @@
 //! cursor in the same transaction as the page's events, so a restart neither loses nor repeats
 //! one), decide when to poll (the application layer and `vigil serve` do), keep a secret (or an
 //! access token obtained with one) longer than a page, or send a credential to any origin but
-//! the connection's own (and, for Microsoft, its token endpoint): the vendor's `next` link is
+//! the connection's own (and, for Microsoft and Google, their token endpoints): the vendor's `next` link is
 //! followed only when it points back at the connection's base URL.
 
 pub mod cloudtrail;
 pub mod crowdstrike;
 pub mod github;
+pub mod gworkspace;
 pub mod m365;
 pub mod microsoft;
 pub mod okta;
@@ -66,6 +68,11 @@ pub enum Kind {
     /// then read), with an app registration's client credentials.
     #[serde(rename = "m365-management-activity")]
     M365ManagementActivity,
+    /// Google Workspace activities through the Admin SDK Reports API
+    /// (`GET /admin/reports/v1/activity/users/all/applications/{application}`), with a service
+    /// account's key and domain-wide delegation.
+    #[serde(rename = "google-workspace-reports")]
+    GoogleWorkspaceReports,
 }
 
 impl Kind {
@@ -79,6 +86,7 @@ impl Kind {
         Kind::DefenderAlerts,
         Kind::M365ManagementActivity,
         Kind::CrowdStrikeAlerts,
+        Kind::GoogleWorkspaceReports,
     ];
 
     /// Whether the kind reads a Microsoft API (client credentials, a tenant in `org`).
@@ -104,6 +112,7 @@ impl Kind {
             Kind::GraphSecurityAlerts => "graph-security-alerts",
             Kind::DefenderAlerts => "defender-alerts",
             Kind::M365ManagementActivity => "m365-management-activity",
+            Kind::GoogleWorkspaceReports => "google-workspace-reports",
         }
     }
 
@@ -117,6 +126,7 @@ impl Kind {
             Kind::EntraSignIns | Kind::EntraAudits => "azure",
             Kind::GraphSecurityAlerts | Kind::DefenderAlerts => "defender",
             Kind::M365ManagementActivity => "m365",
+            Kind::GoogleWorkspaceReports => "gworkspace",
         }
     }
 
@@ -146,6 +156,9 @@ impl Kind {
             Kind::M365ManagementActivity => {
                 "an app registration with the Office 365 Management APIs application permission ActivityFeed.Read (and ActivityFeed.ReadDlp for DLP.All), admin consent"
             }
+            Kind::GoogleWorkspaceReports => {
+                "a service account key whose client id is granted domain-wide delegation for only https://www.googleapis.com/auth/admin.reports.audit.readonly, acting as (subject) an administrator with the Reports privilege"
+            }
         }
     }
 
@@ -164,6 +177,8 @@ impl Kind {
             Kind::GraphSecurityAlerts | Kind::DefenderAlerts => 180,
             // The Management Activity API keeps content blobs 7 days.
             Kind::M365ManagementActivity => 7,
+            // Google keeps most applications' activities 180 days.
+            Kind::GoogleWorkspaceReports => 180,
         }
     }
 
@@ -183,6 +198,8 @@ impl Kind {
             Kind::CrowdStrikeAlerts => 1000,
             // Records per page: content blobs are read whole until a page holds this many.
             Kind::M365ManagementActivity => 50_000,
+            // `maxResults`, per application.
+            Kind::GoogleWorkspaceReports => 1000,
         }
     }
 
@@ -207,6 +224,9 @@ impl Kind {
             | "office365-management-activity"
             | "m365-audit"
             | "unified-audit-log" => Some(Kind::M365ManagementActivity),
+            "google-workspace-reports" | "gworkspace" | "google-workspace" | "workspace-reports" => {
+                Some(Kind::GoogleWorkspaceReports)
+            }
             _ => None,
         }
     }
@@ -238,7 +258,8 @@ pub struct Connection {
     pub org: Option<String>,
     /// Where a Microsoft connection asks for its access token (default
     /// `https://login.microsoftonline.com`; another cloud's, or a local sandbox's, otherwise);
-    /// plain `http` only to a loopback address.
+    /// for Google Workspace the token endpoint itself (default: the key's `token_uri`); plain
+    /// `http` only to a loopback address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// Where in the account the log lies: the trail's key prefix in its bucket
@@ -252,6 +273,14 @@ pub struct Connection {
     /// default [`m365::DEFAULT_CONTENT_TYPES`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_types: Option<Vec<String>>,
+    /// The user a Google Workspace service account acts as by domain-wide delegation: an
+    /// administrator allowed to read reports (`admin@acme.example`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Google Workspace: the Reports API applications read (default `login`, `admin`, `drive`,
+    /// `token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applications: Option<Vec<String>>,
 }
 
 fn default_backfill() -> u32 {
@@ -272,7 +301,27 @@ impl Connection {
         secret: &str,
         org: Option<&str>,
     ) -> Result<Connection, CollectError> {
-        let c = Connection {
+        let c = Connection::unchecked(name, kind, base_url, secret, org);
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// A Google Workspace connection (Reports API at `base_url`, `https://admin.googleapis.com`)
+    /// whose service account acts as the administrator `subject`, checked.
+    pub fn google_workspace(
+        name: &str,
+        base_url: &str,
+        secret: &str,
+        subject: Option<&str>,
+    ) -> Result<Connection, CollectError> {
+        let mut c = Connection::unchecked(name, Kind::GoogleWorkspaceReports, base_url, secret, None);
+        c.subject = subject.map(|s| s.trim().to_string());
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn unchecked(name: &str, kind: Kind, base_url: &str, secret: &str, org: Option<&str>) -> Connection {
+        Connection {
             name: name.trim().to_string(),
             kind,
             base_url: base_url.trim().trim_end_matches('/').to_string(),
@@ -284,9 +333,9 @@ impl Connection {
             prefix: None,
             region: None,
             content_types: None,
-        };
-        c.validate()?;
-        Ok(c)
+            subject: None,
+            applications: None,
+        }
     }
 
     /// Why this connection cannot be used, naming the field.
@@ -358,13 +407,42 @@ impl Connection {
             }
             _ => {}
         }
+        if self.kind != Kind::GoogleWorkspaceReports && (self.subject.is_some() || self.applications.is_some()) {
+            return bad(format!("subject and applications are read only by {}", Kind::GoogleWorkspaceReports.name()));
+        }
+        if self.kind == Kind::GoogleWorkspaceReports {
+            match self.subject.as_deref() {
+                None => {
+                    return bad(
+                        "subject: the administrator the service account acts as (admin@acme.example), by domain-wide delegation"
+                            .into(),
+                    );
+                }
+                Some(s) if !gworkspace::email_ok(s) => {
+                    return bad(format!("subject {s:?}: an administrator's email address (admin@acme.example)"));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(apps) = &self.applications {
+            if apps.len() > 32 {
+                return bad("applications: at most 32".into());
+            }
+            for (i, a) in apps.iter().enumerate() {
+                if !gworkspace::application_ok(a) || apps[..i].contains(a) {
+                    return bad(format!(
+                        "application {a:?}: a Reports API application name (login, admin, drive, token …), each once"
+                    ));
+                }
+            }
+        }
         if let Some(a) = &self.auth_url {
             let Some(o) = crate::origin(a) else {
                 return bad(format!("auth URL {a:?} is not an http(s) URL"));
             };
             if o.starts_with("http://") && !is_loopback(&o) {
                 return bad(format!(
-                    "auth URL {a:?}: plain http only to a loopback address; use https (the client secret travels with it)"
+                    "auth URL {a:?}: plain http only to a loopback address; use https (the client secret or signed assertion travels with it)"
                 ));
             }
             if a.contains(['?', '#']) || a.chars().any(char::is_whitespace) {
@@ -420,7 +498,7 @@ pub(crate) fn query_ok(q: &str) -> bool {
         && q.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
 }
 
-fn is_loopback(origin: &str) -> bool {
+pub(crate) fn is_loopback(origin: &str) -> bool {
     let host = origin.trim_start_matches("http://").trim_start_matches("https://");
     let host =
         host.rsplit_once(':').map_or(host, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
@@ -429,7 +507,8 @@ fn is_loopback(origin: &str) -> bool {
 
 /// How far before the newest record read a time-based poll asks again once a listing has ended
 /// (GitHub's audit log, Falcon's alerts, Microsoft's logs, and the Microsoft 365 content
-/// listing): records that reach the vendor's log
+/// listing; Google Workspace keeps its own, longer one, [`gworkspace::OVERLAP_MS`]): records
+/// that reach the vendor's log
 /// late are still read; what is read twice is the same record, one event once ingested.
 pub const OVERLAP_MS: i64 = 10 * 60_000;
 /// The newest time a cursor may carry, past now: clocks disagree a little, not by days.
@@ -644,6 +723,10 @@ pub fn next_page(
             let creds = microsoft::ClientCredentials { client_id, client_secret };
             m365::next_page(conn, &creds, transport, policy, cursor, now_ms)
         }
+        // `secret` holds the service account's whole JSON key.
+        Kind::GoogleWorkspaceReports => {
+            gworkspace::next_page(conn, secret(&conn.secret)?, transport, policy, cursor, now_ms)
+        }
     }
 }
 
@@ -713,6 +796,10 @@ mod tests {
         let old = r#"{"name":"s","kind":"entra-audits","base_url":"https://graph.microsoft.com","secret":"entra","org":"contoso.onmicrosoft.com"}"#;
         let c: Connection = serde_json::from_str(old).unwrap();
         assert_eq!((c.auth_url, c.page_limit), (None, DEFAULT_PAGE_LIMIT));
+        // ... and before `subject` and `applications` existed.
+        assert_eq!((c.subject, c.applications), (None, None));
+        assert_eq!(Kind::parse("gworkspace"), Some(Kind::GoogleWorkspaceReports));
+        assert_eq!(Kind::GoogleWorkspaceReports.format(), "gworkspace");
     }
 
     #[test]

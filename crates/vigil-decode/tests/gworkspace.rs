@@ -401,3 +401,30 @@ fn sniffing_takes_workspace_activity_and_nothing_else() {
     ]);
     assert_eq!(by_file, expect);
 }
+
+/// A page as the live poller (`google-workspace-reports`) hands it on: `activities.list`
+/// items, one per line, re-serialized (keys in order), one of each application it reads by
+/// default.
+const POLLED_PAGE: &str = r#"{"actor":{"callerType":"USER","email":"alice@acme.example","profileId":"100000000000000007919"},"etag":"\"sbx0000000000000001/login\"","events":[{"name":"login_success","parameters":[{"name":"login_type","value":"google_password"},{"multiValue":["password","google_authenticator"],"name":"login_challenge_method"},{"boolValue":false,"name":"is_suspicious"}],"type":"login"}],"id":{"applicationName":"login","customerId":"C03az79cb","time":"2026-12-07T10:00:00.000Z","uniqueQualifier":"-4000000000000000001"},"ipAddress":"203.0.113.9","kind":"admin#reports#activity","ownerDomain":"acme.example"}
+{"actor":{"callerType":"USER","email":"admin@acme.example","profileId":"100000000000000023757"},"etag":"\"sbx0000000000000003/admin\"","events":[{"name":"ASSIGN_ROLE","parameters":[{"name":"ROLE_NAME","value":"_HELP_DESK_ADMIN_ROLE"},{"name":"USER_EMAIL","value":"bob@acme.example"}],"type":"DELEGATED_ADMIN_SETTINGS"}],"id":{"applicationName":"admin","customerId":"C03az79cb","time":"2026-12-07T10:01:00.000Z","uniqueQualifier":"-4000000000000000003"},"ipAddress":"203.0.113.10","kind":"admin#reports#activity","ownerDomain":"acme.example"}
+{"actor":{"callerType":"USER","email":"carol@acme.example","profileId":"100000000000000047514"},"etag":"\"sbx0000000000000006/drive\"","events":[{"name":"change_user_access","parameters":[{"boolValue":true,"name":"primary_event"},{"name":"doc_id","value":"1Xa00000006"},{"name":"doc_type","value":"spreadsheet"},{"name":"doc_title","value":"Q3 payroll"},{"name":"owner","value":"carol@acme.example"},{"name":"visibility","value":"people_with_link"},{"name":"target_user","value":"partner@external.example"}],"type":"acl_change"}],"id":{"applicationName":"drive","customerId":"C03az79cb","time":"2026-12-07T10:02:00.000Z","uniqueQualifier":"-4000000000000000006"},"ipAddress":"203.0.113.11","kind":"admin#reports#activity","ownerDomain":"acme.example"}
+{"actor":{"callerType":"USER","email":"bob@acme.example","profileId":"100000000000000055433"},"etag":"\"sbx0000000000000007/token\"","events":[{"name":"authorize","parameters":[{"name":"client_id","value":"1234567890-abcdefg.apps.googleusercontent.com"},{"name":"app_name","value":"Calendar Sync Pro"},{"name":"client_type","value":"WEB"},{"multiValue":["https://www.googleapis.com/auth/calendar","https://www.googleapis.com/auth/drive.readonly"],"name":"scope"}],"type":"auth"}],"id":{"applicationName":"token","customerId":"C03az79cb","time":"2026-12-07T10:03:00.000Z","uniqueQualifier":"-4000000000000000007"},"ipAddress":"203.0.113.12","kind":"admin#reports#activity","ownerDomain":"acme.example"}"#;
+
+#[test]
+fn a_page_the_live_poller_reads_decodes_one_event_an_activity() {
+    let (ev, q) = auto(POLLED_PAGE);
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(ev.len(), 4);
+    let classes: Vec<OcsfClass> = ev.iter().map(|e| e.class).collect();
+    assert_eq!(
+        classes,
+        [OcsfClass::Authentication, OcsfClass::AccountChange, OcsfClass::ApiActivity, OcsfClass::ApiActivity]
+    );
+    let codes: Vec<&str> = ev.iter().map(|e| e.metadata.event_code.as_deref().unwrap()).collect();
+    assert_eq!(codes, ["login_success", "ASSIGN_ROLE", "change_user_access", "authorize"]);
+    let logs: Vec<&str> = ev.iter().map(|e| e.metadata.log_name.as_deref().unwrap()).collect();
+    assert_eq!(logs, ["login", "admin", "drive", "token"]);
+    assert!(ev.iter().all(|e| e.metadata.format == "gworkspace"));
+    assert_eq!(ev[0].metadata.original_uid.as_deref(), Some("-4000000000000000001"));
+    assert_eq!(ev[1].user.as_ref().unwrap().email.as_deref(), Some("bob@acme.example"), "the user given the role");
+}

@@ -4,8 +4,9 @@
 //! vendor lives under its own prefix (`/okta` — including its System Log, read by the live
 //! pollers —, `/login`, `/graph` — with Entra's sign-ins and audits and Graph's security alerts
 //! —, `/aws`, `/s3`, `/crowdstrike`, `/defender` — with its alerts —, `/manage` — the Office 365
-//! Management Activity API —, `/jira`, `/servicenow`,
-//! `/github`, `/slack`, `/teams`, `/hooks`), checks
+//! Management Activity API —, `/jira`, `/servicenow`, `/github`, `/slack`, `/teams`, `/hooks`,
+//! `/google` — Google's token endpoint and the Admin SDK Reports API's Workspace activities —),
+//! checks
 //! requests the way the vendor does (auth scheme and credential, method, path, content type,
 //! required fields, the SigV4 signature recomputed with the shared secret), answers with the
 //! vendor's response shapes, status codes and error bodies, and keeps state, so repeated and
@@ -14,6 +15,8 @@
 
 mod aws;
 mod endpoint;
+mod gworkspace;
+mod gworkspace_test_keys;
 mod identity;
 mod logs;
 mod m365;
@@ -34,6 +37,8 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+pub use gworkspace::activity as gworkspace_activity;
 
 use crate::Secrets;
 use crate::util::{decode, parse_form};
@@ -141,6 +146,8 @@ pub(crate) enum Api {
     Slack,
     Teams,
     Hook,
+    /// Google: its OAuth token endpoint and the Admin SDK Reports API.
+    Google,
     Unknown,
 }
 
@@ -161,6 +168,7 @@ impl Api {
             "slack" => Api::Slack,
             "teams" => Api::Teams,
             "hooks" => Api::Hook,
+            "google" => Api::Google,
             _ => Api::Unknown,
         }
     }
@@ -225,6 +233,7 @@ pub(crate) fn api_error(api: Api, status: u16, code: &str, message: &str) -> Res
         ),
         Api::Slack | Api::Teams | Api::Unknown => Resp::text(status, code),
         Api::Hook => Resp::json(status, json!({ "error": message })),
+        Api::Google => gworkspace::google_error(status, code, message),
     }
 }
 
@@ -318,6 +327,15 @@ fn generic_error(api: Api, status: u16) -> Resp {
         (Api::Slack | Api::Teams | Api::Unknown, 429) => ("rate_limited", ""),
         (Api::Slack | Api::Teams | Api::Unknown, _) => ("rollup_error", ""),
         (Api::Hook, _) => ("", "receiver error"),
+        (Api::Google, 400) => ("invalid", "Invalid Input"),
+        (Api::Google, 401) => ("authError", "Request had invalid authentication credentials."),
+        (Api::Google, 403) => ("forbidden", "Not Authorized to access this resource/api"),
+        (Api::Google, 404) => ("notFound", "Not Found"),
+        (Api::Google, 429) => {
+            ("rateLimitExceeded", "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'.")
+        }
+        (Api::Google, 503) => ("backendError", "The service is currently unavailable."),
+        (Api::Google, _) => ("backendError", "Internal error encountered."),
     };
     api_error(api, status, code, message)
 }
@@ -430,6 +448,10 @@ pub(crate) enum Audience {
     CrowdStrike,
     /// The Office 365 Management Activity API (`https://manage.office.com`).
     Manage,
+    /// Google's Reports API, for a service account acting as an administrator.
+    GoogleReports,
+    /// Google, for a service account acting as itself (no user): no rights to read reports.
+    GoogleNoUser,
 }
 
 #[derive(Debug, Default)]
@@ -475,6 +497,8 @@ pub(crate) struct State {
     pub expired_tokens: BTreeSet<String>,
     /// How many of the next tokens issued are born expired.
     pub expire_next: u32,
+    /// Google Workspace activities (Reports API), every application's, in the order added.
+    pub gworkspace: Vec<Value>,
 }
 
 impl State {
@@ -580,6 +604,7 @@ impl Inner {
             Api::Slack => notify::slack(self, req),
             Api::Teams => notify::teams(self, req),
             Api::Hook => notify::hook(self, req),
+            Api::Google => gworkspace::google(self, req, &seg),
             Api::Unknown => Resp::text(404, "Not Found"),
         }
     }
@@ -693,6 +718,7 @@ impl Sandbox {
             "teams": { "format": "adaptive_card" },
             "email": { "host": "127.0.0.1", "port": self.smtp.addr.port(), "tls": "none", "from": "vigil@acme.example" },
             "webhook": { "url": format!("{base}/hooks/vigil") },
+            "google": { "base_url": format!("{base}/google"), "token_uri": format!("{base}/google/token"), "subject": gworkspace::ADMIN, "customer_id": gworkspace::CUSTOMER_ID },
         })
     }
 
@@ -746,6 +772,8 @@ impl Sandbox {
             ("webhook_secret", c.webhook_secret.clone()),
             ("smtp_username", c.smtp_username.clone()),
             ("smtp_password", c.smtp_password.clone()),
+            // A service account's whole JSON key, signed with a fixed test key.
+            ("gworkspace_key", gworkspace::key_json(base, false)),
         ] {
             s.insert(name, &value);
         }
@@ -907,6 +935,30 @@ impl Sandbox {
     /// The Management Activity content types whose subscription has been started.
     pub fn m365_subscriptions(&self) -> Vec<String> {
         self.inner.state().m365_subscriptions.iter().cloned().collect()
+    }
+
+    /// Appends Google Workspace activities (Reports API `activity` objects, served newest first
+    /// by `id.time` from
+    /// `GET /google/admin/reports/v1/activity/users/all/applications/{id.applicationName}`); one
+    /// added twice is served twice.
+    pub fn add_gworkspace_activities(&self, records: impl IntoIterator<Item = Value>) {
+        gworkspace::add(&mut self.inner.state(), records);
+    }
+
+    /// Makes `per_app` plausible activities of each of `login`, `admin`, `drive` and `token`
+    /// from the sandbox's users, spread over `[from_ms, to_ms]`, adds them and returns them.
+    pub fn simulate_gworkspace_activity(&self, per_app: u32, from_ms: i64, to_ms: i64) -> Vec<Value> {
+        let mut st = self.inner.state();
+        let first = st.next();
+        let acts = gworkspace::simulate(&st, per_app, from_ms, to_ms, first * 1_000);
+        gworkspace::add(&mut st, acts.clone());
+        acts
+    }
+
+    /// A JSON key of the sandbox's service account signed with a key the service account does
+    /// not have (a deleted key): the token endpoint refuses it with `Invalid JWT Signature.`
+    pub fn gworkspace_foreign_key(&self) -> String {
+        gworkspace::key_json(&self.inner.base, true)
     }
 
     /// Makes the next `n` access tokens the Microsoft identity platform stand-in issues expire
