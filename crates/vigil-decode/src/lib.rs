@@ -753,6 +753,13 @@ fn decode_record<'a>(
     // Panther-style test fixtures wrap the vendor record: {"log": {...}, "log_types": [...]}.
     let (value, declared) = unwrap_envelope(value);
     let decoder = fmt.decoder().unwrap_or_else(|| declared.unwrap_or_else(|| sniff(&value)));
+    // A syslog message carrying another format's record is read by that format's decoder.
+    if decoder.name() == syslog::NAME
+        && let Some((carrier, inner)) = syslog::carried(&value)
+    {
+        emit(Scanned::Record(Record::framed(name, locator, carrier, bytes, inner)));
+        return;
+    }
     emit(Scanned::Record(Record::framed(name, locator, decoder, bytes, value)));
 }
 

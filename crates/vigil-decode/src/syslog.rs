@@ -112,14 +112,34 @@ fn reference(record: &Value) -> DateTime<Utc> {
 /// parser reads anything else as a bare message, which is not a syslog line.
 pub fn parse(line: &str, now: DateTime<Utc>) -> Result<Message<&str>, String> {
     let line = line.trim_end_matches(['\r', '\n', '\0']);
-    let get_year = move |(month, day, ..): syslog_loose::IncompleteDate| {
-        // The year that puts the message at most a day after `now`.
+    let get_year = move |(month, day, hour, minute, second): syslog_loose::IncompleteDate| {
+        // The latest year that puts the message at most a day after `now` (a message of
+        // 1 January read on 31 December is next year's; one of December read in January, last
+        // year's; 29 February only in a leap year).
+        let latest = now + chrono::Duration::days(1);
         let this = now.year();
-        let ahead = (month, day) > (now.month(), now.day() + 1) && !(now.month() == 12 && month == 1);
-        if ahead { this - 1 } else { this }
+        [this + 1, this, this - 1, this - 2, this - 3, this - 4]
+            .into_iter()
+            .find(|&y| {
+                chrono::TimeZone::with_ymd_and_hms(&Utc, y, month, day, hour, minute, second)
+                    .single()
+                    .is_some_and(|t| t <= latest)
+            })
+            .unwrap_or(this)
     };
     let m = syslog_loose::parse_message_with_year_tz(line, get_year, Some(Utc), Variant::Either);
     if m.timestamp.is_none() && m.facility.is_none() {
+        // A priority and then no header the parser knows (network gear often sends no time
+        // stamp): the priority, and the rest as the message.
+        if has_pri(line)
+            && let Some((pri, rest)) = line[1..].split_once('>')
+            && let Ok(pri) = pri.parse::<u8>()
+        {
+            let (facility, severity) = syslog_loose::decompose_pri(pri);
+            if facility.is_some() {
+                return Ok(Message { facility, severity, msg: rest.trim(), ..m });
+            }
+        }
         let start: String = line.chars().take(40).collect();
         return Err(format!("not a syslog message: no priority and no time stamp (starts {start:?})"));
     }
@@ -133,11 +153,26 @@ pub fn looks_like(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(head).or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()])) else {
         return false;
     };
-    let Some(line) = text.lines().map(str::trim).find(|l| !l.is_empty()) else { return false };
+    // Any of the first lines: a file followed from the middle may open with the continuation of
+    // a message (a stack trace's lines), which is then quarantined alone.
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).take(8).any(is_message)
+}
+
+/// Whether one line is a syslog message (see [`looks_like`]).
+fn is_message(line: &str) -> bool {
     if has_pri(line) {
         return true;
     }
-    parse(line, Utc::now()).is_ok_and(|m| m.timestamp.is_some() && m.hostname.is_some() && m.appname.is_some())
+    // Without a priority: a time stamp, a host, then the program's tag (`sshd[42]:`, `CRON:`),
+    // so that other text that opens with a date (CSV, application logs) is not taken for syslog.
+    parse(line, Utc::now()).is_ok_and(|m| {
+        m.timestamp.is_some()
+            && m.hostname.is_some()
+            && m.appname.is_some_and(|app| {
+                line.split_whitespace()
+                    .any(|w| w.strip_prefix(app).is_some_and(|rest| rest.starts_with(':') || rest.starts_with('[')))
+            })
+    })
 }
 
 /// `<` one to three digits `>` at the start: a syslog priority.
@@ -175,7 +210,10 @@ fn parse_record(record: &Value) -> Result<Value, DecodeError> {
     };
     put("facility", facility.map(str::to_string));
     put("severity", m.severity.map(|s| s.as_str().to_string()));
-    put("timestamp", m.timestamp.map(|t| t.to_rfc3339()));
+    // A message without a time stamp of its own is at the time it was received, when the
+    // record says.
+    let received = record.get("received").is_some().then(|| reference(record).to_rfc3339());
+    put("timestamp", m.timestamp.map(|t| t.to_rfc3339()).or(received));
     put("hostname", m.hostname.map(str::to_string));
     put("appname", m.appname.map(str::to_string));
     put(
@@ -328,6 +366,11 @@ pub fn decode(record: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     if let Some(host) = text(v, "hostname") {
         e.device_mut().hostname = Some(host);
     }
+    // The address it came from (a listener's record), which is the device when no relay sat
+    // between.
+    if let Some(peer) = text(v, "peer") {
+        e.device_mut().ip = Some(peer);
+    }
     if app.is_some() || v.get("procid").is_some() {
         let p = e.process_mut();
         p.name = app.clone();
@@ -354,6 +397,24 @@ pub fn decode(record: &Value, d: &mut Draft) -> Result<(), DecodeError> {
     }
     e.message = Some(msg);
     Ok(())
+}
+
+/// For a message handed over as JSON (a listener's `{"syslog": …}` line): the decoder and record
+/// of what the message carries when it is another format's — Windows event XML after the header
+/// (Sysmon for Linux), or a Linux audit record (audisp's syslog plug-in) — as [`scan`] reads the
+/// same message from a file.
+pub fn carried(record: &Value) -> Option<(&'static dyn Decoder, Value)> {
+    let text = record.get("syslog")?.as_str()?;
+    if let Some(at) = crate::windows_xml::syslog_event_at(text.as_bytes()) {
+        let value = crate::windows_xml::read_element(text.get(at..)?).ok()?;
+        return Some((&crate::windows_xml::WindowsXml, value));
+    }
+    let m = parse(text, reference(record)).ok()?;
+    let body = m.msg.trim();
+    if (body.starts_with("type=") || body.starts_with("node=")) && body.contains(" msg=audit(") {
+        return auditd::parse_line(body).ok().map(|v| (&auditd::Auditd as &'static dyn Decoder, v));
+    }
+    None
 }
 
 /// Frames a syslog payload line by line into records of [`Syslog`] (or, for a line carrying event
@@ -424,6 +485,14 @@ mod tests {
         // December read in March: last year's.
         let m = parse("Dec 31 23:59:59 web1 app: x", now()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.timestamp.map(|t| t.year()), Some(2025));
+        // 1 January read on New Year's Eve (a sender's clock ahead): next year's.
+        let eve =
+            DateTime::parse_from_rfc3339("2026-12-31T23:50:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let m = parse("Jan  1 00:05:00 web1 app: x", eve).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.timestamp.map(|t| t.year()), Some(2027));
+        // 29 February: the last leap year.
+        let m = parse("Feb 29 10:00:00 web1 app: x", now()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.timestamp.map(|t| t.year()), Some(2024));
         // A line with neither priority nor time stamp is not a message.
         assert!(parse("hello world", now()).is_err());
         assert!(parse("", now()).is_err());
@@ -465,5 +534,8 @@ mod tests {
         assert!(looks_like(b"2026-03-02T10:15:01.123456+00:00 host app[1]: x\n"));
         assert!(!looks_like(b"hello world\n"));
         assert!(!looks_like(b"# a README\n"));
+        // Text that opens with a date but has no program tag is not syslog.
+        assert!(!looks_like(b"2024-02-01 15:04:11,jdoe,10.1.2.3,Allowed\n"));
+        assert!(!looks_like(b"2024-02-01T15:04:11Z INFO app started on port 8080\n"));
     }
 }

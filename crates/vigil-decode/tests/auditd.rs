@@ -100,7 +100,8 @@ fn corpus() -> Option<PathBuf> {
 }
 
 /// Every raw use-case log reads whole (its shell prompts and ausearch separators aside); every
-/// interpreted one is refused for its unnamed time zone, none placed at a guessed time.
+/// interpreted one is refused for its unnamed time zone, none placed at a guessed time; the
+/// `/var/log/secure` files beside them are read as syslog.
 #[test]
 fn izysec_linux_audit_logs() {
     let Some(dir) = corpus() else { return };
@@ -113,12 +114,24 @@ fn izysec_linux_audit_logs() {
     files.sort();
     assert_eq!(files.len(), 29);
     let (mut raw_events, mut raw_quarantined, mut interpreted_quarantined, mut interpreted_events) = (0, 0, 0, 0);
+    let (mut secure_events, mut ssh_logins) = (0, Vec::new());
     let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for f in &files {
         let data = std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let (ev, q) = run(&f.display().to_string(), &data);
-        if f.to_string_lossy().ends_with("_enriched.log") {
+        if f.to_string_lossy().ends_with("_secure.log") {
+            // The three `/var/log/secure` files beside the audit logs are syslog text: read as
+            // syslog, OpenSSH's log-ins as authentication.
+            assert!(q.is_empty(), "{}: {q:?}", f.display());
+            assert!(ev.iter().all(|e| e.metadata.format == "syslog"), "{}", f.display());
+            secure_events += ev.len();
+            for e in ev.iter().filter(|e| e.class == vigil_model::OcsfClass::Authentication) {
+                let user = e.user.as_ref().and_then(|u| u.name.clone()).unwrap_or_default();
+                let ip = e.src_endpoint.as_ref().and_then(|s| s.ip.clone()).unwrap_or_default();
+                ssh_logins.push((e.status == Some(vigil_model::Status::Success), user, ip));
+            }
+        } else if f.to_string_lossy().ends_with("_enriched.log") {
             interpreted_events += ev.len();
             interpreted_quarantined += q.len();
             assert!(
@@ -140,7 +153,11 @@ fn izysec_linux_audit_logs() {
         "raw: {raw_events} events, {raw_quarantined} quarantined {reasons:?}; by type {by_type:?}; interpreted: {interpreted_events} events, {interpreted_quarantined} quarantined"
     );
     assert_eq!((interpreted_events, interpreted_quarantined), (0, 154));
-    assert_eq!((raw_events, raw_quarantined), (305, 4), "{reasons:?} {by_type:?}");
+    assert_eq!((raw_events, raw_quarantined), (305, 1), "{reasons:?} {by_type:?}");
+    assert_eq!(secure_events, 6);
+    ssh_logins.sort();
+    let ip = "192.168.226.1".to_string();
+    assert_eq!(ssh_logins, vec![(false, "izy".to_string(), ip.clone()), (true, "izy".to_string(), ip)]);
     let want: BTreeMap<String, usize> = [
         ("CWD", 54),
         ("EXECVE", 4),
@@ -154,11 +171,6 @@ fn izysec_linux_audit_logs() {
     .map(|(k, n)| (k.to_string(), n))
     .collect();
     assert_eq!(by_type, want);
-    // The three `/var/log/secure` files beside the audit logs are syslog text, not audit
-    // records: each is one quarantine record; the one shell prompt pasted into a log is another.
-    assert_eq!(
-        reasons.iter().filter(|(r, _)| r.starts_with("not a recognised log format")).map(|(_, n)| n).sum::<usize>(),
-        3
-    );
+    // The one shell prompt pasted into a log is quarantined.
     assert_eq!(reasons.iter().filter(|(r, _)| r.starts_with("not an audit record")).map(|(_, n)| n).sum::<usize>(), 1);
 }

@@ -107,6 +107,25 @@ fn json_records_of_a_message_are_read_too() {
     assert_eq!(ev[0].status, Some(Status::Success));
     // The year of a BSD time stamp is the receive time's.
     assert_eq!(ev[0].time, 1_772_446_501_000);
+    // A message without a time stamp of its own is at its receive time.
+    let bare = r#"{"syslog":"<13>switch7: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down","received":"2026-03-02T10:15:02Z"}"#;
+    let (ev, q) = auto(bare);
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(ev[0].time, 1_772_446_502_000);
+    // What a listener receives carrying another format is read by that format's decoder.
+    let audit = r#"{"syslog":"<14>Mar  2 10:16:01 web1 audisp-syslog: node=web1 type=EXECVE msg=audit(1772446561.000:30777): argc=2 a0=\"python\" a1=\"x.py\"","received":"2026-03-02T10:16:01.100Z","peer":"10.0.0.5"}"#;
+    let xml = r#"<Event><System><Provider Name="Linux-Sysmon"/><EventID>1</EventID><Version>5</Version><Level>4</Level><TimeCreated SystemTime="2026-03-02T10:16:00.000000Z"/><EventRecordID>78</EventRecordID><Channel>Linux-Sysmon/Operational</Channel><Computer>web1</Computer></System><EventData><Data Name="Image">/usr/bin/id</Data><Data Name="CommandLine">id</Data></EventData></Event>"#;
+    let sysmon = serde_json::json!({
+        "syslog": format!("<14>Mar  2 10:16:00 web1 sysmon: {xml}"),
+        "received": "2026-03-02T10:16:00.100Z",
+        "peer": "10.0.0.5",
+    });
+    let (ev, q) = auto(&format!("{audit}\n{sysmon}\n{line}\n"));
+    assert!(q.is_empty(), "{q:?}");
+    let formats: Vec<&str> = ev.iter().map(|e| e.metadata.format.as_str()).collect();
+    assert_eq!(formats, ["auditd", "windows-xml", "syslog"]);
+    assert!(ev[0].raw.contains("\"peer\":\"10.0.0.5\""), "the record as received is kept");
+    assert_eq!(ev[2].device.as_ref().and_then(|d| d.ip.as_deref()), Some("10.0.0.5"));
     // Named with --format, a text file whose first line is not a message is still read.
     let (ev, q) = run(
         "garbage\n<13>Mar  2 10:00:00 web1 app: x\n",

@@ -14,10 +14,16 @@
 //! wait there, and past [`MAX_PENDING_BYTES`] new ones are dropped and counted — syslog has no
 //! way to ask a sender to slow down, so a flood costs messages, never the server.
 //!
+//! Each message is spooled as a JSON line of its own (`{"syslog": …, "received": …, "peer": …}`),
+//! so one sender's bytes cannot change how the others' are read, and a message without a time
+//! stamp of its own (much network gear) is placed at its receive time.
+//!
 //! A file tail ([`tail`]) reads the lines appended to a file and follows it through rotation: a
-//! renamed file is read to its end before the new one is opened (also when the rename happened
-//! while Vigil was stopped, by finding the old file beside the new one by its inode), and a file
-//! truncated in place is read again from its start. Its position is kept in the data directory
+//! renamed file is read on until it has stopped growing (the program writing it reopens its log
+//! only when told to), then to its end, before the new one is opened (also when the rename
+//! happened while Vigil was stopped, by finding the old file beside the new one by its inode);
+//! a file truncated in place is read again from its start, and a line longer than 16 MiB is cut
+//! there. When the spool refuses a batch, the tail reads it again next time. Its position is kept in the data directory
 //! (`tail/`) and written only after the lines before it are in the spool, so a restart neither
 //! loses lines nor reads more than the last batch again, and what it reads again adds nothing
 //! (event ids dedupe).
@@ -43,6 +49,11 @@ pub const MAX_PENDING_BYTES: usize = 64 << 20;
 /// A batch is spooled once it holds this many bytes, or after [`FLUSH_EVERY`].
 const BATCH_BYTES: usize = 1 << 20;
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// A followed file's line longer than this is cut here (and read on as a line of its own), so a
+/// file without newlines cannot fill memory.
+const MAX_TAIL_LINE: usize = 16 << 20;
+/// How many looks a renamed file must not grow in before it is left for the new one.
+const DRAIN_LOOKS: u32 = 6;
 /// How often a tailed file is looked at.
 const TAIL_EVERY: Duration = Duration::from_millis(500);
 
@@ -196,8 +207,9 @@ enum Count {
     NotCounted,
 }
 
-/// `LEN SP` at the start of `b` (RFC 6587 octet counting: a non-zero decimal of at most 9
-/// digits).
+/// `LEN SP <` at the start of `b` (RFC 6587 octet counting: a non-zero decimal of at most 9
+/// digits, then the message, which opens with its priority): a newline-terminated message that
+/// happens to open with a number and a space is not taken for a count.
 fn octet_count(b: &[u8]) -> Count {
     if !b.first().is_some_and(|c| (b'1'..=b'9').contains(c)) {
         return Count::NotCounted;
@@ -206,6 +218,11 @@ fn octet_count(b: &[u8]) -> Count {
         match c {
             b'0'..=b'9' => {}
             b' ' => {
+                match b.get(i + 1) {
+                    None => return Count::Need,
+                    Some(b'<') => {}
+                    Some(_) => return Count::NotCounted,
+                }
                 let len = std::str::from_utf8(&b[..i]).ok().and_then(|s| s.parse().ok());
                 return len.map_or(Count::NotCounted, |len| Count::Len(i + 1, len));
             }
@@ -233,15 +250,23 @@ impl Batch {
         Arc::new(Batch { buf: Mutex::new(Vec::new()), flushing: Mutex::new(()), stats })
     }
 
-    /// Adds one message as a line (its own line breaks become spaces); drops it when too much is
-    /// waiting. Whether the batch is now worth spooling.
-    pub fn add(&self, f: &Frame) -> bool {
+    /// Adds one message from `peer` as a JSON line of its own — `{"syslog": …, "received": …,
+    /// "peer": …}`, which the syslog decoder reads (bytes that are not UTF-8 replaced) — so that
+    /// what one sender sends cannot change how the rest of the batch is read; drops it when too
+    /// much is waiting. Whether the batch is now worth spooling.
+    pub fn add(&self, f: &Frame, peer: Option<std::net::IpAddr>) -> bool {
+        let line = serde_json::json!({
+            "syslog": String::from_utf8_lossy(&f.bytes),
+            "received": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "peer": peer.map(|p| p.to_string()),
+        });
+        let Ok(line) = serde_json::to_vec(&line) else { return false };
         let Ok(mut buf) = self.buf.lock() else { return false };
-        if buf.len() + f.bytes.len() > MAX_PENDING_BYTES {
+        if buf.len() + line.len() > MAX_PENDING_BYTES {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return false;
         }
-        buf.extend(f.bytes.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
+        buf.extend_from_slice(&line);
         buf.push(b'\n');
         self.stats.messages.fetch_add(1, Ordering::Relaxed);
         if f.truncated {
@@ -284,6 +309,8 @@ pub struct Bound {
 /// Running listeners and tails; [`Running::stop`] ends them after spooling what they hold.
 pub struct Running {
     pub bound: Bound,
+    closing: tokio::sync::watch::Sender<bool>,
+    open: Arc<std::sync::atomic::AtomicUsize>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     tails: Vec<std::thread::JoinHandle<()>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -296,6 +323,14 @@ impl Running {
         self.stop.store(true, Ordering::Relaxed);
         for t in &self.tasks {
             t.abort();
+        }
+        // Open connections hand over what their framers hold, then end (a few seconds at most).
+        let _ = self.closing.send(true);
+        for _ in 0..50 {
+            if self.open.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let tails = self.tails;
         let _ = tokio::task::spawn_blocking(move || {
@@ -316,6 +351,8 @@ pub async fn start(state: Shared, certs: Option<Arc<crate::tls::Certificates>>) 
     let stats = state.listen_stats.clone();
     let batch = Batch::new(stats.clone());
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (closing, closing_rx) = tokio::sync::watch::channel(false);
+    let conns = Conns { closing: closing_rx, open: Arc::new(std::sync::atomic::AtomicUsize::new(0)) };
     let mut tasks = Vec::new();
     let mut bound = Bound::default();
     let max = cfg.max();
@@ -327,7 +364,7 @@ pub async fn start(state: Shared, certs: Option<Arc<crate::tls::Certificates>>) 
     if let Some(addr) = cfg.syslog_tcp {
         let l = tokio::net::TcpListener::bind(addr).await?;
         bound.tcp = Some(l.local_addr()?);
-        tasks.push(tokio::spawn(tcp(l, None, batch.clone(), state.clone(), max)));
+        tasks.push(tokio::spawn(tcp(l, None, batch.clone(), state.clone(), max, conns.clone())));
     }
     if let Some(addr) = cfg.syslog_tls {
         let Some(certs) = certs else {
@@ -338,7 +375,7 @@ pub async fn start(state: Shared, certs: Option<Arc<crate::tls::Certificates>>) 
         };
         let l = tokio::net::TcpListener::bind(addr).await?;
         bound.tls = Some(l.local_addr()?);
-        tasks.push(tokio::spawn(tcp(l, Some(certs), batch.clone(), state.clone(), max)));
+        tasks.push(tokio::spawn(tcp(l, Some(certs), batch.clone(), state.clone(), max, conns.clone())));
     }
     if bound.udp.is_some() || bound.tcp.is_some() || bound.tls.is_some() {
         let (b, st) = (batch.clone(), state.clone());
@@ -360,39 +397,52 @@ pub async fn start(state: Shared, certs: Option<Arc<crate::tls::Certificates>>) 
                 .spawn(move || tail(&path, &st, &stop, &stats, TAIL_EVERY))?,
         );
     }
-    Ok(Running { bound, tasks, tails, stop, batch, state })
+    Ok(Running { bound, closing, open: conns.open, tasks, tails, stop, batch, state })
 }
 
 async fn udp(sock: tokio::net::UdpSocket, batch: Arc<Batch>, state: Shared, max: usize) {
     let mut buf = vec![0u8; 65_536];
     loop {
-        let n = match sock.recv_from(&mut buf).await {
-            Ok((n, _)) => n,
+        let (n, peer) = match sock.recv_from(&mut buf).await {
+            Ok((n, peer)) => (n, peer.ip()),
             Err(e) => {
                 tracing::warn!("syslog over UDP: {e}");
                 continue;
             }
         };
-        let mut framer = Framer::new(max);
-        let mut out = Vec::new();
-        // A datagram is one message, or several separated by newlines.
-        framer.push(&buf[..n], &mut out);
-        if let Ok(Some(f)) = framer.finish() {
-            out.push(f);
-        }
-        spool_frames(&batch, &state, &out).await;
+        spool_frames(&batch, &state, &datagram(&buf[..n], max), peer).await;
     }
 }
 
-async fn spool_frames(batch: &Arc<Batch>, state: &Shared, frames: &[Frame]) {
+/// The messages of one datagram: one, or several separated by newlines (no octet counting on
+/// UDP), each kept to `max` bytes.
+pub fn datagram(data: &[u8], max: usize) -> Vec<Frame> {
+    data.split(|&b| b == b'\n')
+        .map(trim_cr)
+        .filter(|m| !m.trim_ascii().is_empty())
+        .map(|m| {
+            let keep = m.len().min(max.max(1));
+            Frame { bytes: m[..keep].to_vec(), truncated: m.len() > keep }
+        })
+        .collect()
+}
+
+async fn spool_frames(batch: &Arc<Batch>, state: &Shared, frames: &[Frame], peer: std::net::IpAddr) {
     let mut full = false;
     for f in frames {
-        full |= batch.add(f);
+        full |= batch.add(f, Some(peer));
     }
     if full {
         let (b, st) = (batch.clone(), state.clone());
         let _ = tokio::task::spawn_blocking(move || b.flush(&st)).await;
     }
+}
+
+/// The open connections, and the signal that tells them the listeners are stopping.
+#[derive(Clone)]
+struct Conns {
+    closing: tokio::sync::watch::Receiver<bool>,
+    open: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 async fn tcp(
@@ -401,6 +451,7 @@ async fn tcp(
     batch: Arc<Batch>,
     state: Shared,
     max: usize,
+    conns: Conns,
 ) {
     let limit = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections.max(1)));
     loop {
@@ -413,41 +464,54 @@ async fn tcp(
                 continue;
             }
         };
-        let (batch, state, certs) = (batch.clone(), state.clone(), certs.clone());
+        let (batch, state, certs, conns) = (batch.clone(), state.clone(), certs.clone(), conns.clone());
+        conns.open.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
             let _permit = permit;
+            let peer = peer.ip();
             match certs {
-                None => stream(conn, &batch, &state, max).await,
+                None => stream(conn, &batch, &state, max, peer, conns.closing.clone()).await,
                 Some(c) => {
                     let acceptor = tokio_rustls::TlsAcceptor::from(c.current());
                     match tokio::time::timeout(state.config.header_read_timeout, acceptor.accept(conn)).await {
-                        Ok(Ok(tls)) => stream(tls, &batch, &state, max).await,
+                        Ok(Ok(tls)) => stream(tls, &batch, &state, max, peer, conns.closing.clone()).await,
                         Ok(Err(e)) => tracing::info!("syslog over TLS from {peer}: handshake failed: {e}"),
                         Err(_) => tracing::info!("syslog over TLS from {peer}: no handshake in time"),
                     }
                 }
             }
+            conns.open.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
 
-/// Reads one connection's messages until the sender closes it (or it stays silent past the
-/// server's idle time-out).
-async fn stream(mut conn: impl AsyncRead + Unpin, batch: &Arc<Batch>, state: &Shared, max: usize) {
+/// Reads one connection's messages until the sender closes it, it stays silent past the server's
+/// idle time-out, or the listeners stop.
+async fn stream(
+    mut conn: impl AsyncRead + Unpin,
+    batch: &Arc<Batch>,
+    state: &Shared,
+    max: usize,
+    peer: std::net::IpAddr,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
     let mut framer = Framer::new(max);
     let mut buf = vec![0u8; 64 << 10];
     let idle = state.config.idle_timeout.max(Duration::from_secs(60));
-    loop {
-        let n = match tokio::time::timeout(idle, conn.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
-            Ok(Ok(n)) => n,
+    while !*closing.borrow() {
+        let n = tokio::select! {
+            r = tokio::time::timeout(idle, conn.read(&mut buf)) => match r {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => n,
+            },
+            _ = closing.changed() => break,
         };
         let mut out = Vec::new();
         framer.push(&buf[..n], &mut out);
-        spool_frames(batch, state, &out).await;
+        spool_frames(batch, state, &out, peer).await;
     }
     match framer.finish() {
-        Ok(Some(f)) => spool_frames(batch, state, &[f]).await,
+        Ok(Some(f)) => spool_frames(batch, state, &[f], peer).await,
         Ok(None) => {}
         Err(_) => {
             state.listen_stats.partial.fetch_add(1, Ordering::Relaxed);
@@ -505,6 +569,8 @@ fn rotated_sibling(path: &Path, pos: &Position) -> Option<PathBuf> {
 struct Open {
     file: std::fs::File,
     pos: Position,
+    /// Looks since the file was renamed away (or removed) in which it did not grow.
+    idle: u32,
 }
 
 /// Follows `path` until `stop`: see the module documentation.
@@ -536,7 +602,7 @@ fn tail_once(
             if now.as_ref().is_none_or(|m| identity(m) != (pos.dev, pos.ino))
                 && let Some(old) = rotated_sibling(path, &pos)
             {
-                let mut o = Open { file: std::fs::File::open(&old)?, pos };
+                let mut o = Open { file: std::fs::File::open(&old)?, pos, idle: 0 };
                 o.file.seek(SeekFrom::Start(pos.offset))?;
                 read_lines(&mut o, kept, state, stats, true)?;
             }
@@ -554,7 +620,7 @@ fn tail_once(
             None if *first => m.len(),
             _ => 0,
         };
-        let mut o = Open { file, pos: Position { dev, ino, offset } };
+        let mut o = Open { file, pos: Position { dev, ino, offset }, idle: 0 };
         o.file.seek(SeekFrom::Start(offset))?;
         save_position(kept, &o.pos)?;
         *open = Some(o);
@@ -567,13 +633,21 @@ fn tail_once(
         o.pos.offset = 0;
         o.file.seek(SeekFrom::Start(0))?;
     }
-    read_lines(o, kept, state, stats, rotated)?;
+    let before = o.pos.offset;
+    read_lines(o, kept, state, stats, false)?;
     if rotated {
-        // The old file is read to its end; the new one (if there is one yet) from its start.
+        // Renamed away (or removed): the program writing it may go on writing to it until it is
+        // told to reopen its log, so it is read on until it has not grown for a while; then its
+        // last line, even without its newline, and the new file from its start.
+        o.idle = if o.pos.offset == before { o.idle + 1 } else { 0 };
+        if o.idle < DRAIN_LOOKS {
+            return Ok(());
+        }
+        read_lines(o, kept, state, stats, true)?;
         *open = None;
         if let Some(m) = &now {
             let (dev, ino) = identity(m);
-            let mut o = Open { file: std::fs::File::open(path)?, pos: Position { dev, ino, offset: 0 } };
+            let mut o = Open { file: std::fs::File::open(path)?, pos: Position { dev, ino, offset: 0 }, idle: 0 };
             save_position(kept, &o.pos)?;
             read_lines(&mut o, kept, state, stats, false)?;
             *open = Some(o);
@@ -590,13 +664,23 @@ fn read_lines(o: &mut Open, kept: &Path, state: &Shared, stats: &Stats, to_end: 
     loop {
         let n = o.file.read(&mut buf)?;
         carry.extend_from_slice(&buf[..n]);
-        let cut =
+        let mut cut =
             if n == 0 && to_end { carry.len() } else { carry.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) };
+        if cut == 0 && carry.len() >= MAX_TAIL_LINE {
+            cut = carry.len();
+        }
         if cut > 0 && (n == 0 || carry.len() >= BATCH_BYTES) {
             let batch: Vec<u8> = carry.drain(..cut).collect();
             let lines = batch.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()).count() as u64;
+            if lines > 0
+                && let Err(e) = state.ingest.accept(&batch)
+            {
+                // Not spooled (the spool is full or stopping): read again from the position next
+                // time, so nothing is skipped.
+                o.file.seek(SeekFrom::Start(o.pos.offset))?;
+                return Err(std::io::Error::other(e.message));
+            }
             if lines > 0 {
-                state.ingest.accept(&batch).map_err(|e| std::io::Error::other(e.message))?;
                 stats.tailed_lines.fetch_add(lines, Ordering::Relaxed);
                 stats.spooled_batches.fetch_add(1, Ordering::Relaxed);
             }
@@ -659,7 +743,23 @@ mod tests {
         // Blank lines are not messages; a zero or huge count is not a count.
         assert_eq!(frames(&[b"\n\r\n\n<13>a\n"], 64).0, vec![msg("<13>a")]);
         assert_eq!(frames(&[b"0 x\n"], 64).0, vec![msg("0 x")]);
+        // A number and a space without a priority after it is a message, not a count.
+        assert_eq!(frames(&[b"404 Not Found\n<13>a\n"], 64).0, vec![msg("404 Not Found"), msg("<13>a")]);
         assert_eq!(frames(&[b"99999999999 x\n"], 64).0, vec![msg("99999999999 x")]);
+    }
+
+    #[test]
+    fn a_datagram_is_one_message_or_several_by_newline() {
+        let d = datagram(b"123 not a count\n<13>b\r\n\n<13>0123456789", 8);
+        assert_eq!(
+            d,
+            vec![
+                Frame { bytes: b"123 not ".to_vec(), truncated: true },
+                msg("<13>b"),
+                Frame { bytes: b"<13>0123".to_vec(), truncated: true },
+            ]
+        );
+        assert!(datagram(b"\n\r\n", 8).is_empty());
     }
 
     proptest::proptest! {
@@ -674,6 +774,8 @@ mod tests {
             for (i, m) in msgs.iter().enumerate() {
                 // A message that would read as a count on its own is always counted.
                 if counted[i] || m.trim().is_empty() || m.as_bytes()[0].is_ascii_digit() {
+                    // A counted message opens with its priority.
+                    let m = format!("<13>{m}");
                     stream.extend_from_slice(format!("{} {m}", m.len()).as_bytes());
                 } else {
                     stream.extend_from_slice(m.as_bytes());

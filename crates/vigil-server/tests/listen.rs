@@ -90,14 +90,15 @@ async fn syslog_over_udp_and_tcp_and_a_followed_file_reach_the_lake() {
     until("the network messages", || stats.messages.load(Ordering::Relaxed) == 9).await;
     assert_eq!(stats.truncated.load(Ordering::Relaxed), 1);
 
-    // The file: lines appended, then rotated (a line written just before the rename that the
-    // tail had not read yet), then the new file.
+    // The file: lines appended, then rotated: renamed, a line its writer still appends to the
+    // renamed file after the tail has seen the rename, then the new file.
     tokio::time::sleep(Duration::from_millis(700)).await;
     append(&log, &line("file", 30));
     append(&log, &line("file", 31));
     until("the appended lines", || stats.tailed_lines.load(Ordering::Relaxed) == 2).await;
-    append(&log, &line("file", 32));
     std::fs::rename(&log, files.path().join("app.log.1")).unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    append(&files.path().join("app.log.1"), &line("file", 32));
     append(&log, &line("file", 33));
     until("the rotated and new lines", || stats.tailed_lines.load(Ordering::Relaxed) == 4).await;
 
