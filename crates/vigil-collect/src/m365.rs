@@ -518,7 +518,23 @@ pub(crate) fn next_page(
                 if records >= conn.page_limit as usize {
                     break;
                 }
-                for r in s.fetch(blob)? {
+                let got = match s.fetch(blob) {
+                    Ok(got) => got,
+                    // Content Microsoft no longer has (expired, or gone: AF20051, AF20000, 404)
+                    // cannot be read by any retry: it is passed over, named in the log, so it
+                    // does not hold back this content type and the others behind it.
+                    Err(CollectError::Vendor { status, detail, .. })
+                        if status == 404
+                            || (status == 400 && (detail.contains("AF20051") || detail.contains("AF20000"))) =>
+                    {
+                        tracing::warn!(vendor = VENDOR, content_type = %ct, "content passed over, Microsoft cannot serve it: HTTP {status}: {detail}");
+                        read.insert(fingerprint(&blob.id));
+                        last_created = last_created.max(blob.created_ms.min(end));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                for r in got {
                     // Every record goes on as one line; one that is not an object is still
                     // handed on, for the decoder to quarantine with its reason.
                     lines.push_str(&r.to_string());

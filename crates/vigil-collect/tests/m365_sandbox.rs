@@ -367,3 +367,18 @@ fn the_sandbox_checks_windows_as_microsoft_does() {
     let id = blob(&sb, "Audit.Exchange", t - 8 * DAY, &[1]);
     assert_eq!(code(&call("GET", &format!("/audit/{id}"), &manage)), "AF20051", "expired content");
 }
+
+#[test]
+fn content_microsoft_no_longer_serves_is_passed_over_not_waited_on() {
+    let (sb, c, s) = setup(&["Audit.Exchange", "Audit.SharePoint"]);
+    let t0 = now() - 60 * MIN;
+    let gone = sb.add_m365_content("Audit.Exchange", t0 + MIN, vec![record("Audit.Exchange", 1, t0 + MIN)]);
+    blob(&sb, "Audit.Exchange", t0 + 2 * MIN, &[2]);
+    blob(&sb, "Audit.SharePoint", t0 + 3 * MIN, &[3]);
+    sb.fail_next(&gone, 404, None);
+    let (read, _, end) = drain(&c, &s, None);
+    assert_eq!(read, names([2, 3]), "the blob that is gone is passed over; the rest is read");
+    // Not read again later either: the cursor moved past it.
+    let (again, _, _) = drain(&c, &s, Some(end));
+    assert!(again.is_empty(), "{again:?}");
+}
