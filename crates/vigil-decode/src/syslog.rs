@@ -249,14 +249,17 @@ struct Fields {
     time: i64,
 }
 
-fn fields(record: &Value) -> Result<Fields, DecodeError> {
-    let parsed;
-    let v = if record.get("message").is_some() {
-        record
+/// The record as Sigma reads it: as it is when already reshaped, else parsed from its text.
+fn view(record: &Value) -> Result<std::borrow::Cow<'_, Value>, DecodeError> {
+    if record.get("message").is_some() {
+        Ok(std::borrow::Cow::Borrowed(record))
     } else {
-        parsed = parse_record(record)?;
-        &parsed
-    };
+        parse_record(record).map(std::borrow::Cow::Owned)
+    }
+}
+
+fn fields(record: &Value) -> Result<Fields, DecodeError> {
+    let v = view(record)?;
     let time = match v.get("timestamp").and_then(Value::as_str) {
         Some(t) => DateTime::parse_from_rfc3339(t)
             .map_err(|_| DecodeError::bad("timestamp", t))?
@@ -339,13 +342,8 @@ fn severity(s: Option<&str>) -> Severity {
 }
 
 pub fn decode(record: &Value, d: &mut Draft) -> Result<(), DecodeError> {
-    let parsed;
-    let v = if record.get("message").is_some() {
-        record
-    } else {
-        parsed = parse_record(record)?;
-        &parsed
-    };
+    let v = view(record)?;
+    let v = v.as_ref();
     let Fields { time } = fields(v)?;
     let msg = text(v, "message").unwrap_or_default();
     let app = text(v, "appname");
