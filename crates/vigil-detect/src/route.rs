@@ -388,8 +388,12 @@ mod tests {
             let why = unroutable(&key(Some("linux"), None, Some(c))).expect(c);
             assert!(why.contains(c), "{why}");
         }
-        let why = unroutable(&key(Some("linux"), Some("sshd"), None)).expect("no sshd logs");
-        assert!(why.contains("'sshd'"), "{why}");
+        // The syslog decoder's services are routable; a service no decoder names is not.
+        for service in ["sshd", "sudo", "cron", "syslog", "auth"] {
+            assert_eq!(unroutable(&key(Some("linux"), Some(service), None)), None, "{service}");
+        }
+        let why = unroutable(&key(Some("linux"), Some("apache"), None)).expect("no apache logs");
+        assert!(why.contains("'apache'"), "{why}");
         let src = linux_sysmon_source(Some(1));
         assert_eq!(
             (src.product, src.service, src.categories),
