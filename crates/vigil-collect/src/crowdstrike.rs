@@ -226,11 +226,7 @@ impl Session<'_> {
             s => return Err(CollectError::Vendor { vendor: VENDOR, status: s, detail: detail(&resp) }),
         }
         let body = json_body(&resp)?;
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty() && t.len() <= 16_384 && t.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| bad("the token answer has no access_token"))?;
+        let token = crate::token_of(&body).ok_or_else(|| bad("the token answer has no access_token"))?;
         self.token = token.to_string();
         Ok(())
     }

@@ -498,6 +498,15 @@ pub(crate) fn query_ok(q: &str) -> bool {
         && q.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
 }
 
+/// The `access_token` of an OAuth 2.0 token answer (RFC 6749 §5.1), as every poller that asks
+/// for one takes it: printable ASCII, not empty, at most 16 KiB; `None` otherwise.
+pub(crate) fn token_of(answer: &serde_json::Value) -> Option<&str> {
+    answer
+        .get("access_token")
+        .and_then(serde_json::Value::as_str)
+        .filter(|t| !t.is_empty() && t.len() <= 16_384 && t.bytes().all(|b| b.is_ascii_graphic()))
+}
+
 pub(crate) fn is_loopback(origin: &str) -> bool {
     let host = origin.trim_start_matches("http://").trim_start_matches("https://");
     let host =

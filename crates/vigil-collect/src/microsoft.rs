@@ -209,8 +209,9 @@ pub(crate) fn access_token(
     }
     let token = serde_json::from_slice::<Value>(&resp.body)
         .ok()
-        .and_then(|v| v.get("access_token").and_then(Value::as_str).map(str::to_string))
-        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()))
+        .as_ref()
+        .and_then(crate::token_of)
+        .map(str::to_string)
         .ok_or_else(|| CollectError::BadResponse {
             vendor: LOGIN,
             why: "the token answer has no access_token".into(),
